@@ -1,0 +1,61 @@
+// Typed errors for bad input (architecture.md: "typed errors carrying field, value
+// and reason"). Expected kernel outcomes are status values, never these.
+
+function show(value: unknown): string {
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === undefined) return "undefined";
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** An argument outside its allowed range. */
+export class InputRangeError extends RangeError {
+  override name = "InputRangeError";
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    readonly allowed: string,
+  ) {
+    super(`${field} = ${show(value)} is out of range: allowed ${allowed}`);
+  }
+}
+
+/** An argument of the wrong type. */
+export class InputTypeError extends TypeError {
+  override name = "InputTypeError";
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    readonly allowed: string,
+  ) {
+    super(`${field} = ${show(value)} has the wrong type: expected ${allowed}`);
+  }
+}
+
+/** KVM refuses the request (the ioctl would return -EINVAL). */
+export class KvmRefusedError extends RangeError {
+  override name = "KvmRefusedError";
+  constructor(
+    readonly errno: "EINVAL",
+    readonly field: string,
+    readonly value: unknown,
+    readonly reason: string,
+  ) {
+    super(`KVM refuses ${field} = ${show(value)} (-${errno}): ${reason}`);
+  }
+}
+
+/** The CPU would raise a divide error (#DE): the kernel arithmetic has no result. */
+export class DivideErrorTrap extends RangeError {
+  override name = "DivideErrorTrap";
+  constructor(
+    readonly operation: string,
+    readonly reason: string,
+  ) {
+    super(`${operation}: ${reason} (the CPU raises #DE here)`);
+  }
+}
