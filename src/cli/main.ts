@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// The tscsim command line. User mistakes end in one line on stderr and exit code 2.
+
+import { Command, CommanderError } from "commander";
+import { registerCalc } from "./calc.js";
+import { InputRangeError, InputTypeError, KvmRefusedError } from "../errors.js";
+
+const EXIT_USAGE = 2;
+
+function isUserError(err: unknown): err is Error {
+  return err instanceof InputRangeError || err instanceof InputTypeError || err instanceof KvmRefusedError;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command("tscsim")
+    .description("Deterministic simulator of the KVM x86 LAPIC timer path")
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerCalc(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    if (isUserError(err)) {
+      process.stderr.write(`tscsim: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
