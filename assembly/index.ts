@@ -64,5 +64,5 @@ export {
   batchScaleTsc,
   batchCyclesToNs,
   batchNsecToCycles,
-  batchU64ShlDivU64,
 } from "./batch";
+export { batchU64ShlDivU64 } from "./shl_div_batch";

@@ -17,20 +17,37 @@ export function highHalves(v: v128, w: v128): v128 {
   return i8x16.shuffle(v, w, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
 }
 
+/** How a lane shift splits across the 128-bit product: chosen once per batch. */
+export const enum ShiftMode {
+  /** 0 < shift < 32 */
+  Narrow = 0,
+  /** 32 <= shift < 64 */
+  Wide = 1,
+  /** 64 <= shift < 128: only the high word contributes. */
+  High = 2,
+}
+
+/** The ShiftMode of a shift in 1..127. */
+export function shiftModeOf(shift: u32): i32 {
+  return shift < 32 ? ShiftMode.Narrow : shift < 64 ? ShiftMode.Wide : ShiftMode.High;
+}
+
 /**
- * u64((x*y) >> shift) for two lanes, 0 < shift < 64 (`wide` must equal shift >= 32), from the partial products
- * ll = xl*yl, lh = xl*yh, hl = xh*yl, hh = xh*yh (each 32x32 -> 64). None of the sums
- * below can carry out of 64 bits: (2^32-1)^2 + 2*(2^32-1) = 2^64-1.
+ * u64((x*y) >> shift) for two lanes, 0 < shift < 128 with `mode` = shiftModeOf(shift),
+ * from the partial products ll = xl*yl, lh = xl*yh, hl = xh*yl, hh = xh*yh (each
+ * 32x32 -> 64). None of the sums below can carry out of 64 bits:
+ * (2^32-1)^2 + 2*(2^32-1) = 2^64-1.
  */
 // @ts-ignore: decorator
 @inline
-export function mulShrFromPartials(ll: v128, lh: v128, hl: v128, hh: v128, shift: i32, wide: bool): v128 {
+export function mulShrFromPartials(ll: v128, lh: v128, hl: v128, hh: v128, shift: i32, mode: i32): v128 {
   const mask = i64x2.splat(0xffffffff);
   const t = i64x2.add(lh, i64x2.shr_u(ll, 32));
   const u = i64x2.add(hl, v128.and(t, mask));
   const hi = i64x2.add(hh, i64x2.add(i64x2.shr_u(t, 32), i64x2.shr_u(u, 32)));
+  if (mode == ShiftMode.High) return i64x2.shr_u(hi, shift - 64);
   // Bits 32..63 of the product are u's low half; bits 0..31 are ll's.
-  if (wide) {
+  if (mode == ShiftMode.Wide) {
     return v128.or(i64x2.shr_u(v128.and(u, mask), shift - 32), i64x2.shl(hi, 64 - shift));
   }
   const lo = v128.or(i64x2.shl(u, 32), v128.and(ll, mask));
@@ -40,7 +57,7 @@ export function mulShrFromPartials(ll: v128, lh: v128, hl: v128, hh: v128, shift
 /** mul_u64_u64_shr for lanes 0-1 (`high` false) or 2-3 (`high` true) of gathered halves. */
 // @ts-ignore: decorator
 @inline
-export function mulShrLanes(al: v128, ah: v128, bl: v128, bh: v128, shift: i32, high: bool, wide: bool): v128 {
+export function mulShrLanes(al: v128, ah: v128, bl: v128, bh: v128, shift: i32, high: bool, mode: i32): v128 {
   if (high) {
     return mulShrFromPartials(
       i64x2.extmul_high_i32x4_u(al, bl),
@@ -48,7 +65,7 @@ export function mulShrLanes(al: v128, ah: v128, bl: v128, bh: v128, shift: i32, 
       i64x2.extmul_high_i32x4_u(ah, bl),
       i64x2.extmul_high_i32x4_u(ah, bh),
       shift,
-      wide,
+      mode,
     );
   }
   return mulShrFromPartials(
@@ -57,6 +74,6 @@ export function mulShrLanes(al: v128, ah: v128, bl: v128, bh: v128, shift: i32, 
     i64x2.extmul_low_i32x4_u(ah, bl),
     i64x2.extmul_low_i32x4_u(ah, bh),
     shift,
-    wide,
+    mode,
   );
 }
