@@ -24,7 +24,8 @@ export function maxGuestTscKhz(hostKhz: u32, fracBits: u32): u32 {
  * the sum wrapped to s32 and sign-extended, the product mod 2^64, the quotient u32.
  */
 export function adjustTscKhz(khz: u32, ppm: i32): u32 {
-  const factor = u64(i64(1000000 + ppm));
+  const wrapped: i32 = 1000000 + ppm; // s32 addition, wraps
+  const factor = u64(i64(wrapped));
   return u32((u64(khz) * factor) / 1000000);
 }
 

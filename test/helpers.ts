@@ -35,7 +35,7 @@ export function outcome<T>(fn: () => T): T | "divide-by-zero" | "overflow" | "re
   } catch (e) {
     if (e instanceof KvmRefusedError) return "refused";
     if (e instanceof DivideErrorTrap) return "overflow";
-    if (e instanceof InputRangeError && e.field === "d" && e.value === 0n) return "divide-by-zero";
+    if (e instanceof InputRangeError && e.field === "d" && (e.value === 0n || e.value === 0)) return "divide-by-zero";
     throw e;
   }
 }

@@ -14,22 +14,22 @@ export function mulS64U64Shr(a: bigint, b: bigint, shift: number): bigint {
   return wasm.mulS64U64Shr(s64("a", a), u64("b", b), int("shift", shift, 0, 127));
 }
 
-function trapDiv(op: string, status: number): never {
-  if (status === wasm.Status.DivideByZero) throw new InputRangeError("d", 0n, "a non-zero divisor (x86 raises #DE on 0)");
+function trapDiv(op: string, status: number, divisor: bigint | number): never {
+  if (status === wasm.Status.DivideByZero) throw new InputRangeError("d", divisor, "a non-zero divisor (x86 raises #DE on 0)");
   throw new DivideErrorTrap(op, "the quotient does not fit in 64 bits");
 }
 
 /** mul_u64_u64_div_u64 (§1.3): floor(a*b/d); RangeError for d = 0 or a quotient >= 2^64. */
 export function mulU64U64DivU64(a: bigint, b: bigint, d: bigint): bigint {
   const st = wasm.mulU64U64DivU64(u64("a", a), u64("b", b), u64("d", d));
-  if (st !== wasm.Status.Ok) trapDiv("mul_u64_u64_div_u64", st);
+  if (st !== wasm.Status.Ok) trapDiv("mul_u64_u64_div_u64", st, d);
   return wasm.getHi64();
 }
 
 /** mul_u64_u32_div (§1.3): floor(a*m/d) with u32 m and d; RangeError for d = 0 or overflow. */
 export function mulU64U32Div(a: bigint, m: number, d: number): bigint {
   const st = wasm.mulU64U64DivU64(u64("a", a), BigInt(u32("m", m)), BigInt(u32("d", d)));
-  if (st !== wasm.Status.Ok) trapDiv("mul_u64_u32_div", st);
+  if (st !== wasm.Status.Ok) trapDiv("mul_u64_u32_div", st, d);
   return wasm.getHi64();
 }
 
