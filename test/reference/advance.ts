@@ -3,6 +3,7 @@
 
 import { s64, u32, u64 } from "./math64.js";
 import { cyclesToNs, nsecToCycles } from "./time-scale.js";
+import type { LegacyTunerEra, BusyWaitInput, BusyWait } from "../../src/index.js";
 
 const ADJUST_MIN = 100n; // LAPIC_TIMER_ADVANCE_ADJUST_MIN, guest cycles
 const ADJUST_MAX = 10000n; // LAPIC_TIMER_ADVANCE_ADJUST_MAX, guest cycles
@@ -25,8 +26,6 @@ export function adjustTimerAdvance(advanceNs: number, deltaCycles: bigint, tscKh
   if (advance > ADVANCE_NS_MAX) advance = ADVANCE_NS_INIT;
   return Number(advance);
 }
-
-export type LegacyTunerEra = "v4.20" | "v5.1";
 
 // wait_lapic_expire's auto-tuning before the v5.4 filter (arch/x86/kvm/lapic.c, v4.20 and v5.1), spec §5.2
 export function adjustTimerAdvanceLegacy(
@@ -55,19 +54,6 @@ export function ndelayLoops(ns: number, hostKhz: number, hz = 1000): bigint {
   const m = u32(lpj * BigInt(Math.floor(hz / 4))); // lpj * (HZ/4) into edx
   return ((x * m) >> 32n) + 1n; // mull: edx = high word; __delay(++xloops)
 }
-
-export interface BusyWaitInput {
-  guestCycles: bigint;
-  advanceNs: number;
-  tscKhz: number;
-  scaled: boolean;
-  hostKhz: number;
-  hz?: number;
-}
-
-export type BusyWait =
-  | { kind: "unscaled"; hostCycles: bigint; hostNs: bigint }
-  | { kind: "scaled"; delayNs: number; hostCycles: bigint; hostNs: bigint };
 
 // __wait_lapic_expire (arch/x86/kvm/lapic.c), spec §5.4
 export function busyWaitLength(input: BusyWaitInput): BusyWait {

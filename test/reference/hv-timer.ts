@@ -3,22 +3,7 @@
 
 import { u32, u64, u64ShlDivU64 } from "./math64.js";
 import { nsecToCycles } from "./time-scale.js";
-
-export interface HvTimerInput {
-  deadlineTsc: bigint;
-  guestTsc: bigint;
-  hostTsc: bigint;
-  advanceNs: number;
-  tscKhz: number;
-  l1Ratio: bigint;
-  fracBits?: 48;
-  rate?: number;
-  maxValue?: bigint;
-}
-
-export type HvTimerResult =
-  | { status: "ok"; advanceCycles: bigint; deltaHostCycles: bigint; hvDeadlineHostTsc: bigint; timerValue: number; expired: boolean }
-  | { status: "erange"; advanceCycles: bigint };
+import type { HvTimerInput, HvTimerResult } from "../../src/index.js";
 
 // vmx_update_hv_timer's value (arch/x86/kvm/vmx/vmx.c), spec §6.2: u32((deadline - now) >> rate), 0 once past
 export function preemptionTimerValue(hvDeadlineHostTsc: bigint, hostTsc: bigint, rate = 5): number {

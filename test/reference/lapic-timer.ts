@@ -3,6 +3,7 @@
 
 import { s64, u32, u64 } from "./math64.js";
 import { cyclesToNs, nsecToCycles } from "./time-scale.js";
+import type { TmcctInput, SwTscdeadlineInput, SwTscdeadlineDecision, PeriodicRearmVariant, PeriodicRearmInput } from "../../src/index.js";
 
 // apic_update_divide / divide_count (arch/x86/kvm/lapic.c), spec §4.1
 export function tdcrDivide(tdcr: number): number {
@@ -22,15 +23,6 @@ export function applyPeriodicFloor(periodNs: bigint, minTimerPeriodUs = 200): bi
   return periodNs < minPeriod ? minPeriod : periodNs;
 }
 
-export interface TmcctInput {
-  tmict: number;
-  periodNs: bigint;
-  targetNs: bigint;
-  nowNs: bigint;
-  busCycleNs: number;
-  tdcr: number;
-}
-
 // apic_get_tmcct (arch/x86/kvm/lapic.c), spec §4.6 and §11 (one-shot/periodic modes)
 export function tmcct(input: TmcctInput): number {
   if (input.tmict === 0 || input.periodNs === 0n) return 0;
@@ -40,17 +32,6 @@ export function tmcct(input: TmcctInput): number {
   const perCount = BigInt(input.busCycleNs) * BigInt(tdcrDivide(input.tdcr));
   return Number(u32(ns / perCount));
 }
-
-export interface SwTscdeadlineInput {
-  deadlineTsc: bigint;
-  guestTsc: bigint;
-  tscKhz: number;
-  advanceNs: number;
-  nowNs: bigint;
-  checkAdvance?: boolean;
-}
-
-export type SwTscdeadlineDecision = { kind: "not-armed" } | { kind: "expire-now" } | { kind: "armed"; expiryNs: bigint };
 
 // start_sw_tscdeadline (arch/x86/kvm/lapic.c), spec §4.4 and §11
 export function startSwTscdeadline(input: SwTscdeadlineInput): SwTscdeadlineDecision {
@@ -62,17 +43,6 @@ export function startSwTscdeadline(input: SwTscdeadlineInput): SwTscdeadlineDeci
     return { kind: "armed", expiryNs: s64(nowNs + ns - BigInt(advanceNs)) }; // ktime arithmetic wraps as s64
   }
   return { kind: "expire-now" };
-}
-
-export type PeriodicRearmVariant = "wrap" | "skip-negative" | "clamp";
-
-export interface PeriodicRearmInput {
-  targetNs: bigint;
-  periodNs: bigint;
-  nowNs: bigint;
-  guestTsc: bigint;
-  tscKhz: number;
-  variant: PeriodicRearmVariant;
 }
 
 // advance_periodic_target_expiration (arch/x86/kvm/lapic.c), spec §4.5: mainline "clamp",

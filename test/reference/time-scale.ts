@@ -2,11 +2,7 @@
 // shared/spec/kvm-timer-reference.md §3.
 
 import { doShl32Div32, pvclockScaleDelta, u32, u64 } from "./math64.js";
-
-export interface TimeScale {
-  shift: number;
-  mult: number;
-}
+import type { TimeScale } from "../../src/index.js";
 
 const NSEC_PER_SEC = 1_000_000_000n;
 const TWO_32 = 1n << 32n;

@@ -2,8 +2,7 @@
 // shared/spec/kvm-timer-reference.md §2 and §11.
 
 import { mulS64U64Shr, mulU64U32Div, mulU64U64Shr, s64, u32, u64 } from "./math64.js";
-
-export type Vendor = "vmx" | "svm";
+import type { Vendor } from "../../src/index.js";
 
 // kvm_caps.tsc_scaling_ratio_frac_bits (arch/x86/kvm/vmx/vmx.c, svm/svm.c), spec §2.1
 export function tscFracBits(vendor: Vendor): 48 | 32 {
