@@ -1,0 +1,139 @@
+// The discrete-event queue: a binary min-heap in linear memory ordered by (time, seq),
+// seq a monotonically increasing integer, so ties never depend on anything but
+// insertion order (architecture.md, "Determinism"). Entries are 16 bytes:
+// time i64 | seq u32 | payload u32.
+
+import { simNowNs, setNowNs } from "./host_clock";
+
+let heapPtr: usize = 0;
+let capacity: i32 = 0;
+let size: i32 = 0;
+let nextSeq: u32 = 0;
+
+/** Seq and payload of the last popped event. */
+let poppedSeq: u32 = 0;
+let horizonNs: i64 = i64.MAX_VALUE;
+let poppedPayload: u32 = 0;
+let pushedSeq: u32 = 0;
+
+export function queueReset(initialCapacity: i32): void {
+  if (heapPtr != 0) heap.free(heapPtr);
+  capacity = max(initialCapacity, 16);
+  heapPtr = heap.alloc(usize(capacity) << 4);
+  size = 0;
+  nextSeq = 0;
+}
+
+// @ts-ignore: decorator
+@inline
+function timeAt(i: i32): i64 {
+  return load<i64>(heapPtr + (usize(i) << 4));
+}
+
+// @ts-ignore: decorator
+@inline
+function seqAt(i: i32): u32 {
+  return load<u32>(heapPtr + (usize(i) << 4), 8);
+}
+
+// @ts-ignore: decorator
+@inline
+function less(ta: i64, sa: u32, tb: i64, sb: u32): bool {
+  return ta < tb || (ta == tb && sa < sb);
+}
+
+/** Schedules `payload` at absolute time timeNs; returns its seq (for cancellation checks). */
+export function queuePush(timeNs: i64, payload: u32): u32 {
+  if (size == capacity) {
+    capacity <<= 1;
+    heapPtr = heap.realloc(heapPtr, usize(capacity) << 4);
+  }
+  const seq = nextSeq++;
+  let i = size++;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    const pt = timeAt(parent);
+    if (!less(timeNs, seq, pt, seqAt(parent))) break;
+    memory.copy(heapPtr + (usize(i) << 4), heapPtr + (usize(parent) << 4), 16);
+    i = parent;
+  }
+  const p = heapPtr + (usize(i) << 4);
+  store<i64>(p, timeNs);
+  store<u32>(p, seq, 8);
+  store<u32>(p, payload, 12);
+  pushedSeq = seq;
+  return seq;
+}
+
+/** Schedules `payload` deltaNs after now (JS-friendly: a small f64 delay). */
+export function queuePushIn(deltaNs: f64, payload: u32): u32 {
+  return queuePush(simNowNs + i64(deltaNs), payload);
+}
+
+/** Events after this time are not popped (the end of the simulated run). */
+export function queueSetHorizon(untilNs: i64): void {
+  horizonNs = untilNs;
+}
+
+/**
+ * Pops the earliest event, advances the clock to it and returns its payload (< 2^31), or
+ * -1 when the queue is empty or the next event lies after the horizon.
+ */
+export function queuePop(): i32 {
+  if (size == 0) return -1;
+  const top = heapPtr;
+  const t = load<i64>(top);
+  if (t > horizonNs) return -1;
+  poppedSeq = load<u32>(top, 8);
+  poppedPayload = load<u32>(top, 12);
+  size--;
+  if (size > 0) {
+    const last = heapPtr + (usize(size) << 4);
+    const lt = load<i64>(last);
+    const ls = load<u32>(last, 8);
+    const lp = load<u32>(last, 12);
+    let i = 0;
+    const half = size >> 1;
+    while (i < half) {
+      let c = 2 * i + 1;
+      let ct = timeAt(c);
+      let cs = seqAt(c);
+      const r = c + 1;
+      if (r < size) {
+        const rt = timeAt(r);
+        const rs = seqAt(r);
+        if (less(rt, rs, ct, cs)) {
+          c = r;
+          ct = rt;
+          cs = rs;
+        }
+      }
+      if (!less(ct, cs, lt, ls)) break;
+      memory.copy(heapPtr + (usize(i) << 4), heapPtr + (usize(c) << 4), 16);
+      i = c;
+    }
+    const p = heapPtr + (usize(i) << 4);
+    store<i64>(p, lt);
+    store<u32>(p, ls, 8);
+    store<u32>(p, lp, 12);
+  }
+  if (t > simNowNs) setNowNs(t);
+  return i32(poppedPayload);
+}
+
+export function queueSize(): i32 {
+  return size;
+}
+
+export function queuePoppedSeq(): u32 {
+  return poppedSeq;
+}
+
+export function queuePushedSeq(): u32 {
+  return pushedSeq;
+}
+
+/** Time of the earliest event, or i64.MAX_VALUE when empty. */
+export function queuePeekNs(): i64 {
+  return size == 0 ? i64.MAX_VALUE : timeAt(0);
+}

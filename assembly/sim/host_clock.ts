@@ -1,0 +1,48 @@
+// The simulated host clock: CLOCK_MONOTONIC ns and the host TSC it is derived from.
+// Simulated time is an input to the core, never the wall clock (architecture.md).
+
+import { umulh, divU128U64 } from "../math64";
+
+/** Current simulated host time, ns (ktime). */
+export let simNowNs: i64 = 0;
+/** Host TSC rate, kHz. */
+export let hostKhz: u64 = 3000000;
+/** Host TSC at simulated time 0. */
+export let hostTscBase: u64 = 0;
+
+export function setHostClock(khz: u32, tscBase: u64, startNs: i64): void {
+  hostKhz = u64(khz);
+  hostTscBase = tscBase;
+  simNowNs = startNs;
+}
+
+export function setNowNs(ns: i64): void {
+  simNowNs = ns;
+}
+
+/** Simulated now as f64 (exact below 2^53 ns, ~104 days). */
+export function nowF64(): f64 {
+  return f64(simNowNs);
+}
+
+/** Host TSC at host time ns (>= 0): base + floor(ns * khz / 10^6), without 128-bit overflow. */
+// @ts-ignore: decorator
+@inline
+export function hostTscAt(ns: i64): u64 {
+  const n = u64(ns);
+  const q = n / 1000000;
+  const r = n - q * 1000000;
+  return hostTscBase + q * hostKhz + (r * hostKhz) / 1000000;
+}
+
+/** The earliest host time at which the host TSC has reached `tsc` (ceil of the inverse). */
+export function nsWhenHostTscReaches(tsc: u64): i64 {
+  if (tsc <= hostTscBase) return 0;
+  const d = tsc - hostTscBase;
+  const lo = d * 1000000;
+  const hi = umulh(d, 1000000);
+  if (hi >= hostKhz) return i64.MAX_VALUE;
+  let ns = divU128U64(hi, lo, hostKhz);
+  if (hostTscAt(i64(ns)) < tsc) ns += 1;
+  return ns > u64(i64.MAX_VALUE) ? i64.MAX_VALUE : i64(ns);
+}
