@@ -3,12 +3,14 @@
 
 import { Command, CommanderError } from "commander";
 import { registerCalc } from "./calc.js";
+import { registerPresets } from "./presets.js";
 import { InputRangeError, InputTypeError, KvmRefusedError } from "../errors.js";
+import { ScenarioError } from "../scenario/errors.js";
 
 const EXIT_USAGE = 2;
 
 function isUserError(err: unknown): err is Error {
-  return err instanceof InputRangeError || err instanceof InputTypeError || err instanceof KvmRefusedError;
+  return err instanceof InputRangeError || err instanceof InputTypeError || err instanceof KvmRefusedError || err instanceof ScenarioError;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -18,6 +20,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerCalc(program);
+  registerPresets(program);
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -1,0 +1,173 @@
+// The scenario file (JSON, user-facing, with units) and its validation into the
+// normalised ScenarioConfig the simulator consumes (issue #3 §8). Structure, types,
+// ranges and defaults are the zod schema; what depends on several fields (era, vendor,
+// guest TSC rates KVM would refuse) is checked afterwards in crossCheck.
+
+import { z } from "zod";
+import type { ScenarioConfig, TimerAdvance, VmConfig } from "./types.js";
+import { ScenarioError, type ScenarioIssue } from "./errors.js";
+import { bool, duration, frequency, intIn, oneOf, strict, text } from "./fields.js";
+import { hostDelaysSchema } from "./delays.js";
+import { needsTscDeadline, workloadSchema } from "./workloads.js";
+import { ERA_NAMES, eraAdvanceRule, eraHasHvTimer } from "./eras.js";
+import { fromZodIssue, valueAt } from "./issues.js";
+import { DEFAULT_TSC_TOLERANCE_PPM, KvmRefusedError, MAX_APIC_BUS_CYCLE_NS, DEFAULT_MIN_TIMER_PERIOD_US, DEFAULT_PREEMPTION_TIMER_RATE, tscRatio } from "../index.js";
+
+export const MAX_VCPUS_PER_VM = 1_000_000;
+/** CONFIG_HZ choices. */
+export const KERNEL_HZ = [100, 250, 300, 1000] as const;
+/** timer_advance_ns is a u32 (spec §5.2). */
+const MAX_ADVANCE_NS = 0xffffffff;
+/** vmx_setup_preemption_timer's "usable" bound with the classic max value 2^32-1 (spec §6.1). */
+const PREEMPTION_TIMER_USABLE_MAX = Math.floor(0xffffffff / 10);
+
+const TIMER_ADVANCE_ALLOWED = `"adaptive", "off", or a fixed duration such as "1us" (0 .. ${MAX_ADVANCE_NS} ns; timer_advance_ns is a u32)`;
+
+/** kvm.timerAdvance: "adaptive" | "off" | a duration (0 means off, as lapic_timer_advance_ns = 0). */
+const timerAdvanceSchema = z.union([z.string(), z.number()], { error: TIMER_ADVANCE_ALLOWED }).transform((v, ctx): TimerAdvance => {
+  if (v === "adaptive" || v === "off") return { kind: v };
+  const ns = duration({ maxNs: MAX_ADVANCE_NS }).safeParse(v);
+  if (!ns.success) {
+    ctx.addIssue({ code: "custom", message: TIMER_ADVANCE_ALLOWED, input: v });
+    return z.NEVER;
+  }
+  return ns.data === 0 ? { kind: "off" } : { kind: "fixed", ns: ns.data };
+});
+
+const stallsSchema = strict({ every: duration({ minNs: 1 }), length: duration({ minNs: 1 }) }, 'null or {"every": duration, "length": duration}')
+  .superRefine((s, ctx) => {
+    if (s.length >= s.every) ctx.addIssue({ code: "custom", path: ["length"], message: `a duration shorter than every (${s.every} ns)`, input: s.length });
+  })
+  .nullable();
+
+const vmSchema = strict(
+  {
+    name: text("a non-empty string").min(1).optional(),
+    vcpus: intIn(1, MAX_VCPUS_PER_VM).prefault(1),
+    /** Default: host.tscKhz (no KVM_SET_TSC_KHZ). */
+    tscKhz: frequency().optional(),
+    tscDeadline: bool().prefault(true),
+    workload: workloadSchema.prefault({ kind: "cyclictest" }),
+  },
+  'a VM object such as {"vcpus": 4, "workload": {"kind": "cyclictest"}}',
+);
+
+/** The scenario file form. */
+export const scenarioFileSchema = strict(
+  {
+    name: text("a non-empty string").min(1).optional(),
+    description: text().prefault(""),
+    seed: intIn(0, 0xffffffff, " (a u32)").prefault(1),
+    duration: duration({ minNs: 1 }).prefault("2s"),
+    host: strict(
+      {
+        vendor: oneOf(["vmx", "svm"]).prefault("vmx"),
+        tscKhz: frequency().prefault("2994MHz"),
+        preemptionTimerRate: intIn(0, 31, " (IA32_VMX_MISC[4:0])").prefault(DEFAULT_PREEMPTION_TIMER_RATE),
+        hz: z.literal(KERNEL_HZ, { error: `one of ${KERNEL_HZ.join(", ")} (CONFIG_HZ)` }).prefault(1000),
+        delays: hostDelaysSchema,
+        stalls: stallsSchema.prefault(null),
+      },
+      "an object",
+    ).prefault({}),
+    kvm: strict(
+      {
+        era: oneOf(ERA_NAMES).prefault("mainline"),
+        /** Default: "off" for v4.0, "adaptive" otherwise. */
+        timerAdvance: timerAdvanceSchema.optional(),
+        hvTimer: bool().prefault(true),
+        apicv: bool().prefault(true),
+        minTimerPeriodUs: intIn(0, 0xffffffff, " µs (a u32)").prefault(DEFAULT_MIN_TIMER_PERIOD_US),
+        tscTolerancePpm: intIn(0, 0x7fffffff, " ppm").prefault(DEFAULT_TSC_TOLERANCE_PPM),
+        apicBusCycleNs: intIn(1, MAX_APIC_BUS_CYCLE_NS, " ns").prefault(1),
+      },
+      "an object",
+    ).prefault({}),
+    vms: z.array(vmSchema, { error: "a non-empty list of VM objects" }).min(1).prefault([{}]),
+  },
+  "a JSON object",
+);
+
+/** What a scenario file or preset may contain (every key optional where it has a default). */
+export type ScenarioFile = z.input<typeof scenarioFileSchema>;
+type Parsed = z.output<typeof scenarioFileSchema>;
+
+/** Checks that span fields, and the defaults that depend on other fields. */
+function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: ScenarioIssue[] } {
+  const issues: ScenarioIssue[] = [];
+  const issue = (path: (string | number)[], allowed: string): void => void issues.push({ path: path.join("."), value: valueAt(raw, path), allowed });
+  const { host, kvm } = p;
+
+  const rule = eraAdvanceRule(kvm.era);
+  const timerAdvance = kvm.timerAdvance ?? (kvm.era === "v4.0" ? { kind: "off" as const } : { kind: "adaptive" as const });
+  if (!rule.allows.includes(timerAdvance.kind)) {
+    const forms = rule.allows.map((k) => (k === "fixed" ? "a fixed duration" : JSON.stringify(k))).join(" or ");
+    issue(["kvm", "timerAdvance"], `${forms} with kvm.era "${kvm.era}" (${rule.why})`);
+  }
+  // KVM_CAP_X86_APIC_BUS_CYCLES_NS arrived in ≈v6.11; before it the bus cycle is the constant 1 ns (spec §4.1).
+  if (kvm.apicBusCycleNs !== 1 && kvm.era !== "mainline") {
+    issue(["kvm", "apicBusCycleNs"], `1 with kvm.era "${kvm.era}" (KVM_CAP_X86_APIC_BUS_CYCLES_NS is mainline only)`);
+  }
+  // "Use the hv timer" means "when KVM would": never on SVM (spec §6.1), not before ≈v4.8,
+  // and not when vmx_setup_preemption_timer finds it too fast for the 32-bit max value.
+  const hvUsable = host.vendor === "vmx" && eraHasHvTimer(kvm.era) && Math.floor((host.tscKhz * 1000) / 2 ** host.preemptionTimerRate) <= PREEMPTION_TIMER_USABLE_MAX;
+
+  const vms: VmConfig[] = [];
+  const seenNames = new Map<string, number>();
+  p.vms.forEach((vm, i) => {
+    const name = vm.name ?? `vm${i}`;
+    const first = seenNames.get(name);
+    if (first !== undefined) issue(["vms", i, "name"], `a name no other VM has (vms.${first} is named ${JSON.stringify(name)}${p.vms[first]?.name === undefined ? " by default" : ""})`);
+    seenNames.set(name, i);
+    const tscKhz = vm.tscKhz ?? host.tscKhz;
+    try {
+      tscRatio(tscKhz, host.tscKhz, host.vendor, { tolerancePpm: kvm.tscTolerancePpm });
+    } catch (err) {
+      if (!(err instanceof KvmRefusedError)) throw err;
+      issue(["vms", i, "tscKhz"], `a rate KVM_SET_TSC_KHZ accepts: KVM refuses ${tscKhz} kHz (-EINVAL): ${err.reason}`);
+    }
+    if (!vm.tscDeadline && needsTscDeadline(vm.workload)) {
+      issue(["vms", i, "tscDeadline"], `true for workload kind "${vm.workload.kind}" (it arms IA32_TSC_DEADLINE, which needs the CPUID bit)`);
+    }
+    vms.push({ name, vcpus: vm.vcpus, tscKhz, tscDeadline: vm.tscDeadline, workload: vm.workload });
+  });
+
+  const config: ScenarioConfig = {
+    name: p.name ?? "scenario",
+    description: p.description,
+    seed: p.seed,
+    durationNs: p.duration,
+    host: {
+      vendor: host.vendor,
+      tscKhz: host.tscKhz,
+      preemptionTimerRate: host.preemptionTimerRate,
+      hz: host.hz,
+      delays: host.delays,
+      stalls: host.stalls === null ? null : { everyNs: host.stalls.every, lengthNs: host.stalls.length },
+    },
+    kvm: {
+      era: kvm.era,
+      timerAdvance,
+      hvTimer: kvm.hvTimer && hvUsable,
+      apicv: kvm.apicv,
+      minTimerPeriodUs: kvm.minTimerPeriodUs,
+      tscTolerancePpm: kvm.tscTolerancePpm,
+      apicBusCycleNs: kvm.apicBusCycleNs,
+    },
+    vms,
+  };
+  return { config, issues };
+}
+
+/**
+ * Validate a scenario in the file form, apply defaults and normalise units. Throws a
+ * ScenarioError listing every problem (path, value, what is allowed). `source` (a
+ * preset name or file path) only labels the error.
+ */
+export function validateScenario(raw: unknown, source?: string): ScenarioConfig {
+  const parsed = scenarioFileSchema.safeParse(raw);
+  if (!parsed.success) throw new ScenarioError(parsed.error.issues.flatMap((iss) => fromZodIssue(iss, raw)), source);
+  const { config, issues } = crossCheck(parsed.data, raw);
+  if (issues.length > 0) throw new ScenarioError(issues, source);
+  return config;
+}

@@ -1,0 +1,108 @@
+// The validated, normalised scenario: what the simulator consumes. Scenario files use
+// units ("200us", "2.1GHz"); after validation every duration is a whole number of ns
+// and every frequency a whole number of kHz (architecture.md, "Units and names").
+
+/** A host-side latency distribution, in ns (issue #3 §3). */
+export type DelayDist =
+  | { dist: "fixed"; valueNs: number }
+  | { dist: "uniform"; minNs: number; maxNs: number }
+  | { dist: "normal"; meanNs: number; sdNs: number }
+  | { dist: "lognormal"; medianNs: number; p99Ns: number }
+  | { dist: "empirical"; samplesNs: number[] }
+  | { dist: "mixture"; parts: { weight: number; part: DelayDist }[] };
+
+/** Named host delays (issue #3 §3). */
+export interface HostDelays {
+  /** hrtimer expiry -> its callback runs. */
+  hrtimer: DelayDist;
+  /** kick of a blocked vCPU -> it runs. */
+  wakeup: DelayDist;
+  /** guest exit -> host handler runs. */
+  vmExit: DelayDist;
+  /** host decides to enter -> guest runs. */
+  vmEntry: DelayDist;
+  /** VM entry with an injected interrupt -> guest handler reads its TSC. */
+  irqDispatch: DelayDist;
+  /** round trip of a WRMSR exit (exit, handle, re-enter). */
+  msrExit: DelayDist;
+}
+
+export type Era = "v4.0" | "v4.20" | "v5.1" | "v5.4" | "mainline";
+
+/** kvm.timerAdvance: adaptive tuning from 1000 ns, off, or a fixed value in ns. */
+export type TimerAdvance = { kind: "adaptive" } | { kind: "off" } | { kind: "fixed"; ns: number };
+
+export type Workload =
+  | {
+      /** kvm-unit-tests x86/tscdeadline_latency.c (spec §8.1). */
+      kind: "tscdeadline-latency";
+      deltaCycles: number;
+      size: number;
+      breakmaxCycles: number;
+      printLatencies: boolean;
+    }
+  | {
+      /** cyclictest: TSC-deadline arming every interval, then HLT. */
+      kind: "cyclictest";
+      intervalNs: number;
+      /** 0 = until the scenario's duration. */
+      loops: number;
+      printSummary: boolean;
+    }
+  | {
+      /** LVTT periodic mode through TMICT/TDCR. */
+      kind: "periodic";
+      tmict: number;
+      tdcr: number;
+    }
+  | {
+      /** LVTT one-shot mode, re-armed from the handler after `gapNs`. */
+      kind: "oneshot";
+      tmict: number;
+      tdcr: number;
+      gapNs: number;
+    };
+
+export interface VmConfig {
+  name: string;
+  vcpus: number;
+  /** KVM_SET_TSC_KHZ for the VM's vCPUs. */
+  tscKhz: number;
+  /** Guest CPUID has TSC_DEADLINE_TIMER. */
+  tscDeadline: boolean;
+  workload: Workload;
+}
+
+export interface HostStalls {
+  everyNs: number;
+  lengthNs: number;
+}
+
+export interface ScenarioConfig {
+  name: string;
+  description: string;
+  seed: number;
+  durationNs: number;
+  host: {
+    vendor: "vmx" | "svm";
+    tscKhz: number;
+    /** IA32_VMX_MISC[4:0]: the preemption timer ticks every 2^rate host TSC cycles. */
+    preemptionTimerRate: number;
+    /** Kernel HZ (ndelay's loops-per-jiffy arithmetic). */
+    hz: number;
+    delays: HostDelays;
+    stalls: HostStalls | null;
+  };
+  kvm: {
+    era: Era;
+    timerAdvance: TimerAdvance;
+    /** Use the VMX preemption timer when possible (VMX only). */
+    hvTimer: boolean;
+    /** APICv: the injected vector is checked in IRR rather than ISR (spec §5.4). */
+    apicv: boolean;
+    minTimerPeriodUs: number;
+    tscTolerancePpm: number;
+    apicBusCycleNs: number;
+  };
+  vms: VmConfig[];
+}
