@@ -1,0 +1,124 @@
+// A run's metrics from its vCPUs' (issue #3 §7).
+//
+// Counts and sums add; min/max take the extremes; the mean is the exact total sum over
+// the total count. Percentiles come from one histogram holding every vCPU's samples:
+// the host's shared pair, or the per-vCPU histograms added together — HdrHistogram's
+// add() sums counts slot by slot, so both give the same percentiles (pinned by a test).
+// The callback-rate peak is the host-wide one, never a max of per-vCPU peaks.
+
+import { InputRangeError } from "../errors.js";
+import type { HostMetrics } from "./host-metrics.js";
+import { latencySummary, newAggregateHistogram, type LatencyHistogram } from "./histogram.js";
+import type { AdvanceSummary, ExitCounts, RunMetrics, TimerCounts } from "./types.js";
+import { latencyMoments, metricsBody, type VcpuMetrics, type VcpuTotals } from "./vcpu-metrics.js";
+
+function mergedHistogram(perVcpu: readonly VcpuMetrics[], pick: (m: VcpuMetrics) => LatencyHistogram): LatencyHistogram {
+  const merged = newAggregateHistogram();
+  for (const m of perVcpu) merged.add(pick(m));
+  return merged;
+}
+
+/**
+ * The advance of a run with many vCPUs: min and max over every vCPU that recorded one;
+ * initial, final and the series from the first such vCPU in `perVcpu` order — one
+ * real vCPU's trajectory, since averaging trajectories sampled at different times
+ * would draw a curve no vCPU followed.
+ */
+function mergedAdvance(all: readonly VcpuTotals[]): AdvanceSummary {
+  const recorded = all.filter((t) => t.advanceRecords > 0);
+  const first = recorded[0];
+  if (first === undefined) return { initial: 0, final: 0, min: 0, max: 0, series: [] };
+  let min = Infinity;
+  let max = -Infinity;
+  for (const t of recorded) {
+    min = Math.min(min, t.advance.min);
+    max = Math.max(max, t.advance.max);
+  }
+  return { initial: first.advance.initial, final: first.advance.final, min, max, series: first.advance.series };
+}
+
+/**
+ * The run's metrics. `perVcpu` must be exactly the host's collectors (in any order;
+ * the order picks the vCPU whose advance series represents the run, see above).
+ */
+export function aggregate(perVcpu: readonly VcpuMetrics[], host: HostMetrics): RunMetrics {
+  const mine = new Set(host.vcpus);
+  const seen = new Set<VcpuMetrics>();
+  for (const m of perVcpu) {
+    if (!mine.has(m)) throw new InputRangeError("perVcpu", `${m.vm}/${m.vcpu}`, "collectors created by this HostMetrics");
+    if (seen.has(m)) throw new InputRangeError("perVcpu", `${m.vm}/${m.vcpu}`, "each collector once");
+    seen.add(m);
+  }
+  if (seen.size !== mine.size) {
+    // The shared histograms hold every collector's samples: a subset would mix them.
+    throw new InputRangeError("perVcpu", `${seen.size} collectors`, `all ${mine.size} collectors of the host`);
+  }
+  const ids = perVcpu.map((m) => m.vm * 2 ** 32 + m.vcpu).sort((x, y) => x - y);
+  for (let i = 1; i < ids.length; i++) {
+    if (ids[i] === ids[i - 1]) {
+      const id = ids[i]!;
+      throw new InputRangeError("vcpus", `${Math.floor(id / 2 ** 32)}/${id % 2 ** 32}`, "each (vm, vcpu) pair once");
+    }
+  }
+
+  const all = perVcpu.map((m) => m.totals());
+  const exits: ExitCounts = { msrWrite: 0, apicWrite: 0, preemptionTimer: 0, externalInterrupt: 0, hlt: 0 };
+  const timers: TimerCounts = { swArms: 0, hvArms: 0, hvFallbacks: 0, hvToSw: 0, swToHv: 0 };
+  let interrupts = 0;
+  let sumNs = 0;
+  let sumCycles = 0;
+  let minNs = Infinity;
+  let maxNs = -Infinity;
+  let minCycles = Infinity;
+  let maxCycles = -Infinity;
+  let earlyCount = 0;
+  let earlyWorstNs = 0;
+  let spinNs = 0;
+  let coalesced = 0;
+  for (const t of all) {
+    interrupts += t.interrupts;
+    sumNs += t.latencySumNs;
+    sumCycles += t.latencySumCycles;
+    minNs = Math.min(minNs, t.latencyMinNs);
+    maxNs = Math.max(maxNs, t.latencyMaxNs);
+    minCycles = Math.min(minCycles, t.latencyMinCycles);
+    maxCycles = Math.max(maxCycles, t.latencyMaxCycles);
+    earlyCount += t.earlyCount;
+    earlyWorstNs = Math.max(earlyWorstNs, t.earlyWorstNs);
+    spinNs += t.spinNs;
+    coalesced += t.coalesced;
+    for (const k of Object.keys(exits) as (keyof ExitCounts)[]) exits[k] += t.exits[k];
+    for (const k of Object.keys(timers) as (keyof TimerCounts)[]) timers[k] += t.timers[k];
+  }
+
+  const shared = !host.options.perVcpuHistograms;
+  const hNs = shared ? host.sharedLatencyNs! : mergedHistogram(perVcpu, (m) => m.histograms.ns);
+  const hCycles = shared ? host.sharedLatencyCycles! : mergedHistogram(perVcpu, (m) => m.histograms.cycles);
+  const ns = latencyMoments(interrupts, sumNs, minNs, maxNs);
+  const cycles = latencyMoments(interrupts, sumCycles, minCycles, maxCycles);
+
+  return metricsBody(
+    {
+      interrupts,
+      latencySumNs: sumNs,
+      latencySumCycles: sumCycles,
+      latencyMinNs: minNs,
+      latencyMaxNs: maxNs,
+      latencyMinCycles: minCycles,
+      latencyMaxCycles: maxCycles,
+      earlyCount,
+      earlyWorstNs,
+      exits,
+      spinNs,
+      timers,
+      coalesced,
+      advanceRecords: all.reduce((a, t) => a + t.advanceRecords, 0),
+      advance: mergedAdvance(all),
+      callbacksPerMsPeak: host.callbacks.peak,
+    },
+    {
+      ns: latencySummary(hNs, ns.min, ns.mean, ns.max),
+      cycles: latencySummary(hCycles, cycles.min, cycles.mean, cycles.max),
+    },
+  );
+}

@@ -1,0 +1,100 @@
+// Result format of a simulation run (issue #3 §7; contract names in issue #3 §8).
+
+/**
+ * Exact statistics of the latencies, from running values. With no interrupts they are
+ * undefined and held as NaN (rendered as null in JSON).
+ */
+export interface LatencyMoments {
+  min: number;
+  mean: number;
+  max: number;
+}
+
+/** Moments plus percentiles from the HdrHistogram (3 significant digits). */
+export interface LatencySummary extends LatencyMoments {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+}
+
+export interface ExitCounts {
+  /** WRMSR IA32_TSC_DEADLINE. */
+  msrWrite: number;
+  /** APIC register writes (LVTT, TMICT, TDCR, ...). */
+  apicWrite: number;
+  /** VMX-preemption-timer exits. */
+  preemptionTimer: number;
+  /** External interrupt / kick of a running vCPU. */
+  externalInterrupt: number;
+  hlt: number;
+}
+
+export interface TimerCounts {
+  swArms: number;
+  hvArms: number;
+  /** vmx_set_hv_timer returned -ERANGE and the hrtimer was used instead. */
+  hvFallbacks: number;
+  /** hv -> sw switches (blocking) and sw -> hv switches (wake). */
+  hvToSw: number;
+  swToHv: number;
+}
+
+/** timer_advance_ns over the run. A vCPU whose advance was never recorded had none: all 0, empty series. */
+export interface AdvanceSummary {
+  initial: number;
+  final: number;
+  min: number;
+  max: number;
+  /**
+   * Sampled (simulated ns, advance ns) pairs, decimated evenly over the run (at most
+   * MetricsOptions.advanceSeriesPoints). A run's aggregate carries the first vCPU's.
+   */
+  series: [number, number][];
+}
+
+/** The metrics of a run or of one vCPU, generic in what the latency summary holds. */
+export interface MetricsOf<L extends LatencyMoments> {
+  interrupts: number;
+  /**
+   * Guest TSC when the handler reads it − the deadline. Early interrupts (negative
+   * latency) count in min and mean as they are, and as 0 in the percentiles.
+   */
+  latency: { ns: L; cycles: L };
+  /** Interrupts whose handler read a guest TSC below the deadline; worstNs is the largest earliness, as a positive ns (0 if none). */
+  early: { count: number; worstNs: number };
+  exits: ExitCounts;
+  /** Host time burned in the busy-wait before VM entry. */
+  spinNs: number;
+  advanceNs: AdvanceSummary;
+  timers: TimerCounts;
+  /** Periodic expiries dropped because one was already pending. */
+  coalesced: number;
+  /**
+   * Peak number of hrtimer callbacks within one aligned simulated ms, [k·1 ms, (k+1)·1 ms)
+   * (storm detector). In a run's aggregate this is host-wide: callbacks of all vCPUs in
+   * the same ms add up.
+   */
+  callbacksPerMsPeak: number;
+}
+
+export interface RunMetrics extends MetricsOf<LatencySummary> {}
+
+/**
+ * One vCPU's metrics. Its latency summary carries percentiles only when the run kept a
+ * histogram per vCPU (MetricsOptions.perVcpuHistograms); otherwise just min/mean/max.
+ */
+export interface VcpuResult extends MetricsOf<LatencySummary | LatencyMoments> {
+  vm: number;
+  vcpu: number;
+}
+
+export interface RunResult extends RunMetrics {
+  scenario: string;
+  seed: number;
+  era: string;
+  simulatedNs: number;
+  wallMs: number;
+  events: number;
+  vcpus: VcpuResult[];
+}

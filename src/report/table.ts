@@ -1,0 +1,103 @@
+// The summary a person reads at a glance after `tscsim run` (issue #3 §8).
+
+import type { LatencyMoments, LatencySummary, RunResult, VcpuResult } from "../metrics/types.js";
+import { EXIT_REASON_NAMES } from "../metrics/vcpu-metrics.js";
+import { columns, duration, MISSING, num, ratio } from "./format.js";
+
+export interface TableOptions {
+  /** Per-vCPU rows shown before "… N more"; default 16. */
+  maxVcpuRows?: number;
+}
+
+function hasPercentiles(l: LatencyMoments | LatencySummary): l is LatencySummary {
+  return "p50" in l;
+}
+
+function latencyLine(l: LatencySummary): string {
+  return [
+    `min ${num(l.min)}`,
+    `p50 ${num(l.p50)}`,
+    `p90 ${num(l.p90)}`,
+    `p99 ${num(l.p99)}`,
+    `p99.9 ${num(l.p999)}`,
+    `max ${num(l.max)}`,
+    `mean ${num(l.mean, 1)}`,
+  ].join("  ");
+}
+
+function advanceText(a: RunResult["advanceNs"]): string {
+  return `${num(a.initial)} → ${num(a.final)} ns (min ${num(a.min)}, max ${num(a.max)})`;
+}
+
+function vcpuTable(vcpus: readonly VcpuResult[], maxRows: number): string[] {
+  const shown = vcpus.slice(0, maxRows);
+  const header = ["vm", "vcpu", "interrupts", "min ns", "p50 ns", "p99 ns", "max ns", "mean ns", "early", "exits", "spin", "advance ns"];
+  const rows = shown.map((v) => {
+    const l = v.latency.ns;
+    const exits = EXIT_REASON_NAMES.reduce((a, k) => a + v.exits[k], 0);
+    return [
+      String(v.vm),
+      String(v.vcpu),
+      num(v.interrupts),
+      num(l.min),
+      hasPercentiles(l) ? num(l.p50) : MISSING,
+      hasPercentiles(l) ? num(l.p99) : MISSING,
+      num(l.max),
+      num(l.mean, 1),
+      num(v.early.count),
+      num(exits),
+      duration(v.spinNs),
+      `${num(v.advanceNs.initial)}→${num(v.advanceNs.final)}`,
+    ];
+  });
+  const lines = columns([header, ...rows]).map((line) => "  " + line);
+  if (vcpus.length > shown.length) lines.push(`  … ${num(vcpus.length - shown.length)} more vCPUs`);
+  return lines;
+}
+
+/** A plain-text summary of a run: totals first, then the first vCPUs one per row. */
+export function renderTable(result: RunResult, options: TableOptions = {}): string {
+  const maxRows = options.maxVcpuRows ?? 16;
+  const r = result;
+  const seconds = r.simulatedNs / 1e9;
+  const nVcpus = r.vcpus.length;
+  const speedUp = r.wallMs > 0 ? r.simulatedNs / (r.wallMs * 1e6) : NaN;
+  const perSecond = (count: number): string => (seconds > 0 ? num(count / seconds, 1) : MISSING);
+  const vcpuSeconds = seconds * nVcpus;
+  const spinShare = vcpuSeconds > 0 ? (r.spinNs / 1e9 / vcpuSeconds) * 100 : NaN;
+
+  const lines: string[] = [];
+  lines.push(`tscsim: scenario ${r.scenario} · era ${r.era} · seed ${r.seed}`);
+  lines.push(
+    `simulated ${duration(r.simulatedNs)} in ${num(r.wallMs)} ms of wall time (${ratio(speedUp)}× real time) · ` +
+      `${num(nVcpus)} vCPU${nVcpus === 1 ? "" : "s"} · ${num(r.events)} events`,
+  );
+  lines.push("");
+
+  const exitRows = EXIT_REASON_NAMES.map((k) => [`  ${k}`, num(r.exits[k]), perSecond(r.exits[k])]);
+  const totals: string[][] = [
+    ["interrupts", num(r.interrupts)],
+    ["latency ns", latencyLine(r.latency.ns)],
+    ["latency cycles", latencyLine(r.latency.cycles)],
+    ["early", `${num(r.early.count)} (worst ${num(r.early.worstNs)} ns early)`],
+    ["busy-wait", `${duration(r.spinNs)} of host CPU (${ratio(spinShare)} % of ${num(nVcpus)} vCPUs × ${duration(r.simulatedNs)})`],
+    [
+      "timers",
+      `sw arms ${num(r.timers.swArms)}  hv arms ${num(r.timers.hvArms)}  hv fallbacks ${num(r.timers.hvFallbacks)}  ` +
+        `hv→sw ${num(r.timers.hvToSw)}  sw→hv ${num(r.timers.swToHv)}`,
+    ],
+    ["advance", advanceText(r.advanceNs)],
+    ["coalesced", num(r.coalesced)],
+    ["hrtimer cb/ms peak", num(r.callbacksPerMsPeak)],
+  ];
+  lines.push(...columns(totals, 2));
+  lines.push("");
+  lines.push(...columns([["VM exits", "count", "per s"], ...exitRows], 1));
+
+  if (nVcpus > 0) {
+    lines.push("");
+    lines.push(nVcpus > maxRows ? `per vCPU (first ${maxRows} of ${num(nVcpus)})` : "per vCPU");
+    lines.push(...vcpuTable(r.vcpus, maxRows));
+  }
+  return lines.join("\n") + "\n";
+}
