@@ -64,3 +64,12 @@ export {
   batchU64ShlDivU64,
 } from "./math/batch.js";
 export { wasmVariant } from "./wasm.js";
+export { runScenario, type RunOptions, type ScenarioRun } from "./sim/run.js";
+export { Simulation, START_NS } from "./sim/engine.js";
+export { Exit, type GuestCtx, type GuestProgram, type GuestGenerator } from "./sim/guest.js";
+export * as apic from "./sim/apic-regs.js";
+export { loadScenario } from "./scenario/load.js";
+export { validateScenario } from "./scenario/schema.js";
+export { ScenarioError } from "./scenario/errors.js";
+export type { ScenarioConfig, Workload, DelayDist, Era } from "./scenario/types.js";
+export type { RunResult, RunMetrics, VcpuResult } from "./metrics/types.js";

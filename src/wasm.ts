@@ -70,6 +70,7 @@ const REQUIRED_EXPORTS = [
   "queuePop",
   "queueSetHorizon",
   "queuePoppedSeq",
+  "queueSize",
   "vcpuStateInit",
   "vcpuSetTsc",
   "vcpuSetAdvance",

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { calcReport, type CalcReport } from "../calc/report.js";
 import { formatKhz, parseDurationNs, parseFrequencyKhz } from "../units.js";
 import { InputRangeError } from "../errors.js";
-import { DEFAULT_TSC_TOLERANCE_PPM } from "../index.js";
+import { DEFAULT_TSC_TOLERANCE_PPM } from "../math/tsc.js";
 
 interface CalcOptions {
   host: string;

@@ -11,7 +11,10 @@ import { hostDelaysSchema } from "./delays.js";
 import { needsTscDeadline, workloadSchema } from "./workloads.js";
 import { ERA_NAMES, eraAdvanceRule, eraHasHvTimer } from "./eras.js";
 import { fromZodIssue, valueAt } from "./issues.js";
-import { DEFAULT_TSC_TOLERANCE_PPM, KvmRefusedError, MAX_APIC_BUS_CYCLE_NS, DEFAULT_MIN_TIMER_PERIOD_US, DEFAULT_PREEMPTION_TIMER_RATE, tscRatio } from "../index.js";
+import { KvmRefusedError } from "../errors.js";
+import { DEFAULT_TSC_TOLERANCE_PPM, tscRatio } from "../math/tsc.js";
+import { MAX_APIC_BUS_CYCLE_NS, DEFAULT_MIN_TIMER_PERIOD_US } from "../math/lapic-timer.js";
+import { DEFAULT_PREEMPTION_TIMER_RATE } from "../math/hv-timer.js";
 
 export const MAX_VCPUS_PER_VM = 1_000_000;
 /** CONFIG_HZ choices. */

@@ -1,0 +1,139 @@
+// Simulation throughput (issue #3 §9): guest timer interrupts delivered per wall-clock
+// second for the cyclictest workload at 1, 64, 1024 and 100,000 vCPUs, events per
+// second, and simulator memory per vCPU (excluding latency histograms). Release wasm.
+// Run with `node --expose-gc --import tsx bench/sim.bench.ts` (npm run bench does).
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { wasm, wasmVariant } from "../src/wasm.js";
+import { loadScenario } from "../src/scenario/load.js";
+import { Simulation } from "../src/sim/engine.js";
+import { HostMetrics, type VcpuMetrics } from "../src/metrics/index.js";
+
+if (wasmVariant !== "release") {
+  process.stderr.write("bench: refusing to run on the debug wasm build (unset TSCSIM_WASM)\n");
+  process.exit(2);
+}
+
+interface Case {
+  vcpus: number;
+  /** Simulated duration, chosen for a few seconds of wall time. */
+  durationNs: number;
+  reps: number;
+}
+
+const CASES: Case[] = [
+  { vcpus: 1, durationNs: 20e9, reps: 3 },
+  { vcpus: 64, durationNs: 1e9, reps: 3 },
+  { vcpus: 1024, durationNs: 200e6, reps: 3 },
+  { vcpus: 100_000, durationNs: 10e6, reps: 1 },
+];
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function build(c: Case): { sim: Simulation; collectors: VcpuMetrics[]; host: HostMetrics } {
+  const config = loadScenario("cyclictest", [`vms.0.vcpus=${c.vcpus}`, `duration=${c.durationNs}`, "vms.0.tscKhz=2.1GHz", "host.tscKhz=2994MHz", "vms.0.workload.interval=1ms", "vms.0.workload.printSummary=false"]);
+  const host = new HostMetrics({ perVcpuHistograms: false });
+  const collectors: VcpuMetrics[] = [];
+  const sim = new Simulation(config, (id) => {
+    const m = host.addVcpu(id.vm, id.vcpu);
+    collectors.push(m);
+    return m;
+  });
+  return { sim, collectors, host };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Keeps the measured simulation reachable until both heap readings are taken. */
+let keepAlive: unknown = null;
+
+/**
+ * JS heap and wasm memory growth of building and starting a simulation (histograms are
+ * shared by all vCPUs here, so they are excluded). Measured first, in a fresh wasm
+ * memory, so the growth is this simulation's.
+ */
+function memoryPerVcpu(c: Case): { bytesPerVcpu: number; jsHeapPerVcpu: number; wasmPerVcpu: number } {
+  gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  const wasm0 = wasm.memory.buffer.byteLength;
+  const built = build(c);
+  for (const v of built.sim.vcpus) v.start();
+  keepAlive = built;
+  gc?.();
+  const heap1 = process.memoryUsage().heapUsed;
+  const wasm1 = wasm.memory.buffer.byteLength;
+  const js = (heap1 - heap0) / c.vcpus;
+  const w = (wasm1 - wasm0) / c.vcpus;
+  keepAlive = null;
+  return { bytesPerVcpu: js + w, jsHeapPerVcpu: js, wasmPerVcpu: w };
+}
+
+const memoryAt1e5 = memoryPerVcpu(CASES[CASES.length - 1]!);
+process.stdout.write(`memory at 100,000 vCPUs: ${memoryAt1e5.bytesPerVcpu.toFixed(0)} B/vCPU (JS heap ${memoryAt1e5.jsHeapPerVcpu.toFixed(0)}, wasm ${memoryAt1e5.wasmPerVcpu.toFixed(0)})\n`);
+if (gc === undefined) process.stdout.write("(run with node --expose-gc for a clean memory reading)\n");
+
+const results = [];
+for (const c of CASES) {
+  const walls: number[] = [];
+  let interrupts = 0;
+  let events = 0;
+  for (let r = 0; r < c.reps; r++) {
+    const { sim, collectors } = build(c);
+    const t0 = performance.now();
+    sim.run();
+    walls.push(performance.now() - t0);
+    interrupts = collectors.reduce((n, m) => n + m.totals().interrupts, 0);
+    events = sim.events;
+  }
+  const wallMs = median(walls);
+  const mem = c.vcpus === 100_000 ? memoryAt1e5 : null;
+  const row = {
+    vcpus: c.vcpus,
+    simulatedNs: c.durationNs,
+    interrupts,
+    events,
+    wallMsMedian: wallMs,
+    wallMsAll: walls,
+    interruptsPerSecond: interrupts / (wallMs / 1000),
+    eventsPerSecond: events / (wallMs / 1000),
+    realTimeFactor: c.durationNs / 1e6 / wallMs,
+    memory: mem,
+  };
+  results.push(row);
+  process.stdout.write(
+    `${String(c.vcpus).padStart(7)} vCPUs: ${(row.interruptsPerSecond / 1e6).toFixed(2)} M interrupts/s, ${(row.eventsPerSecond / 1e6).toFixed(2)} M events/s, ${row.realTimeFactor.toFixed(2)}× real time` +
+      "\n",
+  );
+}
+
+const at1024 = results.find((r) => r.vcpus === 1024)!;
+const mem1e5 = results.find((r) => r.vcpus === 100_000)!.memory!;
+const targets = [
+  { target: ">= 2,000,000 interrupts/s on one core at 1024 vCPUs", measured: at1024.interruptsPerSecond, pass: at1024.interruptsPerSecond >= 2e6 },
+  { target: "<= 512 bytes per vCPU (excluding histograms), at 100,000 vCPUs", measured: mem1e5.bytesPerVcpu, pass: mem1e5.bytesPerVcpu <= 512 },
+  { target: "100,000 vCPUs in one process", measured: 100_000, pass: true },
+];
+for (const t of targets) process.stdout.write(`${t.pass ? "PASS" : "MISS"}  ${t.target} (measured ${t.measured.toFixed(0)})\n`);
+
+const out = new URL("./results/sim.json", import.meta.url);
+mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+writeFileSync(
+  out,
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      machine: { node: process.version, cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, loadavg: os.loadavg() },
+      workload: "cyclictest preset, 1 ms interval, guest 2.1 GHz on a 2.994 GHz host, shared histograms",
+      gcExposed: gc !== undefined,
+      results,
+      targets,
+    },
+    null,
+    2,
+  )}\n`,
+);
+process.stdout.write(`wrote ${out.pathname}\n`);

@@ -1,0 +1,115 @@
+// The simulation: builds the host, VMs and vCPUs of a scenario in wasm memory and runs
+// the discrete-event loop. Events are (time, seq)-ordered in wasm (architecture.md,
+// "Determinism"); each carries (kind, vCPU index) and is dispatched to that vCPU.
+
+import { wasm } from "../wasm.js";
+import { InputRangeError } from "../errors.js";
+import { computeL1TscOffset, tscFracBits, tscRatio } from "../math/tsc.js";
+import type { ScenarioConfig } from "../scenario/types.js";
+import { ERAS, type EraPolicy } from "./eras.js";
+import { MAX_VCPUS, VCPU_MASK } from "./events.js";
+import { HostDelaySamplers } from "./host-delays.js";
+import type { MetricsSink } from "./metrics-sink.js";
+import { Vcpu, type VcpuEnv } from "./vcpu.js";
+import type { AnyGuestProgram } from "./guest.js";
+import { workloadProgram } from "./workloads/index.js";
+
+/** Host uptime when the simulation starts (ns): the clock and TSC are well past zero. */
+export const START_NS = 1_000_000_000;
+
+/** PeriodicRearm codes of the wasm core. */
+const REARM_VARIANT = { wrap: 0, "skip-negative": 1, clamp: 2 } as const;
+
+export interface VcpuId {
+  vm: number;
+  vcpu: number;
+}
+
+export class Simulation {
+  readonly vcpus: Vcpu[] = [];
+  readonly ids: VcpuId[] = [];
+  readonly era: EraPolicy;
+  events = 0;
+
+  constructor(
+    readonly config: ScenarioConfig,
+    metricsFor: (id: VcpuId, index: number) => MetricsSink,
+    /** Guest programs by VM index, replacing the configured workloads (custom guest code, tests). */
+    programs: readonly (AnyGuestProgram | undefined)[] = [],
+  ) {
+    const { host, kvm } = config;
+    this.era = ERAS[kvm.era];
+    const total = config.vms.reduce((n, vm) => n + vm.vcpus, 0);
+    if (total > MAX_VCPUS) throw new InputRangeError("vms.*.vcpus (total)", total, `at most ${MAX_VCPUS} vCPUs`);
+    if (kvm.timerAdvance.kind === "adaptive" && !this.era.adaptiveTuning) {
+      throw new InputRangeError("kvm.timerAdvance", "adaptive", `"off" or a fixed duration for era ${kvm.era} (no auto-tuning before v4.20)`);
+    }
+    const fracBits = tscFracBits(host.vendor);
+    const hostTscBase = 0n;
+    wasm.setHostClock(host.tscKhz, hostTscBase, BigInt(START_NS));
+    wasm.queueReset(Math.max(16, total * 4));
+    wasm.queueSetHorizon(BigInt(START_NS + config.durationNs));
+    wasm.vcpuStateInit(total, fracBits);
+
+    config.vms.forEach((vm, vmIndex) => {
+      for (let i = 0; i < vm.vcpus; i++) this.ids.push({ vm: vmIndex, vcpu: i });
+    });
+    const delays = new HostDelaySamplers(host.delays, config.seed, this.ids.map((id) => [id.vm, id.vcpu] as const));
+    const advanceNs = kvm.timerAdvance.kind === "off" ? 0 : kvm.timerAdvance.kind === "fixed" ? kvm.timerAdvance.ns : 1000;
+    const hostTscAtStart = (BigInt(START_NS) * BigInt(host.tscKhz)) / 1_000_000n + hostTscBase;
+
+    let index = 0;
+    config.vms.forEach((vm, vmIndex) => {
+      const { ratio } = tscRatio(vm.tscKhz, host.tscKhz, host.vendor, { tolerancePpm: kvm.tscTolerancePpm });
+      // Each vCPU is created with a guest TSC of 0 (a host-initiated write of 0, spec §2.4).
+      const offset = BigInt.asUintN(64, computeL1TscOffset(0n, hostTscAtStart, ratio, fracBits));
+      const env: VcpuEnv = {
+        vm: vmIndex,
+        tscKhz: vm.tscKhz,
+        lapic: {
+          era: this.era,
+          tscDeadlineCpuid: vm.tscDeadline,
+          hvTimer: host.vendor === "vmx" && kvm.hvTimer && this.era.hvTimer,
+          apicv: kvm.apicv,
+          minTimerPeriodUs: kvm.minTimerPeriodUs,
+          apicBusCycleNs: kvm.apicBusCycleNs,
+          preemptionTimerRate: host.preemptionTimerRate,
+          periodicRearmVariant: this.era.periodicRearm === "clamp" ? REARM_VARIANT.clamp : REARM_VARIANT.wrap,
+        },
+        delays,
+        program: programs[vmIndex] ?? workloadProgram(vm.workload, kvm, vm.vcpus),
+        tune: kvm.timerAdvance.kind === "adaptive",
+        hz: host.hz,
+        startNs: START_NS,
+        stalls: host.stalls,
+        keepOutput: "printLatencies" in vm.workload ? vm.workload.printLatencies : "printSummary" in vm.workload ? vm.workload.printSummary : false,
+      };
+      for (let i = 0; i < vm.vcpus; i++, index++) {
+        wasm.vcpuSetTsc(index, ratio, offset, vm.tscKhz);
+        wasm.vcpuSetAdvance(index, advanceNs, this.era.globalAdvance);
+        this.vcpus.push(new Vcpu(index, i, env, metricsFor({ vm: vmIndex, vcpu: i }, index)));
+      }
+    });
+  }
+
+  /** Runs until the queue is empty or the scenario's duration has passed. */
+  run(): void {
+    for (const v of this.vcpus) v.start();
+    const vcpus = this.vcpus;
+    let events = 0;
+    for (;;) {
+      const p = wasm.queuePop();
+      if (p < 0) break;
+      events++;
+      vcpus[p & VCPU_MASK]!.onEvent(p >>> 24, wasm.queuePoppedSeq());
+    }
+    this.events += events;
+    for (const v of vcpus) v.finish();
+  }
+
+  /** Simulated ns covered: the whole duration, unless every program ended before it. */
+  get simulatedNs(): number {
+    if (wasm.queueSize() > 0) return this.config.durationNs;
+    return Math.min(wasm.nowF64(), START_NS + this.config.durationNs) - START_NS;
+  }
+}

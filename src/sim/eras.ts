@@ -1,0 +1,91 @@
+// Kernel eras as policies (spec §5.2, §4.5, §6; seed-history §3.4). Each flag names the
+// commit that changed the behaviour.
+
+import type { Era } from "../scenario/types.js";
+
+export type PeriodicRearmPolicy = "drift" | "wrap" | "clamp";
+
+export interface EraPolicy {
+  era: Era;
+  /** One line for `tscsim run --help`. */
+  summary: string;
+  /** wasm EraCode. */
+  code: number;
+  /** timer_advance_ns is one global value shared by every vCPU (3b8a5df6c4dc, v4.20). */
+  globalAdvance: boolean;
+  /** Adaptive tuning exists in this era. */
+  adaptiveTuning: boolean;
+  /** start_sw_tscdeadline expires at once when ns <= advance (Liran Alon, v5.1). */
+  expireWithinAdvance: boolean;
+  /** The VMX preemption timer backend exists (ce7a058a2117, 2016). */
+  hvTimer: boolean;
+  /** expired_tscdeadline is recorded for hv one-shot/periodic too (ee66e453db13 + d981dd15498b). */
+  hvBusyWaitEveryMode: boolean;
+  /** How the periodic target moves on each expiry (d8f2f498d9ed, 18ab3fc8e880). */
+  periodicRearm: PeriodicRearmPolicy;
+  /** The sw periodic hrtimer is re-armed at target_expiration (mainline) or at its own expiry + period. */
+  hrtimerFollowsTarget: boolean;
+}
+
+export const ERAS: Record<Era, EraPolicy> = {
+  "v4.0": {
+    era: "v4.0",
+    summary: "2014 (d0659d946be0): fixed advance (default off), sw TSC-deadline only, unbounded busy-wait in guest cycles",
+    code: 0,
+    globalAdvance: true,
+    adaptiveTuning: false,
+    expireWithinAdvance: false,
+    hvTimer: false,
+    hvBusyWaitEveryMode: false,
+    periodicRearm: "drift",
+    hrtimerFollowsTarget: false,
+  },
+  "v4.20": {
+    era: "v4.20",
+    summary: "2018 (3b8a5df6c4dc): one global auto-tuned advance, unbounded, tuning stops once |error| < 100 cycles",
+    code: 1,
+    globalAdvance: true,
+    adaptiveTuning: true,
+    expireWithinAdvance: false,
+    hvTimer: true,
+    hvBusyWaitEveryMode: false,
+    periodicRearm: "wrap",
+    hrtimerFollowsTarget: false,
+  },
+  "v5.1": {
+    era: "v5.1",
+    summary: "2019 (57bf67e73ce9 and co.): per-vCPU advance, disabled above 5000 ns, host-time busy-wait, deadline <= advance expires at once",
+    code: 2,
+    globalAdvance: false,
+    adaptiveTuning: true,
+    expireWithinAdvance: true,
+    hvTimer: true,
+    hvBusyWaitEveryMode: false,
+    periodicRearm: "wrap",
+    hrtimerFollowsTarget: false,
+  },
+  "v5.4": {
+    era: "v5.4",
+    summary: "2019: continuous tuning within 100..10000 guest cycles, reset to 1000 ns above 5000 ns",
+    code: 3,
+    globalAdvance: false,
+    adaptiveTuning: true,
+    expireWithinAdvance: true,
+    hvTimer: true,
+    hvBusyWaitEveryMode: false,
+    periodicRearm: "wrap",
+    hrtimerFollowsTarget: false,
+  },
+  mainline: {
+    era: "mainline",
+    summary: "default: v5.4 tuning, busy-wait for hv timers in every mode (d981dd15498b), periodic target clamped to now (18ab3fc8e880, 2025)",
+    code: 4,
+    globalAdvance: false,
+    adaptiveTuning: true,
+    expireWithinAdvance: true,
+    hvTimer: true,
+    hvBusyWaitEveryMode: true,
+    periodicRearm: "clamp",
+    hrtimerFollowsTarget: true,
+  },
+};

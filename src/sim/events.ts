@@ -1,0 +1,30 @@
+// Event kinds of the discrete-event engine. An event's payload is (kind << 24) | vCPU
+// index, so the queue in wasm memory holds plain integers.
+
+export const enum EventKind {
+  /** The guest program continues after an exit round trip (or starts). */
+  GuestResume = 1,
+  /** An hrtimer callback runs (expiry + hrtimer delay). */
+  HrtimerCallback = 2,
+  /** A blocked vCPU's thread runs after a wake-up. */
+  VcpuWake = 3,
+  /** The entry path reaches kvm_wait_lapic_expire, just before VM entry. */
+  EntryWait = 4,
+  /** The VMX preemption timer fires in guest mode. */
+  PreemptionTimer = 6,
+  /** A HLT exit reaches kvm_vcpu_block. */
+  Block = 7,
+  /** A kick (IPI) makes a running vCPU exit (external interrupt). */
+  KickExit = 8,
+  /** VM entry done (after the busy-wait and the IDT dispatch): the guest runs. */
+  EntryDone = 9,
+  /** A host stall (scenario host.stalls) deschedules the vCPU. */
+  Stall = 10,
+}
+
+export const VCPU_MASK = 0xffffff;
+export const MAX_VCPUS = VCPU_MASK + 1;
+
+export function payload(kind: EventKind, vcpu: number): number {
+  return (kind << 24) | vcpu;
+}

@@ -1,0 +1,332 @@
+// The emulated LAPIC timer of one vCPU: register semantics and the choice of backend
+// (hrtimer or VMX preemption timer), as lapic.c does it (spec §4, §6.3). 64-bit state
+// (tscdeadline, target, period, hv deadline) lives in wasm memory at the vCPU's index.
+
+import { wasm } from "../wasm.js";
+import {
+  APIC_LVT_BITS,
+  APIC_LVT_MASKED,
+  APIC_SPIV_APIC_ENABLED,
+  APIC_VECTOR_MASK,
+  TIMER_MODE_ONESHOT,
+  TIMER_MODE_PERIODIC,
+  TIMER_MODE_SHIFT,
+  TIMER_MODE_TSCDEADLINE,
+  timerModeMask,
+} from "./apic-regs.js";
+import type { EraPolicy } from "./eras.js";
+
+/** What the timer needs from its vCPU and host: time-stamped side effects. */
+export interface TimerHost {
+  /** Arm the hrtimer at the expiry wasm computed (sw TSC-deadline) or at target. */
+  armHrtimer(atTarget: boolean): void;
+  cancelHrtimer(): void;
+  /** The hv timer was armed (Ok) or refused (-ERANGE). */
+  hvArmed(ok: boolean): void;
+  hvCancelled(): void;
+  /** apic_timer_expired from the hrtimer callback: kick the vCPU. */
+  kick(): void;
+  /** An interrupt was made pending while not from the timer function, or injected directly. */
+  unblock(): void;
+  coalesced(): void;
+}
+
+export interface LapicTimerOptions {
+  era: EraPolicy;
+  tscDeadlineCpuid: boolean;
+  /** The hv timer may be used (VMX, kvm.hvTimer, era has it). */
+  hvTimer: boolean;
+  apicv: boolean;
+  minTimerPeriodUs: number;
+  apicBusCycleNs: number;
+  preemptionTimerRate: number;
+  periodicRearmVariant: number;
+}
+
+const HV_MAX_VALUE = 0xffffffffn;
+
+export class LapicTimer {
+  lvtt = APIC_LVT_MASKED;
+  tmict = 0;
+  tdcr = 0;
+  divide = 2;
+  spiv = APIC_SPIV_APIC_ENABLED | 0xff;
+  mode = TIMER_MODE_ONESHOT;
+  readonly modeMask: number;
+  /** lapic_timer.pending (0/1: at most one outstanding timer interrupt). */
+  pending = false;
+  hvInUse = false;
+  /** The LVTT vector was delivered and not yet EOIed (ISR, or IRR with APICv). */
+  vectorInService = false;
+  /** A vector waits in IRR for delivery at the next guest instruction boundary. */
+  vectorToDeliver = -1;
+
+  constructor(
+    readonly index: number,
+    readonly opts: LapicTimerOptions,
+    readonly host: TimerHost,
+  ) {
+    this.modeMask = timerModeMask(opts.tscDeadlineCpuid);
+  }
+
+  get swEnabled(): boolean {
+    return (this.spiv & APIC_SPIV_APIC_ENABLED) !== 0;
+  }
+
+  get masked(): boolean {
+    return (this.lvtt & APIC_LVT_MASKED) !== 0;
+  }
+
+  get vector(): number {
+    return this.lvtt & APIC_VECTOR_MASK;
+  }
+
+  /** kvm_lapic_reset: hrtimer cancelled, LVTs masked, TDCR 0 (÷2), TMICT 0, pending 0. */
+  reset(): void {
+    this.cancelTimer();
+    this.lvtt = APIC_LVT_MASKED;
+    this.mode = TIMER_MODE_ONESHOT;
+    this.tmict = 0;
+    this.tdcr = 0;
+    this.divide = wasm.tdcrDivide(0);
+    this.spiv = 0xff;
+    wasm.tdClear(this.index);
+    wasm.clearPeriod(this.index);
+    this.vectorInService = false;
+    this.vectorToDeliver = -1;
+  }
+
+  // ---- register writes (spec §4.3) ----
+
+  /** LVTT write: keep the LVT bits and the mode bits the CPUID allows; masked while sw-disabled. */
+  writeLvtt(value: number): void {
+    let v = value & (APIC_LVT_BITS | this.modeMask);
+    if (!this.swEnabled) v |= APIC_LVT_MASKED;
+    this.lvtt = v >>> 0;
+    this.updateLvtt();
+  }
+
+  /** apic_update_lvtt: into/out of TSC-deadline mode stops the timer and clears its state. */
+  private updateLvtt(): void {
+    const mode = (this.lvtt & this.modeMask) >>> TIMER_MODE_SHIFT;
+    if (mode === this.mode) return;
+    const wasDeadline = this.mode === TIMER_MODE_TSCDEADLINE;
+    if (wasDeadline !== (mode === TIMER_MODE_TSCDEADLINE)) {
+      this.cancelTimer();
+      this.tmict = 0;
+      wasm.clearPeriod(this.index);
+      wasm.tdClear(this.index);
+    }
+    this.mode = mode;
+    wasm.reapplyPeriodicFloor(this.index, mode === TIMER_MODE_PERIODIC ? this.opts.minTimerPeriodUs : 0);
+  }
+
+  /** TMICT write: ignored in TSC-deadline mode; else stop and start with the new count. */
+  writeTmict(value: number): void {
+    if (this.mode === TIMER_MODE_TSCDEADLINE) return;
+    this.cancelTimer();
+    this.tmict = value >>> 0;
+    this.startApicTimer();
+  }
+
+  /** TDCR write: stored as val & 0xb; a divide change while running rescales the remaining time. */
+  writeTdcr(value: number): void {
+    this.tdcr = value & 0xb;
+    const oldDivide = this.divide;
+    this.divide = wasm.tdcrDivide(this.tdcr);
+    if (this.divide === oldDivide || wasm.periodIsZero(this.index)) return;
+    this.host.cancelHrtimer();
+    wasm.updateTargetExpiration(
+      this.index,
+      this.tmict,
+      this.tdcr,
+      oldDivide,
+      this.divide,
+      this.opts.apicBusCycleNs,
+      this.mode === TIMER_MODE_PERIODIC,
+      this.opts.minTimerPeriodUs,
+    );
+    this.restartApicTimer();
+  }
+
+  /** SPIV write: clearing the software-enable bit masks LVTT and drops a pending expiry. */
+  writeSpiv(value: number): void {
+    const wasEnabled = this.swEnabled;
+    this.spiv = value >>> 0;
+    if (wasEnabled && !this.swEnabled) {
+      this.lvtt = (this.lvtt | APIC_LVT_MASKED) >>> 0;
+      this.updateLvtt();
+      this.pending = false;
+    }
+  }
+
+  /** WRMSR IA32_TSC_DEADLINE (kvm_set_lapic_tscdeadline_msr) from guest register r. */
+  writeTscDeadline(reg: number): void {
+    if (this.mode !== TIMER_MODE_TSCDEADLINE) return;
+    this.host.cancelHrtimer();
+    wasm.tdFromReg(this.index, reg);
+    this.startApicTimer();
+  }
+
+  /** TMCCT read (apic_get_tmcct): 0 in TSC-deadline mode. */
+  readTmcct(): number {
+    if (this.mode === TIMER_MODE_TSCDEADLINE) return 0;
+    return wasm.readTmcct(this.index, this.tmict, this.opts.apicBusCycleNs, this.divide);
+  }
+
+  /** RDMSR IA32_TSC_DEADLINE into register r: 0 outside TSC-deadline mode. */
+  readTscDeadline(reg: number): void {
+    if (this.mode === TIMER_MODE_TSCDEADLINE) wasm.tdToReg(this.index, reg);
+    else wasm.gSetImm(this.index, reg, 0);
+  }
+
+  // ---- starting and stopping (spec §4.4) ----
+
+  /** cancel_apic_timer: hrtimer and hv timer off, pending cleared. */
+  cancelTimer(): void {
+    this.host.cancelHrtimer();
+    if (this.hvInUse) this.cancelHvTimer();
+    this.pending = false;
+  }
+
+  private startApicTimer(): void {
+    this.pending = false;
+    if (this.mode !== TIMER_MODE_TSCDEADLINE) {
+      const periodic = this.mode === TIMER_MODE_PERIODIC;
+      const ok = wasm.setTargetExpiration(this.index, this.tmict, this.tdcr, this.opts.apicBusCycleNs, periodic, this.opts.minTimerPeriodUs);
+      if (!ok) return;
+    }
+    this.restartApicTimer();
+  }
+
+  /** restart_apic_timer: hv timer if it can be used, else the hrtimer. */
+  restartApicTimer(): void {
+    if (this.mode !== TIMER_MODE_PERIODIC && this.pending) return;
+    if (!this.startHvTimer()) this.startSwTimer();
+  }
+
+  private startHvTimer(): boolean {
+    if (!this.opts.hvTimer || wasm.tdIsZero(this.index)) return false;
+    const st = wasm.hvArm(this.index, this.opts.preemptionTimerRate, HV_MAX_VALUE, this.opts.era.globalAdvance);
+    if (st !== wasm.Status.Ok) {
+      this.host.hvArmed(false);
+      return false;
+    }
+    this.hvInUse = true;
+    this.host.hvArmed(true);
+    this.host.cancelHrtimer();
+    if (this.mode !== TIMER_MODE_PERIODIC) {
+      if (this.pending) {
+        this.cancelHvTimer();
+      } else if (wasm.getHvExpired()) {
+        this.expired(false);
+        this.cancelHvTimer();
+      }
+    }
+    return true;
+  }
+
+  private cancelHvTimer(): void {
+    wasm.hvCancel(this.index);
+    this.hvInUse = false;
+    this.host.hvCancelled();
+  }
+
+  /** start_sw_timer. */
+  startSwTimer(): void {
+    if (this.hvInUse) this.cancelHvTimer();
+    if (this.mode !== TIMER_MODE_PERIODIC && this.pending) return;
+    if (this.mode === TIMER_MODE_TSCDEADLINE) {
+      const st = wasm.swTscdeadlineArm(this.index, this.opts.era.expireWithinAdvance, this.opts.era.globalAdvance);
+      if (st === wasm.SwDeadline.Armed) this.host.armHrtimer(false);
+      else if (st === wasm.SwDeadline.ExpireNow) this.expired(false);
+      return;
+    }
+    // start_sw_period: no advance for one-shot/periodic on the hrtimer (spec §5.3).
+    if (wasm.periodIsZero(this.index)) return;
+    if (wasm.targetPassed(this.index)) {
+      this.expired(false);
+      if (this.mode === TIMER_MODE_ONESHOT) return;
+      this.advancePeriodicTarget();
+    }
+    this.host.armHrtimer(true);
+  }
+
+  advancePeriodicTarget(): void {
+    if (this.opts.era.periodicRearm === "drift") wasm.periodicRearmLegacyDrift(this.index);
+    else wasm.periodicRearm(this.index, this.opts.periodicRearmVariant);
+  }
+
+  // ---- expiry (spec §4.5) ----
+
+  /** apic_timer_expired. */
+  expired(fromTimerFn: boolean): void {
+    if (this.pending) {
+      this.host.coalesced();
+      return;
+    }
+    const latch = this.mode === TIMER_MODE_TSCDEADLINE || (this.hvInUse && this.opts.era.hvBusyWaitEveryMode);
+    if (latch) wasm.expiredTdLatch(this.index);
+    if (!fromTimerFn && this.opts.apicv) {
+      // Case 3: on the vCPU thread with APICv, inject right away.
+      this.injectTimerIrq();
+      this.host.unblock();
+      return;
+    }
+    this.pending = true;
+    this.host.unblock();
+    if (fromTimerFn) this.host.kick();
+  }
+
+  /** apic_timer_fn: the hrtimer callback. Returns whether the hrtimer restarts (periodic). */
+  hrtimerFired(): boolean {
+    this.expired(true);
+    if (this.mode === TIMER_MODE_PERIODIC && !wasm.periodIsZero(this.index)) {
+      this.advancePeriodicTarget();
+      return true;
+    }
+    return false;
+  }
+
+  /** kvm_lapic_expired_hv_timer: the preemption timer fired in guest mode. */
+  hvTimerFired(): void {
+    if (!this.hvInUse) return;
+    if (this.opts.era.hvBusyWaitEveryMode) {
+      this.expired(false);
+      this.cancelHvTimer();
+    } else {
+      // Before d981dd15498b the hv timer was cancelled first, so one-shot/periodic
+      // expiries did not record expired_tscdeadline (no busy-wait).
+      this.cancelHvTimer();
+      this.expired(false);
+    }
+    if (this.mode === TIMER_MODE_PERIODIC && !wasm.periodIsZero(this.index)) {
+      this.advancePeriodicTarget();
+      this.restartApicTimer();
+    }
+  }
+
+  /** Injection (kvm_apic_inject_pending_timer_irqs) when pending, before VM entry. */
+  injectPending(): void {
+    if (!this.pending) return;
+    this.injectTimerIrq();
+    this.pending = false;
+  }
+
+  /** Deliver LVTT (if unmasked), then clear tscdeadline (deadline/one-shot) and target (one-shot). */
+  private injectTimerIrq(): void {
+    if (!this.masked) this.vectorToDeliver = this.vector;
+    if (this.mode === TIMER_MODE_TSCDEADLINE) wasm.tdClear(this.index);
+    else if (this.mode === TIMER_MODE_ONESHOT) {
+      wasm.tdClear(this.index);
+      wasm.targetClear(this.index);
+    }
+  }
+
+  /** kvm_lapic_switch_to_sw_timer before blocking; returns whether the hv timer was in use. */
+  switchToSw(): boolean {
+    if (!this.hvInUse) return false;
+    this.startSwTimer();
+    return true;
+  }
+}

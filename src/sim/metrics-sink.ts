@@ -1,0 +1,20 @@
+// What the vCPU state machine reports, as it happens. src/metrics/VcpuMetrics
+// implements it; tests use a counting implementation.
+
+import type { ExitReason, TimerBackend } from "../metrics/vcpu-metrics.js";
+
+export { ExitReason, TimerBackend } from "../metrics/vcpu-metrics.js";
+
+export interface MetricsSink {
+  recordLatency(latencyCycles: number, latencyNs: number): void;
+  recordExit(reason: ExitReason): void;
+  addSpinNs(ns: number): void;
+  timerArm(backend: TimerBackend): void;
+  hvFallback(): void;
+  hvToSw(): void;
+  swToHv(): void;
+  coalesced(): void;
+  /** nowNs is simulated time since the start. */
+  recordAdvance(nowNs: number, advanceNs: number): void;
+  hrtimerCallback(nowNs: number): void;
+}

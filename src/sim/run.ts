@@ -1,0 +1,53 @@
+// Runs one validated scenario and assembles its result (issue #3 §7, §8).
+
+import type { ScenarioConfig } from "../scenario/types.js";
+import type { RunResult } from "../metrics/types.js";
+import { HostMetrics, aggregate, type VcpuMetrics } from "../metrics/index.js";
+import { defaultMetricsOptions } from "../metrics/host-metrics.js";
+import { Simulation } from "./engine.js";
+import type { AnyGuestProgram } from "./guest.js";
+
+export interface RunOptions {
+  /** Per-vCPU latency histograms (default: defaultMetricsOptions, up to 64 vCPUs). */
+  perVcpuHistograms?: boolean;
+  /** Custom guest programs by VM index, replacing the configured workloads. */
+  programs?: readonly (AnyGuestProgram | undefined)[];
+}
+
+export interface ScenarioRun {
+  result: RunResult;
+  /** Lines printed by guest programs that asked for output, per vCPU. */
+  output: { vm: number; vcpu: number; lines: string[] }[];
+}
+
+export function runScenario(config: ScenarioConfig, options: RunOptions = {}): ScenarioRun {
+  const total = config.vms.reduce((n, vm) => n + vm.vcpus, 0);
+  const defaults = defaultMetricsOptions(total);
+  const perVcpuHistograms = options.perVcpuHistograms ?? defaults.perVcpuHistograms;
+  const host = new HostMetrics({ perVcpuHistograms, advanceSeriesPoints: perVcpuHistograms ? defaults.advanceSeriesPoints || 256 : 0 });
+  const collectors: VcpuMetrics[] = [];
+  const sim = new Simulation(
+    config,
+    (id) => {
+      const m = host.addVcpu(id.vm, id.vcpu);
+      collectors.push(m);
+      return m;
+    },
+    options.programs,
+  );
+  const started = performance.now();
+  sim.run();
+  const wallMs = performance.now() - started;
+  const result: RunResult = {
+    scenario: config.name,
+    seed: config.seed,
+    era: config.kvm.era,
+    simulatedNs: sim.simulatedNs,
+    wallMs,
+    events: sim.events,
+    ...aggregate(collectors, host),
+    vcpus: collectors.map((m) => m.summary()),
+  };
+  const output = sim.vcpus.filter((v) => v.output !== null && v.output.length > 0).map((v) => ({ vm: v.vm, vcpu: v.vcpu, lines: v.output! }));
+  return { result, output };
+}

@@ -1,0 +1,506 @@
+// One simulated vCPU: its run state (in guest, exiting, blocked, waking, entering), the
+// guest program it runs, and the host paths between a timer expiry and the guest's
+// handler: kick or wake-up, injection, kvm_wait_lapic_expire's busy-wait, VM entry
+// (spec §4.5, §5.4, §6.4). Time-stamped effects go through the event queue in wasm.
+
+import { wasm } from "../wasm.js";
+import { EventKind, payload } from "./events.js";
+import { LapicTimer, type LapicTimerOptions, type TimerHost } from "./lapic.js";
+import { Exit, type AnyGuestProgram, type GuestCtx, type GuestGenerator, type GuestMachine, type GuestProgram } from "./guest.js";
+import {
+  APIC_EOI,
+  APIC_LVR,
+  APIC_LVTT,
+  APIC_SPIV,
+  APIC_TDCR,
+  APIC_TMCCT,
+  APIC_TMICT,
+  APIC_VERSION,
+  TIMER_MODE_TSCDEADLINE,
+} from "./apic-regs.js";
+import type { HostDelaySamplers } from "./host-delays.js";
+import { ExitReason, TimerBackend, type MetricsSink } from "./metrics-sink.js";
+import type { HostStalls } from "../scenario/types.js";
+
+/** Run states of a vCPU (the discriminant of the state machine). */
+export type RunState = "guest" | "exit" | "blocked" | "waking" | "entering" | "done";
+
+/** Guest register the built-in paths use as scratch (programs should use r0..r5). */
+const SCRATCH_REG = 7;
+
+/** What the vCPUs of one VM share. */
+export interface VcpuEnv {
+  vm: number;
+  tscKhz: number;
+  lapic: LapicTimerOptions;
+  delays: HostDelaySamplers;
+  program: AnyGuestProgram;
+  /** Advance tuning is on (kvm.timerAdvance adaptive). */
+  tune: boolean;
+  hz: number;
+  startNs: number;
+  /** Keep the lines programs print. */
+  keepOutput: boolean;
+  stalls: HostStalls | null;
+}
+
+export class Vcpu implements GuestCtx, TimerHost {
+  readonly lapic: LapicTimer;
+  state: RunState = "guest";
+  /** Seq of the one valid vCPU-thread event (resume, wake, entry, block, kick). */
+  private threadSeq = -1;
+  private hrtimerSeq = -1;
+  private hvSeq = -1;
+  /** The generator program's main flow (null for a GuestMachine). */
+  private main: GuestGenerator | null;
+  private handler: GuestGenerator | null = null;
+  /** The machine program, if the program is one. */
+  private readonly machine: GuestMachine | null;
+  /** An interrupt handler is running (vector), else -1. */
+  private handlerVector = -1;
+  /** The hv timer was in use when the vCPU blocked (switch back on wake, spec §6.4). */
+  private hvBeforeBlock = false;
+  /** A Compute exit in progress: when it ends, and what is left after an interruption. */
+  private computeEndNs = 0;
+  private computeLeftNs = 0;
+  /** The program's current yield is a Halt waiting for an interrupt. */
+  private halted = false;
+
+  /** Lines the program printed (when the scenario keeps output). */
+  readonly output: string[] | null;
+
+  constructor(
+    readonly index: number,
+    readonly vcpu: number,
+    readonly env: VcpuEnv,
+    readonly metrics: MetricsSink,
+  ) {
+    this.lapic = new LapicTimer(index, env.lapic, this);
+    this.machine = "machine" in env.program ? env.program : null;
+    this.main = "machine" in env.program ? null : env.program.main(this);
+    this.output = env.keepOutput ? [] : null;
+  }
+
+  get vm(): number {
+    return this.env.vm;
+  }
+  get tscKhz(): number {
+    return this.env.tscKhz;
+  }
+
+  // ---- event dispatch ----
+
+  /** Handles one event of this vCPU; `seq` identifies it for staleness checks. */
+  onEvent(kind: EventKind, seq: number): void {
+    if (this.state === "done") return;
+    switch (kind) {
+      case EventKind.HrtimerCallback:
+        if (seq === this.hrtimerSeq) this.hrtimerCallback();
+        return;
+      case EventKind.PreemptionTimer:
+        if (seq === this.hvSeq) this.preemptionExit();
+        return;
+      case EventKind.Stall:
+        this.stall();
+        return;
+      default:
+        if (seq !== this.threadSeq) return;
+        this.threadSeq = -1;
+        this.onThreadEvent(kind);
+    }
+  }
+
+  private onThreadEvent(kind: EventKind): void {
+    switch (kind) {
+      case EventKind.GuestResume:
+        if (this.state === "guest") this.runProgram();
+        else this.reenter();
+        return;
+      case EventKind.EntryDone:
+        this.state = "guest";
+        this.runProgram();
+        return;
+      case EventKind.Block:
+        this.block();
+        return;
+      case EventKind.VcpuWake:
+        this.wake();
+        return;
+      case EventKind.KickExit:
+        this.metrics.recordExit(ExitReason.externalInterrupt);
+        this.beginEntry(this.env.delays.vmEntry(this.index));
+        return;
+      case EventKind.EntryWait:
+        this.reenter();
+        return;
+    }
+  }
+
+  private schedule(kind: EventKind, inNs: number): void {
+    this.threadSeq = wasm.queuePushIn(inNs, payload(kind, this.index));
+  }
+
+  /** End of the simulation: the program's finish hook. */
+  finish(): void {
+    this.env.program.finish?.(this);
+  }
+
+  /** Start of the simulation: the program begins in guest mode. */
+  start(): void {
+    this.state = "guest";
+    this.schedule(EventKind.GuestResume, 0);
+    if (this.env.stalls !== null) wasm.queuePushIn(this.env.stalls.everyNs, payload(EventKind.Stall, this.index));
+  }
+
+  // ---- guest side ----
+
+  /** Runs the guest program until it leaves guest mode. */
+  private runProgram(): void {
+    for (;;) {
+      if (this.lapic.vectorToDeliver >= 0 && this.handlerVector < 0) {
+        // Interrupts are delivered at an instruction boundary; HLT returns after one.
+        this.halted = false;
+        this.deliverInterrupt();
+      }
+      if (this.handlerVector < 0 && this.computeLeftNs > 0) {
+        const left = this.computeLeftNs;
+        this.computeLeftNs = 0;
+        this.enterCompute(left);
+        return;
+      }
+      const exit = this.step();
+      if (exit === Exit.Iret) {
+        this.handlerVector = -1;
+        this.handler = null;
+        continue;
+      }
+      if (exit === Exit.Done) {
+        this.state = "done";
+        this.cancelHv();
+        return;
+      }
+      if (!this.onExit(exit)) return;
+    }
+  }
+
+  /** One step of the running flow (the handler if one runs): the Exit it ends with. */
+  private step(): Exit {
+    const m = this.machine;
+    if (m !== null) return this.handlerVector >= 0 ? m.interruptStep(this, this.handlerVector) : m.step(this);
+    if (this.handler !== null) {
+      const r = this.handler.next();
+      return r.done ? Exit.Iret : r.value;
+    }
+    const r = this.main!.next();
+    return r.done ? Exit.Done : r.value;
+  }
+
+  private deliverInterrupt(): void {
+    const vector = this.lapic.vectorToDeliver;
+    this.lapic.vectorToDeliver = -1;
+    this.lapic.vectorInService = true;
+    this.handlerVector = vector;
+    if (this.machine === null) this.handler = (this.env.program as GuestProgram).interrupt(this, vector);
+  }
+
+  /** Handles a yielded Exit; returns true when the program continues at once. */
+  private onExit(exit: Exit): boolean {
+    const d = this.env.delays;
+    switch (exit) {
+      case Exit.None:
+        return true;
+      case Exit.MsrWrite:
+      case Exit.ApicWrite:
+      case Exit.Cpuid:
+        this.leaveGuest();
+        this.state = "exit";
+        this.schedule(EventKind.GuestResume, d.msrExit(this.index));
+        return false;
+      case Exit.Compute:
+        this.enterCompute(this.computeLeftNs);
+        this.computeLeftNs = 0;
+        return false;
+      case Exit.Halt:
+        this.metrics.recordExit(ExitReason.hlt);
+        this.leaveGuest();
+        this.halted = true;
+        this.state = "exit";
+        this.schedule(EventKind.Block, d.vmExit(this.index));
+        return false;
+      case Exit.Done:
+      case Exit.Iret:
+        return true;
+    }
+    return true;
+  }
+
+  private enterCompute(ns: number): void {
+    this.state = "guest";
+    this.computeEndNs = wasm.nowF64() + ns;
+    this.schedule(EventKind.GuestResume, ns);
+  }
+
+  /** Leaving guest mode stops the preemption timer (it only counts in guest mode). */
+  private leaveGuest(): void {
+    this.hvSeq = -1;
+    if (this.state === "guest" && this.threadSeq >= 0) {
+      // An exit interrupted a Compute: keep what is left of it.
+      this.computeLeftNs = Math.max(0, this.computeEndNs - wasm.nowF64());
+      this.threadSeq = -1;
+    }
+  }
+
+  private cancelHv(): void {
+    this.hvSeq = -1;
+  }
+
+  // ---- host side: exits, blocking, entry ----
+
+  /** HLT reached kvm_vcpu_block: stay awake if an interrupt is pending, else block. */
+  private block(): void {
+    if (this.hasWakeReason()) {
+      this.beginEntry(this.env.delays.vmEntry(this.index));
+      return;
+    }
+    this.hvBeforeBlock = this.lapic.switchToSw();
+    if (this.hvBeforeBlock) this.metrics.hvToSw();
+    this.state = "blocked";
+  }
+
+  /** An interrupt that ends HLT: an unmasked pending timer or a vector waiting in IRR. */
+  private hasWakeReason(): boolean {
+    return (this.lapic.pending && !this.lapic.masked) || this.lapic.vectorToDeliver >= 0;
+  }
+
+  /** The vCPU thread runs again after a wake-up (kvm_vcpu_check_block decides). */
+  private wake(): void {
+    if (this.halted && !this.hasWakeReason()) {
+      this.state = "blocked";
+      return;
+    }
+    if (this.hvBeforeBlock) {
+      this.hvBeforeBlock = false;
+      this.lapic.restartApicTimer();
+      if (this.lapic.hvInUse) this.metrics.swToHv();
+    }
+    this.beginEntry(this.env.delays.vmEntry(this.index));
+  }
+
+  /** vcpu_enter_guest: inject now, reach kvm_wait_lapic_expire after `inNs`. */
+  private beginEntry(inNs: number): void {
+    this.lapic.injectPending();
+    this.state = "entering";
+    this.schedule(EventKind.EntryWait, inNs);
+  }
+
+  /** Just before VM entry: inject, busy-wait (spec §5.4), enter; the guest runs after dispatch. */
+  private reenter(): void {
+    this.lapic.injectPending();
+    const spinNs = this.waitLapicExpire();
+    const deliver = this.lapic.vectorToDeliver >= 0;
+    if (this.lapic.hvInUse) {
+      this.hvSeq = wasm.pushAtPreemption(this.index, payload(EventKind.PreemptionTimer, this.index), this.env.lapic.preemptionTimerRate, spinNs);
+    }
+    if (spinNs > 0 || deliver) {
+      // Busy-waiting (host) and dispatching the interrupt: the guest runs after both.
+      const dispatch = deliver ? this.env.delays.irqDispatch(this.index) : 0;
+      this.state = "entering";
+      this.schedule(EventKind.EntryDone, spinNs + dispatch);
+      return;
+    }
+    this.state = "guest";
+    this.runProgram();
+  }
+
+  /** kvm_wait_lapic_expire's precondition, then __kvm_wait_lapic_expire in wasm. */
+  private waitLapicExpire(): number {
+    const lapic = this.lapic;
+    const global = this.env.lapic.era.globalAdvance;
+    if (!wasm.expiredTdIsSet(this.index) || wasm.vcpuAdvance(this.index, global) === 0) return 0;
+    const injected = lapic.vectorToDeliver === lapic.vector || lapic.vectorInService;
+    if (!injected) return 0;
+    const spinNs = wasm.waitLapicExpire(this.index, this.env.lapic.era.code, this.env.tune, global, this.env.hz);
+    this.metrics.addSpinNs(spinNs);
+    this.metrics.recordAdvance(wasm.nowF64() - this.env.startNs, wasm.vcpuAdvance(this.index, global));
+    return spinNs;
+  }
+
+  /** The preemption timer fired in guest mode: exit, expire, re-enter. */
+  private preemptionExit(): void {
+    this.metrics.recordExit(ExitReason.preemptionTimer);
+    this.leaveGuest();
+    this.lapic.hvTimerFired();
+    const d = this.env.delays;
+    this.beginEntry(d.vmExit(this.index) + d.vmEntry(this.index));
+  }
+
+  /**
+   * A host stall (scenario host.stalls): a vCPU in guest mode is descheduled for the
+   * stall's length and re-enters after it; the preemption timer does not count meanwhile.
+   * A vCPU outside guest mode is not affected (its host work is not modelled as preemptible).
+   */
+  private stall(): void {
+    const stalls = this.env.stalls;
+    if (stalls === null) return;
+    wasm.queuePushIn(stalls.everyNs, payload(EventKind.Stall, this.index));
+    if (this.state !== "guest") return;
+    this.leaveGuest();
+    this.beginEntry(stalls.lengthNs);
+  }
+
+  private hrtimerCallback(): void {
+    this.hrtimerSeq = -1;
+    this.metrics.hrtimerCallback(wasm.nowF64() - this.env.startNs);
+    if (!this.lapic.hrtimerFired()) return;
+    const p = payload(EventKind.HrtimerCallback, this.index);
+    const delay = this.env.delays.hrtimer(this.index);
+    this.hrtimerSeq = this.env.lapic.era.hrtimerFollowsTarget
+      ? wasm.pushAtTarget(this.index, p, delay)
+      : wasm.pushAtExpiryPlusPeriod(this.index, p, delay);
+    this.metrics.timerArm(TimerBackend.sw);
+  }
+
+  // ---- TimerHost ----
+
+  armHrtimer(atTarget: boolean): void {
+    const p = payload(EventKind.HrtimerCallback, this.index);
+    const delay = this.env.delays.hrtimer(this.index);
+    this.hrtimerSeq = atTarget ? wasm.pushAtTarget(this.index, p, delay) : wasm.pushAtSwExpiry(this.index, p, delay);
+    this.metrics.timerArm(TimerBackend.sw);
+  }
+  cancelHrtimer(): void {
+    this.hrtimerSeq = -1;
+  }
+  hvArmed(ok: boolean): void {
+    if (ok) this.metrics.timerArm(TimerBackend.hv);
+    else this.metrics.hvFallback();
+  }
+  hvCancelled(): void {
+    this.hvSeq = -1;
+  }
+  kick(): void {
+    if (this.state === "blocked") {
+      this.state = "waking";
+      this.schedule(EventKind.VcpuWake, this.env.delays.wakeup(this.index));
+    } else if (this.state === "guest") {
+      this.leaveGuest();
+      this.state = "exit";
+      this.schedule(EventKind.KickExit, this.env.delays.vmExit(this.index));
+    }
+  }
+  unblock(): void {
+    if (this.state === "blocked") {
+      this.state = "waking";
+      this.schedule(EventKind.VcpuWake, this.env.delays.wakeup(this.index));
+    }
+  }
+  coalesced(): void {
+    this.metrics.coalesced();
+  }
+
+  // ---- GuestCtx ----
+
+  rdtscTo(r: number): void {
+    wasm.gRdtsc(this.index, r);
+  }
+  regAdd(dst: number, src: number, imm: number): void {
+    wasm.gAddImm(this.index, dst, src, imm);
+  }
+  regSet(r: number, imm: number): void {
+    wasm.gSetImm(this.index, r, imm);
+  }
+  regDiff(a: number, b: number): number {
+    return wasm.gDiff(this.index, a, b);
+  }
+  reg(r: number): bigint {
+    return wasm.gGet(this.index, r);
+  }
+  rdtsc(): bigint {
+    wasm.gRdtsc(this.index, SCRATCH_REG);
+    return wasm.gGet(this.index, SCRATCH_REG);
+  }
+  readApic(offset: number): number {
+    const l = this.lapic;
+    switch (offset) {
+      case APIC_LVR:
+        return APIC_VERSION;
+      case APIC_SPIV:
+        return l.spiv;
+      case APIC_LVTT:
+        return l.lvtt;
+      case APIC_TMICT:
+        return l.tmict;
+      case APIC_TMCCT:
+        return l.readTmcct();
+      case APIC_TDCR:
+        return l.tdcr;
+      default:
+        return 0;
+    }
+  }
+  rdmsrTscDeadlineTo(r: number): void {
+    this.lapic.readTscDeadline(r);
+  }
+  nowNs(): number {
+    return wasm.nowF64() - this.env.startNs;
+  }
+  wrmsrTscDeadline(r: number): Exit {
+    this.metrics.recordExit(ExitReason.msrWrite);
+    this.lapic.writeTscDeadline(r);
+    return Exit.MsrWrite;
+  }
+  writeApic(offset: number, value: number): Exit {
+    this.metrics.recordExit(ExitReason.apicWrite);
+    const l = this.lapic;
+    switch (offset) {
+      case APIC_LVTT:
+        l.writeLvtt(value);
+        break;
+      case APIC_TMICT:
+        l.writeTmict(value);
+        break;
+      case APIC_TDCR:
+        l.writeTdcr(value);
+        break;
+      case APIC_SPIV:
+        l.writeSpiv(value);
+        break;
+      case APIC_EOI:
+        l.vectorInService = false;
+        break;
+    }
+    return Exit.ApicWrite;
+  }
+  eoi(): Exit {
+    if (this.env.lapic.apicv) {
+      // APICv virtualizes EOI: no exit.
+      this.lapic.vectorInService = false;
+      return Exit.None;
+    }
+    return this.writeApic(APIC_EOI, 0);
+  }
+  hlt(): Exit {
+    return Exit.Halt;
+  }
+  cpuid(): Exit {
+    return Exit.Cpuid;
+  }
+  compute(ns: number): Exit {
+    this.computeLeftNs = ns;
+    return Exit.Compute;
+  }
+  done(): Exit {
+    return Exit.Done;
+  }
+  recordLatency(cycles: number): void {
+    this.metrics.recordLatency(cycles, wasm.cyclesToNsSigned(this.index, cycles));
+  }
+  print(line: string): void {
+    this.output?.push(line);
+  }
+
+  /** Whether the guest is in TSC-deadline mode (for workloads and tests). */
+  get deadlineMode(): boolean {
+    return this.lapic.mode === TIMER_MODE_TSCDEADLINE;
+  }
+}

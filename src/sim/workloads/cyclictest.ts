@@ -1,0 +1,99 @@
+// cyclictest's measuring thread as the guest kernel sees it: an absolute TSC deadline
+// every interval (next = previous + interval, no drift), HLT until the interrupt; the
+// latency is the guest TSC in the handler minus the deadline. (The real tool measures
+// in its thread after the wake-up; the handler is where the timer path ends.)
+// A GuestMachine: it runs on every simulated interrupt, so it must not allocate.
+
+import { Exit, type GuestCtx, type GuestMachine } from "../guest.js";
+import { APIC_LVTT, LVTT_TSCDEADLINE } from "../apic-regs.js";
+
+const VECTOR = 0xec;
+const R_NEXT = 0;
+const R_NOW = 1;
+
+export interface CyclictestParams {
+  intervalNs: number;
+  /** 0 = run until the end of the simulation. */
+  loops: number;
+  printSummary: boolean;
+}
+
+const enum Phase {
+  SetMode = 0,
+  Start = 1,
+  Arm = 2,
+  Halt = 3,
+}
+
+/** Per-vCPU statistics (µs) for the summary line. */
+const ST_COUNT = 0;
+const ST_MIN = 1;
+const ST_MAX = 2;
+const ST_SUM = 3;
+const ST_ACT = 4;
+const ST_LOOPS = 5;
+const ST_WIDTH = 6;
+
+export function cyclictest(params: CyclictestParams, vcpus: number): GuestMachine {
+  const phase = new Uint8Array(vcpus);
+  const handlerDone = new Uint8Array(vcpus);
+  const stats = new Float64Array(vcpus * ST_WIDTH);
+  for (let v = 0; v < vcpus; v++) stats[v * ST_WIDTH + ST_MIN] = Infinity;
+  return {
+    machine: true,
+    step(g: GuestCtx): Exit {
+      const v = g.vcpu;
+      switch (phase[v]) {
+        case Phase.SetMode:
+          phase[v] = Phase.Start;
+          return g.writeApic(APIC_LVTT, LVTT_TSCDEADLINE | VECTOR);
+        case Phase.Start:
+          g.rdtscTo(R_NEXT);
+          phase[v] = Phase.Arm;
+          return Exit.None;
+        case Phase.Arm: {
+          const loops = stats[v * ST_WIDTH + ST_LOOPS]!;
+          if (params.loops !== 0 && loops >= params.loops) return Exit.Done;
+          stats[v * ST_WIDTH + ST_LOOPS] = loops + 1;
+          // The guest converts the interval with its own calibration (virtual_tsc_khz).
+          g.regAdd(R_NEXT, R_NEXT, Math.floor((params.intervalNs * g.tscKhz) / 1e6));
+          phase[v] = Phase.Halt;
+          return g.wrmsrTscDeadline(R_NEXT);
+        }
+        default:
+          phase[v] = Phase.Arm;
+          return g.hlt();
+      }
+    },
+    interruptStep(g: GuestCtx): Exit {
+      const v = g.vcpu;
+      if (handlerDone[v] === 1) {
+        handlerDone[v] = 0;
+        return Exit.Iret;
+      }
+      g.rdtscTo(R_NOW);
+      const latency = g.regDiff(R_NOW, R_NEXT);
+      g.recordLatency(latency);
+      const us = Math.round((latency * 1000) / g.tscKhz);
+      const o = v * ST_WIDTH;
+      stats[o + ST_COUNT]!++;
+      stats[o + ST_ACT] = us;
+      stats[o + ST_SUM]! += us;
+      if (us < stats[o + ST_MIN]!) stats[o + ST_MIN] = us;
+      if (us > stats[o + ST_MAX]!) stats[o + ST_MAX] = us;
+      handlerDone[v] = 1;
+      return g.eoi();
+    },
+    finish(g: GuestCtx): void {
+      if (!params.printSummary) return;
+      const o = g.vcpu * ST_WIDTH;
+      const count = stats[o + ST_COUNT]!;
+      const pad = (n: number, w: number): string => String(n).padStart(w);
+      const avg = count > 0 ? Math.round(stats[o + ST_SUM]! / count) : 0;
+      const min = count > 0 ? stats[o + ST_MIN]! : 0;
+      g.print(
+        `T:${pad(g.vcpu, 2)} (${pad(g.vcpu, 5)}) P:99 I:${Math.round(params.intervalNs / 1000)} C:${pad(count, 7)} Min:${pad(min, 7)} Act:${pad(stats[o + ST_ACT]!, 5)} Avg:${pad(avg, 5)} Max:${pad(stats[o + ST_MAX]!, 8)}`,
+      );
+    },
+  };
+}

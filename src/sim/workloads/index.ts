@@ -1,0 +1,21 @@
+// Built-in guest workloads by scenario kind.
+
+import type { ScenarioConfig, Workload } from "../../scenario/types.js";
+import type { AnyGuestProgram } from "../guest.js";
+import { tscdeadlineLatency } from "./tscdeadline-latency.js";
+import { cyclictest } from "./cyclictest.js";
+import { oneshot, periodic } from "./lapic-count.js";
+
+/** The program for one VM's workload; `vcpus` sizes its per-vCPU state. */
+export function workloadProgram(w: Workload, kvm: ScenarioConfig["kvm"], vcpus: number): AnyGuestProgram {
+  switch (w.kind) {
+    case "tscdeadline-latency":
+      return tscdeadlineLatency(w, vcpus);
+    case "cyclictest":
+      return cyclictest(w, vcpus);
+    case "periodic":
+      return periodic({ tmict: w.tmict, tdcr: w.tdcr, gapNs: 0, apicBusCycleNs: kvm.apicBusCycleNs, minTimerPeriodUs: kvm.minTimerPeriodUs });
+    case "oneshot":
+      return oneshot({ tmict: w.tmict, tdcr: w.tdcr, gapNs: w.gapNs, apicBusCycleNs: kvm.apicBusCycleNs, minTimerPeriodUs: kvm.minTimerPeriodUs });
+  }
+}

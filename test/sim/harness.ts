@@ -1,0 +1,133 @@
+// Builds small scenarios for the simulator tests and runs custom guest programs.
+
+import type { ScenarioConfig, Workload } from "../../src/scenario/types.js";
+import type { GuestProgram } from "../../src/sim/guest.js";
+import { TimerBackend, type ExitReason, type MetricsSink } from "../../src/sim/metrics-sink.js";
+import { Simulation } from "../../src/sim/engine.js";
+
+/** Counts everything the vCPU reports; enough for assertions. */
+export class CountingSink implements MetricsSink {
+  latenciesNs: number[] = [];
+  latenciesCycles: number[] = [];
+  msrWrite = 0;
+  apicWrite = 0;
+  preemptionTimer = 0;
+  externalInterrupt = 0;
+  hlt = 0;
+  spinNs = 0;
+  swArms = 0;
+  hvArms = 0;
+  hvFallbacks = 0;
+  hvToSwCount = 0;
+  swToHvCount = 0;
+  coalescedCount = 0;
+  advances: number[] = [];
+  callbacks = 0;
+  recordLatency(cycles: number, ns: number): void {
+    this.latenciesCycles.push(cycles);
+    this.latenciesNs.push(ns);
+  }
+  recordExit(reason: ExitReason): void {
+    const names = ["msrWrite", "apicWrite", "preemptionTimer", "externalInterrupt", "hlt"] as const;
+    this[names[reason]]++;
+  }
+  addSpinNs(ns: number): void {
+    this.spinNs += ns;
+  }
+  timerArm(backend: TimerBackend): void {
+    if (backend === TimerBackend.sw) this.swArms++;
+    else this.hvArms++;
+  }
+  hvFallback(): void {
+    this.hvFallbacks++;
+  }
+  hvToSw(): void {
+    this.hvToSwCount++;
+  }
+  swToHv(): void {
+    this.swToHvCount++;
+  }
+  coalesced(): void {
+    this.coalescedCount++;
+  }
+  recordAdvance(_simNs: number, advanceNs: number): void {
+    this.advances.push(advanceNs);
+  }
+  hrtimerCallback(): void {
+    this.callbacks++;
+  }
+  get early(): number {
+    return this.latenciesNs.filter((l) => l < 0).length;
+  }
+  get meanNs(): number {
+    return this.latenciesNs.reduce((a, b) => a + b, 0) / this.latenciesNs.length;
+  }
+}
+
+const fixed = (valueNs: number) => ({ dist: "fixed" as const, valueNs });
+
+export interface Overrides {
+  kvm?: Partial<ScenarioConfig["kvm"]>;
+  host?: Partial<ScenarioConfig["host"]>;
+  delays?: Partial<ScenarioConfig["host"]["delays"]>;
+  vm?: Partial<ScenarioConfig["vms"][number]>;
+  vms?: ScenarioConfig["vms"];
+  durationNs?: number;
+  seed?: number;
+}
+
+export const CYCLICTEST: Workload = { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false };
+
+/** A scenario with fixed, round host delays unless overridden. */
+export function scenario(o: Overrides = {}, workload: Workload = CYCLICTEST): ScenarioConfig {
+  return {
+    name: "test",
+    description: "",
+    seed: o.seed ?? 1,
+    durationNs: o.durationNs ?? 200_000_000,
+    host: {
+      vendor: "vmx",
+      tscKhz: 3_000_000,
+      preemptionTimerRate: 5,
+      hz: 1000,
+      stalls: null,
+      ...o.host,
+      delays: {
+        hrtimer: fixed(1000),
+        wakeup: fixed(2000),
+        vmExit: fixed(300),
+        vmEntry: fixed(400),
+        irqDispatch: fixed(200),
+        msrExit: fixed(800),
+        ...o.delays,
+      },
+    },
+    kvm: {
+      era: "mainline",
+      timerAdvance: { kind: "adaptive" },
+      hvTimer: true,
+      apicv: true,
+      minTimerPeriodUs: 200,
+      tscTolerancePpm: 250,
+      apicBusCycleNs: 1,
+      ...o.kvm,
+    },
+    vms: o.vms ?? [{ name: "vm0", vcpus: 1, tscKhz: 3_000_000, tscDeadline: true, workload, ...o.vm }],
+  };
+}
+
+/** Runs a scenario; returns the simulation and one sink per vCPU. */
+export function run(config: ScenarioConfig, programs: (GuestProgram | undefined)[] = []): { sim: Simulation; sinks: CountingSink[] } {
+  const sinks: CountingSink[] = [];
+  const sim = new Simulation(
+    config,
+    () => {
+      const s = new CountingSink();
+      sinks.push(s);
+      return s;
+    },
+    programs,
+  );
+  sim.run();
+  return { sim, sinks };
+}
