@@ -52,28 +52,33 @@ function median(xs: number[]): number {
 let keepAlive: unknown = null;
 
 /**
- * JS heap and wasm memory growth of building and starting a simulation (histograms are
+ * JS heap, typed-array and wasm memory growth of building and starting a simulation (histograms are
  * shared by all vCPUs here, so they are excluded). Measured first, in a fresh wasm
  * memory, so the growth is this simulation's.
  */
-function memoryPerVcpu(c: Case): { bytesPerVcpu: number; jsHeapPerVcpu: number; wasmPerVcpu: number } {
+function memoryPerVcpu(c: Case): { bytesPerVcpu: number; jsHeapPerVcpu: number; arrayBuffersPerVcpu: number; wasmPerVcpu: number } {
   gc?.();
   const heap0 = process.memoryUsage().heapUsed;
+  const buffers0 = process.memoryUsage().arrayBuffers;
   const wasm0 = wasm.memory.buffer.byteLength;
   const built = build(c);
   for (const v of built.sim.vcpus) v.start();
   keepAlive = built;
   gc?.();
   const heap1 = process.memoryUsage().heapUsed;
+  const buffers1 = process.memoryUsage().arrayBuffers;
   const wasm1 = wasm.memory.buffer.byteLength;
   const js = (heap1 - heap0) / c.vcpus;
+  const buffers = (buffers1 - buffers0) / c.vcpus;
   const w = (wasm1 - wasm0) / c.vcpus;
   keepAlive = null;
-  return { bytesPerVcpu: js + w, jsHeapPerVcpu: js, wasmPerVcpu: w };
+  return { bytesPerVcpu: js + buffers + w, jsHeapPerVcpu: js, arrayBuffersPerVcpu: buffers, wasmPerVcpu: w };
 }
 
 const memoryAt1e5 = memoryPerVcpu(CASES[CASES.length - 1]!);
-process.stdout.write(`memory at 100,000 vCPUs: ${memoryAt1e5.bytesPerVcpu.toFixed(0)} B/vCPU (JS heap ${memoryAt1e5.jsHeapPerVcpu.toFixed(0)}, wasm ${memoryAt1e5.wasmPerVcpu.toFixed(0)})\n`);
+process.stdout.write(
+  `memory at 100,000 vCPUs: ${memoryAt1e5.bytesPerVcpu.toFixed(0)} B/vCPU (JS heap ${memoryAt1e5.jsHeapPerVcpu.toFixed(0)}, typed arrays ${memoryAt1e5.arrayBuffersPerVcpu.toFixed(0)}, wasm ${memoryAt1e5.wasmPerVcpu.toFixed(0)})\n`,
+);
 if (gc === undefined) process.stdout.write("(run with node --expose-gc for a clean memory reading)\n");
 
 const results = [];

@@ -1,7 +1,8 @@
-// The discrete-event queue: a binary min-heap in linear memory ordered by (time, seq),
+// The discrete-event queue: a 4-ary min-heap in linear memory ordered by (time, seq),
 // seq a monotonically increasing integer, so ties never depend on anything but
 // insertion order (architecture.md, "Determinism"). Entries are 16 bytes:
-// time i64 | seq u32 | payload u32.
+// time i64 | seq u32 | payload u32. Four children per node halve the depth of a binary
+// heap; the four sit in one 64-byte cache line (measured faster for the sim bench).
 
 import { simNowNs, setNowNs } from "./host_clock";
 
@@ -61,7 +62,7 @@ export function queuePush(timeNs: i64, payload: u32): u32 {
   const seq = nextSeq++;
   let i = size++;
   while (i > 0) {
-    const parent = (i - 1) >> 1;
+    const parent = (i - 1) >> 2;
     const pt = timeAt(parent);
     if (!less(timeNs, seq, pt, seqAt(parent))) break;
     moveEntry(i, parent);
@@ -103,19 +104,20 @@ export function queuePop(): i32 {
     const ls = load<u32>(last, 8);
     const lp = load<u32>(last, 12);
     let i = 0;
-    const half = size >> 1;
-    while (i < half) {
-      let c = 2 * i + 1;
+    for (;;) {
+      const first = (i << 2) + 1;
+      if (first >= size) break;
+      let c = first;
       let ct = timeAt(c);
       let cs = seqAt(c);
-      const r = c + 1;
-      if (r < size) {
-        const rt = timeAt(r);
-        const rs = seqAt(r);
-        if (less(rt, rs, ct, cs)) {
-          c = r;
-          ct = rt;
-          cs = rs;
+      const end = min(first + 4, size);
+      for (let k = first + 1; k < end; k++) {
+        const kt = timeAt(k);
+        const ks = seqAt(k);
+        if (less(kt, ks, ct, cs)) {
+          c = k;
+          ct = kt;
+          cs = ks;
         }
       }
       if (!less(ct, cs, lt, ls)) break;
