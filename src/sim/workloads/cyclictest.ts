@@ -6,6 +6,7 @@
 
 import { Exit, type GuestCtx, type GuestMachine } from "../guest.js";
 import { APIC_LVTT, LVTT_TSCDEADLINE } from "../apic-regs.js";
+import { renderCyclictestLine } from "../../report/cyclictest.js";
 
 const VECTOR = 0xec;
 const R_NEXT = 0;
@@ -38,7 +39,8 @@ export function cyclictest(params: CyclictestParams, vcpus: number): GuestMachin
   const phase = new Uint8Array(vcpus);
   const handlerDone = new Uint8Array(vcpus);
   const stats = new Float64Array(vcpus * ST_WIDTH);
-  for (let v = 0; v < vcpus; v++) stats[v * ST_WIDTH + ST_MIN] = Infinity;
+  // cyclictest's initial min and max.
+  for (let v = 0; v < vcpus; v++) stats[v * ST_WIDTH + ST_MIN] = 1000000;
   return {
     machine: true,
     step(g: GuestCtx): Exit {
@@ -74,7 +76,8 @@ export function cyclictest(params: CyclictestParams, vcpus: number): GuestMachin
       g.rdtscTo(R_NOW);
       const latency = g.regDiff(R_NOW, R_NEXT);
       g.recordLatency(latency);
-      const us = Math.round((latency * 1000) / g.tscKhz);
+      // cyclictest's integer µs: truncated toward zero, per wake-up.
+      const us = Math.trunc((latency * 1000) / g.tscKhz);
       const o = v * ST_WIDTH;
       stats[o + ST_COUNT]!++;
       stats[o + ST_ACT] = us;
@@ -88,11 +91,18 @@ export function cyclictest(params: CyclictestParams, vcpus: number): GuestMachin
       if (!params.printSummary) return;
       const o = g.vcpu * ST_WIDTH;
       const count = stats[o + ST_COUNT]!;
-      const pad = (n: number, w: number): string => String(n).padStart(w);
-      const avg = count > 0 ? Math.round(stats[o + ST_SUM]! / count) : 0;
-      const min = count > 0 ? stats[o + ST_MIN]! : 0;
       g.print(
-        `T:${pad(g.vcpu, 2)} (${pad(g.vcpu, 5)}) P:99 I:${Math.round(params.intervalNs / 1000)} C:${pad(count, 7)} Min:${pad(min, 7)} Act:${pad(stats[o + ST_ACT]!, 5)} Avg:${pad(avg, 5)} Max:${pad(stats[o + ST_MAX]!, 8)}`,
+        renderCyclictestLine({
+          thread: g.vcpu,
+          tid: 1000 + g.vcpu,
+          priority: 99,
+          intervalUs: Math.round(params.intervalNs / 1000),
+          cycles: count,
+          min: stats[o + ST_MIN]!,
+          act: stats[o + ST_ACT]!,
+          avg: count > 0 ? Math.trunc(stats[o + ST_SUM]! / count) : 0,
+          max: stats[o + ST_MAX]!,
+        }),
       );
     },
   };
