@@ -5,6 +5,7 @@
 // A GuestMachine: it runs on every simulated interrupt, so it must not allocate.
 
 import { Exit, type GuestCtx, type GuestMachine } from "../guest.js";
+import type { Workload } from "../../scenario/types.js";
 import { APIC_LVTT, LVTT_TSCDEADLINE } from "../apic-regs.js";
 import { renderCyclictestLine } from "../../report/cyclictest.js";
 
@@ -12,12 +13,8 @@ const VECTOR = 0xec;
 const R_NEXT = 0;
 const R_NOW = 1;
 
-export interface CyclictestParams {
-  intervalNs: number;
-  /** 0 = run until the end of the simulation. */
-  loops: number;
-  printSummary: boolean;
-}
+/** The workload's scenario parameters (src/scenario/types.ts). */
+export type CyclictestParams = Omit<Extract<Workload, { kind: "cyclictest" }>, "kind">;
 
 const enum Phase {
   SetMode = 0,

@@ -4,6 +4,7 @@
 // A GuestMachine: it runs on every simulated interrupt, so it must not allocate.
 
 import { Exit, type GuestCtx, type GuestMachine } from "../guest.js";
+import type { Workload } from "../../scenario/types.js";
 import { APIC_LVTT, LVTT_TSCDEADLINE } from "../apic-regs.js";
 
 const VECTOR = 0xef;
@@ -13,12 +14,8 @@ export const TABLE_SIZE = 10000;
 const R_EXPTIME = 0;
 const R_NOW = 1;
 
-export interface TscdeadlineLatencyParams {
-  deltaCycles: number;
-  size: number;
-  breakmaxCycles: number;
-  printLatencies: boolean;
-}
+/** The workload's scenario parameters (src/scenario/types.ts). */
+export type TscdeadlineLatencyParams = Omit<Extract<Workload, { kind: "tscdeadline-latency" }>, "kind">;
 
 const enum Phase {
   SetMode = 0,
