@@ -264,7 +264,10 @@ export class Vcpu implements GuestCtx, TimerHost {
     }
     this.hvBeforeBlock = this.lapic.switchToSw();
     if (this.hvBeforeBlock) this.metrics.hvToSw();
+    // kvm_vcpu_check_block runs after the switch: restarting the hrtimer may have found
+    // the deadline already passed and made the interrupt pending.
     this.state = "blocked";
+    if (this.hasWakeReason()) this.unblock();
   }
 
   /** An interrupt that ends HLT: an unmasked pending timer or a vector waiting in IRR. */
