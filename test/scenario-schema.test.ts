@@ -52,6 +52,8 @@ describe("defaults", () => {
         minTimerPeriodUs: 200,
         tscTolerancePpm: 250,
         apicBusCycleNs: 1,
+        periodicNegativeDelta: null,
+        advanceOneshot: false,
       },
       vms: [{ name: "vm0", vcpus: 1, tscKhz: 2_994_000, tscDeadline: true, workload: { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false } }],
     });

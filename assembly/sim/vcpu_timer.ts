@@ -205,10 +205,13 @@ export function pushAtSwExpiry(v: i32, payload: u32, delayNs: f64): u32 {
   return pushHrtimer(load<i64>(rec(v) + SW_EXPIRY_NS), payload, delayNs);
 }
 
-/** The hrtimer at target_expiration (start_sw_period; mainline's periodic re-arm). */
-export function pushAtTarget(v: i32, payload: u32, delayNs: f64): u32 {
+/**
+ * The hrtimer at target_expiration - earlyNs (start_sw_period; mainline's periodic re-arm;
+ * earlyNs > 0 only for the kvm.advanceOneshot proposal).
+ */
+export function pushAtTarget(v: i32, payload: u32, delayNs: f64, earlyNs: f64): u32 {
   const p = rec(v);
-  const t = load<i64>(p + TARGET_NS);
+  const t = load<i64>(p + TARGET_NS) - i64(earlyNs);
   store<i64>(p + SW_EXPIRY_NS, t);
   return pushHrtimer(t, payload, delayNs);
 }

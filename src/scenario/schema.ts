@@ -83,6 +83,9 @@ export const scenarioFileSchema = strict(
         minTimerPeriodUs: intIn(0, 0xffffffff, " µs (a u32)").prefault(DEFAULT_MIN_TIMER_PERIOD_US),
         tscTolerancePpm: intIn(0, 0x7fffffff, " ppm").prefault(DEFAULT_TSC_TOLERANCE_PPM),
         apicBusCycleNs: intIn(1, MAX_APIC_BUS_CYCLE_NS, " ns").prefault(1),
+        /** Default: the era's (wrap before 2025, clamp in mainline). */
+        periodicNegativeDelta: oneOf(["wrap", "skip-negative", "clamp"] as const).optional(),
+        advanceOneshot: bool().prefault(false),
       },
       "an object",
     ).prefault({}),
@@ -156,6 +159,8 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
       minTimerPeriodUs: kvm.minTimerPeriodUs,
       tscTolerancePpm: kvm.tscTolerancePpm,
       apicBusCycleNs: kvm.apicBusCycleNs,
+      periodicNegativeDelta: kvm.periodicNegativeDelta ?? null,
+      advanceOneshot: kvm.advanceOneshot,
     },
     vms,
   };

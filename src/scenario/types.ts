@@ -29,6 +29,14 @@ export interface HostDelays {
 
 export type Era = "v4.0" | "v4.20" | "v5.1" | "v5.4" | "mainline";
 
+/**
+ * What the periodic re-arm does with a target already in the past (seed 000, spec §4.5):
+ * "wrap" feeds the negative delta to nsec_to_cycles as a u64 (pre-2025), "skip-negative"
+ * keeps tscdeadline at the L1 TSC (the unmerged v2 patch), "clamp" moves the target to now
+ * (mainline, 18ab3fc8e880).
+ */
+export type PeriodicNegativeDelta = "wrap" | "skip-negative" | "clamp";
+
 /** kvm.timerAdvance: adaptive tuning from 1000 ns, off, or a fixed value in ns. */
 export type TimerAdvance = { kind: "adaptive" } | { kind: "off" } | { kind: "fixed"; ns: number };
 
@@ -103,6 +111,10 @@ export interface ScenarioConfig {
     minTimerPeriodUs: number;
     tscTolerancePpm: number;
     apicBusCycleNs: number;
+    /** null: the era's behaviour (v4.0 advances the deadline independently, before d8f2f498d9ed). */
+    periodicNegativeDelta: PeriodicNegativeDelta | null;
+    /** fuqiang wang's declined proposal: the advance and busy-wait for sw one-shot timers too. */
+    advanceOneshot: boolean;
   };
   vms: VmConfig[];
 }

@@ -18,8 +18,8 @@ import type { EraPolicy } from "./eras.js";
 
 /** What the timer needs from its vCPU and host: time-stamped side effects. */
 export interface TimerHost {
-  /** Arm the hrtimer at the expiry wasm computed (sw TSC-deadline) or at target. */
-  armHrtimer(atTarget: boolean): void;
+  /** Arm the hrtimer at the expiry wasm computed (sw TSC-deadline) or at target (early by the advance). */
+  armHrtimer(atTarget: boolean, advanceEarly?: boolean): void;
   cancelHrtimer(): void;
   /** The hv timer was armed (Ok) or refused (-ERANGE). */
   hvArmed(ok: boolean): void;
@@ -41,6 +41,10 @@ export interface LapicTimerOptions {
   apicBusCycleNs: number;
   preemptionTimerRate: number;
   periodicRearmVariant: number;
+  /** Before d8f2f498d9ed: tscdeadline advanced by nsec_to_cycles(period) on its own. */
+  legacyPeriodicDrift: boolean;
+  /** kvm.advanceOneshot: the sw one-shot hrtimer fires early by the advance and the entry busy-waits. */
+  advanceOneshot: boolean;
 }
 
 const HV_MAX_VALUE = 0xffffffffn;
@@ -238,22 +242,23 @@ export class LapicTimer {
     if (this.mode !== TIMER_MODE_PERIODIC && this.pending) return;
     if (this.mode === TIMER_MODE_TSCDEADLINE) {
       const st = wasm.swTscdeadlineArm(this.index, this.opts.era.expireWithinAdvance, this.opts.era.globalAdvance);
-      if (st === wasm.SwDeadline.Armed) this.host.armHrtimer(false);
+      if (st === wasm.SwDeadline.Armed) this.host.armHrtimer(false, false);
       else if (st === wasm.SwDeadline.ExpireNow) this.expired(false);
       return;
     }
-    // start_sw_period: no advance for one-shot/periodic on the hrtimer (spec §5.3).
+    // start_sw_period: no advance for one-shot/periodic on the hrtimer (spec §5.3), unless
+    // kvm.advanceOneshot applies the proposal for one-shot.
     if (wasm.periodIsZero(this.index)) return;
     if (wasm.targetPassed(this.index)) {
       this.expired(false);
       if (this.mode === TIMER_MODE_ONESHOT) return;
       this.advancePeriodicTarget();
     }
-    this.host.armHrtimer(true);
+    this.host.armHrtimer(true, this.opts.advanceOneshot && this.mode === TIMER_MODE_ONESHOT);
   }
 
   advancePeriodicTarget(): void {
-    if (this.opts.era.periodicRearm === "drift") wasm.periodicRearmLegacyDrift(this.index);
+    if (this.opts.legacyPeriodicDrift) wasm.periodicRearmLegacyDrift(this.index);
     else wasm.periodicRearm(this.index, this.opts.periodicRearmVariant);
   }
 
@@ -265,7 +270,10 @@ export class LapicTimer {
       this.host.coalesced();
       return;
     }
-    const latch = this.mode === TIMER_MODE_TSCDEADLINE || (this.hvInUse && this.opts.era.hvBusyWaitEveryMode);
+    const latch =
+      this.mode === TIMER_MODE_TSCDEADLINE ||
+      (this.hvInUse && this.opts.era.hvBusyWaitEveryMode) ||
+      (this.opts.advanceOneshot && this.mode === TIMER_MODE_ONESHOT);
     if (latch) wasm.expiredTdLatch(this.index);
     if (!fromTimerFn && this.opts.apicv) {
       // Case 3: on the vCPU thread with APICv, inject right away.

@@ -358,17 +358,18 @@ export class Vcpu implements GuestCtx, TimerHost {
     const p = payload(EventKind.HrtimerCallback, this.index);
     const delay = this.env.delays.hrtimer(this.index);
     this.hrtimerSeq = this.env.lapic.era.hrtimerFollowsTarget
-      ? wasm.pushAtTarget(this.index, p, delay)
+      ? wasm.pushAtTarget(this.index, p, delay, 0)
       : wasm.pushAtExpiryPlusPeriod(this.index, p, delay);
     this.metrics.timerArm(TimerBackend.sw);
   }
 
   // ---- TimerHost ----
 
-  armHrtimer(atTarget: boolean): void {
+  armHrtimer(atTarget: boolean, advanceEarly = false): void {
     const p = payload(EventKind.HrtimerCallback, this.index);
     const delay = this.env.delays.hrtimer(this.index);
-    this.hrtimerSeq = atTarget ? wasm.pushAtTarget(this.index, p, delay) : wasm.pushAtSwExpiry(this.index, p, delay);
+    const earlyNs = advanceEarly ? wasm.vcpuAdvance(this.index, this.env.lapic.era.globalAdvance) : 0;
+    this.hrtimerSeq = atTarget ? wasm.pushAtTarget(this.index, p, delay, earlyNs) : wasm.pushAtSwExpiry(this.index, p, delay);
     this.metrics.timerArm(TimerBackend.sw);
   }
   cancelHrtimer(): void {

@@ -110,6 +110,8 @@ export function scenario(o: Overrides = {}, workload: Workload = CYCLICTEST): Sc
       minTimerPeriodUs: 200,
       tscTolerancePpm: 250,
       apicBusCycleNs: 1,
+      periodicNegativeDelta: null,
+      advanceOneshot: false,
       ...o.kvm,
     },
     vms: o.vms ?? [{ name: "vm0", vcpus: 1, tscKhz: 3_000_000, tscDeadline: true, workload, ...o.vm }],
