@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { InputRangeError } from "../src/errors.js";
-import { AGGREGATE_SERIES_POINTS, defaultMetricsOptions, ExitReason, EXIT_REASON_NAMES, HostMetrics, PER_VCPU_HISTOGRAMS_MAX_VCPUS, TimerBackend, VCPU_SLOTS } from "../src/metrics/index.js";
+import { aggregate, AGGREGATE_SERIES_POINTS, defaultMetricsOptions, ExitReason, EXIT_REASON_NAMES, HostMetrics, PER_VCPU_HISTOGRAMS_MAX_VCPUS, TimerBackend, VCPU_SLOTS } from "../src/metrics/index.js";
 import type { ExitCounts, LatencySummary } from "../src/metrics/types.js";
 
 function one(options: ConstructorParameters<typeof HostMetrics>[0] = {}) {
@@ -135,8 +135,22 @@ describe("VcpuMetrics counters", () => {
     });
   });
 
-  test("a vCPU block is 256 bytes of counters", () => {
-    expect(VCPU_SLOTS * 8).toBe(256);
+  test("a vCPU block is 280 bytes of counters", () => {
+    expect(VCPU_SLOTS * 8).toBe(280);
+  });
+
+  test("halt polls: host CPU and successful/failed counts, summed in the aggregate", () => {
+    const host = new HostMetrics();
+    const a = host.addVcpu(0, 0);
+    const b = host.addVcpu(0, 1);
+    a.haltPoll(10_000, false);
+    a.haltPoll(150_000, true);
+    b.haltPoll(200_000, false);
+    expect(a.summary().haltPollNs).toBe(160_000);
+    expect(a.summary().haltPolls).toEqual({ successful: 1, failed: 1 });
+    const all = aggregate([a, b], host);
+    expect(all.haltPollNs).toBe(360_000);
+    expect(all.haltPolls).toEqual({ successful: 1, failed: 2 });
   });
 });
 

@@ -75,6 +75,8 @@ export function aggregate(perVcpu: readonly VcpuMetrics[], host: HostMetrics): R
   let earlyWorstNs = 0;
   let spinNs = 0;
   let coalesced = 0;
+  let haltPollNs = 0;
+  const haltPolls = { successful: 0, failed: 0 };
   for (const t of all) {
     interrupts += t.interrupts;
     sumNs += t.latencySumNs;
@@ -87,6 +89,9 @@ export function aggregate(perVcpu: readonly VcpuMetrics[], host: HostMetrics): R
     earlyWorstNs = Math.max(earlyWorstNs, t.earlyWorstNs);
     spinNs += t.spinNs;
     coalesced += t.coalesced;
+    haltPollNs += t.haltPollNs;
+    haltPolls.successful += t.haltPolls.successful;
+    haltPolls.failed += t.haltPolls.failed;
     for (const k of Object.keys(exits) as (keyof ExitCounts)[]) exits[k] += t.exits[k];
     for (const k of Object.keys(timers) as (keyof TimerCounts)[]) timers[k] += t.timers[k];
   }
@@ -112,6 +117,8 @@ export function aggregate(perVcpu: readonly VcpuMetrics[], host: HostMetrics): R
       spinNs,
       timers,
       coalesced,
+      haltPollNs,
+      haltPolls,
       advanceRecords: all.reduce((a, t) => a + t.advanceRecords, 0),
       advance: mergedAdvance(all),
       callbacksPerMsPeak: host.callbacks.peak,

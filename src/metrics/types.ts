@@ -70,6 +70,10 @@ export interface MetricsOf<L extends LatencyMoments> {
   timers: TimerCounts;
   /** Periodic expiries dropped because one was already pending. */
   coalesced: number;
+  /** Host CPU spent halt-polling (kvm_vcpu_halt's poll loop), ns. */
+  haltPollNs: number;
+  /** Halts that polled: successful = woken while polling (never scheduled out). */
+  haltPolls: { successful: number; failed: number };
   /**
    * Peak number of hrtimer callbacks within one aligned simulated ms, [k·1 ms, (k+1)·1 ms)
    * (storm detector). In a run's aggregate this is host-wide: callbacks of all vCPUs in

@@ -60,8 +60,11 @@ const SERIES_STRIDE = 28;
 const CB_MS = 29;
 const CB_COUNT = 30;
 const CB_PEAK = 31;
+const HALT_POLL_NS = 32;
+const POLL_OK = 33;
+const POLL_FAILED = 34;
 /** Slots per vCPU. */
-export const VCPU_SLOTS = 32;
+export const VCPU_SLOTS = 35;
 
 const NS_PER_MS = 1_000_000;
 
@@ -82,6 +85,8 @@ export interface VcpuTotals {
   spinNs: number;
   timers: TimerCounts;
   coalesced: number;
+  haltPollNs: number;
+  haltPolls: { successful: number; failed: number };
   advanceRecords: number;
   advance: AdvanceSummary;
   callbacksPerMsPeak: number;
@@ -211,6 +216,14 @@ export class VcpuMetrics {
   }
 
   /** A periodic expiry dropped because an interrupt was already pending. */
+  /** One halt that polled for pollNs; successful when woken before scheduling out. */
+  haltPoll(pollNs: number, successful: boolean): void {
+    const s = this.s;
+    const o = this.o;
+    s[o + HALT_POLL_NS]! += pollNs;
+    s[o + (successful ? POLL_OK : POLL_FAILED)]!++;
+  }
+
   coalesced(): void {
     const i = this.o + COALESCED;
     this.s[i] = this.s[i]! + 1;
@@ -334,6 +347,8 @@ export class VcpuMetrics {
         swToHv: s[o + SW_TO_HV]!,
       },
       coalesced: s[o + COALESCED]!,
+      haltPollNs: s[o + HALT_POLL_NS]!,
+      haltPolls: { successful: s[o + POLL_OK]!, failed: s[o + POLL_FAILED]! },
       advanceRecords: records,
       advance:
         records === 0
@@ -379,6 +394,8 @@ export function metricsBody<L extends LatencyMoments>(t: Omit<VcpuTotals, "vm" |
     advanceNs: t.advance,
     timers: t.timers,
     coalesced: t.coalesced,
+    haltPollNs: t.haltPollNs,
+    haltPolls: t.haltPolls,
     callbacksPerMsPeak: t.callbacksPerMsPeak,
   };
 }

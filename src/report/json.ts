@@ -49,6 +49,10 @@ const KEY_ORDER = [
   "hvToSw",
   "swToHv",
   "coalesced",
+  "haltPollNs",
+  "haltPolls",
+  "successful",
+  "failed",
   "callbacksPerMsPeak",
   "vcpus",
 ];

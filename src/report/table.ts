@@ -88,6 +88,11 @@ export function renderTable(result: RunResult, options: TableOptions = {}): stri
     ],
     ["advance", advanceText(r.advanceNs)],
     ["coalesced", num(r.coalesced)],
+    [
+      "halt polling",
+      `${duration(r.haltPollNs)} of host CPU (${ratio(r.simulatedNs > 0 && nVcpus > 0 ? (100 * r.haltPollNs) / (r.simulatedNs * nVcpus) : 0)} %)  ` +
+        `polls ok ${num(r.haltPolls.successful)}  failed ${num(r.haltPolls.failed)}`,
+    ],
     ["hrtimer cb/ms peak", num(r.callbacksPerMsPeak)],
   ];
   lines.push(...columns(totals, 2));

@@ -50,6 +50,7 @@ const vmSchema = strict(
     /** Default: host.tscKhz (no KVM_SET_TSC_KHZ). */
     tscKhz: frequency().optional(),
     tscDeadline: bool().prefault(true),
+    pollControl: bool().prefault(true),
     workload: workloadSchema.prefault({ kind: "cyclictest" }),
   },
   'a VM object such as {"vcpus": 4, "workload": {"kind": "cyclictest"}}',
@@ -86,6 +87,16 @@ export const scenarioFileSchema = strict(
         /** Default: the era's (wrap before 2025, clamp in mainline). */
         periodicNegativeDelta: oneOf(["wrap", "skip-negative", "clamp"] as const).optional(),
         advanceOneshot: bool().prefault(false),
+        haltPoll: strict(
+          {
+            max: duration({ maxNs: 0xffffffff }).prefault(200_000),
+            grow: intIn(0, 0xffffffff).prefault(2),
+            growStart: duration({ maxNs: 0xffffffff }).prefault(10_000),
+            shrink: intIn(0, 0xffffffff).prefault(0),
+            maxStealPercent: z.union([intIn(0, 100), z.null()], { error: "a whole percentage 0..100, or null for the x86 rule" }).prefault(null),
+          },
+          'an object such as {"max": "200us", "grow": 2, "growStart": "10us", "shrink": 0}',
+        ).prefault({}),
       },
       "an object",
     ).prefault({}),
@@ -135,7 +146,7 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
     if (!vm.tscDeadline && needsTscDeadline(vm.workload)) {
       issue(["vms", i, "tscDeadline"], `true for workload kind "${vm.workload.kind}" (it arms IA32_TSC_DEADLINE, which needs the CPUID bit)`);
     }
-    vms.push({ name, vcpus: vm.vcpus, tscKhz, tscDeadline: vm.tscDeadline, workload: vm.workload });
+    vms.push({ name, vcpus: vm.vcpus, tscKhz, tscDeadline: vm.tscDeadline, pollControl: vm.pollControl, workload: vm.workload });
   });
 
   const config: ScenarioConfig = {
@@ -161,6 +172,13 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
       apicBusCycleNs: kvm.apicBusCycleNs,
       periodicNegativeDelta: kvm.periodicNegativeDelta ?? null,
       advanceOneshot: kvm.advanceOneshot,
+      haltPoll: {
+        maxNs: kvm.haltPoll.max,
+        grow: kvm.haltPoll.grow,
+        growStartNs: kvm.haltPoll.growStart,
+        shrink: kvm.haltPoll.shrink,
+        maxStealPercent: kvm.haltPoll.maxStealPercent,
+      },
     },
     vms,
   };

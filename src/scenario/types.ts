@@ -71,6 +71,24 @@ export type Workload =
       gapNs: number;
     };
 
+/** Halt polling (virt/kvm/kvm_main.c module parameters, seed-history §6). */
+export interface HaltPollConfig {
+  /** halt_poll_ns (x86 default 200000); 0 disables polling. */
+  maxNs: number;
+  /** halt_poll_ns_grow (default 2; 0 disables growth). */
+  grow: number;
+  /** halt_poll_ns_grow_start (default 10000). */
+  growStartNs: number;
+  /** halt_poll_ns_shrink (default 0: reset to 0). */
+  shrink: number;
+  /**
+   * s390's kvm_arch_no_poll: no polling while the vCPU's steal time (here: the share of
+   * time host.stalls take) is at least this percentage (halt_poll_max_steal, default 10).
+   * null: the x86 rule, which ignores steal time.
+   */
+  maxStealPercent: number | null;
+}
+
 export interface VmConfig {
   name: string;
   vcpus: number;
@@ -78,6 +96,11 @@ export interface VmConfig {
   tscKhz: number;
   /** Guest CPUID has TSC_DEADLINE_TIMER. */
   tscDeadline: boolean;
+  /**
+   * MSR_KVM_POLL_CONTROL bit 0 (default 1: the host may halt-poll). The guest's
+   * cpuidle-haltpoll driver clears it (x86 kvm_arch_no_poll).
+   */
+  pollControl: boolean;
   workload: Workload;
 }
 
@@ -115,6 +138,7 @@ export interface ScenarioConfig {
     periodicNegativeDelta: PeriodicNegativeDelta | null;
     /** fuqiang wang's declined proposal: the advance and busy-wait for sw one-shot timers too. */
     advanceOneshot: boolean;
+    haltPoll: HaltPollConfig;
   };
   vms: VmConfig[];
 }

@@ -5,7 +5,7 @@
 import { wasm } from "../wasm.js";
 import { InputRangeError } from "../errors.js";
 import { computeL1TscOffset, tscFracBits, tscRatio } from "../math/tsc.js";
-import type { ScenarioConfig } from "../scenario/types.js";
+import type { HostStalls, ScenarioConfig } from "../scenario/types.js";
 import { ERAS, type EraPolicy } from "./eras.js";
 import { MAX_VCPUS, VCPU_MASK } from "./events.js";
 import { HostDelaySamplers } from "./host-delays.js";
@@ -16,6 +16,15 @@ import { workloadProgram } from "./workloads/index.js";
 
 /** Host uptime when the simulation starts (ns): the clock and TSC are well past zero. */
 export const START_NS = 1_000_000_000;
+
+/**
+ * s390's kvm_arch_no_poll: the vCPU's steal time at or above halt_poll_max_steal percent.
+ * The simulated host steals time only through host.stalls (length per period).
+ */
+function stealAboveLimit(stalls: HostStalls | null, maxStealPercent: number | null): boolean {
+  if (maxStealPercent === null || stalls === null) return false;
+  return (100 * stalls.lengthNs) / stalls.everyNs >= maxStealPercent;
+}
 
 /** PeriodicRearm codes of the wasm core. */
 const REARM_VARIANT = { wrap: 0, "skip-negative": 1, clamp: 2 } as const;
@@ -84,6 +93,8 @@ export class Simulation {
         hz: host.hz,
         startNs: START_NS,
         stalls: host.stalls,
+        haltPoll: kvm.haltPoll,
+        pollAllowed: vm.pollControl && !stealAboveLimit(host.stalls, kvm.haltPoll.maxStealPercent),
         keepOutput: "printLatencies" in vm.workload ? vm.workload.printLatencies : "printSummary" in vm.workload ? vm.workload.printSummary : false,
       };
       for (let i = 0; i < vm.vcpus; i++, index++) {

@@ -20,6 +20,8 @@ export const enum EventKind {
   EntryDone = 9,
   /** A host stall (scenario host.stalls) deschedules the vCPU. */
   Stall = 10,
+  /** The halt-polling window ended without a wake-up: the vCPU schedules out. */
+  PollEnd = 11,
 }
 
 export const VCPU_MASK = 0xffffff;

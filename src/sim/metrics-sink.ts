@@ -14,6 +14,8 @@ export interface MetricsSink {
   hvToSw(): void;
   swToHv(): void;
   coalesced(): void;
+  /** One halt that polled for pollNs; successful when woken before scheduling out. */
+  haltPoll(pollNs: number, successful: boolean): void;
   /** nowNs is simulated time since the start. */
   recordAdvance(nowNs: number, advanceNs: number): void;
   hrtimerCallback(nowNs: number): void;

@@ -20,10 +20,11 @@ import {
 } from "./apic-regs.js";
 import type { HostDelaySamplers } from "./host-delays.js";
 import { ExitReason, TimerBackend, type MetricsSink } from "./metrics-sink.js";
-import type { HostStalls } from "../scenario/types.js";
+import type { HaltPollConfig, HostStalls } from "../scenario/types.js";
+import { nextHaltPollNs } from "./halt-poll.js";
 
 /** Run states of a vCPU (the discriminant of the state machine). */
-export type RunState = "guest" | "exit" | "blocked" | "waking" | "entering" | "done";
+export type RunState = "guest" | "exit" | "polling" | "blocked" | "waking" | "entering" | "done";
 
 /** Guest register the built-in paths use as scratch (programs should use r0..r5). */
 const SCRATCH_REG = 7;
@@ -42,6 +43,9 @@ export interface VcpuEnv {
   /** Keep the lines programs print. */
   keepOutput: boolean;
   stalls: HostStalls | null;
+  haltPoll: HaltPollConfig;
+  /** Halt polling allowed for this VM's vCPUs (kvm_arch_no_poll is false). */
+  pollAllowed: boolean;
 }
 
 export class Vcpu implements GuestCtx, TimerHost {
@@ -65,6 +69,11 @@ export class Vcpu implements GuestCtx, TimerHost {
   private computeLeftNs = 0;
   /** The program's current yield is a Halt waiting for an interrupt. */
   private halted = false;
+  /** vcpu->halt_poll_ns: the current polling window (grown and shrunk per halt). */
+  private haltPollNs = 0;
+  /** When kvm_vcpu_halt started (host ns), and whether this halt polls. */
+  private haltStartNs = -1;
+  private polling = false;
 
   /** Lines the program printed (when the scenario keeps output). */
   readonly output: string[] | null;
@@ -122,6 +131,12 @@ export class Vcpu implements GuestCtx, TimerHost {
         return;
       case EventKind.Block:
         this.block();
+        return;
+      case EventKind.PollEnd:
+        // Nothing woke the vCPU while it polled: it schedules out (kvm_vcpu_block).
+        this.metrics.haltPoll(this.haltPollNs, false);
+        this.polling = false;
+        this.state = "blocked";
         return;
       case EventKind.VcpuWake:
         this.wake();
@@ -264,9 +279,18 @@ export class Vcpu implements GuestCtx, TimerHost {
     }
     this.hvBeforeBlock = this.lapic.switchToSw();
     if (this.hvBeforeBlock) this.metrics.hvToSw();
+    // kvm_vcpu_halt: clamp the window, poll if allowed, else block.
+    const hp = this.env.haltPoll;
+    if (this.haltPollNs > hp.maxNs) this.haltPollNs = hp.maxNs;
+    this.haltStartNs = wasm.nowF64();
+    this.polling = this.env.pollAllowed && this.haltPollNs > 0;
+    this.state = "blocked";
+    if (this.polling) {
+      this.state = "polling";
+      this.schedule(EventKind.PollEnd, this.haltPollNs);
+    }
     // kvm_vcpu_check_block runs after the switch: restarting the hrtimer may have found
     // the deadline already passed and made the interrupt pending.
-    this.state = "blocked";
     if (this.hasWakeReason()) this.unblock();
   }
 
@@ -281,12 +305,25 @@ export class Vcpu implements GuestCtx, TimerHost {
       this.state = "blocked";
       return;
     }
+    if (this.haltStartNs >= 0) this.endHalt();
     if (this.hvBeforeBlock) {
       this.hvBeforeBlock = false;
       this.lapic.restartApicTimer();
       if (this.lapic.hvInUse) this.metrics.swToHv();
     }
     this.beginEntry(this.env.delays.vmEntry(this.index));
+  }
+
+  /** End of kvm_vcpu_halt: poll statistics and the next window (seed-history §6). */
+  private endHalt(): void {
+    const haltNs = wasm.nowF64() - this.haltStartNs;
+    this.haltStartNs = -1;
+    if (this.polling) {
+      // Woken while polling: never scheduled out, a successful poll.
+      this.metrics.haltPoll(haltNs, true);
+      this.polling = false;
+    }
+    if (this.env.pollAllowed) this.haltPollNs = nextHaltPollNs(this.haltPollNs, haltNs, this.env.haltPoll);
   }
 
   /** vcpu_enter_guest: inject now, reach kvm_wait_lapic_expire after `inNs`. */
@@ -386,6 +423,10 @@ export class Vcpu implements GuestCtx, TimerHost {
     if (this.state === "blocked") {
       this.state = "waking";
       this.schedule(EventKind.VcpuWake, this.env.delays.wakeup(this.index));
+    } else if (this.state === "polling") {
+      // The poll loop sees the wake-up at once: no scheduler wake-up latency.
+      this.state = "waking";
+      this.schedule(EventKind.VcpuWake, 0);
     } else if (this.state === "guest") {
       this.leaveGuest();
       this.state = "exit";
@@ -393,10 +434,7 @@ export class Vcpu implements GuestCtx, TimerHost {
     }
   }
   unblock(): void {
-    if (this.state === "blocked") {
-      this.state = "waking";
-      this.schedule(EventKind.VcpuWake, this.env.delays.wakeup(this.index));
-    }
+    if (this.state === "blocked" || this.state === "polling") this.kick();
   }
   coalesced(): void {
     this.metrics.coalesced();

@@ -50,6 +50,14 @@ export class CountingSink implements MetricsSink {
   coalesced(): void {
     this.coalescedCount++;
   }
+  haltPollNs = 0;
+  pollsOk = 0;
+  pollsFailed = 0;
+  haltPoll(pollNs: number, successful: boolean): void {
+    this.haltPollNs += pollNs;
+    if (successful) this.pollsOk++;
+    else this.pollsFailed++;
+  }
   recordAdvance(_simNs: number, advanceNs: number): void {
     this.advances.push(advanceNs);
   }
@@ -112,9 +120,11 @@ export function scenario(o: Overrides = {}, workload: Workload = CYCLICTEST): Sc
       apicBusCycleNs: 1,
       periodicNegativeDelta: null,
       advanceOneshot: false,
+      // Halt polling off unless a test turns it on (tests/sim/halt-poll.test.ts).
+      haltPoll: { maxNs: 0, grow: 2, growStartNs: 10_000, shrink: 0, maxStealPercent: null },
       ...o.kvm,
     },
-    vms: o.vms ?? [{ name: "vm0", vcpus: 1, tscKhz: 3_000_000, tscDeadline: true, workload, ...o.vm }],
+    vms: o.vms ?? [{ name: "vm0", vcpus: 1, tscKhz: 3_000_000, tscDeadline: true, pollControl: true, workload, ...o.vm }],
   };
 }
 
