@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { registerCalc } from "./calc.js";
 import { registerPresets } from "./presets.js";
 import { registerRun } from "./run.js";
+import { registerCompare } from "./compare.js";
 import { InputRangeError, InputTypeError, KvmRefusedError } from "../errors.js";
 import { ScenarioError } from "../scenario/errors.js";
 
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerRun(program);
+  registerCompare(program);
   registerCalc(program);
   registerPresets(program);
   for (const cmd of program.commands) cmd.exitOverride();
