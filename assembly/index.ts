@@ -110,4 +110,9 @@ export {
   lastWaitDelta,
   waitLapicExpire,
   cyclesToNsSigned,
+  lazyGuestWrite,
+  lazyArm,
+  lazyClearArmed,
+  lazyArmedIsSet,
+  lazyRearmIfLater,
 } from "./sim/vcpu_timer";

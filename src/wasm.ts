@@ -105,6 +105,11 @@ const REQUIRED_EXPORTS = [
   "pushAtPreemption",
   "waitLapicExpire",
   "cyclesToNsSigned",
+  "lazyGuestWrite",
+  "lazyArm",
+  "lazyClearArmed",
+  "lazyArmedIsSet",
+  "lazyRearmIfLater",
 ] as const satisfies readonly (keyof WasmExports)[];
 
 /** Which build is loaded: "debug" (assertions on) or "release". */

@@ -37,7 +37,9 @@ const SHIFT = 136; // i32 virtual_tsc_shift
 const ADVANCE_NS = 140; // u32 timer_advance_ns
 const FLAGS = 144; // u32: bit 0 scaled, bit 1 tuner done
 const LAST_DELTA = 152; // i64 last G - D seen by the tuner
-const STRIDE: usize = 160;
+const LAZY_ARMED = 160; // u64 lazy TSC-deadline shared page: the deadline the host armed
+const LAZY_PENDING = 168; // u64 lazy TSC-deadline shared page: the guest's latest deadline
+const STRIDE: usize = 176;
 
 const FLAG_SCALED: u32 = 1;
 const FLAG_TUNER_DONE: u32 = 2;
@@ -405,4 +407,46 @@ export function cyclesToNsSigned(v: i32, cycles: f64): f64 {
   const khz = load<u32>(rec(v) + TSC_KHZ);
   const c = i64(cycles);
   return c < 0 ? -f64(cyclesToNs(u64(-c), khz)) : f64(cyclesToNs(u64(c), khz));
+}
+
+// ---- lazy TSC-deadline (Wang Jianchao's RFC v3, 2023; seed 004, never merged) ----
+
+/**
+ * The guest side of a deadline write: pending := register r; returns whether the guest
+ * must still trap (WRMSR): when nothing is armed or the new deadline is earlier.
+ */
+export function lazyGuestWrite(v: i32, r: i32): bool {
+  const p = rec(v);
+  const value = load<u64>(reg(p, r));
+  store<u64>(p + LAZY_PENDING, value);
+  const armed = load<u64>(p + LAZY_ARMED);
+  return armed == 0 || value < armed;
+}
+
+/** Host: the TSC_DEADLINE write armed tscdeadline; armed := it. */
+export function lazyArm(v: i32): void {
+  const p = rec(v);
+  store<u64>(p + LAZY_ARMED, load<u64>(p + TSCDEADLINE));
+}
+
+export function lazyClearArmed(v: i32): void {
+  store<u64>(rec(v) + LAZY_ARMED, 0);
+}
+
+export function lazyArmedIsSet(v: i32): bool {
+  return load<u64>(rec(v) + LAZY_ARMED) != 0;
+}
+
+/**
+ * Host, at the armed deadline's expiry: if the guest has moved its deadline later
+ * (pending > armed), tscdeadline := armed := pending and return true (re-arm, no
+ * injection); else false (inject, and the caller clears armed).
+ */
+export function lazyRearmIfLater(v: i32): bool {
+  const p = rec(v);
+  const pending = load<u64>(p + LAZY_PENDING);
+  if (pending <= load<u64>(p + LAZY_ARMED)) return false;
+  store<u64>(p + TSCDEADLINE, pending);
+  store<u64>(p + LAZY_ARMED, pending);
+  return true;
 }

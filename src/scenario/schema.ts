@@ -87,6 +87,7 @@ export const scenarioFileSchema = strict(
         /** Default: the era's (wrap before 2025, clamp in mainline). */
         periodicNegativeDelta: oneOf(["wrap", "skip-negative", "clamp"] as const).optional(),
         advanceOneshot: bool().prefault(false),
+        lazyTscDeadline: bool().prefault(false),
         haltPoll: strict(
           {
             max: duration({ maxNs: 0xffffffff }).prefault(200_000),
@@ -172,6 +173,7 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
       apicBusCycleNs: kvm.apicBusCycleNs,
       periodicNegativeDelta: kvm.periodicNegativeDelta ?? null,
       advanceOneshot: kvm.advanceOneshot,
+      lazyTscDeadline: kvm.lazyTscDeadline,
       haltPoll: {
         maxNs: kvm.haltPoll.max,
         grow: kvm.haltPoll.grow,

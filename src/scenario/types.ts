@@ -64,6 +64,17 @@ export type Workload =
       tdcr: number;
     }
   | {
+      /**
+       * A TCP_RR-like pattern (seed 004): arm a TSC deadline `intervalNs` ahead, then
+       * rewrite it `rewrites` times, each `spacingNs` later and pushed further out, before
+       * it expires; HLT until the interrupt; repeat.
+       */
+      kind: "rearm-storm";
+      intervalNs: number;
+      rewrites: number;
+      spacingNs: number;
+    }
+  | {
       /** LVTT one-shot mode, re-armed from the handler after `gapNs`. */
       kind: "oneshot";
       tmict: number;
@@ -139,6 +150,8 @@ export interface ScenarioConfig {
     /** fuqiang wang's declined proposal: the advance and busy-wait for sw one-shot timers too. */
     advanceOneshot: boolean;
     haltPoll: HaltPollConfig;
+    /** Lazy TSC-deadline (RFC v3, 2023, not merged): a shared {armed, pending} page. */
+    lazyTscDeadline: boolean;
   };
   vms: VmConfig[];
 }

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Workload } from "./types.js";
 import { bool, duration, intIn, strict } from "./fields.js";
 
-export const WORKLOAD_KINDS = ["tscdeadline-latency", "cyclictest", "periodic", "oneshot"] as const satisfies readonly Workload["kind"][];
+export const WORKLOAD_KINDS = ["tscdeadline-latency", "cyclictest", "periodic", "oneshot", "rearm-storm"] as const satisfies readonly Workload["kind"][];
 
 /** kvm-unit-tests x86/tscdeadline_latency.c TABLE_SIZE: the default and the most samples (spec §8.1). */
 export const TSCDEADLINE_LATENCY_MAX_SIZE = 10000;
@@ -63,6 +63,15 @@ const workloadFile = z.discriminatedUnion("kind", [
   ),
   strict(
     {
+      kind: z.literal("rearm-storm"),
+      interval: duration({ minNs: 1 }).prefault("100us"),
+      rewrites: intIn(0, 1_000_000, " deadline rewrites per period").prefault(4),
+      spacing: duration().prefault("5us"),
+    },
+    WORKLOAD_OBJECT,
+  ),
+  strict(
+    {
       kind: z.literal("oneshot"),
       tmict: register32(1).prefault(1_000_000),
       tdcr: register32(0).prefault(0xb),
@@ -83,6 +92,8 @@ export const workloadSchema = workloadFile.transform((w): Workload => {
       return { kind: w.kind, tmict: w.tmict, tdcr: w.tdcr };
     case "oneshot":
       return { kind: w.kind, tmict: w.tmict, tdcr: w.tdcr, gapNs: w.gap };
+    case "rearm-storm":
+      return { kind: w.kind, intervalNs: w.interval, rewrites: w.rewrites, spacingNs: w.spacing };
   }
 });
 
@@ -90,5 +101,5 @@ export type WorkloadFile = z.input<typeof workloadSchema>;
 
 /** Workloads that arm IA32_TSC_DEADLINE and so need the guest CPUID bit. */
 export function needsTscDeadline(w: Workload): boolean {
-  return w.kind === "tscdeadline-latency" || w.kind === "cyclictest";
+  return w.kind === "tscdeadline-latency" || w.kind === "cyclictest" || w.kind === "rearm-storm";
 }

@@ -34,6 +34,12 @@ export interface VcpuId {
   vcpu: number;
 }
 
+/** Knobs for tests and experiments that are not part of the scenario format. */
+export interface SimulationOptions {
+  /** Lazy TSC-deadline RFC v3 patch 5 (default true); false reproduces the guest hang (S16). */
+  lazyClearExpiredAtArm?: boolean;
+}
+
 export class Simulation {
   readonly vcpus: Vcpu[] = [];
   readonly ids: VcpuId[] = [];
@@ -45,6 +51,7 @@ export class Simulation {
     metricsFor: (id: VcpuId, index: number) => MetricsSink,
     /** Guest programs by VM index, replacing the configured workloads (custom guest code, tests). */
     programs: readonly (AnyGuestProgram | undefined)[] = [],
+    options: SimulationOptions = {},
   ) {
     const { host, kvm } = config;
     this.era = ERAS[kvm.era];
@@ -86,6 +93,8 @@ export class Simulation {
           periodicRearmVariant: REARM_VARIANT[kvm.periodicNegativeDelta ?? (this.era.periodicRearm === "clamp" ? "clamp" : "wrap")],
           legacyPeriodicDrift: kvm.periodicNegativeDelta === null && this.era.periodicRearm === "drift",
           advanceOneshot: kvm.advanceOneshot,
+          lazyTscDeadline: kvm.lazyTscDeadline,
+          lazyClearExpiredAtArm: options.lazyClearExpiredAtArm ?? true,
         },
         delays,
         program: programs[vmIndex] ?? workloadProgram(vm.workload, kvm, vm.vcpus),

@@ -45,6 +45,13 @@ export interface LapicTimerOptions {
   legacyPeriodicDrift: boolean;
   /** kvm.advanceOneshot: the sw one-shot hrtimer fires early by the advance and the entry busy-waits. */
   advanceOneshot: boolean;
+  /** kvm.lazyTscDeadline: the shared {armed, pending} page of the lazy TSC-deadline RFC. */
+  lazyTscDeadline: boolean;
+  /**
+   * RFC v3 patch 5: clear `armed` when the deadline has already expired at arm time.
+   * Always true in scenarios; tests turn it off to show the guest hang it prevents (S16).
+   */
+  lazyClearExpiredAtArm: boolean;
 }
 
 const HV_MAX_VALUE = 0xffffffffn;
@@ -81,6 +88,11 @@ export class LapicTimer {
     return (this.lvtt & APIC_LVT_MASKED) !== 0;
   }
 
+  /** The guest's clockevent uses the TSC-deadline MSR (LVTT in deadline mode). */
+  get deadlineModeActive(): boolean {
+    return this.mode === TIMER_MODE_TSCDEADLINE;
+  }
+
   get vector(): number {
     return this.lvtt & APIC_VECTOR_MASK;
   }
@@ -107,7 +119,13 @@ export class LapicTimer {
     let v = value & (APIC_LVT_BITS | this.modeMask);
     if (!this.swEnabled) v |= APIC_LVT_MASKED;
     this.lvtt = v >>> 0;
+    if (this.masked) this.lazyClear();
     this.updateLvtt();
+  }
+
+  /** Lazy TSC-deadline: forget the armed deadline (mode change, mask, expired at arm, disable). */
+  private lazyClear(): void {
+    if (this.opts.lazyTscDeadline) wasm.lazyClearArmed(this.index);
   }
 
   /** apic_update_lvtt: into/out of TSC-deadline mode stops the timer and clears its state. */
@@ -116,6 +134,7 @@ export class LapicTimer {
     if (mode === this.mode) return;
     const wasDeadline = this.mode === TIMER_MODE_TSCDEADLINE;
     if (wasDeadline !== (mode === TIMER_MODE_TSCDEADLINE)) {
+      this.lazyClear();
       this.cancelTimer();
       this.tmict = 0;
       wasm.clearPeriod(this.index);
@@ -158,6 +177,7 @@ export class LapicTimer {
     const wasEnabled = this.swEnabled;
     this.spiv = value >>> 0;
     if (wasEnabled && !this.swEnabled) {
+      this.lazyClear();
       this.lvtt = (this.lvtt | APIC_LVT_MASKED) >>> 0;
       this.updateLvtt();
       this.pending = false;
@@ -169,6 +189,7 @@ export class LapicTimer {
     if (this.mode !== TIMER_MODE_TSCDEADLINE) return;
     this.host.cancelHrtimer();
     wasm.tdFromReg(this.index, reg);
+    if (this.opts.lazyTscDeadline) wasm.lazyArm(this.index);
     this.startApicTimer();
   }
 
@@ -223,6 +244,7 @@ export class LapicTimer {
       if (this.pending) {
         this.cancelHvTimer();
       } else if (wasm.getHvExpired()) {
+        if (this.opts.lazyClearExpiredAtArm) this.lazyClear();
         this.expired(false);
         this.cancelHvTimer();
       }
@@ -243,7 +265,10 @@ export class LapicTimer {
     if (this.mode === TIMER_MODE_TSCDEADLINE) {
       const st = wasm.swTscdeadlineArm(this.index, this.opts.era.expireWithinAdvance, this.opts.era.globalAdvance);
       if (st === wasm.SwDeadline.Armed) this.host.armHrtimer(false, false);
-      else if (st === wasm.SwDeadline.ExpireNow) this.expired(false);
+      else if (st === wasm.SwDeadline.ExpireNow) {
+        if (this.opts.lazyClearExpiredAtArm) this.lazyClear();
+        this.expired(false);
+      }
       return;
     }
     // start_sw_period: no advance for one-shot/periodic on the hrtimer (spec §5.3), unless
@@ -286,8 +311,25 @@ export class LapicTimer {
     if (fromTimerFn) this.host.kick();
   }
 
+  /**
+   * Lazy TSC-deadline, when the armed deadline fires: if the guest has since moved its
+   * deadline later, re-arm to it without injecting (true); else the caller injects and
+   * `armed` is cleared.
+   */
+  private lazyRearm(onHv: boolean): boolean {
+    if (!this.opts.lazyTscDeadline || this.mode !== TIMER_MODE_TSCDEADLINE) return false;
+    if (!wasm.lazyRearmIfLater(this.index)) {
+      wasm.lazyClearArmed(this.index);
+      return false;
+    }
+    if (onHv) this.restartApicTimer();
+    else this.startSwTimer();
+    return true;
+  }
+
   /** apic_timer_fn: the hrtimer callback. Returns whether the hrtimer restarts (periodic). */
   hrtimerFired(): boolean {
+    if (this.lazyRearm(false)) return false;
     this.expired(true);
     if (this.mode === TIMER_MODE_PERIODIC && !wasm.periodIsZero(this.index)) {
       this.advancePeriodicTarget();
@@ -299,6 +341,7 @@ export class LapicTimer {
   /** kvm_lapic_expired_hv_timer: the preemption timer fired in guest mode. */
   hvTimerFired(): void {
     if (!this.hvInUse) return;
+    if (this.lazyRearm(true)) return;
     if (this.opts.era.hvBusyWaitEveryMode) {
       this.expired(false);
       this.cancelHvTimer();

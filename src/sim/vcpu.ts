@@ -487,6 +487,8 @@ export class Vcpu implements GuestCtx, TimerHost {
     return wasm.nowF64() - this.env.startNs;
   }
   wrmsrTscDeadline(r: number): Exit {
+    // Lazy TSC-deadline: the guest updates the shared page and traps only when needed.
+    if (this.env.lapic.lazyTscDeadline && this.lapic.deadlineModeActive && !wasm.lazyGuestWrite(this.index, r)) return Exit.None;
     this.metrics.recordExit(ExitReason.msrWrite);
     this.lapic.writeTscDeadline(r);
     return Exit.MsrWrite;

@@ -1,9 +1,9 @@
 // Builds small scenarios for the simulator tests and runs custom guest programs.
 
 import type { ScenarioConfig, Workload } from "../../src/scenario/types.js";
-import type { GuestProgram } from "../../src/sim/guest.js";
+import type { AnyGuestProgram } from "../../src/sim/guest.js";
 import { TimerBackend, type ExitReason, type MetricsSink } from "../../src/sim/metrics-sink.js";
-import { Simulation } from "../../src/sim/engine.js";
+import { Simulation, type SimulationOptions } from "../../src/sim/engine.js";
 
 /** Counts everything the vCPU reports; enough for assertions. */
 export class CountingSink implements MetricsSink {
@@ -120,6 +120,7 @@ export function scenario(o: Overrides = {}, workload: Workload = CYCLICTEST): Sc
       apicBusCycleNs: 1,
       periodicNegativeDelta: null,
       advanceOneshot: false,
+      lazyTscDeadline: false,
       // Halt polling off unless a test turns it on (tests/sim/halt-poll.test.ts).
       haltPoll: { maxNs: 0, grow: 2, growStartNs: 10_000, shrink: 0, maxStealPercent: null },
       ...o.kvm,
@@ -129,7 +130,7 @@ export function scenario(o: Overrides = {}, workload: Workload = CYCLICTEST): Sc
 }
 
 /** Runs a scenario; returns the simulation and one sink per vCPU. */
-export function run(config: ScenarioConfig, programs: (GuestProgram | undefined)[] = []): { sim: Simulation; sinks: CountingSink[] } {
+export function run(config: ScenarioConfig, programs: (AnyGuestProgram | undefined)[] = [], options: SimulationOptions = {}): { sim: Simulation; sinks: CountingSink[] } {
   const sinks: CountingSink[] = [];
   const sim = new Simulation(
     config,
@@ -139,6 +140,7 @@ export function run(config: ScenarioConfig, programs: (GuestProgram | undefined)
       return s;
     },
     programs,
+    options,
   );
   sim.run();
   return { sim, sinks };

@@ -5,6 +5,7 @@ import type { AnyGuestProgram } from "../guest.js";
 import { tscdeadlineLatency } from "./tscdeadline-latency.js";
 import { cyclictest } from "./cyclictest.js";
 import { oneshot, periodic } from "./lapic-count.js";
+import { rearmStorm } from "./rearm-storm.js";
 
 /** The program for one VM's workload; `vcpus` sizes its per-vCPU state. */
 export function workloadProgram(w: Workload, kvm: ScenarioConfig["kvm"], vcpus: number): AnyGuestProgram {
@@ -15,6 +16,8 @@ export function workloadProgram(w: Workload, kvm: ScenarioConfig["kvm"], vcpus: 
       return cyclictest(w, vcpus);
     case "periodic":
       return periodic({ tmict: w.tmict, tdcr: w.tdcr, gapNs: 0, apicBusCycleNs: kvm.apicBusCycleNs, minTimerPeriodUs: kvm.minTimerPeriodUs });
+    case "rearm-storm":
+      return rearmStorm(w, vcpus);
     case "oneshot":
       return oneshot({ tmict: w.tmict, tdcr: w.tdcr, gapNs: w.gapNs, apicBusCycleNs: kvm.apicBusCycleNs, minTimerPeriodUs: kvm.minTimerPeriodUs });
   }
