@@ -57,7 +57,7 @@ describe("defaults", () => {
         lazyTscDeadline: false,
         haltPoll: { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, maxStealPercent: null },
       },
-      vms: [{ name: "vm0", vcpus: 1, tscKhz: 2_994_000, tscDeadline: true, pollControl: true, workload: { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false } }],
+      vms: [{ name: "vm0", vcpus: 1, tscKhz: 2_994_000, tscDeadline: true, pollControl: true, pauses: [], workload: { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false } }],
     });
   });
 

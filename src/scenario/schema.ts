@@ -51,6 +51,11 @@ const vmSchema = strict(
     tscKhz: frequency().optional(),
     tscDeadline: bool().prefault(true),
     pollControl: bool().prefault(true),
+    pauses: z
+      .array(strict({ at: duration(), length: duration({ minNs: 1 }) }, 'a pause such as {"at": "1s", "length": "10s"}'), {
+        error: 'a list of pauses such as [{"at": "1s", "length": "10s"}]',
+      })
+      .prefault([]),
     workload: workloadSchema.prefault({ kind: "cyclictest" }),
   },
   'a VM object such as {"vcpus": 4, "workload": {"kind": "cyclictest"}}',
@@ -147,7 +152,14 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
     if (!vm.tscDeadline && needsTscDeadline(vm.workload)) {
       issue(["vms", i, "tscDeadline"], `true for workload kind "${vm.workload.kind}" (it arms IA32_TSC_DEADLINE, which needs the CPUID bit)`);
     }
-    vms.push({ name, vcpus: vm.vcpus, tscKhz, tscDeadline: vm.tscDeadline, pollControl: vm.pollControl, workload: vm.workload });
+    vm.pauses.forEach((pause, k) => {
+      const prev = vm.pauses[k - 1];
+      if (prev !== undefined && pause.at < prev.at + prev.length) {
+        issue(["vms", i, "pauses", k, "at"], `at least ${prev.at + prev.length} ns (pauses sorted by time, not overlapping)`);
+      }
+    });
+    const pauses = vm.pauses.map((pause) => ({ atNs: pause.at, lengthNs: pause.length }));
+    vms.push({ name, vcpus: vm.vcpus, tscKhz, tscDeadline: vm.tscDeadline, pollControl: vm.pollControl, pauses, workload: vm.workload });
   });
 
   const config: ScenarioConfig = {

@@ -112,6 +112,11 @@ export interface VmConfig {
    * cpuidle-haltpoll driver clears it (x86 kvm_arch_no_poll).
    */
   pollControl: boolean;
+  /**
+   * Times the VM is stopped (a stopped QEMU, live-migration downtime): its vCPU threads
+   * do not run, while the host's clock and hrtimers go on. Sorted, not overlapping.
+   */
+  pauses: { atNs: number; lengthNs: number }[];
   workload: Workload;
 }
 

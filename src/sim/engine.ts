@@ -104,6 +104,7 @@ export class Simulation {
         stalls: host.stalls,
         haltPoll: kvm.haltPoll,
         pollAllowed: vm.pollControl && !stealAboveLimit(host.stalls, kvm.haltPoll.maxStealPercent),
+        pauses: vm.pauses,
         keepOutput: "printLatencies" in vm.workload ? vm.workload.printLatencies : "printSummary" in vm.workload ? vm.workload.printSummary : false,
       };
       for (let i = 0; i < vm.vcpus; i++, index++) {

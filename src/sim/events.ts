@@ -22,6 +22,10 @@ export const enum EventKind {
   Stall = 10,
   /** The halt-polling window ended without a wake-up: the vCPU schedules out. */
   PollEnd = 11,
+  /** The VM is stopped (vms.<i>.pauses): its vCPU threads do not run. */
+  Pause = 12,
+  /** The VM runs again. */
+  Resume = 13,
 }
 
 export const VCPU_MASK = 0xffffff;

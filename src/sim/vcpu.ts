@@ -46,6 +46,7 @@ export interface VcpuEnv {
   haltPoll: HaltPollConfig;
   /** Halt polling allowed for this VM's vCPUs (kvm_arch_no_poll is false). */
   pollAllowed: boolean;
+  pauses: { atNs: number; lengthNs: number }[];
 }
 
 export class Vcpu implements GuestCtx, TimerHost {
@@ -74,6 +75,9 @@ export class Vcpu implements GuestCtx, TimerHost {
   /** When kvm_vcpu_halt started (host ns), and whether this halt polls. */
   private haltStartNs = -1;
   private polling = false;
+  /** The VM is stopped: thread events wait here (the latest one) until it resumes. */
+  private paused = false;
+  private deferred: EventKind | 0 = 0;
 
   /** Lines the program printed (when the scenario keeps output). */
   readonly output: string[] | null;
@@ -112,10 +116,17 @@ export class Vcpu implements GuestCtx, TimerHost {
       case EventKind.Stall:
         this.stall();
         return;
+      case EventKind.Pause:
+        this.pause();
+        return;
+      case EventKind.Resume:
+        this.resume();
+        return;
       default:
         if (seq !== this.threadSeq) return;
         this.threadSeq = -1;
-        this.onThreadEvent(kind);
+        if (this.paused) this.deferred = kind;
+        else this.onThreadEvent(kind);
     }
   }
 
@@ -165,6 +176,30 @@ export class Vcpu implements GuestCtx, TimerHost {
     this.state = "guest";
     this.schedule(EventKind.GuestResume, 0);
     if (this.env.stalls !== null) wasm.queuePushIn(this.env.stalls.everyNs, payload(EventKind.Stall, this.index));
+    for (const p of this.env.pauses) {
+      wasm.queuePushIn(p.atNs, payload(EventKind.Pause, this.index));
+      wasm.queuePushIn(p.atNs + p.lengthNs, payload(EventKind.Resume, this.index));
+    }
+  }
+
+  /**
+   * The VM stops: a vCPU in guest mode leaves it (its preemption timer stops counting)
+   * and will re-enter on resume; the host's hrtimers go on firing meanwhile.
+   */
+  private pause(): void {
+    this.paused = true;
+    if (this.state === "guest") {
+      this.leaveGuest();
+      this.state = "exit";
+      this.deferred = EventKind.GuestResume;
+    }
+  }
+
+  private resume(): void {
+    this.paused = false;
+    const kind = this.deferred;
+    this.deferred = 0;
+    if (kind !== 0) this.schedule(kind, 0);
   }
 
   // ---- guest side ----

@@ -61,7 +61,7 @@ export class CountingSink implements MetricsSink {
   recordAdvance(_simNs: number, advanceNs: number): void {
     this.advances.push(advanceNs);
   }
-  hrtimerCallback(): void {
+  hrtimerCallback(_nowNs?: number): void {
     this.callbacks++;
   }
   get early(): number {
@@ -125,17 +125,22 @@ export function scenario(o: Overrides = {}, workload: Workload = CYCLICTEST): Sc
       haltPoll: { maxNs: 0, grow: 2, growStartNs: 10_000, shrink: 0, maxStealPercent: null },
       ...o.kvm,
     },
-    vms: o.vms ?? [{ name: "vm0", vcpus: 1, tscKhz: 3_000_000, tscDeadline: true, pollControl: true, workload, ...o.vm }],
+    vms: o.vms ?? [{ name: "vm0", vcpus: 1, tscKhz: 3_000_000, tscDeadline: true, pollControl: true, pauses: [], workload, ...o.vm }],
   };
 }
 
 /** Runs a scenario; returns the simulation and one sink per vCPU. */
-export function run(config: ScenarioConfig, programs: (AnyGuestProgram | undefined)[] = [], options: SimulationOptions = {}): { sim: Simulation; sinks: CountingSink[] } {
+export function run(
+  config: ScenarioConfig,
+  programs: (AnyGuestProgram | undefined)[] = [],
+  options: SimulationOptions = {},
+  makeSink: () => CountingSink = () => new CountingSink(),
+): { sim: Simulation; sinks: CountingSink[] } {
   const sinks: CountingSink[] = [];
   const sim = new Simulation(
     config,
     () => {
-      const s = new CountingSink();
+      const s = makeSink();
       sinks.push(s);
       return s;
     },
