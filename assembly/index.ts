@@ -115,4 +115,11 @@ export {
   lazyClearArmed,
   lazyArmedIsSet,
   lazyRearmIfLater,
+  setKvmclockEpoch,
+  kvmclockNowF64,
+  pvDeadlineFromReg,
+  pvDeadlineToReg,
+  pvDeadlineClear,
+  gKvmclock,
+  vcpuMigrateTsc,
 } from "./sim/vcpu_timer";

@@ -110,6 +110,13 @@ const REQUIRED_EXPORTS = [
   "lazyClearArmed",
   "lazyArmedIsSet",
   "lazyRearmIfLater",
+  "setKvmclockEpoch",
+  "kvmclockNowF64",
+  "pvDeadlineFromReg",
+  "pvDeadlineToReg",
+  "pvDeadlineClear",
+  "gKvmclock",
+  "vcpuMigrateTsc",
 ] as const satisfies readonly (keyof WasmExports)[];
 
 /** Which build is loaded: "debug" (assertions on) or "release". */

@@ -5,7 +5,7 @@
 import { Status } from "../status";
 import { pvclockScaleDelta } from "../math64";
 import { getTimeScale, timeScaleShift, cyclesToNs } from "../time_scale";
-import { readL1Tsc } from "../tsc_scaling";
+import { readL1Tsc, scaleTsc } from "../tsc_scaling";
 import { startSwTscdeadline, swExpiryNs, advancePeriodicTarget, rearmTargetNs, rearmDeadlineTsc, applyPeriodicFloor, tmcct, tmictToNs } from "../lapic_timer";
 import { adjustTimerAdvance, adjustTimerAdvanceLegacy, tunerDone, TunerEra, ndelayLoops, busyWaitScaledNs } from "../timer_advance";
 import { vmxSetHvTimer, hvDeadlineHostTsc } from "../hv_timer";
@@ -39,7 +39,8 @@ const FLAGS = 144; // u32: bit 0 scaled, bit 1 tuner done
 const LAST_DELTA = 152; // i64 last G - D seen by the tuner
 const LAZY_ARMED = 160; // u64 lazy TSC-deadline shared page: the deadline the host armed
 const LAZY_PENDING = 168; // u64 lazy TSC-deadline shared page: the guest's latest deadline
-const STRIDE: usize = 176;
+const PV_DEADLINE_NS = 176; // u64 the PV deadline MSR as written (kvmclock ns), 0 when not armed through it
+const STRIDE: usize = 184;
 
 const FLAG_SCALED: u32 = 1;
 const FLAG_TUNER_DONE: u32 = 2;
@@ -449,4 +450,69 @@ export function lazyRearmIfLater(v: i32): bool {
   store<u64>(p + TSCDEADLINE, pending);
   store<u64>(p + LAZY_ARMED, pending);
   return true;
+}
+
+// ---- PV nanosecond deadline MSR (Radim Krcmar's proposal, seed 003; never merged) ----
+
+/** kvmclock epoch: host ns at which the guests' kvmclock reads 0 (their boot). */
+let kvmclockEpochNs: i64 = 0;
+
+export function setKvmclockEpoch(ns: i64): void {
+  kvmclockEpochNs = ns;
+}
+
+/** The guest's kvmclock now, ns (exact host time since its epoch in this model). */
+export function kvmclockNowF64(): f64 {
+  return f64(simNowNs - kvmclockEpochNs);
+}
+
+/**
+ * WRMSR of the PV deadline from register r (kvmclock ns): stored as written; KVM converts
+ * it to the TSC form internally, tscdeadline = guest TSC + nsec_to_cycles(value - now)
+ * (a past value: the guest TSC now, so it expires at once); 0 disarms.
+ */
+export function pvDeadlineFromReg(v: i32, r: i32): void {
+  const p = rec(v);
+  const value = load<u64>(reg(p, r));
+  store<u64>(p + PV_DEADLINE_NS, value);
+  if (value == 0) {
+    store<u64>(p + TSCDEADLINE, 0);
+    return;
+  }
+  const now = u64(simNowNs - kvmclockEpochNs);
+  const aheadNs = value > now ? value - now : 0;
+  store<u64>(p + TSCDEADLINE, guestTscNow(p) + nsecToCyclesFor(p, aheadNs));
+}
+
+/** Register r = the PV deadline MSR's value. */
+export function pvDeadlineToReg(v: i32, r: i32): void {
+  const p = rec(v);
+  store<u64>(reg(p, r), load<u64>(p + PV_DEADLINE_NS));
+}
+
+export function pvDeadlineClear(v: i32): void {
+  store<u64>(rec(v) + PV_DEADLINE_NS, 0);
+}
+
+/** kvmclock now into register r (a guest's read of its kvmclock page). */
+export function gKvmclock(v: i32, r: i32): void {
+  store<u64>(reg(rec(v), r), u64(simNowNs - kvmclockEpochNs));
+}
+
+/**
+ * Migration to a host whose TSC runs at newKhz with no TSC scaling for this guest: the
+ * guest TSC continues from its current value at the new rate (ratio newKhz/host of the
+ * simulated host clock), and virtual_tsc_khz becomes newKhz.
+ */
+export function vcpuMigrateTsc(v: i32, newRatio: u64, newKhz: u32): void {
+  const p = rec(v);
+  const guestNow = guestTscNow(p);
+  const host = hostTscAt(simNowNs);
+  store<u64>(p + RATIO, newRatio);
+  store<u64>(p + OFFSET, guestNow - scaleTsc(host, newRatio, fracBits));
+  store<u32>(p + TSC_KHZ, newKhz);
+  store<u32>(p + MULT, getTimeScale(u64(newKhz) * 1000, 1000000000));
+  store<i32>(p + SHIFT, timeScaleShift);
+  const flags = load<u32>(p + FLAGS) & ~FLAG_SCALED;
+  store<u32>(p + FLAGS, newRatio != u64(1) << u64(fracBits) ? flags | FLAG_SCALED : flags);
 }

@@ -56,6 +56,11 @@ const vmSchema = strict(
         error: 'a list of pauses such as [{"at": "1s", "length": "10s"}]',
       })
       .prefault([]),
+    migrations: z
+      .array(strict({ at: duration(), tscKhz: frequency() }, 'a migration such as {"at": "1s", "tscKhz": "3.5GHz"}'), {
+        error: 'a list of migrations such as [{"at": "1s", "tscKhz": "3.5GHz"}]',
+      })
+      .prefault([]),
     workload: workloadSchema.prefault({ kind: "cyclictest" }),
   },
   'a VM object such as {"vcpus": 4, "workload": {"kind": "cyclictest"}}',
@@ -93,6 +98,7 @@ export const scenarioFileSchema = strict(
         periodicNegativeDelta: oneOf(["wrap", "skip-negative", "clamp"] as const).optional(),
         advanceOneshot: bool().prefault(false),
         lazyTscDeadline: bool().prefault(false),
+        pvDeadline: bool().prefault(false),
         haltPoll: strict(
           {
             max: duration({ maxNs: 0xffffffff }).prefault(200_000),
@@ -159,7 +165,12 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
       }
     });
     const pauses = vm.pauses.map((pause) => ({ atNs: pause.at, lengthNs: pause.length }));
-    vms.push({ name, vcpus: vm.vcpus, tscKhz, tscDeadline: vm.tscDeadline, pollControl: vm.pollControl, pauses, workload: vm.workload });
+    vm.migrations.forEach((m, k) => {
+      const prev = vm.migrations[k - 1];
+      if (prev !== undefined && m.at < prev.at) issue(["vms", i, "migrations", k, "at"], `at least ${prev.at} ns (migrations sorted by time)`);
+    });
+    const migrations = vm.migrations.map((m) => ({ atNs: m.at, tscKhz: m.tscKhz }));
+    vms.push({ name, vcpus: vm.vcpus, tscKhz, tscDeadline: vm.tscDeadline, pollControl: vm.pollControl, pauses, migrations, workload: vm.workload });
   });
 
   const config: ScenarioConfig = {
@@ -186,6 +197,7 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
       periodicNegativeDelta: kvm.periodicNegativeDelta ?? null,
       advanceOneshot: kvm.advanceOneshot,
       lazyTscDeadline: kvm.lazyTscDeadline,
+      pvDeadline: kvm.pvDeadline,
       haltPoll: {
         maxNs: kvm.haltPoll.max,
         grow: kvm.haltPoll.grow,

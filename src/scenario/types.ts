@@ -117,6 +117,11 @@ export interface VmConfig {
    * do not run, while the host's clock and hrtimers go on. Sorted, not overlapping.
    */
   pauses: { atNs: number; lengthNs: number }[];
+  /**
+   * Live migrations to a host whose TSC runs at `tscKhz`, without TSC scaling for this
+   * guest: the guest TSC continues at that rate and its boot calibration goes stale.
+   */
+  migrations: { atNs: number; tscKhz: number }[];
   workload: Workload;
 }
 
@@ -157,6 +162,8 @@ export interface ScenarioConfig {
     haltPoll: HaltPollConfig;
     /** Lazy TSC-deadline (RFC v3, 2023, not merged): a shared {armed, pending} page. */
     lazyTscDeadline: boolean;
+    /** The PV nanosecond deadline MSR (Radim Krcmar, 2016, not merged). */
+    pvDeadline: boolean;
   };
   vms: VmConfig[];
 }

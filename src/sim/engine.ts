@@ -66,6 +66,8 @@ export class Simulation {
     wasm.queueReset(Math.max(16, total * 4));
     wasm.queueSetHorizon(BigInt(START_NS + config.durationNs));
     wasm.vcpuStateInit(total, fracBits);
+    // kvmclock reads 0 at the guests' boot, the start of the simulation.
+    wasm.setKvmclockEpoch(BigInt(START_NS));
 
     config.vms.forEach((vm, vmIndex) => {
       for (let i = 0; i < vm.vcpus; i++) this.ids.push({ vm: vmIndex, vcpu: i });
@@ -95,6 +97,7 @@ export class Simulation {
           advanceOneshot: kvm.advanceOneshot,
           lazyTscDeadline: kvm.lazyTscDeadline,
           lazyClearExpiredAtArm: options.lazyClearExpiredAtArm ?? true,
+          pvDeadline: kvm.pvDeadline,
         },
         delays,
         program: programs[vmIndex] ?? workloadProgram(vm.workload, kvm, vm.vcpus),
@@ -105,6 +108,8 @@ export class Simulation {
         haltPoll: kvm.haltPoll,
         pollAllowed: vm.pollControl && !stealAboveLimit(host.stalls, kvm.haltPoll.maxStealPercent),
         pauses: vm.pauses,
+        // The simulated host clock stays one; a destination's TSC rate is a ratio to it.
+        migrations: vm.migrations.map((m) => ({ ...m, ratio: ((1n << BigInt(fracBits)) * BigInt(m.tscKhz)) / BigInt(host.tscKhz) })),
         keepOutput: "printLatencies" in vm.workload ? vm.workload.printLatencies : "printSummary" in vm.workload ? vm.workload.printSummary : false,
       };
       for (let i = 0; i < vm.vcpus; i++, index++) {

@@ -26,6 +26,8 @@ export const enum EventKind {
   Pause = 12,
   /** The VM runs again. */
   Resume = 13,
+  /** The VM moves to a host with another TSC rate (vms.<i>.migrations). */
+  Migrate = 14,
 }
 
 export const VCPU_MASK = 0xffffff;

@@ -52,9 +52,15 @@ export interface GuestCtx {
   rdmsrTscDeadlineTo(r: number): void;
   /** Simulated guest-visible time in ns since the start (for programs that pace themselves). */
   nowNs(): number;
+  /** The guest's kvmclock (ns since its boot) into register r: correct across migrations. */
+  kvmclockTo(r: number): void;
+  /** RDMSR of the PV ns deadline MSR into register r (kvm.pvDeadline; 0 when another MSR armed the timer). */
+  rdmsrPvDeadlineTo(r: number): void;
 
   /** WRMSR IA32_TSC_DEADLINE = register r. */
   wrmsrTscDeadline(r: number): Exit;
+  /** WRMSR of the PV deadline MSR (kvmclock ns) = register r (seed 003; ignored unless kvm.pvDeadline). */
+  wrmsrPvDeadline(r: number): Exit;
   /** Write an APIC register (LVTT, TMICT, TDCR, SPIV, EOI). */
   writeApic(offset: number, value: number): Exit;
   /** EOI for the timer vector (an APIC write exit unless APICv virtualizes it). */

@@ -52,6 +52,15 @@ export interface LapicTimerOptions {
    * Always true in scenarios; tests turn it off to show the guest hang it prevents (S16).
    */
   lazyClearExpiredAtArm: boolean;
+  /** kvm.pvDeadline: the PV nanosecond deadline MSR exists. */
+  pvDeadline: boolean;
+}
+
+/** Which MSR armed the TSC-deadline timer (only one can be armed, seed 003). */
+export const enum ArmedBy {
+  None = 0,
+  TscMsr = 1,
+  PvMsr = 2,
 }
 
 const HV_MAX_VALUE = 0xffffffffn;
@@ -71,6 +80,8 @@ export class LapicTimer {
   vectorInService = false;
   /** A vector waits in IRR for delivery at the next guest instruction boundary. */
   vectorToDeliver = -1;
+  /** Which MSR armed the deadline; kept across migration to re-arm the same way. */
+  armedBy: ArmedBy = ArmedBy.None;
 
   constructor(
     readonly index: number,
@@ -139,6 +150,8 @@ export class LapicTimer {
       this.tmict = 0;
       wasm.clearPeriod(this.index);
       wasm.tdClear(this.index);
+      wasm.pvDeadlineClear(this.index);
+      this.armedBy = ArmedBy.None;
     }
     this.mode = mode;
     wasm.reapplyPeriodicFloor(this.index, mode === TIMER_MODE_PERIODIC ? this.opts.minTimerPeriodUs : 0);
@@ -190,7 +203,49 @@ export class LapicTimer {
     this.host.cancelHrtimer();
     wasm.tdFromReg(this.index, reg);
     if (this.opts.lazyTscDeadline) wasm.lazyArm(this.index);
+    // A non-zero write to one deadline MSR disarms the other (seed 003).
+    wasm.pvDeadlineClear(this.index);
+    this.armedBy = wasm.tdIsZero(this.index) ? ArmedBy.None : ArmedBy.TscMsr;
     this.startApicTimer();
+  }
+
+  /**
+   * WRMSR of the PV nanosecond deadline (kvmclock ns) from register r: the semantics of
+   * IA32_TSC_DEADLINE (ignored outside TSC-deadline mode, 0 disarms), converted to the
+   * TSC form with the vCPU's current rate.
+   */
+  writePvDeadline(reg: number): void {
+    if (!this.opts.pvDeadline || this.mode !== TIMER_MODE_TSCDEADLINE) return;
+    this.host.cancelHrtimer();
+    wasm.pvDeadlineFromReg(this.index, reg);
+    this.armedBy = wasm.tdIsZero(this.index) ? ArmedBy.None : ArmedBy.PvMsr;
+    this.startApicTimer();
+  }
+
+  /**
+   * RDMSR of the PV deadline into register r. Cross-reads follow Paolo Bonzini's option
+   * (a): the MSR that did not arm the timer reads 0, as both do once it fired.
+   */
+  readPvDeadline(reg: number): void {
+    if (this.opts.pvDeadline && this.mode === TIMER_MODE_TSCDEADLINE && this.armedBy === ArmedBy.PvMsr) wasm.pvDeadlineToReg(this.index, reg);
+    else wasm.gSetImm(this.index, reg, 0);
+  }
+
+  /**
+   * After a migration changed the guest TSC rate: re-arm the deadline the way it was
+   * armed (seed 003: "preserving which MSR was written to arm the timer, and redoing
+   * the same on the destination"). A TSC deadline keeps its TSC value; a PV one is
+   * converted again from its ns value.
+   */
+  rearmAfterMigration(scratchReg: number): void {
+    if (this.mode !== TIMER_MODE_TSCDEADLINE || this.armedBy === ArmedBy.None) return;
+    this.host.cancelHrtimer();
+    if (this.hvInUse) this.cancelHvTimer();
+    if (this.armedBy === ArmedBy.PvMsr) {
+      wasm.pvDeadlineToReg(this.index, scratchReg);
+      wasm.pvDeadlineFromReg(this.index, scratchReg);
+    }
+    if (!this.pending) this.restartApicTimer();
   }
 
   /** TMCCT read (apic_get_tmcct): 0 in TSC-deadline mode. */
@@ -201,7 +256,7 @@ export class LapicTimer {
 
   /** RDMSR IA32_TSC_DEADLINE into register r: 0 outside TSC-deadline mode. */
   readTscDeadline(reg: number): void {
-    if (this.mode === TIMER_MODE_TSCDEADLINE) wasm.tdToReg(this.index, reg);
+    if (this.mode === TIMER_MODE_TSCDEADLINE && this.armedBy !== ArmedBy.PvMsr) wasm.tdToReg(this.index, reg);
     else wasm.gSetImm(this.index, reg, 0);
   }
 
@@ -252,7 +307,7 @@ export class LapicTimer {
     return true;
   }
 
-  private cancelHvTimer(): void {
+  cancelHvTimer(): void {
     wasm.hvCancel(this.index);
     this.hvInUse = false;
     this.host.hvCancelled();
@@ -367,8 +422,11 @@ export class LapicTimer {
   /** Deliver LVTT (if unmasked), then clear tscdeadline (deadline/one-shot) and target (one-shot). */
   private injectTimerIrq(): void {
     if (!this.masked) this.vectorToDeliver = this.vector;
-    if (this.mode === TIMER_MODE_TSCDEADLINE) wasm.tdClear(this.index);
-    else if (this.mode === TIMER_MODE_ONESHOT) {
+    if (this.mode === TIMER_MODE_TSCDEADLINE) {
+      wasm.tdClear(this.index);
+      wasm.pvDeadlineClear(this.index);
+      this.armedBy = ArmedBy.None;
+    } else if (this.mode === TIMER_MODE_ONESHOT) {
       wasm.tdClear(this.index);
       wasm.targetClear(this.index);
     }

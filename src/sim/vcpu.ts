@@ -47,6 +47,8 @@ export interface VcpuEnv {
   /** Halt polling allowed for this VM's vCPUs (kvm_arch_no_poll is false). */
   pollAllowed: boolean;
   pauses: { atNs: number; lengthNs: number }[];
+  /** Destination TSC rates in time order (vms.<i>.migrations), with the TSC ratio for each. */
+  migrations: { atNs: number; tscKhz: number; ratio: bigint }[];
 }
 
 export class Vcpu implements GuestCtx, TimerHost {
@@ -122,6 +124,9 @@ export class Vcpu implements GuestCtx, TimerHost {
       case EventKind.Resume:
         this.resume();
         return;
+      case EventKind.Migrate:
+        this.migrate();
+        return;
       default:
         if (seq !== this.threadSeq) return;
         this.threadSeq = -1;
@@ -176,6 +181,7 @@ export class Vcpu implements GuestCtx, TimerHost {
     this.state = "guest";
     this.schedule(EventKind.GuestResume, 0);
     if (this.env.stalls !== null) wasm.queuePushIn(this.env.stalls.everyNs, payload(EventKind.Stall, this.index));
+    for (const m of this.env.migrations) wasm.queuePushIn(m.atNs, payload(EventKind.Migrate, this.index));
     for (const p of this.env.pauses) {
       wasm.queuePushIn(p.atNs, payload(EventKind.Pause, this.index));
       wasm.queuePushIn(p.atNs + p.lengthNs, payload(EventKind.Resume, this.index));
@@ -192,6 +198,26 @@ export class Vcpu implements GuestCtx, TimerHost {
       this.leaveGuest();
       this.state = "exit";
       this.deferred = EventKind.GuestResume;
+    }
+  }
+
+  private migrations = 0;
+
+  /**
+   * The VM lands on a host whose TSC runs at another rate, without TSC scaling for it:
+   * the guest TSC continues at the new rate and virtual_tsc_khz follows, while the guest
+   * keeps the calibration it booted with. The deadline is re-armed the way it was armed.
+   */
+  private migrate(): void {
+    const m = this.env.migrations[this.migrations++];
+    if (m === undefined) return;
+    const inGuest = this.state === "guest";
+    if (inGuest) this.leaveGuest();
+    wasm.vcpuMigrateTsc(this.index, m.ratio, m.tscKhz);
+    this.lapic.rearmAfterMigration(SCRATCH_REG);
+    if (inGuest) {
+      this.state = "exit";
+      this.schedule(EventKind.GuestResume, 0);
     }
   }
 
@@ -520,6 +546,17 @@ export class Vcpu implements GuestCtx, TimerHost {
   }
   nowNs(): number {
     return wasm.nowF64() - this.env.startNs;
+  }
+  kvmclockTo(r: number): void {
+    wasm.gKvmclock(this.index, r);
+  }
+  rdmsrPvDeadlineTo(r: number): void {
+    this.lapic.readPvDeadline(r);
+  }
+  wrmsrPvDeadline(r: number): Exit {
+    this.metrics.recordExit(ExitReason.msrWrite);
+    this.lapic.writePvDeadline(r);
+    return Exit.MsrWrite;
   }
   wrmsrTscDeadline(r: number): Exit {
     // Lazy TSC-deadline: the guest updates the shared page and traps only when needed.

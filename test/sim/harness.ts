@@ -121,11 +121,12 @@ export function scenario(o: Overrides = {}, workload: Workload = CYCLICTEST): Sc
       periodicNegativeDelta: null,
       advanceOneshot: false,
       lazyTscDeadline: false,
+      pvDeadline: false,
       // Halt polling off unless a test turns it on (tests/sim/halt-poll.test.ts).
       haltPoll: { maxNs: 0, grow: 2, growStartNs: 10_000, shrink: 0, maxStealPercent: null },
       ...o.kvm,
     },
-    vms: o.vms ?? [{ name: "vm0", vcpus: 1, tscKhz: 3_000_000, tscDeadline: true, pollControl: true, pauses: [], workload, ...o.vm }],
+    vms: o.vms ?? [{ name: "vm0", vcpus: 1, tscKhz: 3_000_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], workload, ...o.vm }],
   };
 }
 
