@@ -122,4 +122,5 @@ export {
   pvDeadlineClear,
   gKvmclock,
   vcpuMigrateTsc,
+  nsToCyclesSigned,
 } from "./sim/vcpu_timer";

@@ -117,6 +117,7 @@ const REQUIRED_EXPORTS = [
   "pvDeadlineClear",
   "gKvmclock",
   "vcpuMigrateTsc",
+  "nsToCyclesSigned",
 ] as const satisfies readonly (keyof WasmExports)[];
 
 /** Which build is loaded: "debug" (assertions on) or "release". */

@@ -58,7 +58,7 @@ describe("defaults", () => {
         pvDeadline: false,
         haltPoll: { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, maxStealPercent: null },
       },
-      vms: [{ name: "vm0", vcpus: 1, tscKhz: 2_994_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], workload: { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false } }],
+      vms: [{ name: "vm0", vcpus: 1, tscKhz: 2_994_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], workload: { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc" } }],
     });
   });
 
@@ -77,13 +77,13 @@ describe("defaults", () => {
 
   test.each([
     [{ kind: "tscdeadline-latency" }, { kind: "tscdeadline-latency", deltaCycles: 200000, size: 10000, breakmaxCycles: 0, printLatencies: false }],
-    [{ kind: "cyclictest" }, { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false }],
-    [{ kind: "periodic" }, { kind: "periodic", tmict: 1_000_000, tdcr: 0xb }],
-    [{ kind: "oneshot" }, { kind: "oneshot", tmict: 1_000_000, tdcr: 0xb, gapNs: 0 }],
-    [{ kind: "periodic", tmict: "0x999999", tdcr: "0xA" }, { kind: "periodic", tmict: 0x999999, tdcr: 0xa }],
-    [{ kind: "oneshot", tmict: 65536, tdcr: 0, gap: "5us" }, { kind: "oneshot", tmict: 65536, tdcr: 0, gapNs: 5000 }],
+    [{ kind: "cyclictest" }, { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc" }],
+    [{ kind: "periodic" }, { kind: "periodic", tmict: 1_000_000, tdcr: 0xb, wait: "hlt" }],
+    [{ kind: "oneshot" }, { kind: "oneshot", tmict: 1_000_000, tdcr: 0xb, gapNs: 0, wait: "hlt" }],
+    [{ kind: "periodic", tmict: "0x999999", tdcr: "0xA" }, { kind: "periodic", tmict: 0x999999, tdcr: 0xa, wait: "hlt" }],
+    [{ kind: "oneshot", tmict: 65536, tdcr: 0, gap: "5us" }, { kind: "oneshot", tmict: 65536, tdcr: 0, gapNs: 5000, wait: "hlt" }],
     [{ kind: "tscdeadline-latency", delta: 100000, size: 50, breakmax: 9000, printLatencies: true }, { kind: "tscdeadline-latency", deltaCycles: 100000, size: 50, breakmaxCycles: 9000, printLatencies: true }],
-    [{ kind: "cyclictest", interval: "200us", loops: 1000, printSummary: true }, { kind: "cyclictest", intervalNs: 200_000, loops: 1000, printSummary: true }],
+    [{ kind: "cyclictest", interval: "200us", loops: 1000, printSummary: true }, { kind: "cyclictest", intervalNs: 200_000, loops: 1000, printSummary: true, deadlineMsr: "tsc" }],
   ])("workload %j -> %j", (workload, expected) => {
     expect(validateScenario({ vms: [{ workload }] }).vms[0]!.workload).toEqual(expected);
   });
@@ -222,7 +222,7 @@ describe("errors name the path, the value and what is allowed", () => {
     ["unknown host key", { host: { tsckhz: "2GHz" } }, "host.tsckhz", "2GHz", 'did you mean "tscKhz"?'],
     ["unknown delay name", { host: { delays: { vmexit: { dist: "fixed", value: 1 } } } }, "host.delays.vmexit", { dist: "fixed", value: 1 }, 'did you mean "vmExit"?'],
     ["unknown workload key", { vms: [{ workload: { kind: "cyclictest", intreval: "1ms" } }] }, "vms.0.workload.intreval", "1ms", 'did you mean "interval"?'],
-    ["key of another workload kind", { vms: [{ workload: { kind: "periodic", interval: "1ms" } }] }, "vms.0.workload.interval", "1ms", "a key of vms.0.workload (kind, tmict, tdcr)"],
+    ["key of another workload kind", { vms: [{ workload: { kind: "periodic", interval: "1ms" } }] }, "vms.0.workload.interval", "1ms", "a key of vms.0.workload (kind, tmict, tdcr, wait)"],
     ["unknown distribution key", hrtimer({ dist: "fixed", valeu: 3 }), "host.delays.hrtimer.valeu", 3, 'did you mean "value"?'],
     ["wrong type: string for number", { vms: [{ vcpus: "4" }] }, "vms.0.vcpus", "4", "an integer 1..1,000,000"],
     ["wrong type: number for bool", { kvm: { hvTimer: 1 } }, "kvm.hvTimer", 1, "true or false"],

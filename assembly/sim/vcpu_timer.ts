@@ -516,3 +516,10 @@ export function vcpuMigrateTsc(v: i32, newRatio: u64, newKhz: u32): void {
   const flags = load<u32>(p + FLAGS) & ~FLAG_SCALED;
   store<u32>(p + FLAGS, newRatio != u64(1) << u64(fracBits) ? flags | FLAG_SCALED : flags);
 }
+
+/** ns -> guest cycles at the vCPU's current virtual_tsc_khz, signed (for latency metrics). */
+export function nsToCyclesSigned(v: i32, ns: f64): f64 {
+  const p = rec(v);
+  const n = i64(ns);
+  return n < 0 ? -f64(nsecToCyclesFor(p, u64(-n))) : f64(nsecToCyclesFor(p, u64(n)));
+}

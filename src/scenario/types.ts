@@ -56,12 +56,26 @@ export type Workload =
       /** 0 = until the scenario's duration. */
       loops: number;
       printSummary: boolean;
+      /**
+       * Which MSR arms the deadline: IA32_TSC_DEADLINE computed with the guest's boot
+       * calibration ("tsc"), or the PV nanosecond deadline MSR from kvmclock ("pv",
+       * needs kvm.pvDeadline).
+       */
+      deadlineMsr: "tsc" | "pv";
+    }
+  | {
+      /** An idle guest: a periodic tick at `hz` (TSC-deadline, re-armed each tick) or nohz (no timer, HLT for good). */
+      kind: "idle-tick";
+      hz: number;
+      nohz: boolean;
     }
   | {
       /** LVTT periodic mode through TMICT/TDCR. */
       kind: "periodic";
       tmict: number;
       tdcr: number;
+      /** How the guest waits: HLT (the timer moves to the hrtimer while it blocks) or busy in guest mode. */
+      wait: "hlt" | "busy";
     }
   | {
       /**
@@ -80,6 +94,7 @@ export type Workload =
       tmict: number;
       tdcr: number;
       gapNs: number;
+      wait: "hlt" | "busy";
     };
 
 /** Halt polling (virt/kvm/kvm_main.c module parameters, seed-history §6). */

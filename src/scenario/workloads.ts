@@ -4,9 +4,9 @@
 
 import { z } from "zod";
 import type { Workload } from "./types.js";
-import { bool, duration, intIn, strict } from "./fields.js";
+import { bool, duration, intIn, oneOf, strict } from "./fields.js";
 
-export const WORKLOAD_KINDS = ["tscdeadline-latency", "cyclictest", "periodic", "oneshot", "rearm-storm"] as const satisfies readonly Workload["kind"][];
+export const WORKLOAD_KINDS = ["tscdeadline-latency", "cyclictest", "periodic", "oneshot", "rearm-storm", "idle-tick"] as const satisfies readonly Workload["kind"][];
 
 /** kvm-unit-tests x86/tscdeadline_latency.c TABLE_SIZE: the default and the most samples (spec §8.1). */
 export const TSCDEADLINE_LATENCY_MAX_SIZE = 10000;
@@ -49,6 +49,15 @@ const workloadFile = z.discriminatedUnion("kind", [
       interval: duration({ minNs: 1 }).prefault("1ms"),
       loops: intIn(0, MAX_COUNT, " (0 = until the scenario's duration)").prefault(0),
       printSummary: bool().prefault(false),
+      deadlineMsr: oneOf(["tsc", "pv"] as const).prefault("tsc"),
+    },
+    WORKLOAD_OBJECT,
+  ),
+  strict(
+    {
+      kind: z.literal("idle-tick"),
+      hz: intIn(1, 100_000, " Hz (CONFIG_HZ: 100, 250, 300, 1000)").prefault(250),
+      nohz: bool().prefault(false),
     },
     WORKLOAD_OBJECT,
   ),
@@ -58,6 +67,7 @@ const workloadFile = z.discriminatedUnion("kind", [
       // 1,000,000 bus cycles at TDCR 0xb (divide by 1) and the default 1 ns bus cycle: a 1 ms period.
       tmict: register32(1).prefault(1_000_000),
       tdcr: register32(0).prefault(0xb),
+      wait: oneOf(["hlt", "busy"] as const).prefault("hlt"),
     },
     WORKLOAD_OBJECT,
   ),
@@ -76,6 +86,7 @@ const workloadFile = z.discriminatedUnion("kind", [
       tmict: register32(1).prefault(1_000_000),
       tdcr: register32(0).prefault(0xb),
       gap: duration().prefault(0),
+      wait: oneOf(["hlt", "busy"] as const).prefault("hlt"),
     },
     WORKLOAD_OBJECT,
   ),
@@ -87,11 +98,13 @@ export const workloadSchema = workloadFile.transform((w): Workload => {
     case "tscdeadline-latency":
       return { kind: w.kind, deltaCycles: w.delta, size: w.size, breakmaxCycles: w.breakmax, printLatencies: w.printLatencies };
     case "cyclictest":
-      return { kind: w.kind, intervalNs: w.interval, loops: w.loops, printSummary: w.printSummary };
+      return { kind: w.kind, intervalNs: w.interval, loops: w.loops, printSummary: w.printSummary, deadlineMsr: w.deadlineMsr };
+    case "idle-tick":
+      return { kind: w.kind, hz: w.hz, nohz: w.nohz };
     case "periodic":
-      return { kind: w.kind, tmict: w.tmict, tdcr: w.tdcr };
+      return { kind: w.kind, tmict: w.tmict, tdcr: w.tdcr, wait: w.wait };
     case "oneshot":
-      return { kind: w.kind, tmict: w.tmict, tdcr: w.tdcr, gapNs: w.gap };
+      return { kind: w.kind, tmict: w.tmict, tdcr: w.tdcr, gapNs: w.gap, wait: w.wait };
     case "rearm-storm":
       return { kind: w.kind, intervalNs: w.interval, rewrites: w.rewrites, spacingNs: w.spacing };
   }
@@ -101,5 +114,5 @@ export type WorkloadFile = z.input<typeof workloadSchema>;
 
 /** Workloads that arm IA32_TSC_DEADLINE and so need the guest CPUID bit. */
 export function needsTscDeadline(w: Workload): boolean {
-  return w.kind === "tscdeadline-latency" || w.kind === "cyclictest" || w.kind === "rearm-storm";
+  return w.kind === "tscdeadline-latency" || w.kind === "cyclictest" || w.kind === "rearm-storm" || (w.kind === "idle-tick" && !w.nohz);
 }

@@ -74,6 +74,8 @@ export interface GuestCtx {
 
   /** Record a timer latency sample: guest TSC in the handler minus the programmed deadline. */
   recordLatency(cycles: number): void;
+  /** Record a latency measured in ns (e.g. against kvmclock). */
+  recordLatencyNs(ns: number): void;
   /** Output a line (e.g. tscdeadline_latency's "latency: N"), collected per vCPU when enabled. */
   print(line: string): void;
 }

@@ -611,6 +611,9 @@ export class Vcpu implements GuestCtx, TimerHost {
   recordLatency(cycles: number): void {
     this.metrics.recordLatency(cycles, wasm.cyclesToNsSigned(this.index, cycles));
   }
+  recordLatencyNs(ns: number): void {
+    this.metrics.recordLatency(wasm.nsToCyclesSigned(this.index, ns), ns);
+  }
   print(line: string): void {
     this.output?.push(line);
   }

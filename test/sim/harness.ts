@@ -84,7 +84,7 @@ export interface Overrides {
   seed?: number;
 }
 
-export const CYCLICTEST: Workload = { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false };
+export const CYCLICTEST: Workload = { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc" };
 
 /** A scenario with fixed, round host delays unless overridden. */
 export function scenario(o: Overrides = {}, workload: Workload = CYCLICTEST): ScenarioConfig {

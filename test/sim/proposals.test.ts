@@ -47,7 +47,7 @@ describe("kvm.periodicNegativeDelta (seed 000): a busy periodic guest at the 200
 });
 
 describe("kvm.advanceOneshot (fuqiang wang's proposal, declined upstream)", () => {
-  const oneshot = { kind: "oneshot" as const, tmict: 500_000, tdcr: 0xb, gapNs: 0 };
+  const oneshot = { kind: "oneshot" as const, tmict: 500_000, tdcr: 0xb, gapNs: 0, wait: "hlt" as const };
   // ~2.6 µs of host delay with some jitter: within the tuner's 10000-cycle window at 3 GHz.
   const cfg = (advanceOneshot: boolean) =>
     scenario({ kvm: { hvTimer: false, advanceOneshot }, delays: { wakeup: { dist: "lognormal", medianNs: 1000, p99Ns: 1600 } } }, oneshot);

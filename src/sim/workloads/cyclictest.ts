@@ -34,6 +34,10 @@ const ST_WIDTH = 6;
 
 export function cyclictest(params: CyclictestParams, vcpus: number): GuestMachine {
   const phase = new Uint8Array(vcpus);
+  const pv = params.deadlineMsr === "pv";
+  // The guest's TSC calibration, fixed at boot: stale after a migration to another TSC rate.
+  let bootKhz = 0;
+  let intervalCycles = 0;
   const handlerDone = new Uint8Array(vcpus);
   const stats = new Float64Array(vcpus * ST_WIDTH);
   // cyclictest's initial min and max.
@@ -44,19 +48,28 @@ export function cyclictest(params: CyclictestParams, vcpus: number): GuestMachin
       const v = g.vcpu;
       switch (phase[v]) {
         case Phase.SetMode:
+          if (bootKhz === 0) {
+            bootKhz = g.tscKhz;
+            intervalCycles = Math.floor((params.intervalNs * bootKhz) / 1e6);
+          }
           phase[v] = Phase.Start;
           return g.writeApic(APIC_LVTT, LVTT_TSCDEADLINE | VECTOR);
         case Phase.Start:
-          g.rdtscTo(R_NEXT);
+          if (pv) g.kvmclockTo(R_NEXT);
+          else g.rdtscTo(R_NEXT);
           phase[v] = Phase.Arm;
           return Exit.None;
         case Phase.Arm: {
           const loops = stats[v * ST_WIDTH + ST_LOOPS]!;
           if (params.loops !== 0 && loops >= params.loops) return Exit.Done;
           stats[v * ST_WIDTH + ST_LOOPS] = loops + 1;
-          // The guest converts the interval with its own calibration (virtual_tsc_khz).
-          g.regAdd(R_NEXT, R_NEXT, Math.floor((params.intervalNs * g.tscKhz) / 1e6));
           phase[v] = Phase.Halt;
+          if (pv) {
+            g.regAdd(R_NEXT, R_NEXT, params.intervalNs);
+            return g.wrmsrPvDeadline(R_NEXT);
+          }
+          // The guest converts the interval with the calibration it booted with.
+          g.regAdd(R_NEXT, R_NEXT, intervalCycles);
           return g.wrmsrTscDeadline(R_NEXT);
         }
         default:
@@ -70,11 +83,20 @@ export function cyclictest(params: CyclictestParams, vcpus: number): GuestMachin
         handlerDone[v] = 0;
         return Exit.Iret;
       }
-      g.rdtscTo(R_NOW);
-      const latency = g.regDiff(R_NOW, R_NEXT);
-      g.recordLatency(latency);
-      // cyclictest's integer µs: truncated toward zero, per wake-up.
-      const us = Math.trunc((latency * 1000) / g.tscKhz);
+      let us: number;
+      if (pv) {
+        // The deadline is in kvmclock ns: measure against kvmclock.
+        g.kvmclockTo(R_NOW);
+        const ns = g.regDiff(R_NOW, R_NEXT);
+        g.recordLatencyNs(ns);
+        us = Math.trunc(ns / 1000);
+      } else {
+        g.rdtscTo(R_NOW);
+        const latency = g.regDiff(R_NOW, R_NEXT);
+        g.recordLatency(latency);
+        // cyclictest's integer µs (truncated toward zero) by the guest's own calibration.
+        us = Math.trunc((latency * 1000) / bootKhz);
+      }
       const o = v * ST_WIDTH;
       stats[o + ST_COUNT]!++;
       stats[o + ST_ACT] = us;

@@ -15,6 +15,8 @@ export interface LapicCountParams {
   tdcr: number;
   /** One-shot only: guest time between the interrupt and re-arming. */
   gapNs: number;
+  /** HLT until the interrupt, or stay busy in guest mode (the hv timer then stays in use). */
+  wait: "hlt" | "busy";
   apicBusCycleNs: number;
   minTimerPeriodUs: number;
 }
@@ -34,7 +36,7 @@ export function periodic(p: LapicCountParams): GuestProgram {
       yield g.writeApic(APIC_LVTT, LVTT_PERIODIC | VECTOR);
       g.rdtscTo(R_EXPECTED);
       yield g.writeApic(APIC_TMICT, p.tmict);
-      for (;;) yield g.hlt();
+      for (;;) yield p.wait === "busy" ? g.compute(BUSY_STEP_NS) : g.hlt();
     },
     *interrupt(g: GuestCtx): GuestGenerator {
       g.rdtscTo(R_NOW);
@@ -54,17 +56,23 @@ export function oneshot(p: LapicCountParams): GuestProgram {
       for (;;) {
         g.rdtscTo(R_EXPECTED);
         g.regAdd(R_EXPECTED, R_EXPECTED, cyclesOf.get(g)!);
+        const before = firedOf.get(g) ?? 0;
         yield g.writeApic(APIC_TMICT, p.tmict);
-        yield g.hlt();
+        while ((firedOf.get(g) ?? 0) === before) yield p.wait === "busy" ? g.compute(BUSY_STEP_NS) : g.hlt();
         if (p.gapNs > 0) yield g.compute(p.gapNs);
       }
     },
     *interrupt(g: GuestCtx): GuestGenerator {
       g.rdtscTo(R_NOW);
       g.recordLatency(g.regDiff(R_NOW, R_EXPECTED));
+      firedOf.set(g, (firedOf.get(g) ?? 0) + 1);
       yield g.eoi();
     },
   };
 }
 
+/** Guest work between checks when waiting busy. */
+const BUSY_STEP_NS = 10_000;
+
 const cyclesOf = new WeakMap<GuestCtx, number>();
+const firedOf = new WeakMap<GuestCtx, number>();

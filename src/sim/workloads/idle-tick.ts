@@ -1,0 +1,23 @@
+// An idle guest (scenario S18): the periodic scheduler tick at CONFIG_HZ, armed as a TSC
+// deadline each tick, with HLT in between; or nohz idle, where no timer is armed at all.
+
+import { Exit, type GuestCtx, type GuestMachine } from "../guest.js";
+import type { Workload } from "../../scenario/types.js";
+import { cyclictest } from "./cyclictest.js";
+
+export type IdleTickParams = Omit<Extract<Workload, { kind: "idle-tick" }>, "kind">;
+
+export function idleTick(params: IdleTickParams, vcpus: number): GuestMachine {
+  if (!params.nohz) {
+    return cyclictest({ intervalNs: Math.round(1e9 / params.hz), loops: 0, printSummary: false, deadlineMsr: "tsc" }, vcpus);
+  }
+  return {
+    machine: true,
+    step(g: GuestCtx): Exit {
+      return g.hlt();
+    },
+    interruptStep(): Exit {
+      return Exit.Iret;
+    },
+  };
+}
