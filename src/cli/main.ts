@@ -6,6 +6,9 @@ import { registerCalc } from "./calc.js";
 import { registerPresets } from "./presets.js";
 import { registerRun } from "./run.js";
 import { registerCompare } from "./compare.js";
+import { registerSweep } from "./sweep.js";
+import { registerMerge } from "./merge.js";
+import { registerSummarize } from "./summarize.js";
 import { InputRangeError, InputTypeError, KvmRefusedError } from "../errors.js";
 import { ScenarioError } from "../scenario/errors.js";
 
@@ -25,6 +28,9 @@ export async function main(argv: string[]): Promise<number> {
   registerCompare(program);
   registerCalc(program);
   registerPresets(program);
+  registerSweep(program);
+  registerMerge(program);
+  registerSummarize(program);
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });

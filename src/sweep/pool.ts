@@ -1,0 +1,57 @@
+// The worker pool (piscina over worker_threads). The worker entry sits next to this
+// module: worker.js in the built package (dist/), worker.ts when tscsim runs from its
+// TypeScript sources (tsx, vitest). A worker thread does not inherit the parent's
+// TypeScript loader (vitest's is not even a Node loader), so from sources each worker
+// registers tsx's ESM hooks itself before piscina imports worker.ts: `--import` of a
+// data: URL that calls tsx's `register()` (on Node 20, `--import tsx` itself registers
+// nothing in a worker thread). From dist/ the workers get the parent's execArgv
+// unchanged (piscina's default) and tsx is not needed.
+
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Piscina } from "piscina";
+import type { RunTask, RunTaskResult, WorkerData } from "./worker.js";
+
+const fromSources = import.meta.url.endsWith(".ts");
+
+/** file: URL of tsx's ESM API (a data: URL can only import absolute URLs), from tsx's export map. */
+function tsxEsmApiUrl(): string {
+  const require = createRequire(import.meta.url);
+  const pkgFile = require.resolve("tsx/package.json");
+  const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as { exports: Record<string, { import?: { default?: string } }> };
+  const entry = pkg.exports["./esm/api"]?.import?.default;
+  if (entry === undefined) throw new Error(`tscsim: cannot find tsx's ESM API in ${pkgFile} (needed to run sweep workers from TypeScript sources)`);
+  return pathToFileURL(join(dirname(pkgFile), entry)).href;
+}
+
+/** The worker entry file and the execArgv its threads need. */
+export function workerEntry(): { filename: string; execArgv: string[] | undefined } {
+  const filename = fileURLToPath(new URL(fromSources ? "./worker.ts" : "./worker.js", import.meta.url));
+  if (!fromSources) return { filename, execArgv: undefined };
+  return { filename, execArgv: ["--import", `data:text/javascript,import{register}from${JSON.stringify(tsxEsmApiUrl())};register();`] };
+}
+
+export type SweepPool = Piscina<RunTask, RunTaskResult>;
+
+export function createPool(workers: number, data: WorkerData): SweepPool {
+  const { filename, execArgv } = workerEntry();
+  return new Piscina<RunTask, RunTaskResult>({
+    filename,
+    minThreads: workers,
+    maxThreads: workers,
+    // One simulation at a time per worker: the simulator's state lives in the worker's
+    // wasm memory.
+    concurrentTasksPerWorker: 1,
+    // Workers stay up for the whole sweep (a worker's start-up loads and compiles wasm).
+    idleTimeout: 60_000,
+    workerData: data,
+    ...(execArgv !== undefined ? { execArgv } : {}),
+  });
+}
+
+/** Resolves once a worker has loaded worker.ts and its wasm (worker.ts's `ping`); rejects with why it cannot. */
+export async function pingWorker(pool: SweepPool): Promise<void> {
+  await (pool as Piscina).run(null, { name: "ping" });
+}

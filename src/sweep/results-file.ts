@@ -1,0 +1,162 @@
+// The results file on disk: reading it back (resume, merge, summarize) with torn-line
+// detection, and appending to it.
+//
+// Durability (issue #5 §3): each line is written with one write(2) on an O_APPEND
+// descriptor as soon as its run finishes, so once written it survives the death of the
+// process (SIGKILL, OOM killer, a node drained by the scheduler): only runs in flight
+// are lost. fsync(2) runs at most once a second and on close, so a crash of the machine
+// itself can lose about the last second of lines, or leave a partial last line; an
+// fsync per line would cost a disk flush per run (thousands a second on small runs) to
+// save a second of recomputation. A partial ("torn") last line is recognised on the
+// next read — the file does not end in a newline and its last line is not a complete
+// result line — reported and ignored; `repairTornTail` truncates it away before
+// appending, so the file never holds a line glued onto a torn one.
+
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { InputRangeError } from "../errors.js";
+import { parseLine, type ResultLine } from "./line.js";
+
+export interface TornTail {
+  /** Byte offset where the torn line starts (the file's good length). */
+  offset: number;
+  bytes: number;
+  /** Why it is not a line. */
+  reason: string;
+}
+
+export interface ScanResults {
+  torn: TornTail | null;
+  /** The last line is complete but has no newline (written by another tool): fixed by repairTornTail. */
+  missingNewline: boolean;
+  /** File size in bytes. */
+  size: number;
+}
+
+export interface ReadResults extends ScanResults {
+  /** Complete lines in file order (`text` is "" for lines the caller chose not to keep). */
+  lines: { line: ResultLine; text: string; lineNo: number }[];
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Visits every complete line of a results file in order, streaming, so a file of any
+ * size costs one line at a time. A line in the middle of the file that is not a result
+ * line is corruption, not a torn tail: that throws, naming the file and line number.
+ */
+export function scanResults(file: string, visit: (line: ResultLine, text: string, lineNo: number) => void): ScanResults {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputRangeError("results file", file, `a readable JSONL results file (${code === "ENOENT" ? "no such file" : (err as Error).message})`);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let pending: Buffer[] = [];
+    let pendingStart = 0;
+    let pos = 0;
+    let lineNo = 0;
+    const take = (bytes: Buffer, start: number): void => {
+      lineNo++;
+      const text = bytes.toString("utf8").replace(/\r$/, "");
+      if (text.trim() === "") return;
+      const parsed = parseLine(text);
+      if (typeof parsed === "string") {
+        throw new InputRangeError("results file", file, `one result line per run (line ${lineNo}, at byte ${start}, is ${parsed}; only a torn last line is tolerated)`);
+      }
+      visit(parsed, text, lineNo);
+    };
+    for (;;) {
+      const n = readSync(fd, buf, 0, CHUNK, pos);
+      if (n === 0) break;
+      let from = 0;
+      for (let nl = buf.indexOf(10, 0); nl !== -1 && nl < n; nl = buf.indexOf(10, nl + 1)) {
+        const piece = Buffer.from(buf.subarray(from, nl));
+        take(pending.length === 0 ? piece : Buffer.concat([...pending, piece]), pendingStart);
+        pending = [];
+        from = nl + 1;
+        pendingStart = pos + from;
+      }
+      if (from < n) pending.push(Buffer.from(buf.subarray(from, n)));
+      pos += n;
+    }
+    let torn: TornTail | null = null;
+    let missingNewline = false;
+    if (pending.length > 0) {
+      const tail = Buffer.concat(pending);
+      const text = tail.toString("utf8");
+      const parsed = text.trim() === "" ? "blank" : parseLine(text);
+      if (typeof parsed === "string") {
+        torn = { offset: pendingStart, bytes: tail.length, reason: parsed };
+      } else {
+        visit(parsed, text, ++lineNo);
+        missingNewline = true;
+      }
+    }
+    return { torn, missingNewline, size: pos };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Every line of a results file, in memory; `keepText` false drops a line's text. */
+export function readResults(file: string, keepText: (line: ResultLine) => boolean = () => true): ReadResults {
+  const lines: ReadResults["lines"] = [];
+  const scan = scanResults(file, (line, text, lineNo) => lines.push({ line, text: keepText(line) ? text : "", lineNo }));
+  return { ...scan, lines };
+}
+
+/** Makes the file end in a complete line: cuts a torn tail, adds a missing newline. */
+export function repairTornTail(file: string, read: ScanResults): void {
+  if (read.torn === null && !read.missingNewline) return;
+  const fd = openSync(file, "r+");
+  try {
+    if (read.torn !== null) ftruncateSync(fd, read.torn.offset);
+    else writeSync(fd, "\n", fstatSync(fd).size);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Appends lines, one write each; fsync at most every `fsyncEveryMs` and on close. */
+export class ResultsAppender {
+  private fd: number;
+  private lastSyncMs = performance.now();
+  private dirty = false;
+
+  constructor(
+    readonly file: string,
+    private readonly fsyncEveryMs = 1000,
+  ) {
+    try {
+      this.fd = openSync(file, "a");
+    } catch (err) {
+      throw new InputRangeError("--out", file, `a writable file path (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+
+  append(line: string): void {
+    // One write(2) per line on an O_APPEND descriptor: the line lands whole or not at all
+    // as far as another reader of a local file is concerned.
+    const bytes = Buffer.from(`${line}\n`, "utf8");
+    let off = 0;
+    while (off < bytes.length) off += writeSync(this.fd, bytes, off);
+    this.dirty = true;
+    const now = performance.now();
+    if (now - this.lastSyncMs >= this.fsyncEveryMs) {
+      fsyncSync(this.fd);
+      this.lastSyncMs = now;
+      this.dirty = false;
+    }
+  }
+
+  close(): void {
+    if (this.fd < 0) return;
+    if (this.dirty) fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+}

@@ -1,0 +1,251 @@
+// Runs a sweep (issue #5 §2, §3): the runs of this shard not yet in the results file go
+// to a worker pool, one task per worker at a time; each finished run is appended as one
+// line at once. A run whose worker throws, crashes or exceeds the per-run timeout is
+// tried once more, then recorded as failed with both errors — never dropped. Stopping
+// (the `stop` signal: SIGINT/SIGTERM in the CLI) keeps every finished run and abandons
+// the ones in flight; they are simply not in the file, so --resume runs them.
+//
+// Only as many tasks as workers are in flight: the per-run timeout then starts when a
+// worker starts the run (not while it waits in a queue), stopping has at most one run
+// per worker to abandon, and the main thread holds O(workers) runs however big the grid.
+
+import { existsSync, statSync } from "node:fs";
+import { InputRangeError } from "../errors.js";
+import type { SweepSpec } from "./file.js";
+import { Grid, type RunSpec } from "./grid.js";
+import { failedLine, okLine } from "./line.js";
+import { createPool, pingWorker } from "./pool.js";
+import type { RunTaskResult } from "./worker.js";
+import { validateGrid } from "./preflight.js";
+import { scanResults, repairTornTail, ResultsAppender, type TornTail } from "./results-file.js";
+import { formatShard, shardSize, WHOLE_GRID, type Shard } from "./shard.js";
+
+/** How many times a run is tried before it is recorded as failed. */
+export const ATTEMPTS = 2;
+export const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
+
+export interface SweepOptions {
+  spec: SweepSpec;
+  /** Results file (JSONL), appended to. */
+  out: string;
+  workers: number;
+  /** Continue an existing results file: skip the runs it already has. */
+  resume?: boolean;
+  /** With resume: run again the runs recorded as failed (the new line supersedes). */
+  retryFailed?: boolean;
+  shard?: Shard;
+  /** Per-run timeout per attempt, ms. */
+  timeoutMs?: number;
+  /** Abort to stop: finished runs are kept, runs in flight abandoned. */
+  stop?: AbortSignal;
+  onProgress?: (p: SweepProgress) => void;
+  /** Every finished run's worker-side figures (benchmarks: per-worker memory). */
+  onRunDone?: (r: RunTaskResult) => void;
+  /** Things a user should know (a repaired torn line, a retry); one line each. */
+  onNotice?: (message: string) => void;
+}
+
+export interface SweepProgress {
+  /** Runs in this shard. */
+  total: number;
+  /** Runs of this shard with a line in the file (ok or failed), including earlier sessions. */
+  done: number;
+  /** Of those, failed. */
+  failed: number;
+  /** Runs found done in the file at the start (--resume). */
+  skipped: number;
+  /** Runs finished in this session. */
+  sessionDone: number;
+  /** Guest timer interrupts simulated in this session. */
+  sessionInterrupts: number;
+  /** performance.now() when the pool started. */
+  startedMs: number;
+}
+
+export interface SweepOutcome extends SweepProgress {
+  interrupted: boolean;
+  /** A torn last line found (and cut) on resume. */
+  torn: TornTail | null;
+  /** Lines in the file whose id is not a run of this sweep and shard (kept, not run). */
+  foreign: number;
+  /** Workers actually started. */
+  workers: number;
+  /** Grid size and the shard, for messages. */
+  gridSize: number;
+  shard: Shard;
+}
+
+interface Job {
+  run: RunSpec;
+  attempt: number;
+  errors: string[];
+  wallMs: number;
+}
+
+class TimeoutError extends Error {
+  override name = "TimeoutError";
+}
+
+function describeRun(run: RunSpec): string {
+  return `run ${run.index} (${run.id})`;
+}
+
+/** Existing lines: id -> status ("ok" wins over "failed" when both are there). */
+function existingRuns(out: string, resume: boolean, notice: (m: string) => void): { status: Map<string, "ok" | "failed">; torn: TornTail | null } {
+  const status = new Map<string, "ok" | "failed">();
+  if (!existsSync(out) || statSync(out).size === 0) return { status, torn: null };
+  if (!resume) {
+    throw new InputRangeError("--out", out, `a new results file, or --resume to continue this one (it already has ${statSync(out).size.toLocaleString("en-US")} bytes)`);
+  }
+  const read = scanResults(out, (line) => {
+    if (status.get(line.id) !== "ok") status.set(line.id, line.status);
+  });
+  if (read.torn !== null) {
+    notice(`${out}: ignored a torn last line (${read.torn.bytes} bytes at byte ${read.torn.offset}: ${read.torn.reason}), left by a process that was killed mid-write; cut it off`);
+  }
+  repairTornTail(out, read);
+  return { status, torn: read.torn };
+}
+
+export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
+  const shard = options.shard ?? WHOLE_GRID;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const notice = options.onNotice ?? (() => {});
+  const grid = new Grid(options.spec);
+  validateGrid(grid);
+
+  const { status, torn } = existingRuns(options.out, options.resume === true, notice);
+  const total = shardSize(grid.size, shard);
+  const pending = new Uint32Array(total);
+  let pendingCount = 0;
+  let matched = 0;
+  let skipped = 0;
+  let failed = 0;
+  for (let i = shard.index; i < grid.size; i += shard.count) {
+    const run = grid.runAt(i);
+    const s = status.get(run.id);
+    if (s !== undefined) matched++;
+    if (s === "ok" || (s === "failed" && options.retryFailed !== true)) {
+      skipped++;
+      if (s === "failed") failed++;
+    } else {
+      pending[pendingCount++] = i;
+    }
+  }
+  const foreign = status.size - matched;
+  if (foreign > 0) notice(`${options.out}: ${foreign} line${foreign === 1 ? " is" : "s are"} not a run of this sweep${shard.count > 1 ? ` and shard ${formatShard(shard)}` : ""} (another sweep, or an edited one); kept, not counted`);
+
+  const progress: SweepProgress = { total, done: skipped, failed, skipped, sessionDone: 0, sessionInterrupts: 0, startedMs: performance.now() };
+  const outcome = (interrupted: boolean, workers: number): SweepOutcome => ({ ...progress, interrupted, torn, foreign, workers, gridSize: grid.size, shard });
+  if (pendingCount === 0 || options.stop?.aborted) return outcome(options.stop?.aborted === true && pendingCount > 0, 0);
+
+  const workers = Math.max(1, Math.min(options.workers, pendingCount));
+  const spec = options.spec;
+  // The file first: an unwritable --out must fail before any worker starts.
+  const appender = new ResultsAppender(options.out);
+  const pool = createPool(workers, { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]) });
+  // Errors outside any task (a worker that dies between tasks) are reported, not fatal:
+  // piscina replaces the worker.
+  pool.on("error", (err: Error) => notice(`worker error outside a run: ${err.message}`));
+  try {
+    // A worker that cannot even load (no wasm build, no TypeScript loader) would fail
+    // every run twice and fill the file with "failed" lines: find out first.
+    await pingWorker(pool);
+  } catch (err) {
+    appender.close();
+    await pool.destroy();
+    throw new Error(`tscsim sweep: the workers cannot start: ${(err as Error).message}`);
+  }
+  options.onProgress?.(progress);
+  const inFlight = new Set<AbortController>();
+  const retries: Job[] = [];
+  let next = 0;
+  let stopping = options.stop?.aborted === true;
+  let writeError: Error | undefined;
+
+  const record = (line: string, ok: boolean): void => {
+    appender.append(line);
+    progress.done++;
+    progress.sessionDone++;
+    if (!ok) progress.failed++;
+    options.onProgress?.(progress);
+  };
+
+  try {
+    await new Promise<void>((resolveAll) => {
+      const onStop = (): void => {
+        stopping = true;
+        for (const c of inFlight) c.abort(new Error("sweep stopped"));
+        if (inFlight.size === 0) resolveAll();
+      };
+      options.stop?.addEventListener("abort", onStop, { once: true });
+
+      const launch = (job: Job): void => {
+        const controller = new AbortController();
+        inFlight.add(controller);
+        const timer = setTimeout(() => controller.abort(new TimeoutError(`timed out after ${timeoutMs} ms`)), timeoutMs);
+        const started = performance.now();
+        const { run } = job;
+        pool
+          .run({ index: run.index, id: run.id, params: run.params, seed: run.seed, attempt: job.attempt }, { signal: controller.signal })
+          .then(
+            (res) => {
+              progress.sessionInterrupts += res.interrupts;
+              options.onRunDone?.(res);
+              // A run that finished is kept even while stopping.
+              record(okLine(run.id, run.params, run.seed, res.resultJson, res.wallMs), true);
+            },
+            (err: unknown) => {
+              if (stopping) return; // abandoned: not in the file, so --resume runs it
+              const reason = controller.signal.reason instanceof TimeoutError ? controller.signal.reason.message : err instanceof Error ? err.message : String(err);
+              job.errors.push(reason);
+              job.wallMs += performance.now() - started;
+              if (job.attempt < ATTEMPTS) {
+                notice(`${describeRun(run)}: attempt ${job.attempt} failed (${reason}); retrying`);
+                retries.push({ ...job, attempt: job.attempt + 1 });
+              } else {
+                notice(`${describeRun(run)}: failed after ${ATTEMPTS} attempts; recorded as failed`);
+                record(failedLine(run.id, run.params, run.seed, job.errors.map((e, i) => `attempt ${i + 1}: ${e}`).join("; "), job.wallMs), false);
+              }
+            },
+          )
+          .catch((err: unknown) => {
+            // Writing the line failed (disk full, quota): stop, keep what is written.
+            writeError ??= err as Error;
+            if (!stopping) onStop();
+          })
+          .finally(() => {
+            clearTimeout(timer);
+            inFlight.delete(controller);
+            pump();
+          });
+      };
+
+      const pump = (): void => {
+        while (!stopping && inFlight.size < workers) {
+          const job = retries.shift() ?? (next < pendingCount ? { run: grid.runAt(pending[next++]!), attempt: 1, errors: [], wallMs: 0 } : undefined);
+          if (job === undefined) break;
+          launch(job);
+        }
+        if (inFlight.size === 0) {
+          options.stop?.removeEventListener("abort", onStop);
+          resolveAll();
+        }
+      };
+      pump();
+    });
+  } finally {
+    try {
+      appender.close();
+    } catch (err) {
+      writeError ??= err as Error;
+    }
+    await pool.destroy();
+  }
+  if (writeError !== undefined) {
+    const code = (writeError as NodeJS.ErrnoException).code;
+    throw new InputRangeError("--out", options.out, `a file that can be written to (${code ?? writeError.message}); the sweep stopped with ${progress.done} of ${progress.total} runs in it — free the space and --resume`);
+  }
+  const interrupted = stopping && progress.done < progress.total;
+  return outcome(interrupted, workers);
+}

@@ -1,0 +1,71 @@
+// Renderings of a Summary: a text table to paste into a mailing-list reply (each metric
+// as "mean ± sd", or min..max, over the runs of a group), CSV for spreadsheets and JSON
+// for tools (both with every statistic, numbers unrounded).
+
+import type { MetricStats, Summary } from "./summarize.js";
+
+export type SummaryFormat = "table" | "csv" | "json";
+export type Spread = "sd" | "range" | "both";
+
+/** Figures for people: integers with thousands separators from 100 up, else 3 significant digits. */
+export function formatNumber(x: number): string {
+  if (!Number.isFinite(x)) return "—";
+  if (Math.abs(x) >= 100) return Math.round(x).toLocaleString("en-US");
+  if (x === 0) return "0";
+  return String(Number(x.toPrecision(3)));
+}
+
+function showAxisValue(v: unknown): string {
+  if (v === undefined || v === null) return "—";
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+function cell(s: MetricStats, spread: Spread): string {
+  if (s.mean === null) return "—";
+  const sd = s.sd === null ? "" : ` ± ${formatNumber(s.sd)}`;
+  const range = s.min === s.max ? "" : ` [${formatNumber(s.min!)}..${formatNumber(s.max!)}]`;
+  if (spread === "sd") return `${formatNumber(s.mean)}${sd}`;
+  if (spread === "range") return `${formatNumber(s.mean)}${range}`;
+  return `${formatNumber(s.mean)}${sd}${range}`;
+}
+
+export function renderSummaryTable(summary: Summary, spread: Spread = "sd"): string {
+  const header = [...summary.by, "runs", ...summary.metrics];
+  const rows = summary.groups.map((g) => [...summary.by.map((p) => showAxisValue(g.params[p])), String(g.runs), ...summary.metrics.map((m) => cell(g.metrics[m]!, spread))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  // Axis values left-aligned (they are labels), figures right-aligned.
+  const isFigure = (i: number): boolean => i >= summary.by.length;
+  const fmt = (r: string[]): string =>
+    r
+      .map((c, i) => (isFigure(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt)].join("\n");
+}
+
+function csvField(v: unknown): string {
+  const s = v === null || v === undefined ? "" : typeof v === "string" ? v : typeof v === "number" ? String(v) : JSON.stringify(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const STATS = ["n", "mean", "sd", "min", "max"] as const;
+
+export function renderSummaryCsv(summary: Summary): string {
+  const header = [...summary.by, "runs", ...summary.metrics.flatMap((m) => STATS.map((s) => `${m}.${s}`))];
+  const rows = summary.groups.map((g) => [...summary.by.map((p) => g.params[p]), g.runs, ...summary.metrics.flatMap((m) => STATS.map((s) => g.metrics[m]![s]))]);
+  return [header, ...rows].map((r) => r.map(csvField).join(",")).join("\n");
+}
+
+export function renderSummaryJson(summary: Summary): string {
+  return JSON.stringify(
+    {
+      by: summary.by,
+      metrics: summary.metrics,
+      okRuns: summary.okRuns,
+      failedRuns: summary.failedRuns,
+      groups: summary.groups,
+    },
+    null,
+    2,
+  );
+}

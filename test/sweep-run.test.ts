@@ -1,0 +1,205 @@
+// The sweep runner through its API, on real worker pools (2 workers, from the TypeScript
+// sources): a complete run, --resume, a torn last line, crashing and hanging workers.
+
+import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseSweep, type SweepSpec } from "../src/sweep/file.js";
+import { Grid } from "../src/sweep/grid.js";
+import { runSweep } from "../src/sweep/runner.js";
+import { parseLine, type ResultLine } from "../src/sweep/line.js";
+import { readResults } from "../src/sweep/results-file.js";
+import { FAULT_ENV } from "../src/sweep/fault-hook.js";
+import { loadScenario } from "../src/scenario/load.js";
+import { runScenario } from "../src/sim/run.js";
+import { renderJson } from "../src/report/json.js";
+import { InputRangeError } from "../src/errors.js";
+
+const TINY = { base: "cyclictest", set: { duration: "2ms", "vms.0.vcpus": 1 }, axes: { "kvm.timerAdvance": [0, 1000, 3000], "kvm.era": ["v5.1", "v5.4"] }, seeds: 2 };
+const spec: SweepSpec = parseSweep(TINY, "tiny.json");
+const grid = new Grid(spec);
+const dir = mkdtempSync(join(tmpdir(), "tscsim-sweep-run-"));
+let n = 0;
+const fresh = (): string => join(dir, `results-${n++}.jsonl`);
+
+function lines(file: string): ResultLine[] {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => {
+      const p = parseLine(l);
+      if (typeof p === "string") throw new Error(p);
+      return p;
+    });
+}
+
+/** Lines without wallMs, sorted by id: what must be identical between two runs of a sweep. */
+function canonical(file: string): string[] {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => l.replace(/,"wallMs":[0-9.e+-]+}$/, "}"))
+    .sort();
+}
+
+let reference: string;
+
+beforeAll(async () => {
+  reference = fresh();
+  const outcome = await runSweep({ spec, out: reference, workers: 2 });
+  expect(outcome).toMatchObject({ total: 12, done: 12, failed: 0, sessionDone: 12, interrupted: false, workers: 2 });
+});
+
+afterEach(() => {
+  delete process.env[FAULT_ENV];
+});
+
+describe("tscsim sweep (runner)", () => {
+  test("one line per run, each the run's params, seed, id and the result that tscsim run gives", () => {
+    const got = lines(reference);
+    expect(got.length).toBe(12);
+    expect(new Set(got.map((l) => l.id))).toEqual(new Set([...grid.runs()].map((r) => r.id)));
+    const run = grid.runAt(5);
+    const line = got.find((l) => l.id === run.id)!;
+    expect(line).toMatchObject({ params: run.params, seed: run.seed, status: "ok" });
+    expect(line.wallMs).toBeGreaterThan(0);
+    expect(Object.keys(line)).toEqual(["id", "params", "seed", "status", "result", "wallMs"]);
+    // The same scenario through `tscsim run`: identical result, minus wallMs.
+    const config = loadScenario("cyclictest", ["duration=2ms", "vms.0.vcpus=1", `kvm.timerAdvance=${run.params["kvm.timerAdvance"]}`, `kvm.era=${run.params["kvm.era"]}`, `seed=${run.seed}`]);
+    expect(line.result).toEqual(JSON.parse(renderJson(runScenario(config).result, { includeWallMs: false })));
+    expect(line.result!.interrupts).toBeGreaterThan(0);
+  });
+
+  test("results are deterministic: a second sweep gives the same lines (sorted by id, wallMs aside)", async () => {
+    const again = fresh();
+    await runSweep({ spec, out: again, workers: 1 });
+    expect(canonical(again)).toEqual(canonical(reference));
+  });
+
+  test("an existing results file is not appended to without --resume", async () => {
+    await expect(runSweep({ spec, out: reference, workers: 2 })).rejects.toThrow(InputRangeError);
+    await expect(runSweep({ spec, out: reference, workers: 2 })).rejects.toThrow(/--resume/);
+  });
+
+  test("--resume recomputes nothing that is in the file", async () => {
+    const out = fresh();
+    writeFileSync(out, readFileSync(reference, "utf8"));
+    const outcome = await runSweep({ spec, out, workers: 2, resume: true });
+    expect(outcome).toMatchObject({ total: 12, skipped: 12, sessionDone: 0, done: 12, workers: 0 });
+    expect(readFileSync(out, "utf8")).toBe(readFileSync(reference, "utf8"));
+  });
+
+  test("a torn last line is reported, cut off, and its run done again; nothing lost or repeated", async () => {
+    const out = fresh();
+    const full = readFileSync(reference, "utf8").split("\n").filter((l) => l !== "");
+    // A process killed while writing line 6: five whole lines and half of the sixth.
+    writeFileSync(out, full.slice(0, 5).map((l) => `${l}\n`).join("") + full[5]!.slice(0, 150));
+    const read = readResults(out);
+    expect(read.lines.length).toBe(5);
+    expect(read.torn).toMatchObject({ bytes: 150 });
+    const notices: string[] = [];
+    const outcome = await runSweep({ spec, out, workers: 2, resume: true, onNotice: (m) => notices.push(m) });
+    expect(notices.join("\n")).toMatch(/torn last line \(150 bytes/);
+    expect(outcome).toMatchObject({ skipped: 5, sessionDone: 7, done: 12 });
+    expect(outcome.torn).not.toBeNull();
+    expect(canonical(out)).toEqual(canonical(reference));
+  });
+
+  test("a corrupt line in the middle of the file stops --resume (it is not a torn tail)", async () => {
+    const out = fresh();
+    const full = readFileSync(reference, "utf8").split("\n");
+    writeFileSync(out, [full[0], "{not json", full[1], ""].join("\n"));
+    await expect(runSweep({ spec, out, workers: 2, resume: true })).rejects.toThrow(/line 2/);
+  });
+
+  test("a worker that crashes on the first attempt has its run retried, and the retry's result kept", async () => {
+    process.env[FAULT_ENV] = "exit-once:3";
+    const out = fresh();
+    const notices: string[] = [];
+    const outcome = await runSweep({ spec, out, workers: 2, onNotice: (m) => notices.push(m) });
+    expect(outcome).toMatchObject({ done: 12, failed: 0 });
+    expect(notices.filter((m) => /attempt 1 failed/.test(m)).length).toBe(1);
+    expect(notices.join("\n")).toMatch(/run 3 \([0-9a-f]{16}\): attempt 1 failed \(worker exited with code: 70\); retrying/);
+    expect(canonical(out)).toEqual(canonical(reference));
+  });
+
+  test("a run that crashes its worker every time, or throws, is retried once, then recorded as failed with both errors", async () => {
+    process.env[FAULT_ENV] = `exit:2,throw:${grid.runAt(7).id}`;
+    const out = fresh();
+    const outcome = await runSweep({ spec, out, workers: 2 });
+    expect(outcome).toMatchObject({ done: 12, failed: 2, total: 12 });
+    const got = lines(out);
+    expect(got.length).toBe(12);
+    const crashed = got.find((l) => l.id === grid.runAt(2).id)!;
+    expect(crashed).toMatchObject({ status: "failed", params: grid.runAt(2).params, seed: grid.runAt(2).seed });
+    expect(crashed.result).toBeUndefined();
+    expect(crashed.error).toBe("attempt 1: worker exited with code: 70; attempt 2: worker exited with code: 70");
+    const threw = got.find((l) => l.id === grid.runAt(7).id)!;
+    expect(threw.status).toBe("failed");
+    expect(threw.error).toMatch(/^attempt 1: injected fault .*; attempt 2: injected fault/);
+    // The other ten are exactly the reference's.
+    const okIds = new Set(got.filter((l) => l.status === "ok").map((l) => l.id));
+    expect(okIds.size).toBe(10);
+
+    // --resume keeps failed runs as they are; --retry-failed runs them again.
+    delete process.env[FAULT_ENV];
+    const kept = await runSweep({ spec, out, workers: 2, resume: true });
+    expect(kept).toMatchObject({ skipped: 12, sessionDone: 0, failed: 2 });
+    const retried = await runSweep({ spec, out, workers: 2, resume: true, retryFailed: true });
+    expect(retried).toMatchObject({ skipped: 10, sessionDone: 2, failed: 0, done: 12 });
+    expect(lines(out).length).toBe(14);
+  });
+
+  test("a run that hangs is stopped by the per-run timeout, retried once, then recorded as failed", async () => {
+    process.env[FAULT_ENV] = "hang:0,hang-once:1";
+    const out = fresh();
+    const notices: string[] = [];
+    const outcome = await runSweep({ spec, out, workers: 2, timeoutMs: 1500, onNotice: (m) => notices.push(m) });
+    expect(outcome).toMatchObject({ done: 12, failed: 1 });
+    const hung = lines(out).find((l) => l.id === grid.runAt(0).id)!;
+    expect(hung.error).toBe("attempt 1: timed out after 1500 ms; attempt 2: timed out after 1500 ms");
+    expect(lines(out).find((l) => l.id === grid.runAt(1).id)!.status).toBe("ok");
+  });
+
+  test("stopping keeps finished runs, abandons the ones in flight, and --resume completes the sweep", async () => {
+    const out = fresh();
+    const stop = new AbortController();
+    const first = await runSweep({
+      spec,
+      out,
+      workers: 2,
+      stop: stop.signal,
+      onProgress: (p) => {
+        if (p.sessionDone === 4) stop.abort();
+      },
+    });
+    expect(first.interrupted).toBe(true);
+    expect(first.done).toBeGreaterThanOrEqual(4);
+    expect(first.done).toBeLessThan(12);
+    const kept = lines(out).length;
+    expect(kept).toBe(first.done);
+    const second = await runSweep({ spec, out, workers: 2, resume: true });
+    expect(second).toMatchObject({ skipped: kept, sessionDone: 12 - kept, done: 12, interrupted: false });
+    expect(canonical(out)).toEqual(canonical(reference));
+  });
+
+  test("workers that cannot start stop the sweep at once, before any run is recorded", async () => {
+    process.env[FAULT_ENV] = "load";
+    const out = fresh();
+    await expect(runSweep({ spec, out, workers: 2 })).rejects.toThrow(/the workers cannot start: injected fault/);
+    expect(readFileSync(out, "utf8")).toBe("");
+  });
+
+  test.runIf(existsSync("/dev/full"))("a full disk stops the sweep with an error naming --out, not a pile of failed runs", async () => {
+    await expect(runSweep({ spec, out: "/dev/full", workers: 2 })).rejects.toThrow(/--out = "\/dev\/full" is out of range: allowed a file that can be written to \(ENOSPC\)/);
+  });
+
+  test("lines written by another tool without a final newline are kept, and the newline added", async () => {
+    const out = fresh();
+    writeFileSync(out, readFileSync(reference, "utf8").trimEnd());
+    const outcome = await runSweep({ spec, out, workers: 2, resume: true });
+    expect(outcome).toMatchObject({ skipped: 12, sessionDone: 0 });
+    expect(readFileSync(out, "utf8").endsWith("}\n")).toBe(true);
+  });
+});
