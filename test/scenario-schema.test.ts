@@ -56,7 +56,7 @@ describe("defaults", () => {
         advanceOneshot: false,
         lazyTscDeadline: false,
         pvDeadline: false,
-        haltPoll: { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, maxStealPercent: null },
+        haltPoll: { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null },
       },
       vms: [{ name: "vm0", vcpus: 1, tscKhz: 2_994_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], workload: { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc" } }],
     });

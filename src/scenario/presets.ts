@@ -7,6 +7,7 @@ import { cyclictestPreset } from "./presets/cyclictest.js";
 import { tscdeadlineLatencyPreset } from "./presets/tscdeadline-latency.js";
 import { v40NoAdvancePreset } from "./presets/v4.0-no-advance.js";
 import { periodicFloorPreset } from "./presets/periodic-floor.js";
+import { SEED_SCENARIOS } from "./presets/seed-scenarios.js";
 
 export interface Preset {
   name: string;
@@ -27,6 +28,7 @@ export const PRESETS: readonly Preset[] = [
   preset(tscdeadlineLatencyPreset),
   preset(v40NoAdvancePreset),
   preset(periodicFloorPreset),
+  ...SEED_SCENARIOS.map(preset),
 ];
 
 export const DEFAULT_PRESET = "default";

@@ -107,6 +107,8 @@ export interface HaltPollConfig {
   growStartNs: number;
   /** halt_poll_ns_shrink (default 0: reset to 0). */
   shrink: number;
+  /** Dynamic grow/shrink (aca6ff29c406, v4.3); false: poll the full window on every halt, as before it. */
+  dynamic: boolean;
   /**
    * s390's kvm_arch_no_poll: no polling while the vCPU's steal time (here: the share of
    * time host.stalls take) is at least this percentage (halt_poll_max_steal, default 10).

@@ -342,7 +342,8 @@ export class Vcpu implements GuestCtx, TimerHost {
     if (this.hvBeforeBlock) this.metrics.hvToSw();
     // kvm_vcpu_halt: clamp the window, poll if allowed, else block.
     const hp = this.env.haltPoll;
-    if (this.haltPollNs > hp.maxNs) this.haltPollNs = hp.maxNs;
+    // Before dynamic polling (aca6ff29c406) every halt polled the full window.
+    if (!hp.dynamic || this.haltPollNs > hp.maxNs) this.haltPollNs = hp.maxNs;
     this.haltStartNs = wasm.nowF64();
     this.polling = this.env.pollAllowed && this.haltPollNs > 0;
     this.state = "blocked";
@@ -384,7 +385,7 @@ export class Vcpu implements GuestCtx, TimerHost {
       this.metrics.haltPoll(haltNs, true);
       this.polling = false;
     }
-    if (this.env.pollAllowed) this.haltPollNs = nextHaltPollNs(this.haltPollNs, haltNs, this.env.haltPoll);
+    if (this.env.pollAllowed && this.env.haltPoll.dynamic) this.haltPollNs = nextHaltPollNs(this.haltPollNs, haltNs, this.env.haltPoll);
   }
 
   /** vcpu_enter_guest: inject now, reach kvm_wait_lapic_expire after `inNs`. */

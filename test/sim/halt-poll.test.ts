@@ -6,7 +6,7 @@ import { run, scenario } from "./harness.js";
 import { growHaltPollNs, nextHaltPollNs, shrinkHaltPollNs } from "../../src/sim/halt-poll.js";
 import type { HaltPollConfig } from "../../src/scenario/types.js";
 
-const X86: HaltPollConfig = { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, maxStealPercent: null };
+const X86: HaltPollConfig = { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null };
 
 describe("the polling window update (kvm_vcpu_halt)", () => {
   test.each([

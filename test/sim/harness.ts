@@ -123,7 +123,7 @@ export function scenario(o: Overrides = {}, workload: Workload = CYCLICTEST): Sc
       lazyTscDeadline: false,
       pvDeadline: false,
       // Halt polling off unless a test turns it on (tests/sim/halt-poll.test.ts).
-      haltPoll: { maxNs: 0, grow: 2, growStartNs: 10_000, shrink: 0, maxStealPercent: null },
+      haltPoll: { maxNs: 0, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null },
       ...o.kvm,
     },
     vms: o.vms ?? [{ name: "vm0", vcpus: 1, tscKhz: 3_000_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], workload, ...o.vm }],

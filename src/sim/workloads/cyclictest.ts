@@ -74,6 +74,9 @@ export function cyclictest(params: CyclictestParams, vcpus: number): GuestMachin
         }
         default:
           phase[v] = Phase.Arm;
+          // The guest sleeps only while this period's wake-up is still to come (an
+          // already-expired deadline may have been delivered on the WRMSR's re-entry).
+          if (stats[v * ST_WIDTH + ST_COUNT]! >= stats[v * ST_WIDTH + ST_LOOPS]!) return Exit.None;
           return g.hlt();
       }
     },

@@ -26,6 +26,9 @@ export function rearmStorm(params: RearmStormParams, vcpus: number): GuestMachin
   const phase = new Uint8Array(vcpus);
   const rewritten = new Uint32Array(vcpus);
   const handlerDone = new Uint8Array(vcpus);
+  /** Periods armed and interrupts handled: the guest halts only while one is due. */
+  const armed = new Float64Array(vcpus);
+  const fired = new Float64Array(vcpus);
   /** Write register R_DEADLINE = now + interval (in the guest's cycles) to the MSR. */
   const writeDeadline = (g: GuestCtx): Exit => {
     g.rdtscTo(R_DEADLINE);
@@ -42,6 +45,7 @@ export function rearmStorm(params: RearmStormParams, vcpus: number): GuestMachin
           return g.writeApic(APIC_LVTT, LVTT_TSCDEADLINE | VECTOR);
         case Phase.Arm:
           rewritten[v] = 0;
+          armed[v]!++;
           phase[v] = Phase.Work;
           return writeDeadline(g);
         case Phase.Work:
@@ -50,7 +54,7 @@ export function rearmStorm(params: RearmStormParams, vcpus: number): GuestMachin
             return g.compute(params.spacingNs);
           }
           phase[v] = Phase.Arm;
-          return g.hlt();
+          return fired[v]! >= armed[v]! ? Exit.None : g.hlt();
         default:
           rewritten[v]!++;
           phase[v] = Phase.Work;
@@ -65,6 +69,7 @@ export function rearmStorm(params: RearmStormParams, vcpus: number): GuestMachin
       }
       g.rdtscTo(R_NOW);
       g.recordLatency(g.regDiff(R_NOW, R_DEADLINE));
+      fired[v]!++;
       handlerDone[v] = 1;
       return g.eoi();
     },
