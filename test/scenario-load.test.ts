@@ -150,7 +150,10 @@ describe("loadScenario", () => {
 
   test("an unknown preset lists the presets and suggests the closest", () => {
     const err = errorOf(() => loadScenario("cyclictst", []));
-    expect(err.message).toBe('unknown preset "cyclictst": allowed one of default, cyclictest, tscdeadline-latency, v4.0-no-advance, periodic-floor, or a path to a JSON file; did you mean "cyclictest"?');
+    expect(err.message).toBe(
+      'unknown preset "cyclictst": allowed one of default, cyclictest, tscdeadline-latency, v4.0-no-advance, periodic-floor, ' +
+        'the seed scenarios s01-no-advance … s21-pv-deadline (`tscsim presets` lists them), or a path to a JSON file; did you mean "cyclictest"?',
+    );
     expect(err.issues[0]).toMatchObject({ path: "preset", value: "cyclictst" });
   });
 });

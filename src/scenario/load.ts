@@ -38,6 +38,13 @@ function readScenarioFile(file: string): unknown {
 }
 
 /** The raw file form named by `ref` (default preset when undefined) and its label. */
+/** The general presets by name; the seed scenarios (s01-… to s21-…) as a range, to keep one line. */
+function listPresets(names: readonly string[]): string {
+  const seeds = names.filter((n) => /^s\d\d/.test(n));
+  const rest = names.filter((n) => !/^s\d\d/.test(n));
+  return seeds.length === 0 ? rest.join(", ") : `${rest.join(", ")}, the seed scenarios ${seeds[0]} … ${seeds[seeds.length - 1]} (\`tscsim presets\` lists them)`;
+}
+
 export function resolveScenarioRef(ref: string | undefined): { raw: unknown; source: string; defaultName: string } {
   const name = ref ?? DEFAULT_PRESET;
   const preset = findPreset(name);
@@ -54,9 +61,9 @@ export function resolveScenarioRef(ref: string | undefined): { raw: unknown; sou
   if (!isFile) {
     const names = presetNames();
     throw new ScenarioError(
-      [{ path: "preset", value: name, allowed: `one of ${names.join(", ")}, or a path to a JSON file${didYouMean(name, names)}` }],
+      [{ path: "preset", value: name, allowed: `one of ${listPresets(names)}, or a path to a JSON file${didYouMean(name, names)}` }],
       undefined,
-      `unknown preset ${JSON.stringify(name)}: allowed one of ${names.join(", ")}, or a path to a JSON file${didYouMean(name, names)}`,
+      `unknown preset ${JSON.stringify(name)}: allowed one of ${listPresets(names)}, or a path to a JSON file${didYouMean(name, names)}`,
     );
   }
   return { raw: readScenarioFile(name), source: name, defaultName: basename(name, extname(name)) };
