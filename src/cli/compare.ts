@@ -1,8 +1,8 @@
 // `tscsim compare`: run one scenario twice with the same seed — side A and side B, each
 // with its own overrides — and print the metrics side by side (issue #4 §3).
 
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
+import { writeReport } from "./output.js";
 import { InputRangeError, InputTypeError, KvmRefusedError } from "../errors.js";
 import { ScenarioError } from "../scenario/errors.js";
 import { loadScenario } from "../scenario/load.js";
@@ -110,15 +110,6 @@ export function registerCompare(program: Command): void {
         b: { overrides: opts.b, result: runSide("B", configB, opts.b) },
       };
       const text = opts.format === "json" ? renderCompareJson(comparison) : renderCompareTable(comparison).trimEnd();
-      if (opts.out !== undefined) {
-        try {
-          writeFileSync(opts.out, `${text}\n`);
-        } catch (err) {
-          throw new InputRangeError("--out", opts.out, `a writable file path (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-        }
-        process.stderr.write(`tscsim: wrote ${opts.out}\n`);
-      } else {
-        process.stdout.write(`${text}\n`);
-      }
+      writeReport(text, opts.out);
     });
 }

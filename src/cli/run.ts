@@ -1,7 +1,7 @@
 // `tscsim run`: simulate a scenario (a preset or a file) and print what the guest saw.
 
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
+import { writeReport } from "./output.js";
 import { InputRangeError } from "../errors.js";
 import { loadScenario } from "../scenario/load.js";
 import { DEFAULT_PRESET } from "../scenario/presets.js";
@@ -54,15 +54,6 @@ export function registerRun(program: Command): void {
         const printed = output.flatMap((o) => o.lines);
         text = [...printed, ...(printed.length > 0 ? [""] : []), renderTable(result)].join("\n");
       }
-      if (opts.out !== undefined) {
-        try {
-          writeFileSync(opts.out, `${text}\n`);
-        } catch (err) {
-          throw new InputRangeError("--out", opts.out, `a writable file path (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-        }
-        process.stderr.write(`tscsim: wrote ${opts.out}\n`);
-      } else {
-        process.stdout.write(`${text}\n`);
-      }
+      writeReport(text, opts.out);
     });
 }
