@@ -79,7 +79,8 @@ export function metricPaths(result: unknown, prefix = ""): string[] {
   if (result === null || typeof result !== "object" || Array.isArray(result)) return [];
   return Object.entries(result).flatMap(([k, v]) => {
     const path = prefix === "" ? k : `${prefix}.${k}`;
-    if (k === "vcpus" || k === "series") return [];
+    // Per-vCPU figures, the advance series and the run's own seed are not metrics to average.
+    if (k === "vcpus" || k === "series" || (prefix === "" && k === "seed")) return [];
     if (typeof v === "number" || v === null) return [path];
     return metricPaths(v, path);
   });
