@@ -16,9 +16,11 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs
 import { Worker } from "node:worker_threads";
 import os from "node:os";
 import { join } from "node:path";
-import { wasmVariant } from "../src/wasm.js";
-import { parseSweep } from "../src/sweep/file.js";
-import { runSweep, type SweepProgress } from "../src/sweep/runner.js";
+// The built package (npm run bench builds it first): what `tscsim sweep` runs, with
+// plain-JavaScript workers rather than workers that compile the TypeScript sources.
+import { wasmVariant } from "../dist/wasm.js";
+import { parseSweep } from "../dist/sweep/file.js";
+import { runSweep, type SweepProgress } from "../dist/sweep/runner.js";
 
 if (wasmVariant !== "release") {
   process.stderr.write("bench: refusing to run on the debug wasm build (unset TSCSIM_WASM)\n");
