@@ -110,6 +110,9 @@ export {
   lastWaitDelta,
   waitLapicExpire,
   cyclesToNsSigned,
+  nsToCyclesSigned,
+} from "./sim/vcpu_timer";
+export {
   lazyGuestWrite,
   lazyArm,
   lazyClearArmed,
@@ -122,5 +125,4 @@ export {
   pvDeadlineClear,
   gKvmclock,
   vcpuMigrateTsc,
-  nsToCyclesSigned,
-} from "./sim/vcpu_timer";
+} from "./sim/deadline_proposals";

@@ -71,6 +71,7 @@ const REQUIRED_EXPORTS = [
   "queueSetHorizon",
   "queuePoppedSeq",
   "queueSize",
+  "vcpuStride",
   "vcpuStateInit",
   "vcpuSetTsc",
   "vcpuSetAdvance",

@@ -1,16 +1,41 @@
-// Per-vCPU 64-bit timer state in linear memory, and the kernel timer paths that touch
-// it (spec §2, §4, §5, §6). The TypeScript state machine drives these by vCPU index
+// The kernel timer paths over the per-vCPU 64-bit state in linear memory
+// (vcpu_layout.ts; spec §2, §4, §5, §6). The TypeScript state machine drives these by vCPU index
 // with small numbers, so no per-event BigInt crosses the boundary (architecture.md).
 
 import { Status } from "../status";
-import { pvclockScaleDelta } from "../math64";
 import { getTimeScale, timeScaleShift, cyclesToNs } from "../time_scale";
-import { readL1Tsc, scaleTsc } from "../tsc_scaling";
+import { readL1Tsc } from "../tsc_scaling";
 import { startSwTscdeadline, swExpiryNs, advancePeriodicTarget, rearmTargetNs, rearmDeadlineTsc, applyPeriodicFloor, tmcct, tmictToNs } from "../lapic_timer";
 import { adjustTimerAdvance, adjustTimerAdvanceLegacy, tunerDone, TunerEra, ndelayLoops, busyWaitScaledNs } from "../timer_advance";
 import { vmxSetHvTimer, hvDeadlineHostTsc } from "../hv_timer";
 import { simNowNs, hostTscAt, nsWhenHostTscReaches, hostKhz } from "./host_clock";
 import { queuePush } from "./event_queue";
+import {
+  RATIO,
+  OFFSET,
+  TSCDEADLINE,
+  EXPIRED_TSCDEADLINE,
+  TARGET_NS,
+  PERIOD_NS,
+  HV_DEADLINE_TSC,
+  SW_EXPIRY_NS,
+  TSC_KHZ,
+  MULT,
+  SHIFT,
+  ADVANCE_NS,
+  FLAGS,
+  LAST_DELTA,
+  STRIDE,
+  FLAG_SCALED,
+  FLAG_TUNER_DONE,
+  statePtr,
+  fracBits,
+  setVcpuState,
+  rec,
+  reg,
+  guestTscNow,
+  nsecToCyclesFor,
+} from "./vcpu_layout";
 
 /** Kernel eras (scenario kvm.era), in the order of spec §5.2. */
 export enum EraCode {
@@ -21,33 +46,7 @@ export enum EraCode {
   Mainline = 4,
 }
 
-// Layout of one vCPU's record (bytes). A test pins it through vcpuStride().
-const RATIO = 0; // u64 L1 TSC scaling ratio
-const OFFSET = 8; // u64 L1 TSC offset
-const TSCDEADLINE = 16; // u64 tscdeadline (guest TSC form of the deadline, all modes)
-const EXPIRED_TSCDEADLINE = 24; // u64
-const TARGET_NS = 32; // i64 target_expiration
-const PERIOD_NS = 40; // i64 period
-const HV_DEADLINE_TSC = 48; // u64 host TSC of the armed preemption timer
-const SW_EXPIRY_NS = 56; // i64 hrtimer expiry
-const REGS = 64; // 8 x u64 guest registers
-const TSC_KHZ = 128; // u32 virtual_tsc_khz
-const MULT = 132; // u32 virtual_tsc_mult
-const SHIFT = 136; // i32 virtual_tsc_shift
-const ADVANCE_NS = 140; // u32 timer_advance_ns
-const FLAGS = 144; // u32: bit 0 scaled, bit 1 tuner done
-const LAST_DELTA = 152; // i64 last G - D seen by the tuner
-const LAZY_ARMED = 160; // u64 lazy TSC-deadline shared page: the deadline the host armed
-const LAZY_PENDING = 168; // u64 lazy TSC-deadline shared page: the guest's latest deadline
-const PV_DEADLINE_NS = 176; // u64 the PV deadline MSR as written (kvmclock ns), 0 when not armed through it
-const STRIDE: usize = 184;
-
-const FLAG_SCALED: u32 = 1;
-const FLAG_TUNER_DONE: u32 = 2;
-
-let statePtr: usize = 0;
 let vcpuCount: i32 = 0;
-let fracBits: u32 = 48;
 /** v4.20's single global timer_advance_ns and its "adjust done" flag. */
 let globalAdvanceNs: u32 = 0;
 let globalTunerDone: bool = false;
@@ -58,19 +57,14 @@ export function vcpuStride(): i32 {
 
 export function vcpuStateInit(n: i32, vendorFracBits: u32): void {
   if (statePtr != 0) heap.free(statePtr);
-  statePtr = heap.alloc(usize(max(n, 1)) * STRIDE);
-  memory.fill(statePtr, 0, usize(max(n, 1)) * STRIDE);
+  const ptr = heap.alloc(usize(max(n, 1)) * STRIDE);
+  memory.fill(ptr, 0, usize(max(n, 1)) * STRIDE);
+  setVcpuState(ptr, vendorFracBits);
   vcpuCount = n;
-  fracBits = vendorFracBits;
   globalAdvanceNs = 0;
   globalTunerDone = false;
 }
 
-// @ts-ignore: decorator
-@inline
-function rec(v: i32): usize {
-  return statePtr + usize(v) * STRIDE;
-}
 
 /** Sets the vCPU's L1 TSC (ratio, offset) and virtual_tsc_khz with its mult/shift (kvm_set_tsc_khz). */
 export function vcpuSetTsc(v: i32, ratio: u64, offset: u64, tscKhz: u32): void {
@@ -94,26 +88,10 @@ export function vcpuAdvance(v: i32, global: bool): u32 {
   return global ? globalAdvanceNs : load<u32>(rec(v) + ADVANCE_NS);
 }
 
-/** kvm_read_l1_tsc(rdtsc()) at the current simulated time. */
-// @ts-ignore: decorator
-@inline
-function guestTscNow(p: usize): u64 {
-  return readL1Tsc(hostTscAt(simNowNs), load<u64>(p + RATIO), load<u64>(p + OFFSET), fracBits);
-}
 
-// @ts-ignore: decorator
-@inline
-function nsecToCyclesFor(p: usize, ns: u64): u64 {
-  return pvclockScaleDelta(ns, load<u32>(p + MULT), load<i32>(p + SHIFT));
-}
 
 // ---- guest registers: 64-bit values a guest program keeps, addressed by number ----
 
-// @ts-ignore: decorator
-@inline
-function reg(p: usize, r: i32): usize {
-  return p + REGS + (usize(r & 7) << 3);
-}
 
 /** RDTSC into register r. */
 export function gRdtsc(v: i32, r: i32): void {
@@ -408,113 +386,6 @@ export function cyclesToNsSigned(v: i32, cycles: f64): f64 {
   const khz = load<u32>(rec(v) + TSC_KHZ);
   const c = i64(cycles);
   return c < 0 ? -f64(cyclesToNs(u64(-c), khz)) : f64(cyclesToNs(u64(c), khz));
-}
-
-// ---- lazy TSC-deadline (Wang Jianchao's RFC v3, 2023; seed 004, never merged) ----
-
-/**
- * The guest side of a deadline write: pending := register r; returns whether the guest
- * must still trap (WRMSR): when nothing is armed or the new deadline is earlier.
- */
-export function lazyGuestWrite(v: i32, r: i32): bool {
-  const p = rec(v);
-  const value = load<u64>(reg(p, r));
-  store<u64>(p + LAZY_PENDING, value);
-  const armed = load<u64>(p + LAZY_ARMED);
-  return armed == 0 || value < armed;
-}
-
-/** Host: the TSC_DEADLINE write armed tscdeadline; armed := it. */
-export function lazyArm(v: i32): void {
-  const p = rec(v);
-  store<u64>(p + LAZY_ARMED, load<u64>(p + TSCDEADLINE));
-}
-
-export function lazyClearArmed(v: i32): void {
-  store<u64>(rec(v) + LAZY_ARMED, 0);
-}
-
-export function lazyArmedIsSet(v: i32): bool {
-  return load<u64>(rec(v) + LAZY_ARMED) != 0;
-}
-
-/**
- * Host, at the armed deadline's expiry: if the guest has moved its deadline later
- * (pending > armed), tscdeadline := armed := pending and return true (re-arm, no
- * injection); else false (inject, and the caller clears armed).
- */
-export function lazyRearmIfLater(v: i32): bool {
-  const p = rec(v);
-  const pending = load<u64>(p + LAZY_PENDING);
-  if (pending <= load<u64>(p + LAZY_ARMED)) return false;
-  store<u64>(p + TSCDEADLINE, pending);
-  store<u64>(p + LAZY_ARMED, pending);
-  return true;
-}
-
-// ---- PV nanosecond deadline MSR (Radim Krcmar's proposal, seed 003; never merged) ----
-
-/** kvmclock epoch: host ns at which the guests' kvmclock reads 0 (their boot). */
-let kvmclockEpochNs: i64 = 0;
-
-export function setKvmclockEpoch(ns: i64): void {
-  kvmclockEpochNs = ns;
-}
-
-/** The guest's kvmclock now, ns (exact host time since its epoch in this model). */
-export function kvmclockNowF64(): f64 {
-  return f64(simNowNs - kvmclockEpochNs);
-}
-
-/**
- * WRMSR of the PV deadline from register r (kvmclock ns): stored as written; KVM converts
- * it to the TSC form internally, tscdeadline = guest TSC + nsec_to_cycles(value - now)
- * (a past value: the guest TSC now, so it expires at once); 0 disarms.
- */
-export function pvDeadlineFromReg(v: i32, r: i32): void {
-  const p = rec(v);
-  const value = load<u64>(reg(p, r));
-  store<u64>(p + PV_DEADLINE_NS, value);
-  if (value == 0) {
-    store<u64>(p + TSCDEADLINE, 0);
-    return;
-  }
-  const now = u64(simNowNs - kvmclockEpochNs);
-  const aheadNs = value > now ? value - now : 0;
-  store<u64>(p + TSCDEADLINE, guestTscNow(p) + nsecToCyclesFor(p, aheadNs));
-}
-
-/** Register r = the PV deadline MSR's value. */
-export function pvDeadlineToReg(v: i32, r: i32): void {
-  const p = rec(v);
-  store<u64>(reg(p, r), load<u64>(p + PV_DEADLINE_NS));
-}
-
-export function pvDeadlineClear(v: i32): void {
-  store<u64>(rec(v) + PV_DEADLINE_NS, 0);
-}
-
-/** kvmclock now into register r (a guest's read of its kvmclock page). */
-export function gKvmclock(v: i32, r: i32): void {
-  store<u64>(reg(rec(v), r), u64(simNowNs - kvmclockEpochNs));
-}
-
-/**
- * Migration to a host whose TSC runs at newKhz with no TSC scaling for this guest: the
- * guest TSC continues from its current value at the new rate (ratio newKhz/host of the
- * simulated host clock), and virtual_tsc_khz becomes newKhz.
- */
-export function vcpuMigrateTsc(v: i32, newRatio: u64, newKhz: u32): void {
-  const p = rec(v);
-  const guestNow = guestTscNow(p);
-  const host = hostTscAt(simNowNs);
-  store<u64>(p + RATIO, newRatio);
-  store<u64>(p + OFFSET, guestNow - scaleTsc(host, newRatio, fracBits));
-  store<u32>(p + TSC_KHZ, newKhz);
-  store<u32>(p + MULT, getTimeScale(u64(newKhz) * 1000, 1000000000));
-  store<i32>(p + SHIFT, timeScaleShift);
-  const flags = load<u32>(p + FLAGS) & ~FLAG_SCALED;
-  store<u32>(p + FLAGS, newRatio != u64(1) << u64(fracBits) ? flags | FLAG_SCALED : flags);
 }
 
 /** ns -> guest cycles at the vCPU's current virtual_tsc_khz, signed (for latency metrics). */

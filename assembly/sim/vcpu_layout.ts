@@ -1,0 +1,64 @@
+// The per-vCPU record in linear memory: its layout (bytes) and the accessors every
+// kernel path in sim/ shares. A test pins the stride through vcpuStride().
+
+import { pvclockScaleDelta } from "../math64";
+import { readL1Tsc } from "../tsc_scaling";
+import { simNowNs, hostTscAt } from "./host_clock";
+
+export const RATIO = 0; // u64 L1 TSC scaling ratio
+export const OFFSET = 8; // u64 L1 TSC offset
+export const TSCDEADLINE = 16; // u64 tscdeadline (guest TSC form of the deadline, all modes)
+export const EXPIRED_TSCDEADLINE = 24; // u64
+export const TARGET_NS = 32; // i64 target_expiration
+export const PERIOD_NS = 40; // i64 period
+export const HV_DEADLINE_TSC = 48; // u64 host TSC of the armed preemption timer
+export const SW_EXPIRY_NS = 56; // i64 hrtimer expiry
+export const REGS = 64; // 8 x u64 guest registers
+export const TSC_KHZ = 128; // u32 virtual_tsc_khz
+export const MULT = 132; // u32 virtual_tsc_mult
+export const SHIFT = 136; // i32 virtual_tsc_shift
+export const ADVANCE_NS = 140; // u32 timer_advance_ns
+export const FLAGS = 144; // u32: bit 0 scaled, bit 1 tuner done
+export const LAST_DELTA = 152; // i64 last G - D seen by the tuner
+export const LAZY_ARMED = 160; // u64 lazy TSC-deadline shared page: the deadline the host armed
+export const LAZY_PENDING = 168; // u64 lazy TSC-deadline shared page: the guest's latest deadline
+export const PV_DEADLINE_NS = 176; // u64 the PV deadline MSR as written (kvmclock ns), 0 when not armed through it
+export const STRIDE: usize = 184;
+
+export const FLAG_SCALED: u32 = 1;
+export const FLAG_TUNER_DONE: u32 = 2;
+
+export let statePtr: usize = 0;
+export let fracBits: u32 = 48;
+
+
+/** Points the accessors at a new record array (vcpuStateInit). */
+export function setVcpuState(ptr: usize, vendorFracBits: u32): void {
+  statePtr = ptr;
+  fracBits = vendorFracBits;
+}
+
+// @ts-ignore: decorator
+@inline
+export function rec(v: i32): usize {
+  return statePtr + usize(v) * STRIDE;
+}
+
+/** kvm_read_l1_tsc(rdtsc()) at the current simulated time. */
+// @ts-ignore: decorator
+@inline
+export function guestTscNow(p: usize): u64 {
+  return readL1Tsc(hostTscAt(simNowNs), load<u64>(p + RATIO), load<u64>(p + OFFSET), fracBits);
+}
+
+// @ts-ignore: decorator
+@inline
+export function nsecToCyclesFor(p: usize, ns: u64): u64 {
+  return pvclockScaleDelta(ns, load<u32>(p + MULT), load<i32>(p + SHIFT));
+}
+
+// @ts-ignore: decorator
+@inline
+export function reg(p: usize, r: i32): usize {
+  return p + REGS + (usize(r & 7) << 3);
+}
