@@ -117,6 +117,9 @@ export interface HaltPollConfig {
   maxStealPercent: number | null;
 }
 
+/** One workload kind's parameters (without its `kind`). */
+export type WorkloadParams<K extends Workload["kind"]> = Omit<Extract<Workload, { kind: K }>, "kind">;
+
 export interface VmConfig {
   name: string;
   vcpus: number;

@@ -5,7 +5,7 @@
 // A GuestMachine: it runs on every simulated interrupt, so it must not allocate.
 
 import { Exit, type GuestCtx, type GuestMachine } from "../guest.js";
-import type { Workload } from "../../scenario/types.js";
+import type { WorkloadParams } from "../../scenario/types.js";
 import { APIC_LVTT, LVTT_TSCDEADLINE } from "../apic-regs.js";
 import { renderCyclictestLine } from "../../report/cyclictest.js";
 
@@ -14,7 +14,7 @@ const R_NEXT = 0;
 const R_NOW = 1;
 
 /** The workload's scenario parameters (src/scenario/types.ts). */
-export type CyclictestParams = Omit<Extract<Workload, { kind: "cyclictest" }>, "kind">;
+export type CyclictestParams = WorkloadParams<"cyclictest">;
 
 const enum Phase {
   SetMode = 0,

@@ -2,10 +2,10 @@
 // deadline each tick, with HLT in between; or nohz idle, where no timer is armed at all.
 
 import { Exit, type GuestCtx, type GuestMachine } from "../guest.js";
-import type { Workload } from "../../scenario/types.js";
+import type { WorkloadParams } from "../../scenario/types.js";
 import { cyclictest } from "./cyclictest.js";
 
-export type IdleTickParams = Omit<Extract<Workload, { kind: "idle-tick" }>, "kind">;
+export type IdleTickParams = WorkloadParams<"idle-tick">;
 
 export function idleTick(params: IdleTickParams, vcpus: number): GuestMachine {
   if (!params.nohz) {

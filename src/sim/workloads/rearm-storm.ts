@@ -7,13 +7,13 @@
 
 import { Exit, type GuestCtx, type GuestMachine } from "../guest.js";
 import { APIC_LVTT, LVTT_TSCDEADLINE } from "../apic-regs.js";
-import type { Workload } from "../../scenario/types.js";
+import type { WorkloadParams } from "../../scenario/types.js";
 
 const VECTOR = 0xee;
 const R_DEADLINE = 0;
 const R_NOW = 1;
 
-export type RearmStormParams = Omit<Extract<Workload, { kind: "rearm-storm" }>, "kind">;
+export type RearmStormParams = WorkloadParams<"rearm-storm">;
 
 const enum Phase {
   SetMode = 0,

@@ -4,7 +4,7 @@
 // A GuestMachine: it runs on every simulated interrupt, so it must not allocate.
 
 import { Exit, type GuestCtx, type GuestMachine } from "../guest.js";
-import type { Workload } from "../../scenario/types.js";
+import type { WorkloadParams } from "../../scenario/types.js";
 import { APIC_LVTT, LVTT_TSCDEADLINE } from "../apic-regs.js";
 
 const VECTOR = 0xef;
@@ -15,7 +15,7 @@ const R_EXPTIME = 0;
 const R_NOW = 1;
 
 /** The workload's scenario parameters (src/scenario/types.ts). */
-export type TscdeadlineLatencyParams = Omit<Extract<Workload, { kind: "tscdeadline-latency" }>, "kind">;
+export type TscdeadlineLatencyParams = WorkloadParams<"tscdeadline-latency">;
 
 const enum Phase {
   SetMode = 0,
