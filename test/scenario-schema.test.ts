@@ -305,3 +305,14 @@ describe("errors name the path, the value and what is allowed", () => {
     );
   });
 });
+
+test("a guest rate whose kvmclock rate rounds to 0 kHz is refused (spec §3.4: kvm_get_time_scale would never terminate)", () => {
+  let err: unknown;
+  try {
+    validateScenario({ host: { tscKhz: "2.3GHz" }, vms: [{ tscKhz: 1 }] });
+  } catch (e) {
+    err = e;
+  }
+  expect((err as Error).message).toMatch(/vms\.0\.tscKhz = 1: allowed a rate whose kvmclock rate/);
+  expect(() => validateScenario({ host: { tscKhz: "2.3GHz" }, vms: [{ tscKhz: 1000 }] })).not.toThrow();
+});

@@ -12,7 +12,7 @@ import { needsTscDeadline, workloadSchema } from "./workloads.js";
 import { ERA_NAMES, eraAdvanceRule, eraHasHvTimer } from "./eras.js";
 import { fromZodIssue, valueAt } from "./issues.js";
 import { KvmRefusedError } from "../errors.js";
-import { DEFAULT_TSC_TOLERANCE_PPM, tscRatio } from "../math/tsc.js";
+import { DEFAULT_TSC_TOLERANCE_PPM, scaledTscKhz, tscFracBits, tscRatio } from "../math/tsc.js";
 import { MAX_APIC_BUS_CYCLE_NS, DEFAULT_MIN_TIMER_PERIOD_US } from "../math/lapic-timer.js";
 import { DEFAULT_PREEMPTION_TIMER_RATE } from "../math/hv-timer.js";
 
@@ -151,7 +151,12 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
     seenNames.set(name, i);
     const tscKhz = vm.tscKhz ?? host.tscKhz;
     try {
-      tscRatio(tscKhz, host.tscKhz, host.vendor, { tolerancePpm: kvm.tscTolerancePpm });
+      const { ratio } = tscRatio(tscKhz, host.tscKhz, host.vendor, { tolerancePpm: kvm.tscTolerancePpm });
+      // Spec §3.4: kvmclock's guest rate is mul_u64_u64_shr(host kHz, ratio, N); at 0,
+      // kvm_get_time_scale never terminates (the syzkaller hang of a 1 kHz guest).
+      if (scaledTscKhz(host.tscKhz, ratio, tscFracBits(host.vendor)) === 0n) {
+        issue(["vms", i, "tscKhz"], `a rate whose kvmclock rate through the ratio is not 0 kHz: KVM's kvmclock setup would never terminate for ${tscKhz} kHz on a ${host.tscKhz} kHz host (spec §3.4)`);
+      }
     } catch (err) {
       if (!(err instanceof KvmRefusedError)) throw err;
       issue(["vms", i, "tscKhz"], `a rate KVM_SET_TSC_KHZ accepts: KVM refuses ${tscKhz} kHz (-EINVAL): ${err.reason}`);
