@@ -6,7 +6,7 @@ import { Status } from "../status";
 import { getTimeScale, timeScaleShift, cyclesToNs } from "../time_scale";
 import { readL1Tsc } from "../tsc_scaling";
 import { startSwTscdeadline, swExpiryNs, advancePeriodicTarget, rearmTargetNs, rearmDeadlineTsc, applyPeriodicFloor, tmcct, tmictToNs } from "../lapic_timer";
-import { adjustTimerAdvance, adjustTimerAdvanceLegacy, tunerDone, TunerEra, ndelayLoops, busyWaitScaledNs } from "../timer_advance";
+import { adjustTimerAdvance, adjustTimerAdvanceLegacy, tunerDone, TunerEra, ndelayLoops, busyWaitScaledNs, busyWaitV40Cycles } from "../timer_advance";
 import { vmxSetHvTimer, hvDeadlineHostTsc } from "../hv_timer";
 import { simNowNs, hostTscAt, nsWhenHostTscReaches, hostKhz } from "./host_clock";
 import { queuePush } from "./event_queue";
@@ -371,7 +371,7 @@ export function waitLapicExpire(v: i32, era: i32, tune: bool, global: bool, hz: 
   let hostCycles: u64;
   if (era == EraCode.V4_0 || era == EraCode.V4_20) {
     // __delay(deadline - guest_tsc): guest cycles as host cycles, unbounded (d0659d946be0).
-    hostCycles = guestCycles;
+    hostCycles = busyWaitV40Cycles(guestCycles);
   } else if ((load<u32>(p + FLAGS) & FLAG_SCALED) == 0) {
     const bound = nsecToCyclesFor(p, u64(advance));
     hostCycles = guestCycles < bound ? guestCycles : bound;

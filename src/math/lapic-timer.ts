@@ -97,14 +97,15 @@ export interface PeriodicRearmInput {
   variant: PeriodicRearmVariant;
 }
 
+const REARM_VARIANTS: Record<PeriodicRearmVariant, number> = {
+  wrap: wasm.PeriodicRearm.Wrap,
+  "skip-negative": wasm.PeriodicRearm.SkipNegative,
+  clamp: wasm.PeriodicRearm.Clamp,
+};
+
 /** advance_periodic_target_expiration (§4.5): the next target and tscdeadline. */
 export function advancePeriodicTarget(input: PeriodicRearmInput): { targetNs: bigint; deadlineTsc: bigint } {
-  const variants: Record<PeriodicRearmVariant, number> = {
-    wrap: wasm.PeriodicRearm.Wrap,
-    "skip-negative": wasm.PeriodicRearm.SkipNegative,
-    clamp: wasm.PeriodicRearm.Clamp,
-  };
-  const variant = variants[input.variant];
+  const variant = REARM_VARIANTS[input.variant];
   if (variant === undefined) throw new InputRangeError("variant", input.variant, '"wrap", "skip-negative" or "clamp"');
   const scale = nsToCyclesScale(khz("tscKhz", input.tscKhz));
   wasm.advancePeriodicTarget(

@@ -3,12 +3,13 @@
 // behaviour itself is the simulator's era policy.
 
 import type { Era } from "./types.js";
+import { ERAS } from "../sim/eras.js";
 
 export const ERA_NAMES = ["v4.0", "v4.20", "v5.1", "v5.4", "mainline"] as const satisfies readonly Era[];
 
 /** Eras that have the VMX-preemption-timer backend (ce7a058a2117, ≈v4.8; spec §6.1). */
 export function eraHasHvTimer(era: Era): boolean {
-  return era !== "v4.0";
+  return ERAS[era].hvTimer;
 }
 
 /** What kvm.timerAdvance values an era can express (spec §5.2), and why the others are not. */
