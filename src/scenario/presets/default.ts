@@ -11,7 +11,8 @@ export const defaultPreset = {
     tscKhz: "2994MHz",
     // host.delays: the documented lognormal defaults (docs/scenario-format.md).
   },
-  kvm: { era: "mainline", timerAdvance: "adaptive", hvTimer: true },
+  // timerAdvance left to the era's default (adaptive here), so `--set kvm.era=v4.0` works as is.
+  kvm: { era: "mainline", hvTimer: true },
   vms: [
     { name: "scaled", vcpus: 4, tscKhz: "2.1GHz", workload: { kind: "cyclictest", interval: "1ms" } },
     { name: "unscaled", vcpus: 4, workload: { kind: "cyclictest", interval: "1ms" } },
