@@ -126,3 +126,17 @@ export {
   gKvmclock,
   vcpuMigrateTsc,
 } from "./sim/deadline_proposals";
+export { rngStreamsInit, rngDrawU32, rngDrawFloat } from "./sim/rng_streams";
+export { DelayNode, delayProgramInit, delaySetRoot, sampleDelay, normalQuantileWasm } from "./sim/delay_samplers";
+export { Counter, LogRecord, engineMetricsInit, engineCountersPtr, engineLogPtr, engineLogCount, engineLogClear } from "./sim/engine_metrics";
+export {
+  ctEngineConfigure,
+  ctEngineHaltPoll,
+  ctEngineInit,
+  ctEngineSetVm,
+  ctEngineSetVcpu,
+  ctEngineStatsPtr,
+  ctEngineEvents,
+  ctEngineStart,
+  ctEngineRun,
+} from "./sim/cyclictest_engine";

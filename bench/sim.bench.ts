@@ -62,7 +62,7 @@ function memoryPerVcpu(c: Case): { bytesPerVcpu: number; jsHeapPerVcpu: number; 
   const buffers0 = process.memoryUsage().arrayBuffers;
   const wasm0 = wasm.memory.buffer.byteLength;
   const built = build(c);
-  for (const v of built.sim.vcpus) v.start();
+  built.sim.start();
   keepAlive = built;
   gc?.();
   const heap1 = process.memoryUsage().heapUsed;

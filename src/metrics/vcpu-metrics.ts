@@ -230,6 +230,20 @@ export class VcpuMetrics {
   }
 
   /**
+   * Totals kept by the wasm cyclictest engine (src/sim/metrics-sink.ts EngineCounter):
+   * exits, spin, arms, fallbacks, switches and coalesced (counters 0..11) are slots
+   * EXITS..COALESCED in the same order; halt-poll ns, successes and failures follow.
+   */
+  addCounts(counts: Float64Array): void {
+    const s = this.s;
+    const o = this.o;
+    for (let i = 0; i <= COALESCED - EXITS; i++) s[o + EXITS + i]! += counts[i]!;
+    s[o + HALT_POLL_NS]! += counts[12]!;
+    s[o + POLL_OK]! += counts[13]!;
+    s[o + POLL_FAILED]! += counts[14]!;
+  }
+
+  /**
    * timer_advance_ns is (now) advanceNs at simulated time nowNs. Keeps initial, final,
    * min and max exactly, and a series of at most `seriesPoints` (nowNs, advanceNs) pairs.
    *

@@ -13,6 +13,7 @@ import type { MetricsSink } from "./metrics-sink.js";
 import { Vcpu, type VcpuEnv } from "./vcpu.js";
 import type { AnyGuestProgram } from "./guest.js";
 import { workloadProgram } from "./workloads/index.js";
+import { CyclictestEngine, cyclictestEngineExclusion } from "./cyclictest-engine.js";
 
 /** Host uptime when the simulation starts (ns): the clock and TSC are well past zero. */
 export const START_NS = 1_000_000_000;
@@ -38,13 +39,26 @@ export interface VcpuId {
 export interface SimulationOptions {
   /** Lazy TSC-deadline RFC v3 patch 5 (default true); false reproduces the guest hang (S16). */
   lazyClearExpiredAtArm?: boolean;
+  /**
+   * Which backend runs the vCPUs: "ts" the TypeScript state machine (any guest program),
+   * "wasm" the wasm cyclictest engine (scenarios inside cyclictestEngineExclusion's scope;
+   * InputRangeError otherwise), "auto" (default) the wasm engine whenever it can.
+   * Both give identical results.
+   */
+  engine?: EngineChoice;
 }
+
+export type EngineChoice = "auto" | "ts" | "wasm";
 
 export class Simulation {
   readonly vcpus: Vcpu[] = [];
   readonly ids: VcpuId[] = [];
   readonly era: EraPolicy;
   events = 0;
+  /** The backend running this simulation. */
+  readonly engine: "ts" | "wasm";
+  private readonly fast: CyclictestEngine | null = null;
+  private readonly keepOutput: boolean[] = [];
 
   constructor(
     readonly config: ScenarioConfig,
@@ -60,6 +74,12 @@ export class Simulation {
     if (kvm.timerAdvance.kind === "adaptive" && !this.era.adaptiveTuning) {
       throw new InputRangeError("kvm.timerAdvance", "adaptive", `"off" or a fixed duration for era ${kvm.era} (no auto-tuning before v4.20)`);
     }
+    const choice = options.engine ?? "auto";
+    const exclusion = programs.some((p) => p !== undefined) ? "custom guest programs" : cyclictestEngineExclusion(config);
+    if (choice === "wasm" && exclusion !== null) {
+      throw new InputRangeError("engine", "wasm", `a scenario the wasm cyclictest engine covers (here: ${exclusion}); use "ts" or "auto"`);
+    }
+    this.engine = choice === "ts" || exclusion !== null ? "ts" : "wasm";
     const fracBits = tscFracBits(host.vendor);
     const hostTscBase = 0n;
     wasm.setHostClock(host.tscKhz, hostTscBase, BigInt(START_NS));
@@ -76,6 +96,35 @@ export class Simulation {
     const advanceNs = kvm.timerAdvance.kind === "off" ? 0 : kvm.timerAdvance.kind === "fixed" ? kvm.timerAdvance.ns : 1000;
     const hostTscAtStart = (BigInt(START_NS) * BigInt(host.tscKhz)) / 1_000_000n + hostTscBase;
 
+    const hvTimer = host.vendor === "vmx" && kvm.hvTimer && this.era.hvTimer;
+    const pollAllowedOf = config.vms.map((vm) => vm.pollControl && !stealAboveLimit(host.stalls, kvm.haltPoll.maxStealPercent));
+    const keepOutputOf = config.vms.map((vm) => ("printLatencies" in vm.workload ? vm.workload.printLatencies : "printSummary" in vm.workload ? vm.workload.printSummary : false));
+    if (this.engine === "wasm") {
+      const sinks: MetricsSink[] = [];
+      config.vms.forEach((vm, vmIndex) => {
+        const { ratio } = tscRatio(vm.tscKhz, host.tscKhz, host.vendor, { tolerancePpm: kvm.tscTolerancePpm });
+        const offset = BigInt.asUintN(64, computeL1TscOffset(0n, hostTscAtStart, ratio, fracBits));
+        for (let i = 0; i < vm.vcpus; i++) {
+          const index = sinks.length;
+          wasm.vcpuSetTsc(index, ratio, offset, vm.tscKhz);
+          wasm.vcpuSetAdvance(index, advanceNs, this.era.globalAdvance);
+          sinks.push(metricsFor({ vm: vmIndex, vcpu: i }, index));
+          this.keepOutput.push(keepOutputOf[vmIndex]!);
+        }
+      });
+      this.fast = new CyclictestEngine({
+        config,
+        era: this.era,
+        hvTimer,
+        startNs: START_NS,
+        pollAllowed: pollAllowedOf,
+        vmOf: this.ids.map((id) => id.vm),
+        vcpuInVm: this.ids.map((id) => id.vcpu),
+        sinks,
+      });
+      return;
+    }
+
     let index = 0;
     config.vms.forEach((vm, vmIndex) => {
       const { ratio } = tscRatio(vm.tscKhz, host.tscKhz, host.vendor, { tolerancePpm: kvm.tscTolerancePpm });
@@ -87,7 +136,7 @@ export class Simulation {
         lapic: {
           era: this.era,
           tscDeadlineCpuid: vm.tscDeadline,
-          hvTimer: host.vendor === "vmx" && kvm.hvTimer && this.era.hvTimer,
+          hvTimer,
           apicv: kvm.apicv,
           minTimerPeriodUs: kvm.minTimerPeriodUs,
           apicBusCycleNs: kvm.apicBusCycleNs,
@@ -106,11 +155,11 @@ export class Simulation {
         startNs: START_NS,
         stalls: host.stalls,
         haltPoll: kvm.haltPoll,
-        pollAllowed: vm.pollControl && !stealAboveLimit(host.stalls, kvm.haltPoll.maxStealPercent),
+        pollAllowed: pollAllowedOf[vmIndex]!,
         pauses: vm.pauses,
         // The simulated host clock stays one; a destination's TSC rate is a ratio to it.
         migrations: vm.migrations.map((m) => ({ ...m, ratio: ((1n << BigInt(fracBits)) * BigInt(m.tscKhz)) / BigInt(host.tscKhz) })),
-        keepOutput: "printLatencies" in vm.workload ? vm.workload.printLatencies : "printSummary" in vm.workload ? vm.workload.printSummary : false,
+        keepOutput: keepOutputOf[vmIndex]!,
       };
       for (let i = 0; i < vm.vcpus; i++, index++) {
         wasm.vcpuSetTsc(index, ratio, offset, vm.tscKhz);
@@ -120,9 +169,23 @@ export class Simulation {
     });
   }
 
+  private started = false;
+
+  /** Puts every vCPU's first events in the queue (run() does it if not done yet). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    if (this.fast !== null) this.fast.start();
+    else for (const v of this.vcpus) v.start();
+  }
+
   /** Runs until the queue is empty or the scenario's duration has passed. */
   run(): void {
-    for (const v of this.vcpus) v.start();
+    this.start();
+    if (this.fast !== null) {
+      this.events += this.fast.run();
+      return;
+    }
     const vcpus = this.vcpus;
     let events = 0;
     for (;;) {
@@ -133,6 +196,15 @@ export class Simulation {
     }
     this.events += events;
     for (const v of vcpus) v.finish();
+  }
+
+  /** Lines printed by the guest programs that keep output, per vCPU (after run). */
+  outputs(): { vm: number; vcpu: number; lines: string[] }[] {
+    if (this.fast !== null) {
+      const fast = this.fast;
+      return this.ids.flatMap((id, v) => (this.keepOutput[v] ? [{ ...id, lines: [fast.summaryLine(v)] }] : []));
+    }
+    return this.vcpus.filter((v) => v.output !== null && v.output.length > 0).map((v) => ({ vm: v.vm, vcpu: v.vcpu, lines: v.output! }));
   }
 
   /** Simulated ns covered: the whole duration, unless every program ended before it. */

@@ -1,53 +1,95 @@
-// Host-side latencies (scenario host.delays): one compiled sampler per kind, shared by
-// every vCPU, drawing from the vCPU's own stream for that purpose (seed, vm, vcpu,
-// purpose), so adding a vCPU never changes another vCPU's draws (architecture.md).
+// Host-side latencies (scenario host.delays): each kind's distribution compiled once into
+// a small program in wasm memory, drawn from the vCPU's own stream for that kind
+// (seed, vm, vcpu, purpose), so adding a vCPU never changes another vCPU's draws
+// (architecture.md). Both engines (the TypeScript state machine and the wasm cyclictest
+// engine) draw through wasm, so they see the same delays. distributions.ts keeps the
+// reference samplers and the parameter validation.
 
-import type { HostDelays as HostDelaysConfig } from "../scenario/types.js";
-import { compileDelay, type DelaySampler } from "./distributions.js";
-import { Purpose, RngBank } from "./rng.js";
+import type { DelayDist, HostDelays as HostDelaysConfig } from "../scenario/types.js";
+import { compileDelay, Z_P99 } from "./distributions.js";
+import { Purpose, deriveStreamState } from "./rng.js";
+import { wasm } from "../wasm.js";
 
-const KINDS = ["hrtimer", "wakeup", "vmExit", "vmEntry", "irqDispatch", "msrExit"] as const;
-const STREAMS_PER_VCPU = KINDS.length;
+/** Delay kinds in stream order (the wasm DelayKind numbering). */
+export const DELAY_KINDS = ["hrtimer", "wakeup", "vmExit", "vmEntry", "irqDispatch", "msrExit"] as const;
+export const DelayKind = { hrtimer: 0, wakeup: 1, vmExit: 2, vmEntry: 3, irqDispatch: 4, msrExit: 5 } as const;
+const STREAMS_PER_VCPU = DELAY_KINDS.length;
+
+const NODE = { fixed: 0, uniform: 1, normal: 2, lognormal: 3, empirical: 4, mixture: 5 } as const;
+
+/** Appends the program of `d` (already validated by compileDelay) to `out`; returns its first cell. */
+function emit(d: DelayDist, out: number[]): number {
+  const at = out.length;
+  switch (d.dist) {
+    case "fixed":
+      out.push(NODE.fixed, Math.round(d.valueNs));
+      break;
+    case "uniform": {
+      const minNs = Math.round(d.minNs);
+      out.push(NODE.uniform, minNs, Math.round(d.maxNs) - minNs + 1);
+      break;
+    }
+    case "normal":
+      out.push(NODE.normal, d.meanNs, d.sdNs);
+      break;
+    case "lognormal": {
+      const mu = Math.log(d.medianNs);
+      out.push(NODE.lognormal, mu, (Math.log(d.p99Ns) - mu) / Z_P99);
+      break;
+    }
+    case "empirical":
+      out.push(NODE.empirical, d.samplesNs.length, ...d.samplesNs.map((s) => Math.round(s)));
+      break;
+    case "mixture": {
+      const n = d.parts.length;
+      out.push(NODE.mixture, n);
+      let acc = 0;
+      for (const p of d.parts) out.push((acc += p.weight));
+      const slots = out.length;
+      for (let i = 0; i < n; i++) out.push(0);
+      d.parts.forEach((p, i) => (out[slots + i] = emit(p.part, out)));
+      break;
+    }
+  }
+  return at;
+}
 
 export class HostDelaySamplers {
-  private readonly bank: RngBank;
-  private readonly hrtimerS: DelaySampler;
-  private readonly wakeupS: DelaySampler;
-  private readonly vmExitS: DelaySampler;
-  private readonly vmEntryS: DelaySampler;
-  private readonly irqDispatchS: DelaySampler;
-  private readonly msrExitS: DelaySampler;
-
   /** ids[i] = [vm, vcpu in vm] of vCPU i. */
   constructor(config: HostDelaysConfig, seed: number, ids: readonly (readonly [number, number])[]) {
-    this.hrtimerS = compileDelay(config.hrtimer, "host.delays.hrtimer");
-    this.wakeupS = compileDelay(config.wakeup, "host.delays.wakeup");
-    this.vmExitS = compileDelay(config.vmExit, "host.delays.vmExit");
-    this.vmEntryS = compileDelay(config.vmEntry, "host.delays.vmEntry");
-    this.irqDispatchS = compileDelay(config.irqDispatch, "host.delays.irqDispatch");
-    this.msrExitS = compileDelay(config.msrExit, "host.delays.msrExit");
-    this.bank = new RngBank(Math.max(1, ids.length * STREAMS_PER_VCPU));
+    const program: number[] = [];
+    const roots = DELAY_KINDS.map((kind) => {
+      // Validation with field names (InputRangeError) happens here, before anything is written.
+      compileDelay(config[kind], `host.delays.${kind}`);
+      return emit(config[kind], program);
+    });
+    const programPtr = wasm.delayProgramInit(program.length);
+    new Float64Array(wasm.memory.buffer, programPtr, program.length).set(program);
+    roots.forEach((node, kind) => wasm.delaySetRoot(kind, node));
+    const streams = Math.max(1, ids.length * STREAMS_PER_VCPU);
+    const statePtr = wasm.rngStreamsInit(streams);
+    const state = new Int32Array(wasm.memory.buffer, statePtr, streams * 4);
     ids.forEach(([vm, vcpu], i) => {
-      KINDS.forEach((kind, k) => this.bank.seed(i * STREAMS_PER_VCPU + k, seed, vm, vcpu, Purpose[kind]));
+      DELAY_KINDS.forEach((kind, k) => deriveStreamState(seed, vm, vcpu, Purpose[kind], state, (i * STREAMS_PER_VCPU + k) * 4));
     });
   }
 
   hrtimer(v: number): number {
-    return this.hrtimerS.sampleNs(this.bank.select(v * STREAMS_PER_VCPU));
+    return wasm.sampleDelay(0, v);
   }
   wakeup(v: number): number {
-    return this.wakeupS.sampleNs(this.bank.select(v * STREAMS_PER_VCPU + 1));
+    return wasm.sampleDelay(1, v);
   }
   vmExit(v: number): number {
-    return this.vmExitS.sampleNs(this.bank.select(v * STREAMS_PER_VCPU + 2));
+    return wasm.sampleDelay(2, v);
   }
   vmEntry(v: number): number {
-    return this.vmEntryS.sampleNs(this.bank.select(v * STREAMS_PER_VCPU + 3));
+    return wasm.sampleDelay(3, v);
   }
   irqDispatch(v: number): number {
-    return this.irqDispatchS.sampleNs(this.bank.select(v * STREAMS_PER_VCPU + 4));
+    return wasm.sampleDelay(4, v);
   }
   msrExit(v: number): number {
-    return this.msrExitS.sampleNs(this.bank.select(v * STREAMS_PER_VCPU + 5));
+    return wasm.sampleDelay(5, v);
   }
 }

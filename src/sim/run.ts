@@ -4,7 +4,7 @@ import type { ScenarioConfig } from "../scenario/types.js";
 import type { RunResult } from "../metrics/types.js";
 import { HostMetrics, aggregate, type VcpuMetrics } from "../metrics/index.js";
 import { defaultMetricsOptions } from "../metrics/host-metrics.js";
-import { Simulation } from "./engine.js";
+import { Simulation, type EngineChoice } from "./engine.js";
 import type { AnyGuestProgram } from "./guest.js";
 
 export interface RunOptions {
@@ -12,6 +12,8 @@ export interface RunOptions {
   perVcpuHistograms?: boolean;
   /** Custom guest programs by VM index, replacing the configured workloads. */
   programs?: readonly (AnyGuestProgram | undefined)[];
+  /** The backend (SimulationOptions.engine); default "auto". Results are the same. */
+  engine?: EngineChoice;
 }
 
 export interface ScenarioRun {
@@ -34,6 +36,7 @@ export function runScenario(config: ScenarioConfig, options: RunOptions = {}): S
       return m;
     },
     options.programs,
+    { engine: options.engine ?? "auto" },
   );
   const started = performance.now();
   sim.run();
@@ -48,6 +51,6 @@ export function runScenario(config: ScenarioConfig, options: RunOptions = {}): S
     ...aggregate(collectors, host),
     vcpus: collectors.map((m) => m.summary()),
   };
-  const output = sim.vcpus.filter((v) => v.output !== null && v.output.length > 0).map((v) => ({ vm: v.vm, vcpu: v.vcpu, lines: v.output! }));
+  const output = sim.outputs();
   return { result, output };
 }

@@ -64,6 +64,23 @@ export class CountingSink implements MetricsSink {
   hrtimerCallback(_nowNs?: number): void {
     this.callbacks++;
   }
+  addCounts(c: Float64Array): void {
+    this.msrWrite += c[0]!;
+    this.apicWrite += c[1]!;
+    this.preemptionTimer += c[2]!;
+    this.externalInterrupt += c[3]!;
+    this.hlt += c[4]!;
+    this.spinNs += c[5]!;
+    this.swArms += c[6]!;
+    this.hvArms += c[7]!;
+    this.hvFallbacks += c[8]!;
+    this.hvToSwCount += c[9]!;
+    this.swToHvCount += c[10]!;
+    this.coalescedCount += c[11]!;
+    this.haltPollNs += c[12]!;
+    this.pollsOk += c[13]!;
+    this.pollsFailed += c[14]!;
+  }
   get early(): number {
     return this.latenciesNs.filter((l) => l < 0).length;
   }
