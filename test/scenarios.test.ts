@@ -128,6 +128,28 @@ describe("S8-S14: where the advance applies", () => {
     expect(fixed.timers.hvFallbacks).toBe(0);
   });
 
+  // S12 as a finding, not a reproduction. The pre-2025 callback adds one period to the
+  // hrtimer's own absolute expiry; the lateness of one callback does not carry into the next,
+  // so the lag follows lag' = max(0, lag - period) + delay and grows only if the delays
+  // average more than a period (fuqiang wang's reply to Marcelo Tosatti's 2022 patch, and
+  // his v5 cover letter, 2025-11-07). 18ab3fc8e880's changelog: the bug "only affects" the
+  // hv timer; the hrtimer keeps running even on exits to userspace. The storm is S10/S11.
+  test("S12: on the hrtimer alone, late callbacks do not drift: pre-2025 equals mainline, no storm", () => {
+    const old = run("s12-long-uptime");
+    const fixed = run("s12-long-uptime", "kvm.era=mainline");
+    expect(old.timers.hvArms + fixed.timers.hvArms).toBe(0);
+    expect(old.callbacksPerMsPeak).toBe(1);
+    expect(old.coalesced).toBe(0);
+    // With every callback inside its period the 2025 clamp never fires, so the two re-arms
+    // (own expiry + period vs the clamped target) give the same interrupts.
+    expect(old.interrupts).toBe(fixed.interrupts);
+    expect(old.latency.ns).toEqual(fixed.latency.ns);
+    // Ten times longer: the mean lateness does not grow with uptime.
+    const longer = run("s12-long-uptime", "duration=20s");
+    expect(longer.callbacksPerMsPeak).toBe(1);
+    expect(longer.latency.ns.mean).toBeLessThan(old.latency.ns.mean * 1.2);
+  });
+
   test("S13: a 10 us periodic timer: hv (advance applied) and hrtimer (none) differ by a constant phase", () => {
     const hv = run("s13-periodic-phase");
     const sw = run("s13-periodic-phase", "kvm.hvTimer=false");
