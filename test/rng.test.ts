@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { InputRangeError } from "../src/errors.js";
-import { deriveStreamState, Purpose, RngBank, rngStream, Xoshiro128ss, type Rng } from "../src/sim/rng.js";
+import { deriveStreamState, Purpose, rngStream, Xoshiro128ss, type Rng } from "../src/sim/rng.js";
+import { wasm } from "../src/wasm.js";
 
 type Tuple = readonly [seed: number, vm: number, vcpu: number, purpose: number];
 const stream = (t: Tuple): Rng => rngStream(t[0], t[1], t[2], t[3]);
@@ -148,7 +149,7 @@ function popcount(x: number): number {
   return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
 }
 
-describe("RngBank", () => {
+describe("wasm streams (assembly/sim/rng_streams.ts)", () => {
   test("stream i draws what rngStream of the same tuple draws, interleaved in any order", () => {
     fc.assert(
       fc.property(fc.nat(), fc.array(fc.nat({ max: 3 }), { minLength: 1, maxLength: 200 }), (seed, order) => {
@@ -158,21 +159,15 @@ describe("RngBank", () => {
           [seed, 1, 0, Purpose.msrExit],
           [seed, 7, 3, Purpose.stall],
         ] as const;
-        const bank = new RngBank(tuples.length);
-        tuples.forEach((t, i) => bank.seed(i, t[0], t[1], t[2], t[3]));
+        const state = new Int32Array(wasm.memory.buffer, wasm.rngStreamsInit(tuples.length), tuples.length * 4);
+        tuples.forEach((t, i) => deriveStreamState(t[0], t[1], t[2], t[3], state, i * 4));
         const singles = tuples.map(stream);
         for (const i of order) {
-          if (i % 2 === 0) expect(bank.select(i).nextU32()).toBe(singles[i]!.nextU32());
-          else expect(bank.select(i).nextFloat()).toBe(singles[i]!.nextFloat());
+          if (i % 2 === 0) expect(wasm.rngDrawU32(i)).toBe(singles[i]!.nextU32());
+          else expect(wasm.rngDrawFloat(i)).toBe(singles[i]!.nextFloat());
         }
       }),
     );
-  });
-
-  test("rejects a stream index out of range", () => {
-    const bank = new RngBank(2);
-    expect(() => bank.select(2)).toThrow(InputRangeError);
-    expect(() => bank.seed(-1, 0, 0, 0, 0)).toThrow(InputRangeError);
   });
 
   test("deriveStreamState writes four words at the offset", () => {

@@ -89,8 +89,8 @@ function checkU32(field: string, value: number): void {
 
 /**
  * Writes the 128-bit xoshiro state for (seed, vm, vcpu, purpose) into out[offset..offset+4]
- * as int32 words. For callers that keep many streams in one buffer (RngBank, or wasm
- * linear memory) instead of one object per stream.
+ * as int32 words. For callers that keep many streams in one buffer (the wasm streams of
+ * assembly/sim/rng_streams.ts) instead of one object per stream.
  */
 export function deriveStreamState(
   seed: number,
@@ -169,63 +169,4 @@ const scratch = new Int32Array(4);
 export function rngStream(seed: number, vm: number, vcpu: number, purpose: number): Rng {
   deriveStreamState(seed, vm, vcpu, purpose, scratch, 0);
   return new Xoshiro128ss(scratch[0]!, scratch[1]!, scratch[2]!, scratch[3]!);
-}
-
-/**
- * Many streams in one Int32Array (16 bytes each) instead of one object per stream:
- * at 10^5 vCPUs × 8 purposes, objects would cost ~50 bytes of header and fields per
- * stream. `select(i)` makes the bank act as stream i, so samplers that take an Rng
- * work on it without allocating a view. Stream i draws exactly what
- * rngStream(...keys of i) draws (pinned by a test).
- */
-export class RngBank implements Rng {
-  private readonly state: Int32Array;
-  private base = 0;
-
-  constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new InputRangeError("capacity", capacity, "an integer >= 1");
-    }
-    this.state = new Int32Array(capacity * 4);
-  }
-
-  /** Seeds stream `index` with the state of (seed, vm, vcpu, purpose). */
-  seed(index: number, seed: number, vm: number, vcpu: number, purpose: number): void {
-    this.checkIndex(index);
-    deriveStreamState(seed, vm, vcpu, purpose, this.state, index * 4);
-  }
-
-  /** Makes the following draws come from stream `index`; returns the bank. */
-  select(index: number): this {
-    this.checkIndex(index);
-    this.base = index * 4;
-    return this;
-  }
-
-  nextU32(): number {
-    const st = this.state;
-    const b = this.base;
-    const s0 = st[b]!;
-    const s1 = st[b + 1]!;
-    const s2 = st[b + 2]! ^ s0;
-    const s3 = st[b + 3]! ^ s1;
-    const result = Math.imul(rotl32(Math.imul(s1, 5), 7), 9) >>> 0;
-    st[b] = s0 ^ s3;
-    st[b + 1] = s1 ^ s2;
-    st[b + 2] = s2 ^ (s1 << 9);
-    st[b + 3] = rotl32(s3, 11);
-    return result;
-  }
-
-  nextFloat(): number {
-    const hi = this.nextU32() >>> 5;
-    const lo = this.nextU32() >>> 6;
-    return (hi * 67108864 + lo) * TWO_POW_M53;
-  }
-
-  private checkIndex(index: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.capacity) {
-      throw new InputRangeError("stream index", index, `an integer in [0, ${this.capacity})`);
-    }
-  }
 }

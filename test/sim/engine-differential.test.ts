@@ -1,0 +1,129 @@
+// The two backends of the simulator (architecture.md, "One factory, two backends"): the
+// TypeScript vCPU/LAPIC state machine and the wasm cyclictest engine must give the same
+// result, byte for byte, for every scenario the wasm engine covers. fast-check feeds both
+// the same random scenarios: eras, backends, vendors, advance modes, host delays of every
+// distribution form, halt polling, stalls, several VMs at different TSC rates.
+
+import { describe, expect, test } from "vitest";
+import fc from "fast-check";
+import { runScenario } from "../../src/sim/run.js";
+import { Simulation } from "../../src/sim/engine.js";
+import { cyclictestEngineExclusion } from "../../src/sim/cyclictest-engine.js";
+import { InputRangeError } from "../../src/errors.js";
+import type { DelayDist, ScenarioConfig } from "../../src/scenario/types.js";
+import { CYCLICTEST, scenario } from "./harness.js";
+
+const leaf: fc.Arbitrary<DelayDist> = fc.oneof(
+  fc.integer({ min: 0, max: 20_000 }).map((valueNs) => ({ dist: "fixed" as const, valueNs })),
+  fc.tuple(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 20_000 })).map(([minNs, span]) => ({ dist: "uniform" as const, minNs, maxNs: minNs + span })),
+  fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 5_000 })).map(([meanNs, sdNs]) => ({ dist: "normal" as const, meanNs, sdNs })),
+  fc.tuple(fc.integer({ min: 100, max: 10_000 }), fc.integer({ min: 0, max: 50_000 })).map(([medianNs, extra]) => ({ dist: "lognormal" as const, medianNs, p99Ns: medianNs + extra })),
+  fc.array(fc.integer({ min: 0, max: 30_000 }), { minLength: 1, maxLength: 6 }).map((samplesNs) => ({ dist: "empirical" as const, samplesNs })),
+);
+const delay: fc.Arbitrary<DelayDist> = fc.oneof(
+  { weight: 4, arbitrary: leaf },
+  {
+    weight: 1,
+    arbitrary: fc.array(fc.record({ weight: fc.integer({ min: 1, max: 10 }), part: leaf }), { minLength: 1, maxLength: 3 }).map((parts) => ({ dist: "mixture" as const, parts })),
+  },
+);
+
+const era = fc.constantFrom("v4.0", "v4.20", "v5.1", "v5.4", "mainline" as const);
+
+const config: fc.Arbitrary<ScenarioConfig> = fc
+  .record({
+    era,
+    advance: fc.oneof(fc.constant({ kind: "adaptive" as const }), fc.constant({ kind: "off" as const }), fc.integer({ min: 0, max: 6_000 }).map((ns) => ({ kind: "fixed" as const, ns }))),
+    hvTimer: fc.boolean(),
+    apicv: fc.boolean(),
+    vendor: fc.constantFrom("vmx", "svm" as const),
+    delays: fc.record({ hrtimer: delay, wakeup: delay, vmExit: delay, vmEntry: delay, irqDispatch: delay, msrExit: delay }),
+    haltPoll: fc.record({
+      maxNs: fc.constantFrom(0, 50_000, 200_000),
+      grow: fc.constantFrom(0, 2, 3),
+      growStartNs: fc.constantFrom(1_000, 10_000),
+      shrink: fc.constantFrom(0, 2),
+      dynamic: fc.boolean(),
+      maxStealPercent: fc.constantFrom(null, 10),
+    }),
+    stalls: fc.option(fc.record({ everyNs: fc.integer({ min: 500_000, max: 5_000_000 }), lengthNs: fc.integer({ min: 0, max: 400_000 }) })),
+    vms: fc.array(
+      fc.record({
+        vcpus: fc.integer({ min: 1, max: 3 }),
+        tscKhz: fc.constantFrom(3_000_000, 2_100_000, 2_994_000, 1_000_000),
+        intervalNs: fc.constantFrom(100_000, 190_000, 250_000, 1_000_000),
+        loops: fc.constantFrom(0, 0, 37),
+        pollControl: fc.boolean(),
+        printSummary: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    seed: fc.integer({ min: 0, max: 1_000_000 }),
+  })
+  .map((r) => {
+    const base = scenario({
+      seed: r.seed,
+      durationNs: 30_000_000,
+      host: { vendor: r.vendor, tscKhz: 3_000_000, stalls: r.stalls },
+      delays: r.delays,
+      kvm: {
+        era: r.era,
+        // Adaptive tuning does not exist before v4.20 (the scenario layer refuses it).
+        timerAdvance: r.era === "v4.0" && r.advance.kind === "adaptive" ? { kind: "off" } : r.advance,
+        hvTimer: r.hvTimer,
+        apicv: r.apicv,
+        haltPoll: r.haltPoll,
+      },
+      vms: r.vms.map((vm, i) => ({
+        name: `vm${i}`,
+        vcpus: vm.vcpus,
+        tscKhz: vm.tscKhz,
+        tscDeadline: true,
+        pollControl: vm.pollControl,
+        pauses: [],
+        migrations: [],
+        workload: { ...CYCLICTEST, intervalNs: vm.intervalNs, loops: vm.loops, printSummary: vm.printSummary },
+      })),
+    });
+    return base;
+  });
+
+function resultOf(c: ScenarioConfig, engine: "ts" | "wasm"): string {
+  const { result, output } = runScenario(c, { engine, perVcpuHistograms: true });
+  const { wallMs: _wall, ...rest } = result;
+  return JSON.stringify({ rest, output });
+}
+
+describe("wasm cyclictest engine = TypeScript state machine", () => {
+  test("property: identical results (metrics, events, per-vCPU series, cyclictest lines) for random scenarios", () => {
+    fc.assert(
+      fc.property(config, (c) => {
+        expect(cyclictestEngineExclusion(c)).toBeNull();
+        expect(resultOf(c, "wasm")).toBe(resultOf(c, "ts"));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test("the default and cyclictest presets' shapes: identical, and auto picks the wasm engine", () => {
+    const c = scenario({ durationNs: 200_000_000, vm: { vcpus: 4 } });
+    const sim = new Simulation(c, () => ({ recordLatency() {}, recordExit() {}, addSpinNs() {}, timerArm() {}, hvFallback() {}, hvToSw() {}, swToHv() {}, coalesced() {}, haltPoll() {}, recordAdvance() {}, hrtimerCallback() {}, addCounts() {} }));
+    expect(sim.engine).toBe("wasm");
+    expect(resultOf(c, "wasm")).toBe(resultOf(c, "ts"));
+  });
+
+  test.each([
+    ["kvm.lazyTscDeadline", scenario({ kvm: { lazyTscDeadline: true } }), /lazyTscDeadline/],
+    ["kvm.pvDeadline", scenario({ kvm: { pvDeadline: true } }), /pvDeadline/],
+    ["a PV-MSR cyclictest", scenario({}, { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "pv" }), /deadlineMsr/],
+    ["pauses", scenario({ vm: { pauses: [{ atNs: 1_000_000, lengthNs: 1_000_000 }] } }), /pauses/],
+    ["migrations", scenario({ vm: { migrations: [{ atNs: 1_000_000, tscKhz: 2_000_000 }] } }), /migrations/],
+    ["no TSC-deadline CPUID", scenario({ vm: { tscDeadline: false } }), /tscDeadline/],
+    ["another workload", scenario({}, { kind: "idle-tick", hz: 250, nohz: false }), /workload.kind/],
+  ])("out of scope (%s): auto runs the TypeScript engine, engine=wasm is refused with the reason", (_name, c, reason) => {
+    const sinks = () => ({ recordLatency() {}, recordExit() {}, addSpinNs() {}, timerArm() {}, hvFallback() {}, hvToSw() {}, swToHv() {}, coalesced() {}, haltPoll() {}, recordAdvance() {}, hrtimerCallback() {}, addCounts() {} });
+    expect(new Simulation(c, sinks).engine).toBe("ts");
+    expect(() => new Simulation(c, sinks, [], { engine: "wasm" })).toThrow(InputRangeError);
+    expect(() => new Simulation(c, sinks, [], { engine: "wasm" })).toThrow(reason);
+  });
+});
