@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { wasm, wasmVariant } from "../src/wasm.js";
 import { loadScenario } from "../src/scenario/load.js";
-import { Simulation } from "../src/sim/engine.js";
+import { Simulation, type EngineChoice } from "../src/sim/engine.js";
 import { HostMetrics, type VcpuMetrics } from "../src/metrics/index.js";
 
 if (wasmVariant !== "release") {
@@ -31,15 +31,20 @@ const CASES: Case[] = [
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-function build(c: Case): { sim: Simulation; collectors: VcpuMetrics[]; host: HostMetrics } {
+function build(c: Case, engine: EngineChoice = "auto"): { sim: Simulation; collectors: VcpuMetrics[]; host: HostMetrics } {
   const config = loadScenario("cyclictest", [`vms.0.vcpus=${c.vcpus}`, `duration=${c.durationNs}`, "vms.0.tscKhz=2.1GHz", "host.tscKhz=2994MHz", "vms.0.workload.interval=1ms", "vms.0.workload.printSummary=false"]);
   const host = new HostMetrics({ perVcpuHistograms: false });
   const collectors: VcpuMetrics[] = [];
-  const sim = new Simulation(config, (id) => {
-    const m = host.addVcpu(id.vm, id.vcpu);
-    collectors.push(m);
-    return m;
-  });
+  const sim = new Simulation(
+    config,
+    (id) => {
+      const m = host.addVcpu(id.vm, id.vcpu);
+      collectors.push(m);
+      return m;
+    },
+    [],
+    { engine },
+  );
   return { sim, collectors, host };
 }
 
@@ -82,12 +87,16 @@ process.stdout.write(
 if (gc === undefined) process.stdout.write("(run with node --expose-gc for a clean memory reading)\n");
 
 const results = [];
-for (const c of CASES) {
+/** The same 1024-vCPU case on the TypeScript engine, measured in this run for the ratio. */
+const TS_CASE: Case & { engine: EngineChoice } = { ...CASES[2]!, engine: "ts" };
+for (const c of [...CASES, TS_CASE] as (Case & { engine?: EngineChoice })[]) {
   const walls: number[] = [];
   let interrupts = 0;
   let events = 0;
+  let engine = "";
   for (let r = 0; r < c.reps; r++) {
-    const { sim, collectors } = build(c);
+    const { sim, collectors } = build(c, c.engine ?? "auto");
+    engine = sim.engine;
     const t0 = performance.now();
     sim.run();
     walls.push(performance.now() - t0);
@@ -98,6 +107,7 @@ for (const c of CASES) {
   const mem = c.vcpus === 100_000 ? memoryAt1e5 : null;
   const row = {
     vcpus: c.vcpus,
+    engine,
     simulatedNs: c.durationNs,
     interrupts,
     events,
@@ -110,12 +120,15 @@ for (const c of CASES) {
   };
   results.push(row);
   process.stdout.write(
-    `${String(c.vcpus).padStart(7)} vCPUs: ${(row.interruptsPerSecond / 1e6).toFixed(2)} M interrupts/s, ${(row.eventsPerSecond / 1e6).toFixed(2)} M events/s, ${row.realTimeFactor.toFixed(2)}× real time` +
+    `${String(c.vcpus).padStart(7)} vCPUs (${engine} engine): ${(row.interruptsPerSecond / 1e6).toFixed(2)} M interrupts/s, ${(row.eventsPerSecond / 1e6).toFixed(2)} M events/s, ${row.realTimeFactor.toFixed(2)}× real time` +
       "\n",
   );
 }
 
-const at1024 = results.find((r) => r.vcpus === 1024)!;
+const at1024 = results.find((r) => r.vcpus === 1024 && r.engine === "wasm")!;
+const at1024Ts = results.find((r) => r.vcpus === 1024 && r.engine === "ts")!;
+const engineSpeedup = at1024.interruptsPerSecond / at1024Ts.interruptsPerSecond;
+process.stdout.write(`wasm engine / TypeScript engine at 1024 vCPUs, same run: ${engineSpeedup.toFixed(2)}×\n`);
 const mem1e5 = results.find((r) => r.vcpus === 100_000)!.memory!;
 const targets = [
   { target: ">= 2,000,000 interrupts/s on one core at 1024 vCPUs", measured: at1024.interruptsPerSecond, pass: at1024.interruptsPerSecond >= 2e6 },
@@ -135,6 +148,7 @@ writeFileSync(
       workload: "cyclictest preset, 1 ms interval, guest 2.1 GHz on a 2.994 GHz host, shared histograms",
       gcExposed: gc !== undefined,
       results,
+      wasmOverTsEngineAt1024: engineSpeedup,
       targets,
     },
     null,
