@@ -1,20 +1,21 @@
-// Sweep throughput and memory (issue #5 §6), through the same runSweep the CLI uses:
+// Sweep throughput and memory (issue #5 §6):
 //  0. what the machine allows at the time, before each repetition: (a) a pure-CPU loop
 //     on 1 and on N worker threads (the machine is shared, so "2 cores" may be 1.2 at
 //     that moment), and (b) the sweep's own runs simulated back to back on bare threads
-//     (no pool, no results file: bench/sweep-raw-worker.mjs), 1 thread vs N, per-run
-//     time after the cold start — the simulator's own scaling on this machine (shared
-//     caches and memory), the ceiling for any sweep machinery;
+//     (no pool, no results file: bench/sweep-raw-worker.mjs), the same runs on 1 thread
+//     and on each of N, per-run time after the cold start — the simulator's own scaling
+//     on this machine (shared caches and memory), the ceiling for any sweep machinery;
 //  1. a fixed grid of 400 runs (cyclictest, 4 vCPUs, 1 s simulated each: see
-//     bench/README.md for why) with 1 worker and with every core, runs/s and guest
-//     interrupts/s, end to end (from the runSweep call — reading the grid, starting the
-//     pool — to the last line written) and in steady state (from the first finished run
-//     to the last), three times, alternating the order; the load average and the CPU
-//     other processes used during each measurement are recorded with it. The headline
-//     figures are medians over the repetitions;
-//  2. a 10,000-run sweep of tiny runs (1 ms, 1 vCPU) on every core, sampling the
-//     process's RSS (main thread and workers) and the main thread's JS heap (after a
-//     forced GC) every 250 runs: start, end, max and the least-squares slope per run.
+//     bench/README.md for why) through `tscsim sweep` (the built CLI, a new process)
+//     with 1 worker and with every core: runs/s and guest interrupts/s end to end (from
+//     spawning the process to its exit) and in steady state (from the first line in the
+//     results file to the last), three times, alternating the order; the load average
+//     and the CPU other processes used during each measurement are recorded with it.
+//     The headline figures are medians over the repetitions;
+//  2. a 10,000-run sweep of tiny runs (1 ms, 1 vCPU) on every core through runSweep in
+//     this process, sampling the process's RSS (main thread and workers) and the main
+//     thread's JS heap (after a forced GC) every 250 runs: start, end, max and the
+//     least-squares slope per run.
 // Release wasm. Run with `node --expose-gc --import tsx bench/sweep.bench.ts`
 // (npm run bench does); `--quick` shrinks every part for a smoke test and writes nothing.
 
@@ -183,8 +184,9 @@ async function throughput(workers: number): Promise<Throughput> {
 /** Per-run time of the sweep's runs simulated back to back on `threads` bare threads (sweep-raw-worker.mjs), after the cold start. */
 async function rawThreads(threads: number): Promise<{ msPerRun: number; interruptsPerRun: number }> {
   const replies = await Promise.all(
-    Array.from({ length: threads }, (_, k) => new Promise<{ timedRuns: number; timedMs: number; interrupts: number }>((resolve, reject) => {
-      const w = new Worker(new URL("./sweep-raw-worker.mjs", import.meta.url), { workerData: { sweep: THROUGHPUT_SWEEP, from: k * RAW_RUNS, count: RAW_RUNS, skip: RAW_SKIP } });
+    Array.from({ length: threads }, () => new Promise<{ timedRuns: number; timedMs: number; interrupts: number }>((resolve, reject) => {
+      // Every thread does the same runs (the grid's first RAW_RUNS): the per-run times compare like with like.
+      const w = new Worker(new URL("./sweep-raw-worker.mjs", import.meta.url), { workerData: { sweep: THROUGHPUT_SWEEP, from: 0, count: RAW_RUNS, skip: RAW_SKIP } });
       w.once("message", (m) => void w.terminate().then(() => resolve(m)));
       w.once("error", reject);
     })),
