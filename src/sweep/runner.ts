@@ -124,8 +124,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   let skipped = 0;
   let failed = 0;
   for (let i = shard.index; i < grid.size; i += shard.count) {
-    const run = grid.runAt(i);
-    const s = status.get(run.id);
+    // A run's id (a hash) is only needed to look it up in an existing file; the runs
+    // sent to the workers get theirs when they are sent.
+    const s = status.size === 0 ? undefined : status.get(grid.runAt(i).id);
     if (s !== undefined) matched++;
     if (s === "ok" || (s === "failed" && options.retryFailed !== true)) {
       skipped++;
