@@ -59,7 +59,7 @@ export type RunReport = { k: number; ok: RunTaskResult } | { k: number; error: s
 const data = workerData as WorkerData;
 injectLoadFault();
 
-/** Answers once the worker's modules (and its wasm instance) are loaded: runner.ts's start-up check. */
+/** Answers once the worker's modules (and its wasm instance) are loaded: pool.ts's startWorkers. */
 export function ping(): true {
   return true;
 }
