@@ -1,18 +1,26 @@
-// Sweep throughput and memory (issue #5 §6), through the same runSweep the CLI uses:
-//  0. the machine's parallelism at the time: a pure-CPU loop on 1 and on N worker
-//     threads (the machine is shared, so "2 cores" may be 1.2 at the moment of the
-//     measurement; the sweep's speed-up is only meaningful next to this one);
-//  1. a fixed grid of 40 runs (cyclictest, 4 vCPUs, 3 s simulated each) with 1 worker and
-//     with every core, runs/s and guest interrupts/s, end to end (pool start-up
-//     included) and in steady state (from the first finished run to the last), three
-//     times, each after its own machine-parallelism reading;
-//  2. a 10,000-run sweep of tiny runs (1 ms, 1 vCPU) on every core, sampling the
-//     process's RSS (main thread and workers) and the main thread's JS heap (after a
-//     forced GC) every 250 runs: start, end, max and the least-squares slope per run.
+// Sweep throughput and memory (issue #5 §6):
+//  0. what the machine allows at the time, before each repetition: (a) a pure-CPU loop
+//     on 1 and on N worker threads (the machine is shared, so "2 cores" may be 1.2 at
+//     that moment), and (b) the sweep's own runs simulated back to back on bare threads
+//     (no pool, no results file: bench/sweep-raw-worker.mjs), the same runs on 1 thread
+//     and on each of N, per-run time after the cold start — the simulator's own scaling
+//     on this machine (shared caches and memory), the ceiling for any sweep machinery;
+//  1. a fixed grid of 400 runs (cyclictest, 4 vCPUs, 1 s simulated each: see
+//     bench/README.md for why) through `tscsim sweep` (the built CLI, a new process)
+//     with 1 worker and with every core: runs/s and guest interrupts/s end to end (from
+//     spawning the process to its exit) and in steady state (from the first line in the
+//     results file to the last), three times, alternating the order; the load average
+//     and the CPU other processes used during each measurement are recorded with it.
+//     The headline figures are medians over the repetitions;
+//  2. a 10,000-run sweep of tiny runs (1 ms, 1 vCPU) on every core through runSweep in
+//     this process, sampling the process's RSS (main thread and workers) and the main
+//     thread's JS heap (after a forced GC) every 250 runs: start, end, max and the
+//     least-squares slope per run.
 // Release wasm. Run with `node --expose-gc --import tsx bench/sweep.bench.ts`
-// (npm run bench does); `--quick` shrinks both parts for a smoke test and writes nothing.
+// (npm run bench does); `--quick` shrinks every part for a smoke test and writes nothing.
 
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { Worker } from "node:worker_threads";
 import os from "node:os";
 import { join } from "node:path";
@@ -20,7 +28,7 @@ import { join } from "node:path";
 // plain-JavaScript workers rather than workers that compile the TypeScript sources.
 import { wasmVariant } from "../dist/wasm.js";
 import { parseSweep } from "../dist/sweep/file.js";
-import { runSweep, type SweepProgress } from "../dist/sweep/runner.js";
+import { runSweep } from "../dist/sweep/runner.js";
 
 if (wasmVariant !== "release") {
   process.stderr.write("bench: refusing to run on the debug wasm build (unset TSCSIM_WASM)\n");
@@ -34,11 +42,14 @@ const dir = mkdtempSync(join(os.tmpdir(), "tscsim-sweep-bench-"));
 
 const THROUGHPUT_SWEEP = {
   base: "cyclictest",
-  set: { duration: quick ? "100ms" : "3s", "vms.0.workload.printSummary": false },
+  set: { duration: quick ? "50ms" : "1s", "vms.0.workload.printSummary": false },
   axes: { "kvm.timerAdvance": [0, 1000, 2000, 3000, 4000], "kvm.era": ["v5.1", "v5.4"] },
-  seeds: 4,
+  seeds: quick ? 4 : 40,
 };
 const THROUGHPUT_REPS = quick ? 1 : 3;
+/** Runs per bare thread for the simulator's own scaling, and how many of them are the untimed cold start. */
+const RAW_RUNS = quick ? 15 : 80;
+const RAW_SKIP = 10;
 const MEMORY_RUNS = quick ? 1000 : 10_000;
 const MEMORY_SWEEP = {
   base: "cyclictest",
@@ -47,8 +58,55 @@ const MEMORY_SWEEP = {
   seeds: 10,
 };
 
+/** System-wide CPU time (all cores) from /proc/stat, in seconds; null where there is none. */
+function systemCpu(): { busyS: number } | null {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal ...: busy is all but idle and iowait.
+    const busy = f.slice(0, 8).reduce((a, b) => a + b, 0) - f[3]! - f[4]!;
+    return { busyS: busy / 100 }; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time a process has used (all its threads), s; null once it is gone or off Linux. */
+function processCpuS(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in USER_HZ
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Watches a measurement: load averages, and the cores' worth of CPU that other
+ * processes used meanwhile — system-wide busy time minus this process's and minus
+ * `childCpuS()` (the sweep process, sampled while it runs).
+ */
+function watch(childCpuS: () => number = () => 0): () => { loadavgStart: number[]; loadavgEnd: number[]; otherCpuCores: number | null } {
+  const loadavgStart = os.loadavg();
+  const sys0 = systemCpu();
+  const own0 = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const wallS = (performance.now() - t0) / 1000;
+    const sys1 = systemCpu();
+    const own = process.cpuUsage(own0);
+    const ownS = (own.user + own.system) / 1e6;
+    const otherCpuCores = sys0 === null || sys1 === null ? null : Math.max(0, (sys1.busyS - sys0.busyS - ownS - childCpuS()) / wallS);
+    return { loadavgStart, loadavgEnd: os.loadavg(), otherCpuCores };
+  };
+}
+
 interface Throughput {
   workers: number;
+  loadavgStart: number[];
+  loadavgEnd: number[];
+  /** Cores' worth of CPU other processes used during the measurement (null off Linux). */
+  otherCpuCores: number | null;
   runs: number;
   interrupts: number;
   wallMs: number;
@@ -58,42 +116,90 @@ interface Throughput {
   steadyInterruptsPerSecond: number;
 }
 
+const CLI = new URL("../dist/cli/main.js", import.meta.url).pathname;
+const THROUGHPUT_FILE = join(dir, "throughput.json");
+writeFileSync(THROUGHPUT_FILE, JSON.stringify(THROUGHPUT_SWEEP));
+/** How often the results file is looked at for the steady-state clock, ms. */
+const POLL_MS = 10;
+
+/**
+ * `tscsim sweep` as a user runs it — a new process, the built CLI, progress lines on a
+ * non-terminal stderr — timed from spawning it to its exit: that is "end to end". The
+ * steady-state clock runs from the moment the results file first has a line to the
+ * moment it last grew (the file is looked at every POLL_MS), over the runs after the
+ * first; interrupts are summed from the lines themselves.
+ */
 async function throughput(workers: number): Promise<Throughput> {
-  const spec = parseSweep(THROUGHPUT_SWEEP, join(dir, "throughput.json"));
   const out = join(dir, `throughput-${workers}.jsonl`);
   let firstMs = 0;
-  let firstInterrupts = 0;
-  let firstDone = 0;
-  let last: SweepProgress | undefined;
+  let lastGrowMs = 0;
+  let size = 0;
+  let childCpu = 0;
+  let childPid = 0;
+  const poll = setInterval(() => {
+    // The sweep's CPU time, for the "other processes" figure: its last reading before exit.
+    childCpu = (childPid === 0 ? null : processCpuS(childPid)) ?? childCpu;
+    let now: number;
+    try {
+      now = statSync(out).size;
+    } catch {
+      return; // not created yet
+    }
+    if (now > size) {
+      size = now;
+      lastGrowMs = performance.now();
+      if (firstMs === 0) firstMs = lastGrowMs;
+    }
+  }, POLL_MS);
+  const done = watch(() => childCpu);
   const t0 = performance.now();
-  const outcome = await runSweep({
-    spec,
-    out,
-    workers,
-    onProgress: (p) => {
-      if (p.sessionDone === 1) {
-        firstMs = performance.now();
-        firstInterrupts = p.sessionInterrupts;
-        firstDone = 1;
-      }
-      last = { ...p };
-    },
-  });
+  const child = spawn(process.execPath, [CLI, "sweep", THROUGHPUT_FILE, "--out", out, "--workers", String(workers)], { stdio: ["ignore", "ignore", "pipe"] });
+  childPid = child.pid ?? 0;
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   const endMs = performance.now();
-  const wallMs = endMs - t0;
+  clearInterval(poll);
+  const machine = done();
+  if (code !== 0) throw new Error(`bench: tscsim sweep --workers ${workers} exited ${code}: ${stderr}`);
+  const lines = readFileSync(out, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { status: string; result: { interrupts: number } });
   rmSync(out);
-  if (outcome.failed > 0) throw new Error(`bench: ${outcome.failed} runs failed`);
-  const steadyS = (endMs - firstMs) / 1000;
+  if (lines.some((l) => l.status !== "ok")) throw new Error("bench: runs failed");
+  const interrupts = lines.reduce((n, l) => n + l.result.interrupts, 0);
+  const wallMs = endMs - t0;
+  const steadyS = (lastGrowMs - firstMs) / 1000;
   return {
     workers,
-    runs: outcome.sessionDone,
-    interrupts: outcome.sessionInterrupts,
+    ...machine,
+    runs: lines.length,
+    interrupts,
     wallMs,
-    runsPerSecond: outcome.sessionDone / (wallMs / 1000),
-    interruptsPerSecond: outcome.sessionInterrupts / (wallMs / 1000),
-    steadyRunsPerSecond: (last!.sessionDone - firstDone) / steadyS,
-    steadyInterruptsPerSecond: (last!.sessionInterrupts - firstInterrupts) / steadyS,
+    runsPerSecond: lines.length / (wallMs / 1000),
+    interruptsPerSecond: interrupts / (wallMs / 1000),
+    steadyRunsPerSecond: (lines.length - 1) / steadyS,
+    steadyInterruptsPerSecond: (interrupts - lines[0]!.result.interrupts) / steadyS,
   };
+}
+
+/** Per-run time of the sweep's runs simulated back to back on `threads` bare threads (sweep-raw-worker.mjs), after the cold start. */
+async function rawThreads(threads: number): Promise<{ msPerRun: number; interruptsPerRun: number }> {
+  const replies = await Promise.all(
+    Array.from({ length: threads }, () => new Promise<{ timedRuns: number; timedMs: number; interrupts: number }>((resolve, reject) => {
+      // Every thread does the same runs (the grid's first RAW_RUNS): the per-run times compare like with like.
+      const w = new Worker(new URL("./sweep-raw-worker.mjs", import.meta.url), { workerData: { sweep: THROUGHPUT_SWEEP, from: 0, count: RAW_RUNS, skip: RAW_SKIP } });
+      w.once("message", (m) => void w.terminate().then(() => resolve(m)));
+      w.once("error", reject);
+    })),
+  );
+  const runs = replies.reduce((n, r) => n + r.timedRuns, 0);
+  return { msPerRun: replies.reduce((n, r) => n + r.timedMs, 0) / runs, interruptsPerRun: replies.reduce((n, r) => n + r.interrupts, 0) / runs };
+}
+
+/** The simulator's own speed-up from 1 to N threads on this machine right now: N × (per-run time on 1) / (per-run time on N). */
+async function simulatorScaling(threads: number): Promise<{ oneThreadMsPerRun: number; nThreadsMsPerRun: number; ceiling: number }> {
+  const one = await rawThreads(1);
+  const n = await rawThreads(threads);
+  return { oneThreadMsPerRun: one.msPerRun, nThreadsMsPerRun: n.msPerRun, ceiling: (threads * one.msPerRun) / n.msPerRun };
 }
 
 /** Wall time of `threads` threads each running the same fixed CPU loop. */
@@ -224,18 +330,22 @@ async function memory(): Promise<MemoryResult> {
 
 const loadStart = os.loadavg();
 const started = performance.now();
-// The machine is shared: each repetition measures the parallelism it offers right then,
-// and the 1-worker and all-core sweeps alternate in order so a drift hits both.
+// The machine is shared: each repetition first measures what the machine offers right
+// then, and the 1-worker and all-core sweeps alternate in order so a drift hits both.
 interface Rep {
   machine: Awaited<ReturnType<typeof machineParallelism>>;
+  simulator: Awaited<ReturnType<typeof simulatorScaling>>;
   one: Throughput;
   all: Throughput;
   speedup: number;
   steadySpeedup: number;
 }
 const reps: Rep[] = [];
+const f2 = (x: number): string => x.toFixed(2);
+const load = (t: Throughput): string => `load ${f2(t.loadavgStart[0]!)}→${f2(t.loadavgEnd[0]!)}, others ${t.otherCpuCores === null ? "?" : f2(t.otherCpuCores)} cores`;
 for (let r = 0; r < THROUGHPUT_REPS; r++) {
   const machine = await machineParallelism(cores);
+  const simulator = await simulatorScaling(cores);
   let one: Throughput;
   let all: Throughput;
   if (r % 2 === 0) {
@@ -245,22 +355,37 @@ for (let r = 0; r < THROUGHPUT_REPS; r++) {
     all = await throughput(cores);
     one = await throughput(1);
   }
-  const rep = { machine, one, all, speedup: all.runsPerSecond / one.runsPerSecond, steadySpeedup: all.steadyRunsPerSecond / one.steadyRunsPerSecond };
+  const rep = { machine, simulator, one, all, speedup: all.runsPerSecond / one.runsPerSecond, steadySpeedup: all.steadyRunsPerSecond / one.steadyRunsPerSecond };
   reps.push(rep);
   process.stdout.write(
-    `rep ${r + 1}: machine ${machine.speedup.toFixed(2)}× | 1 worker ${one.runsPerSecond.toFixed(2)} runs/s, ${(one.interruptsPerSecond / 1e6).toFixed(3)} M int/s (steady ${one.steadyRunsPerSecond.toFixed(2)}) | ` +
-      `${cores} workers ${all.runsPerSecond.toFixed(2)} runs/s, ${(all.interruptsPerSecond / 1e6).toFixed(3)} M int/s (steady ${all.steadyRunsPerSecond.toFixed(2)}) | speed-up ${rep.speedup.toFixed(2)}× (steady ${rep.steadySpeedup.toFixed(2)}×)\n`,
+    `rep ${r + 1}: CPU loop ${f2(machine.speedup)}×, bare simulator ${f2(simulator.ceiling)}× (${f2(simulator.oneThreadMsPerRun)} → ${f2(simulator.nThreadsMsPerRun)} ms/run)\n` +
+      `  1 worker:  ${f2(one.runsPerSecond)} runs/s, ${(one.interruptsPerSecond / 1e6).toFixed(3)} M int/s (steady ${f2(one.steadyRunsPerSecond)} runs/s) [${load(one)}]\n` +
+      `  ${cores} workers: ${f2(all.runsPerSecond)} runs/s, ${(all.interruptsPerSecond / 1e6).toFixed(3)} M int/s (steady ${f2(all.steadyRunsPerSecond)} runs/s) [${load(all)}]\n` +
+      `  speed-up ${f2(rep.speedup)}× end to end, ${f2(rep.steadySpeedup)}× steady\n`,
   );
 }
-const medianOf = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-// The headline is the repetition in which the machine was quietest (its CPU loop
-// scaled best): that is the sweep's own scaling, least disturbed by other work.
-const quietest = reps.reduce((best, rep) => (rep.machine.speedup > best.machine.speedup ? rep : best));
-const speedup = quietest.speedup;
-const steadySpeedup = quietest.steadySpeedup;
+/** Median (the mean of the middle two for an even count). */
+const medianOf = (xs: number[]): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const med = (pick: (r: Rep) => number): number => medianOf(reps.map(pick));
+// The headline is the median over the repetitions of each figure, and of each
+// repetition's own speed-up (its 1-worker and all-core sweeps ran minutes apart at most).
+const medians = {
+  oneWorker: { runsPerSecond: med((r) => r.one.runsPerSecond), interruptsPerSecond: med((r) => r.one.interruptsPerSecond), steadyRunsPerSecond: med((r) => r.one.steadyRunsPerSecond), steadyInterruptsPerSecond: med((r) => r.one.steadyInterruptsPerSecond) },
+  allWorkers: { runsPerSecond: med((r) => r.all.runsPerSecond), interruptsPerSecond: med((r) => r.all.interruptsPerSecond), steadyRunsPerSecond: med((r) => r.all.steadyRunsPerSecond), steadyInterruptsPerSecond: med((r) => r.all.steadyInterruptsPerSecond) },
+  speedup: med((r) => r.speedup),
+  steadySpeedup: med((r) => r.steadySpeedup),
+  cpuLoopSpeedup: med((r) => r.machine.speedup),
+  bareSimulatorSpeedup: med((r) => r.simulator.ceiling),
+};
+const speedup = medians.speedup;
+const steadySpeedup = medians.steadySpeedup;
 process.stdout.write(
-  `speed-up 1 -> ${cores} workers in the quietest rep (machine ${quietest.machine.speedup.toFixed(2)}×): ${speedup.toFixed(2)}× end to end, ${steadySpeedup.toFixed(2)}× steady; ` +
-    `median over ${reps.length} reps ${medianOf(reps.map((r) => r.speedup)).toFixed(2)}× / ${medianOf(reps.map((r) => r.steadySpeedup)).toFixed(2)}×\n`,
+  `medians over ${reps.length} reps: 1 worker ${f2(medians.oneWorker.runsPerSecond)} runs/s, ${cores} workers ${f2(medians.allWorkers.runsPerSecond)} runs/s; ` +
+    `speed-up ${f2(speedup)}× end to end, ${f2(steadySpeedup)}× steady (CPU loop ${f2(medians.cpuLoopSpeedup)}×, bare simulator ${f2(medians.bareSimulatorSpeedup)}×)\n`,
 );
 const mem = await memory();
 const { rss, heapUsed: heap, workerHeapUsed: wheap, workerWasmMemory: wwasm } = mem;
@@ -276,8 +401,8 @@ process.stdout.write(
 if (gc === undefined) process.stdout.write("(run with node --expose-gc for clean heap readings)\n");
 
 const targets = [
-  { target: `>= 1.8× runs/s from 1 to ${cores} workers (end to end, pool start-up included; quietest rep)`, measured: speedup, pass: speedup >= 1.8 },
-  { target: `>= 1.8× runs/s from 1 to ${cores} workers (steady state; quietest rep)`, measured: steadySpeedup, pass: steadySpeedup >= 1.8 },
+  { target: `>= 1.8× runs/s from 1 to ${cores} workers (end to end: process start to exit; median of ${reps.length} reps)`, measured: speedup, pass: speedup >= 1.8 },
+  { target: `>= 1.8× runs/s from 1 to ${cores} workers (steady state; median of ${reps.length} reps)`, measured: steadySpeedup, pass: steadySpeedup >= 1.8 },
   // Flat: the main thread's heap does not grow with the runs (< 100 B/run over the
   // second half), the workers' wasm memory ends where it started, and the process RSS —
   // which rises and falls with the worker heaps' garbage collection — peaks in the second
@@ -305,12 +430,10 @@ writeFileSync(
       gcExposed: gc !== undefined,
       throughput: {
         sweep: THROUGHPUT_SWEEP,
+        runs: reps[0]!.one.runs,
+        command: `tscsim sweep <sweep> --out <file> --workers 1|${cores}`,
+        medians,
         reps,
-        quietestRep: reps.indexOf(quietest),
-        speedup,
-        steadySpeedup,
-        medianSpeedup: medianOf(reps.map((r) => r.speedup)),
-        medianSteadySpeedup: medianOf(reps.map((r) => r.steadySpeedup)),
       },
       memory: { sweep: MEMORY_SWEEP, ...mem, rssPeakRatioSecondToFirstHalf: rssPeakRatio },
       targets,

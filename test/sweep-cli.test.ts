@@ -18,8 +18,8 @@ interface Exit {
   stderr: string;
 }
 
-function start(args: string[], entry = ["--import", "tsx", "src/cli/main.ts"]) {
-  const child = spawn(process.execPath, [...entry, ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+function start(args: string[], entry = ["--import", "tsx", "src/cli/main.ts"], extraEnv: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [...entry, ...args], { cwd: root, env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -87,6 +87,14 @@ describe("tscsim sweep", () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n").length).toBe(1);
     expect(r.stderr).toContain(field);
+  });
+
+  test("worker threads that cannot start: one line naming the cause, no stack trace, exit 1, no run recorded", async () => {
+    const out = join(dir, "no-workers.jsonl");
+    const r = await start(["sweep", TINY, "--out", out], undefined, { TSCSIM_SWEEP_FAULT: "load" }).exited;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("tscsim: the sweep's worker threads cannot start: injected fault (TSCSIM_SWEEP_FAULT=load): the worker module does not load; nothing was run\n");
+    expect(lineCount(out)).toBe(0);
   });
 
   test("Ctrl-C stops cleanly (exit 130), a killed writer's torn line is repaired, and --resume loses and repeats nothing", async () => {

@@ -15,6 +15,7 @@ import { loadScenario } from "../src/scenario/load.js";
 import { runScenario } from "../src/sim/run.js";
 import { renderJson } from "../src/report/json.js";
 import { InputRangeError } from "../src/errors.js";
+import { WorkerStartError } from "../src/sweep/errors.js";
 
 const TINY = { base: "cyclictest", set: { duration: "2ms", "vms.0.vcpus": 1 }, axes: { "kvm.timerAdvance": [0, 1000, 3000], "kvm.era": ["v5.1", "v5.4"] }, seeds: 2 };
 const spec: SweepSpec = parseSweep(TINY, "tiny.json");
@@ -184,10 +185,52 @@ describe("tscsim sweep (runner)", () => {
     expect(canonical(out)).toEqual(canonical(reference));
   });
 
+  describe("runs batched several per task", () => {
+    test("the same lines as one run per task", async () => {
+      const out = fresh();
+      await runSweep({ spec, out, workers: 2, batchRuns: 5 });
+      expect(canonical(out)).toEqual(canonical(reference));
+    });
+
+    test("a crash mid-batch uses up an attempt of the run in progress only; the runs after it are run normally", async () => {
+      // Batches of 4 on 2 workers: run 5 is the second of its batch, runs 6 and 7 follow it.
+      process.env[FAULT_ENV] = "exit-once:5";
+      const out = fresh();
+      const notices: string[] = [];
+      const outcome = await runSweep({ spec, out, workers: 2, batchRuns: 4, onNotice: (m) => notices.push(m) });
+      expect(outcome).toMatchObject({ done: 12, failed: 0 });
+      expect(notices).toEqual([`run 5 (${grid.runAt(5).id}): attempt 1 failed (worker exited with code: 70); retrying`]);
+      expect(canonical(out)).toEqual(canonical(reference));
+    });
+
+    test("a run that crashes every time mid-batch is recorded as failed; its batch-mates are not", async () => {
+      process.env[FAULT_ENV] = "exit:5";
+      const out = fresh();
+      const outcome = await runSweep({ spec, out, workers: 2, batchRuns: 4 });
+      expect(outcome).toMatchObject({ done: 12, failed: 1 });
+      const got = lines(out);
+      expect(got.length).toBe(12);
+      expect(got.filter((l) => l.status === "failed").map((l) => [l.id, l.error])).toEqual([[grid.runAt(5).id, "attempt 1: worker exited with code: 70; attempt 2: worker exited with code: 70"]]);
+    });
+
+    test("stopping mid-batch keeps the batch's finished runs; --resume completes the sweep", async () => {
+      const out = fresh();
+      const stop = new AbortController();
+      const first = await runSweep({ spec, out, workers: 2, batchRuns: 4, stop: stop.signal, onProgress: (p) => p.sessionDone === 3 && stop.abort() });
+      expect(first.interrupted).toBe(true);
+      expect(lines(out).length).toBe(first.done);
+      const second = await runSweep({ spec, out, workers: 2, batchRuns: 4, resume: true });
+      expect(second).toMatchObject({ skipped: first.done, done: 12, interrupted: false });
+      expect(canonical(out)).toEqual(canonical(reference));
+    });
+  });
+
   test("workers that cannot start stop the sweep at once, before any run is recorded", async () => {
     process.env[FAULT_ENV] = "load";
     const out = fresh();
-    await expect(runSweep({ spec, out, workers: 2 })).rejects.toThrow(/the workers cannot start: injected fault/);
+    const err = await runSweep({ spec, out, workers: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkerStartError);
+    expect((err as Error).message).toMatch(/^the sweep's worker threads cannot start: injected fault \(TSCSIM_SWEEP_FAULT=load\): the worker module does not load; nothing was run$/);
     expect(readFileSync(out, "utf8")).toBe("");
   });
 

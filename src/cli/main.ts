@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// The tscsim command line. User mistakes end in one line on stderr and exit code 2.
+// The tscsim command line. User mistakes end in one line on stderr and exit code 2; a
+// sweep whose worker threads cannot start (an installation or system problem) in one
+// line and exit code 1.
 
 import { Command, CommanderError } from "commander";
 import { registerCalc } from "./calc.js";
@@ -11,7 +13,9 @@ import { registerMerge } from "./merge.js";
 import { registerSummarize } from "./summarize.js";
 import { InputRangeError, InputTypeError, KvmRefusedError } from "../errors.js";
 import { ScenarioError } from "../scenario/errors.js";
+import { WorkerStartError } from "../sweep/errors.js";
 
+const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
 function isUserError(err: unknown): err is Error {
@@ -40,6 +44,10 @@ export async function main(argv: string[]): Promise<number> {
     if (isUserError(err)) {
       process.stderr.write(`tscsim: ${err.message}\n`);
       return EXIT_USAGE;
+    }
+    if (err instanceof WorkerStartError) {
+      process.stderr.write(`tscsim: ${err.message}\n`);
+      return EXIT_FAILURE;
     }
     throw err;
   }

@@ -1,8 +1,8 @@
 // `tscsim sweep`: run a parameter grid on every core (issue #5 §2–§4). Results go to a
 // JSONL file, one line per finished run, appended as each finishes; progress goes to
 // stderr. Exit codes: 0 when every run of the shard has a line (failed runs are lines
-// too: they are reported, and `--resume --retry-failed` runs them again), 2 for a bad
-// sweep file or flag, 130 after Ctrl-C (SIGINT) and 143 after SIGTERM (what a cluster
+// too: they are reported, and `--resume --retry-failed` runs them again), 1 when the
+// worker threads cannot start (main.ts), 2 for a bad sweep file or flag, 130 after Ctrl-C (SIGINT) and 143 after SIGTERM (what a cluster
 // scheduler sends before it kills a pod or job), with every finished run kept.
 
 import os from "node:os";

@@ -62,3 +62,17 @@ export class SweepError extends ScenarioError {
     return new SweepError(issues, source, [head, ...lines].join("\n"), runs);
   }
 }
+
+/**
+ * The pool's worker threads cannot start (no wasm build, a module that fails to load, a
+ * thread the system will not create): nothing was run. Not a mistake in the sweep, so
+ * the CLI exits 1 rather than 2, with this one line — the cause's first line — rather
+ * than a stack trace.
+ */
+export class WorkerStartError extends Error {
+  override name = "WorkerStartError";
+  constructor(readonly reason: unknown) {
+    const first = (reason instanceof Error ? reason.message : String(reason)).split("\n")[0]!.trim();
+    super(`the sweep's worker threads cannot start: ${first}; nothing was run`);
+  }
+}

@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Piscina } from "piscina";
-import type { RunTask, RunTaskResult, WorkerData } from "./worker.js";
+import type { BatchTask, WorkerData } from "./worker.js";
 
 const fromSources = import.meta.url.endsWith(".ts");
 
@@ -33,11 +33,12 @@ export function workerEntry(): { filename: string; execArgv: string[] | undefine
   return { filename, execArgv: ["--import", `data:text/javascript,import{register}from${JSON.stringify(tsxEsmApiUrl())};register();`] };
 }
 
-export type SweepPool = Piscina<RunTask, RunTaskResult>;
+/** Tasks are batches of runs (batch.ts); the reply is the number of runs done. */
+export type SweepPool = Piscina<BatchTask, number>;
 
 export function createPool(workers: number, data: WorkerData): SweepPool {
   const { filename, execArgv } = workerEntry();
-  return new Piscina<RunTask, RunTaskResult>({
+  return new Piscina<BatchTask, number>({
     filename,
     minThreads: workers,
     maxThreads: workers,
@@ -51,7 +52,12 @@ export function createPool(workers: number, data: WorkerData): SweepPool {
   });
 }
 
-/** Resolves once a worker has loaded worker.ts and its wasm (worker.ts's `ping`); rejects with why it cannot. */
-export async function pingWorker(pool: SweepPool): Promise<void> {
-  await (pool as Piscina).run(null, { name: "ping" });
+/**
+ * Resolves once every worker has loaded worker.ts and its wasm (worker.ts's `ping`);
+ * rejects with why one cannot. One ping per worker, all at once: piscina hands each to a
+ * different thread (one task per thread), so the threads load in parallel, each is
+ * checked, and the first runs start on threads that are all up.
+ */
+export async function startWorkers(pool: SweepPool, workers: number): Promise<void> {
+  await Promise.all(Array.from({ length: workers }, () => (pool as Piscina).run(null, { name: "ping" })));
 }

@@ -1,21 +1,25 @@
 // Runs a sweep (issue #5 §2, §3): the runs of this shard not yet in the results file go
-// to a worker pool, one task per worker at a time; each finished run is appended as one
-// line at once. A run whose worker throws, crashes or exceeds the per-run timeout is
-// tried once more, then recorded as failed with both errors — never dropped. Stopping
-// (the `stop` signal: SIGINT/SIGTERM in the CLI) keeps every finished run and abandons
-// the ones in flight; they are simply not in the file, so --resume runs them.
+// to a worker pool in batches (batch.ts), one batch per worker at a time; each finished
+// run is appended as one line at once. A run that throws, crashes its worker or exceeds
+// the per-run timeout is tried once more, alone, then recorded as failed with both
+// errors — never dropped. Stopping (the `stop` signal: SIGINT/SIGTERM in the CLI) keeps
+// every finished run and abandons the ones in flight; they are simply not in the file,
+// so --resume runs them.
 //
-// Only as many tasks as workers are in flight: the per-run timeout then starts when a
-// worker starts the run (not while it waits in a queue), stopping has at most one run
-// per worker to abandon, and the main thread holds O(workers) runs however big the grid.
+// Only as many tasks as workers are in flight: a worker never waits in piscina's queue,
+// so the per-run timeout times the run itself; stopping has at most one run per worker
+// to abandon (a batch's later runs have not started); and the main thread holds a few
+// batches of runs however big the grid.
 
 import { existsSync, statSync } from "node:fs";
 import { InputRangeError } from "../errors.js";
 import type { SweepSpec } from "./file.js";
 import { Grid, type RunSpec } from "./grid.js";
 import { failedLine, okLine } from "./line.js";
-import { createPool, pingWorker } from "./pool.js";
-import type { RunTaskResult } from "./worker.js";
+import { BatchSizer, startBatch, type InFlightBatch } from "./batch.js";
+import { WorkerStartError } from "./errors.js";
+import { createPool, startWorkers, type SweepPool } from "./pool.js";
+import type { RunReport, RunTaskResult } from "./worker.js";
 import { validateGrid } from "./preflight.js";
 import { scanResults, repairTornTail, ResultsAppender, type TornTail } from "./results-file.js";
 import { formatShard, shardSize, WHOLE_GRID, type Shard } from "./shard.js";
@@ -36,6 +40,8 @@ export interface SweepOptions {
   shard?: Shard;
   /** Per-run timeout per attempt, ms. */
   timeoutMs?: number;
+  /** Runs per pool task, fixed (tests pin it to exercise batches); default: sized from the runs' times (batch.ts). */
+  batchRuns?: number;
   /** Abort to stop: finished runs are kept, runs in flight abandoned. */
   stop?: AbortSignal;
   onProgress?: (p: SweepProgress) => void;
@@ -82,10 +88,6 @@ interface Job {
   wallMs: number;
 }
 
-class TimeoutError extends Error {
-  override name = "TimeoutError";
-}
-
 function describeRun(run: RunSpec): string {
   return `run ${run.index} (${run.id})`;
 }
@@ -122,8 +124,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   let skipped = 0;
   let failed = 0;
   for (let i = shard.index; i < grid.size; i += shard.count) {
-    const run = grid.runAt(i);
-    const s = status.get(run.id);
+    // A run's id (a hash) is only needed to look it up in an existing file; the runs
+    // sent to the workers get theirs when they are sent.
+    const s = status.size === 0 ? undefined : status.get(grid.runAt(i).id);
     if (s !== undefined) matched++;
     if (s === "ok" || (s === "failed" && options.retryFailed !== true)) {
       skipped++;
@@ -143,26 +146,58 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   const spec = options.spec;
   // The file first: an unwritable --out must fail before any worker starts.
   const appender = new ResultsAppender(options.out);
-  const pool = createPool(workers, { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]) });
+  let pool: SweepPool;
+  let started = false;
+  try {
+    pool = createPool(workers, { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]) });
+  } catch (err) {
+    appender.close();
+    throw new WorkerStartError(err);
+  }
   // Errors outside any task (a worker that dies between tasks) are reported, not fatal:
-  // piscina replaces the worker.
-  pool.on("error", (err: Error) => notice(`worker error outside a run: ${err.message}`));
+  // piscina replaces the worker. Before the workers are up, the start-up check below
+  // reports the same error once, as the reason the sweep cannot run.
+  pool.on("error", (err: Error) => {
+    if (started) notice(`worker error outside a run: ${err.message}`);
+  });
   try {
     // A worker that cannot even load (no wasm build, no TypeScript loader) would fail
     // every run twice and fill the file with "failed" lines: find out first.
-    await pingWorker(pool);
+    await startWorkers(pool, workers);
+    started = true;
   } catch (err) {
     appender.close();
     await pool.destroy();
-    throw new Error(`tscsim sweep: the workers cannot start: ${(err as Error).message}`);
+    throw new WorkerStartError(err);
   }
   options.onProgress?.(progress);
-  const inFlight = new Set<AbortController>();
+
+  const sizer = new BatchSizer(workers, options.batchRuns);
+  const inFlight = new Set<InFlightBatch>();
+  /** A failed run's next attempt: sent alone, so it owns its task. */
   const retries: Job[] = [];
+  /** Runs of a batch that ended before reaching them: not attempted, so no attempt is used up. */
+  const requeued: Job[] = [];
   let next = 0;
   let stopping = options.stop?.aborted === true;
   let writeError: Error | undefined;
+  let fatal: unknown;
+  let resolveAll = (): void => {};
 
+  const onStop = (): void => {
+    stopping = true;
+    for (const b of inFlight) b.abort(new Error("sweep stopped"));
+    if (inFlight.size === 0) resolveAll();
+  };
+  /** Writing a line failed (disk full, quota): stop, keep what is written. */
+  const guard = (write: () => void): void => {
+    try {
+      write();
+    } catch (err) {
+      writeError ??= err as Error;
+      if (!stopping) onStop();
+    }
+  };
   const record = (line: string, ok: boolean): void => {
     appender.append(line);
     progress.done++;
@@ -170,68 +205,76 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
     if (!ok) progress.failed++;
     options.onProgress?.(progress);
   };
+  const failAttempt = (job: Job, reason: string, ms: number): void => {
+    if (stopping) return; // abandoned: not in the file, so --resume runs it
+    job.errors.push(reason);
+    job.wallMs += ms;
+    const { run } = job;
+    if (job.attempt < ATTEMPTS) {
+      notice(`${describeRun(run)}: attempt ${job.attempt} failed (${reason}); retrying`);
+      retries.push({ ...job, attempt: job.attempt + 1 });
+    } else {
+      notice(`${describeRun(run)}: failed after ${ATTEMPTS} attempts; recorded as failed`);
+      record(failedLine(run.id, run.params, run.seed, job.errors.map((e, i) => `attempt ${i + 1}: ${e}`).join("; "), job.wallMs), false);
+    }
+  };
+  const onReport = (job: Job, report: RunReport): void => {
+    if ("error" in report) return failAttempt(job, report.error, report.wallMs);
+    const res = report.ok;
+    sizer.observe(res.wallMs);
+    progress.sessionInterrupts += res.interrupts;
+    options.onRunDone?.(res);
+    // A run that finished is kept even while stopping.
+    record(okLine(job.run.id, job.run.params, job.run.seed, res.resultJson, res.wallMs), true);
+  };
+
+  const takeBatch = (): Job[] => {
+    const retry = retries.shift();
+    if (retry !== undefined) return [retry];
+    const n = sizer.size(requeued.length + pendingCount - next);
+    const jobs = requeued.splice(0, n);
+    while (jobs.length < n && next < pendingCount) jobs.push({ run: grid.runAt(pending[next++]!), attempt: 1, errors: [], wallMs: 0 });
+    return jobs;
+  };
+
+  const launch = (jobs: Job[]): void => {
+    const tasks = jobs.map(({ run, attempt }) => ({ index: run.index, id: run.id, params: run.params, seed: run.seed, attempt }));
+    const batch = startBatch(pool, tasks, timeoutMs, (report) => guard(() => onReport(jobs[report.k]!, report)));
+    inFlight.add(batch);
+    batch.done
+      .then(({ reported, error, inProgressMs }) => {
+        if (error === undefined || stopping) return;
+        const reason = error instanceof Error ? error.message : String(error);
+        guard(() => failAttempt(jobs[reported]!, reason, inProgressMs));
+        requeued.unshift(...jobs.slice(reported + 1));
+      })
+      .catch((err: unknown) => {
+        // A bug of ours, not a run's failure: stop, keep what is written, and say so.
+        fatal ??= err;
+        if (!stopping) onStop();
+      })
+      .finally(() => {
+        inFlight.delete(batch);
+        pump();
+      });
+  };
+
+  const pump = (): void => {
+    while (!stopping && inFlight.size < workers) {
+      const jobs = takeBatch();
+      if (jobs.length === 0) break;
+      launch(jobs);
+    }
+    if (inFlight.size === 0) {
+      options.stop?.removeEventListener("abort", onStop);
+      resolveAll();
+    }
+  };
 
   try {
-    await new Promise<void>((resolveAll) => {
-      const onStop = (): void => {
-        stopping = true;
-        for (const c of inFlight) c.abort(new Error("sweep stopped"));
-        if (inFlight.size === 0) resolveAll();
-      };
+    await new Promise<void>((resolve) => {
+      resolveAll = resolve;
       options.stop?.addEventListener("abort", onStop, { once: true });
-
-      const launch = (job: Job): void => {
-        const controller = new AbortController();
-        inFlight.add(controller);
-        const timer = setTimeout(() => controller.abort(new TimeoutError(`timed out after ${timeoutMs} ms`)), timeoutMs);
-        const started = performance.now();
-        const { run } = job;
-        pool
-          .run({ index: run.index, id: run.id, params: run.params, seed: run.seed, attempt: job.attempt }, { signal: controller.signal })
-          .then(
-            (res) => {
-              progress.sessionInterrupts += res.interrupts;
-              options.onRunDone?.(res);
-              // A run that finished is kept even while stopping.
-              record(okLine(run.id, run.params, run.seed, res.resultJson, res.wallMs), true);
-            },
-            (err: unknown) => {
-              if (stopping) return; // abandoned: not in the file, so --resume runs it
-              const reason = controller.signal.reason instanceof TimeoutError ? controller.signal.reason.message : err instanceof Error ? err.message : String(err);
-              job.errors.push(reason);
-              job.wallMs += performance.now() - started;
-              if (job.attempt < ATTEMPTS) {
-                notice(`${describeRun(run)}: attempt ${job.attempt} failed (${reason}); retrying`);
-                retries.push({ ...job, attempt: job.attempt + 1 });
-              } else {
-                notice(`${describeRun(run)}: failed after ${ATTEMPTS} attempts; recorded as failed`);
-                record(failedLine(run.id, run.params, run.seed, job.errors.map((e, i) => `attempt ${i + 1}: ${e}`).join("; "), job.wallMs), false);
-              }
-            },
-          )
-          .catch((err: unknown) => {
-            // Writing the line failed (disk full, quota): stop, keep what is written.
-            writeError ??= err as Error;
-            if (!stopping) onStop();
-          })
-          .finally(() => {
-            clearTimeout(timer);
-            inFlight.delete(controller);
-            pump();
-          });
-      };
-
-      const pump = (): void => {
-        while (!stopping && inFlight.size < workers) {
-          const job = retries.shift() ?? (next < pendingCount ? { run: grid.runAt(pending[next++]!), attempt: 1, errors: [], wallMs: 0 } : undefined);
-          if (job === undefined) break;
-          launch(job);
-        }
-        if (inFlight.size === 0) {
-          options.stop?.removeEventListener("abort", onStop);
-          resolveAll();
-        }
-      };
       pump();
     });
   } finally {
@@ -242,6 +285,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
     }
     await pool.destroy();
   }
+  if (fatal !== undefined) throw fatal;
   if (writeError !== undefined) {
     const code = (writeError as NodeJS.ErrnoException).code;
     throw new InputRangeError("--out", options.out, `a file that can be written to (${code ?? writeError.message}); the sweep stopped with ${progress.done} of ${progress.total} runs in it — free the space and --resume`);

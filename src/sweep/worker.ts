@@ -1,9 +1,16 @@
-// The pool worker (piscina): runs one simulation per task. Each worker thread loads its
-// own wasm instance (src/wasm.ts), and the simulator keeps its state in that instance's
-// memory, so a worker runs one task at a time (the pool never gives it two).
+// The pool worker (piscina). Each worker thread loads its own wasm instance
+// (src/wasm.ts), and the simulator keeps its state in that instance's memory, so a
+// worker runs one task at a time (the pool never gives it two).
 // The base scenario and `set` come once per worker as workerData; a task carries only
-// the run's axis values, seed and id.
+// the runs' axis values, seeds and ids.
+//
+// A task is a batch of runs (batch.ts): the worker runs them one after the other and
+// posts each run's outcome on the task's MessagePort the moment it has it, so the main
+// thread writes each line as its run finishes and knows which run was in progress if
+// the worker dies or hangs. A run that throws is reported as such and the batch goes
+// on: one bad run does not cost its batch-mates a recomputation.
 
+import type { MessagePort } from "node:worker_threads";
 import { getHeapStatistics } from "node:v8";
 import { workerData } from "piscina";
 import { wasm } from "../wasm.js";
@@ -40,15 +47,42 @@ export interface RunTaskResult {
   wasmMemoryBytes: number;
 }
 
+/** One task: runs to do in order, and where to report each one's outcome. */
+export interface BatchTask {
+  runs: RunTask[];
+  port: MessagePort;
+}
+
+/** What the worker posts for runs[k] of its batch: the result, or why the run threw. */
+export type RunReport = { k: number; ok: RunTaskResult } | { k: number; error: string; wallMs: number };
+
 const data = workerData as WorkerData;
 injectLoadFault();
 
-/** Answers once the worker's modules (and its wasm instance) are loaded: runner.ts's start-up check. */
+/** Answers once the worker's modules (and its wasm instance) are loaded: pool.ts's startWorkers. */
 export function ping(): true {
   return true;
 }
 
-export default function runTask(task: RunTask): RunTaskResult {
+/** The task: every run of the batch, each one's outcome posted as soon as it is known. */
+export default function runBatch({ runs, port }: BatchTask): number {
+  for (let k = 0; k < runs.length; k++) {
+    const started = performance.now();
+    let report: RunReport;
+    try {
+      report = { k, ok: runTask(runs[k]!) };
+    } catch (err) {
+      report = { k, error: err instanceof Error ? err.message : String(err), wallMs: performance.now() - started };
+    }
+    port.postMessage(report);
+  }
+  // Messages already posted are still delivered after close (they are in the main
+  // thread's queue); closing frees the port in this long-lived worker.
+  port.close();
+  return runs.length;
+}
+
+function runTask(task: RunTask): RunTaskResult {
   const started = performance.now();
   injectFault(task, task.attempt);
   const config = validateScenario(scenarioOfRun({ baseRaw: data.baseRaw, set: data.set, params: task.params, seed: task.seed }), data.baseLabel);

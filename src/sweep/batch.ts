@@ -1,0 +1,108 @@
+// Batches of runs (runner.ts): one pool task carries several runs, and the worker
+// reports each run's outcome on a MessagePort as soon as it finishes (worker.ts).
+//
+// Why batches: with one run per task, every run paid a piscina task round trip (an
+// AbortController, a timer, the task message and its reply) and the worker sat idle
+// from posting one result until the main thread had handed it the next run. On small
+// runs (a few ms each) that was a large share of the time, and on a 2-core machine the
+// main thread's share is taken from a worker. A batch pays that once; the worker goes
+// straight from one run to the next.
+//
+// What stays per run: the line is written as each run finishes (the port), the timeout
+// clock restarts at each report (so it times the run in progress, not the batch), and
+// when the task ends early — the worker crashed, hung or was stopped — the runs reported
+// so far are kept, the run at `reported` is the one that was in progress, and the runs
+// after it never started.
+
+import { MessageChannel, receiveMessageOnPort } from "node:worker_threads";
+import type { SweepPool } from "./pool.js";
+import type { RunReport, RunTask } from "./worker.js";
+
+export class TimeoutError extends Error {
+  override name = "TimeoutError";
+}
+
+export interface BatchOutcome {
+  /** Runs whose outcome arrived: runs[0..reported-1]. */
+  reported: number;
+  /** Why the task ended before its last run reported (crash, timeout, stop); undefined when it completed. */
+  error: unknown;
+  /** Time the run in progress had been running when the task ended, ms. */
+  inProgressMs: number;
+}
+
+export interface InFlightBatch {
+  abort(reason: unknown): void;
+  /** Settles after every report that arrived has gone through `onReport`. */
+  done: Promise<BatchOutcome>;
+}
+
+export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, onReport: (report: RunReport) => void): InFlightBatch {
+  const { port1, port2 } = new MessageChannel();
+  const controller = new AbortController();
+  let reported = 0;
+  let runStartedMs = performance.now();
+  const timer = setTimeout(() => controller.abort(new TimeoutError(`timed out after ${timeoutMs} ms`)), timeoutMs);
+  const take = (report: RunReport): void => {
+    reported++;
+    runStartedMs = performance.now();
+    timer.refresh();
+    onReport(report);
+  };
+  port1.on("message", take);
+  const done = pool.run({ runs, port: port2 }, { signal: controller.signal, transferList: [port2] }).then(
+    () => undefined,
+    (err: unknown) => (controller.signal.aborted ? controller.signal.reason : err),
+  );
+  return {
+    abort: (reason) => controller.abort(reason),
+    done: done.then((error) => {
+      // The task's reply and the port are separate channels: reports the worker posted
+      // before it finished or died may not have been delivered yet. They are already in
+      // this port's queue, so take them now, before deciding which run was in progress.
+      try {
+        for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) take(m.message as RunReport);
+      } finally {
+        clearTimeout(timer);
+        port1.close();
+      }
+      return { reported, error: reported < runs.length ? (error ?? new Error("the worker ended the batch early")) : undefined, inProgressMs: performance.now() - runStartedMs };
+    }),
+  };
+}
+
+/** Aim for tasks of about this long: long enough that the per-task cost is noise, short enough to share the last runs out evenly. */
+export const BATCH_TARGET_MS = 100;
+export const MAX_BATCH = 64;
+
+/**
+ * Runs per task, from the runs' mean wall time so far: about BATCH_TARGET_MS of work,
+ * and never more than a quarter of a worker's fair share of what is left, so the sweep
+ * does not end with one worker on a long batch while the others wait. One run per task
+ * until a run has been timed.
+ */
+export class BatchSizer {
+  private meanMs = 0;
+  private timed = 0;
+
+  constructor(
+    private readonly workers: number,
+    /** A fixed size instead (tests). */
+    private readonly fixed?: number,
+  ) {}
+
+  observe(wallMs: number): void {
+    // A running mean over the last ~20 runs: the first runs (cold JIT) are several times
+    // slower than the rest, and a grid's run times can drift along its axes.
+    this.timed++;
+    this.meanMs += (wallMs - this.meanMs) / Math.min(this.timed, 20);
+  }
+
+  size(remaining: number): number {
+    if (this.fixed !== undefined) return this.fixed;
+    if (this.timed === 0 || this.meanMs <= 0) return 1;
+    const byTime = Math.floor(BATCH_TARGET_MS / this.meanMs);
+    const fair = Math.ceil(remaining / (4 * this.workers));
+    return Math.max(1, Math.min(byTime, fair, MAX_BATCH));
+  }
+}
