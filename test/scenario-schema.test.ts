@@ -58,7 +58,7 @@ describe("defaults", () => {
         pvDeadline: false,
         haltPoll: { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null },
       },
-      vms: [{ name: "vm0", vcpus: 1, tscKhz: 2_994_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], workload: { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc" } }],
+      vms: [{ name: "vm0", vcpus: 1, tscKhz: 2_994_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], workload: { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0 } }],
     });
   });
 
@@ -77,13 +77,13 @@ describe("defaults", () => {
 
   test.each([
     [{ kind: "tscdeadline-latency" }, { kind: "tscdeadline-latency", deltaCycles: 200000, size: 10000, breakmaxCycles: 0, printLatencies: false }],
-    [{ kind: "cyclictest" }, { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc" }],
+    [{ kind: "cyclictest" }, { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0 }],
     [{ kind: "periodic" }, { kind: "periodic", tmict: 1_000_000, tdcr: 0xb, wait: "hlt" }],
     [{ kind: "oneshot" }, { kind: "oneshot", tmict: 1_000_000, tdcr: 0xb, gapNs: 0, wait: "hlt" }],
     [{ kind: "periodic", tmict: "0x999999", tdcr: "0xA" }, { kind: "periodic", tmict: 0x999999, tdcr: 0xa, wait: "hlt" }],
     [{ kind: "oneshot", tmict: 65536, tdcr: 0, gap: "5us" }, { kind: "oneshot", tmict: 65536, tdcr: 0, gapNs: 5000, wait: "hlt" }],
     [{ kind: "tscdeadline-latency", delta: 100000, size: 50, breakmax: 9000, printLatencies: true }, { kind: "tscdeadline-latency", deltaCycles: 100000, size: 50, breakmaxCycles: 9000, printLatencies: true }],
-    [{ kind: "cyclictest", interval: "200us", loops: 1000, printSummary: true }, { kind: "cyclictest", intervalNs: 200_000, loops: 1000, printSummary: true, deadlineMsr: "tsc" }],
+    [{ kind: "cyclictest", interval: "200us", loops: 1000, printSummary: true }, { kind: "cyclictest", intervalNs: 200_000, loops: 1000, printSummary: true, deadlineMsr: "tsc", workNs: 0 }],
   ])("workload %j -> %j", (workload, expected) => {
     expect(validateScenario({ vms: [{ workload }] }).vms[0]!.workload).toEqual(expected);
   });

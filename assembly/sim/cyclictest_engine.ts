@@ -50,6 +50,7 @@ const PH_SET_MODE: u8 = 0;
 const PH_START: u8 = 1;
 const PH_ARM: u8 = 2;
 const PH_HALT: u8 = 3;
+const PH_WORK: u8 = 4;
 
 // Guest exits a step ends with (src/sim/guest.ts Exit).
 const X_NONE = 0;
@@ -58,6 +59,7 @@ const X_APIC_WRITE = 2;
 const X_HALT = 3;
 const X_DONE = 4;
 const X_IRET = 5;
+const X_COMPUTE = 6;
 
 const R_NEXT = 0;
 const R_NOW = 1;
@@ -90,14 +92,17 @@ const ST_MIN = 64;
 const ST_MAX = 72;
 const ST_ACT = 80;
 const ST_SUM = 88;
-const ESTRIDE: usize = 96;
+const COMPUTE_END_NS = 96; // f64: when the guest's work in progress ends
+const COMPUTE_LEFT_NS = 104; // f64: work still to do (after an exit interrupted it, or about to start)
+const ESTRIDE: usize = 112;
 
 // Per-VM parameters (f64 cells).
 const VM_INTERVAL_CYCLES = 0;
 const VM_LOOPS = 1;
 const VM_BOOT_KHZ = 2;
 const VM_POLL_ALLOWED = 3;
-const VM_CELLS = 4;
+const VM_WORK_NS = 4;
+const VM_CELLS = 5;
 
 let enginePtr: usize = 0;
 let vmPtr: usize = 0;
@@ -178,12 +183,13 @@ export function ctEngineInit(n: i32, vms: i32): void {
   }
 }
 
-export function ctEngineSetVm(vm: i32, intervalCycles: f64, loops: f64, bootKhz: f64, pollAllowed: bool): void {
+export function ctEngineSetVm(vm: i32, intervalCycles: f64, loops: f64, bootKhz: f64, pollAllowed: bool, workNs: f64): void {
   const p = vmPtr + usize(vm) * VM_CELLS * 8;
   store<f64>(p + VM_INTERVAL_CYCLES * 8, intervalCycles);
   store<f64>(p + VM_LOOPS * 8, loops);
   store<f64>(p + VM_BOOT_KHZ * 8, bootKhz);
   store<f64>(p + VM_POLL_ALLOWED * 8, pollAllowed ? 1 : 0);
+  store<f64>(p + VM_WORK_NS * 8, workNs);
 }
 
 export function ctEngineSetVcpu(v: i32, vm: i32): void {
@@ -338,6 +344,13 @@ function runProgram(e: usize, v: i32): void {
       clear(e, F_HALTED | F_TO_DELIVER);
       set(e, F_IN_SERVICE | F_IN_HANDLER);
     }
+    if (!has(e, F_IN_HANDLER) && load<f64>(e + COMPUTE_LEFT_NS) > 0) {
+      // Work an exit interrupted goes on.
+      const left = load<f64>(e + COMPUTE_LEFT_NS);
+      store<f64>(e + COMPUTE_LEFT_NS, 0);
+      enterCompute(e, v, left);
+      return;
+    }
     const exit = has(e, F_IN_HANDLER) ? interruptStep(e, v) : step(e, v);
     if (exit == X_IRET) {
       clear(e, F_IN_HANDLER);
@@ -349,6 +362,11 @@ function runProgram(e: usize, v: i32): void {
       return;
     }
     if (exit == X_NONE) continue;
+    if (exit == X_COMPUTE) {
+      enterCompute(e, v, load<f64>(e + COMPUTE_LEFT_NS));
+      store<f64>(e + COMPUTE_LEFT_NS, 0);
+      return;
+    }
     // Vcpu.onExit
     leaveGuest(e);
     setState(e, S_EXIT);
@@ -394,8 +412,12 @@ function step(e: usize, v: i32): i32 {
       writeTscDeadline(e, v, p);
       return X_MSR_WRITE;
     }
-    default:
+    case PH_WORK:
       store<u8>(e + PHASE, PH_ARM);
+      store<f64>(e + COMPUTE_LEFT_NS, vmCell(e, VM_WORK_NS));
+      return X_COMPUTE;
+    default:
+      store<u8>(e + PHASE, vmCell(e, VM_WORK_NS) > 0 ? PH_WORK : PH_ARM);
       if (load<f64>(e + ST_COUNT) >= load<f64>(e + ST_LOOPS)) return X_NONE;
       return X_HALT;
   }
@@ -426,11 +448,23 @@ function interruptStep(e: usize, v: i32): i32 {
   return X_APIC_WRITE;
 }
 
-/** Vcpu.leaveGuest: the preemption timer only counts in guest mode. */
+/** Vcpu.enterCompute: the guest works in guest mode for ns. */
+function enterCompute(e: usize, v: i32, ns: f64): void {
+  setState(e, S_GUEST);
+  store<f64>(e + COMPUTE_END_NS, f64(simNowNs) + ns);
+  schedule(e, v, EV_GUEST_RESUME, ns);
+}
+
+/** Vcpu.leaveGuest: the preemption timer only counts in guest mode; interrupted work is kept. */
 // @ts-ignore: decorator
 @inline
 function leaveGuest(e: usize): void {
   store<i64>(e + HV_SEQ, -1);
+  if (load<u8>(e + STATE) == S_GUEST && load<i64>(e + THREAD_SEQ) >= 0) {
+    const left = load<f64>(e + COMPUTE_END_NS) - f64(simNowNs);
+    store<f64>(e + COMPUTE_LEFT_NS, left > 0 ? left : 0);
+    store<i64>(e + THREAD_SEQ, -1);
+  }
 }
 
 // ---- LAPIC timer, TSC-deadline mode (LapicTimer) ----

@@ -62,6 +62,11 @@ export type Workload =
        * needs kvm.pvDeadline).
        */
       deadlineMsr: "tsc" | "pv";
+      /**
+       * Guest time, in guest mode, between the handler and re-arming: the measuring
+       * thread's own work after its wake-up (0 = re-arm straight from the handler).
+       */
+      workNs: number;
     }
   | {
       /** An idle guest: a periodic tick at `hz` (TSC-deadline, re-armed each tick) or nohz (no timer, HLT for good). */

@@ -50,6 +50,7 @@ const workloadFile = z.discriminatedUnion("kind", [
       loops: intIn(0, MAX_COUNT, " (0 = until the scenario's duration)").prefault(0),
       printSummary: bool().prefault(false),
       deadlineMsr: oneOf(["tsc", "pv"] as const).prefault("tsc"),
+      work: duration({ minNs: 0 }).prefault(0),
     },
     WORKLOAD_OBJECT,
   ),
@@ -98,7 +99,7 @@ export const workloadSchema = workloadFile.transform((w): Workload => {
     case "tscdeadline-latency":
       return { kind: w.kind, deltaCycles: w.delta, size: w.size, breakmaxCycles: w.breakmax, printLatencies: w.printLatencies };
     case "cyclictest":
-      return { kind: w.kind, intervalNs: w.interval, loops: w.loops, printSummary: w.printSummary, deadlineMsr: w.deadlineMsr };
+      return { kind: w.kind, intervalNs: w.interval, loops: w.loops, printSummary: w.printSummary, deadlineMsr: w.deadlineMsr, workNs: w.work };
     case "idle-tick":
       return { kind: w.kind, hz: w.hz, nohz: w.nohz };
     case "periodic":

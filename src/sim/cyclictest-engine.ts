@@ -78,7 +78,7 @@ export class CyclictestEngine {
     config.vms.forEach((vm, i) => {
       const w = vm.workload as WorkloadParams<"cyclictest">;
       // The guest converts the interval with the calibration it booted with (cyclictest.ts).
-      wasm.ctEngineSetVm(i, Math.floor((w.intervalNs * vm.tscKhz) / 1e6), w.loops, vm.tscKhz, s.pollAllowed[i]!);
+      wasm.ctEngineSetVm(i, Math.floor((w.intervalNs * vm.tscKhz) / 1e6), w.loops, vm.tscKhz, s.pollAllowed[i]!, w.workNs);
     });
     s.vmOf.forEach((vm, v) => wasm.ctEngineSetVcpu(v, vm));
   }

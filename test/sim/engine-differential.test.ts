@@ -55,6 +55,7 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
         loops: fc.constantFrom(0, 0, 37),
         pollControl: fc.boolean(),
         printSummary: fc.boolean(),
+        workNs: fc.constantFrom(0, 0, 3_000, 15_000, 120_000),
       }),
       { minLength: 1, maxLength: 3 },
     ),
@@ -82,7 +83,7 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
         pollControl: vm.pollControl,
         pauses: [],
         migrations: [],
-        workload: { ...CYCLICTEST, intervalNs: vm.intervalNs, loops: vm.loops, printSummary: vm.printSummary },
+        workload: { ...CYCLICTEST, intervalNs: vm.intervalNs, loops: vm.loops, printSummary: vm.printSummary, workNs: vm.workNs },
       })),
     });
     return base;
@@ -115,7 +116,7 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
   test.each([
     ["kvm.lazyTscDeadline", scenario({ kvm: { lazyTscDeadline: true } }), /lazyTscDeadline/],
     ["kvm.pvDeadline", scenario({ kvm: { pvDeadline: true } }), /pvDeadline/],
-    ["a PV-MSR cyclictest", scenario({}, { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "pv" }), /deadlineMsr/],
+    ["a PV-MSR cyclictest", scenario({}, { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "pv", workNs: 0 }), /deadlineMsr/],
     ["pauses", scenario({ vm: { pauses: [{ atNs: 1_000_000, lengthNs: 1_000_000 }] } }), /pauses/],
     ["migrations", scenario({ vm: { migrations: [{ atNs: 1_000_000, tscKhz: 2_000_000 }] } }), /migrations/],
     ["no TSC-deadline CPUID", scenario({ vm: { tscDeadline: false } }), /tscDeadline/],

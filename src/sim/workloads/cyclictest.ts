@@ -1,6 +1,7 @@
 // cyclictest's measuring thread as the guest kernel sees it: an absolute TSC deadline
 // every interval (next = previous + interval, no drift), HLT until the interrupt; the
-// latency is the guest TSC in the handler minus the deadline. (The real tool measures
+// latency is the guest TSC in the handler minus the deadline; after the wake-up the
+// thread works for `workNs` in guest mode before it re-arms. (The real tool measures
 // in its thread after the wake-up; the handler is where the timer path ends.)
 // A GuestMachine: it runs on every simulated interrupt, so it must not allocate.
 
@@ -21,6 +22,7 @@ const enum Phase {
   Start = 1,
   Arm = 2,
   Halt = 3,
+  Work = 4,
 }
 
 /** Per-vCPU statistics (µs) for the summary line. */
@@ -72,8 +74,12 @@ export function cyclictest(params: CyclictestParams, vcpus: number): GuestMachin
           g.regAdd(R_NEXT, R_NEXT, intervalCycles);
           return g.wrmsrTscDeadline(R_NEXT);
         }
-        default:
+        case Phase.Work:
           phase[v] = Phase.Arm;
+          return g.compute(params.workNs);
+        default:
+          // After the wake-up the thread works (workNs), then re-arms.
+          phase[v] = params.workNs > 0 ? Phase.Work : Phase.Arm;
           // The guest sleeps only while this period's wake-up is still to come (an
           // already-expired deadline may have been delivered on the WRMSR's re-entry).
           if (stats[v * ST_WIDTH + ST_COUNT]! >= stats[v * ST_WIDTH + ST_LOOPS]!) return Exit.None;
