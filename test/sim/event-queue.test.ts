@@ -1,0 +1,55 @@
+// The event queue in wasm (assembly/sim/event_queue.ts) against a reference: events
+// come out in (time, seq) order, seq being the push order, for any interleaving of
+// pushes (never before the current time) and pops, with growth and the horizon.
+
+import { describe, expect, test } from "vitest";
+import fc from "fast-check";
+import { wasm } from "../../src/wasm.js";
+
+type Op = { push: true; delayNs: number } | { push: false };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  // Few distinct delays, so equal times (ties broken by seq) are common.
+  { weight: 3, arbitrary: fc.oneof(fc.constantFrom(0, 1, 5, 1000), fc.integer({ min: 0, max: 2_000_000 })).map((delayNs) => ({ push: true as const, delayNs })) },
+  { weight: 2, arbitrary: fc.constant({ push: false as const }) },
+);
+
+describe("event queue", () => {
+  test("property: pops in (time, seq) order, the clock follows, the horizon holds events back", () => {
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 600 }), fc.option(fc.integer({ min: 0, max: 3_000_000 })), (ops, horizon) => {
+        const start = 1_000_000_000n;
+        wasm.setHostClock(3_000_000, 0n, start);
+        wasm.queueReset(16);
+        const until = horizon === null ? 2n ** 62n : start + BigInt(horizon);
+        wasm.queueSetHorizon(until);
+        const pending: { t: bigint; seq: number; payload: number }[] = [];
+        let now = start;
+        let next = 0;
+        for (const o of ops) {
+          if (o.push) {
+            const payload = next & 0xffffff;
+            const seq = wasm.queuePushIn(o.delayNs, payload);
+            expect(seq).toBe(next++);
+            pending.push({ t: now + BigInt(o.delayNs), seq, payload });
+          } else {
+            pending.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.seq - b.seq));
+            const head = pending[0];
+            const got = wasm.queuePop();
+            if (head === undefined || head.t > until) {
+              expect(got).toBe(-1);
+              continue;
+            }
+            pending.shift();
+            expect(got).toBe(head.payload);
+            expect(wasm.queuePoppedSeq()).toBe(head.seq);
+            now = head.t;
+            expect(BigInt(wasm.nowF64())).toBe(now);
+          }
+          expect(wasm.queueSize()).toBe(pending.length);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
