@@ -25,6 +25,20 @@ describe("tscsim run", () => {
     expect(r.stdout).toMatch(/VM exits/);
   });
 
+  test("--engine ts and --engine wasm print the same bytes; wasm outside its scope and a bad name exit 2 with one line", () => {
+    const ts = tscsim("run", "cyclictest", "--format", "json", "--no-wall-time", "--engine", "ts", ...SHORT);
+    const wasm = tscsim("run", "cyclictest", "--format", "json", "--no-wall-time", "--engine", "wasm", ...SHORT);
+    expect(ts.code).toBe(0);
+    expect(wasm.stdout).toBe(ts.stdout);
+    const out = tscsim("run", "s16-lazy-clear", "--engine", "wasm", ...SHORT);
+    expect(out.code).toBe(2);
+    expect(out.stderr.trim().split("\n")).toHaveLength(1);
+    expect(out.stderr).toMatch(/engine.*lazyTscDeadline/);
+    const bad = tscsim("run", "--engine", "fast", ...SHORT);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--engine.*"auto", "ts" or "wasm"/);
+  });
+
   test("JSON carries the contract fields and is byte-identical across runs without wall time", () => {
     const a = tscsim("run", "--format", "json", "--no-wall-time", ...SHORT);
     const b = tscsim("run", "--format", "json", "--no-wall-time", ...SHORT);

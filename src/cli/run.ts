@@ -15,7 +15,10 @@ interface RunCliOptions {
   format: string;
   out?: string;
   wallTime: boolean;
+  engine: string;
 }
+
+const ENGINES = ["auto", "ts", "wasm"] as const;
 
 function eraHelp(): string {
   const width = Math.max(...Object.keys(ERAS).map((e) => e.length));
@@ -34,6 +37,7 @@ export function registerRun(program: Command): void {
     .option("--format <table|json>", "table for people, json for tools (format in docs/results-format.md)", "table")
     .option("--out <file>", "write the report to a file instead of stdout")
     .option("--no-wall-time", "leave wallMs out of JSON, so two runs compare byte for byte")
+    .option("--engine <auto|ts|wasm>", "which backend runs the vCPUs: wasm (built-in cyclictest only), ts (any workload), auto (wasm when it can); results are identical", "auto")
     .addHelpText(
       "after",
       `\nKernel eras (--set kvm.era=...):\n${eraHelp()}\n\nExamples:\n  tscsim run\n  tscsim run cyclictest --set kvm.era=v4.20 --set vms.0.vcpus=16\n  tscsim run my-scenario.json --seed 7 --format json --out result.json`,
@@ -45,8 +49,10 @@ export function registerRun(program: Command): void {
         if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 0xffffffff) throw new InputRangeError("--seed", opts.seed, "a whole number 0..4294967295");
         sets.push(`seed=${opts.seed}`);
       }
+      const engine = ENGINES.find((e) => e === opts.engine);
+      if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
       const config = loadScenario(ref, sets);
-      const { result, output } = runScenario(config);
+      const { result, output } = runScenario(config, { engine });
       let text: string;
       if (opts.format === "json") {
         text = renderJson(result, { includeWallMs: opts.wallTime });
