@@ -1,0 +1,181 @@
+// The wasm cyclictest engine's host side: src/sim/vcpu.ts's Vcpu methods between a timer
+// expiry and the guest's handler — kick or wake-up, halt polling, injection,
+// kvm_wait_lapic_expire's busy-wait, VM entry — step for step (spec §4.5, §5.4, §6.4).
+
+import { simNowNs } from "./host_clock";
+import { queuePush } from "./event_queue";
+import { pushAtPreemption, waitLapicExpire, vcpuAdvance, expiredTdIsSet } from "./vcpu_timer";
+import { Counter, LogRecord, count, logRecord } from "./engine_metrics";
+import { D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_SEQ, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, payloadOf, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, setState, stallEveryNs, stallLengthNs, startNs, tune, vmCell } from "./engine_record";
+import { cancelHvTimer, expired, injectPending, restartApicTimer, startSwTimer } from "./engine_lapic";
+import { leaveGuest, runProgram } from "./cyclictest_engine";
+
+/** Vcpu.kick. */
+export function kick(e: usize, v: i32): void {
+  const s = load<u8>(e + STATE);
+  if (s == S_BLOCKED) {
+    setState(e, S_WAKING);
+    schedule(e, v, EV_WAKE, delay(D_WAKEUP, v));
+  } else if (s == S_POLLING) {
+    setState(e, S_WAKING);
+    schedule(e, v, EV_WAKE, 0);
+  } else if (s == S_GUEST) {
+    leaveGuest(e);
+    setState(e, S_EXIT);
+    schedule(e, v, EV_KICK_EXIT, delay(D_VM_EXIT, v));
+  }
+}
+
+/** Vcpu.unblock. */
+// @ts-ignore: decorator
+@inline
+export function unblock(e: usize, v: i32): void {
+  const s = load<u8>(e + STATE);
+  if (s == S_BLOCKED || s == S_POLLING) kick(e, v);
+}
+
+/** Vcpu.hasWakeReason (LVTT unmasked in deadline mode). */
+// @ts-ignore: decorator
+@inline
+export function hasWakeReason(e: usize): bool {
+  return has(e, F_PENDING | F_TO_DELIVER);
+}
+
+/** Vcpu.block: kvm_vcpu_block / kvm_vcpu_halt. */
+export function block(e: usize, v: i32): void {
+  if (hasWakeReason(e)) {
+    beginEntry(e, v, delay(D_VM_ENTRY, v));
+    return;
+  }
+  if (has(e, F_HV_IN_USE)) {
+    startSwTimer(e, v);
+    set(e, F_HV_BEFORE_BLOCK);
+    count(v, Counter.HvToSw);
+  } else {
+    clear(e, F_HV_BEFORE_BLOCK);
+  }
+  let window = load<u32>(e + HALT_POLL_NS);
+  if (!pollDynamic || window > pollMaxNs) {
+    window = pollMaxNs;
+    store<u32>(e + HALT_POLL_NS, window);
+  }
+  store<i64>(e + HALT_START_NS, simNowNs);
+  setState(e, S_BLOCKED);
+  if (vmCell(e, VM_POLL_ALLOWED) != 0 && window > 0) {
+    set(e, F_POLLING);
+    setState(e, S_POLLING);
+    schedule(e, v, EV_POLL_END, f64(window));
+  } else {
+    clear(e, F_POLLING);
+  }
+  if (hasWakeReason(e)) unblock(e, v);
+}
+
+/** Vcpu.wake. */
+export function wake(e: usize, v: i32): void {
+  if (has(e, F_HALTED) && !hasWakeReason(e)) {
+    setState(e, S_BLOCKED);
+    return;
+  }
+  if (load<i64>(e + HALT_START_NS) >= 0) endHalt(e, v);
+  if (has(e, F_HV_BEFORE_BLOCK)) {
+    clear(e, F_HV_BEFORE_BLOCK);
+    restartApicTimer(e, v);
+    if (has(e, F_HV_IN_USE)) count(v, Counter.SwToHv);
+  }
+  beginEntry(e, v, delay(D_VM_ENTRY, v));
+}
+
+/** Vcpu.endHalt, with nextHaltPollNs (src/sim/halt-poll.ts: grow/shrink_halt_poll_ns). */
+export function endHalt(e: usize, v: i32): void {
+  const haltNs = simNowNs - load<i64>(e + HALT_START_NS);
+  store<i64>(e + HALT_START_NS, -1);
+  if (has(e, F_POLLING)) {
+    count(v, Counter.HaltPollNs, f64(haltNs));
+    count(v, Counter.PollOk);
+    clear(e, F_POLLING);
+  }
+  if (vmCell(e, VM_POLL_ALLOWED) == 0 || !pollDynamic) return;
+  const pollNs = load<u32>(e + HALT_POLL_NS);
+  let next = pollNs;
+  if (pollMaxNs == 0) next = 0;
+  else if (haltNs <= i64(pollNs)) next = pollNs;
+  else if (pollNs != 0 && haltNs > i64(pollMaxNs)) {
+    const val: u32 = pollShrink == 0 ? 0 : pollNs / pollShrink;
+    next = val < pollGrowStartNs ? 0 : val;
+  } else if (pollNs < pollMaxNs && haltNs < i64(pollMaxNs)) {
+    if (pollGrow != 0) {
+      const val = pollNs * pollGrow;
+      next = val < pollGrowStartNs ? pollGrowStartNs : val;
+    }
+  }
+  store<u32>(e + HALT_POLL_NS, next);
+}
+
+/** Vcpu.beginEntry: inject now, reach kvm_wait_lapic_expire after inNs. */
+export function beginEntry(e: usize, v: i32, inNs: f64): void {
+  injectPending(e, v);
+  setState(e, S_ENTERING);
+  schedule(e, v, EV_ENTRY_WAIT, inNs);
+}
+
+/** Vcpu.reenter: inject, busy-wait, enter. */
+export function reenter(e: usize, v: i32): void {
+  injectPending(e, v);
+  const spinNs = waitLapicExpireGate(e, v);
+  const deliver = has(e, F_TO_DELIVER);
+  if (has(e, F_HV_IN_USE)) {
+    store<i64>(e + HV_SEQ, i64(pushAtPreemption(v, payloadOf(EV_PREEMPTION, v), preemptionRate, spinNs)));
+  }
+  if (spinNs > 0 || deliver) {
+    const dispatch = deliver ? delay(D_IRQ_DISPATCH, v) : 0;
+    setState(e, S_ENTERING);
+    schedule(e, v, EV_ENTRY_DONE, spinNs + dispatch);
+    return;
+  }
+  setState(e, S_GUEST);
+  runProgram(e, v);
+}
+
+/** Vcpu.waitLapicExpire: kvm_wait_lapic_expire's precondition, then the busy-wait. */
+export function waitLapicExpireGate(e: usize, v: i32): f64 {
+  if (!expiredTdIsSet(v) || vcpuAdvance(v, globalAdvance) == 0) return 0;
+  // The LVTT vector was injected (in IRR or in service).
+  if (!has(e, F_TO_DELIVER | F_IN_SERVICE)) return 0;
+  const spinNs = waitLapicExpire(v, era, tune, globalAdvance, hz);
+  count(v, Counter.SpinNs, spinNs);
+  logRecord(v, LogRecord.Advance, f64(simNowNs - startNs), f64(vcpuAdvance(v, globalAdvance)));
+  return spinNs;
+}
+
+/** Vcpu.preemptionExit + LapicTimer.hvTimerFired (deadline mode). */
+export function preemptionExit(e: usize, v: i32): void {
+  count(v, Counter.ExitPreemptionTimer);
+  leaveGuest(e);
+  if (has(e, F_HV_IN_USE)) {
+    if (hvBusyWaitEveryMode) {
+      expired(e, v, false);
+      cancelHvTimer(e, v);
+    } else {
+      cancelHvTimer(e, v);
+      expired(e, v, false);
+    }
+  }
+  const exitNs = delay(D_VM_EXIT, v);
+  beginEntry(e, v, exitNs + delay(D_VM_ENTRY, v));
+}
+
+/** Vcpu.stall. */
+export function stall(e: usize, v: i32): void {
+  queuePush(simNowNs + i64(stallEveryNs), payloadOf(EV_STALL, v));
+  if (load<u8>(e + STATE) != S_GUEST) return;
+  leaveGuest(e);
+  beginEntry(e, v, stallLengthNs);
+}
+
+/** Vcpu.hrtimerCallback + LapicTimer.hrtimerFired (deadline mode: no restart). */
+export function hrtimerCallback(e: usize, v: i32): void {
+  store<i64>(e + HRTIMER_SEQ, -1);
+  logRecord(v, LogRecord.Callback, f64(simNowNs - startNs), 0);
+  expired(e, v, true);
+}

@@ -1,0 +1,98 @@
+// The wasm cyclictest engine's LAPIC timer in TSC-deadline mode: src/sim/lapic.ts's
+// LapicTimer methods that cyclictest reaches, step for step (spec §4.4, §4.5, §6.3).
+
+import { rec, reg, TSCDEADLINE, EXPIRED_TSCDEADLINE } from "./vcpu_layout";
+import { swTscdeadlineArm, pushAtSwExpiry, hvArm, hvCancel } from "./vcpu_timer";
+import { hvExpired } from "../hv_timer";
+import { Counter, count } from "./engine_metrics";
+import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_SEQ, HV_SEQ, R_NEXT, apicv, clear, delay, expireWithinAdvance, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set } from "./engine_record";
+import { kick, unblock } from "./engine_host";
+
+/** LapicTimer.writeTscDeadline + startApicTimer. */
+export function writeTscDeadline(e: usize, v: i32, p: usize): void {
+  store<i64>(e + HRTIMER_SEQ, -1);
+  store<u64>(p + TSCDEADLINE, load<u64>(reg(p, R_NEXT)));
+  clear(e, F_PENDING);
+  restartApicTimer(e, v);
+}
+
+/** LapicTimer.restartApicTimer (deadline mode). */
+export function restartApicTimer(e: usize, v: i32): void {
+  if (has(e, F_PENDING)) return;
+  if (!startHvTimer(e, v)) startSwTimer(e, v);
+}
+
+/** LapicTimer.startHvTimer. */
+export function startHvTimer(e: usize, v: i32): bool {
+  if (!hvTimer || load<u64>(rec(v) + TSCDEADLINE) == 0) return false;
+  if (hvArm(v, preemptionRate, 0xffffffff, globalAdvance) != 0) {
+    count(v, Counter.HvFallbacks);
+    return false;
+  }
+  set(e, F_HV_IN_USE);
+  count(v, Counter.HvArms);
+  store<i64>(e + HRTIMER_SEQ, -1);
+  if (has(e, F_PENDING)) {
+    cancelHvTimer(e, v);
+  } else if (hvExpired) {
+    expired(e, v, false);
+    cancelHvTimer(e, v);
+  }
+  return true;
+}
+
+/** LapicTimer.cancelHvTimer. */
+export function cancelHvTimer(e: usize, v: i32): void {
+  hvCancel(v);
+  clear(e, F_HV_IN_USE);
+  store<i64>(e + HV_SEQ, -1);
+}
+
+/** LapicTimer.startSwTimer (deadline mode). */
+export function startSwTimer(e: usize, v: i32): void {
+  if (has(e, F_HV_IN_USE)) cancelHvTimer(e, v);
+  if (has(e, F_PENDING)) return;
+  const st = swTscdeadlineArm(v, expireWithinAdvance, globalAdvance);
+  if (st == 2) {
+    store<i64>(e + HRTIMER_SEQ, i64(pushAtSwExpiry(v, payloadOf(EV_HRTIMER, v), delay(D_HRTIMER, v))));
+    count(v, Counter.SwArms);
+  } else if (st == 1) {
+    expired(e, v, false);
+  }
+}
+
+/** LapicTimer.expired (apic_timer_expired) in deadline mode. */
+export function expired(e: usize, v: i32, fromTimerFn: bool): void {
+  if (has(e, F_PENDING)) {
+    count(v, Counter.Coalesced);
+    return;
+  }
+  const p = rec(v);
+  // expired_tscdeadline := tscdeadline
+  store<u64>(p + EXPIRED_TSCDEADLINE, load<u64>(p + TSCDEADLINE));
+  if (!fromTimerFn && apicv) {
+    injectTimerIrq(e, v);
+    unblock(e, v);
+    return;
+  }
+  set(e, F_PENDING);
+  unblock(e, v);
+  if (fromTimerFn) kick(e, v);
+}
+
+/** LapicTimer.injectTimerIrq (deadline mode; LVTT is unmasked once the mode is set). */
+// @ts-ignore: decorator
+@inline
+export function injectTimerIrq(e: usize, v: i32): void {
+  set(e, F_TO_DELIVER);
+  store<u64>(rec(v) + TSCDEADLINE, 0);
+}
+
+/** LapicTimer.injectPending. */
+// @ts-ignore: decorator
+@inline
+export function injectPending(e: usize, v: i32): void {
+  if (!has(e, F_PENDING)) return;
+  injectTimerIrq(e, v);
+  clear(e, F_PENDING);
+}

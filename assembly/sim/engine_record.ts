@@ -1,0 +1,248 @@
+// The wasm cyclictest engine's per-vCPU record, per-VM parameters and scenario-wide
+// configuration (assembly/sim/cyclictest_engine.ts runs it), with the small accessors
+// the engine's files share. Event kinds, delay kinds, run states and guest exits mirror
+// the TypeScript engine's (src/sim/events.ts, host-delays.ts, vcpu.ts, guest.ts).
+
+import { simNowNs } from "./host_clock";
+import { queuePush } from "./event_queue";
+import { sampleDelayInline } from "./delay_samplers";
+
+// Event kinds: src/sim/events.ts.
+export const EV_GUEST_RESUME: u32 = 1;
+export const EV_HRTIMER: u32 = 2;
+export const EV_WAKE: u32 = 3;
+export const EV_ENTRY_WAIT: u32 = 4;
+export const EV_PREEMPTION: u32 = 6;
+export const EV_BLOCK: u32 = 7;
+export const EV_KICK_EXIT: u32 = 8;
+export const EV_ENTRY_DONE: u32 = 9;
+export const EV_STALL: u32 = 10;
+export const EV_POLL_END: u32 = 11;
+export const VCPU_MASK: i32 = 0xffffff;
+
+// Delay kinds: src/sim/host-delays.ts.
+export const D_HRTIMER = 0;
+export const D_WAKEUP = 1;
+export const D_VM_EXIT = 2;
+export const D_VM_ENTRY = 3;
+export const D_IRQ_DISPATCH = 4;
+export const D_MSR_EXIT = 5;
+
+// Run states (src/sim/vcpu.ts RunState).
+export const S_GUEST: u8 = 0;
+export const S_EXIT: u8 = 1;
+export const S_POLLING: u8 = 2;
+export const S_BLOCKED: u8 = 3;
+export const S_WAKING: u8 = 4;
+export const S_ENTERING: u8 = 5;
+export const S_DONE: u8 = 6;
+
+// cyclictest phases (src/sim/workloads/cyclictest.ts).
+export const PH_SET_MODE: u8 = 0;
+export const PH_START: u8 = 1;
+export const PH_ARM: u8 = 2;
+export const PH_HALT: u8 = 3;
+export const PH_WORK: u8 = 4;
+
+// Guest exits a step ends with (src/sim/guest.ts Exit).
+export const X_NONE = 0;
+export const X_MSR_WRITE = 1;
+export const X_APIC_WRITE = 2;
+export const X_HALT = 3;
+export const X_DONE = 4;
+export const X_IRET = 5;
+export const X_COMPUTE = 6;
+
+export const R_NEXT = 0;
+export const R_NOW = 1;
+
+// Flag bits.
+export const F_IN_HANDLER: u32 = 1;
+export const F_HANDLER_DONE: u32 = 2;
+export const F_HALTED: u32 = 4;
+export const F_POLLING: u32 = 8;
+export const F_HV_BEFORE_BLOCK: u32 = 16;
+export const F_PENDING: u32 = 32;
+export const F_HV_IN_USE: u32 = 64;
+export const F_TO_DELIVER: u32 = 128;
+export const F_IN_SERVICE: u32 = 256;
+export const F_DEADLINE_MODE: u32 = 512;
+
+// Per-vCPU engine record (bytes).
+export const THREAD_SEQ = 0; // i64, -1 = none
+export const HRTIMER_SEQ = 8; // i64
+export const HV_SEQ = 16; // i64
+export const HALT_START_NS = 24; // i64, -1 = not halting
+export const HALT_POLL_NS = 32; // u32 vcpu->halt_poll_ns
+export const VM = 36; // u32
+export const FLAGS = 40; // u32
+export const STATE = 44; // u8
+export const PHASE = 45; // u8
+export const ST_COUNT = 48; // f64 cyclictest statistics, µs
+export const ST_LOOPS = 56;
+export const ST_MIN = 64;
+export const ST_MAX = 72;
+export const ST_ACT = 80;
+export const ST_SUM = 88;
+export const COMPUTE_END_NS = 96; // f64: when the guest's work in progress ends
+export const COMPUTE_LEFT_NS = 104; // f64: work still to do (after an exit interrupted it, or about to start)
+export const ESTRIDE: usize = 112;
+
+// Per-VM parameters (f64 cells).
+export const VM_INTERVAL_CYCLES = 0;
+export const VM_LOOPS = 1;
+export const VM_BOOT_KHZ = 2;
+export const VM_POLL_ALLOWED = 3;
+export const VM_WORK_NS = 4;
+export const VM_CELLS = 5;
+
+export let enginePtr: usize = 0;
+export let vmPtr: usize = 0;
+export let vcpuCount: i32 = 0;
+
+// Scenario-wide configuration (ctEngineConfigure).
+export let era: i32 = 4;
+export let tune: bool = false;
+export let globalAdvance: bool = false;
+export let expireWithinAdvance: bool = true;
+export let hvTimer: bool = false;
+export let hvBusyWaitEveryMode: bool = true;
+export let apicv: bool = false;
+export let preemptionRate: u32 = 5;
+export let hz: u32 = 250;
+export let startNs: i64 = 0;
+export let stallEveryNs: f64 = 0;
+export let stallLengthNs: f64 = 0;
+export let pollDynamic: bool = true;
+export let pollMaxNs: u32 = 0;
+export let pollGrow: u32 = 2;
+export let pollGrowStartNs: u32 = 10000;
+export let pollShrink: u32 = 0;
+
+export function ctEngineConfigure(
+  eraCode: i32,
+  tuneAdvance: bool,
+  global: bool,
+  expireWithin: bool,
+  hv: bool,
+  hvBusyWaitAll: bool,
+  hasApicv: bool,
+  rate: u32,
+  hostHz: u32,
+  simStartNs: i64,
+  stallEvery: f64,
+  stallLength: f64,
+): void {
+  era = eraCode;
+  tune = tuneAdvance;
+  globalAdvance = global;
+  expireWithinAdvance = expireWithin;
+  hvTimer = hv;
+  hvBusyWaitEveryMode = hvBusyWaitAll;
+  apicv = hasApicv;
+  preemptionRate = rate;
+  hz = hostHz;
+  startNs = simStartNs;
+  stallEveryNs = stallEvery;
+  stallLengthNs = stallLength;
+}
+
+export function ctEngineHaltPoll(dynamic: bool, maxNs: u32, grow: u32, growStartNs: u32, shrink: u32): void {
+  pollDynamic = dynamic;
+  pollMaxNs = maxNs;
+  pollGrow = grow;
+  pollGrowStartNs = growStartNs;
+  pollShrink = shrink;
+}
+
+export function ctEngineInit(n: i32, vms: i32): void {
+  if (enginePtr != 0) heap.free(enginePtr);
+  if (vmPtr != 0) heap.free(vmPtr);
+  enginePtr = heap.alloc(usize(max(n, 1)) * ESTRIDE);
+  vmPtr = heap.alloc(usize(max(vms, 1)) * VM_CELLS * 8);
+  vcpuCount = n;
+  for (let v = 0; v < n; v++) {
+    const e = enginePtr + usize(v) * ESTRIDE;
+    memory.fill(e, 0, ESTRIDE);
+    store<i64>(e + THREAD_SEQ, -1);
+    store<i64>(e + HRTIMER_SEQ, -1);
+    store<i64>(e + HV_SEQ, -1);
+    store<i64>(e + HALT_START_NS, -1);
+    // cyclictest's initial min.
+    store<f64>(e + ST_MIN, 1000000);
+  }
+}
+
+export function ctEngineSetVm(vm: i32, intervalCycles: f64, loops: f64, bootKhz: f64, pollAllowed: bool, workNs: f64): void {
+  const p = vmPtr + usize(vm) * VM_CELLS * 8;
+  store<f64>(p + VM_INTERVAL_CYCLES * 8, intervalCycles);
+  store<f64>(p + VM_LOOPS * 8, loops);
+  store<f64>(p + VM_BOOT_KHZ * 8, bootKhz);
+  store<f64>(p + VM_POLL_ALLOWED * 8, pollAllowed ? 1 : 0);
+  store<f64>(p + VM_WORK_NS * 8, workNs);
+}
+
+export function ctEngineSetVcpu(v: i32, vm: i32): void {
+  store<u32>(eng(v) + VM, vm);
+}
+
+/** The address of vCPU v's statistics (count, loops, min, max, act, sum as f64). */
+export function ctEngineStatsPtr(v: i32): usize {
+  return eng(v) + ST_COUNT;
+}
+
+
+// @ts-ignore: decorator
+@inline
+export function eng(v: i32): usize {
+  return enginePtr + usize(v) * ESTRIDE;
+}
+
+// @ts-ignore: decorator
+@inline
+export function vmCell(e: usize, cell: i32): f64 {
+  return load<f64>(vmPtr + (usize(load<u32>(e + VM)) * VM_CELLS + usize(cell)) * 8);
+}
+
+// @ts-ignore: decorator
+@inline
+export function has(e: usize, f: u32): bool {
+  return (load<u32>(e + FLAGS) & f) != 0;
+}
+
+// @ts-ignore: decorator
+@inline
+export function set(e: usize, f: u32): void {
+  store<u32>(e + FLAGS, load<u32>(e + FLAGS) | f);
+}
+
+// @ts-ignore: decorator
+@inline
+export function clear(e: usize, f: u32): void {
+  store<u32>(e + FLAGS, load<u32>(e + FLAGS) & ~f);
+}
+
+// @ts-ignore: decorator
+@inline
+export function setState(e: usize, s: u8): void {
+  store<u8>(e + STATE, s);
+}
+
+// @ts-ignore: decorator
+@inline
+export function payloadOf(kind: u32, v: i32): u32 {
+  return (kind << 24) | u32(v);
+}
+
+// @ts-ignore: decorator
+@inline
+export function delay(kind: i32, v: i32): f64 {
+  return sampleDelayInline(kind, v);
+}
+
+/** Vcpu.schedule: the one valid vCPU-thread event. */
+// @ts-ignore: decorator
+@inline
+export function schedule(e: usize, v: i32, kind: u32, inNs: f64): void {
+  store<i64>(e + THREAD_SEQ, i64(queuePush(simNowNs + i64(inNs), payloadOf(kind, v))));
+}
