@@ -3,10 +3,10 @@
 // kvm_wait_lapic_expire's busy-wait, VM entry — step for step (spec §4.5, §5.4, §6.4).
 
 import { simNowNs } from "./host_clock";
-import { queuePush } from "./event_queue";
+import { queuePush, pushedTimeNs } from "./event_queue";
 import { pushAtPreemption, waitLapicExpire, vcpuAdvance, expiredTdIsSet } from "./vcpu_timer";
 import { Counter, LogRecord, count, logRecord } from "./engine_metrics";
-import { D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_SEQ, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, payloadOf, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, setState, stallEveryNs, stallLengthNs, startNs, tune, vmCell } from "./engine_record";
+import { D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, HV_SEQ, STALL_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, payloadOf, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, setState, stallEveryNs, stallLengthNs, startNs, tune, vmCell } from "./engine_record";
 import { cancelHvTimer, expired, injectPending, restartApicTimer, startSwTimer } from "./engine_lapic";
 import { leaveGuest, runProgram } from "./cyclictest_engine";
 
@@ -126,6 +126,7 @@ export function reenter(e: usize, v: i32): void {
   const deliver = has(e, F_TO_DELIVER);
   if (has(e, F_HV_IN_USE)) {
     store<i64>(e + HV_SEQ, i64(pushAtPreemption(v, payloadOf(EV_PREEMPTION, v), preemptionRate, spinNs)));
+    store<i64>(e + HV_AT_NS, pushedTimeNs);
   }
   if (spinNs > 0 || deliver) {
     const dispatch = deliver ? delay(D_IRQ_DISPATCH, v) : 0;
@@ -168,6 +169,7 @@ export function preemptionExit(e: usize, v: i32): void {
 /** Vcpu.stall. */
 export function stall(e: usize, v: i32): void {
   queuePush(simNowNs + i64(stallEveryNs), payloadOf(EV_STALL, v));
+  store<i64>(e + STALL_AT_NS, pushedTimeNs);
   if (load<u8>(e + STATE) != S_GUEST) return;
   leaveGuest(e);
   beginEntry(e, v, stallLengthNs);

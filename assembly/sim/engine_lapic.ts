@@ -5,7 +5,8 @@ import { rec, reg, TSCDEADLINE, EXPIRED_TSCDEADLINE } from "./vcpu_layout";
 import { swTscdeadlineArm, pushAtSwExpiry, hvArm, hvCancel } from "./vcpu_timer";
 import { hvExpired } from "../hv_timer";
 import { Counter, count } from "./engine_metrics";
-import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_SEQ, HV_SEQ, R_NEXT, apicv, clear, delay, expireWithinAdvance, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set } from "./engine_record";
+import { pushedTimeNs } from "./event_queue";
+import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_AT_NS, HRTIMER_SEQ, HV_SEQ, R_NEXT, apicv, clear, delay, expireWithinAdvance, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set } from "./engine_record";
 import { kick, unblock } from "./engine_host";
 
 /** LapicTimer.writeTscDeadline + startApicTimer. */
@@ -55,6 +56,7 @@ export function startSwTimer(e: usize, v: i32): void {
   const st = swTscdeadlineArm(v, expireWithinAdvance, globalAdvance);
   if (st == 2) {
     store<i64>(e + HRTIMER_SEQ, i64(pushAtSwExpiry(v, payloadOf(EV_HRTIMER, v), delay(D_HRTIMER, v))));
+    store<i64>(e + HRTIMER_AT_NS, pushedTimeNs);
     count(v, Counter.SwArms);
   } else if (st == 1) {
     expired(e, v, false);

@@ -66,6 +66,8 @@ export const F_PENDING: u32 = 32;
 export const F_HV_IN_USE: u32 = 64;
 export const F_TO_DELIVER: u32 = 128;
 export const F_IN_SERVICE: u32 = 256;
+/** The thread's next event is in NEXT_AT_NS / NEXT_KIND, not yet in the queue. */
+export const F_DEFERRED: u32 = 1024;
 export const F_DEADLINE_MODE: u32 = 512;
 
 // Per-vCPU engine record (bytes).
@@ -86,7 +88,12 @@ export const ST_ACT = 80;
 export const ST_SUM = 88;
 export const COMPUTE_END_NS = 96; // f64: when the guest's work in progress ends
 export const COMPUTE_LEFT_NS = 104; // f64: work still to do (after an exit interrupted it, or about to start)
-export const ESTRIDE: usize = 112;
+export const NEXT_AT_NS = 112; // i64: the vCPU thread's next event, not yet in the queue (F_DEFERRED)
+export const NEXT_KIND = 120; // u32
+export const HRTIMER_AT_NS = 128; // i64: time of the queued hrtimer event (valid while HRTIMER_SEQ >= 0)
+export const HV_AT_NS = 136; // i64: time of the queued preemption-timer event (valid while HV_SEQ >= 0)
+export const STALL_AT_NS = 144; // i64: time of the queued host stall
+export const ESTRIDE: usize = 152;
 
 // Per-VM parameters (f64 cells).
 export const VM_INTERVAL_CYCLES = 0;
@@ -240,9 +247,38 @@ export function delay(kind: i32, v: i32): f64 {
   return sampleDelayInline(kind, v);
 }
 
-/** Vcpu.schedule: the one valid vCPU-thread event. */
+/**
+ * Running a vCPU's own next steps ahead (cyclictest_engine.ts flushChain) is on: not
+ * while the vCPUs share timer_advance_ns (v4.0, v4.20), where their order matters.
+ */
+export let chaining: bool = false;
+
+export function setChaining(on: bool): void {
+  chaining = on;
+}
+
+/**
+ * Vcpu.schedule: the one valid vCPU-thread event. While chaining, it is held back
+ * (F_DEFERRED) until the current event is handled; a second schedule in the same event
+ * queues the first, which then waits in the queue as the stale event it is for the
+ * TypeScript engine.
+ */
 // @ts-ignore: decorator
 @inline
 export function schedule(e: usize, v: i32, kind: u32, inNs: f64): void {
-  store<i64>(e + THREAD_SEQ, i64(queuePush(simNowNs + i64(inNs), payloadOf(kind, v))));
+  const at = simNowNs + i64(inNs);
+  if (!chaining) {
+    store<i64>(e + THREAD_SEQ, i64(queuePush(at, payloadOf(kind, v))));
+    return;
+  }
+  if (has(e, F_DEFERRED)) pushDeferred(e, v);
+  store<i64>(e + NEXT_AT_NS, at);
+  store<u32>(e + NEXT_KIND, kind);
+  set(e, F_DEFERRED);
+}
+
+/** Puts the held-back thread event into the queue. */
+export function pushDeferred(e: usize, v: i32): void {
+  clear(e, F_DEFERRED);
+  store<i64>(e + THREAD_SEQ, i64(queuePush(load<i64>(e + NEXT_AT_NS), payloadOf(load<u32>(e + NEXT_KIND), v))));
 }

@@ -19,9 +19,11 @@ let nextSeq: u32 = 0;
 
 /** Seq and payload of the last popped event. */
 let poppedSeq: u32 = 0;
-let horizonNs: i64 = i64.MAX_VALUE;
+export let horizonNs: i64 = i64.MAX_VALUE;
 let poppedPayload: u32 = 0;
 let pushedSeq: u32 = 0;
+/** Time of the last pushed event. */
+export let pushedTimeNs: i64 = 0;
 
 const SENTINELS: i32 = 3;
 
@@ -103,6 +105,7 @@ export function queuePush(timeNs: i64, payload: u32): u32 {
   // The entry past the end was a sentinel and became an entry; keep three past the end.
   setSentinel(size + SENTINELS - 1);
   pushedSeq = seq;
+  pushedTimeNs = timeNs;
   return seq;
 }
 
@@ -159,7 +162,9 @@ export function queuePop(): i32 {
     store<u32>(p, lp, 12);
   }
   setSentinel(size);
-  if (t > simNowNs) setNowNs(t);
+  // Events come out in time order; the clock may only stand later than this event when
+  // the cyclictest engine ran a vCPU's own next steps ahead (cyclictest_engine.ts).
+  setNowNs(t);
   return i32(poppedPayload);
 }
 
