@@ -5,7 +5,7 @@
 import { simNowNs } from "./host_clock";
 import { queuePush, pushedTimeNs } from "./event_queue";
 import { pushAtPreemption, waitLapicExpire, vcpuAdvance, expiredTdIsSet } from "./vcpu_timer";
-import { Counter, LogRecord, count, logRecord } from "./engine_metrics";
+import { Counter, count, metricAdvance, metricCallback } from "./engine_metrics";
 import { D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, HV_SEQ, STALL_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, payloadOf, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, setState, stallEveryNs, stallLengthNs, startNs, tune, vmCell } from "./engine_record";
 import { cancelHvTimer, expired, injectPending, restartApicTimer, startSwTimer } from "./engine_lapic";
 import { leaveGuest, runProgram } from "./cyclictest_engine";
@@ -145,7 +145,7 @@ export function waitLapicExpireGate(e: usize, v: i32): f64 {
   if (!has(e, F_TO_DELIVER | F_IN_SERVICE)) return 0;
   const spinNs = waitLapicExpire(v, era, tune, globalAdvance, hz);
   count(v, Counter.SpinNs, spinNs);
-  logRecord(v, LogRecord.Advance, f64(simNowNs - startNs), f64(vcpuAdvance(v, globalAdvance)));
+  metricAdvance(v, f64(simNowNs - startNs), f64(vcpuAdvance(v, globalAdvance)));
   return spinNs;
 }
 
@@ -178,6 +178,6 @@ export function stall(e: usize, v: i32): void {
 /** Vcpu.hrtimerCallback + LapicTimer.hrtimerFired (deadline mode: no restart). */
 export function hrtimerCallback(e: usize, v: i32): void {
   store<i64>(e + HRTIMER_SEQ, -1);
-  logRecord(v, LogRecord.Callback, f64(simNowNs - startNs), 0);
+  metricCallback(v, f64(simNowNs - startNs));
   expired(e, v, true);
 }

@@ -27,6 +27,18 @@ export class CallbacksPerMs {
     if (c > this.peakCount) this.peakCount = c;
   }
 
+  /** Adds counts per aligned ms (index = ms), e.g. the wasm engine's. */
+  addCounts(countsPerMs: Uint32Array): void {
+    let last = countsPerMs.length - 1;
+    while (last >= 0 && countsPerMs[last] === 0) last--;
+    if (last >= this.counts.length) this.grow(last);
+    for (let ms = 0; ms <= last; ms++) {
+      const c = this.counts[ms]! + countsPerMs[ms]!;
+      this.counts[ms] = c;
+      if (c > this.peakCount) this.peakCount = c;
+    }
+  }
+
   /** The largest count in any one aligned ms; 0 with no callbacks. */
   get peak(): number {
     return this.peakCount;

@@ -169,10 +169,13 @@ export class VcpuMetrics {
     if (latencyCycles < 0) {
       s[o + EARLY] = s[o + EARLY]! + 1;
       if (-latencyNs > s[o + EARLY_WORST_NS]!) s[o + EARLY_WORST_NS] = -latencyNs;
-      this.hCycles.recordValue(0);
-    } else {
-      this.hCycles.recordValue(latencyCycles);
     }
+    this.recordLatencyHistograms(latencyCycles, latencyNs);
+  }
+
+  /** The histogram part of recordLatency (the wasm engine keeps the rest itself). */
+  recordLatencyHistograms(latencyCycles: number, latencyNs: number): void {
+    this.hCycles.recordValue(latencyCycles < 0 ? 0 : latencyCycles);
     this.hNs.recordValue(latencyNs > 0 ? latencyNs : 0);
   }
 
@@ -230,17 +233,63 @@ export class VcpuMetrics {
   }
 
   /**
-   * Totals kept by the wasm cyclictest engine (src/sim/metrics-sink.ts EngineCounter):
-   * exits, spin, arms, fallbacks, switches and coalesced (counters 0..11) are slots
-   * EXITS..COALESCED in the same order; halt-poll ns, successes and failures follow.
+   * Counts kept by the wasm cyclictest engine in a slot block of this layout (exits,
+   * spin, arms, fallbacks, switches, coalesced, halt polling): the same as that many
+   * recordExit/addSpinNs/timerArm/... calls.
    */
-  addCounts(counts: Float64Array): void {
+  addCounts(block: Float64Array): void {
     const s = this.s;
     const o = this.o;
-    for (let i = 0; i <= COALESCED - EXITS; i++) s[o + EXITS + i]! += counts[i]!;
-    s[o + HALT_POLL_NS]! += counts[12]!;
-    s[o + POLL_OK]! += counts[13]!;
-    s[o + POLL_FAILED]! += counts[14]!;
+    for (let i = EXITS; i <= COALESCED; i++) s[o + i]! += block[i]!;
+    for (let i = HALT_POLL_NS; i <= POLL_FAILED; i++) s[o + i]! += block[i]!;
+  }
+
+  /**
+   * Everything the wasm engine kept in its complete mode (assembly/sim/engine_metrics.ts):
+   * the counts, plus latency moments and early interrupts, the advance's initial, final,
+   * min and max, and the callbacks-per-ms peak — as if its calls had been made here.
+   */
+  absorbEngineTotals(block: Float64Array): void {
+    this.addCounts(block);
+    const s = this.s;
+    const o = this.o;
+    const n = block[INTERRUPTS]!;
+    if (n > 0) {
+      s[o + INTERRUPTS]! += n;
+      s[o + SUM_NS]! += block[SUM_NS]!;
+      s[o + SUM_CYCLES]! += block[SUM_CYCLES]!;
+      s[o + LAST_NS] = block[LAST_NS]!;
+      s[o + MIN_NS] = Math.min(s[o + MIN_NS]!, block[MIN_NS]!);
+      s[o + MAX_NS] = Math.max(s[o + MAX_NS]!, block[MAX_NS]!);
+      s[o + MIN_CYCLES] = Math.min(s[o + MIN_CYCLES]!, block[MIN_CYCLES]!);
+      s[o + MAX_CYCLES] = Math.max(s[o + MAX_CYCLES]!, block[MAX_CYCLES]!);
+      s[o + EARLY]! += block[EARLY]!;
+      s[o + EARLY_WORST_NS] = Math.max(s[o + EARLY_WORST_NS]!, block[EARLY_WORST_NS]!);
+    }
+    const records = block[ADV_RECORDS]!;
+    if (records > 0) {
+      if (s[o + ADV_RECORDS] === 0) s[o + ADV_INITIAL] = block[ADV_INITIAL]!;
+      s[o + ADV_RECORDS]! += records;
+      s[o + ADV_FINAL] = block[ADV_FINAL]!;
+      s[o + ADV_MIN] = Math.min(s[o + ADV_MIN]!, block[ADV_MIN]!);
+      s[o + ADV_MAX] = Math.max(s[o + ADV_MAX]!, block[ADV_MAX]!);
+    }
+    s[o + CB_PEAK] = Math.max(s[o + CB_PEAK]!, block[CB_PEAK]!);
+  }
+
+  /** Host-wide hrtimer callbacks per aligned ms that the wasm engine counted (index = ms). */
+  addHostCallbacks(countsPerMs: Uint32Array): void {
+    this.context.callbacks.addCounts(countsPerMs);
+  }
+
+  /** Whether `other` belongs to the same host (HostMetrics) as this collector. */
+  sameHost(other: VcpuMetrics): boolean {
+    return other.context === this.context;
+  }
+
+  /** Capacity of this vCPU's advance series (points; 0 = none). */
+  get seriesPoints(): number {
+    return this.s[this.o + SERIES_CAP]!;
   }
 
   /**
@@ -262,6 +311,13 @@ export class VcpuMetrics {
     s[o + ADV_FINAL] = advanceNs;
     if (advanceNs < s[o + ADV_MIN]!) s[o + ADV_MIN] = advanceNs;
     if (advanceNs > s[o + ADV_MAX]!) s[o + ADV_MAX] = advanceNs;
+    this.advanceSeriesPoint(k, nowNs, advanceNs);
+  }
+
+  /** The series part of recordAdvance for call number k (the wasm engine keeps the rest itself). */
+  advanceSeriesPoint(k: number, nowNs: number, advanceNs: number): void {
+    const s = this.s;
+    const o = this.o;
     const cap = s[o + SERIES_CAP]!;
     if (cap === 0) return;
     let stride = s[o + SERIES_STRIDE]!;

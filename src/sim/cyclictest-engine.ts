@@ -9,12 +9,19 @@ import { wasm } from "../wasm.js";
 import type { ScenarioConfig, WorkloadParams } from "../scenario/types.js";
 import type { EraPolicy } from "./eras.js";
 import type { MetricsSink } from "./metrics-sink.js";
+import { VcpuMetrics } from "../metrics/vcpu-metrics.js";
 import { renderCyclictestLine } from "../report/cyclictest.js";
 
 const U32_MAX = 0xffffffff;
-const COUNTERS = 15;
-const LOG_RECORD_F64 = 3;
+/** Slots per vCPU block (VcpuMetrics' layout; assembly/sim/engine_metrics.ts SLOTS). */
+const SLOTS = 35;
+const LOG_RECORD_F64 = 4;
 const LOG_CAPACITY = 4096;
+// HdrHistogram's layout for 3 significant digits (src/metrics/histogram.ts), as the
+// engine counts into it: 1024 half sub-buckets, cells for every value below 2^32.
+const HALF_MAGNITUDE = 10;
+const HALF_COUNT = 1 << HALF_MAGNITUDE;
+const HIST_CELLS = (22 << HALF_MAGNITUDE) + HALF_COUNT;
 
 /**
  * Why the scenario needs the TypeScript engine, or null when the wasm engine runs it:
@@ -52,7 +59,40 @@ export interface CyclictestEngineSetup {
   sinks: readonly MetricsSink[];
 }
 
+/**
+ * The engine's complete mode (assembly/sim/engine_metrics.ts) applies when every sink is a
+ * VcpuMetrics of one host recording into one shared histogram pair with HdrHistogram's
+ * layout for 3 digits from 1 (the wasm engine counts into that layout): then the sinks,
+ * else null (the log mode, which replays every call).
+ */
+function completeSinks(sinks: readonly MetricsSink[]): VcpuMetrics[] | null {
+  const first = sinks[0];
+  if (!(first instanceof VcpuMetrics) || first.ownHistograms) return null;
+  const { ns, cycles } = first.histograms;
+  for (const h of [ns, cycles]) if (h.subBucketHalfCountMagnitude !== HALF_MAGNITUDE || h.unitMagnitude !== 0) return null;
+  const all: VcpuMetrics[] = [];
+  for (const sink of sinks) {
+    if (!(sink instanceof VcpuMetrics) || !first.sameHost(sink)) return null;
+    all.push(sink);
+  }
+  return all;
+}
+
+/** HdrHistogram's lowest value of counts index i (valueFromIndex, unit magnitude 0). */
+function histValueAt(i: number): number {
+  let bucket = (i >> HALF_MAGNITUDE) - 1;
+  let sub = (i & (HALF_COUNT - 1)) + HALF_COUNT;
+  if (bucket < 0) {
+    sub -= HALF_COUNT;
+    bucket = 0;
+  }
+  return sub * 2 ** bucket;
+}
+
 export class CyclictestEngine {
+  /** The sinks, when the engine runs in its complete mode. */
+  private readonly complete: VcpuMetrics[] | null;
+
   constructor(private readonly s: CyclictestEngineSetup) {
     const { config, era } = s;
     const { kvm, host } = config;
@@ -74,7 +114,9 @@ export class CyclictestEngine {
     const hp = kvm.haltPoll;
     wasm.ctEngineHaltPoll(hp.dynamic, hp.maxNs, hp.grow, hp.growStartNs, hp.shrink);
     wasm.ctEngineInit(s.vmOf.length, config.vms.length);
-    wasm.engineMetricsInit(s.vmOf.length);
+    this.complete = completeSinks(s.sinks);
+    wasm.engineMetricsInit(s.vmOf.length, this.complete !== null);
+    this.complete?.forEach((m, v) => wasm.engineSetSeriesCap(v, m.seriesPoints));
     config.vms.forEach((vm, i) => {
       const w = vm.workload as WorkloadParams<"cyclictest">;
       // The guest converts the interval with the calibration it booted with (cyclictest.ts).
@@ -100,15 +142,26 @@ export class CyclictestEngine {
     return wasm.ctEngineEvents();
   }
 
-  /** Replays the logged MetricsSink calls in the order the engine made them. */
+  /**
+   * Replays the logged calls in the order the engine made them: in the log mode the
+   * MetricsSink calls themselves; in the complete mode the parts the engine left to the
+   * host (histogram values >= 2^32, advance-series points).
+   */
   private drain(sinks: readonly MetricsSink[]): void {
     const n = wasm.engineLogCount();
     if (n === 0) return;
     const log = new Float64Array(wasm.memory.buffer, wasm.engineLogPtr(), LOG_CAPACITY * LOG_RECORD_F64);
+    const complete = this.complete;
     for (let i = 0, o = 0; i < n; i++, o += LOG_RECORD_F64) {
       const code = log[o]!;
       const type = code % 4;
-      const sink = sinks[(code - type) / 4]!;
+      const v = (code - type) / 4;
+      if (complete !== null) {
+        if (type === 0) complete[v]!.recordLatencyHistograms(log[o + 1]!, log[o + 2]!);
+        else complete[v]!.advanceSeriesPoint(log[o + 3]!, log[o + 1]!, log[o + 2]!);
+        continue;
+      }
+      const sink = sinks[v]!;
       if (type === 0) sink.recordLatency(log[o + 1]!, log[o + 2]!);
       else if (type === 1) sink.recordAdvance(log[o + 1]!, log[o + 2]!);
       else sink.hrtimerCallback(log[o + 1]!);
@@ -116,11 +169,22 @@ export class CyclictestEngine {
     wasm.engineLogClear();
   }
 
-  /** The counters each vCPU accumulated in wasm, added to its sink. */
+  /** What each vCPU accumulated in wasm, merged into its sink (and the host's counters). */
   private handOver(): void {
     const n = this.s.sinks.length;
-    const counters = new Float64Array(wasm.memory.buffer, wasm.engineCountersPtr(), n * COUNTERS);
-    this.s.sinks.forEach((sink, v) => sink.addCounts(counters.subarray(v * COUNTERS, (v + 1) * COUNTERS)));
+    const slots = new Float64Array(wasm.memory.buffer, wasm.engineSlotsPtr(), n * SLOTS);
+    const complete = this.complete;
+    if (complete === null) {
+      this.s.sinks.forEach((sink, v) => sink.addCounts(slots.subarray(v * SLOTS, (v + 1) * SLOTS)));
+      return;
+    }
+    complete.forEach((m, v) => m.absorbEngineTotals(slots.subarray(v * SLOTS, (v + 1) * SLOTS)));
+    const { ns, cycles } = complete[0]!.histograms;
+    for (const [h, ptr] of [[ns, wasm.engineHistNsPtr()], [cycles, wasm.engineHistCyclesPtr()]] as const) {
+      const counts = new Float64Array(wasm.memory.buffer, ptr, HIST_CELLS);
+      for (let i = 0; i < HIST_CELLS; i++) if (counts[i]! > 0) h.recordValueWithCount(histValueAt(i), counts[i]!);
+    }
+    complete[0]!.addHostCallbacks(new Uint32Array(wasm.memory.buffer, wasm.engineCallbacksPtr(), wasm.engineCallbackCells()));
   }
 
   /** cyclictest's summary line for vCPU v (engine order), as workloads/cyclictest.ts prints it. */

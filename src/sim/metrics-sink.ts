@@ -20,28 +20,10 @@ export interface MetricsSink {
   recordAdvance(nowNs: number, advanceNs: number): void;
   hrtimerCallback(nowNs: number): void;
   /**
-   * Adds the totals the wasm cyclictest engine kept for this vCPU, indexed by
-   * EngineCounter: the same as that many recordExit/addSpinNs/timerArm/... calls.
+   * Adds the counts the wasm cyclictest engine kept for this vCPU, in a block laid out as
+   * VcpuMetrics' slots (exits, spin, arms, fallbacks, switches, coalesced: slots 10..21;
+   * halt-poll ns, successes, failures: 32..34): the same as that many recordExit/
+   * addSpinNs/timerArm/... calls.
    */
-  addCounts(counts: Float64Array): void;
+  addCounts(block: Float64Array): void;
 }
-
-/** Slots of the wasm engine's per-vCPU counters (assembly/sim/engine_metrics.ts Counter). */
-export const EngineCounter = {
-  exitMsrWrite: 0,
-  exitApicWrite: 1,
-  exitPreemptionTimer: 2,
-  exitExternalInterrupt: 3,
-  exitHlt: 4,
-  spinNs: 5,
-  swArms: 6,
-  hvArms: 7,
-  hvFallbacks: 8,
-  hvToSw: 9,
-  swToHv: 10,
-  coalesced: 11,
-  haltPollNs: 12,
-  pollOk: 13,
-  pollFailed: 14,
-} as const;
-export const ENGINE_COUNTERS = 15;

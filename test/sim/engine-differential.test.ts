@@ -12,6 +12,9 @@ import { cyclictestEngineExclusion } from "../../src/sim/cyclictest-engine.js";
 import { InputRangeError } from "../../src/errors.js";
 import type { DelayDist, ScenarioConfig } from "../../src/scenario/types.js";
 import { CYCLICTEST, scenario } from "./harness.js";
+import { wasm } from "../../src/wasm.js";
+import { VCPU_SLOTS } from "../../src/metrics/vcpu-metrics.js";
+import { newAggregateHistogram } from "../../src/metrics/histogram.js";
 
 const leaf: fc.Arbitrary<DelayDist> = fc.oneof(
   fc.integer({ min: 0, max: 20_000 }).map((valueNs) => ({ dist: "fixed" as const, valueNs })),
@@ -89,8 +92,8 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
     return base;
   });
 
-function resultOf(c: ScenarioConfig, engine: "ts" | "wasm"): string {
-  const { result, output } = runScenario(c, { engine, perVcpuHistograms: true });
+function resultOf(c: ScenarioConfig, engine: "ts" | "wasm", perVcpuHistograms = true): string {
+  const { result, output } = runScenario(c, { engine, perVcpuHistograms });
   const { wallMs: _wall, ...rest } = result;
   return JSON.stringify({ rest, output });
 }
@@ -104,6 +107,26 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  // Shared histograms put the wasm engine in its complete mode: it keeps latency moments,
+  // advance statistics, callbacks per ms and the histogram counts itself.
+  test("property: identical results with shared histograms (the wasm engine's complete mode)", () => {
+    fc.assert(
+      fc.property(config, (c) => {
+        expect(resultOf(c, "wasm", false)).toBe(resultOf(c, "ts", false));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test("the engine's slot block and histogram layout are VcpuMetrics' and HdrHistogram's", () => {
+    expect(wasm.SLOTS.value).toBe(VCPU_SLOTS);
+    expect(wasm.HIST_CELLS.value).toBe((22 << 10) + 1024);
+    const h = newAggregateHistogram();
+    expect([h.subBucketHalfCountMagnitude, h.unitMagnitude]).toEqual([10, 0]);
+    // The last cell holds 2^32 − 1.
+    expect(h.countsArrayIndex(2 ** 32 - 1)).toBe(wasm.HIST_CELLS.value - 1);
   });
 
   test("the default and cyclictest presets' shapes: identical, and auto picks the wasm engine", () => {

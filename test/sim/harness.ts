@@ -65,21 +65,21 @@ export class CountingSink implements MetricsSink {
     this.callbacks++;
   }
   addCounts(c: Float64Array): void {
-    this.msrWrite += c[0]!;
-    this.apicWrite += c[1]!;
-    this.preemptionTimer += c[2]!;
-    this.externalInterrupt += c[3]!;
-    this.hlt += c[4]!;
-    this.spinNs += c[5]!;
-    this.swArms += c[6]!;
-    this.hvArms += c[7]!;
-    this.hvFallbacks += c[8]!;
-    this.hvToSwCount += c[9]!;
-    this.swToHvCount += c[10]!;
-    this.coalescedCount += c[11]!;
-    this.haltPollNs += c[12]!;
-    this.pollsOk += c[13]!;
-    this.pollsFailed += c[14]!;
+    this.msrWrite += c[10]!;
+    this.apicWrite += c[11]!;
+    this.preemptionTimer += c[12]!;
+    this.externalInterrupt += c[13]!;
+    this.hlt += c[14]!;
+    this.spinNs += c[15]!;
+    this.swArms += c[16]!;
+    this.hvArms += c[17]!;
+    this.hvFallbacks += c[18]!;
+    this.hvToSwCount += c[19]!;
+    this.swToHvCount += c[20]!;
+    this.coalescedCount += c[21]!;
+    this.haltPollNs += c[32]!;
+    this.pollsOk += c[33]!;
+    this.pollsFailed += c[34]!;
   }
   get early(): number {
     return this.latenciesNs.filter((l) => l < 0).length;
