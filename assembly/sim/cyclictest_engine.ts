@@ -16,7 +16,7 @@ import { setNowNs } from "./host_clock";
 import { rec, reg, guestTscNow, TSCDEADLINE, PERIOD_NS } from "./vcpu_layout";
 import { cyclesToNsSigned } from "./vcpu_timer";
 import { Counter, count, metricLatency, logFull } from "./engine_metrics";
-import { F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, globalAdvance } from "./engine_record";
+import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, globalAdvance } from "./engine_record";
 import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_DEADLINE_MODE, F_HALTED, F_HANDLER_DONE, F_IN_HANDLER, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, PHASE, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, STATE, ST_ACT, ST_COUNT, ST_LOOPS, ST_MAX, ST_MIN, ST_SUM, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, VM_BOOT_KHZ, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_APIC_WRITE, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, apicv, clear, delay, eng, has, payloadOf, schedule, set, setState, stallEveryNs, vcpuCount, vmCell } from "./engine_record";
 import { writeTscDeadline } from "./engine_lapic";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
@@ -47,13 +47,34 @@ export function ctEngineStart(): void {
 /** The latest time a chained step ran at (the clock's end value when it ran last). */
 let chainedUntilNs: i64 = 0;
 
+/**
+ * The preemption-timer event is no longer wanted (the TypeScript engine's hvSeq := -1).
+ * If it was held back, the TypeScript engine has it in its queue all the same, where it
+ * is popped (and counted) as a stale event at its time unless that lies past the end.
+ */
+export function dropHv(e: usize): void {
+  store<i64>(e + HV_SEQ, -1);
+  if (!has(e, F_HV_DEFERRED)) return;
+  clear(e, F_HV_DEFERRED);
+  const at = load<i64>(e + HV_AT_NS);
+  if (at > horizonNs) return;
+  events++;
+  if (at > chainedUntilNs) chainedUntilNs = at;
+}
+
+/** Puts the held-back preemption-timer event into the queue. */
+function pushHv(e: usize, v: i32): void {
+  clear(e, F_HV_DEFERRED);
+  store<i64>(e + HV_SEQ, i64(queuePush(load<i64>(e + HV_AT_NS), payloadOf(EV_PREEMPTION, v))));
+}
+
 /** The earliest live event vCPU e has in the queue (its hrtimer, preemption timer, stall). */
 // @ts-ignore: decorator
 @inline
 function ownEarliestNs(e: usize): i64 {
   let t = i64.MAX_VALUE;
   if (load<i64>(e + HRTIMER_SEQ) >= 0) t = load<i64>(e + HRTIMER_AT_NS);
-  if (load<i64>(e + HV_SEQ) >= 0 && load<i64>(e + HV_AT_NS) < t) t = load<i64>(e + HV_AT_NS);
+  if ((load<i64>(e + HV_SEQ) >= 0 || has(e, F_HV_DEFERRED)) && load<i64>(e + HV_AT_NS) < t) t = load<i64>(e + HV_AT_NS);
   if (stallEveryNs > 0 && load<i64>(e + STALL_AT_NS) < t) t = load<i64>(e + STALL_AT_NS);
   return t;
 }
@@ -70,18 +91,19 @@ function flushChain(v: i32): void {
   const e = eng(v);
   while (has(e, F_DEFERRED)) {
     const at = load<i64>(e + NEXT_AT_NS);
-    if (at >= ownEarliestNs(e) || at > horizonNs || logFull()) {
-      pushDeferred(e, v);
-      return;
-    }
+    if (at >= ownEarliestNs(e) || at > horizonNs || logFull()) break;
     clear(e, F_DEFERRED);
     setNowNs(at);
     if (at > chainedUntilNs) chainedUntilNs = at;
     events++;
     store<i64>(e + THREAD_SEQ, -1);
-    if (load<u8>(e + STATE) == S_DONE) return;
+    if (load<u8>(e + STATE) == S_DONE) break;
     onThreadEvent(e, v, load<u32>(e + NEXT_KIND));
   }
+  // Into the queue in the order the TypeScript engine pushed them: the preemption timer
+  // was loaded at a VM entry before the thread's next event was scheduled.
+  if (has(e, F_HV_DEFERRED)) pushHv(e, v);
+  if (has(e, F_DEFERRED)) pushDeferred(e, v);
 }
 
 /**
@@ -183,7 +205,7 @@ export function runProgram(e: usize, v: i32): void {
     }
     if (exit == X_DONE) {
       setState(e, S_DONE);
-      store<i64>(e + HV_SEQ, -1);
+      dropHv(e);
       return;
     }
     if (exit == X_NONE) continue;
@@ -284,7 +306,7 @@ export function enterCompute(e: usize, v: i32, ns: f64): void {
 // @ts-ignore: decorator
 @inline
 export function leaveGuest(e: usize): void {
-  store<i64>(e + HV_SEQ, -1);
+  dropHv(e);
   if (load<u8>(e + STATE) == S_GUEST && load<i64>(e + THREAD_SEQ) >= 0) {
     const left = load<f64>(e + COMPUTE_END_NS) - f64(simNowNs);
     store<f64>(e + COMPUTE_LEFT_NS, left > 0 ? left : 0);

@@ -8,6 +8,7 @@ import { Counter, count } from "./engine_metrics";
 import { pushedTimeNs } from "./event_queue";
 import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_AT_NS, HRTIMER_SEQ, HV_SEQ, R_NEXT, apicv, clear, delay, expireWithinAdvance, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set } from "./engine_record";
 import { kick, unblock } from "./engine_host";
+import { dropHv } from "./cyclictest_engine";
 
 /** LapicTimer.writeTscDeadline + startApicTimer. */
 export function writeTscDeadline(e: usize, v: i32, p: usize): void {
@@ -46,7 +47,7 @@ export function startHvTimer(e: usize, v: i32): bool {
 export function cancelHvTimer(e: usize, v: i32): void {
   hvCancel(v);
   clear(e, F_HV_IN_USE);
-  store<i64>(e + HV_SEQ, -1);
+  dropHv(e);
 }
 
 /** LapicTimer.startSwTimer (deadline mode). */

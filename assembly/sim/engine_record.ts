@@ -68,6 +68,8 @@ export const F_TO_DELIVER: u32 = 128;
 export const F_IN_SERVICE: u32 = 256;
 /** The thread's next event is in NEXT_AT_NS / NEXT_KIND, not yet in the queue. */
 export const F_DEFERRED: u32 = 1024;
+/** The preemption-timer event is at HV_AT_NS, not yet in the queue (chaining only). */
+export const F_HV_DEFERRED: u32 = 2048;
 export const F_DEADLINE_MODE: u32 = 512;
 
 // Per-vCPU engine record (bytes).

@@ -324,10 +324,15 @@ export function hvCancel(v: i32): void {
  * preemption-timer exit for an entry entryInNs from now and returns its seq.
  */
 export function pushAtPreemption(v: i32, payload: u32, rate: u32, entryInNs: f64): u32 {
+  return queuePush(preemptionAtNs(v, rate, entryInNs), payload);
+}
+
+/** When the preemption timer loaded at a VM entry entryInNs from now fires (host ns). */
+export function preemptionAtNs(v: i32, rate: u32, entryInNs: f64): i64 {
   const deadline = load<u64>(rec(v) + HV_DEADLINE_TSC);
   const host = hostTscAt(simNowNs + i64(entryInNs));
   const value: u64 = deadline > host ? u64(u32((deadline - host) >> u64(rate))) : 0;
-  return queuePush(nsWhenHostTscReaches(host + (value << u64(rate))), payload);
+  return nsWhenHostTscReaches(host + (value << u64(rate)));
 }
 
 // ---- advancement and the busy-wait (spec §5.4) ----
