@@ -65,6 +65,7 @@ const REQUIRED_EXPORTS = [
   "batchU64ShlDivU64",
   "setHostClock",
   "nowF64",
+  "nsWhenHostTscReaches",
   "queueReset",
   "queuePushIn",
   "queuePop",

@@ -2,6 +2,7 @@
 // Simulated time is an input to the core, never the wall clock (architecture.md).
 
 import { umulh, divU128U64 } from "../math64";
+import { divPreinv } from "../reciprocal_div";
 
 /** Current simulated host time, ns (ktime). */
 export let simNowNs: i64 = 0;
@@ -10,10 +11,19 @@ export let hostKhz: u64 = 3000000;
 /** Host TSC at simulated time 0. */
 export let hostTscBase: u64 = 0;
 
+// hostKhz normalised (top bit set) and its reciprocal: nsWhenHostTscReaches divides by
+// it on every hrtimer arm and busy-wait (reciprocal_div.ts).
+let khzShift: u64 = 0;
+let khzNormalised: u64 = 0;
+let khzReciprocal: u64 = 0;
+
 export function setHostClock(khz: u32, tscBase: u64, startNs: i64): void {
   hostKhz = u64(khz);
   hostTscBase = tscBase;
   simNowNs = startNs;
+  khzShift = clz(hostKhz);
+  khzNormalised = hostKhz << khzShift;
+  khzReciprocal = divU128U64(~khzNormalised, 0xffffffffffffffff, khzNormalised);
 }
 
 export function setNowNs(ns: i64): void {
@@ -42,7 +52,10 @@ export function nsWhenHostTscReaches(tsc: u64): i64 {
   const lo = d * 1000000;
   const hi = umulh(d, 1000000);
   if (hi >= hostKhz) return i64.MAX_VALUE;
-  let ns = divU128U64(hi, lo, hostKhz);
+  // (hi:lo) / hostKhz as (hi:lo << s) / (hostKhz << s); hi < hostKhz keeps the quotient in 64 bits.
+  const s = khzShift;
+  const n1 = s == 0 ? hi : (hi << s) | (lo >> (64 - s));
+  let ns = divPreinv(n1, lo << s, khzNormalised, khzReciprocal);
   if (hostTscAt(i64(ns)) < tsc) ns += 1;
   return ns > u64(i64.MAX_VALUE) ? i64.MAX_VALUE : i64(ns);
 }
