@@ -1,7 +1,8 @@
 // The wasm cyclictest engine's host side (assembly/sim/cyclictest_engine.ts): decides
 // whether a scenario is inside its scope, configures it, runs it while draining its
-// metric log into the collectors, and hands over its counters and cyclictest summary
-// lines at the end. The TypeScript state machine (vcpu.ts, lapic.ts) is the other
+// metric log into the collectors, and at the end hands over what it kept (counts; in its
+// complete mode also latency moments, histogram counts, advance statistics and
+// callbacks per ms) and its cyclictest summary lines. The TypeScript state machine (vcpu.ts, lapic.ts) is the other
 // backend; outside this scope the engine uses that one (architecture.md, "One factory,
 // two backends"). test/sim/engine-differential.test.ts holds the two to identical results.
 
