@@ -17,7 +17,7 @@ import { rec, reg, guestTscNow, TSCDEADLINE, PERIOD_NS } from "./vcpu_layout";
 import { cyclesToNsSigned } from "./vcpu_timer";
 import { Counter, count, metricLatency, logFull } from "./engine_metrics";
 import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, globalAdvance } from "./engine_record";
-import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_DEADLINE_MODE, F_HALTED, F_HANDLER_DONE, F_IN_HANDLER, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, PHASE, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, STATE, ST_ACT, ST_COUNT, ST_LOOPS, ST_MAX, ST_MIN, ST_SUM, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, VM_BOOT_KHZ, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_APIC_WRITE, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, apicv, clear, delay, eng, has, payloadOf, schedule, set, setState, stallEveryNs, vcpuCount, vmCell } from "./engine_record";
+import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_HANDLER_DONE, F_IN_HANDLER, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, PHASE, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, STATE, ST_ACT, ST_COUNT, ST_LOOPS, ST_MAX, ST_MIN, ST_SUM, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, VM_BOOT_KHZ, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_APIC_WRITE, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, apicv, clear, delay, eng, has, payloadOf, schedule, set, setState, stallEveryNs, vcpuCount, vmCell } from "./engine_record";
 import { writeTscDeadline } from "./engine_lapic";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
 
@@ -240,7 +240,6 @@ function step(e: usize, v: i32): i32 {
       clear(e, F_PENDING);
       store<u64>(p + TSCDEADLINE, 0);
       store<i64>(p + PERIOD_NS, 0);
-      set(e, F_DEADLINE_MODE);
       return X_APIC_WRITE;
     case PH_START:
       store<u64>(reg(p, R_NEXT), guestTscNow(p));

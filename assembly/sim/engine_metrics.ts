@@ -73,7 +73,8 @@ const RECORD_BYTES: usize = 32;
 // HdrHistogram's layout for 3 significant digits and a lowest value of 1
 // (src/metrics/histogram.ts): 1024 half sub-buckets, unit magnitude 0. Values below 2^32
 // have indices below HIST_CELLS.
-const HALF_MAGNITUDE: i32 = 10;
+export const HIST_HALF_MAGNITUDE: i32 = 10;
+const HALF_MAGNITUDE: i32 = HIST_HALF_MAGNITUDE;
 const HALF_COUNT: i32 = 1 << HALF_MAGNITUDE;
 export const HIST_CELLS: i32 = (22 << HALF_MAGNITUDE) + HALF_COUNT;
 

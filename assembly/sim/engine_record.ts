@@ -70,7 +70,6 @@ export const F_IN_SERVICE: u32 = 256;
 export const F_DEFERRED: u32 = 1024;
 /** The preemption-timer event is at HV_AT_NS, not yet in the queue (chaining only). */
 export const F_HV_DEFERRED: u32 = 2048;
-export const F_DEADLINE_MODE: u32 = 512;
 
 // Per-vCPU engine record (bytes).
 export const THREAD_SEQ = 0; // i64, -1 = none

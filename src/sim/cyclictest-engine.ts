@@ -11,18 +11,17 @@ import type { ScenarioConfig, WorkloadParams } from "../scenario/types.js";
 import type { EraPolicy } from "./eras.js";
 import type { MetricsSink } from "./metrics-sink.js";
 import { VcpuMetrics } from "../metrics/vcpu-metrics.js";
-import { renderCyclictestLine } from "../report/cyclictest.js";
+import { cyclictestSummaryLine } from "./workloads/cyclictest.js";
 
 const U32_MAX = 0xffffffff;
-/** Slots per vCPU block (VcpuMetrics' layout; assembly/sim/engine_metrics.ts SLOTS). */
-const SLOTS = 35;
+// The engine's layouts (assembly/sim/engine_metrics.ts): slots per vCPU block (VcpuMetrics'),
+// log records, and the histogram cells it counts into (HdrHistogram's, 3 digits from 1).
+const SLOTS = wasm.SLOTS.value;
+const HIST_CELLS = wasm.HIST_CELLS.value;
+const HIST_HALF_MAGNITUDE = wasm.HIST_HALF_MAGNITUDE.value;
 const LOG_RECORD_F64 = 4;
-const LOG_CAPACITY = 4096;
-// HdrHistogram's layout for 3 significant digits (src/metrics/histogram.ts), as the
-// engine counts into it: 1024 half sub-buckets, cells for every value below 2^32.
-const HALF_MAGNITUDE = 10;
-const HALF_COUNT = 1 << HALF_MAGNITUDE;
-const HIST_CELLS = (22 << HALF_MAGNITUDE) + HALF_COUNT;
+const LOG_CAPACITY = wasm.LOG_CAPACITY.value;
+const { Latency: LOG_LATENCY, Advance: LOG_ADVANCE } = wasm.LogRecord;
 
 /**
  * Why the scenario needs the TypeScript engine, or null when the wasm engine runs it:
@@ -70,24 +69,13 @@ function completeSinks(sinks: readonly MetricsSink[]): VcpuMetrics[] | null {
   const first = sinks[0];
   if (!(first instanceof VcpuMetrics) || first.ownHistograms) return null;
   const { ns, cycles } = first.histograms;
-  for (const h of [ns, cycles]) if (h.subBucketHalfCountMagnitude !== HALF_MAGNITUDE || h.unitMagnitude !== 0) return null;
+  for (const h of [ns, cycles]) if (h.subBucketHalfCountMagnitude !== HIST_HALF_MAGNITUDE || h.unitMagnitude !== 0) return null;
   const all: VcpuMetrics[] = [];
   for (const sink of sinks) {
     if (!(sink instanceof VcpuMetrics) || !first.sameHost(sink)) return null;
     all.push(sink);
   }
   return all;
-}
-
-/** HdrHistogram's lowest value of counts index i (valueFromIndex, unit magnitude 0). */
-function histValueAt(i: number): number {
-  let bucket = (i >> HALF_MAGNITUDE) - 1;
-  let sub = (i & (HALF_COUNT - 1)) + HALF_COUNT;
-  if (bucket < 0) {
-    sub -= HALF_COUNT;
-    bucket = 0;
-  }
-  return sub * 2 ** bucket;
 }
 
 export class CyclictestEngine {
@@ -158,13 +146,13 @@ export class CyclictestEngine {
       const type = code % 4;
       const v = (code - type) / 4;
       if (complete !== null) {
-        if (type === 0) complete[v]!.recordLatencyHistograms(log[o + 1]!, log[o + 2]!);
+        if (type === LOG_LATENCY) complete[v]!.recordLatencyHistograms(log[o + 1]!, log[o + 2]!);
         else complete[v]!.advanceSeriesPoint(log[o + 3]!, log[o + 1]!, log[o + 2]!);
         continue;
       }
       const sink = sinks[v]!;
-      if (type === 0) sink.recordLatency(log[o + 1]!, log[o + 2]!);
-      else if (type === 1) sink.recordAdvance(log[o + 1]!, log[o + 2]!);
+      if (type === LOG_LATENCY) sink.recordLatency(log[o + 1]!, log[o + 2]!);
+      else if (type === LOG_ADVANCE) sink.recordAdvance(log[o + 1]!, log[o + 2]!);
       else sink.hrtimerCallback(log[o + 1]!);
     }
     wasm.engineLogClear();
@@ -183,7 +171,7 @@ export class CyclictestEngine {
     const { ns, cycles } = complete[0]!.histograms;
     for (const [h, ptr] of [[ns, wasm.engineHistNsPtr()], [cycles, wasm.engineHistCyclesPtr()]] as const) {
       const counts = new Float64Array(wasm.memory.buffer, ptr, HIST_CELLS);
-      for (let i = 0; i < HIST_CELLS; i++) if (counts[i]! > 0) h.recordValueWithCount(histValueAt(i), counts[i]!);
+      for (let i = 0; i < HIST_CELLS; i++) if (counts[i]! > 0) h.recordValueWithCount(h.valueFromIndex(i), counts[i]!);
     }
     complete[0]!.addHostCallbacks(new Uint32Array(wasm.memory.buffer, wasm.engineCallbacksPtr(), wasm.engineCallbackCells()));
   }
@@ -192,19 +180,8 @@ export class CyclictestEngine {
   summaryLine(v: number): string {
     const vm = this.s.config.vms[this.s.vmOf[v]!]!;
     const w = vm.workload as WorkloadParams<"cyclictest">;
-    const st = new Float64Array(wasm.memory.buffer, wasm.ctEngineStatsPtr(v), 6);
-    const [count, , min, max, act, sum] = st as unknown as [number, number, number, number, number, number];
-    const thread = this.s.vcpuInVm[v]!;
-    return renderCyclictestLine({
-      thread,
-      tid: 1000 + thread,
-      priority: 99,
-      intervalUs: Math.round(w.intervalNs / 1000),
-      cycles: count,
-      min,
-      act,
-      avg: count > 0 ? Math.trunc(sum / count) : 0,
-      max,
-    });
+    // The engine's statistics: count, loops, min, max, act, sum (f64).
+    const [count, , min, max, act, sum] = new Float64Array(wasm.memory.buffer, wasm.ctEngineStatsPtr(v), 6);
+    return cyclictestSummaryLine(this.s.vcpuInVm[v]!, w.intervalNs, { count: count!, min: min!, act: act!, sum: sum!, max: max! });
   }
 }

@@ -58,7 +58,8 @@ export class Simulation {
   /** The backend running this simulation. */
   readonly engine: "ts" | "wasm";
   private readonly fast: CyclictestEngine | null = null;
-  private readonly keepOutput: boolean[] = [];
+  /** Per VM: its program's printed lines are kept. */
+  private readonly keepOutputOf: boolean[];
 
   constructor(
     readonly config: ScenarioConfig,
@@ -98,20 +99,21 @@ export class Simulation {
 
     const hvTimer = host.vendor === "vmx" && kvm.hvTimer && this.era.hvTimer;
     const pollAllowedOf = config.vms.map((vm) => vm.pollControl && !stealAboveLimit(host.stalls, kvm.haltPoll.maxStealPercent));
-    const keepOutputOf = config.vms.map((vm) => ("printLatencies" in vm.workload ? vm.workload.printLatencies : "printSummary" in vm.workload ? vm.workload.printSummary : false));
+    this.keepOutputOf = config.vms.map((vm) => ("printLatencies" in vm.workload ? vm.workload.printLatencies : "printSummary" in vm.workload ? vm.workload.printSummary : false));
+    // Every vCPU's L1 TSC, advance and metrics, in index order, whichever engine runs it.
+    const sinks: MetricsSink[] = [];
+    config.vms.forEach((vm, vmIndex) => {
+      const { ratio } = tscRatio(vm.tscKhz, host.tscKhz, host.vendor, { tolerancePpm: kvm.tscTolerancePpm });
+      // Each vCPU is created with a guest TSC of 0 (a host-initiated write of 0, spec §2.4).
+      const offset = BigInt.asUintN(64, computeL1TscOffset(0n, hostTscAtStart, ratio, fracBits));
+      for (let i = 0; i < vm.vcpus; i++) {
+        const index = sinks.length;
+        wasm.vcpuSetTsc(index, ratio, offset, vm.tscKhz);
+        wasm.vcpuSetAdvance(index, advanceNs, this.era.globalAdvance);
+        sinks.push(metricsFor({ vm: vmIndex, vcpu: i }, index));
+      }
+    });
     if (this.engine === "wasm") {
-      const sinks: MetricsSink[] = [];
-      config.vms.forEach((vm, vmIndex) => {
-        const { ratio } = tscRatio(vm.tscKhz, host.tscKhz, host.vendor, { tolerancePpm: kvm.tscTolerancePpm });
-        const offset = BigInt.asUintN(64, computeL1TscOffset(0n, hostTscAtStart, ratio, fracBits));
-        for (let i = 0; i < vm.vcpus; i++) {
-          const index = sinks.length;
-          wasm.vcpuSetTsc(index, ratio, offset, vm.tscKhz);
-          wasm.vcpuSetAdvance(index, advanceNs, this.era.globalAdvance);
-          sinks.push(metricsFor({ vm: vmIndex, vcpu: i }, index));
-          this.keepOutput.push(keepOutputOf[vmIndex]!);
-        }
-      });
       this.fast = new CyclictestEngine({
         config,
         era: this.era,
@@ -127,9 +129,6 @@ export class Simulation {
 
     let index = 0;
     config.vms.forEach((vm, vmIndex) => {
-      const { ratio } = tscRatio(vm.tscKhz, host.tscKhz, host.vendor, { tolerancePpm: kvm.tscTolerancePpm });
-      // Each vCPU is created with a guest TSC of 0 (a host-initiated write of 0, spec §2.4).
-      const offset = BigInt.asUintN(64, computeL1TscOffset(0n, hostTscAtStart, ratio, fracBits));
       const env: VcpuEnv = {
         vm: vmIndex,
         tscKhz: vm.tscKhz,
@@ -159,13 +158,9 @@ export class Simulation {
         pauses: vm.pauses,
         // The simulated host clock stays one; a destination's TSC rate is a ratio to it.
         migrations: vm.migrations.map((m) => ({ ...m, ratio: ((1n << BigInt(fracBits)) * BigInt(m.tscKhz)) / BigInt(host.tscKhz) })),
-        keepOutput: keepOutputOf[vmIndex]!,
+        keepOutput: this.keepOutputOf[vmIndex]!,
       };
-      for (let i = 0; i < vm.vcpus; i++, index++) {
-        wasm.vcpuSetTsc(index, ratio, offset, vm.tscKhz);
-        wasm.vcpuSetAdvance(index, advanceNs, this.era.globalAdvance);
-        this.vcpus.push(new Vcpu(index, i, env, metricsFor({ vm: vmIndex, vcpu: i }, index)));
-      }
+      for (let i = 0; i < vm.vcpus; i++, index++) this.vcpus.push(new Vcpu(index, i, env, sinks[index]!));
     });
   }
 
@@ -202,7 +197,7 @@ export class Simulation {
   outputs(): { vm: number; vcpu: number; lines: string[] }[] {
     if (this.fast !== null) {
       const fast = this.fast;
-      return this.ids.flatMap((id, v) => (this.keepOutput[v] ? [{ ...id, lines: [fast.summaryLine(v)] }] : []));
+      return this.ids.flatMap((id, v) => (this.keepOutputOf[id.vm] ? [{ ...id, lines: [fast.summaryLine(v)] }] : []));
     }
     return this.vcpus.filter((v) => v.output !== null && v.output.length > 0).map((v) => ({ vm: v.vm, vcpu: v.vcpu, lines: v.output! }));
   }

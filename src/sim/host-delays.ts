@@ -10,9 +10,8 @@ import { compileDelay, Z_P99 } from "./distributions.js";
 import { Purpose, deriveStreamState } from "./rng.js";
 import { wasm } from "../wasm.js";
 
-/** Delay kinds in stream order (the wasm DelayKind numbering). */
+/** Delay kinds in stream order: a kind's index is its number in wasm (sampleDelay). */
 export const DELAY_KINDS = ["hrtimer", "wakeup", "vmExit", "vmEntry", "irqDispatch", "msrExit"] as const;
-export const DelayKind = { hrtimer: 0, wakeup: 1, vmExit: 2, vmEntry: 3, irqDispatch: 4, msrExit: 5 } as const;
 const STREAMS_PER_VCPU = DELAY_KINDS.length;
 
 const NODE = { fixed: 0, uniform: 1, normal: 2, lognormal: 3, empirical: 4, mixture: 5 } as const;

@@ -34,6 +34,30 @@ const ST_ACT = 4;
 const ST_LOOPS = 5;
 const ST_WIDTH = 6;
 
+/** The thread's statistics in integer µs, as cyclictest keeps them. */
+export interface CyclictestStatsUs {
+  count: number;
+  min: number;
+  act: number;
+  sum: number;
+  max: number;
+}
+
+/** cyclictest's Min/Act/Avg/Max line for thread `thread` (both engines print it). */
+export function cyclictestSummaryLine(thread: number, intervalNs: number, s: CyclictestStatsUs): string {
+  return renderCyclictestLine({
+    thread,
+    tid: 1000 + thread,
+    priority: 99,
+    intervalUs: Math.round(intervalNs / 1000),
+    cycles: s.count,
+    min: s.min,
+    act: s.act,
+    avg: s.count > 0 ? Math.trunc(s.sum / s.count) : 0,
+    max: s.max,
+  });
+}
+
 export function cyclictest(params: CyclictestParams, vcpus: number): GuestMachine {
   const phase = new Uint8Array(vcpus);
   const pv = params.deadlineMsr === "pv";
@@ -118,17 +142,12 @@ export function cyclictest(params: CyclictestParams, vcpus: number): GuestMachin
     finish(g: GuestCtx): void {
       if (!params.printSummary) return;
       const o = g.vcpu * ST_WIDTH;
-      const count = stats[o + ST_COUNT]!;
       g.print(
-        renderCyclictestLine({
-          thread: g.vcpu,
-          tid: 1000 + g.vcpu,
-          priority: 99,
-          intervalUs: Math.round(params.intervalNs / 1000),
-          cycles: count,
+        cyclictestSummaryLine(g.vcpu, params.intervalNs, {
+          count: stats[o + ST_COUNT]!,
           min: stats[o + ST_MIN]!,
           act: stats[o + ST_ACT]!,
-          avg: count > 0 ? Math.trunc(stats[o + ST_SUM]! / count) : 0,
+          sum: stats[o + ST_SUM]!,
           max: stats[o + ST_MAX]!,
         }),
       );
