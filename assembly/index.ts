@@ -127,7 +127,7 @@ export {
   vcpuMigrateTsc,
 } from "./sim/deadline_proposals";
 export { rngStreamsInit, rngDrawU32, rngDrawFloat } from "./sim/rng_streams";
-export { DelayNode, delayProgramInit, delaySetRoot, sampleDelay, normalQuantileWasm } from "./sim/delay_samplers";
+export { DelayNode, delayProgramInit, delaySetRoot, delayZigguratInit, sampleDelay } from "./sim/delay_samplers";
 export { Counter, LogRecord, Slot, SLOTS, HIST_CELLS, HIST_HALF_MAGNITUDE, LOG_CAPACITY, engineMetricsInit, engineSetSeriesCap, engineSlotsPtr, engineHistNsPtr, engineHistCyclesPtr, engineCallbacksPtr, engineCallbackCells, engineLogPtr, engineLogCount, engineLogClear } from "./sim/engine_metrics";
 export { ctEngineConfigure, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVcpu, ctEngineStatsPtr } from "./sim/engine_record";
 export { ctEngineEvents, ctEngineStart, ctEngineRun } from "./sim/cyclictest_engine";

@@ -1,10 +1,10 @@
 // Host delay samplers in wasm (issue #3 §3): each delay kind's validated distribution,
 // compiled by src/sim/host-delays.ts into a small f64 program, drawn from the vCPU's
-// stream for that kind. The arithmetic is src/sim/distributions.ts's, step for step
-// (its reference samplers are checked against these draws in a test); both engines draw
-// here, so they see the same delays.
+// stream for that kind. The arithmetic is src/sim/distributions.ts's and ziggurat.ts's
+// (normal deviates), step for step (its reference samplers are checked against these
+// draws in a test); both engines draw here, so they see the same delays.
 
-import { rngNextFloat } from "./rng_streams";
+import { rngNextFloat, rngNextU32 } from "./rng_streams";
 
 export enum DelayNode {
   Fixed = 0, // [0, valueNs]
@@ -39,42 +39,54 @@ function cell(i: i32): f64 {
   return load<f64>(programPtr + (usize(i) << 3));
 }
 
-// Acklam's rational approximation of the normal quantile, as distributions.ts.
-const A0 = -3.969683028665376e1, A1 = 2.209460984245205e2, A2 = -2.759285104469687e2;
-const A3 = 1.38357751867269e2, A4 = -3.066479806614716e1, A5 = 2.506628277459239;
-const B0 = -5.447609879822406e1, B1 = 1.615858368580409e2, B2 = -1.556989798598866e2;
-const B3 = 6.680131188771972e1, B4 = -1.328068155288572e1;
-const C0 = -7.784894002430293e-3, C1 = -3.223964580411365e-1, C2 = -2.400758277161838;
-const C3 = -2.549732539343734, C4 = 4.374664141464968, C5 = 2.938163982698783;
-const D0 = 7.784695709041462e-3, D1 = 3.224671290700398e-1, D2 = 2.445134137142996, D3 = 3.754408661907416;
-const P_LOW = 0.02425;
+// The ziggurat's tables (src/sim/ziggurat.ts computes them; the host copies them in):
+// x[0..128], ratio[0..127], f(x)[0..128].
+const LAYERS: i32 = 128;
+const ZIG_R: f64 = 3.442619855899;
+const ZIG_CELLS: i32 = 2 * (LAYERS + 1) + LAYERS;
+const ZIG_RATIO: i32 = LAYERS + 1;
+const ZIG_FX: i32 = 2 * LAYERS + 1;
+const TWO_POW_M24: f64 = 1.0 / 16777216.0;
+let zigPtr: usize = 0;
 
-function tailQuantile(p: f64): f64 {
-  const q = Math.sqrt(-2 * Math.log(p));
-  return (((((C0 * q + C1) * q + C2) * q + C3) * q + C4) * q + C5) / ((((D0 * q + D1) * q + D2) * q + D3) * q + 1);
-}
-
-/** Φ⁻¹(p) for 0 < p < 1 (exported for the differential test). */
-export function normalQuantileWasm(p: f64): f64 {
-  return normalQuantile(p);
+/** The table cells (ZIG_CELLS f64), allocated once, for the host to fill. */
+export function delayZigguratInit(): usize {
+  if (zigPtr == 0) zigPtr = heap.alloc(usize(ZIG_CELLS) << 3);
+  return zigPtr;
 }
 
 // @ts-ignore: decorator
 @inline
-function normalQuantile(p: f64): f64 {
-  if (p < P_LOW) return tailQuantile(p);
-  if (p > 1 - P_LOW) return -tailQuantile(1 - p);
-  const q = p - 0.5;
-  const r = q * q;
-  return ((((((A0 * r + A1) * r + A2) * r + A3) * r + A4) * r + A5) * q) / (((((B0 * r + B1) * r + B2) * r + B3) * r + B4) * r + 1);
+function zig(i: i32): f64 {
+  return load<f64>(zigPtr + (usize(i) << 3));
 }
 
+/** A standard normal deviate: zigguratNormal in src/sim/ziggurat.ts, step for step. */
 // @ts-ignore: decorator
 @inline
 function standardNormal(stream: i32): f64 {
-  let u = rngNextFloat(stream);
-  if (u == 0) u = 5.551115123125783e-17;
-  return normalQuantile(u);
+  for (;;) {
+    const a = rngNextU32(stream);
+    const i = i32(a & 127);
+    const u = f64(a >>> 8) * TWO_POW_M24;
+    const x = u * zig(i);
+    const negative = (a & 128) != 0;
+    if (u < zig(ZIG_RATIO + i)) return negative ? -x : x;
+    if (i == 0) return standardNormalTail(stream, negative);
+    if (zig(ZIG_FX + i) + rngNextFloat(stream) * (zig(ZIG_FX + i + 1) - zig(ZIG_FX + i)) < Math.exp(-0.5 * x * x)) return negative ? -x : x;
+  }
+  return 0;
+}
+
+/** The base layer's tail beyond r (Marsaglia's exponential method). */
+function standardNormalTail(stream: i32, negative: bool): f64 {
+  let t: f64;
+  let y: f64;
+  do {
+    t = -Math.log(1 - rngNextFloat(stream)) / ZIG_R;
+    y = -Math.log(1 - rngNextFloat(stream));
+  } while (y + y < t * t);
+  return negative ? -(ZIG_R + t) : ZIG_R + t;
 }
 
 /** One draw of the node at cell `node` from `stream`: whole ns >= 0. */
@@ -116,3 +128,4 @@ export function sampleDelayInline(kind: i32, v: i32): f64 {
 export function sampleDelay(kind: i32, v: i32): f64 {
   return sampleDelayInline(kind, v);
 }
+

@@ -11,6 +11,7 @@
 import { InputRangeError } from "../errors.js";
 import type { DelayDist } from "../scenario/types.js";
 import type { Rng } from "./rng.js";
+import { zigguratNormal } from "./ziggurat.js";
 
 /** A compiled delay distribution. */
 export interface DelaySampler {
@@ -23,45 +24,14 @@ export const Z_P99 = 2.3263478740408408;
 
 const TWO_PI = 2 * Math.PI; // for the normal pdf
 
-// Acklam's rational approximation of the normal quantile Φ⁻¹ (relative error < 1.15e-9,
-// checked against Python's statistics.NormalDist.inv_cdf in the tests' reference values).
-const A0 = -3.969683028665376e1, A1 = 2.209460984245205e2, A2 = -2.759285104469687e2;
-const A3 = 1.38357751867269e2, A4 = -3.066479806614716e1, A5 = 2.506628277459239;
-const B0 = -5.447609879822406e1, B1 = 1.615858368580409e2, B2 = -1.556989798598866e2;
-const B3 = 6.680131188771972e1, B4 = -1.328068155288572e1;
-const C0 = -7.784894002430293e-3, C1 = -3.223964580411365e-1, C2 = -2.400758277161838;
-const C3 = -2.549732539343734, C4 = 4.374664141464968, C5 = 2.938163982698783;
-const D0 = 7.784695709041462e-3, D1 = 3.224671290700398e-1, D2 = 2.445134137142996, D3 = 3.754408661907416;
-const P_LOW = 0.02425;
-
-function tailQuantile(p: number): number {
-  const q = Math.sqrt(-2 * Math.log(p));
-  return (((((C0 * q + C1) * q + C2) * q + C3) * q + C4) * q + C5) / ((((D0 * q + D1) * q + D2) * q + D3) * q + 1);
-}
-
-/** Φ⁻¹(p) for 0 < p < 1. */
-export function normalQuantile(p: number): number {
-  if (p < P_LOW) return tailQuantile(p);
-  if (p > 1 - P_LOW) return -tailQuantile(1 - p);
-  const q = p - 0.5;
-  const r = q * q;
-  return ((((((A0 * r + A1) * r + A2) * r + A3) * r + A4) * r + A5) * q) / (((((B0 * r + B1) * r + B2) * r + B3) * r + B4) * r + 1);
-}
-
 /**
- * A standard normal deviate by inversion: Φ⁻¹ of one 53-bit uniform. Not Box–Muller:
- * inversion measured ~3× cheaper here (95 % of draws need no log, sqrt or cos — a few
- * ns against the ~500 ns an interrupt may cost the engine in all), it always consumes
- * exactly one nextFloat() (two u32), and it is monotone in the uniform, so two runs
- * that differ only in a delay's parameters draw "the same luck" (the same quantile)
- * at each step, which sharpens A/B comparisons. Range about ±8.2 sigma.
+ * A standard normal deviate: the ziggurat method (ziggurat.ts). The deviates a stream
+ * yields do not depend on the delay's parameters, so two runs that differ only in a
+ * delay's median or spread draw "the same luck" at each step, which sharpens A/B
+ * comparisons.
  */
 export function standardNormal(rng: Rng): number {
-  let u = rng.nextFloat();
-  // nextFloat is in [0, 1); Φ⁻¹(0) is −∞. 2^-54 is half the smallest step, so no
-  // other draw maps there.
-  if (u === 0) u = 5.551115123125783e-17;
-  return normalQuantile(u);
+  return zigguratNormal(rng);
 }
 
 /**

@@ -8,6 +8,7 @@
 import type { DelayDist, HostDelays as HostDelaysConfig } from "../scenario/types.js";
 import { compileDelay, Z_P99 } from "./distributions.js";
 import { Purpose, deriveStreamState } from "./rng.js";
+import { ZIGGURAT_TABLE_CELLS, zigguratTables } from "./ziggurat.js";
 import { wasm } from "../wasm.js";
 
 /** Delay kinds in stream order: a kind's index is its number in wasm (sampleDelay). */
@@ -62,6 +63,7 @@ export class HostDelaySamplers {
       compileDelay(config[kind], `host.delays.${kind}`);
       return emit(config[kind], program);
     });
+    new Float64Array(wasm.memory.buffer, wasm.delayZigguratInit(), ZIGGURAT_TABLE_CELLS).set(zigguratTables());
     const programPtr = wasm.delayProgramInit(program.length);
     new Float64Array(wasm.memory.buffer, programPtr, program.length).set(program);
     roots.forEach((node, kind) => wasm.delaySetRoot(kind, node));

@@ -7,8 +7,8 @@ import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { wasm } from "../../src/wasm.js";
 import { HostDelaySamplers, DELAY_KINDS } from "../../src/sim/host-delays.js";
-import { compileDelay, normalQuantile } from "../../src/sim/distributions.js";
-import { Purpose, rngStream } from "../../src/sim/rng.js";
+import { compileDelay } from "../../src/sim/distributions.js";
+import { Purpose, rngStream, type Rng } from "../../src/sim/rng.js";
 import type { DelayDist, HostDelays } from "../../src/scenario/types.js";
 
 const leaf: fc.Arbitrary<DelayDist> = fc.oneof(
@@ -43,28 +43,20 @@ describe("wasm delay samplers = the TypeScript reference samplers", () => {
     );
   });
 
-  test("a lognormal over 100,000 draws: identical sequence (the tails go through log and exp)", () => {
+  // The ziggurat's wedges and tail (~1.2 % of draws) take Math.exp and Math.log, whose
+  // wasm (musl) and V8 (fdlibm) versions may differ in the last bit; a draw could change
+  // only if that moved a comparison or a value across a half ns (never seen here). Both
+  // engines draw in wasm, so they always agree with each other.
+  test("a lognormal over 100,000 draws: identical sequence, the ziggurat's slow paths included", () => {
     const d: DelayDist = { dist: "lognormal", medianNs: 2_000, p99Ns: 30_000 };
     const delays = new HostDelaySamplers(allKinds(d), 42, [[0, 0]]);
     const reference = compileDelay(d);
-    const rng = rngStream(42, 0, 0, Purpose.vmExit);
+    const inner = rngStream(42, 0, 0, Purpose.vmExit);
+    let slowDraws = 0;
+    const rng: Rng = { nextU32: () => inner.nextU32(), nextFloat: () => (slowDraws++, inner.nextFloat()) };
     let differing = 0;
     for (let i = 0; i < 100_000; i++) if (delays.vmExit(0) !== reference.sampleNs(rng)) differing++;
     expect(differing).toBe(0);
-  });
-
-  // The tails take Math.log, whose wasm (musl) and V8 (fdlibm) versions may differ in the
-  // last bit; a draw changes only if that moves a value across a half ns (never seen in
-  // the draws above). Both engines draw in wasm, so they always agree with each other.
-  test("normal quantile: wasm = TypeScript, exactly in the central region, within 16 ulps in the tails (a last-bit log difference, amplified by the rational function)", () => {
-    fc.assert(
-      fc.property(fc.double({ min: 5e-17, max: 1 - 1e-16, noNaN: true }), (p) => {
-        const w = wasm.normalQuantileWasm(p);
-        const t = normalQuantile(p);
-        if (p >= 0.02425 && p <= 1 - 0.02425) expect(w).toBe(t);
-        else expect(Math.abs(w - t)).toBeLessThanOrEqual(16 * Number.EPSILON * Math.abs(t));
-      }),
-      { numRuns: 20_000 },
-    );
+    expect(slowDraws).toBeGreaterThan(500);
   });
 });
