@@ -131,3 +131,4 @@ export { DelayNode, delayProgramInit, delaySetRoot, delayZigguratInit, sampleDel
 export { Counter, LogRecord, Slot, SLOTS, HIST_CELLS, HIST_HALF_MAGNITUDE, LOG_CAPACITY, engineMetricsInit, engineSetSeriesCap, engineSlotsPtr, engineHistNsPtr, engineHistCyclesPtr, engineCallbacksPtr, engineCallbackCells, engineLogPtr, engineLogCount, engineLogClear } from "./sim/engine_metrics";
 export { ctEngineConfigure, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVcpu, ctEngineStatsPtr } from "./sim/engine_record";
 export { ctEngineEvents, ctEngineStart, ctEngineRun } from "./sim/cyclictest_engine";
+export { simMemoryReserve } from "./sim/sim_memory";

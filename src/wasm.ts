@@ -152,6 +152,7 @@ const REQUIRED_EXPORTS = [
   "ctEngineEvents",
   "ctEngineStart",
   "ctEngineRun",
+  "simMemoryReserve",
 ] as const satisfies readonly (keyof WasmExports)[];
 
 /** Which build is loaded: "debug" (assertions on) or "release". */

@@ -88,6 +88,12 @@ let histCyclesPtr: usize = 0;
 let cbPtr: usize = 0;
 let cbCells: i32 = 0;
 
+/** Frees the slot blocks (simMemoryReserve). */
+export function engineMetricsRelease(): void {
+  if (slotsPtr != 0) heap.free(slotsPtr);
+  slotsPtr = 0;
+}
+
 export function engineMetricsInit(n: i32, completeMode: bool): void {
   if (slotsPtr != 0) heap.free(slotsPtr);
   const count = max(n, 1);

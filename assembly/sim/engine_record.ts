@@ -163,6 +163,14 @@ export function ctEngineHaltPoll(dynamic: bool, maxNs: u32, grow: u32, growStart
   pollShrink = shrink;
 }
 
+/** Frees the engine records (simMemoryReserve). */
+export function ctEngineRelease(): void {
+  if (enginePtr != 0) heap.free(enginePtr);
+  if (vmPtr != 0) heap.free(vmPtr);
+  enginePtr = 0;
+  vmPtr = 0;
+}
+
 export function ctEngineInit(n: i32, vms: i32): void {
   if (enginePtr != 0) heap.free(enginePtr);
   if (vmPtr != 0) heap.free(vmPtr);

@@ -29,7 +29,7 @@ const SENTINELS: i32 = 3;
 
 /** Space for `cap` entries plus the sentinels, placed for aligned child groups. */
 function allocHeap(cap: i32): void {
-  blockPtr = heap.alloc((usize(cap + SENTINELS) << 4) + 64);
+  blockPtr = heap.alloc(queueBytes(cap));
   // heapPtr + 16 (entry 1) on a 64-byte boundary.
   heapPtr = ((blockPtr + 16 + 63) & ~usize(63)) - 16;
 }
@@ -40,6 +40,19 @@ function setSentinel(i: i32): void {
   const p = heapPtr + (usize(i) << 4);
   store<i64>(p, i64.MAX_VALUE);
   store<u32>(p, u32.MAX_VALUE, 8);
+}
+
+/** Frees the queue's space (simMemoryReserve); queueReset allocates it again. */
+export function queueRelease(): void {
+  if (blockPtr != 0) heap.free(blockPtr);
+  blockPtr = 0;
+  capacity = 0;
+  size = 0;
+}
+
+/** Bytes the queue takes for `cap` entries. */
+export function queueBytes(cap: i32): usize {
+  return (usize(cap + SENTINELS) << 4) + 64;
 }
 
 export function queueReset(initialCapacity: i32): void {

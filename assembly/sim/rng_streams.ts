@@ -7,6 +7,12 @@ let streamsPtr: usize = 0;
 
 const TWO_POW_M53: f64 = 1.0 / 9007199254740992.0;
 
+/** Frees the streams (simMemoryReserve). */
+export function rngStreamsRelease(): void {
+  if (streamsPtr != 0) heap.free(streamsPtr);
+  streamsPtr = 0;
+}
+
 /** Allocates n streams (zeroed) and returns their address, for the host to seed. */
 export function rngStreamsInit(n: i32): usize {
   if (streamsPtr != 0) heap.free(streamsPtr);

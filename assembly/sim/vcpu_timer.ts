@@ -55,6 +55,12 @@ export function vcpuStride(): i32 {
   return i32(STRIDE);
 }
 
+/** Frees the vCPU records (simMemoryReserve); vcpuStateInit allocates them again. */
+export function vcpuStateRelease(): void {
+  if (statePtr != 0) heap.free(statePtr);
+  setVcpuState(0, fracBits);
+}
+
 export function vcpuStateInit(n: i32, vendorFracBits: u32): void {
   if (statePtr != 0) heap.free(statePtr);
   const ptr = heap.alloc(usize(max(n, 1)) * STRIDE);

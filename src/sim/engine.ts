@@ -84,7 +84,9 @@ export class Simulation {
     const fracBits = tscFracBits(host.vendor);
     const hostTscBase = 0n;
     wasm.setHostClock(host.tscKhz, hostTscBase, BigInt(START_NS));
-    wasm.queueReset(Math.max(16, total * 4));
+    const queueCapacity = Math.max(16, total * 4);
+    wasm.simMemoryReserve(total, config.vms.length, queueCapacity, this.engine === "wasm");
+    wasm.queueReset(queueCapacity);
     wasm.queueSetHorizon(BigInt(START_NS + config.durationNs));
     wasm.vcpuStateInit(total, fracBits);
     // kvmclock reads 0 at the guests' boot, the start of the simulation.
