@@ -53,9 +53,9 @@ export interface CyclictestEngineSetup {
   /** Halt polling allowed, per VM (kvm_arch_no_poll is false). */
   pollAllowed: readonly boolean[];
   /** VM index of each vCPU, in engine order. */
-  vmOf: readonly number[];
+  vmOf: ArrayLike<number>;
   /** vCPU index within its VM, in engine order. */
-  vcpuInVm: readonly number[];
+  vcpuInVm: ArrayLike<number>;
   sinks: readonly MetricsSink[];
 }
 
@@ -111,7 +111,7 @@ export class CyclictestEngine {
       // The guest converts the interval with the calibration it booted with (cyclictest.ts).
       wasm.ctEngineSetVm(i, Math.floor((w.intervalNs * vm.tscKhz) / 1e6), w.loops, vm.tscKhz, s.pollAllowed[i]!, w.workNs);
     });
-    s.vmOf.forEach((vm, v) => wasm.ctEngineSetVcpu(v, vm));
+    for (let v = 0; v < s.vmOf.length; v++) wasm.ctEngineSetVcpu(v, s.vmOf[v]!);
   }
 
   /** Every vCPU's first events, in index order (Vcpu.start). */

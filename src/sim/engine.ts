@@ -52,7 +52,9 @@ export type EngineChoice = "auto" | "ts" | "wasm";
 
 export class Simulation {
   readonly vcpus: Vcpu[] = [];
-  readonly ids: VcpuId[] = [];
+  /** vCPU index -> its VM, and its number within that VM (typed: 8 bytes a vCPU at 10^5 vCPUs). */
+  private readonly vmOf: Uint32Array;
+  private readonly vcpuInVm: Uint32Array;
   readonly era: EraPolicy;
   events = 0;
   /** The backend running this simulation. */
@@ -92,10 +94,14 @@ export class Simulation {
     // kvmclock reads 0 at the guests' boot, the start of the simulation.
     wasm.setKvmclockEpoch(BigInt(START_NS));
 
-    config.vms.forEach((vm, vmIndex) => {
-      for (let i = 0; i < vm.vcpus; i++) this.ids.push({ vm: vmIndex, vcpu: i });
-    });
-    const delays = new HostDelaySamplers(host.delays, config.seed, this.ids.map((id) => [id.vm, id.vcpu] as const));
+    this.vmOf = new Uint32Array(total);
+    this.vcpuInVm = new Uint32Array(total);
+    config.vms.reduce((first, vm, vmIndex) => {
+      this.vmOf.fill(vmIndex, first, first + vm.vcpus);
+      for (let i = 0; i < vm.vcpus; i++) this.vcpuInVm[first + i] = i;
+      return first + vm.vcpus;
+    }, 0);
+    const delays = new HostDelaySamplers(host.delays, config.seed, Array.from(this.vmOf, (vm, v) => [vm, this.vcpuInVm[v]!] as const));
     const advanceNs = kvm.timerAdvance.kind === "off" ? 0 : kvm.timerAdvance.kind === "fixed" ? kvm.timerAdvance.ns : 1000;
     const hostTscAtStart = (BigInt(START_NS) * BigInt(host.tscKhz)) / 1_000_000n + hostTscBase;
 
@@ -122,8 +128,8 @@ export class Simulation {
         hvTimer,
         startNs: START_NS,
         pollAllowed: pollAllowedOf,
-        vmOf: this.ids.map((id) => id.vm),
-        vcpuInVm: this.ids.map((id) => id.vcpu),
+        vmOf: this.vmOf,
+        vcpuInVm: this.vcpuInVm,
         sinks,
       });
       return;
@@ -199,7 +205,9 @@ export class Simulation {
   outputs(): { vm: number; vcpu: number; lines: string[] }[] {
     if (this.fast !== null) {
       const fast = this.fast;
-      return this.ids.flatMap((id, v) => (this.keepOutputOf[id.vm] ? [{ ...id, lines: [fast.summaryLine(v)] }] : []));
+      return Array.from(this.vmOf, (vm, v) => ({ vm, vcpu: this.vcpuInVm[v]!, v }))
+        .filter((id) => this.keepOutputOf[id.vm])
+        .map(({ vm, vcpu, v }) => ({ vm, vcpu, lines: [fast.summaryLine(v)] }));
     }
     return this.vcpus.filter((v) => v.output !== null && v.output.length > 0).map((v) => ({ vm: v.vm, vcpu: v.vcpu, lines: v.output! }));
   }
