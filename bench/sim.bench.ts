@@ -29,9 +29,9 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { vcpus: 1, durationNs: 20e9, reps: 5, warmups: 3 },
-  { vcpus: 64, durationNs: 1e9, reps: 5, warmups: 3 },
-  { vcpus: 1024, durationNs: 200e6, reps: 5, warmups: 3 },
+  { vcpus: 1, durationNs: 20e9, reps: 11, warmups: 3 },
+  { vcpus: 64, durationNs: 1e9, reps: 11, warmups: 3 },
+  { vcpus: 1024, durationNs: 200e6, reps: 11, warmups: 3 },
   { vcpus: 100_000, durationNs: 10e6, reps: 1, warmups: 0 },
 ];
 
