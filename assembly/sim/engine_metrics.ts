@@ -5,12 +5,13 @@
 // Two modes. In the log mode the calls that need the host's collectors — latency
 // (histograms), the advance (its series), hrtimer callbacks (the host-wide count per ms)
 // — go into a log the host drains in order and replays as the calls themselves. In the
-// complete mode (the host's collectors with one latency histogram pair shared by all
-// vCPUs, the case of many vCPUs) this file also keeps what those calls keep, exactly as
-// VcpuMetrics does — latency moments and early counts, advance initial/final/min/max,
-// per-vCPU callbacks per ms — plus the shared histograms' counts in HdrHistogram's own
-// bucket layout and the host-wide callbacks per ms; only advance-series points are
-// logged. The host merges it all at the end (CyclictestEngine.handOver).
+// complete mode (every sink a VcpuMetrics of one host: `tscsim run`, sweeps) this file
+// also keeps what those calls keep, exactly as VcpuMetrics does — latency moments and
+// early counts, advance initial/final/min/max, per-vCPU callbacks per ms — and the
+// host-wide callbacks per ms. What it logs then: advance-series points, and latencies for
+// the histograms — every one with per-vCPU histograms (up to 64 vCPUs by default), only
+// those >= 2^32 with one pair shared by all vCPUs, whose counts it keeps itself in
+// HdrHistogram's bucket layout. The host merges it all at the end (CyclictestEngine.handOver).
 
 /** Slots per vCPU (VcpuMetrics VCPU_SLOTS) and the indices used here (VcpuMetrics' names). */
 export const SLOTS: i32 = 35;
@@ -57,7 +58,7 @@ export enum Counter {
 
 /** Log record types: [vcpu * 4 + type, a, b, c]. */
 export enum LogRecord {
-  /** recordLatency(a = cycles, b = ns); complete mode: only the histograms, for values >= 2^32 */
+  /** recordLatency(a = cycles, b = ns); complete mode: only the histograms (every value when they are the host's, else values >= 2^32) */
   Latency = 0,
   /** recordAdvance(a = now since start ns, b = advance ns); complete mode: the series point of call c */
   Advance = 1,
@@ -82,6 +83,8 @@ let slotsPtr: usize = 0;
 let logPtr: usize = 0;
 let logCount: i32 = 0;
 let complete: bool = false;
+/** Complete mode with the histograms on the host (per-vCPU ones): every latency is logged for them. */
+let histogramsInHost: bool = false;
 let histNsPtr: usize = 0;
 let histCyclesPtr: usize = 0;
 /** Host-wide hrtimer callbacks per simulated ms since the start (u32 cells). */
@@ -94,7 +97,7 @@ export function engineMetricsRelease(): void {
   slotsPtr = 0;
 }
 
-export function engineMetricsInit(n: i32, completeMode: bool): void {
+export function engineMetricsInit(n: i32, completeMode: bool, hostHistograms: bool): void {
   if (slotsPtr != 0) heap.free(slotsPtr);
   const count = max(n, 1);
   slotsPtr = heap.alloc(usize(count) * usize(SLOTS) << 3);
@@ -112,6 +115,7 @@ export function engineMetricsInit(n: i32, completeMode: bool): void {
   if (logPtr == 0) logPtr = heap.alloc(usize(LOG_CAPACITY) * RECORD_BYTES);
   logCount = 0;
   complete = completeMode;
+  histogramsInHost = completeMode && hostHistograms;
   if (histNsPtr != 0) {
     heap.free(histNsPtr);
     heap.free(histCyclesPtr);
@@ -122,7 +126,7 @@ export function engineMetricsInit(n: i32, completeMode: bool): void {
   cbCells = 1024;
   cbPtr = heap.alloc(usize(cbCells) << 2);
   memory.fill(cbPtr, 0, usize(cbCells) << 2);
-  if (complete) {
+  if (complete && !histogramsInHost) {
     histNsPtr = heap.alloc(usize(HIST_CELLS) << 3);
     histCyclesPtr = heap.alloc(usize(HIST_CELLS) << 3);
     memory.fill(histNsPtr, 0, usize(HIST_CELLS) << 3);
@@ -247,7 +251,7 @@ export function metricLatency(v: i32, cycles: f64, ns: f64): void {
     put(v, Slot.Early, get(v, Slot.Early) + 1);
     if (-ns > get(v, Slot.EarlyWorstNs)) put(v, Slot.EarlyWorstNs, -ns);
   }
-  if (hc < 4294967296 && hn < 4294967296) {
+  if (!histogramsInHost && hc < 4294967296 && hn < 4294967296) {
     histAdd(histCyclesPtr, hc);
     histAdd(histNsPtr, hn);
   } else {

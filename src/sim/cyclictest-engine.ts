@@ -61,15 +61,17 @@ export interface CyclictestEngineSetup {
 
 /**
  * The engine's complete mode (assembly/sim/engine_metrics.ts) applies when every sink is a
- * VcpuMetrics of one host recording into one shared histogram pair with HdrHistogram's
- * layout for 3 digits from 1 (the wasm engine counts into that layout): then the sinks,
- * else null (the log mode, which replays every call).
+ * VcpuMetrics of one host: then the sinks, else null (the log mode, which replays every
+ * call). With per-vCPU histograms the engine logs each latency for them; one shared pair
+ * it counts itself, which needs HdrHistogram's layout for 3 digits from 1 (else null).
  */
 function completeSinks(sinks: readonly MetricsSink[]): VcpuMetrics[] | null {
   const first = sinks[0];
-  if (!(first instanceof VcpuMetrics) || first.ownHistograms) return null;
-  const { ns, cycles } = first.histograms;
-  for (const h of [ns, cycles]) if (h.subBucketHalfCountMagnitude !== HIST_HALF_MAGNITUDE || h.unitMagnitude !== 0) return null;
+  if (!(first instanceof VcpuMetrics)) return null;
+  if (!first.ownHistograms) {
+    const { ns, cycles } = first.histograms;
+    for (const h of [ns, cycles]) if (h.subBucketHalfCountMagnitude !== HIST_HALF_MAGNITUDE || h.unitMagnitude !== 0) return null;
+  }
   const all: VcpuMetrics[] = [];
   for (const sink of sinks) {
     if (!(sink instanceof VcpuMetrics) || !first.sameHost(sink)) return null;
@@ -104,7 +106,7 @@ export class CyclictestEngine {
     wasm.ctEngineHaltPoll(hp.dynamic, hp.maxNs, hp.grow, hp.growStartNs, hp.shrink);
     wasm.ctEngineInit(s.vmOf.length, config.vms.length);
     this.complete = completeSinks(s.sinks);
-    wasm.engineMetricsInit(s.vmOf.length, this.complete !== null);
+    wasm.engineMetricsInit(s.vmOf.length, this.complete !== null, this.complete?.[0]?.ownHistograms ?? false);
     this.complete?.forEach((m, v) => wasm.engineSetSeriesCap(v, m.seriesPoints));
     config.vms.forEach((vm, i) => {
       const w = vm.workload as WorkloadParams<"cyclictest">;
@@ -168,10 +170,12 @@ export class CyclictestEngine {
       return;
     }
     complete.forEach((m, v) => m.absorbEngineTotals(slots.subarray(v * SLOTS, (v + 1) * SLOTS)));
-    const { ns, cycles } = complete[0]!.histograms;
-    for (const [h, ptr] of [[ns, wasm.engineHistNsPtr()], [cycles, wasm.engineHistCyclesPtr()]] as const) {
-      const counts = new Float64Array(wasm.memory.buffer, ptr, HIST_CELLS);
-      for (let i = 0; i < HIST_CELLS; i++) if (counts[i]! > 0) h.recordValueWithCount(h.valueFromIndex(i), counts[i]!);
+    if (!complete[0]!.ownHistograms) {
+      const { ns, cycles } = complete[0]!.histograms;
+      for (const [h, ptr] of [[ns, wasm.engineHistNsPtr()], [cycles, wasm.engineHistCyclesPtr()]] as const) {
+        const counts = new Float64Array(wasm.memory.buffer, ptr, HIST_CELLS);
+        for (let i = 0; i < HIST_CELLS; i++) if (counts[i]! > 0) h.recordValueWithCount(h.valueFromIndex(i), counts[i]!);
+      }
     }
     complete[0]!.addHostCallbacks(new Uint32Array(wasm.memory.buffer, wasm.engineCallbacksPtr(), wasm.engineCallbackCells()));
   }

@@ -15,6 +15,8 @@ import { CYCLICTEST, scenario } from "./harness.js";
 import { wasm } from "../../src/wasm.js";
 import { VCPU_SLOTS } from "../../src/metrics/vcpu-metrics.js";
 import { newAggregateHistogram } from "../../src/metrics/histogram.js";
+import { HostMetrics, aggregate, type VcpuMetrics } from "../../src/metrics/index.js";
+import type { MetricsSink } from "../../src/sim/metrics-sink.js";
 
 const leaf: fc.Arbitrary<DelayDist> = fc.oneof(
   fc.integer({ min: 0, max: 20_000 }).map((valueNs) => ({ dist: "fixed" as const, valueNs })),
@@ -99,7 +101,7 @@ function resultOf(c: ScenarioConfig, engine: "ts" | "wasm", perVcpuHistograms = 
 }
 
 describe("wasm cyclictest engine = TypeScript state machine", () => {
-  test("property: identical results (metrics, events, per-vCPU series, cyclictest lines) for random scenarios", () => {
+  test("property: identical results (metrics, events, per-vCPU series, cyclictest lines) for random scenarios, per-vCPU histograms", () => {
     fc.assert(
       fc.property(config, (c) => {
         expect(cyclictestEngineExclusion(c)).toBeNull();
@@ -109,14 +111,56 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
     );
   });
 
-  // Shared histograms put the wasm engine in its complete mode: it keeps latency moments,
-  // advance statistics, callbacks per ms and the histogram counts itself.
+  // The host's own collectors put the wasm engine in its complete mode: it keeps latency
+  // moments, advance statistics and callbacks per ms itself; per-vCPU histograms (the
+  // test above) get every latency logged, a shared pair (this test) it counts in wasm.
   test("property: identical results with shared histograms (the wasm engine's complete mode)", () => {
     fc.assert(
       fc.property(config, (c) => {
         expect(resultOf(c, "wasm", false)).toBe(resultOf(c, "ts", false));
       }),
       { numRuns: 60 },
+    );
+  });
+
+  // Sinks that are not the host's own collectors (here: forwarders to them) put the wasm
+  // engine in its log mode: every metric call is logged and replayed on the host.
+  test("property: identical results through foreign sinks (the wasm engine's log mode)", () => {
+    const viaForwarders = (c: ScenarioConfig, engine: "ts" | "wasm", perVcpuHistograms: boolean): string => {
+      const host = new HostMetrics({ perVcpuHistograms, advanceSeriesPoints: perVcpuHistograms ? 256 : 0 });
+      const collectors: VcpuMetrics[] = [];
+      const sim = new Simulation(
+        c,
+        (id) => {
+          const m = host.addVcpu(id.vm, id.vcpu);
+          collectors.push(m);
+          const forward: MetricsSink = {
+            recordLatency: (a, b) => m.recordLatency(a, b),
+            recordExit: (r) => m.recordExit(r),
+            addSpinNs: (ns) => m.addSpinNs(ns),
+            timerArm: (b) => m.timerArm(b),
+            hvFallback: () => m.hvFallback(),
+            hvToSw: () => m.hvToSw(),
+            swToHv: () => m.swToHv(),
+            coalesced: () => m.coalesced(),
+            haltPoll: (ns, ok) => m.haltPoll(ns, ok),
+            recordAdvance: (t, a) => m.recordAdvance(t, a),
+            hrtimerCallback: (t) => m.hrtimerCallback(t),
+            addCounts: (block) => m.addCounts(block),
+          };
+          return forward;
+        },
+        [],
+        { engine },
+      );
+      sim.run();
+      return JSON.stringify({ events: sim.events, ...aggregate(collectors, host), vcpus: collectors.map((m) => m.summary()) });
+    };
+    fc.assert(
+      fc.property(config, fc.boolean(), (c, perVcpu) => {
+        expect(viaForwarders(c, "wasm", perVcpu)).toBe(viaForwarders(c, "ts", perVcpu));
+      }),
+      { numRuns: 30 },
     );
   });
 
