@@ -2,6 +2,10 @@ import { describe, expect, test } from "vitest";
 import { aggregate, ExitReason, HostMetrics, TimerBackend } from "../src/metrics/index.js";
 import type { RunResult } from "../src/metrics/types.js";
 import { cyclictestStats, renderCyclictestLine, renderJson, renderTable } from "../src/report/index.js";
+import { renderCompactJson } from "../src/report/json.js";
+import { runScenario } from "../src/sim/run.js";
+import { loadScenario } from "../src/scenario/load.js";
+import fc from "fast-check";
 import { columns, duration, num } from "../src/report/format.js";
 
 /** A small run: vCPU i gets latencies 1000+i .. and a few of everything else. */
@@ -193,5 +197,32 @@ describe("format helpers", () => {
 
   test("columns right-align numbers after the left-aligned label columns", () => {
     expect(columns([["a", "1"], ["bbb", "100"]], 1)).toEqual(["a      1", "bbb  100"]);
+  });
+});
+
+describe("renderCompactJson (results-file lines)", () => {
+  const viaPretty = (v: unknown): string => JSON.stringify(JSON.parse(renderJson(v as RunResult, { includeWallMs: false })));
+
+  test("a real run's result: renderJson's document without its whitespace", () => {
+    const { result } = runScenario(loadScenario("default", ["duration=20ms"]));
+    expect(renderCompactJson(result, { includeWallMs: false })).toBe(viaPretty(result));
+    expect(renderCompactJson(result, { includeWallMs: false })).not.toContain("wallMs");
+    expect(renderCompactJson(result)).toContain('"wallMs":');
+  });
+
+  // Keys that are array indices ("0", "17") are left out: JSON.parse puts them first in
+  // an object, so the round trip would reorder them (no result key is one).
+  test("property: equal to JSON.stringify(JSON.parse(renderJson(v))) for any JSON-like value, NaN and ±Infinity included", () => {
+    const key = fc.string().filter((k) => !/^(0|[1-9][0-9]*)$/.test(k));
+    const leaf = fc.oneof(fc.double(), fc.integer(), fc.string(), fc.boolean(), fc.constant(null));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: "small" }, leaf, fc.array(tie("node"), { maxLength: 4 }), fc.dictionary(key, tie("node"), { maxKeys: 4 })),
+    })).node;
+    fc.assert(
+      fc.property(fc.dictionary(fc.oneof(key, fc.constantFrom("interrupts", "latency", "p99", "vcpus", "series")), value, { maxKeys: 6 }), (v) => {
+        expect(renderCompactJson(v as unknown as RunResult, { includeWallMs: false })).toBe(viaPretty(v));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

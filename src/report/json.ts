@@ -69,7 +69,7 @@ function scalar(v: unknown): string | undefined {
   if (v === null) return "null";
   switch (typeof v) {
     case "number":
-      return Number.isFinite(v) ? JSON.stringify(v) : "null";
+      return Number.isFinite(v) ? String(v) : "null";
     case "string":
     case "boolean":
       return JSON.stringify(v);
@@ -80,13 +80,15 @@ function scalar(v: unknown): string | undefined {
   }
 }
 
-function write(v: unknown, indent: string): string | undefined {
+/** `indent` null: compact (no whitespace), as JSON.stringify without a space argument. */
+function write(v: unknown, indent: string | null): string | undefined {
   const s = scalar(v);
   if (s !== undefined) return s;
   if (v === undefined || typeof v === "function" || typeof v === "symbol") return undefined;
-  const inner = indent + "  ";
+  const inner = indent === null ? null : indent + "  ";
   if (Array.isArray(v)) {
     if (v.length === 0) return "[]";
+    if (inner === null) return "[" + v.map((x) => write(x, null) ?? "null").join(",") + "]";
     if (v.every((x) => x === null || typeof x === "number")) return "[" + v.map((x) => scalar(x)).join(", ") + "]";
     return "[\n" + v.map((x) => inner + (write(x, inner) ?? "null")).join(",\n") + "\n" + indent + "]";
   }
@@ -94,9 +96,10 @@ function write(v: unknown, indent: string): string | undefined {
     .sort(compareKeys)
     .flatMap((k) => {
       const w = write((v as Record<string, unknown>)[k], inner);
-      return w === undefined ? [] : [`${inner}${JSON.stringify(k)}: ${w}`];
+      return w === undefined ? [] : inner === null ? [`${JSON.stringify(k)}:${w}`] : [`${inner}${JSON.stringify(k)}: ${w}`];
     });
-  return entries.length === 0 ? "{}" : "{\n" + entries.join(",\n") + "\n" + indent + "}";
+  if (entries.length === 0) return "{}";
+  return inner === null ? "{" + entries.join(",") + "}" : "{\n" + entries.join(",\n") + "\n" + indent + "}";
 }
 
 export interface JsonOptions {
@@ -111,6 +114,15 @@ export interface JsonOptions {
 export function renderJson(result: RunResult, options: JsonOptions = {}): string {
   const value = options.includeWallMs === false ? { ...result, wallMs: undefined } : result;
   return write(value, "")!;
+}
+
+/**
+ * The result on one line: renderJson's document without its whitespace (the same keys,
+ * order and values), as a results-file line carries it.
+ */
+export function renderCompactJson(result: RunResult, options: JsonOptions = {}): string {
+  const value = options.includeWallMs === false ? { ...result, wallMs: undefined } : result;
+  return write(value, null)!;
 }
 
 /** Any value with the same rules (key order, NaN -> null, layout). */

@@ -6,7 +6,7 @@
 // line except its `wallMs` is deterministic, and two lines for the same id compare equal
 // once wallMs is set aside (sameRun).
 
-import { renderJson } from "../report/json.js";
+import { renderCompactJson } from "../report/json.js";
 import type { RunResult } from "../metrics/types.js";
 
 export type RunStatus = "ok" | "failed";
@@ -26,9 +26,7 @@ export interface ResultLine {
 
 /** The result as compact JSON in the stable key order of renderJson, without wallMs. */
 export function compactResultJson(result: RunResult): string {
-  // renderJson fixes the key order and maps NaN to null; JSON.parse keeps that order
-  // (no key is integer-like), so stringify gives the same document on one line.
-  return JSON.stringify(JSON.parse(renderJson(result, { includeWallMs: false })));
+  return renderCompactJson(result, { includeWallMs: false });
 }
 
 function head(id: string, params: Record<string, unknown>, seed: number): string {
