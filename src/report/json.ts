@@ -80,15 +80,13 @@ function scalar(v: unknown): string | undefined {
   }
 }
 
-/** `indent` null: compact (no whitespace), as JSON.stringify without a space argument. */
-function write(v: unknown, indent: string | null): string | undefined {
+function write(v: unknown, indent: string): string | undefined {
   const s = scalar(v);
   if (s !== undefined) return s;
   if (v === undefined || typeof v === "function" || typeof v === "symbol") return undefined;
-  const inner = indent === null ? null : indent + "  ";
+  const inner = indent + "  ";
   if (Array.isArray(v)) {
     if (v.length === 0) return "[]";
-    if (inner === null) return "[" + v.map((x) => write(x, null) ?? "null").join(",") + "]";
     if (v.every((x) => x === null || typeof x === "number")) return "[" + v.map((x) => scalar(x)).join(", ") + "]";
     return "[\n" + v.map((x) => inner + (write(x, inner) ?? "null")).join(",\n") + "\n" + indent + "]";
   }
@@ -96,10 +94,42 @@ function write(v: unknown, indent: string | null): string | undefined {
     .sort(compareKeys)
     .flatMap((k) => {
       const w = write((v as Record<string, unknown>)[k], inner);
-      return w === undefined ? [] : inner === null ? [`${JSON.stringify(k)}:${w}`] : [`${inner}${JSON.stringify(k)}: ${w}`];
+      return w === undefined ? [] : [`${inner}${JSON.stringify(k)}: ${w}`];
     });
-  if (entries.length === 0) return "{}";
-  return inner === null ? "{" + entries.join(",") + "}" : "{\n" + entries.join(",\n") + "\n" + indent + "}";
+  return entries.length === 0 ? "{}" : "{\n" + entries.join(",\n") + "\n" + indent + "}";
+}
+
+/**
+ * The same document without whitespace, as pieces pushed onto `out` (joined once at the
+ * end: a results line is thousands of numbers, and nested joins would build each level's
+ * string again). Returns false, pushing nothing, where `write` returns undefined.
+ */
+function writeCompact(v: unknown, out: string[]): boolean {
+  const s = scalar(v);
+  if (s !== undefined) {
+    out.push(s);
+    return true;
+  }
+  if (v === undefined || typeof v === "function" || typeof v === "symbol") return false;
+  if (Array.isArray(v)) {
+    out.push("[");
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) out.push(",");
+      if (!writeCompact(v[i], out)) out.push("null");
+    }
+    out.push("]");
+    return true;
+  }
+  out.push("{");
+  let first = true;
+  for (const k of Object.keys(v as object).sort(compareKeys)) {
+    const mark = out.length;
+    out.push(first ? `${JSON.stringify(k)}:` : `,${JSON.stringify(k)}:`);
+    if (writeCompact((v as Record<string, unknown>)[k], out)) first = false;
+    else out.length = mark;
+  }
+  out.push("}");
+  return true;
 }
 
 export interface JsonOptions {
@@ -122,7 +152,9 @@ export function renderJson(result: RunResult, options: JsonOptions = {}): string
  */
 export function renderCompactJson(result: RunResult, options: JsonOptions = {}): string {
   const value = options.includeWallMs === false ? { ...result, wallMs: undefined } : result;
-  return write(value, null)!;
+  const out: string[] = [];
+  writeCompact(value, out);
+  return out.join("");
 }
 
 /** Any value with the same rules (key order, NaN -> null, layout). */
