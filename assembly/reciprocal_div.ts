@@ -23,6 +23,17 @@ export function setReciprocal(d: u64): void {
 }
 
 /**
+ * floor((hi:lo) / d) for d = dn >> shift, hi < d: normalises the numerator by the same
+ * shift and divides through the reciprocal v of dn.
+ */
+// @ts-ignore: decorator
+@inline
+export function divPreinvShifted(hi: u64, lo: u64, shift: u64, dn: u64, v: u64): u64 {
+  const n1 = shift == 0 ? hi : (hi << shift) | (lo >> (64 - shift));
+  return divPreinv(n1, lo << shift, dn, v);
+}
+
+/**
  * floor((n1:n0) / dn) for a normalised dn with reciprocal v, n1 < dn.
  */
 // @ts-ignore: decorator

@@ -2,7 +2,7 @@
 // guest cycles to host cycles through a per-vCPU L1 ratio (spec §6.2), batched.
 
 import { divU128U64 } from "./math64";
-import { setReciprocal, divPreinv, recipShift, recipDivisor, recipValue } from "./reciprocal_div";
+import { setReciprocal, divPreinvShifted, recipShift, recipDivisor, recipValue } from "./reciprocal_div";
 import { lowHalves, highHalves, mulShrLanes, ShiftMode, shiftModeOf } from "./simd_mul";
 
 /**
@@ -109,11 +109,8 @@ export function batchU64ShlDivU64(aPtr: usize, shift: u32, divisor: u64, outPtr:
     const lo = a << sh;
     const bad = hi >= divisor;
     let q: u64 = 0;
-    if (!bad) {
-      // Normalise (hi:lo) by l; hi < divisor keeps it within 128 bits.
-      const n1 = l == 0 ? hi : (hi << l) | (lo >> (64 - l));
-      q = divPreinv(n1, lo << l, dn, v);
-    }
+    // hi < divisor keeps the normalised (hi:lo) within 128 bits.
+    if (!bad) q = divPreinvShifted(hi, lo, l, dn, v);
     store<u64>(outPtr + off, q);
     if (flagsPtr) store<u8>(flagsPtr + usize(i), u8(bad));
     overflows += i32(bad);

@@ -10,14 +10,12 @@
 // engine_lapic.ts the LAPIC timer, engine_host.ts the host paths, engine_record.ts the
 // per-vCPU record and configuration.
 
-import { simNowNs } from "./host_clock";
-import { queuePush, queuePop, queuePoppedSeq, pushedTimeNs, horizonNs } from "./event_queue";
-import { setNowNs } from "./host_clock";
-import { rec, reg, guestTscNow, TSCDEADLINE, PERIOD_NS } from "./vcpu_layout";
-import { cyclesToNsSigned } from "./vcpu_timer";
+import { simNowNs, setNowNs } from "./host_clock";
+import { queuePop, queuePoppedSeq, horizonNs } from "./event_queue";
+import { rec, reg, guestTscNow } from "./vcpu_layout";
+import { cyclesToNsSigned, tdClear, clearPeriod } from "./vcpu_timer";
 import { Counter, count, metricLatency, logFull } from "./engine_metrics";
-import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, globalAdvance } from "./engine_record";
-import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_HANDLER_DONE, F_IN_HANDLER, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, PHASE, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, STATE, ST_ACT, ST_COUNT, ST_LOOPS, ST_MAX, ST_MIN, ST_SUM, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, VM_BOOT_KHZ, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_APIC_WRITE, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, apicv, clear, delay, eng, has, payloadOf, schedule, set, setState, stallEveryNs, vcpuCount, vmCell } from "./engine_record";
+import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_HANDLER_DONE, F_IN_HANDLER, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, PHASE, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, STATE, ST_ACT, ST_COUNT, ST_LOOPS, ST_MAX, ST_MIN, ST_SUM, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, VM_BOOT_KHZ, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_APIC_WRITE, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, apicv, clear, delay, eng, has, schedule, set, setState, stallEveryNs, vcpuCount, vmCell } from "./engine_record";
 import { writeTscDeadline } from "./engine_lapic";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
 
@@ -36,10 +34,7 @@ export function ctEngineStart(): void {
     const e = eng(v);
     setState(e, S_GUEST);
     schedule(e, v, EV_GUEST_RESUME, 0);
-    if (stallEveryNs > 0) {
-      queuePush(simNowNs + i64(stallEveryNs), payloadOf(EV_STALL, v));
-      store<i64>(e + STALL_AT_NS, pushedTimeNs);
-    }
+    if (stallEveryNs > 0) scheduleStall(e, v);
   }
   setChaining(!globalAdvance);
 }
@@ -60,12 +55,6 @@ export function dropHv(e: usize): void {
   if (at > horizonNs) return;
   events++;
   if (at > chainedUntilNs) chainedUntilNs = at;
-}
-
-/** Puts the held-back preemption-timer event into the queue. */
-function pushHv(e: usize, v: i32): void {
-  clear(e, F_HV_DEFERRED);
-  store<i64>(e + HV_SEQ, i64(queuePush(load<i64>(e + HV_AT_NS), payloadOf(EV_PREEMPTION, v))));
 }
 
 /** The earliest live event vCPU e has in the queue (its hrtimer, preemption timer, stall). */
@@ -238,8 +227,8 @@ function step(e: usize, v: i32): i32 {
       count(v, Counter.ExitApicWrite);
       store<i64>(e + HRTIMER_SEQ, -1);
       clear(e, F_PENDING);
-      store<u64>(p + TSCDEADLINE, 0);
-      store<i64>(p + PERIOD_NS, 0);
+      tdClear(v);
+      clearPeriod(v);
       return X_APIC_WRITE;
     case PH_START:
       store<u64>(reg(p, R_NEXT), guestTscNow(p));
@@ -255,7 +244,7 @@ function step(e: usize, v: i32): i32 {
       store<u64>(r, load<u64>(r) + u64(i64(vmCell(e, VM_INTERVAL_CYCLES))));
       // wrmsrTscDeadline
       count(v, Counter.ExitMsrWrite);
-      writeTscDeadline(e, v, p);
+      writeTscDeadline(e, v);
       return X_MSR_WRITE;
     }
     case PH_WORK:

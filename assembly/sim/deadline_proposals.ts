@@ -1,10 +1,9 @@
 // The unmerged deadline proposals of the seed discussions, over the per-vCPU record:
 // lazy TSC-deadline (seed 004) and the PV nanosecond deadline MSR with migration (seed 003).
 
-import { getTimeScale, timeScaleShift } from "../time_scale";
 import { scaleTsc } from "../tsc_scaling";
 import { simNowNs, hostTscAt } from "./host_clock";
-import { RATIO, OFFSET, TSCDEADLINE, TSC_KHZ, MULT, SHIFT, FLAGS, LAZY_ARMED, LAZY_PENDING, PV_DEADLINE_NS, FLAG_SCALED, fracBits, rec, reg, guestTscNow, nsecToCyclesFor } from "./vcpu_layout";
+import { OFFSET, TSCDEADLINE, LAZY_ARMED, LAZY_PENDING, PV_DEADLINE_NS, fracBits, rec, reg, guestTscNow, nsecToCyclesFor, setTscRate } from "./vcpu_layout";
 
 // ---- lazy TSC-deadline (Wang Jianchao's RFC v3, 2023; seed 004, never merged) ----
 
@@ -28,10 +27,6 @@ export function lazyArm(v: i32): void {
 
 export function lazyClearArmed(v: i32): void {
   store<u64>(rec(v) + LAZY_ARMED, 0);
-}
-
-export function lazyArmedIsSet(v: i32): bool {
-  return load<u64>(rec(v) + LAZY_ARMED) != 0;
 }
 
 /**
@@ -58,8 +53,10 @@ export function setKvmclockEpoch(ns: i64): void {
 }
 
 /** The guest's kvmclock now, ns (exact host time since its epoch in this model). */
-export function kvmclockNowF64(): f64 {
-  return f64(simNowNs - kvmclockEpochNs);
+// @ts-ignore: decorator
+@inline
+function kvmclockNow(): u64 {
+  return u64(simNowNs - kvmclockEpochNs);
 }
 
 /**
@@ -75,7 +72,7 @@ export function pvDeadlineFromReg(v: i32, r: i32): void {
     store<u64>(p + TSCDEADLINE, 0);
     return;
   }
-  const now = u64(simNowNs - kvmclockEpochNs);
+  const now = kvmclockNow();
   const aheadNs = value > now ? value - now : 0;
   store<u64>(p + TSCDEADLINE, guestTscNow(p) + nsecToCyclesFor(p, aheadNs));
 }
@@ -92,7 +89,7 @@ export function pvDeadlineClear(v: i32): void {
 
 /** kvmclock now into register r (a guest's read of its kvmclock page). */
 export function gKvmclock(v: i32, r: i32): void {
-  store<u64>(reg(rec(v), r), u64(simNowNs - kvmclockEpochNs));
+  store<u64>(reg(rec(v), r), kvmclockNow());
 }
 
 /**
@@ -104,11 +101,6 @@ export function vcpuMigrateTsc(v: i32, newRatio: u64, newKhz: u32): void {
   const p = rec(v);
   const guestNow = guestTscNow(p);
   const host = hostTscAt(simNowNs);
-  store<u64>(p + RATIO, newRatio);
   store<u64>(p + OFFSET, guestNow - scaleTsc(host, newRatio, fracBits));
-  store<u32>(p + TSC_KHZ, newKhz);
-  store<u32>(p + MULT, getTimeScale(u64(newKhz) * 1000, 1000000000));
-  store<i32>(p + SHIFT, timeScaleShift);
-  const flags = load<u32>(p + FLAGS) & ~FLAG_SCALED;
-  store<u32>(p + FLAGS, newRatio != u64(1) << u64(fracBits) ? flags | FLAG_SCALED : flags);
+  setTscRate(p, newRatio, newKhz);
 }

@@ -3,11 +3,9 @@
 // kvm_wait_lapic_expire's busy-wait, VM entry — step for step (spec §4.5, §5.4, §6.4).
 
 import { simNowNs } from "./host_clock";
-import { queuePush, pushedTimeNs } from "./event_queue";
-import { pushAtPreemption, preemptionAtNs, waitLapicExpire, vcpuAdvance, expiredTdIsSet } from "./vcpu_timer";
+import { preemptionAtNs, waitLapicExpire, vcpuAdvance, expiredTdIsSet } from "./vcpu_timer";
 import { Counter, count, metricAdvance, metricCallback } from "./engine_metrics";
-import { F_HV_DEFERRED, chaining } from "./engine_record";
-import { D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, HV_SEQ, STALL_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, payloadOf, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, setState, stallEveryNs, stallLengthNs, startNs, tune, vmCell } from "./engine_record";
+import { F_HV_DEFERRED, chaining, pushHv, scheduleStall, D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, setState, stallEveryNs, stallLengthNs, startNs, tune, vmCell } from "./engine_record";
 import { cancelHvTimer, expired, injectPending, restartApicTimer, startSwTimer } from "./engine_lapic";
 import { leaveGuest, runProgram } from "./cyclictest_engine";
 
@@ -126,15 +124,11 @@ export function reenter(e: usize, v: i32): void {
   const spinNs = waitLapicExpireGate(e, v);
   const deliver = has(e, F_TO_DELIVER);
   if (has(e, F_HV_IN_USE)) {
-    if (chaining) {
-      // Held back like the thread's next event: a guest that exits at once (it usually
-      // halts) cancels it before it ever reaches the queue (cyclictest_engine.ts dropHv).
-      store<i64>(e + HV_AT_NS, preemptionAtNs(v, preemptionRate, spinNs));
-      set(e, F_HV_DEFERRED);
-    } else {
-      store<i64>(e + HV_SEQ, i64(pushAtPreemption(v, payloadOf(EV_PREEMPTION, v), preemptionRate, spinNs)));
-      store<i64>(e + HV_AT_NS, pushedTimeNs);
-    }
+    store<i64>(e + HV_AT_NS, preemptionAtNs(v, preemptionRate, spinNs));
+    // Chaining holds it back like the thread's next event: a guest that exits at once (it
+    // usually halts) cancels it before it ever reaches the queue (cyclictest_engine.ts dropHv).
+    if (chaining) set(e, F_HV_DEFERRED);
+    else pushHv(e, v);
   }
   if (spinNs > 0 || deliver) {
     const dispatch = deliver ? delay(D_IRQ_DISPATCH, v) : 0;
@@ -176,8 +170,7 @@ export function preemptionExit(e: usize, v: i32): void {
 
 /** Vcpu.stall. */
 export function stall(e: usize, v: i32): void {
-  queuePush(simNowNs + i64(stallEveryNs), payloadOf(EV_STALL, v));
-  store<i64>(e + STALL_AT_NS, pushedTimeNs);
+  scheduleStall(e, v);
   if (load<u8>(e + STATE) != S_GUEST) return;
   leaveGuest(e);
   beginEntry(e, v, stallLengthNs);

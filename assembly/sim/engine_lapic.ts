@@ -1,8 +1,7 @@
 // The wasm cyclictest engine's LAPIC timer in TSC-deadline mode: src/sim/lapic.ts's
 // LapicTimer methods that cyclictest reaches, step for step (spec §4.4, §4.5, §6.3).
 
-import { rec, reg, TSCDEADLINE, EXPIRED_TSCDEADLINE } from "./vcpu_layout";
-import { swTscdeadlineArm, pushAtSwExpiry, hvArm, hvCancel } from "./vcpu_timer";
+import { swTscdeadlineArm, pushAtSwExpiry, hvArm, hvCancel, tdFromReg, tdIsZero, tdClear, expiredTdLatch } from "./vcpu_timer";
 import { hvExpired } from "../hv_timer";
 import { Counter, count } from "./engine_metrics";
 import { pushedTimeNs } from "./event_queue";
@@ -11,9 +10,9 @@ import { kick, unblock } from "./engine_host";
 import { dropHv } from "./cyclictest_engine";
 
 /** LapicTimer.writeTscDeadline + startApicTimer. */
-export function writeTscDeadline(e: usize, v: i32, p: usize): void {
+export function writeTscDeadline(e: usize, v: i32): void {
   store<i64>(e + HRTIMER_SEQ, -1);
-  store<u64>(p + TSCDEADLINE, load<u64>(reg(p, R_NEXT)));
+  tdFromReg(v, R_NEXT);
   clear(e, F_PENDING);
   restartApicTimer(e, v);
 }
@@ -26,7 +25,7 @@ export function restartApicTimer(e: usize, v: i32): void {
 
 /** LapicTimer.startHvTimer. */
 export function startHvTimer(e: usize, v: i32): bool {
-  if (!hvTimer || load<u64>(rec(v) + TSCDEADLINE) == 0) return false;
+  if (!hvTimer || tdIsZero(v)) return false;
   if (hvArm(v, preemptionRate, 0xffffffff, globalAdvance) != 0) {
     count(v, Counter.HvFallbacks);
     return false;
@@ -70,9 +69,7 @@ export function expired(e: usize, v: i32, fromTimerFn: bool): void {
     count(v, Counter.Coalesced);
     return;
   }
-  const p = rec(v);
-  // expired_tscdeadline := tscdeadline
-  store<u64>(p + EXPIRED_TSCDEADLINE, load<u64>(p + TSCDEADLINE));
+  expiredTdLatch(v);
   if (!fromTimerFn && apicv) {
     injectTimerIrq(e, v);
     unblock(e, v);
@@ -88,7 +85,7 @@ export function expired(e: usize, v: i32, fromTimerFn: bool): void {
 @inline
 export function injectTimerIrq(e: usize, v: i32): void {
   set(e, F_TO_DELIVER);
-  store<u64>(rec(v) + TSCDEADLINE, 0);
+  tdClear(v);
 }
 
 /** LapicTimer.injectPending. */

@@ -98,7 +98,7 @@ export function engineMetricsRelease(): void {
 }
 
 export function engineMetricsInit(n: i32, completeMode: bool, hostHistograms: bool): void {
-  if (slotsPtr != 0) heap.free(slotsPtr);
+  engineMetricsRelease();
   const count = max(n, 1);
   slotsPtr = heap.alloc(usize(count) * usize(SLOTS) << 3);
   for (let v = 0; v < count; v++) {

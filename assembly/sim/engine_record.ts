@@ -172,8 +172,7 @@ export function ctEngineRelease(): void {
 }
 
 export function ctEngineInit(n: i32, vms: i32): void {
-  if (enginePtr != 0) heap.free(enginePtr);
-  if (vmPtr != 0) heap.free(vmPtr);
+  ctEngineRelease();
   enginePtr = heap.alloc(usize(max(n, 1)) * ESTRIDE);
   vmPtr = heap.alloc(usize(max(vms, 1)) * VM_CELLS * 8);
   vcpuCount = n;
@@ -290,4 +289,17 @@ export function schedule(e: usize, v: i32, kind: u32, inNs: f64): void {
 export function pushDeferred(e: usize, v: i32): void {
   clear(e, F_DEFERRED);
   store<i64>(e + THREAD_SEQ, i64(queuePush(load<i64>(e + NEXT_AT_NS), payloadOf(load<u32>(e + NEXT_KIND), v))));
+}
+
+/** Puts the preemption-timer event at HV_AT_NS into the queue (held back or not). */
+export function pushHv(e: usize, v: i32): void {
+  clear(e, F_HV_DEFERRED);
+  store<i64>(e + HV_SEQ, i64(queuePush(load<i64>(e + HV_AT_NS), payloadOf(EV_PREEMPTION, v))));
+}
+
+/** The vCPU's next host stall, a period from now (Vcpu.stall's re-arm). */
+export function scheduleStall(e: usize, v: i32): void {
+  const at = simNowNs + i64(stallEveryNs);
+  queuePush(at, payloadOf(EV_STALL, v));
+  store<i64>(e + STALL_AT_NS, at);
 }

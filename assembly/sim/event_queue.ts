@@ -56,7 +56,7 @@ export function queueBytes(cap: i32): usize {
 }
 
 export function queueReset(initialCapacity: i32): void {
-  if (blockPtr != 0) heap.free(blockPtr);
+  queueRelease();
   capacity = max(initialCapacity, 16);
   allocHeap(capacity);
   size = 0;

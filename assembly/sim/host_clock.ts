@@ -1,8 +1,8 @@
 // The simulated host clock: CLOCK_MONOTONIC ns and the host TSC it is derived from.
 // Simulated time is an input to the core, never the wall clock (architecture.md).
 
-import { umulh, divU128U64 } from "../math64";
-import { divPreinv } from "../reciprocal_div";
+import { umulh } from "../math64";
+import { divPreinvShifted, recipDivisor, recipShift, recipValue, setReciprocal } from "../reciprocal_div";
 
 /** Current simulated host time, ns (ktime). */
 export let simNowNs: i64 = 0;
@@ -21,9 +21,10 @@ export function setHostClock(khz: u32, tscBase: u64, startNs: i64): void {
   hostKhz = u64(khz);
   hostTscBase = tscBase;
   simNowNs = startNs;
-  khzShift = clz(hostKhz);
-  khzNormalised = hostKhz << khzShift;
-  khzReciprocal = divU128U64(~khzNormalised, 0xffffffffffffffff, khzNormalised);
+  setReciprocal(hostKhz);
+  khzShift = u64(recipShift);
+  khzNormalised = recipDivisor;
+  khzReciprocal = recipValue;
 }
 
 export function setNowNs(ns: i64): void {
@@ -53,9 +54,7 @@ export function nsWhenHostTscReaches(tsc: u64): i64 {
   const hi = umulh(d, 1000000);
   if (hi >= hostKhz) return i64.MAX_VALUE;
   // (hi:lo) / hostKhz as (hi:lo << s) / (hostKhz << s); hi < hostKhz keeps the quotient in 64 bits.
-  const s = khzShift;
-  const n1 = s == 0 ? hi : (hi << s) | (lo >> (64 - s));
-  let ns = divPreinv(n1, lo << s, khzNormalised, khzReciprocal);
+  let ns = divPreinvShifted(hi, lo, khzShift, khzNormalised, khzReciprocal);
   if (hostTscAt(i64(ns)) < tsc) ns += 1;
   return ns > u64(i64.MAX_VALUE) ? i64.MAX_VALUE : i64(ns);
 }

@@ -15,7 +15,7 @@ export function rngStreamsRelease(): void {
 
 /** Allocates n streams (zeroed) and returns their address, for the host to seed. */
 export function rngStreamsInit(n: i32): usize {
-  if (streamsPtr != 0) heap.free(streamsPtr);
+  rngStreamsRelease();
   const bytes = usize(max(n, 1)) << 4;
   streamsPtr = heap.alloc(bytes);
   memory.fill(streamsPtr, 0, bytes);

@@ -4,6 +4,7 @@
 import { pvclockScaleDelta } from "../math64";
 import { readL1Tsc } from "../tsc_scaling";
 import { simNowNs, hostTscAt } from "./host_clock";
+import { nsToCyclesMult, timeScaleShift } from "../time_scale";
 
 export const RATIO = 0; // u64 L1 TSC scaling ratio
 export const OFFSET = 8; // u64 L1 TSC offset
@@ -61,4 +62,19 @@ export function nsecToCyclesFor(p: usize, ns: u64): u64 {
 @inline
 export function reg(p: usize, r: i32): usize {
   return p + REGS + (usize(r & 7) << 3);
+}
+
+/**
+ * The vCPU's TSC rate: the L1 ratio, virtual_tsc_khz with its nsec_to_cycles mult/shift,
+ * and the "scaled" flag (ratio != 1.0) — kvm_set_tsc_khz's part of creation and migration.
+ */
+// @ts-ignore: decorator
+@inline
+export function setTscRate(p: usize, ratio: u64, tscKhz: u32): void {
+  store<u64>(p + RATIO, ratio);
+  store<u32>(p + TSC_KHZ, tscKhz);
+  store<u32>(p + MULT, nsToCyclesMult(tscKhz));
+  store<i32>(p + SHIFT, timeScaleShift);
+  const flags = load<u32>(p + FLAGS) & ~FLAG_SCALED;
+  store<u32>(p + FLAGS, ratio != u64(1) << u64(fracBits) ? flags | FLAG_SCALED : flags);
 }

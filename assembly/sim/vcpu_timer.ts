@@ -3,7 +3,7 @@
 // with small numbers, so no per-event BigInt crosses the boundary (architecture.md).
 
 import { Status } from "../status";
-import { getTimeScale, timeScaleShift, cyclesToNs } from "../time_scale";
+import { cyclesToNs } from "../time_scale";
 import { readL1Tsc } from "../tsc_scaling";
 import { startSwTscdeadline, swExpiryNs, advancePeriodicTarget, rearmTargetNs, rearmDeadlineTsc, applyPeriodicFloor, tmcct, tmictToNs } from "../lapic_timer";
 import { adjustTimerAdvance, adjustTimerAdvanceLegacy, tunerDone, TunerEra, ndelayLoops, busyWaitScaledNs, busyWaitV40Cycles } from "../timer_advance";
@@ -35,6 +35,7 @@ import {
   reg,
   guestTscNow,
   nsecToCyclesFor,
+  setTscRate,
 } from "./vcpu_layout";
 
 /** Kernel eras (scenario kvm.era), in the order of spec §5.2. */
@@ -62,7 +63,7 @@ export function vcpuStateRelease(): void {
 }
 
 export function vcpuStateInit(n: i32, vendorFracBits: u32): void {
-  if (statePtr != 0) heap.free(statePtr);
+  vcpuStateRelease();
   const ptr = heap.alloc(usize(max(n, 1)) * STRIDE);
   memory.fill(ptr, 0, usize(max(n, 1)) * STRIDE);
   setVcpuState(ptr, vendorFracBits);
@@ -75,13 +76,8 @@ export function vcpuStateInit(n: i32, vendorFracBits: u32): void {
 /** Sets the vCPU's L1 TSC (ratio, offset) and virtual_tsc_khz with its mult/shift (kvm_set_tsc_khz). */
 export function vcpuSetTsc(v: i32, ratio: u64, offset: u64, tscKhz: u32): void {
   const p = rec(v);
-  store<u64>(p + RATIO, ratio);
+  setTscRate(p, ratio, tscKhz);
   store<u64>(p + OFFSET, offset);
-  store<u32>(p + TSC_KHZ, tscKhz);
-  store<u32>(p + MULT, getTimeScale(u64(tscKhz) * 1000, 1000000000));
-  store<i32>(p + SHIFT, timeScaleShift);
-  const flags = load<u32>(p + FLAGS) & ~FLAG_SCALED;
-  store<u32>(p + FLAGS, ratio != u64(1) << u64(fracBits) ? flags | FLAG_SCALED : flags);
   store<u64>(p + HV_DEADLINE_TSC, u64.MAX_VALUE);
 }
 
