@@ -156,6 +156,14 @@ export function formatTargets(targets: readonly Target[]): string {
     .join("\n");
 }
 
+/** Stops a bench (exit code 2) on the debug wasm build: its assertions make timings meaningless. */
+export function refuseDebugWasm(variant: "debug" | "release"): void {
+  if (variant !== "release") {
+    process.stderr.write("bench: refusing to run on the debug wasm build (unset TSCSIM_WASM)\n");
+    process.exit(2);
+  }
+}
+
 /** Writes JSON atomically (tmp file + rename; bench/results/*.tmp is gitignored). */
 export function writeJson(path: string, data: unknown): void {
   mkdirSync(dirname(path), { recursive: true });

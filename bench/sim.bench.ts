@@ -3,17 +3,15 @@
 // second, and simulator memory per vCPU (excluding latency histograms). Release wasm.
 // Run with `node --expose-gc --import tsx bench/sim.bench.ts` (npm run bench does).
 
-import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import { fileURLToPath } from "node:url";
 import { wasm, wasmVariant } from "../src/wasm.js";
 import { loadScenario } from "../src/scenario/load.js";
 import { Simulation, type EngineChoice } from "../src/sim/engine.js";
 import { HostMetrics, type VcpuMetrics } from "../src/metrics/index.js";
+import { refuseDebugWasm, writeJson } from "./report.js";
 
-if (wasmVariant !== "release") {
-  process.stderr.write("bench: refusing to run on the debug wasm build (unset TSCSIM_WASM)\n");
-  process.exit(2);
-}
+refuseDebugWasm(wasmVariant);
 
 interface Case {
   vcpus: number;
@@ -152,21 +150,13 @@ const targets = [
 for (const t of targets) process.stdout.write(`${t.pass ? "PASS" : "MISS"}  ${t.target} (measured ${t.measured.toFixed(0)})\n`);
 
 const out = new URL("./results/sim.json", import.meta.url);
-mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(
-  out,
-  `${JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      machine: { node: process.version, cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, loadavg: os.loadavg() },
-      workload: "cyclictest preset, 1 ms interval, guest 2.1 GHz on a 2.994 GHz host, shared histograms",
-      gcExposed: gc !== undefined,
-      results,
-      wasmOverTsEngineAt1024: engineSpeedup,
-      targets,
-    },
-    null,
-    2,
-  )}\n`,
-);
+writeJson(fileURLToPath(out), {
+  date: new Date().toISOString(),
+  machine: { node: process.version, cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, loadavg: os.loadavg() },
+  workload: "cyclictest preset, 1 ms interval, guest 2.1 GHz on a 2.994 GHz host, shared histograms",
+  gcExposed: gc !== undefined,
+  results,
+  wasmOverTsEngineAt1024: engineSpeedup,
+  targets,
+});
 process.stdout.write(`wrote ${out.pathname}\n`);

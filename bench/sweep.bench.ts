@@ -19,21 +19,20 @@
 // Release wasm. Run with `node --expose-gc --import tsx bench/sweep.bench.ts`
 // (npm run bench does); `--quick` shrinks every part for a smoke test and writes nothing.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { Worker } from "node:worker_threads";
 import os from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 // The built package (npm run bench builds it first): what `tscsim sweep` runs, with
 // plain-JavaScript workers rather than workers that compile the TypeScript sources.
 import { wasmVariant } from "../dist/wasm.js";
 import { parseSweep } from "../dist/sweep/file.js";
 import { runSweep } from "../dist/sweep/runner.js";
+import { refuseDebugWasm, writeJson } from "./report.js";
 
-if (wasmVariant !== "release") {
-  process.stderr.write("bench: refusing to run on the debug wasm build (unset TSCSIM_WASM)\n");
-  process.exit(2);
-}
+refuseDebugWasm(wasmVariant);
 
 const quick = process.argv.includes("--quick");
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -420,27 +419,19 @@ if (quick) {
   process.exit(0);
 }
 const out = new URL("./results/sweep.json", import.meta.url);
-mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(
-  out,
-  `${JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      machine: { node: process.version, cpu: os.cpus()[0]?.model ?? "unknown", cores, loadavgStart: loadStart, loadavgEnd: os.loadavg() },
-      gcExposed: gc !== undefined,
-      throughput: {
-        sweep: THROUGHPUT_SWEEP,
-        runs: reps[0]!.one.runs,
-        command: `tscsim sweep <sweep> --out <file> --workers 1|${cores}`,
-        medians,
-        reps,
-      },
-      memory: { sweep: MEMORY_SWEEP, ...mem, rssPeakRatioSecondToFirstHalf: rssPeakRatio },
-      targets,
-      elapsedSeconds: (performance.now() - started) / 1000,
-    },
-    null,
-    2,
-  )}\n`,
-);
+writeJson(fileURLToPath(out), {
+  date: new Date().toISOString(),
+  machine: { node: process.version, cpu: os.cpus()[0]?.model ?? "unknown", cores, loadavgStart: loadStart, loadavgEnd: os.loadavg() },
+  gcExposed: gc !== undefined,
+  throughput: {
+    sweep: THROUGHPUT_SWEEP,
+    runs: reps[0]!.one.runs,
+    command: `tscsim sweep <sweep> --out <file> --workers 1|${cores}`,
+    medians,
+    reps,
+  },
+  memory: { sweep: MEMORY_SWEEP, ...mem, rssPeakRatioSecondToFirstHalf: rssPeakRatio },
+  targets,
+  elapsedSeconds: (performance.now() - started) / 1000,
+});
 process.stdout.write(`wrote ${out.pathname}\n`);

@@ -121,6 +121,7 @@ const REQUIRED_EXPORTS = [
   "rngStreamsInit",
   "rngDrawU32",
   "rngDrawFloat",
+  "DelayNode",
   "delayProgramInit",
   "delaySetRoot",
   "delayZigguratInit",

@@ -1,15 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { cyclesToNs, nsecToCycles, u64ShlDivU64 } from "../src/index.js";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
-
-function tscsim(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, ["src/cli/main.ts", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, TSCSIM_WASM: "debug" } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { tscsim } from "./cli.js";
 
 describe("tscsim calc", () => {
   test("default pair prints the ratio, scales and the worked example", () => {

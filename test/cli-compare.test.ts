@@ -1,17 +1,8 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
-
-function tscsim(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, ["src/cli/main.ts", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, TSCSIM_WASM: "debug" } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { tscsim } from "./cli.js";
 
 const SHORT = ["--set", "duration=20ms"];
 const ERAS = ["--a", "kvm.era=v5.4", "--b", "kvm.era=mainline"];

@@ -1,17 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
-
-function tscsim(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, ["src/cli/main.ts", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, TSCSIM_WASM: "debug" } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { tscsim } from "./cli.js";
 
 const SHORT = ["--set", "duration=20ms"];
 

@@ -1,17 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { PRESETS, presetNames } from "../src/scenario/presets.js";
 import { validateScenario } from "../src/scenario/schema.js";
 import { loadScenario } from "../src/scenario/load.js";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
-
-function tscsim(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, ["src/cli/main.ts", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, TSCSIM_WASM: "debug" } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { tscsim } from "./cli.js";
 
 describe("presets", () => {
   test("the required presets exist, default first", () => {

@@ -23,7 +23,7 @@ function sign(v: bigint): string {
   return v > 0n ? `+${v}` : `${v}`;
 }
 
-export function renderCalc(r: CalcReport): string {
+function renderCalc(r: CalcReport): string {
   const { input, example: ex } = r;
   const lines: string[] = [];
   const row = (label: string, value: string): void => void lines.push(`  ${label.padEnd(30)} ${value}`);
@@ -74,7 +74,7 @@ export function renderCalc(r: CalcReport): string {
 }
 
 /** JSON form: u64 values as decimal strings (JSON numbers cannot hold them exactly). */
-export function calcJson(r: CalcReport): string {
+function calcJson(r: CalcReport): string {
   return JSON.stringify(r, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
 }
 

@@ -2,10 +2,11 @@
 // with its own overrides — and print the metrics side by side (issue #4 §3).
 
 import type { Command } from "commander";
+import { setsWithSeed } from "./options.js";
 import { writeReport } from "./output.js";
 import { InputRangeError, InputTypeError, KvmRefusedError } from "../errors.js";
 import { ScenarioError } from "../scenario/errors.js";
-import { loadScenario } from "../scenario/load.js";
+import { buildScenario, resolveScenarioRef, type ResolvedScenario } from "../scenario/load.js";
 import { parseSet } from "../scenario/set.js";
 import type { ScenarioConfig } from "../scenario/types.js";
 import { runScenario } from "../sim/run.js";
@@ -39,14 +40,14 @@ function onSide(side: Side, overrides: readonly string[], err: unknown): unknown
   return err;
 }
 
-function loadSide(side: Side, ref: string, sets: readonly string[], overrides: readonly string[]): ScenarioConfig {
+function loadSide(side: Side, resolved: ResolvedScenario, sets: readonly string[], overrides: readonly string[]): ScenarioConfig {
   try {
     for (const o of overrides) {
       const { path, value } = parseSet(o);
       // The point of a comparison is one seed for both: a per-side seed would compare noise.
       if (path === "seed") throw new ScenarioError([{ path, value, problem: "not a per-side key (both sides run with one seed)", allowed: "--seed N for both sides" }]);
     }
-    return loadScenario(ref, [...sets, ...overrides]);
+    return buildScenario(resolved, [...sets, ...overrides]);
   } catch (err) {
     throw onSide(side, overrides, err);
   }
@@ -91,17 +92,14 @@ export function registerCompare(program: Command): void {
       if (opts.a.length === 0 && opts.b.length === 0) {
         this.error("error: compare needs at least one --a or --b override, e.g. --a kvm.era=v4.20 --b kvm.era=mainline", { exitCode: 2, code: "tscsim.compare.noOverrides" });
       }
-      if (opts.format !== "table" && opts.format !== "json") throw new InputRangeError("--format", opts.format, '"table" or "json"');
-      const sets = [...opts.set];
-      if (opts.seed !== undefined) {
-        if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 0xffffffff) throw new InputRangeError("--seed", opts.seed, "a whole number 0..4294967295");
-        sets.push(`seed=${opts.seed}`);
-      }
-      // The shared part first, unattributed: a mistake there is nobody's side.
-      const base = loadScenario(ref, sets);
+      const sets = setsWithSeed(opts);
+      // The shared part first, unattributed: a mistake there is nobody's side. The
+      // scenario is resolved (preset looked up, file read) once for the three loads.
+      const resolved = resolveScenarioRef(ref);
+      const base = buildScenario(resolved, sets);
       // Both sides load before either runs, so a bad --b fails before A's run.
-      const configA = loadSide("A", ref, sets, opts.a);
-      const configB = loadSide("B", ref, sets, opts.b);
+      const configA = loadSide("A", resolved, sets, opts.a);
+      const configB = loadSide("B", resolved, sets, opts.b);
       const comparison: Comparison = {
         scenario: base.name,
         seed: base.seed,

@@ -11,13 +11,13 @@ interface PresetsOptions {
   format: string;
 }
 
-export function renderPresets(presets: readonly Preset[]): string {
+function renderPresets(presets: readonly Preset[]): string {
   const width = Math.max(...presets.map((p) => p.name.length));
   return presets.map((p) => `${p.name.padEnd(width)}  ${p.description}`).join("\n");
 }
 
 /** The JSON contract: [{"name","description"}], every preset. */
-export function presetsJson(presets: readonly Preset[]): string {
+function presetsJson(presets: readonly Preset[]): string {
   return JSON.stringify(
     presets.map((p) => ({ name: p.name, description: p.description })),
     null,

@@ -1,6 +1,7 @@
 // `tscsim run`: simulate a scenario (a preset or a file) and print what the guest saw.
 
 import type { Command } from "commander";
+import { setsWithSeed } from "./options.js";
 import { writeReport } from "./output.js";
 import { InputRangeError } from "../errors.js";
 import { loadScenario } from "../scenario/load.js";
@@ -43,12 +44,7 @@ export function registerRun(program: Command): void {
       `\nKernel eras (--set kvm.era=...):\n${eraHelp()}\n\nExamples:\n  tscsim run\n  tscsim run cyclictest --set kvm.era=v4.20 --set vms.0.vcpus=16\n  tscsim run my-scenario.json --seed 7 --format json --out result.json`,
     )
     .action((ref: string, opts: RunCliOptions) => {
-      if (opts.format !== "table" && opts.format !== "json") throw new InputRangeError("--format", opts.format, '"table" or "json"');
-      const sets = [...opts.set];
-      if (opts.seed !== undefined) {
-        if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 0xffffffff) throw new InputRangeError("--seed", opts.seed, "a whole number 0..4294967295");
-        sets.push(`seed=${opts.seed}`);
-      }
+      const sets = setsWithSeed(opts);
       const engine = ENGINES.find((e) => e === opts.engine);
       if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
       const config = loadScenario(ref, sets);

@@ -12,9 +12,9 @@ import { parseDurationNs } from "../units.js";
 import { loadSweepFile } from "../sweep/file.js";
 import { Grid } from "../sweep/grid.js";
 import { validateGrid } from "../sweep/preflight.js";
-import { createProgress, formatDuration } from "../sweep/progress.js";
-import { DEFAULT_TIMEOUT_MS, runSweep, type SweepOutcome } from "../sweep/runner.js";
-import { formatShard, inShard, parseShard, WHOLE_GRID, type Shard } from "../sweep/shard.js";
+import type { SweepOutcome } from "../sweep/runner.js";
+import { formatShard, parseShard, WHOLE_GRID, type Shard } from "../sweep/shard.js";
+import { formatDuration } from "../sweep/summary-format.js";
 
 interface SweepCliOptions {
   out?: string;
@@ -83,17 +83,20 @@ export function registerSweep(program: Command): void {
     .action(async (file: string, opts: SweepCliOptions) => {
       const workers = parseWorkers(opts.workers);
       const shard = opts.shard === undefined ? WHOLE_GRID : parseShard(opts.shard);
-      const timeoutMs = opts.timeout === "600s" ? DEFAULT_TIMEOUT_MS : parseTimeoutMs(opts.timeout);
+      const timeoutMs = parseTimeoutMs(opts.timeout);
       if (opts.retryFailed && !opts.resume) throw new InputRangeError("--retry-failed", true, "only with --resume");
       const spec = loadSweepFile(file);
 
       if (opts.dryRun) {
         const grid = new Grid(spec);
         validateGrid(grid);
-        for (const run of grid.runs()) if (inShard(run.index, shard)) process.stdout.write(`${JSON.stringify(run)}\n`);
+        for (let i = shard.index; i < grid.size; i += shard.count) process.stdout.write(`${JSON.stringify(grid.runAt(i))}\n`);
         return;
       }
       if (opts.out === undefined) throw new InputRangeError("--out", undefined, "a results file path (JSONL), e.g. --out results.jsonl");
+      // Loaded here, not at start-up: the worker pool (piscina) and the progress bar
+      // (cli-progress) are only needed by a sweep that runs.
+      const [{ runSweep }, { createProgress }] = await Promise.all([import("../sweep/runner.js"), import("../sweep/progress.js")]);
 
       const progress = opts.progress ? createProgress() : { update() {}, log: (m: string) => void process.stderr.write(`${m}\n`), stop() {} };
       const stop = new AbortController();

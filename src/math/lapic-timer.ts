@@ -97,7 +97,8 @@ export interface PeriodicRearmInput {
   variant: PeriodicRearmVariant;
 }
 
-const REARM_VARIANTS: Record<PeriodicRearmVariant, number> = {
+/** PeriodicRearm codes of the wasm core, by variant. */
+export const REARM_VARIANTS: Readonly<Record<PeriodicRearmVariant, number>> = {
   wrap: wasm.PeriodicRearm.Wrap,
   "skip-negative": wasm.PeriodicRearm.SkipNegative,
   clamp: wasm.PeriodicRearm.Clamp,

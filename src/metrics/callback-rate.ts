@@ -46,15 +46,7 @@ export class CallbacksPerMs {
 
   /** Adds another counter's buckets (another shard of the same host). */
   mergeFrom(other: CallbacksPerMs): void {
-    const theirs = other.counts;
-    let last = theirs.length - 1;
-    while (last >= 0 && theirs[last] === 0) last--;
-    if (last >= this.counts.length) this.grow(last);
-    for (let ms = 0; ms <= last; ms++) {
-      const c = this.counts[ms]! + theirs[ms]!;
-      this.counts[ms] = c;
-      if (c > this.peakCount) this.peakCount = c;
-    }
+    this.addCounts(other.counts);
   }
 
   private grow(ms: number): void {

@@ -40,7 +40,7 @@ export function defaultMetricsOptions(vcpuCount: number): MetricsOptions {
 }
 
 // vCPU slot blocks are allocated in chunks: one Float64Array per vCPU would add ~200
-// bytes of typed-array and buffer headers to each 256-byte block.
+// bytes of typed-array and buffer headers to each 280-byte block (VCPU_SLOTS doubles).
 const VCPUS_PER_CHUNK = 256;
 
 export class HostMetrics {

@@ -140,10 +140,14 @@ export interface JsonOptions {
   includeWallMs?: boolean;
 }
 
+/** The result to write: without wallMs when the options leave it out (an undefined field is not written). */
+function withWallMsOption(result: RunResult, options: JsonOptions): unknown {
+  return options.includeWallMs === false ? { ...result, wallMs: undefined } : result;
+}
+
 /** The result as stable, pretty-printed JSON. */
 export function renderJson(result: RunResult, options: JsonOptions = {}): string {
-  const value = options.includeWallMs === false ? { ...result, wallMs: undefined } : result;
-  return write(value, "")!;
+  return write(withWallMsOption(result, options), "")!;
 }
 
 /**
@@ -151,9 +155,8 @@ export function renderJson(result: RunResult, options: JsonOptions = {}): string
  * order and values), as a results-file line carries it.
  */
 export function renderCompactJson(result: RunResult, options: JsonOptions = {}): string {
-  const value = options.includeWallMs === false ? { ...result, wallMs: undefined } : result;
   const out: string[] = [];
-  writeCompact(value, out);
+  writeCompact(withWallMsOption(result, options), out);
   return out.join("");
 }
 

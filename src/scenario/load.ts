@@ -13,8 +13,19 @@ import { didYouMean } from "./suggest.js";
 export { applySet, parseSet } from "./set.js";
 
 /** A file path rather than a preset name: it has a directory part or a .json extension. */
-function looksLikePath(ref: string): boolean {
+export function looksLikePath(ref: string): boolean {
   return ref.includes("/") || ref.includes("\\") || extname(ref) !== "";
+}
+
+/** Why a file could not be read, for a message: "no such file", "it is a directory", … */
+export function readErrorReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : (err as Error).message;
+}
+
+/** A scenario (file form) without a name gets `name` (its preset or file name); anything else is returned as is. */
+export function withDefaultName(raw: unknown, name: string): unknown {
+  return typeof raw === "object" && raw !== null && !Array.isArray(raw) && !("name" in raw) ? { ...raw, name } : raw;
 }
 
 function fileError(file: string, reason: string): ScenarioError {
@@ -26,9 +37,7 @@ function readScenarioFile(file: string): unknown {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : (err as Error).message;
-    throw fileError(file, reason);
+    throw fileError(file, readErrorReason(err));
   }
   try {
     return JSON.parse(text);
@@ -37,7 +46,6 @@ function readScenarioFile(file: string): unknown {
   }
 }
 
-/** The raw file form named by `ref` (default preset when undefined) and its label. */
 /** The general presets by name; the seed scenarios (s01-… to s21-…) as a range, to keep one line. */
 function listPresets(names: readonly string[]): string {
   const seeds = names.filter((n) => /^s\d\d/.test(n));
@@ -45,7 +53,18 @@ function listPresets(names: readonly string[]): string {
   return seeds.length === 0 ? rest.join(", ") : `${rest.join(", ")}, the seed scenarios ${seeds[0]} … ${seeds[seeds.length - 1]} (\`tscsim presets\` lists them)`;
 }
 
-export function resolveScenarioRef(ref: string | undefined): { raw: unknown; source: string; defaultName: string } {
+/** A scenario named by a preset name or a file path, read but not yet overridden or validated. */
+export interface ResolvedScenario {
+  /** The file form. */
+  raw: unknown;
+  /** "preset <name>" or the file path: labels errors. */
+  source: string;
+  /** The name a nameless scenario gets: the preset's, or the file's without its extension. */
+  defaultName: string;
+}
+
+/** The raw file form named by `ref` (default preset when undefined) and its label. */
+export function resolveScenarioRef(ref: string | undefined): ResolvedScenario {
   const name = ref ?? DEFAULT_PRESET;
   const preset = findPreset(name);
   if (preset) return { raw: presetScenario(preset), source: `preset ${name}`, defaultName: name };
@@ -70,13 +89,19 @@ export function resolveScenarioRef(ref: string | undefined): { raw: unknown; sou
 }
 
 /**
+ * The validated, normalised scenario of a resolved ref with `--set path=value`
+ * overrides applied to the file form first (`resolved` is not modified, so one
+ * resolution serves several loads).
+ */
+export function buildScenario(resolved: ResolvedScenario, sets: readonly string[] = []): ScenarioConfig {
+  // A file without a name is named after the file.
+  return validateScenario(withDefaultName(applySets(resolved.raw, sets), resolved.defaultName), resolved.source);
+}
+
+/**
  * The validated, normalised scenario for a preset name or JSON file path (undefined:
  * the default preset) with `--set path=value` overrides applied to the file form first.
  */
 export function loadScenario(ref: string | undefined, sets: readonly string[] = []): ScenarioConfig {
-  const { raw, source, defaultName } = resolveScenarioRef(ref);
-  const withSets = applySets(raw, sets);
-  // A file without a name is named after the file.
-  const named = typeof withSets === "object" && withSets !== null && !Array.isArray(withSets) && !("name" in withSets) ? { ...withSets, name: defaultName } : withSets;
-  return validateScenario(named, source);
+  return buildScenario(resolveScenarioRef(ref), sets);
 }

@@ -1,4 +1,4 @@
-// Local APIC register offsets, LVT bits and MSR numbers used by the timer (spec §4.1).
+// Local APIC register offsets and LVT bits used by the timer (spec §4.1).
 
 export const APIC_LVR = 0x30;
 export const APIC_EOI = 0xb0;
@@ -23,14 +23,6 @@ export const TIMER_MODE_PERIODIC = 1;
 export const TIMER_MODE_TSCDEADLINE = 2;
 export const LVTT_PERIODIC = TIMER_MODE_PERIODIC << TIMER_MODE_SHIFT;
 export const LVTT_TSCDEADLINE = TIMER_MODE_TSCDEADLINE << TIMER_MODE_SHIFT;
-
-export const MSR_IA32_TSC = 0x10;
-export const MSR_IA32_TSC_DEADLINE = 0x6e0;
-/**
- * The PV nanosecond deadline MSR of Radim Krcmar's 2016 proposal (seed 003). It was never
- * merged and had no number; this one is tscsim's, outside the kvm_para.h range in use.
- */
-export const MSR_KVM_DEADLINE_NS = 0x4b564dff;
 
 /** timer_mode_mask: 3 << 17 with the TSC-deadline CPUID bit, else 1 << 17 (spec §4.1). */
 export function timerModeMask(tscDeadlineCpuid: boolean): number {

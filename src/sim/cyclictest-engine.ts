@@ -12,6 +12,7 @@ import type { EraPolicy } from "./eras.js";
 import type { MetricsSink } from "./metrics-sink.js";
 import { VcpuMetrics } from "../metrics/vcpu-metrics.js";
 import { cyclictestSummaryLine } from "./workloads/cyclictest.js";
+import { guestCyclesOfNs } from "./guest-time.js";
 
 const U32_MAX = 0xffffffff;
 // The engine's layouts (assembly/sim/engine_metrics.ts): slots per vCPU block (VcpuMetrics'),
@@ -111,7 +112,7 @@ export class CyclictestEngine {
     config.vms.forEach((vm, i) => {
       const w = vm.workload as WorkloadParams<"cyclictest">;
       // The guest converts the interval with the calibration it booted with (cyclictest.ts).
-      wasm.ctEngineSetVm(i, Math.floor((w.intervalNs * vm.tscKhz) / 1e6), w.loops, vm.tscKhz, s.pollAllowed[i]!, w.workNs);
+      wasm.ctEngineSetVm(i, guestCyclesOfNs(w.intervalNs, vm.tscKhz), w.loops, vm.tscKhz, s.pollAllowed[i]!, w.workNs);
     });
     for (let v = 0; v < s.vmOf.length; v++) wasm.ctEngineSetVcpu(v, s.vmOf[v]!);
   }

@@ -125,7 +125,8 @@ function nonNegative(field: string, value: number): number {
   return value;
 }
 
-function lognormalParams(d: { medianNs: number; p99Ns: number }, field: string): { mu: number; sigma: number } {
+/** A lognormal's mu and sigma from its median and p99; bad parameters throw InputRangeError under `field`. */
+export function lognormalParams(d: { medianNs: number; p99Ns: number }, field = "delay"): { mu: number; sigma: number } {
   const medianNs = finite(`${field}.medianNs`, d.medianNs);
   if (medianNs <= 0) throw new InputRangeError(`${field}.medianNs`, medianNs, "a duration > 0 ns");
   const p99Ns = finite(`${field}.p99Ns`, d.p99Ns);

@@ -5,6 +5,7 @@
 import { wasm } from "../wasm.js";
 import { InputRangeError } from "../errors.js";
 import { computeL1TscOffset, tscFracBits, tscRatio } from "../math/tsc.js";
+import { REARM_VARIANTS } from "../math/lapic-timer.js";
 import type { HostStalls, ScenarioConfig } from "../scenario/types.js";
 import { ERAS, type EraPolicy } from "./eras.js";
 import { MAX_VCPUS, VCPU_MASK } from "./events.js";
@@ -26,9 +27,6 @@ function stealAboveLimit(stalls: HostStalls | null, maxStealPercent: number | nu
   if (maxStealPercent === null || stalls === null) return false;
   return (100 * stalls.lengthNs) / stalls.everyNs >= maxStealPercent;
 }
-
-/** PeriodicRearm codes of the wasm core. */
-const REARM_VARIANT = { wrap: 0, "skip-negative": 1, clamp: 2 } as const;
 
 export interface VcpuId {
   vm: number;
@@ -84,8 +82,9 @@ export class Simulation {
     }
     this.engine = choice === "ts" || exclusion !== null ? "ts" : "wasm";
     const fracBits = tscFracBits(host.vendor);
-    const hostTscBase = 0n;
-    wasm.setHostClock(host.tscKhz, hostTscBase, BigInt(START_NS));
+    // The host TSC reads 0 at host time 0 (base 0n): hostTsc(ns) = floor(ns * khz / 10^6),
+    // assembly/sim/host_clock.ts hostTscAt.
+    wasm.setHostClock(host.tscKhz, 0n, BigInt(START_NS));
     const queueCapacity = Math.max(16, total * 4);
     wasm.simMemoryReserve(total, config.vms.length, queueCapacity, this.engine === "wasm");
     wasm.queueReset(queueCapacity);
@@ -103,7 +102,7 @@ export class Simulation {
     }, 0);
     const delays = new HostDelaySamplers(host.delays, config.seed, Array.from(this.vmOf, (vm, v) => [vm, this.vcpuInVm[v]!] as const));
     const advanceNs = kvm.timerAdvance.kind === "off" ? 0 : kvm.timerAdvance.kind === "fixed" ? kvm.timerAdvance.ns : 1000;
-    const hostTscAtStart = (BigInt(START_NS) * BigInt(host.tscKhz)) / 1_000_000n + hostTscBase;
+    const hostTscAtStart = (BigInt(START_NS) * BigInt(host.tscKhz)) / 1_000_000n;
 
     const hvTimer = host.vendor === "vmx" && kvm.hvTimer && this.era.hvTimer;
     const pollAllowedOf = config.vms.map((vm) => vm.pollControl && !stealAboveLimit(host.stalls, kvm.haltPoll.maxStealPercent));
@@ -148,7 +147,7 @@ export class Simulation {
           minTimerPeriodUs: kvm.minTimerPeriodUs,
           apicBusCycleNs: kvm.apicBusCycleNs,
           preemptionTimerRate: host.preemptionTimerRate,
-          periodicRearmVariant: REARM_VARIANT[kvm.periodicNegativeDelta ?? (this.era.periodicRearm === "clamp" ? "clamp" : "wrap")],
+          periodicRearmVariant: REARM_VARIANTS[kvm.periodicNegativeDelta ?? (this.era.periodicRearm === "clamp" ? "clamp" : "wrap")],
           legacyPeriodicDrift: kvm.periodicNegativeDelta === null && this.era.periodicRearm === "drift",
           advanceOneshot: kvm.advanceOneshot,
           lazyTscDeadline: kvm.lazyTscDeadline,

@@ -27,6 +27,19 @@ export interface EraPolicy {
   hrtimerFollowsTarget: boolean;
 }
 
+const V5_1: EraPolicy = {
+  era: "v5.1",
+  summary: "2019 (57bf67e73ce9 and co.): per-vCPU advance, disabled above 5000 ns, host-time busy-wait, deadline <= advance expires at once",
+  code: 2,
+  globalAdvance: false,
+  adaptiveTuning: true,
+  expireWithinAdvance: true,
+  hvTimer: true,
+  hvBusyWaitEveryMode: false,
+  periodicRearm: "wrap",
+  hrtimerFollowsTarget: false,
+};
+
 export const ERAS: Record<Era, EraPolicy> = {
   "v4.0": {
     era: "v4.0",
@@ -52,29 +65,13 @@ export const ERAS: Record<Era, EraPolicy> = {
     periodicRearm: "wrap",
     hrtimerFollowsTarget: false,
   },
-  "v5.1": {
-    era: "v5.1",
-    summary: "2019 (57bf67e73ce9 and co.): per-vCPU advance, disabled above 5000 ns, host-time busy-wait, deadline <= advance expires at once",
-    code: 2,
-    globalAdvance: false,
-    adaptiveTuning: true,
-    expireWithinAdvance: true,
-    hvTimer: true,
-    hvBusyWaitEveryMode: false,
-    periodicRearm: "wrap",
-    hrtimerFollowsTarget: false,
-  },
+  "v5.1": V5_1,
+  // Only the advance tuner differs (wasm picks it by code); every flag is v5.1's.
   "v5.4": {
+    ...V5_1,
     era: "v5.4",
     summary: "2019: continuous tuning within 100..10000 guest cycles, reset to 1000 ns above 5000 ns",
     code: 3,
-    globalAdvance: false,
-    adaptiveTuning: true,
-    expireWithinAdvance: true,
-    hvTimer: true,
-    hvBusyWaitEveryMode: false,
-    periodicRearm: "wrap",
-    hrtimerFollowsTarget: false,
   },
   mainline: {
     era: "mainline",

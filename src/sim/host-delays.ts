@@ -6,16 +6,26 @@
 // reference samplers and the parameter validation.
 
 import type { DelayDist, HostDelays as HostDelaysConfig } from "../scenario/types.js";
-import { compileDelay, Z_P99 } from "./distributions.js";
+import { DELAY_NAMES } from "../scenario/delays.js";
+import { compileDelay, lognormalParams } from "./distributions.js";
 import { Purpose, deriveStreamState } from "./rng.js";
 import { ZIGGURAT_TABLE_CELLS, zigguratTables } from "./ziggurat.js";
 import { wasm } from "../wasm.js";
 
-/** Delay kinds in stream order: a kind's index is its number in wasm (sampleDelay). */
-export const DELAY_KINDS = ["hrtimer", "wakeup", "vmExit", "vmEntry", "irqDispatch", "msrExit"] as const;
+/** Delay kinds in stream order (the scenario's DELAY_NAMES): a kind's index is its number in wasm (sampleDelay). */
+export const DELAY_KINDS = DELAY_NAMES;
 const STREAMS_PER_VCPU = DELAY_KINDS.length;
 
-const NODE = { fixed: 0, uniform: 1, normal: 2, lognormal: 3, empirical: 4, mixture: 5 } as const;
+/** Program node codes: assembly/sim/delay_samplers.ts DelayNode. */
+const { DelayNode } = wasm;
+const NODE = {
+  fixed: DelayNode.Fixed,
+  uniform: DelayNode.Uniform,
+  normal: DelayNode.Normal,
+  lognormal: DelayNode.Lognormal,
+  empirical: DelayNode.Empirical,
+  mixture: DelayNode.Mixture,
+} as const;
 
 /** Appends the program of `d` (already validated by compileDelay) to `out`; returns its first cell. */
 function emit(d: DelayDist, out: number[]): number {
@@ -33,8 +43,8 @@ function emit(d: DelayDist, out: number[]): number {
       out.push(NODE.normal, d.meanNs, d.sdNs);
       break;
     case "lognormal": {
-      const mu = Math.log(d.medianNs);
-      out.push(NODE.lognormal, mu, (Math.log(d.p99Ns) - mu) / Z_P99);
+      const { mu, sigma } = lognormalParams(d);
+      out.push(NODE.lognormal, mu, sigma);
       break;
     }
     case "empirical":

@@ -108,21 +108,6 @@ export class LapicTimer {
     return this.lvtt & APIC_VECTOR_MASK;
   }
 
-  /** kvm_lapic_reset: hrtimer cancelled, LVTs masked, TDCR 0 (÷2), TMICT 0, pending 0. */
-  reset(): void {
-    this.cancelTimer();
-    this.lvtt = APIC_LVT_MASKED;
-    this.mode = TIMER_MODE_ONESHOT;
-    this.tmict = 0;
-    this.tdcr = 0;
-    this.divide = wasm.tdcrDivide(0);
-    this.spiv = 0xff;
-    wasm.tdClear(this.index);
-    wasm.clearPeriod(this.index);
-    this.vectorInService = false;
-    this.vectorToDeliver = -1;
-  }
-
   // ---- register writes (spec §4.3) ----
 
   /** LVTT write: keep the LVT bits and the mode bits the CPUID allows; masked while sw-disabled. */

@@ -2,7 +2,7 @@
 
 import type { ScenarioConfig } from "../scenario/types.js";
 import type { RunResult } from "../metrics/types.js";
-import { HostMetrics, aggregate, type VcpuMetrics } from "../metrics/index.js";
+import { HostMetrics, aggregate } from "../metrics/index.js";
 import { defaultMetricsOptions } from "../metrics/host-metrics.js";
 import { Simulation, type EngineChoice } from "./engine.js";
 import type { AnyGuestProgram } from "./guest.js";
@@ -24,20 +24,10 @@ export interface ScenarioRun {
 
 export function runScenario(config: ScenarioConfig, options: RunOptions = {}): ScenarioRun {
   const total = config.vms.reduce((n, vm) => n + vm.vcpus, 0);
-  const defaults = defaultMetricsOptions(total);
-  const perVcpuHistograms = options.perVcpuHistograms ?? defaults.perVcpuHistograms;
-  const host = new HostMetrics({ perVcpuHistograms, advanceSeriesPoints: perVcpuHistograms ? defaults.advanceSeriesPoints || 256 : 0 });
-  const collectors: VcpuMetrics[] = [];
-  const sim = new Simulation(
-    config,
-    (id) => {
-      const m = host.addVcpu(id.vm, id.vcpu);
-      collectors.push(m);
-      return m;
-    },
-    options.programs,
-    { engine: options.engine ?? "auto" },
-  );
+  const perVcpuHistograms = options.perVcpuHistograms ?? defaultMetricsOptions(total).perVcpuHistograms;
+  // HostMetrics' default advance series follows perVcpuHistograms.
+  const host = new HostMetrics({ perVcpuHistograms });
+  const sim = new Simulation(config, (id) => host.addVcpu(id.vm, id.vcpu), options.programs, { engine: options.engine ?? "auto" });
   const started = performance.now();
   sim.run();
   const wallMs = performance.now() - started;
@@ -48,8 +38,8 @@ export function runScenario(config: ScenarioConfig, options: RunOptions = {}): S
     simulatedNs: sim.simulatedNs,
     wallMs,
     events: sim.events,
-    ...aggregate(collectors, host),
-    vcpus: collectors.map((m) => m.summary()),
+    ...aggregate(host.vcpus, host),
+    vcpus: host.vcpus.map((m) => m.summary()),
   };
   const output = sim.outputs();
   return { result, output };

@@ -16,7 +16,6 @@ import {
   APIC_TMCCT,
   APIC_TMICT,
   APIC_VERSION,
-  TIMER_MODE_TSCDEADLINE,
 } from "./apic-regs.js";
 import type { HostDelaySamplers } from "./host-delays.js";
 import { ExitReason, TimerBackend, type MetricsSink } from "./metrics-sink.js";
@@ -252,7 +251,6 @@ export class Vcpu implements GuestCtx, TimerHost {
       }
       if (exit === Exit.Done) {
         this.state = "done";
-        this.cancelHv();
         return;
       }
       if (!this.onExit(exit)) return;
@@ -303,10 +301,8 @@ export class Vcpu implements GuestCtx, TimerHost {
         this.state = "exit";
         this.schedule(EventKind.Block, d.vmExit(this.index));
         return false;
-      case Exit.Done:
-      case Exit.Iret:
-        return true;
     }
+    // Exit.Done and Exit.Iret never get here: runProgram handles them first.
     return true;
   }
 
@@ -324,10 +320,6 @@ export class Vcpu implements GuestCtx, TimerHost {
       this.computeLeftNs = Math.max(0, this.computeEndNs - wasm.nowF64());
       this.threadSeq = -1;
     }
-  }
-
-  private cancelHv(): void {
-    this.hvSeq = -1;
   }
 
   // ---- host side: exits, blocking, entry ----
@@ -617,10 +609,5 @@ export class Vcpu implements GuestCtx, TimerHost {
   }
   print(line: string): void {
     this.output?.push(line);
-  }
-
-  /** Whether the guest is in TSC-deadline mode (for workloads and tests). */
-  get deadlineMode(): boolean {
-    return this.lapic.mode === TIMER_MODE_TSCDEADLINE;
   }
 }

@@ -10,7 +10,7 @@
 //   "load" (alone in the list) makes the worker module itself fail to load, as a
 //   missing wasm build would.
 
-export type FaultMode = "throw" | "exit" | "hang";
+type FaultMode = "throw" | "exit" | "hang";
 
 interface Fault {
   mode: FaultMode;

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, extname, resolve } from "node:path";
 import type { ScenarioIssue } from "../scenario/errors.js";
 import { ScenarioError } from "../scenario/errors.js";
-import { resolveScenarioRef } from "../scenario/load.js";
+import { looksLikePath, readErrorReason, resolveScenarioRef, withDefaultName } from "../scenario/load.js";
 import { applySet } from "../scenario/set.js";
 import { findPreset } from "../scenario/presets.js";
 import { didYouMean } from "../scenario/suggest.js";
@@ -41,9 +41,9 @@ export interface SweepSpec {
   seeds: readonly number[];
 }
 
-export const SWEEP_KEYS = ["base", "set", "axes", "seeds", "description"] as const;
+const SWEEP_KEYS = ["base", "set", "axes", "seeds", "description"] as const;
 /** A grid larger than this is refused: every run's id is computed on --resume and merge. */
-export const MAX_RUNS = 1_000_000;
+const MAX_RUNS = 1_000_000;
 const MAX_SEED = 0xffffffff;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -58,7 +58,7 @@ function where(section: "set" | "axes", path: string): string {
 function resolveBase(base: unknown, dir: string, sweepName: string, issues: ScenarioIssue[]): SweepSpec["base"] | undefined {
   if (base === undefined) base = "default";
   if (isRecord(base)) {
-    const raw = "name" in base ? base : { ...base, name: sweepName };
+    const raw = withDefaultName(base, sweepName);
     return { raw, label: "inline", digest: sha256Hex(canonicalJson(raw)) };
   }
   if (typeof base !== "string" || base === "") {
@@ -70,10 +70,10 @@ function resolveBase(base: unknown, dir: string, sweepName: string, issues: Scen
   // A bare word that is neither a preset nor a file beside the sweep is reported as an
   // unknown preset (with the list), not as a missing file.
   const asFile = resolve(dir, base);
-  const ref = findPreset(base) || (!/[\\/]/.test(base) && extname(base) === "" && !existsSync(asFile)) ? base : asFile;
+  const ref = findPreset(base) || (!looksLikePath(base) && !existsSync(asFile)) ? base : asFile;
   try {
     const { raw, source, defaultName } = resolveScenarioRef(ref);
-    const named = isRecord(raw) && !("name" in raw) ? { ...raw, name: defaultName } : raw;
+    const named = withDefaultName(raw, defaultName);
     return { raw: named, label: source, digest: sha256Hex(canonicalJson(named)) };
   } catch (err) {
     if (!(err instanceof ScenarioError)) throw err;
@@ -197,8 +197,7 @@ export function loadSweepFile(file: string): SweepSpec {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : (err as Error).message;
+    const reason = readErrorReason(err);
     throw new SweepError([{ path: "file", value: file, allowed: `a readable JSON sweep file (${reason})` }], file, `cannot load sweep file ${JSON.stringify(file)}: ${reason}`);
   }
   let raw: unknown;

@@ -25,7 +25,7 @@ export function sha256Hex(text: string): string {
 }
 
 /** Hex digits kept from the SHA-256. */
-export const ID_HEX_DIGITS = 16;
+const ID_HEX_DIGITS = 16;
 
 export interface RunIdentity {
   /** sha256Hex(canonicalJson(base scenario file form)). */

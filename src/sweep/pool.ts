@@ -27,7 +27,7 @@ function tsxEsmApiUrl(): string {
 }
 
 /** The worker entry file and the execArgv its threads need. */
-export function workerEntry(): { filename: string; execArgv: string[] | undefined } {
+function workerEntry(): { filename: string; execArgv: string[] | undefined } {
   const filename = fileURLToPath(new URL(fromSources ? "./worker.ts" : "./worker.js", import.meta.url));
   if (!fromSources) return { filename, execArgv: undefined };
   return { filename, execArgv: ["--import", `data:text/javascript,import{register}from${JSON.stringify(tsxEsmApiUrl())};register();`] };

@@ -5,19 +5,19 @@
 // once, with its first seed, and a failure is reported for all of its seeds.
 
 import { ScenarioError } from "../scenario/errors.js";
-import { validateScenario } from "../scenario/schema.js";
 import { SweepError, type InvalidRun } from "./errors.js";
 import type { Grid } from "./grid.js";
-import { scenarioOfRun } from "./scenario-of-run.js";
+import { configOfRun } from "./scenario-of-run.js";
 
 /** Throws a SweepError listing the invalid parameter combinations, if any. */
 export function validateGrid(grid: Grid): void {
   const { spec } = grid;
+  const base = { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set };
   const invalid: InvalidRun[] = [];
   for (let combo = 0; combo < grid.combinations; combo++) {
     const params = grid.paramsAt(combo);
     try {
-      validateScenario(scenarioOfRun({ baseRaw: spec.base.raw, set: spec.set, params, seed: spec.seeds[0]! }), spec.base.label);
+      configOfRun(base, params, spec.seeds[0]!);
     } catch (err) {
       if (!(err instanceof ScenarioError)) throw err;
       invalid.push({ params, seeds: spec.seeds, issues: err.issues });

@@ -6,6 +6,7 @@
 
 import cliProgress from "cli-progress";
 import type { SweepProgress } from "./runner.js";
+import { formatDuration } from "./summary-format.js";
 
 export interface ProgressReporter {
   update(p: SweepProgress): void;
@@ -14,22 +15,14 @@ export interface ProgressReporter {
   stop(p: SweepProgress | undefined): void;
 }
 
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return "?";
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
-}
-
 /** Runs per second this session and seconds to go. */
-export function rateAndEta(p: SweepProgress, nowMs = performance.now()): { rate: number; etaSeconds: number } {
+function rateAndEta(p: SweepProgress, nowMs = performance.now()): { rate: number; etaSeconds: number } {
   const elapsed = (nowMs - p.startedMs) / 1000;
   const rate = elapsed > 0 ? p.sessionDone / elapsed : 0;
   return { rate, etaSeconds: rate > 0 ? (p.total - p.done) / rate : Infinity };
 }
 
-export function progressLine(p: SweepProgress, nowMs = performance.now()): string {
+function progressLine(p: SweepProgress, nowMs = performance.now()): string {
   const { rate, etaSeconds } = rateAndEta(p, nowMs);
   const pct = p.total === 0 ? 100 : (100 * p.done) / p.total;
   const failed = p.failed > 0 ? `, ${p.failed} failed` : "";

@@ -28,12 +28,10 @@ export interface ScanResults {
   torn: TornTail | null;
   /** The last line is complete but has no newline (written by another tool): fixed by repairTornTail. */
   missingNewline: boolean;
-  /** File size in bytes. */
-  size: number;
 }
 
 export interface ReadResults extends ScanResults {
-  /** Complete lines in file order (`text` is "" for lines the caller chose not to keep). */
+  /** Complete lines in file order. */
   lines: { line: ResultLine; text: string; lineNo: number }[];
 }
 
@@ -95,16 +93,16 @@ export function scanResults(file: string, visit: (line: ResultLine, text: string
         missingNewline = true;
       }
     }
-    return { torn, missingNewline, size: pos };
+    return { torn, missingNewline };
   } finally {
     closeSync(fd);
   }
 }
 
-/** Every line of a results file, in memory; `keepText` false drops a line's text. */
-export function readResults(file: string, keepText: (line: ResultLine) => boolean = () => true): ReadResults {
+/** Every line of a results file, in memory. */
+export function readResults(file: string): ReadResults {
   const lines: ReadResults["lines"] = [];
-  const scan = scanResults(file, (line, text, lineNo) => lines.push({ line, text: keepText(line) ? text : "", lineNo }));
+  const scan = scanResults(file, (line, text, lineNo) => lines.push({ line, text, lineNo }));
   return { ...scan, lines };
 }
 

@@ -25,8 +25,8 @@ import { scanResults, repairTornTail, ResultsAppender, type TornTail } from "./r
 import { formatShard, shardSize, WHOLE_GRID, type Shard } from "./shard.js";
 
 /** How many times a run is tried before it is recorded as failed. */
-export const ATTEMPTS = 2;
-export const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
+const ATTEMPTS = 2;
+const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
 
 export interface SweepOptions {
   spec: SweepSpec;

@@ -4,15 +4,26 @@
 
 import type { MetricStats, Summary } from "./summarize.js";
 
-export type SummaryFormat = "table" | "csv" | "json";
 export type Spread = "sd" | "range" | "both";
 
 /** Figures for people: integers with thousands separators from 100 up, else 3 significant digits. */
-export function formatNumber(x: number): string {
+function formatNumber(x: number): string {
   if (!Number.isFinite(x)) return "—";
   if (Math.abs(x) >= 100) return Math.round(x).toLocaleString("en-US");
   if (x === 0) return "0";
   return String(Number(x.toPrecision(3)));
+}
+
+/**
+ * A duration for people: "42s", "3m07s", "2h05m"; "?" when unknown. Here rather than in
+ * progress.ts so that `tscsim sweep`'s closing line needs no progress bar loaded.
+ */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
 function showAxisValue(v: unknown): string {

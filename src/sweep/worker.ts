@@ -14,11 +14,10 @@ import type { MessagePort } from "node:worker_threads";
 import { getHeapStatistics } from "node:v8";
 import { workerData } from "piscina";
 import { wasm } from "../wasm.js";
-import { validateScenario } from "../scenario/schema.js";
 import { runScenario } from "../sim/run.js";
 import { injectFault, injectLoadFault } from "./fault-hook.js";
 import { compactResultJson } from "./line.js";
-import { scenarioOfRun } from "./scenario-of-run.js";
+import { RunConfigMemo } from "./scenario-of-run.js";
 
 export interface WorkerData {
   baseRaw: unknown;
@@ -57,6 +56,8 @@ export interface BatchTask {
 export type RunReport = { k: number; ok: RunTaskResult } | { k: number; error: string; wallMs: number };
 
 const data = workerData as WorkerData;
+/** The last combination's validated scenario: its other seeds are not validated again. */
+const configs = new RunConfigMemo(data);
 injectLoadFault();
 
 /** Answers once the worker's modules (and its wasm instance) are loaded: pool.ts's startWorkers. */
@@ -85,7 +86,7 @@ export default function runBatch({ runs, port }: BatchTask): number {
 function runTask(task: RunTask): RunTaskResult {
   const started = performance.now();
   injectFault(task, task.attempt);
-  const config = validateScenario(scenarioOfRun({ baseRaw: data.baseRaw, set: data.set, params: task.params, seed: task.seed }), data.baseLabel);
+  const config = configs.configOf(task.params, task.seed);
   const { result } = runScenario(config);
   const resultJson = compactResultJson(result);
   return {

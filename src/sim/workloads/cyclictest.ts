@@ -9,6 +9,7 @@ import { Exit, type GuestCtx, type GuestMachine } from "../guest.js";
 import type { WorkloadParams } from "../../scenario/types.js";
 import { APIC_LVTT, LVTT_TSCDEADLINE } from "../apic-regs.js";
 import { renderCyclictestLine } from "../../report/cyclictest.js";
+import { guestCyclesOfNs } from "../guest-time.js";
 
 const VECTOR = 0xec;
 const R_NEXT = 0;
@@ -76,7 +77,7 @@ export function cyclictest(params: CyclictestParams, vcpus: number): GuestMachin
         case Phase.SetMode:
           if (bootKhz === 0) {
             bootKhz = g.tscKhz;
-            intervalCycles = Math.floor((params.intervalNs * bootKhz) / 1e6);
+            intervalCycles = guestCyclesOfNs(params.intervalNs, bootKhz);
           }
           phase[v] = Phase.Start;
           return g.writeApic(APIC_LVTT, LVTT_TSCDEADLINE | VECTOR);

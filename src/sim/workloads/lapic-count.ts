@@ -5,6 +5,7 @@
 import { type GuestCtx, type GuestGenerator, type GuestProgram } from "../guest.js";
 import { APIC_LVTT, APIC_TDCR, APIC_TMICT, LVTT_PERIODIC } from "../apic-regs.js";
 import { tmictToNs } from "../../math/lapic-timer.js";
+import { guestCyclesOfNs } from "../guest-time.js";
 
 const VECTOR = 0xed;
 const R_EXPECTED = 0;
@@ -24,7 +25,7 @@ export interface LapicCountParams {
 function periodCycles(g: GuestCtx, p: LapicCountParams, periodic: boolean): number {
   let ns = Number(tmictToNs(p.tmict, p.tdcr, p.apicBusCycleNs));
   if (periodic) ns = Math.max(ns, p.minTimerPeriodUs * 1000);
-  return Math.floor((ns * g.tscKhz) / 1e6);
+  return guestCyclesOfNs(ns, g.tscKhz);
 }
 
 export function periodic(p: LapicCountParams): GuestProgram {

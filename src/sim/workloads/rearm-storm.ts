@@ -8,6 +8,7 @@
 import { Exit, type GuestCtx, type GuestMachine } from "../guest.js";
 import { APIC_LVTT, LVTT_TSCDEADLINE } from "../apic-regs.js";
 import type { WorkloadParams } from "../../scenario/types.js";
+import { guestCyclesOfNs } from "../guest-time.js";
 
 const VECTOR = 0xee;
 const R_DEADLINE = 0;
@@ -32,7 +33,7 @@ export function rearmStorm(params: RearmStormParams, vcpus: number): GuestMachin
   /** Write register R_DEADLINE = now + interval (in the guest's cycles) to the MSR. */
   const writeDeadline = (g: GuestCtx): Exit => {
     g.rdtscTo(R_DEADLINE);
-    g.regAdd(R_DEADLINE, R_DEADLINE, Math.floor((params.intervalNs * g.tscKhz) / 1e6));
+    g.regAdd(R_DEADLINE, R_DEADLINE, guestCyclesOfNs(params.intervalNs, g.tscKhz));
     return g.wrmsrTscDeadline(R_DEADLINE);
   };
   return {

@@ -36,7 +36,8 @@ export function tscdeadlineLatency(params: TscdeadlineLatencyParams, vcpus: numb
   const hphase = new Uint8Array(vcpus);
   const count = new Float64Array(vcpus);
   const hitmax = new Uint8Array(vcpus);
-  const samples = new Float64Array(vcpus * size);
+  // The samples themselves are kept only to be printed.
+  const samples = new Float64Array(params.printLatencies ? vcpus * size : 0);
   const used = new Uint32Array(vcpus);
   return {
     machine: true,
@@ -68,7 +69,7 @@ export function tscdeadlineLatency(params: TscdeadlineLatencyParams, vcpus: numb
           if (count[v]! > 1) {
             const latency = g.regDiff(R_NOW, R_EXPTIME);
             if (used[v]! < size) {
-              samples[v * size + used[v]!] = latency;
+              if (params.printLatencies) samples[v * size + used[v]!] = latency;
               used[v]!++;
               g.recordLatency(latency);
             }
