@@ -14,8 +14,8 @@ import { simNowNs, setNowNs } from "./host_clock";
 import { queuePop, queuePoppedSeq, horizonNs } from "./event_queue";
 import { rec, reg, guestTscNow } from "./vcpu_layout";
 import { cyclesToNsSigned, tdClear, clearPeriod } from "./vcpu_timer";
-import { Counter, count, metricLatency, logFull } from "./engine_metrics";
-import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_HANDLER_DONE, F_IN_HANDLER, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, PHASE, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, STATE, ST_ACT, ST_COUNT, ST_LOOPS, ST_MAX, ST_MIN, ST_SUM, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, VM_BOOT_KHZ, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_APIC_WRITE, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, apicv, clear, delay, eng, has, schedule, set, setState, stallEveryNs, vcpuCount, vmCell } from "./engine_record";
+import { Count, Sum, addNs, count, countOf, lastLatencyCycles, maxLatencyCycles, metricLatency, minLatencyCycles, logFull } from "./engine_metrics";
+import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_HANDLER_DONE, F_IN_HANDLER, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, PHASE, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, STATE, ST_LOOPS, addStatUs, statSumUs, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, VM_BOOT_KHZ, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_APIC_WRITE, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, apicv, clear, delay, eng, has, schedule, set, setState, stallEveryNs, vcpuCount, vmCell } from "./engine_record";
 import { writeTscDeadline } from "./engine_lapic";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
 
@@ -152,8 +152,8 @@ function onThreadEvent(e: usize, v: i32, kind: u32): void {
       block(e, v);
       return;
     case EV_POLL_END:
-      count(v, Counter.HaltPollNs, f64(load<u32>(e + HALT_POLL_NS)));
-      count(v, Counter.PollFailed);
+      addNs(v, Sum.HaltPollNs, f64(load<u32>(e + HALT_POLL_NS)));
+      count(v, Count.PollFailed);
       clear(e, F_POLLING);
       setState(e, S_BLOCKED);
       return;
@@ -161,7 +161,7 @@ function onThreadEvent(e: usize, v: i32, kind: u32): void {
       wake(e, v);
       return;
     case EV_KICK_EXIT:
-      count(v, Counter.ExitExternalInterrupt);
+      count(v, Count.ExitExternalInterrupt);
       beginEntry(e, v, delay(D_VM_ENTRY, v));
       return;
     case EV_ENTRY_WAIT:
@@ -207,7 +207,7 @@ export function runProgram(e: usize, v: i32): void {
     leaveGuest(e);
     setState(e, S_EXIT);
     if (exit == X_HALT) {
-      count(v, Counter.ExitHlt);
+      count(v, Count.ExitHlt);
       set(e, F_HALTED);
       schedule(e, v, EV_BLOCK, delay(D_VM_EXIT, v));
     } else {
@@ -224,7 +224,7 @@ function step(e: usize, v: i32): i32 {
     case PH_SET_MODE:
       store<u8>(e + PHASE, PH_START);
       // writeApic(LVTT, TSC-deadline | vector): into deadline mode (LapicTimer.updateLvtt).
-      count(v, Counter.ExitApicWrite);
+      count(v, Count.ExitApicWrite);
       store<i64>(e + HRTIMER_SEQ, -1);
       clear(e, F_PENDING);
       tdClear(v);
@@ -243,7 +243,7 @@ function step(e: usize, v: i32): i32 {
       const r = reg(p, R_NEXT);
       store<u64>(r, load<u64>(r) + u64(i64(vmCell(e, VM_INTERVAL_CYCLES))));
       // wrmsrTscDeadline
-      count(v, Counter.ExitMsrWrite);
+      count(v, Count.ExitMsrWrite);
       writeTscDeadline(e, v);
       return X_MSR_WRITE;
     }
@@ -253,7 +253,7 @@ function step(e: usize, v: i32): i32 {
       return X_COMPUTE;
     default:
       store<u8>(e + PHASE, vmCell(e, VM_WORK_NS) > 0 ? PH_WORK : PH_ARM);
-      if (load<f64>(e + ST_COUNT) >= load<f64>(e + ST_LOOPS)) return X_NONE;
+      if (countOf(v, Count.Interrupts) >= load<f64>(e + ST_LOOPS)) return X_NONE;
       return X_HALT;
   }
 }
@@ -269,18 +269,42 @@ function interruptStep(e: usize, v: i32): i32 {
   store<u64>(reg(p, R_NOW), now);
   const latency = f64(i64(now - load<u64>(reg(p, R_NEXT))));
   metricLatency(v, latency, cyclesToNsSigned(v, latency));
-  const us = Math.trunc((latency * 1000) / vmCell(e, VM_BOOT_KHZ));
-  store<f64>(e + ST_COUNT, load<f64>(e + ST_COUNT) + 1);
-  store<f64>(e + ST_ACT, us);
-  store<f64>(e + ST_SUM, load<f64>(e + ST_SUM) + us);
-  if (us < load<f64>(e + ST_MIN)) store<f64>(e + ST_MIN, us);
-  if (us > load<f64>(e + ST_MAX)) store<f64>(e + ST_MAX, us);
+  addStatUs(v, cyclictestUs(e, latency));
   set(e, F_HANDLER_DONE);
   // eoi(): APICv virtualizes it; else an APIC-write exit.
   clear(e, F_IN_SERVICE);
   if (apicv) return X_NONE;
-  count(v, Counter.ExitApicWrite);
+  count(v, Count.ExitApicWrite);
   return X_APIC_WRITE;
+}
+
+/** A latency in cyclictest's µs: the guest's cycles at its boot calibration, truncated. */
+// @ts-ignore: decorator
+@inline
+function cyclictestUs(e: usize, latencyCycles: f64): f64 {
+  return Math.trunc((latencyCycles * 1000) / vmCell(e, VM_BOOT_KHZ));
+}
+
+let statsPtr: usize = 0;
+
+/**
+ * vCPU v's cyclictest statistics as f64: count, loops, min, max, act, sum (µs). The
+ * truncation to µs is nondecreasing in the latency, so min, max and act follow from the
+ * latencies in cycles engine_metrics.ts keeps; cyclictest starts min at 1000000 and max at 0.
+ */
+export function ctEngineStats(v: i32): usize {
+  if (statsPtr == 0) statsPtr = heap.alloc(6 << 3);
+  const e = eng(v);
+  const n = countOf(v, Count.Interrupts);
+  const minUs = n == 0 ? 1000000 : cyclictestUs(e, minLatencyCycles(v));
+  const maxUs = n == 0 ? 0 : cyclictestUs(e, maxLatencyCycles(v));
+  store<f64>(statsPtr, n);
+  store<f64>(statsPtr, load<f64>(e + ST_LOOPS), 8);
+  store<f64>(statsPtr, minUs < 1000000 ? minUs : 1000000, 16);
+  store<f64>(statsPtr, maxUs > 0 ? maxUs : 0, 24);
+  store<f64>(statsPtr, n == 0 ? 0 : cyclictestUs(e, lastLatencyCycles(v)), 32);
+  store<f64>(statsPtr, statSumUs(v), 40);
+  return statsPtr;
 }
 
 /** Vcpu.enterCompute: the guest works in guest mode for ns. */

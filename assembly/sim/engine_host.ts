@@ -4,7 +4,7 @@
 
 import { simNowNs } from "./host_clock";
 import { preemptionAtNs, waitLapicExpire, vcpuAdvance, expiredTdIsSet } from "./vcpu_timer";
-import { Counter, count, metricAdvance, metricCallback } from "./engine_metrics";
+import { Count, Sum, addNs, count, metricAdvance, metricCallback } from "./engine_metrics";
 import { F_HV_DEFERRED, chaining, pushHv, scheduleStall, D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, setState, stallEveryNs, stallLengthNs, startNs, tune, vmCell } from "./engine_record";
 import { cancelHvTimer, expired, injectPending, restartApicTimer, startSwTimer } from "./engine_lapic";
 import { leaveGuest, runProgram } from "./cyclictest_engine";
@@ -49,7 +49,7 @@ export function block(e: usize, v: i32): void {
   if (has(e, F_HV_IN_USE)) {
     startSwTimer(e, v);
     set(e, F_HV_BEFORE_BLOCK);
-    count(v, Counter.HvToSw);
+    count(v, Count.HvToSw);
   } else {
     clear(e, F_HV_BEFORE_BLOCK);
   }
@@ -80,7 +80,7 @@ export function wake(e: usize, v: i32): void {
   if (has(e, F_HV_BEFORE_BLOCK)) {
     clear(e, F_HV_BEFORE_BLOCK);
     restartApicTimer(e, v);
-    if (has(e, F_HV_IN_USE)) count(v, Counter.SwToHv);
+    if (has(e, F_HV_IN_USE)) count(v, Count.SwToHv);
   }
   beginEntry(e, v, delay(D_VM_ENTRY, v));
 }
@@ -90,8 +90,8 @@ export function endHalt(e: usize, v: i32): void {
   const haltNs = simNowNs - load<i64>(e + HALT_START_NS);
   store<i64>(e + HALT_START_NS, -1);
   if (has(e, F_POLLING)) {
-    count(v, Counter.HaltPollNs, f64(haltNs));
-    count(v, Counter.PollOk);
+    addNs(v, Sum.HaltPollNs, f64(haltNs));
+    count(v, Count.PollOk);
     clear(e, F_POLLING);
   }
   if (vmCell(e, VM_POLL_ALLOWED) == 0 || !pollDynamic) return;
@@ -146,14 +146,14 @@ export function waitLapicExpireGate(e: usize, v: i32): f64 {
   // The LVTT vector was injected (in IRR or in service).
   if (!has(e, F_TO_DELIVER | F_IN_SERVICE)) return 0;
   const spinNs = waitLapicExpire(v, era, tune, globalAdvance, hz);
-  count(v, Counter.SpinNs, spinNs);
-  metricAdvance(v, f64(simNowNs - startNs), f64(vcpuAdvance(v, globalAdvance)));
+  addNs(v, Sum.SpinNs, spinNs);
+  metricAdvance(v, f64(simNowNs - startNs), vcpuAdvance(v, globalAdvance));
   return spinNs;
 }
 
 /** Vcpu.preemptionExit + LapicTimer.hvTimerFired (deadline mode). */
 export function preemptionExit(e: usize, v: i32): void {
-  count(v, Counter.ExitPreemptionTimer);
+  count(v, Count.ExitPreemptionTimer);
   leaveGuest(e);
   if (has(e, F_HV_IN_USE)) {
     if (hvBusyWaitEveryMode) {

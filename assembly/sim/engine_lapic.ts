@@ -3,7 +3,7 @@
 
 import { swTscdeadlineArm, pushAtSwExpiry, hvArm, hvCancel, tdFromReg, tdIsZero, tdClear, expiredTdLatch } from "./vcpu_timer";
 import { hvExpired } from "../hv_timer";
-import { Counter, count } from "./engine_metrics";
+import { Count, count } from "./engine_metrics";
 import { pushedTimeNs } from "./event_queue";
 import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_AT_NS, HRTIMER_SEQ, HV_SEQ, R_NEXT, apicv, clear, delay, expireWithinAdvance, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set } from "./engine_record";
 import { kick, unblock } from "./engine_host";
@@ -27,11 +27,11 @@ export function restartApicTimer(e: usize, v: i32): void {
 export function startHvTimer(e: usize, v: i32): bool {
   if (!hvTimer || tdIsZero(v)) return false;
   if (hvArm(v, preemptionRate, 0xffffffff, globalAdvance) != 0) {
-    count(v, Counter.HvFallbacks);
+    count(v, Count.HvFallbacks);
     return false;
   }
   set(e, F_HV_IN_USE);
-  count(v, Counter.HvArms);
+  count(v, Count.HvArms);
   store<i64>(e + HRTIMER_SEQ, -1);
   if (has(e, F_PENDING)) {
     cancelHvTimer(e, v);
@@ -57,7 +57,7 @@ export function startSwTimer(e: usize, v: i32): void {
   if (st == 2) {
     store<i64>(e + HRTIMER_SEQ, i64(pushAtSwExpiry(v, payloadOf(EV_HRTIMER, v), delay(D_HRTIMER, v))));
     store<i64>(e + HRTIMER_AT_NS, pushedTimeNs);
-    count(v, Counter.SwArms);
+    count(v, Count.SwArms);
   } else if (st == 1) {
     expired(e, v, false);
   }
@@ -66,7 +66,7 @@ export function startSwTimer(e: usize, v: i32): void {
 /** LapicTimer.expired (apic_timer_expired) in deadline mode. */
 export function expired(e: usize, v: i32, fromTimerFn: bool): void {
   if (has(e, F_PENDING)) {
-    count(v, Counter.Coalesced);
+    count(v, Count.Coalesced);
     return;
   }
   expiredTdLatch(v);

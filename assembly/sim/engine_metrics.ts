@@ -1,6 +1,12 @@
 // What the wasm cyclictest engine reports (src/sim/metrics-sink.ts's MetricsSink calls).
-// Each vCPU has a block of slots laid out as src/metrics/vcpu-metrics.ts's (a test pins
-// the indices); counts and sums accumulate there and are handed over once at the end.
+// Each vCPU has a compact block (M_STRIDE bytes): the sums and latency extremes as f64,
+// the counts as u32 — a count that wraps carries 2^32 into a table allocated the first
+// time one does, so counts stay exact past 2^32 while a run keeps 4 bytes per count
+// (issue #3 §9, ≤ 512 bytes per vCPU). engineSlotsOf expands a block into
+// src/metrics/vcpu-metrics.ts's slot layout (Slot and Counter below; a test pins the
+// indices), which the host reads once at the end. What the block does not keep it
+// derives: latency extremes and the last latency in ns from those in cycles, and the
+// worst earliness from the least latency (cyclesToNsSigned is nondecreasing in cycles).
 //
 // Two modes. In the log mode the calls that need the host's collectors — latency
 // (histograms), the advance (its series), hrtimer callbacks (the host-wide count per ms)
@@ -13,7 +19,9 @@
 // those >= 2^32 with one pair shared by all vCPUs, whose counts it keeps itself in
 // HdrHistogram's bucket layout. The host merges it all at the end (CyclictestEngine.handOver).
 
-/** Slots per vCPU (VcpuMetrics VCPU_SLOTS) and the indices used here (VcpuMetrics' names). */
+import { cyclesToNsSigned } from "./vcpu_timer";
+
+/** Slots per vCPU in the expanded layout (VcpuMetrics VCPU_SLOTS) and the indices used here (VcpuMetrics' names). */
 export const SLOTS: i32 = 35;
 export enum Slot {
   Interrupts = 0,
@@ -56,6 +64,49 @@ export enum Counter {
   PollFailed = 34,
 }
 
+// The compact block (byte offsets). f64 first, then u32.
+const M_SUM_NS: usize = 0;
+const M_SUM_CYCLES: usize = 8;
+const M_MIN_CYCLES: usize = 16;
+const M_MAX_CYCLES: usize = 24;
+const M_LAST_CYCLES: usize = 32;
+const M_CB_MS: usize = 48;
+/** The sums the engine adds ns to. */
+export enum Sum {
+  SpinNs = 40,
+  HaltPollNs = 56,
+}
+/** The u32 counts (each carries into the wrap table). */
+export enum Count {
+  Interrupts = 64,
+  Early = 68,
+  ExitMsrWrite = 72,
+  ExitApicWrite = 76,
+  ExitPreemptionTimer = 80,
+  ExitExternalInterrupt = 84,
+  ExitHlt = 88,
+  SwArms = 92,
+  HvArms = 96,
+  HvFallbacks = 100,
+  HvToSw = 104,
+  SwToHv = 108,
+  Coalesced = 112,
+  AdvRecords = 116,
+  PollOk = 120,
+  PollFailed = 124,
+}
+const COUNT_FIRST: usize = 64;
+const COUNTS: i32 = 16;
+// u32 values that cannot wrap: callbacks within one ms, and timer_advance_ns values.
+const M_CB_COUNT: usize = 128;
+const M_CB_PEAK: usize = 132;
+const M_ADV_INITIAL: usize = 136;
+const M_ADV_FINAL: usize = 140;
+const M_ADV_MIN: usize = 144;
+const M_ADV_MAX: usize = 148;
+/** Bytes of one vCPU's block. */
+export const M_STRIDE: usize = 152;
+
 /** Log record types: [vcpu * 4 + type, a, b, c]. */
 export enum LogRecord {
   /** recordLatency(a = cycles, b = ns); complete mode: only the histograms (every value when they are the host's, else values >= 2^32) */
@@ -79,7 +130,16 @@ const HALF_MAGNITUDE: i32 = HIST_HALF_MAGNITUDE;
 const HALF_COUNT: i32 = 1 << HALF_MAGNITUDE;
 export const HIST_CELLS: i32 = (22 << HALF_MAGNITUDE) + HALF_COUNT;
 
-let slotsPtr: usize = 0;
+const TWO_POW_32: f64 = 4294967296;
+
+let blocksPtr: usize = 0;
+let vcpus: i32 = 0;
+/** f64 per count per vCPU: the 2^32s carried out of the u32 counts; 0 until a count first wraps. */
+let carryPtr: usize = 0;
+/** One bit per vCPU: its advance series is logged (its collector has a series). */
+let seriesBitsPtr: usize = 0;
+/** The expanded slot block engineSlotsOf fills. */
+let expandedPtr: usize = 0;
 let logPtr: usize = 0;
 let logCount: i32 = 0;
 let complete: bool = false;
@@ -91,27 +151,37 @@ let histCyclesPtr: usize = 0;
 let cbPtr: usize = 0;
 let cbCells: i32 = 0;
 
-/** Frees the slot blocks (simMemoryReserve). */
+/** Frees the per-vCPU blocks (simMemoryReserve). */
 export function engineMetricsRelease(): void {
-  if (slotsPtr != 0) heap.free(slotsPtr);
-  slotsPtr = 0;
+  if (blocksPtr != 0) heap.free(blocksPtr);
+  if (seriesBitsPtr != 0) heap.free(seriesBitsPtr);
+  if (carryPtr != 0) heap.free(carryPtr);
+  blocksPtr = 0;
+  seriesBitsPtr = 0;
+  carryPtr = 0;
+}
+
+/** Bytes engineMetricsInit allocates per vCPU (simMemoryReserve). */
+export function engineMetricsBytes(n: i32): usize {
+  return usize(max(n, 1)) * M_STRIDE + ((usize(max(n, 1)) + 7) >> 3);
 }
 
 export function engineMetricsInit(n: i32, completeMode: bool, hostHistograms: bool): void {
   engineMetricsRelease();
-  const count = max(n, 1);
-  slotsPtr = heap.alloc(usize(count) * usize(SLOTS) << 3);
-  for (let v = 0; v < count; v++) {
-    const b = slotsPtr + (usize(v) * usize(SLOTS) << 3);
-    memory.fill(b, 0, usize(SLOTS) << 3);
-    store<f64>(b + (usize(Slot.MinNs) << 3), Infinity);
-    store<f64>(b + (usize(Slot.MaxNs) << 3), -Infinity);
-    store<f64>(b + (usize(Slot.MinCycles) << 3), Infinity);
-    store<f64>(b + (usize(Slot.MaxCycles) << 3), -Infinity);
-    store<f64>(b + (usize(Slot.AdvMin) << 3), Infinity);
-    store<f64>(b + (usize(Slot.AdvMax) << 3), -Infinity);
-    store<f64>(b + (usize(Slot.CbMs) << 3), -1);
+  vcpus = max(n, 1);
+  blocksPtr = heap.alloc(usize(vcpus) * M_STRIDE);
+  for (let v = 0; v < vcpus; v++) {
+    const b = blocksPtr + usize(v) * M_STRIDE;
+    memory.fill(b, 0, M_STRIDE);
+    store<f64>(b + M_MIN_CYCLES, Infinity);
+    store<f64>(b + M_MAX_CYCLES, -Infinity);
+    store<f64>(b + M_CB_MS, -1);
+    store<u32>(b + M_ADV_MIN, u32.MAX_VALUE);
   }
+  const bitBytes = (usize(vcpus) + 7) >> 3;
+  seriesBitsPtr = heap.alloc(bitBytes);
+  memory.fill(seriesBitsPtr, 0, bitBytes);
+  if (expandedPtr == 0) expandedPtr = heap.alloc(usize(SLOTS) << 3);
   if (logPtr == 0) logPtr = heap.alloc(usize(LOG_CAPACITY) * RECORD_BYTES);
   logCount = 0;
   complete = completeMode;
@@ -134,13 +204,17 @@ export function engineMetricsInit(n: i32, completeMode: bool, hostHistograms: bo
   }
 }
 
-/** vCPU v's advance-series capacity (VcpuMetrics SERIES_CAP): its points are logged. */
+/** vCPU v's advance series has room for `points` (VcpuMetrics SERIES_CAP): its points are logged when not 0. */
 export function engineSetSeriesCap(v: i32, points: f64): void {
-  store<f64>(slotAt(v, Slot.SeriesCap), points);
+  const p = seriesBitsPtr + (usize(v) >> 3);
+  const bit = (u8(1) << u8(v & 7));
+  store<u8>(p, points != 0 ? load<u8>(p) | bit : load<u8>(p) & ~bit);
 }
 
-export function engineSlotsPtr(): usize {
-  return slotsPtr;
+// @ts-ignore: decorator
+@inline
+function seriesLogged(v: i32): bool {
+  return (load<u8>(seriesBitsPtr + (usize(v) >> 3)) & (u8(1) << u8(v & 7))) != 0;
 }
 
 export function engineHistNsPtr(): usize {
@@ -179,15 +253,62 @@ export function logFull(): bool {
 
 // @ts-ignore: decorator
 @inline
-function slotAt(v: i32, s: i32): usize {
-  return slotsPtr + ((usize(v) * usize(SLOTS) + usize(s)) << 3);
+function blk(v: i32): usize {
+  return blocksPtr + usize(v) * M_STRIDE;
 }
 
+/** Where count c of vCPU v carries to; allocates the (zeroed) table the first time. */
+function carryCell(v: i32, c: Count): usize {
+  if (carryPtr == 0) {
+    const bytes = (usize(vcpus) * usize(COUNTS)) << 3;
+    carryPtr = heap.alloc(bytes);
+    memory.fill(carryPtr, 0, bytes);
+  }
+  return carryPtr + ((usize(v) * usize(COUNTS) + ((usize(c) - COUNT_FIRST) >> 2)) << 3);
+}
+
+/** A u32 count wrapped to 0: 2^32 into its carry. */
+function carryOut(v: i32, c: Count): void {
+  const p = carryCell(v, c);
+  store<f64>(p, load<f64>(p) + TWO_POW_32);
+}
+
+/** One more of count c for vCPU v. */
 // @ts-ignore: decorator
 @inline
-export function count(v: i32, c: Counter, by: f64 = 1): void {
-  const p = slotAt(v, c);
-  store<f64>(p, load<f64>(p) + by);
+export function count(v: i32, c: Count): void {
+  const p = blk(v) + usize(c);
+  const n = load<u32>(p) + 1;
+  store<u32>(p, n);
+  if (n == 0) carryOut(v, c);
+}
+
+/** ns more into sum s of vCPU v. */
+// @ts-ignore: decorator
+@inline
+export function addNs(v: i32, s: Sum, ns: f64): void {
+  const p = blk(v) + usize(s);
+  store<f64>(p, load<f64>(p) + ns);
+}
+
+/** Count c of vCPU v, exactly (with what it carried). */
+export function countOf(v: i32, c: Count): f64 {
+  const n = f64(load<u32>(blk(v) + usize(c)));
+  return carryPtr == 0 ? n : n + load<f64>(carryCell(v, c));
+}
+
+/** The least latency of vCPU v in guest cycles (+Infinity before the first). */
+export function minLatencyCycles(v: i32): f64 {
+  return load<f64>(blk(v) + M_MIN_CYCLES);
+}
+
+export function maxLatencyCycles(v: i32): f64 {
+  return load<f64>(blk(v) + M_MAX_CYCLES);
+}
+
+/** The latest latency of vCPU v in guest cycles (0 before the first). */
+export function lastLatencyCycles(v: i32): f64 {
+  return load<f64>(blk(v) + M_LAST_CYCLES);
 }
 
 // @ts-ignore: decorator
@@ -199,18 +320,6 @@ function logRecord(v: i32, type: LogRecord, a: f64, b: f64, c: f64): void {
   store<f64>(p, b, 16);
   store<f64>(p, c, 24);
   logCount++;
-}
-
-// @ts-ignore: decorator
-@inline
-function get(v: i32, s: i32): f64 {
-  return load<f64>(slotAt(v, s));
-}
-
-// @ts-ignore: decorator
-@inline
-function put(v: i32, s: i32, x: f64): void {
-  store<f64>(slotAt(v, s), x);
 }
 
 /** HdrHistogram's counts index of a whole value in [0, 2^32) (histogram.ts fastCountsIndex). */
@@ -230,28 +339,28 @@ function histAdd(ptr: usize, value: f64): void {
   store<f64>(p, load<f64>(p) + 1);
 }
 
-/** MetricsSink.recordLatency (VcpuMetrics.recordLatency in the complete mode). */
+/**
+ * MetricsSink.recordLatency (VcpuMetrics.recordLatency in the complete mode). Both modes
+ * count the interrupt and keep the extremes and the last latency in cycles: the guest's
+ * cyclictest reads them (cyclictest_engine.ts).
+ */
 export function metricLatency(v: i32, cycles: f64, ns: f64): void {
+  const b = blk(v);
+  count(v, Count.Interrupts);
+  store<f64>(b + M_LAST_CYCLES, cycles);
+  if (cycles < load<f64>(b + M_MIN_CYCLES)) store<f64>(b + M_MIN_CYCLES, cycles);
+  if (cycles > load<f64>(b + M_MAX_CYCLES)) store<f64>(b + M_MAX_CYCLES, cycles);
   if (!complete) {
     logRecord(v, LogRecord.Latency, cycles, ns, 0);
     return;
   }
-  put(v, Slot.Interrupts, get(v, Slot.Interrupts) + 1);
-  put(v, Slot.SumNs, get(v, Slot.SumNs) + ns);
-  put(v, Slot.SumCycles, get(v, Slot.SumCycles) + cycles);
-  put(v, Slot.LastNs, ns);
-  if (ns < get(v, Slot.MinNs)) put(v, Slot.MinNs, ns);
-  if (ns > get(v, Slot.MaxNs)) put(v, Slot.MaxNs, ns);
-  if (cycles < get(v, Slot.MinCycles)) put(v, Slot.MinCycles, cycles);
-  if (cycles > get(v, Slot.MaxCycles)) put(v, Slot.MaxCycles, cycles);
+  store<f64>(b + M_SUM_NS, load<f64>(b + M_SUM_NS) + ns);
+  store<f64>(b + M_SUM_CYCLES, load<f64>(b + M_SUM_CYCLES) + cycles);
   // Early interrupts go into the histograms as 0 (VcpuMetrics.recordLatency).
   const hc = cycles < 0 ? 0 : cycles;
   const hn = ns > 0 ? ns : 0;
-  if (cycles < 0) {
-    put(v, Slot.Early, get(v, Slot.Early) + 1);
-    if (-ns > get(v, Slot.EarlyWorstNs)) put(v, Slot.EarlyWorstNs, -ns);
-  }
-  if (!histogramsInHost && hc < 4294967296 && hn < 4294967296) {
+  if (cycles < 0) count(v, Count.Early);
+  if (!histogramsInHost && hc < TWO_POW_32 && hn < TWO_POW_32) {
     histAdd(histCyclesPtr, hc);
     histAdd(histNsPtr, hn);
   } else {
@@ -260,18 +369,19 @@ export function metricLatency(v: i32, cycles: f64, ns: f64): void {
 }
 
 /** MetricsSink.recordAdvance (VcpuMetrics.recordAdvance's slots in the complete mode). */
-export function metricAdvance(v: i32, nowNs: f64, advanceNs: f64): void {
+export function metricAdvance(v: i32, nowNs: f64, advanceNs: u32): void {
   if (!complete) {
-    logRecord(v, LogRecord.Advance, nowNs, advanceNs, 0);
+    logRecord(v, LogRecord.Advance, nowNs, f64(advanceNs), 0);
     return;
   }
-  const k = get(v, Slot.AdvRecords);
-  if (k == 0) put(v, Slot.AdvInitial, advanceNs);
-  put(v, Slot.AdvRecords, k + 1);
-  put(v, Slot.AdvFinal, advanceNs);
-  if (advanceNs < get(v, Slot.AdvMin)) put(v, Slot.AdvMin, advanceNs);
-  if (advanceNs > get(v, Slot.AdvMax)) put(v, Slot.AdvMax, advanceNs);
-  if (get(v, Slot.SeriesCap) != 0) logRecord(v, LogRecord.Advance, nowNs, advanceNs, k);
+  const b = blk(v);
+  const k = countOf(v, Count.AdvRecords);
+  if (k == 0) store<u32>(b + M_ADV_INITIAL, advanceNs);
+  count(v, Count.AdvRecords);
+  store<u32>(b + M_ADV_FINAL, advanceNs);
+  if (advanceNs < load<u32>(b + M_ADV_MIN)) store<u32>(b + M_ADV_MIN, advanceNs);
+  if (advanceNs > load<u32>(b + M_ADV_MAX)) store<u32>(b + M_ADV_MAX, advanceNs);
+  if (seriesLogged(v)) logRecord(v, LogRecord.Advance, nowNs, f64(advanceNs), k);
 }
 
 /** MetricsSink.hrtimerCallback (VcpuMetrics.hrtimerCallback and CallbacksPerMs in the complete mode). */
@@ -280,12 +390,13 @@ export function metricCallback(v: i32, nowNs: f64): void {
     logRecord(v, LogRecord.Callback, nowNs, 0, 0);
     return;
   }
+  const b = blk(v);
   const ms = Math.floor(nowNs / 1000000);
-  let n: f64 = 1;
-  if (ms == get(v, Slot.CbMs)) n = get(v, Slot.CbCount) + 1;
-  else put(v, Slot.CbMs, ms);
-  put(v, Slot.CbCount, n);
-  if (n > get(v, Slot.CbPeak)) put(v, Slot.CbPeak, n);
+  let n: u32 = 1;
+  if (ms == load<f64>(b + M_CB_MS)) n = load<u32>(b + M_CB_COUNT) + 1;
+  else store<f64>(b + M_CB_MS, ms);
+  store<u32>(b + M_CB_COUNT, n);
+  if (n > load<u32>(b + M_CB_PEAK)) store<u32>(b + M_CB_PEAK, n);
   const cell = i32(ms);
   if (cell >= cbCells) {
     let cells = cbCells;
@@ -296,4 +407,75 @@ export function metricCallback(v: i32, nowNs: f64): void {
   }
   const p = cbPtr + (usize(cell) << 2);
   store<u32>(p, load<u32>(p) + 1);
+}
+
+// @ts-ignore: decorator
+@inline
+function put(slot: i32, x: f64): void {
+  store<f64>(expandedPtr + (usize(slot) << 3), x);
+}
+
+/** Latency cycles -> ns for the expanded block, with -0 as 0. */
+// @ts-ignore: decorator
+@inline
+function nsOfCycles(v: i32, cycles: f64): f64 {
+  const ns = cyclesToNsSigned(v, cycles);
+  return ns == 0 ? 0 : ns;
+}
+
+/**
+ * vCPU v's block expanded into VcpuMetrics' slot layout (SLOTS f64; valid until the next
+ * call): what absorbEngineTotals (complete mode) and addCounts (both modes) read.
+ */
+export function engineSlotsOf(v: i32): usize {
+  const b = blk(v);
+  memory.fill(expandedPtr, 0, usize(SLOTS) << 3);
+  const interrupts = countOf(v, Count.Interrupts);
+  put(Slot.Interrupts, interrupts);
+  put(Slot.SumNs, load<f64>(b + M_SUM_NS));
+  put(Slot.SumCycles, load<f64>(b + M_SUM_CYCLES));
+  const minCycles = load<f64>(b + M_MIN_CYCLES);
+  const maxCycles = load<f64>(b + M_MAX_CYCLES);
+  put(Slot.MinCycles, minCycles);
+  put(Slot.MaxCycles, maxCycles);
+  const minNs = interrupts == 0 ? Infinity : nsOfCycles(v, minCycles);
+  put(Slot.MinNs, minNs);
+  put(Slot.MaxNs, interrupts == 0 ? -Infinity : nsOfCycles(v, maxCycles));
+  put(Slot.LastNs, interrupts == 0 ? 0 : nsOfCycles(v, load<f64>(b + M_LAST_CYCLES)));
+  put(Slot.Early, countOf(v, Count.Early));
+  // Early latencies are the negative ones, so the worst is the least (0 when none).
+  put(Slot.EarlyWorstNs, -minNs > 0 ? -minNs : 0);
+  put(Counter.ExitMsrWrite, countOf(v, Count.ExitMsrWrite));
+  put(Counter.ExitApicWrite, countOf(v, Count.ExitApicWrite));
+  put(Counter.ExitPreemptionTimer, countOf(v, Count.ExitPreemptionTimer));
+  put(Counter.ExitExternalInterrupt, countOf(v, Count.ExitExternalInterrupt));
+  put(Counter.ExitHlt, countOf(v, Count.ExitHlt));
+  put(Counter.SpinNs, load<f64>(b + usize(Sum.SpinNs)));
+  put(Counter.SwArms, countOf(v, Count.SwArms));
+  put(Counter.HvArms, countOf(v, Count.HvArms));
+  put(Counter.HvFallbacks, countOf(v, Count.HvFallbacks));
+  put(Counter.HvToSw, countOf(v, Count.HvToSw));
+  put(Counter.SwToHv, countOf(v, Count.SwToHv));
+  put(Counter.Coalesced, countOf(v, Count.Coalesced));
+  const records = countOf(v, Count.AdvRecords);
+  put(Slot.AdvRecords, records);
+  put(Slot.AdvInitial, records == 0 ? 0 : f64(load<u32>(b + M_ADV_INITIAL)));
+  put(Slot.AdvFinal, records == 0 ? 0 : f64(load<u32>(b + M_ADV_FINAL)));
+  put(Slot.AdvMin, records == 0 ? Infinity : f64(load<u32>(b + M_ADV_MIN)));
+  put(Slot.AdvMax, records == 0 ? -Infinity : f64(load<u32>(b + M_ADV_MAX)));
+  put(Slot.SeriesCap, seriesLogged(v) ? 1 : 0);
+  put(Slot.CbMs, load<f64>(b + M_CB_MS));
+  put(Slot.CbCount, f64(load<u32>(b + M_CB_COUNT)));
+  put(Slot.CbPeak, f64(load<u32>(b + M_CB_PEAK)));
+  put(Counter.HaltPollNs, load<f64>(b + usize(Sum.HaltPollNs)));
+  put(Counter.PollOk, countOf(v, Count.PollOk));
+  put(Counter.PollFailed, countOf(v, Count.PollFailed));
+  return expandedPtr;
+}
+
+/** Sets count c of vCPU v to `value` (tests: counts past 2^32 without 2^32 events). */
+export function engineSetCount(v: i32, c: Count, value: f64): void {
+  const low = value % TWO_POW_32;
+  store<u32>(blk(v) + usize(c), u32(low));
+  if (value != low || carryPtr != 0) store<f64>(carryCell(v, c), value - low);
 }

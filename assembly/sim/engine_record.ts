@@ -81,20 +81,15 @@ export const VM = 36; // u32
 export const FLAGS = 40; // u32
 export const STATE = 44; // u8
 export const PHASE = 45; // u8
-export const ST_COUNT = 48; // f64 cyclictest statistics, µs
-export const ST_LOOPS = 56;
-export const ST_MIN = 64;
-export const ST_MAX = 72;
-export const ST_ACT = 80;
-export const ST_SUM = 88;
-export const COMPUTE_END_NS = 96; // f64: when the guest's work in progress ends
-export const COMPUTE_LEFT_NS = 104; // f64: work still to do (after an exit interrupted it, or about to start)
-export const NEXT_AT_NS = 112; // i64: the vCPU thread's next event, not yet in the queue (F_DEFERRED)
-export const NEXT_KIND = 120; // u32
-export const HRTIMER_AT_NS = 128; // i64: time of the queued hrtimer event (valid while HRTIMER_SEQ >= 0)
-export const HV_AT_NS = 136; // i64: time of the queued preemption-timer event (valid while HV_SEQ >= 0)
-export const STALL_AT_NS = 144; // i64: time of the queued host stall
-export const ESTRIDE: usize = 152;
+export const NEXT_KIND = 46; // u8: the kind of the event at NEXT_AT_NS
+export const ST_LOOPS = 48; // f64 cyclictest's loops so far (its other statistics: ctEngineStats)
+export const COMPUTE_END_NS = 56; // f64: when the guest's work in progress ends
+export const COMPUTE_LEFT_NS = 64; // f64: work still to do (after an exit interrupted it, or about to start)
+export const NEXT_AT_NS = 72; // i64: the vCPU thread's next event, not yet in the queue (F_DEFERRED)
+export const HRTIMER_AT_NS = 80; // i64: time of the queued hrtimer event (valid while HRTIMER_SEQ >= 0)
+export const HV_AT_NS = 88; // i64: time of the queued preemption-timer event (valid while HV_SEQ >= 0)
+export const STALL_AT_NS = 96; // i64: time of the queued host stall
+export const ESTRIDE: usize = 104;
 
 // Per-VM parameters (f64 cells).
 export const VM_INTERVAL_CYCLES = 0;
@@ -167,13 +162,25 @@ export function ctEngineHaltPoll(dynamic: bool, maxNs: u32, grow: u32, growStart
 export function ctEngineRelease(): void {
   if (enginePtr != 0) heap.free(enginePtr);
   if (vmPtr != 0) heap.free(vmPtr);
+  if (statSumPtr != 0) heap.free(statSumPtr);
   enginePtr = 0;
   vmPtr = 0;
+  statSumPtr = 0;
 }
 
-export function ctEngineInit(n: i32, vms: i32): void {
+/**
+ * Per vCPU, the sum of cyclictest's per-wake-up µs (its Avg); allocated only when some VM
+ * prints its summary line. Its count, min, max and act follow from engine_metrics.ts.
+ */
+let statSumPtr: usize = 0;
+
+export function ctEngineInit(n: i32, vms: i32, summaries: bool): void {
   ctEngineRelease();
   enginePtr = heap.alloc(usize(max(n, 1)) * ESTRIDE);
+  if (summaries) {
+    statSumPtr = heap.alloc(usize(max(n, 1)) << 3);
+    memory.fill(statSumPtr, 0, usize(max(n, 1)) << 3);
+  }
   vmPtr = heap.alloc(usize(max(vms, 1)) * VM_CELLS * 8);
   vcpuCount = n;
   for (let v = 0; v < n; v++) {
@@ -183,8 +190,6 @@ export function ctEngineInit(n: i32, vms: i32): void {
     store<i64>(e + HRTIMER_SEQ, -1);
     store<i64>(e + HV_SEQ, -1);
     store<i64>(e + HALT_START_NS, -1);
-    // cyclictest's initial min.
-    store<f64>(e + ST_MIN, 1000000);
   }
 }
 
@@ -201,11 +206,19 @@ export function ctEngineSetVcpu(v: i32, vm: i32): void {
   store<u32>(eng(v) + VM, vm);
 }
 
-/** The address of vCPU v's statistics (count, loops, min, max, act, sum as f64). */
-export function ctEngineStatsPtr(v: i32): usize {
-  return eng(v) + ST_COUNT;
+/** Adds one wake-up's µs to vCPU v's cyclictest sum, when summaries are kept. */
+// @ts-ignore: decorator
+@inline
+export function addStatUs(v: i32, us: f64): void {
+  if (statSumPtr == 0) return;
+  const p = statSumPtr + (usize(v) << 3);
+  store<f64>(p, load<f64>(p) + us);
 }
 
+/** vCPU v's cyclictest sum of per-wake-up µs (0 without summaries). */
+export function statSumUs(v: i32): f64 {
+  return statSumPtr == 0 ? 0 : load<f64>(statSumPtr + (usize(v) << 3));
+}
 
 // @ts-ignore: decorator
 @inline
@@ -281,14 +294,14 @@ export function schedule(e: usize, v: i32, kind: u32, inNs: f64): void {
   }
   if (has(e, F_DEFERRED)) pushDeferred(e, v);
   store<i64>(e + NEXT_AT_NS, at);
-  store<u32>(e + NEXT_KIND, kind);
+  store<u8>(e + NEXT_KIND, u8(kind));
   set(e, F_DEFERRED);
 }
 
 /** Puts the held-back thread event into the queue. */
 export function pushDeferred(e: usize, v: i32): void {
   clear(e, F_DEFERRED);
-  store<i64>(e + THREAD_SEQ, i64(queuePush(load<i64>(e + NEXT_AT_NS), payloadOf(load<u32>(e + NEXT_KIND), v))));
+  store<i64>(e + THREAD_SEQ, i64(queuePush(load<i64>(e + NEXT_AT_NS), payloadOf(load<u8>(e + NEXT_KIND), v))));
 }
 
 /** Puts the preemption-timer event at HV_AT_NS into the queue (held back or not). */

@@ -6,31 +6,58 @@
 // a third of it reserved and never used (bench/README.md, "memory"). Freeing the previous
 // simulation's arrays first and then taking and returning one block of the sum makes the
 // memory grow once, to what is used.
+//
+// TLSF serves a request of s bytes (s >= 256) only from a free block of at least
+// roundSize(s) = s + 2^(floor(log2 s) - 4) - 1 (rt/tlsf.ts, SL_BITS = 4): up to 1/16 more.
+// The reserve asks for the least size whose rounding covers the sum, and the sum carries
+// the rounding of the largest array (the one that may come last), so memory grows by
+// the arrays plus that one margin rather than by a sixteenth of the whole.
 
-import { STRIDE } from "./vcpu_layout";
 import { ESTRIDE, VM_CELLS, ctEngineRelease } from "./engine_record";
-import { SLOTS, engineMetricsRelease } from "./engine_metrics";
+import { HIST_CELLS, LOG_CAPACITY, engineMetricsBytes, engineMetricsRelease } from "./engine_metrics";
 import { queueBytes, queueRelease } from "./event_queue";
 import { rngStreamsRelease } from "./rng_streams";
 import { DELAY_KINDS } from "./delay_samplers";
-import { vcpuStateRelease } from "./vcpu_timer";
+import { vcpuStateRelease, vcpuStride } from "./vcpu_timer";
 
 /** Allocator overhead and alignment per array, generously. */
 const PER_ARRAY_SLACK: usize = 256;
+/** What a simulation allocates besides its per-vCPU arrays: histograms, the metric log, callbacks per ms, delay programs, scratch. */
+const FIXED_BYTES: usize = ((usize(HIST_CELLS) << 3) << 1) + usize(LOG_CAPACITY) * 32 + 4096 + 16384;
+
+/** The block TLSF needs free to serve a request of `size` bytes (rt/tlsf.ts roundSize). */
+function tlsfRoundSize(size: usize): usize {
+  if (size < 256 || size >= 1 << 29) return size;
+  return size + (usize(1) << (27 - clz<usize>(size))) - 1;
+}
 
 /**
  * Frees the per-vCPU arrays of the previous simulation and grows memory once for a new one
  * of n vCPUs (on the wasm engine when `engineRecords`) over `vms` VMs, whose queue starts
- * with room for `queueCapacity` events. The inits that follow allocate inside that space.
+ * with room for `queueCapacity` events, keeping cyclictest summaries when `summaries`.
+ * The inits that follow allocate inside that space.
  */
-export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRecords: bool): void {
+export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRecords: bool, summaries: bool): void {
   queueRelease();
   vcpuStateRelease();
   rngStreamsRelease();
   ctEngineRelease();
   engineMetricsRelease();
   const count = usize(max(n, 1));
-  let bytes = queueBytes(queueCapacity) + count * STRIDE + (count * usize(DELAY_KINDS) << 4) + 3 * PER_ARRAY_SLACK;
-  if (engineRecords) bytes += count * ESTRIDE + usize(max(vms, 1)) * usize(VM_CELLS) * 8 + (count * usize(SLOTS) << 3) + 3 * PER_ARRAY_SLACK;
-  heap.free(heap.alloc(bytes));
+  const queue = queueBytes(queueCapacity);
+  const records = count * usize(vcpuStride(engineRecords));
+  const streams = count * usize(DELAY_KINDS) << 4;
+  let arrays = queue + records + streams;
+  let largest = max(queue, max(records, streams));
+  if (engineRecords) {
+    const engine = count * ESTRIDE;
+    const metrics = engineMetricsBytes(n);
+    arrays += engine + metrics + usize(max(vms, 1)) * usize(VM_CELLS) * 8 + (summaries ? count << 3 : 0);
+    largest = max(largest, max(engine, metrics));
+  }
+  const need = arrays + FIXED_BYTES + 8 * PER_ARRAY_SLACK + (tlsfRoundSize(largest) - largest);
+  // The least request whose rounding still covers `need` (the rounding steps at powers of two).
+  let request = need - (tlsfRoundSize(need) - need);
+  if (tlsfRoundSize(request) < need) request = need;
+  heap.free(heap.alloc(request));
 }

@@ -1,5 +1,5 @@
 // The per-vCPU record in linear memory: its layout (bytes) and the accessors every
-// kernel path in sim/ shares. A test pins the stride through vcpuStride().
+// kernel path in sim/ shares. A test pins the strides through vcpuStride().
 
 import { pvclockScaleDelta } from "../math64";
 import { readL1Tsc } from "../tsc_scaling";
@@ -14,35 +14,45 @@ export const TARGET_NS = 32; // i64 target_expiration
 export const PERIOD_NS = 40; // i64 period
 export const HV_DEADLINE_TSC = 48; // u64 host TSC of the armed preemption timer
 export const SW_EXPIRY_NS = 56; // i64 hrtimer expiry
-export const REGS = 64; // 8 x u64 guest registers
-export const TSC_KHZ = 128; // u32 virtual_tsc_khz
-export const MULT = 132; // u32 virtual_tsc_mult
-export const SHIFT = 136; // i32 virtual_tsc_shift
-export const ADVANCE_NS = 140; // u32 timer_advance_ns
-export const FLAGS = 144; // u32: bit 0 scaled, bit 1 tuner done
-export const LAST_DELTA = 152; // i64 last G - D seen by the tuner
+export const TSC_KHZ = 64; // u32 virtual_tsc_khz
+export const MULT = 68; // u32 virtual_tsc_mult
+export const SHIFT = 72; // i32 virtual_tsc_shift
+export const ADVANCE_NS = 76; // u32 timer_advance_ns
+export const FLAGS = 80; // u32: bit 0 scaled, bit 1 tuner done
+export const LAST_DELTA = 88; // i64 last G - D seen by the tuner
+export const REGS = 96; // 8 x u64 guest registers (the wasm cyclictest engine's layout keeps the first ENGINE_REGS)
 export const LAZY_ARMED = 160; // u64 lazy TSC-deadline shared page: the deadline the host armed
 export const LAZY_PENDING = 168; // u64 lazy TSC-deadline shared page: the guest's latest deadline
 export const PV_DEADLINE_NS = 176; // u64 the PV deadline MSR as written (kvmclock ns), 0 when not armed through it
-export const STRIDE: usize = 184;
+/** The record for guest programs on the TypeScript engine: all registers and the proposals' fields. */
+export const FULL_STRIDE: usize = 184;
+/**
+ * The record on the wasm cyclictest engine, which uses two registers and none of the
+ * proposals (cyclictestEngineExclusion): the fields up to REGS and registers 0 and 1.
+ */
+export const ENGINE_REGS: i32 = 2;
+export const ENGINE_STRIDE: usize = usize(REGS) + (usize(ENGINE_REGS) << 3);
 
 export const FLAG_SCALED: u32 = 1;
 export const FLAG_TUNER_DONE: u32 = 2;
 
 export let statePtr: usize = 0;
 export let fracBits: u32 = 48;
+/** Bytes per record: FULL_STRIDE or ENGINE_STRIDE (vcpuStateInit). */
+export let stride: usize = FULL_STRIDE;
 
 
-/** Points the accessors at a new record array (vcpuStateInit). */
-export function setVcpuState(ptr: usize, vendorFracBits: u32): void {
+/** Points the accessors at a new record array of `recordStride` bytes a vCPU (vcpuStateInit). */
+export function setVcpuState(ptr: usize, vendorFracBits: u32, recordStride: usize): void {
   statePtr = ptr;
   fracBits = vendorFracBits;
+  stride = recordStride;
 }
 
 // @ts-ignore: decorator
 @inline
 export function rec(v: i32): usize {
-  return statePtr + usize(v) * STRIDE;
+  return statePtr + usize(v) * stride;
 }
 
 /** kvm_read_l1_tsc(rdtsc()) at the current simulated time. */
@@ -61,6 +71,7 @@ export function nsecToCyclesFor(p: usize, ns: u64): u64 {
 // @ts-ignore: decorator
 @inline
 export function reg(p: usize, r: i32): usize {
+  assert(stride == FULL_STRIDE || (r & 7) < ENGINE_REGS, "register outside the engine layout");
   return p + REGS + (usize(r & 7) << 3);
 }
 

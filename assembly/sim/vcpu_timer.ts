@@ -25,7 +25,9 @@ import {
   ADVANCE_NS,
   FLAGS,
   LAST_DELTA,
-  STRIDE,
+  FULL_STRIDE,
+  ENGINE_STRIDE,
+  stride,
   FLAG_SCALED,
   FLAG_TUNER_DONE,
   statePtr,
@@ -52,21 +54,24 @@ let vcpuCount: i32 = 0;
 let globalAdvanceNs: u32 = 0;
 let globalTunerDone: bool = false;
 
-export function vcpuStride(): i32 {
-  return i32(STRIDE);
+/** Bytes of a vCPU record: the wasm engine's layout (engineLayout) or the full one. */
+export function vcpuStride(engineLayout: bool): i32 {
+  return i32(engineLayout ? ENGINE_STRIDE : FULL_STRIDE);
 }
 
 /** Frees the vCPU records (simMemoryReserve); vcpuStateInit allocates them again. */
 export function vcpuStateRelease(): void {
   if (statePtr != 0) heap.free(statePtr);
-  setVcpuState(0, fracBits);
+  setVcpuState(0, fracBits, stride);
 }
 
-export function vcpuStateInit(n: i32, vendorFracBits: u32): void {
+/** n vCPU records, in the wasm cyclictest engine's compact layout when engineLayout. */
+export function vcpuStateInit(n: i32, vendorFracBits: u32, engineLayout: bool): void {
   vcpuStateRelease();
-  const ptr = heap.alloc(usize(max(n, 1)) * STRIDE);
-  memory.fill(ptr, 0, usize(max(n, 1)) * STRIDE);
-  setVcpuState(ptr, vendorFracBits);
+  const bytes = usize(max(n, 1)) * usize(vcpuStride(engineLayout));
+  const ptr = heap.alloc(bytes);
+  memory.fill(ptr, 0, bytes);
+  setVcpuState(ptr, vendorFracBits, usize(vcpuStride(engineLayout)));
   vcpuCount = n;
   globalAdvanceNs = 0;
   globalTunerDone = false;

@@ -11,8 +11,10 @@ import type { ScenarioConfig, WorkloadParams } from "../scenario/types.js";
 import type { EraPolicy } from "./eras.js";
 import type { MetricsSink } from "./metrics-sink.js";
 import { VcpuMetrics } from "../metrics/vcpu-metrics.js";
+import type { HostMetrics } from "../metrics/host-metrics.js";
 import { cyclictestSummaryLine } from "./workloads/cyclictest.js";
 import { guestCyclesOfNs } from "./guest-time.js";
+import type { VcpuIds } from "./vcpu-ids.js";
 
 const U32_MAX = 0xffffffff;
 // The engine's layouts (assembly/sim/engine_metrics.ts): slots per vCPU block (VcpuMetrics'),
@@ -53,12 +55,18 @@ export interface CyclictestEngineSetup {
   startNs: number;
   /** Halt polling allowed, per VM (kvm_arch_no_poll is false). */
   pollAllowed: readonly boolean[];
-  /** VM index of each vCPU, in engine order. */
-  vmOf: ArrayLike<number>;
-  /** vCPU index within its VM, in engine order. */
-  vcpuInVm: ArrayLike<number>;
-  sinks: readonly MetricsSink[];
+  /** Each vCPU's VM and number within it (engine order = index order). */
+  ids: VcpuIds;
+  sinks: EngineSinks;
 }
+
+/**
+ * Where the engine's metrics go: a sink per vCPU, made before the run; or a host's
+ * collectors, which the hand-over adds in vCPU order — all but the first, which exists
+ * from the start for the advance series the aggregate reports (the host's histograms
+ * are shared and its other vCPUs keep no series: Simulation decides).
+ */
+export type EngineSinks = { kind: "each"; sinks: readonly MetricsSink[] } | { kind: "deferred"; host: HostMetrics; first: VcpuMetrics };
 
 /**
  * The engine's complete mode (assembly/sim/engine_metrics.ts) applies when every sink is a
@@ -82,8 +90,10 @@ function completeSinks(sinks: readonly MetricsSink[]): VcpuMetrics[] | null {
 }
 
 export class CyclictestEngine {
-  /** The sinks, when the engine runs in its complete mode. */
+  /** The sinks, when the engine runs in its complete mode with a sink per vCPU. */
   private readonly complete: VcpuMetrics[] | null;
+  /** The collector of the first vCPU, when the others are added at the hand-over. */
+  private readonly first: VcpuMetrics | null;
 
   constructor(private readonly s: CyclictestEngineSetup) {
     const { config, era } = s;
@@ -105,16 +115,22 @@ export class CyclictestEngine {
     );
     const hp = kvm.haltPoll;
     wasm.ctEngineHaltPoll(hp.dynamic, hp.maxNs, hp.grow, hp.growStartNs, hp.shrink);
-    wasm.ctEngineInit(s.vmOf.length, config.vms.length);
-    this.complete = completeSinks(s.sinks);
-    wasm.engineMetricsInit(s.vmOf.length, this.complete !== null, this.complete?.[0]?.ownHistograms ?? false);
-    this.complete?.forEach((m, v) => wasm.engineSetSeriesCap(v, m.seriesPoints));
+    wasm.ctEngineInit(s.ids.count, config.vms.length, config.vms.some((vm) => (vm.workload as WorkloadParams<"cyclictest">).printSummary));
+    this.first = s.sinks.kind === "deferred" ? s.sinks.first : null;
+    this.complete = s.sinks.kind === "each" ? completeSinks(s.sinks.sinks) : null;
+    if (this.first !== null) {
+      wasm.engineMetricsInit(s.ids.count, true, false);
+      wasm.engineSetSeriesCap(0, this.first.seriesPoints);
+    } else {
+      wasm.engineMetricsInit(s.ids.count, this.complete !== null, this.complete?.[0]?.ownHistograms ?? false);
+      this.complete?.forEach((m, v) => wasm.engineSetSeriesCap(v, m.seriesPoints));
+    }
     config.vms.forEach((vm, i) => {
       const w = vm.workload as WorkloadParams<"cyclictest">;
       // The guest converts the interval with the calibration it booted with (cyclictest.ts).
       wasm.ctEngineSetVm(i, guestCyclesOfNs(w.intervalNs, vm.tscKhz), w.loops, vm.tscKhz, s.pollAllowed[i]!, w.workNs);
     });
-    for (let v = 0; v < s.vmOf.length; v++) wasm.ctEngineSetVcpu(v, s.vmOf[v]!);
+    for (let v = 0; v < s.ids.count; v++) wasm.ctEngineSetVcpu(v, s.ids.vmOf(v));
   }
 
   /** Every vCPU's first events, in index order (Vcpu.start). */
@@ -124,10 +140,9 @@ export class CyclictestEngine {
 
   /** Runs to the horizon (after start); returns the events popped. */
   run(): number {
-    const sinks = this.s.sinks;
     for (;;) {
       const more = wasm.ctEngineRun();
-      this.drain(sinks);
+      this.drain();
       if (more === 0) break;
     }
     this.handOver();
@@ -139,18 +154,21 @@ export class CyclictestEngine {
    * MetricsSink calls themselves; in the complete mode the parts the engine left to the
    * host (histogram values >= 2^32, advance-series points).
    */
-  private drain(sinks: readonly MetricsSink[]): void {
+  private drain(): void {
     const n = wasm.engineLogCount();
     if (n === 0) return;
     const log = new Float64Array(wasm.memory.buffer, wasm.engineLogPtr(), LOG_CAPACITY * LOG_RECORD_F64);
-    const complete = this.complete;
+    const { complete, first } = this;
+    const sinks = this.s.sinks.kind === "each" ? this.s.sinks.sinks : [];
     for (let i = 0, o = 0; i < n; i++, o += LOG_RECORD_F64) {
       const code = log[o]!;
       const type = code % 4;
       const v = (code - type) / 4;
-      if (complete !== null) {
-        if (type === LOG_LATENCY) complete[v]!.recordLatencyHistograms(log[o + 1]!, log[o + 2]!);
-        else complete[v]!.advanceSeriesPoint(log[o + 3]!, log[o + 1]!, log[o + 2]!);
+      if (complete !== null || first !== null) {
+        // Deferred: the histograms are the host's shared pair, and only vCPU 0 has a series.
+        const m = first ?? complete![v]!;
+        if (type === LOG_LATENCY) m.recordLatencyHistograms(log[o + 1]!, log[o + 2]!);
+        else m.advanceSeriesPoint(log[o + 3]!, log[o + 1]!, log[o + 2]!);
         continue;
       }
       const sink = sinks[v]!;
@@ -161,32 +179,40 @@ export class CyclictestEngine {
     wasm.engineLogClear();
   }
 
-  /** What each vCPU accumulated in wasm, merged into its sink (and the host's counters). */
+  /**
+   * What each vCPU accumulated in wasm, merged into its sink (and the host's counters);
+   * deferred, each collector is added here, in vCPU order, and takes its totals.
+   */
   private handOver(): void {
-    const n = this.s.sinks.length;
-    const slots = new Float64Array(wasm.memory.buffer, wasm.engineSlotsPtr(), n * SLOTS);
-    const complete = this.complete;
-    if (complete === null) {
-      this.s.sinks.forEach((sink, v) => sink.addCounts(slots.subarray(v * SLOTS, (v + 1) * SLOTS)));
+    const slotsOf = (v: number): Float64Array => new Float64Array(wasm.memory.buffer, wasm.engineSlotsOf(v), SLOTS);
+    const { sinks, ids } = this.s;
+    let all: VcpuMetrics[];
+    if (sinks.kind === "deferred") {
+      all = [sinks.first];
+      for (let v = 1; v < ids.count; v++) all.push(sinks.host.addVcpu(ids.vmOf(v), ids.vcpuInVm(v)));
+    } else if (this.complete !== null) {
+      all = this.complete;
+    } else {
+      sinks.sinks.forEach((sink, v) => sink.addCounts(slotsOf(v)));
       return;
     }
-    complete.forEach((m, v) => m.absorbEngineTotals(slots.subarray(v * SLOTS, (v + 1) * SLOTS)));
-    if (!complete[0]!.ownHistograms) {
-      const { ns, cycles } = complete[0]!.histograms;
+    all.forEach((m, v) => m.absorbEngineTotals(slotsOf(v)));
+    if (!all[0]!.ownHistograms) {
+      const { ns, cycles } = all[0]!.histograms;
       for (const [h, ptr] of [[ns, wasm.engineHistNsPtr()], [cycles, wasm.engineHistCyclesPtr()]] as const) {
         const counts = new Float64Array(wasm.memory.buffer, ptr, HIST_CELLS);
         for (let i = 0; i < HIST_CELLS; i++) if (counts[i]! > 0) h.recordValueWithCount(h.valueFromIndex(i), counts[i]!);
       }
     }
-    complete[0]!.addHostCallbacks(new Uint32Array(wasm.memory.buffer, wasm.engineCallbacksPtr(), wasm.engineCallbackCells()));
+    all[0]!.addHostCallbacks(new Uint32Array(wasm.memory.buffer, wasm.engineCallbacksPtr(), wasm.engineCallbackCells()));
   }
 
   /** cyclictest's summary line for vCPU v (engine order), as workloads/cyclictest.ts prints it. */
   summaryLine(v: number): string {
-    const vm = this.s.config.vms[this.s.vmOf[v]!]!;
+    const vm = this.s.config.vms[this.s.ids.vmOf(v)]!;
     const w = vm.workload as WorkloadParams<"cyclictest">;
     // The engine's statistics: count, loops, min, max, act, sum (f64).
-    const [count, , min, max, act, sum] = new Float64Array(wasm.memory.buffer, wasm.ctEngineStatsPtr(v), 6);
-    return cyclictestSummaryLine(this.s.vcpuInVm[v]!, w.intervalNs, { count: count!, min: min!, act: act!, sum: sum!, max: max! });
+    const [count, , min, max, act, sum] = new Float64Array(wasm.memory.buffer, wasm.ctEngineStats(v), 6);
+    return cyclictestSummaryLine(this.s.ids.vcpuInVm(v), w.intervalNs, { count: count!, min: min!, act: act!, sum: sum!, max: max! });
   }
 }

@@ -12,9 +12,12 @@ import { MAX_VCPUS, VCPU_MASK } from "./events.js";
 import { HostDelaySamplers } from "./host-delays.js";
 import type { MetricsSink } from "./metrics-sink.js";
 import { Vcpu, type VcpuEnv } from "./vcpu.js";
+import { VcpuIds } from "./vcpu-ids.js";
 import type { AnyGuestProgram } from "./guest.js";
 import { workloadProgram } from "./workloads/index.js";
-import { CyclictestEngine, cyclictestEngineExclusion } from "./cyclictest-engine.js";
+import { CyclictestEngine, cyclictestEngineExclusion, type EngineSinks } from "./cyclictest-engine.js";
+import { HostMetrics } from "../metrics/host-metrics.js";
+import type { VcpuMetrics } from "../metrics/vcpu-metrics.js";
 
 /** Host uptime when the simulation starts (ns): the clock and TSC are well past zero. */
 export const START_NS = 1_000_000_000;
@@ -50,9 +53,8 @@ export type EngineChoice = "auto" | "ts" | "wasm";
 
 export class Simulation {
   readonly vcpus: Vcpu[] = [];
-  /** vCPU index -> its VM, and its number within that VM (typed: 8 bytes a vCPU at 10^5 vCPUs). */
-  private readonly vmOf: Uint32Array;
-  private readonly vcpuInVm: Uint32Array;
+  /** vCPU index <-> (VM, vCPU number within it). */
+  private readonly ids: VcpuIds;
   readonly era: EraPolicy;
   events = 0;
   /** The backend running this simulation. */
@@ -61,9 +63,16 @@ export class Simulation {
   /** Per VM: its program's printed lines are kept. */
   private readonly keepOutputOf: boolean[];
 
+  /**
+   * `metrics` is a HostMetrics whose collectors the simulation adds, one per vCPU in index
+   * order, or a function giving each vCPU's sink. With a HostMetrics, shared histograms
+   * and no per-vCPU advance series on the wasm engine, the collectors of all vCPUs but
+   * the first are added when the run ends: while it runs, their numbers live only in the
+   * engine's compact wasm blocks (issue #3 §9, memory per vCPU).
+   */
   constructor(
     readonly config: ScenarioConfig,
-    metricsFor: (id: VcpuId, index: number) => MetricsSink,
+    metrics: HostMetrics | ((id: VcpuId, index: number) => MetricsSink),
     /** Guest programs by VM index, replacing the configured workloads (custom guest code, tests). */
     programs: readonly (AnyGuestProgram | undefined)[] = [],
     options: SimulationOptions = {},
@@ -85,39 +94,42 @@ export class Simulation {
     // The host TSC reads 0 at host time 0 (base 0n): hostTsc(ns) = floor(ns * khz / 10^6),
     // assembly/sim/host_clock.ts hostTscAt.
     wasm.setHostClock(host.tscKhz, 0n, BigInt(START_NS));
-    const queueCapacity = Math.max(16, total * 4);
-    wasm.simMemoryReserve(total, config.vms.length, queueCapacity, this.engine === "wasm");
+    // The queue's room: the wasm engine keeps one event a vCPU in it (its thread's next
+    // event waits in the vCPU's record), two with host stalls; the TypeScript engine up to
+    // four (thread, hrtimer, preemption timer, stall). It grows if ever short.
+    const queueCapacity = 16 + total * (this.engine === "wasm" ? (host.stalls === null ? 1 : 2) : 4);
+    this.keepOutputOf = config.vms.map((vm) => ("printLatencies" in vm.workload ? vm.workload.printLatencies : "printSummary" in vm.workload ? vm.workload.printSummary : false));
+    wasm.simMemoryReserve(total, config.vms.length, queueCapacity, this.engine === "wasm", this.keepOutputOf.some((keep) => keep));
     wasm.queueReset(queueCapacity);
     wasm.queueSetHorizon(BigInt(START_NS + config.durationNs));
-    wasm.vcpuStateInit(total, fracBits);
+    wasm.vcpuStateInit(total, fracBits, this.engine === "wasm");
     // kvmclock reads 0 at the guests' boot, the start of the simulation.
     wasm.setKvmclockEpoch(BigInt(START_NS));
 
-    this.vmOf = new Uint32Array(total);
-    this.vcpuInVm = new Uint32Array(total);
-    config.vms.reduce((first, vm, vmIndex) => {
-      this.vmOf.fill(vmIndex, first, first + vm.vcpus);
-      for (let i = 0; i < vm.vcpus; i++) this.vcpuInVm[first + i] = i;
-      return first + vm.vcpus;
-    }, 0);
-    const delays = new HostDelaySamplers(host.delays, config.seed, Array.from(this.vmOf, (vm, v) => [vm, this.vcpuInVm[v]!] as const));
+    this.ids = new VcpuIds(config.vms.map((vm) => vm.vcpus));
+    const delays = new HostDelaySamplers(host.delays, config.seed, this.ids);
     const advanceNs = kvm.timerAdvance.kind === "off" ? 0 : kvm.timerAdvance.kind === "fixed" ? kvm.timerAdvance.ns : 1000;
     const hostTscAtStart = (BigInt(START_NS) * BigInt(host.tscKhz)) / 1_000_000n;
 
     const hvTimer = host.vendor === "vmx" && kvm.hvTimer && this.era.hvTimer;
     const pollAllowedOf = config.vms.map((vm) => vm.pollControl && !stealAboveLimit(host.stalls, kvm.haltPoll.maxStealPercent));
-    this.keepOutputOf = config.vms.map((vm) => ("printLatencies" in vm.workload ? vm.workload.printLatencies : "printSummary" in vm.workload ? vm.workload.printSummary : false));
-    // Every vCPU's L1 TSC, advance and metrics, in index order, whichever engine runs it.
+    const deferTo =
+      metrics instanceof HostMetrics && this.engine === "wasm" && !metrics.options.perVcpuHistograms && metrics.options.advanceSeriesPoints === 0 && metrics.vcpus.length === 0
+        ? metrics
+        : null;
+    const metricsFor = metrics instanceof HostMetrics ? (id: VcpuId) => metrics.addVcpu(id.vm, id.vcpu) : metrics;
+    // Every vCPU's L1 TSC and advance, in index order, whichever engine runs it; its sink
+    // unless deferred (then only the first vCPU's, which keeps the aggregate's series).
     const sinks: MetricsSink[] = [];
+    let index = 0;
     config.vms.forEach((vm, vmIndex) => {
       const { ratio } = tscRatio(vm.tscKhz, host.tscKhz, host.vendor, { tolerancePpm: kvm.tscTolerancePpm });
       // Each vCPU is created with a guest TSC of 0 (a host-initiated write of 0, spec §2.4).
       const offset = BigInt.asUintN(64, computeL1TscOffset(0n, hostTscAtStart, ratio, fracBits));
-      for (let i = 0; i < vm.vcpus; i++) {
-        const index = sinks.length;
+      for (let i = 0; i < vm.vcpus; i++, index++) {
         wasm.vcpuSetTsc(index, ratio, offset, vm.tscKhz);
         wasm.vcpuSetAdvance(index, advanceNs, this.era.globalAdvance);
-        sinks.push(metricsFor({ vm: vmIndex, vcpu: i }, index));
+        if (deferTo === null || index === 0) sinks.push(metricsFor({ vm: vmIndex, vcpu: i }, index));
       }
     });
     if (this.engine === "wasm") {
@@ -127,14 +139,13 @@ export class Simulation {
         hvTimer,
         startNs: START_NS,
         pollAllowed: pollAllowedOf,
-        vmOf: this.vmOf,
-        vcpuInVm: this.vcpuInVm,
-        sinks,
+        ids: this.ids,
+        sinks: deferTo !== null ? { kind: "deferred", host: deferTo, first: sinks[0] as VcpuMetrics } : { kind: "each", sinks },
       });
       return;
     }
 
-    let index = 0;
+    index = 0;
     config.vms.forEach((vm, vmIndex) => {
       const env: VcpuEnv = {
         vm: vmIndex,
@@ -204,7 +215,7 @@ export class Simulation {
   outputs(): { vm: number; vcpu: number; lines: string[] }[] {
     if (this.fast !== null) {
       const fast = this.fast;
-      return Array.from(this.vmOf, (vm, v) => ({ vm, vcpu: this.vcpuInVm[v]!, v }))
+      return Array.from({ length: this.ids.count }, (_, v) => ({ vm: this.ids.vmOf(v), vcpu: this.ids.vcpuInVm(v), v }))
         .filter((id) => this.keepOutputOf[id.vm])
         .map(({ vm, vcpu, v }) => ({ vm, vcpu, lines: [fast.summaryLine(v)] }));
     }

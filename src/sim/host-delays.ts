@@ -11,6 +11,7 @@ import { compileDelay, lognormalParams } from "./distributions.js";
 import { Purpose, deriveStreamState } from "./rng.js";
 import { ZIGGURAT_TABLE_CELLS, zigguratTables } from "./ziggurat.js";
 import { wasm } from "../wasm.js";
+import type { VcpuIds } from "./vcpu-ids.js";
 
 /** Delay kinds in stream order (the scenario's DELAY_NAMES): a kind's index is its number in wasm (sampleDelay). */
 export const DELAY_KINDS = DELAY_NAMES;
@@ -66,7 +67,7 @@ function emit(d: DelayDist, out: number[]): number {
 
 export class HostDelaySamplers {
   /** ids[i] = [vm, vcpu in vm] of vCPU i. */
-  constructor(config: HostDelaysConfig, seed: number, ids: readonly (readonly [number, number])[]) {
+  constructor(config: HostDelaysConfig, seed: number, ids: Pick<VcpuIds, "count" | "vmOf" | "vcpuInVm">) {
     const program: number[] = [];
     const roots = DELAY_KINDS.map((kind) => {
       // Validation with field names (InputRangeError) happens here, before anything is written.
@@ -77,12 +78,14 @@ export class HostDelaySamplers {
     const programPtr = wasm.delayProgramInit(program.length);
     new Float64Array(wasm.memory.buffer, programPtr, program.length).set(program);
     roots.forEach((node, kind) => wasm.delaySetRoot(kind, node));
-    const streams = Math.max(1, ids.length * STREAMS_PER_VCPU);
+    const streams = Math.max(1, ids.count * STREAMS_PER_VCPU);
     const statePtr = wasm.rngStreamsInit(streams);
     const state = new Int32Array(wasm.memory.buffer, statePtr, streams * 4);
-    ids.forEach(([vm, vcpu], i) => {
+    for (let i = 0; i < ids.count; i++) {
+      const vm = ids.vmOf(i);
+      const vcpu = ids.vcpuInVm(i);
       DELAY_KINDS.forEach((kind, k) => deriveStreamState(seed, vm, vcpu, Purpose[kind], state, (i * STREAMS_PER_VCPU + k) * 4));
-    });
+    }
   }
 
   hrtimer(v: number): number {

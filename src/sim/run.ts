@@ -27,7 +27,7 @@ export function runScenario(config: ScenarioConfig, options: RunOptions = {}): S
   const perVcpuHistograms = options.perVcpuHistograms ?? defaultMetricsOptions(total).perVcpuHistograms;
   // HostMetrics' default advance series follows perVcpuHistograms.
   const host = new HostMetrics({ perVcpuHistograms });
-  const sim = new Simulation(config, (id) => host.addVcpu(id.vm, id.vcpu), options.programs, { engine: options.engine ?? "auto" });
+  const sim = new Simulation(config, host, options.programs, { engine: options.engine ?? "auto" });
   const started = performance.now();
   sim.run();
   const wallMs = performance.now() - started;

@@ -23,6 +23,11 @@ const dist: fc.Arbitrary<DelayDist> = fc.oneof(
   { weight: 1, arbitrary: fc.array(fc.record({ weight: fc.double({ min: 0.01, max: 10, noNaN: true }), part: leaf }), { minLength: 1, maxLength: 4 }).map((parts) => ({ dist: "mixture" as const, parts })) },
 );
 
+/** vCPU indices 0, 1, ... with these (vm, vcpu) identities. */
+function idsOf(pairs: readonly (readonly [number, number])[]) {
+  return { count: pairs.length, vmOf: (v: number) => pairs[v]![0], vcpuInVm: (v: number) => pairs[v]![1] };
+}
+
 function allKinds(d: DelayDist): HostDelays {
   return Object.fromEntries(DELAY_KINDS.map((k) => [k, d])) as unknown as HostDelays;
 }
@@ -31,7 +36,7 @@ describe("wasm delay samplers = the TypeScript reference samplers", () => {
   test("property: the same draws from the same (seed, vm, vcpu, purpose) stream, every kind and form", () => {
     fc.assert(
       fc.property(dist, fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 1000 }), (d, seed, vm, vcpu) => {
-        const samplers = new HostDelaySamplers(allKinds(d), seed, [[vm + 1, vcpu + 1], [vm, vcpu]]);
+        const samplers = new HostDelaySamplers(allKinds(d), seed, idsOf([[vm + 1, vcpu + 1], [vm, vcpu]]));
         const reference = compileDelay(d);
         for (const [k, kind] of DELAY_KINDS.entries()) {
           const rng = rngStream(seed, vm, vcpu, Purpose[kind]);
@@ -49,7 +54,7 @@ describe("wasm delay samplers = the TypeScript reference samplers", () => {
   // engines draw in wasm, so they always agree with each other.
   test("a lognormal over 100,000 draws: identical sequence, the ziggurat's slow paths included", () => {
     const d: DelayDist = { dist: "lognormal", medianNs: 2_000, p99Ns: 30_000 };
-    const delays = new HostDelaySamplers(allKinds(d), 42, [[0, 0]]);
+    const delays = new HostDelaySamplers(allKinds(d), 42, idsOf([[0, 0]]));
     const reference = compileDelay(d);
     const inner = rngStream(42, 0, 0, Purpose.vmExit);
     let slowDraws = 0;

@@ -4,6 +4,12 @@
 import { expect, test } from "vitest";
 import { wasm } from "../../src/wasm.js";
 
-test("a vCPU's 64-bit timer state is 184 bytes of wasm memory", () => {
-  expect(wasm.vcpuStride()).toBe(184);
+test("a vCPU's 64-bit timer state is 184 bytes of wasm memory, 112 in the wasm engine's layout (two registers, no proposals)", () => {
+  expect(wasm.vcpuStride(false)).toBe(184);
+  expect(wasm.vcpuStride(true)).toBe(112);
+});
+
+test("the wasm engine's record and metric block are 104 and 152 bytes", () => {
+  expect(wasm.ESTRIDE.value).toBe(104);
+  expect(wasm.M_STRIDE.value).toBe(152);
 });

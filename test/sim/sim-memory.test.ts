@@ -9,8 +9,8 @@ import type { MetricsSink } from "../../src/sim/metrics-sink.js";
 import { scenario } from "./harness.js";
 
 const N = 50_000;
-/** Bytes a vCPU allocates in wasm: timer record, engine record, metric slots, six streams, queue room. */
-const WASM_ENGINE_BYTES = wasm.vcpuStride() + 152 + wasm.SLOTS.value * 8 + 6 * 16 + 4 * 16;
+/** Bytes a vCPU allocates in wasm: timer record, engine record, metric block, six streams, one queue entry. */
+const WASM_ENGINE_BYTES = wasm.vcpuStride(true) + wasm.ESTRIDE.value + wasm.M_STRIDE.value + 6 * 16 + 16;
 
 const sink: MetricsSink = {
   recordLatency() {},
