@@ -21,9 +21,15 @@ export const DELAY_KINDS: i32 = 6;
 let programPtr: usize = 0;
 const roots = new StaticArray<i32>(8);
 
+/** Frees the program (simMemoryReserve). */
+export function delayProgramRelease(): void {
+  if (programPtr != 0) heap.free(programPtr);
+  programPtr = 0;
+}
+
 /** Allocates a program of n f64 cells and returns its address, for the host to fill. */
 export function delayProgramInit(n: i32): usize {
-  if (programPtr != 0) heap.free(programPtr);
+  delayProgramRelease();
   programPtr = heap.alloc(usize(max(n, 1)) << 3);
   return programPtr;
 }

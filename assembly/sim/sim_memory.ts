@@ -17,12 +17,12 @@ import { ESTRIDE, VM_CELLS, ctEngineRelease } from "./engine_record";
 import { HIST_CELLS, LOG_CAPACITY, engineMetricsBytes, engineMetricsRelease } from "./engine_metrics";
 import { queueBytes, queueRelease } from "./event_queue";
 import { rngStreamsRelease } from "./rng_streams";
-import { DELAY_KINDS } from "./delay_samplers";
+import { DELAY_KINDS, delayProgramRelease } from "./delay_samplers";
 import { vcpuStateRelease, vcpuStride } from "./vcpu_timer";
 
 /** Allocator overhead and alignment per array, generously. */
 const PER_ARRAY_SLACK: usize = 256;
-/** What a simulation allocates besides its per-vCPU arrays: histograms, the metric log, callbacks per ms, delay programs, scratch. */
+/** What a simulation allocates besides its per-vCPU arrays and delay program: histograms, the metric log, callbacks per ms, scratch. */
 const FIXED_BYTES: usize = ((usize(HIST_CELLS) << 3) << 1) + usize(LOG_CAPACITY) * 32 + 4096 + 16384;
 
 /** The block TLSF needs free to serve a request of `size` bytes (rt/tlsf.ts roundSize). */
@@ -34,10 +34,12 @@ function tlsfRoundSize(size: usize): usize {
 /**
  * Frees the per-vCPU arrays of the previous simulation and grows memory once for a new one
  * of n vCPUs (on the wasm engine when `engineRecords`) over `vms` VMs, whose queue starts
- * with room for `queueCapacity` events, keeping cyclictest summaries when `summaries`.
- * The inits that follow allocate inside that space.
+ * with room for `queueCapacity` events, keeping cyclictest summaries when `summaries`,
+ * whose host delays compile to `delayProgramBytes`. The inits that follow allocate inside
+ * that space.
  */
-export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRecords: bool, summaries: bool): void {
+export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRecords: bool, summaries: bool, delayProgramBytes: i32): void {
+  delayProgramRelease();
   queueRelease();
   vcpuStateRelease();
   rngStreamsRelease();
@@ -47,8 +49,8 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
   const queue = queueBytes(queueCapacity);
   const records = count * usize(vcpuStride(engineRecords));
   const streams = count * usize(DELAY_KINDS) << 4;
-  let arrays = queue + records + streams;
-  let largest = max(queue, max(records, streams));
+  let arrays = queue + records + streams + usize(delayProgramBytes);
+  let largest = max(max(queue, usize(delayProgramBytes)), max(records, streams));
   if (engineRecords) {
     const engine = count * ESTRIDE;
     const metrics = engineMetricsBytes(n);

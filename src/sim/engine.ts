@@ -9,7 +9,7 @@ import { REARM_VARIANTS } from "../math/lapic-timer.js";
 import type { HostStalls, ScenarioConfig } from "../scenario/types.js";
 import { ERAS, type EraPolicy } from "./eras.js";
 import { MAX_VCPUS, VCPU_MASK } from "./events.js";
-import { HostDelaySamplers } from "./host-delays.js";
+import { HostDelaySamplers, delayProgram } from "./host-delays.js";
 import type { MetricsSink } from "./metrics-sink.js";
 import { Vcpu, type VcpuEnv } from "./vcpu.js";
 import { VcpuIds } from "./vcpu-ids.js";
@@ -99,7 +99,8 @@ export class Simulation {
     // four (thread, hrtimer, preemption timer, stall). It grows if ever short.
     const queueCapacity = 16 + total * (this.engine === "wasm" ? (host.stalls === null ? 1 : 2) : 4);
     this.keepOutputOf = config.vms.map((vm) => ("printLatencies" in vm.workload ? vm.workload.printLatencies : "printSummary" in vm.workload ? vm.workload.printSummary : false));
-    wasm.simMemoryReserve(total, config.vms.length, queueCapacity, this.engine === "wasm", this.keepOutputOf.some((keep) => keep));
+    const program = delayProgram(host.delays);
+    wasm.simMemoryReserve(total, config.vms.length, queueCapacity, this.engine === "wasm", this.keepOutputOf.some((keep) => keep), program.cells.length * 8);
     wasm.queueReset(queueCapacity);
     wasm.queueSetHorizon(BigInt(START_NS + config.durationNs));
     wasm.vcpuStateInit(total, fracBits, this.engine === "wasm");
@@ -107,7 +108,7 @@ export class Simulation {
     wasm.setKvmclockEpoch(BigInt(START_NS));
 
     this.ids = new VcpuIds(config.vms.map((vm) => vm.vcpus));
-    const delays = new HostDelaySamplers(host.delays, config.seed, this.ids);
+    const delays = new HostDelaySamplers(program, config.seed, this.ids);
     const advanceNs = kvm.timerAdvance.kind === "off" ? 0 : kvm.timerAdvance.kind === "fixed" ? kvm.timerAdvance.ns : 1000;
     const hostTscAtStart = (BigInt(START_NS) * BigInt(host.tscKhz)) / 1_000_000n;
 

@@ -49,7 +49,9 @@ function emit(d: DelayDist, out: number[]): number {
       break;
     }
     case "empirical":
-      out.push(NODE.empirical, d.samplesNs.length, ...d.samplesNs.map((s) => Math.round(s)));
+      // One push per sample: spreading up to MAX_EMPIRICAL_SAMPLES arguments overflows the stack.
+      out.push(NODE.empirical, d.samplesNs.length);
+      for (const sample of d.samplesNs) out.push(Math.round(sample));
       break;
     case "mixture": {
       const n = d.parts.length;
@@ -65,15 +67,26 @@ function emit(d: DelayDist, out: number[]): number {
   return at;
 }
 
+/** Every delay kind's distribution as one program of f64 cells for the wasm samplers, and where each kind's starts. */
+export interface DelayProgram {
+  cells: number[];
+  roots: number[];
+}
+
+/** host.delays compiled into a DelayProgram; bad input throws InputRangeError naming the field. */
+export function delayProgram(config: HostDelaysConfig): DelayProgram {
+  const cells: number[] = [];
+  const roots = DELAY_KINDS.map((kind) => {
+    // Validation with field names (InputRangeError) happens here, before anything is written.
+    compileDelay(config[kind], `host.delays.${kind}`);
+    return emit(config[kind], cells);
+  });
+  return { cells, roots };
+}
+
 export class HostDelaySamplers {
-  /** ids[i] = [vm, vcpu in vm] of vCPU i. */
-  constructor(config: HostDelaysConfig, seed: number, ids: Pick<VcpuIds, "count" | "vmOf" | "vcpuInVm">) {
-    const program: number[] = [];
-    const roots = DELAY_KINDS.map((kind) => {
-      // Validation with field names (InputRangeError) happens here, before anything is written.
-      compileDelay(config[kind], `host.delays.${kind}`);
-      return emit(config[kind], program);
-    });
+  /** Loads `program` into wasm and seeds each vCPU's streams from (seed, vm, vcpu, purpose). */
+  constructor({ cells: program, roots }: DelayProgram, seed: number, ids: Pick<VcpuIds, "count" | "vmOf" | "vcpuInVm">) {
     new Float64Array(wasm.memory.buffer, wasm.delayZigguratInit(), ZIGGURAT_TABLE_CELLS).set(zigguratTables());
     const programPtr = wasm.delayProgramInit(program.length);
     new Float64Array(wasm.memory.buffer, programPtr, program.length).set(program);

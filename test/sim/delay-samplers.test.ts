@@ -6,7 +6,7 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { wasm } from "../../src/wasm.js";
-import { HostDelaySamplers, DELAY_KINDS } from "../../src/sim/host-delays.js";
+import { HostDelaySamplers, delayProgram, DELAY_KINDS } from "../../src/sim/host-delays.js";
 import { compileDelay } from "../../src/sim/distributions.js";
 import { Purpose, rngStream, type Rng } from "../../src/sim/rng.js";
 import type { DelayDist, HostDelays } from "../../src/scenario/types.js";
@@ -36,7 +36,7 @@ describe("wasm delay samplers = the TypeScript reference samplers", () => {
   test("property: the same draws from the same (seed, vm, vcpu, purpose) stream, every kind and form", () => {
     fc.assert(
       fc.property(dist, fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 1000 }), (d, seed, vm, vcpu) => {
-        const samplers = new HostDelaySamplers(allKinds(d), seed, idsOf([[vm + 1, vcpu + 1], [vm, vcpu]]));
+        const samplers = new HostDelaySamplers(delayProgram(allKinds(d)), seed, idsOf([[vm + 1, vcpu + 1], [vm, vcpu]]));
         const reference = compileDelay(d);
         for (const [k, kind] of DELAY_KINDS.entries()) {
           const rng = rngStream(seed, vm, vcpu, Purpose[kind]);
@@ -54,7 +54,7 @@ describe("wasm delay samplers = the TypeScript reference samplers", () => {
   // engines draw in wasm, so they always agree with each other.
   test("a lognormal over 100,000 draws: identical sequence, the ziggurat's slow paths included", () => {
     const d: DelayDist = { dist: "lognormal", medianNs: 2_000, p99Ns: 30_000 };
-    const delays = new HostDelaySamplers(allKinds(d), 42, idsOf([[0, 0]]));
+    const delays = new HostDelaySamplers(delayProgram(allKinds(d)), 42, idsOf([[0, 0]]));
     const reference = compileDelay(d);
     const inner = rngStream(42, 0, 0, Purpose.vmExit);
     let slowDraws = 0;

@@ -27,8 +27,8 @@ const sink: MetricsSink = {
   addCounts() {},
 };
 
-function build(engine: "wasm" | "ts"): Simulation {
-  const sim = new Simulation(scenario({ durationNs: 1_000_000, vm: { vcpus: N } }), () => sink, [], { engine });
+function build(engine: "wasm" | "ts", delays = {}): Simulation {
+  const sim = new Simulation(scenario({ durationNs: 1_000_000, vm: { vcpus: N }, delays }), () => sink, [], { engine });
   sim.start();
   return sim;
 }
@@ -49,5 +49,14 @@ describe("wasm memory per simulation", () => {
     build("ts");
     build("wasm");
     expect(wasm.memory.buffer.byteLength).toBe(after);
+  });
+
+  test("a host delay whose program is large (an empirical distribution of 200,000 samples, 1.6 MB) is reserved for too: growth by about the program, not by doubling", () => {
+    build("wasm");
+    const before = wasm.memory.buffer.byteLength;
+    const samplesNs = Array.from({ length: 200_000 }, (_, i) => 1000 + (i % 977));
+    build("wasm", { wakeup: { dist: "empirical", samplesNs } });
+    const grown = wasm.memory.buffer.byteLength - before;
+    expect(grown).toBeLessThanOrEqual(200_000 * 8 + 2 * 2 ** 20);
   });
 });
