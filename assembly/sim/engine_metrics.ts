@@ -136,8 +136,13 @@ let blocksPtr: usize = 0;
 let vcpus: i32 = 0;
 /** f64 per count per vCPU: the 2^32s carried out of the u32 counts; 0 until a count first wraps. */
 let carryPtr: usize = 0;
-/** One bit per vCPU: its advance series is logged (its collector has a series). */
-let seriesBitsPtr: usize = 0;
+/**
+ * Each vCPU's advance-series capacity (u32 points, 0 = none), for vCPUs 0..seriesCaps-1
+ * (the last one with a series; none after it): only the calls the series keeps are logged.
+ */
+let seriesCapPtr: usize = 0;
+let seriesCaps: i32 = 0;
+let seriesCapRoom: i32 = 0;
 /** The expanded slot block engineSlotsOf fills. */
 let expandedPtr: usize = 0;
 let logPtr: usize = 0;
@@ -154,16 +159,18 @@ let cbCells: i32 = 0;
 /** Frees the per-vCPU blocks (simMemoryReserve). */
 export function engineMetricsRelease(): void {
   if (blocksPtr != 0) heap.free(blocksPtr);
-  if (seriesBitsPtr != 0) heap.free(seriesBitsPtr);
+  if (seriesCapPtr != 0) heap.free(seriesCapPtr);
   if (carryPtr != 0) heap.free(carryPtr);
   blocksPtr = 0;
-  seriesBitsPtr = 0;
+  seriesCapPtr = 0;
+  seriesCaps = 0;
+  seriesCapRoom = 0;
   carryPtr = 0;
 }
 
-/** Bytes engineMetricsInit allocates per vCPU (simMemoryReserve). */
+/** Bytes engineMetricsInit allocates per vCPU (simMemoryReserve; series capacities, when every vCPU has one, included). */
 export function engineMetricsBytes(n: i32): usize {
-  return usize(max(n, 1)) * M_STRIDE + ((usize(max(n, 1)) + 7) >> 3);
+  return usize(max(n, 1)) * (M_STRIDE + 4);
 }
 
 export function engineMetricsInit(n: i32, completeMode: bool, hostHistograms: bool): void {
@@ -178,9 +185,6 @@ export function engineMetricsInit(n: i32, completeMode: bool, hostHistograms: bo
     store<f64>(b + M_CB_MS, -1);
     store<u32>(b + M_ADV_MIN, u32.MAX_VALUE);
   }
-  const bitBytes = (usize(vcpus) + 7) >> 3;
-  seriesBitsPtr = heap.alloc(bitBytes);
-  memory.fill(seriesBitsPtr, 0, bitBytes);
   if (expandedPtr == 0) expandedPtr = heap.alloc(usize(SLOTS) << 3);
   if (logPtr == 0) logPtr = heap.alloc(usize(LOG_CAPACITY) * RECORD_BYTES);
   logCount = 0;
@@ -204,17 +208,37 @@ export function engineMetricsInit(n: i32, completeMode: bool, hostHistograms: bo
   }
 }
 
-/** vCPU v's advance series has room for `points` (VcpuMetrics SERIES_CAP): its points are logged when not 0. */
-export function engineSetSeriesCap(v: i32, points: f64): void {
-  const p = seriesBitsPtr + (usize(v) >> 3);
-  const bit = (u8(1) << u8(v & 7));
-  store<u8>(p, points != 0 ? load<u8>(p) | bit : load<u8>(p) & ~bit);
+/**
+ * vCPU v's advance series has room for `points` (VcpuMetrics SERIES_CAP; 0 = none): the
+ * calls it keeps are logged. Called in vCPU order; the capacities are kept up to the last
+ * vCPU with a series (the first alone, at 10^5 vCPUs with shared histograms).
+ */
+export function engineSetSeriesCap(v: i32, points: u32): void {
+  if (points == 0 && v >= seriesCaps) return;
+  if (v >= seriesCapRoom) {
+    const room = max(v + 1, min(vcpus, max(16, seriesCapRoom << 1)));
+    seriesCapPtr = seriesCapPtr == 0 ? heap.alloc(usize(room) << 2) : heap.realloc(seriesCapPtr, usize(room) << 2);
+    seriesCapRoom = room;
+  }
+  if (v >= seriesCaps) {
+    memory.fill(seriesCapPtr + (usize(seriesCaps) << 2), 0, usize(v + 1 - seriesCaps) << 2);
+    seriesCaps = v + 1;
+  }
+  store<u32>(seriesCapPtr + (usize(v) << 2), points);
 }
 
+/**
+ * Whether call k of an advance series of capacity cap is one it keeps
+ * (VcpuMetrics.advanceSeriesPoint): calls 0, s, 2s, ... where the stride s is 1 up to call
+ * cap and doubles each time the series fills (at call cap·s): at call k it is the least
+ * power of two with k <= cap·s.
+ */
 // @ts-ignore: decorator
 @inline
-function seriesLogged(v: i32): bool {
-  return (load<u8>(seriesBitsPtr + (usize(v) >> 3)) & (u8(1) << u8(v & 7))) != 0;
+function seriesKeeps(k: f64, cap: u32): bool {
+  let stride: f64 = 1;
+  while (k > f64(cap) * stride) stride *= 2;
+  return k % stride == 0;
 }
 
 export function engineHistNsPtr(): usize {
@@ -381,7 +405,10 @@ export function metricAdvance(v: i32, nowNs: f64, advanceNs: u32): void {
   store<u32>(b + M_ADV_FINAL, advanceNs);
   if (advanceNs < load<u32>(b + M_ADV_MIN)) store<u32>(b + M_ADV_MIN, advanceNs);
   if (advanceNs > load<u32>(b + M_ADV_MAX)) store<u32>(b + M_ADV_MAX, advanceNs);
-  if (seriesLogged(v)) logRecord(v, LogRecord.Advance, nowNs, f64(advanceNs), k);
+  if (v < seriesCaps) {
+    const cap = load<u32>(seriesCapPtr + (usize(v) << 2));
+    if (cap != 0 && seriesKeeps(k, cap)) logRecord(v, LogRecord.Advance, nowNs, f64(advanceNs), k);
+  }
 }
 
 /** MetricsSink.hrtimerCallback (VcpuMetrics.hrtimerCallback and CallbacksPerMs in the complete mode). */
@@ -463,7 +490,7 @@ export function engineSlotsOf(v: i32): usize {
   put(Slot.AdvFinal, records == 0 ? 0 : f64(load<u32>(b + M_ADV_FINAL)));
   put(Slot.AdvMin, records == 0 ? Infinity : f64(load<u32>(b + M_ADV_MIN)));
   put(Slot.AdvMax, records == 0 ? -Infinity : f64(load<u32>(b + M_ADV_MAX)));
-  put(Slot.SeriesCap, seriesLogged(v) ? 1 : 0);
+  put(Slot.SeriesCap, v < seriesCaps ? f64(load<u32>(seriesCapPtr + (usize(v) << 2))) : 0);
   put(Slot.CbMs, load<f64>(b + M_CB_MS));
   put(Slot.CbCount, f64(load<u32>(b + M_CB_COUNT)));
   put(Slot.CbPeak, f64(load<u32>(b + M_CB_PEAK)));
