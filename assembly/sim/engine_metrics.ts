@@ -11,10 +11,11 @@
 // Two modes. In the log mode the calls that need the host's collectors — latency
 // (histograms), the advance (its series), hrtimer callbacks (the host-wide count per ms)
 // — go into a log the host drains in order and replays as the calls themselves. In the
-// complete mode (every sink a VcpuMetrics of one host: `tscsim run`, sweeps) this file
-// also keeps what those calls keep, exactly as VcpuMetrics does — latency moments and
-// early counts, advance initial/final/min/max, per-vCPU callbacks per ms — and the
-// host-wide callbacks per ms. What it logs then: advance-series points, and latencies for
+// complete mode (every sink a VcpuMetrics of one host, or a host whose collectors come at
+// the end: `tscsim run`, sweeps) this file also keeps what those calls keep, exactly as
+// VcpuMetrics does — latency moments and early counts, advance initial/final/min/max,
+// per-vCPU callbacks per ms — and the host-wide callbacks per ms. What it logs then: the
+// advance-series points a collector's series keeps (seriesKeeps), and latencies for
 // the histograms — every one with per-vCPU histograms (up to 64 vCPUs by default), only
 // those >= 2^32 with one pair shared by all vCPUs, whose counts it keeps itself in
 // HdrHistogram's bucket layout. The host merges it all at the end (CyclictestEngine.handOver).
