@@ -169,9 +169,9 @@ export function engineMetricsRelease(): void {
   carryPtr = 0;
 }
 
-/** Bytes engineMetricsInit allocates per vCPU (simMemoryReserve; series capacities, when every vCPU has one, included). */
-export function engineMetricsBytes(n: i32): usize {
-  return usize(max(n, 1)) * (M_STRIDE + 4);
+/** Bytes the metric blocks of n vCPUs take, with a series capacity for each when `seriesEach` (simMemoryReserve). */
+export function engineMetricsBytes(n: i32, seriesEach: bool): usize {
+  return usize(max(n, 1)) * (M_STRIDE + (seriesEach ? 4 : 0));
 }
 
 export function engineMetricsInit(n: i32, completeMode: bool, hostHistograms: bool): void {

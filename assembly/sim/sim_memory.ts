@@ -34,11 +34,11 @@ function tlsfRoundSize(size: usize): usize {
 /**
  * Frees the per-vCPU arrays of the previous simulation and grows memory once for a new one
  * of n vCPUs (on the wasm engine when `engineRecords`) over `vms` VMs, whose queue starts
- * with room for `queueCapacity` events, keeping cyclictest summaries when `summaries`,
- * whose host delays compile to `delayProgramBytes`. The inits that follow allocate inside
- * that space.
+ * with room for `queueCapacity` events, keeping cyclictest summaries when `summaries` and
+ * an advance series for more vCPUs than the first when `seriesEach`, whose host delays
+ * compile to `delayProgramBytes`. The inits that follow allocate inside that space.
  */
-export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRecords: bool, summaries: bool, delayProgramBytes: i32): void {
+export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRecords: bool, summaries: bool, seriesEach: bool, delayProgramBytes: i32): void {
   delayProgramRelease();
   queueRelease();
   vcpuStateRelease();
@@ -53,7 +53,7 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
   let largest = max(max(queue, usize(delayProgramBytes)), max(records, streams));
   if (engineRecords) {
     const engine = count * ESTRIDE;
-    const metrics = engineMetricsBytes(n);
+    const metrics = engineMetricsBytes(n, seriesEach);
     arrays += engine + metrics + usize(max(vms, 1)) * usize(VM_CELLS) * 8 + (summaries ? count << 3 : 0);
     largest = max(largest, max(engine, metrics));
   }

@@ -100,7 +100,11 @@ export class Simulation {
     const queueCapacity = 16 + total * (this.engine === "wasm" ? (host.stalls === null ? 1 : 2) : 4);
     this.keepOutputOf = config.vms.map((vm) => ("printLatencies" in vm.workload ? vm.workload.printLatencies : "printSummary" in vm.workload ? vm.workload.printSummary : false));
     const program = delayProgram(host.delays);
-    wasm.simMemoryReserve(total, config.vms.length, queueCapacity, this.engine === "wasm", this.keepOutputOf.some((keep) => keep), program.cells.length * 8);
+    const deferTo =
+      metrics instanceof HostMetrics && this.engine === "wasm" && !metrics.options.perVcpuHistograms && metrics.options.advanceSeriesPoints === 0 && metrics.vcpus.length === 0
+        ? metrics
+        : null;
+    wasm.simMemoryReserve(total, config.vms.length, queueCapacity, this.engine === "wasm", this.keepOutputOf.some((keep) => keep), deferTo === null, program.cells.length * 8);
     wasm.queueReset(queueCapacity);
     wasm.queueSetHorizon(BigInt(START_NS + config.durationNs));
     wasm.vcpuStateInit(total, fracBits, this.engine === "wasm");
@@ -114,10 +118,6 @@ export class Simulation {
 
     const hvTimer = host.vendor === "vmx" && kvm.hvTimer && this.era.hvTimer;
     const pollAllowedOf = config.vms.map((vm) => vm.pollControl && !stealAboveLimit(host.stalls, kvm.haltPoll.maxStealPercent));
-    const deferTo =
-      metrics instanceof HostMetrics && this.engine === "wasm" && !metrics.options.perVcpuHistograms && metrics.options.advanceSeriesPoints === 0 && metrics.vcpus.length === 0
-        ? metrics
-        : null;
     const metricsFor = metrics instanceof HostMetrics ? (id: VcpuId) => metrics.addVcpu(id.vm, id.vcpu) : metrics;
     // Every vCPU's L1 TSC and advance, in index order, whichever engine runs it; its sink
     // unless deferred (then only the first vCPU's, which keeps the aggregate's series).
