@@ -67,6 +67,7 @@ const REQUIRED_EXPORTS = [
   "nowF64",
   "nsWhenHostTscReaches",
   "queueReset",
+  "queueSetNextSeq",
   "queuePushIn",
   "queuePop",
   "queueSetHorizon",

@@ -1,7 +1,10 @@
 // The discrete-event queue: a 4-ary min-heap in linear memory ordered by (time, seq),
 // seq a monotonically increasing integer, so ties never depend on anything but
 // insertion order (architecture.md, "Determinism"). Entries are 16 bytes:
-// time i64 | seq u32 | payload u32. Four children per node halve the depth of a binary
+// time i64 | seq u32 | payload u32. seq is the push count's low 32 bits; ties are ordered
+// by age, nextSeq - seq (mod 2^32), so the order stays the push order when the count
+// passes 2^32 (after ~4·10^9 pushes, minutes of a large run), for every entry pushed
+// fewer than 2^32 pushes ago. Four children per node halve the depth of a binary
 // heap; the array is placed so that each node's four children share one 64-byte cache
 // line, the least of them is picked without branches (which child wins is random, so a
 // branch mispredicts often), and the three entries past the end hold a sentinel that is
@@ -86,10 +89,17 @@ function moveEntry(to: i32, from: i32): void {
   store<i64>(dst, load<i64>(src, 8), 8);
 }
 
+/** seq relative to the next one: the older an entry, the smaller (ages 1 .. 2^32 - 1). */
+// @ts-ignore: decorator
+@inline
+function rel(seq: u32): u32 {
+  return seq - nextSeq;
+}
+
 // @ts-ignore: decorator
 @inline
 function less(ta: i64, sa: u32, tb: i64, sb: u32): bool {
-  return ta < tb || (ta == tb && sa < sb);
+  return ta < tb || (ta == tb && rel(sa) < rel(sb));
 }
 
 /** Schedules `payload` at absolute time timeNs; returns its seq (for cancellation checks). */
@@ -160,7 +170,7 @@ export function queuePop(): i32 {
       for (let k = first + 1; k < first + 4; k++) {
         const kt = timeAt(k);
         const ks = seqAt(k);
-        const take = (i32(kt < ct) | (i32(kt == ct) & i32(ks < cs))) != 0;
+        const take = (i32(kt < ct) | (i32(kt == ct) & i32(rel(ks) < rel(cs)))) != 0;
         c = select<i32>(k, c, take);
         ct = select<i64>(kt, ct, take);
         cs = select<u32>(ks, cs, take);
@@ -179,6 +189,12 @@ export function queuePop(): i32 {
   // the cyclictest engine ran a vCPU's own next steps ahead (cyclictest_engine.ts).
   setNowNs(t);
   return i32(poppedPayload);
+}
+
+/** Sets the next seq (tests: the push count passing 2^32 without 4·10^9 pushes); only with the queue empty. */
+export function queueSetNextSeq(seq: u32): void {
+  assert(size == 0, "queueSetNextSeq on a non-empty queue");
+  nextSeq = seq;
 }
 
 export function queueSize(): i32 {
