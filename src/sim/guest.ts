@@ -31,7 +31,11 @@ export type GuestGenerator = Generator<Exit, void, undefined>;
 export interface GuestCtx {
   readonly vm: number;
   readonly vcpu: number;
-  /** The vCPU's virtual_tsc_khz. */
+  /**
+   * The TSC rate the guest calibrated at boot: the vCPU's virtual_tsc_khz at creation. A
+   * migration (vms.*.migrations) changes the vCPU's rate, not this — a guest kernel does
+   * not recalibrate its TSC when it is moved.
+   */
   readonly tscKhz: number;
 
   /** RDTSC into register r. */
