@@ -15,7 +15,7 @@ import { queuePop, queuePoppedSeq, horizonNs } from "./event_queue";
 import { rec, reg, guestTscNow } from "./vcpu_layout";
 import { cyclesToNsSigned, tdClear, clearPeriod } from "./vcpu_timer";
 import { Count, Sum, addNs, count, countOf, lastLatencyCycles, maxLatencyCycles, metricLatency, minLatencyCycles, logFull } from "./engine_metrics";
-import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_HANDLER_DONE, F_IN_HANDLER, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, PHASE, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, STATE, ST_LOOPS, addStatUs, statSumUs, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, VM_BOOT_KHZ, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_APIC_WRITE, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, apicv, clear, delay, eng, has, schedule, set, setState, stallEveryNs, vcpuCount, vmCell } from "./engine_record";
+import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_HANDLER_DONE, F_IN_HANDLER, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, PHASE, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, STATE, ST_LOOPS, addStatUs, statSumUs, statsKept, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, VM_BOOT_KHZ, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_APIC_WRITE, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, apicv, clear, delay, eng, has, schedule, set, setState, stallEveryNs, vcpuCount, vmCell } from "./engine_record";
 import { writeTscDeadline } from "./engine_lapic";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
 
@@ -269,7 +269,7 @@ function interruptStep(e: usize, v: i32): i32 {
   store<u64>(reg(p, R_NOW), now);
   const latency = f64(i64(now - load<u64>(reg(p, R_NEXT))));
   metricLatency(v, latency, cyclesToNsSigned(v, latency));
-  addStatUs(v, cyclictestUs(e, latency));
+  if (statsKept()) addStatUs(v, cyclictestUs(e, latency));
   set(e, F_HANDLER_DONE);
   // eoi(): APICv virtualizes it; else an APIC-write exit.
   clear(e, F_IN_SERVICE);

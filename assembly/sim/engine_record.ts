@@ -206,11 +206,17 @@ export function ctEngineSetVcpu(v: i32, vm: i32): void {
   store<u32>(eng(v) + VM, vm);
 }
 
-/** Adds one wake-up's µs to vCPU v's cyclictest sum, when summaries are kept. */
+/** Whether cyclictest's sums are kept (some VM prints its summary line). */
+// @ts-ignore: decorator
+@inline
+export function statsKept(): bool {
+  return statSumPtr != 0;
+}
+
+/** Adds one wake-up's µs to vCPU v's cyclictest sum (when statsKept). */
 // @ts-ignore: decorator
 @inline
 export function addStatUs(v: i32, us: f64): void {
-  if (statSumPtr == 0) return;
   const p = statSumPtr + (usize(v) << 3);
   store<f64>(p, load<f64>(p) + us);
 }
