@@ -12,9 +12,9 @@ import Benchmark from "benchmark";
 import { freeU64Array, nsToCyclesScale, u64Array, wasmVariant } from "../src/index.js";
 import { CASES, NS_TO_CYCLES_SCALE, PARAMS, type KernelCase, type KernelId } from "./cases.js";
 import { checksumU64, fillRandomU64, firstMismatch } from "./data.js";
-import { measure, median, type MeasureOptions } from "./measure.js";
+import { measure, type MeasureOptions } from "./measure.js";
 import { buildNative, NATIVE_CFLAGS, runNative, type NativeBuild, type NativeOutcome, type NativeParams } from "./native.js";
-import { evaluateTargets, formatTable, formatTargets, ratios, writeJson, type KernelResult, type NativeMeasurement } from "./report.js";
+import { evaluateTargets, formatTable, formatTargets, median, ratios, writeJson, type KernelResult, type NativeMeasurement } from "./report.js";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const started = Date.now();

@@ -3,6 +3,7 @@
 // are kept for reference).
 
 import Benchmark from "benchmark";
+import { median } from "./report.js";
 
 export interface Measurement {
   /** Median over samples of (time per op / elements per op), in ns. */
@@ -21,12 +22,6 @@ export interface MeasureOptions {
   minSamples: number;
 }
 
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) throw new RangeError("median of no samples");
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 /** Times `op` (which processes `elementsPerOp` elements) and returns ns per element. */
 export function measure(name: string, op: () => void, elementsPerOp: number, options: MeasureOptions): Measurement {

@@ -5,6 +5,15 @@ import { dirname } from "node:path";
 import type { KernelId } from "./cases.js";
 import type { Measurement } from "./measure.js";
 
+/** The median (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new RangeError("median of no samples");
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+
 export type NativeMeasurement =
   | {
       /** Median of all passes of both runs. */

@@ -9,7 +9,7 @@ import { wasm, wasmVariant } from "../src/wasm.js";
 import { loadScenario } from "../src/scenario/load.js";
 import { Simulation, type EngineChoice } from "../src/sim/engine.js";
 import { HostMetrics } from "../src/metrics/index.js";
-import { refuseDebugWasm, writeJson } from "./report.js";
+import { median, refuseDebugWasm, writeJson } from "./report.js";
 
 refuseDebugWasm(wasmVariant);
 
@@ -43,10 +43,6 @@ function build(c: Case, engine: EngineChoice = "auto"): { sim: Simulation; host:
   return { sim: new Simulation(config, host, [], { engine }), host };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /** Keeps the measured simulation reachable until the heap readings are taken. */
 let keepAlive: unknown = null;

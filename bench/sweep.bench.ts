@@ -5,7 +5,7 @@
 //     (no pool, no results file: bench/sweep-raw-worker.mjs), the same runs on 1 thread
 //     and on each of N, per-run time after the cold start — the simulator's own scaling
 //     on this machine (shared caches and memory), the ceiling for any sweep machinery;
-//  1. a fixed grid of 400 runs (cyclictest, 4 vCPUs, 1 s simulated each: see
+//  1. a fixed grid of 1,680 runs (cyclictest, 4 vCPUs, 1 s simulated each: see
 //     bench/README.md for why) through `tscsim sweep` (the built CLI, a new process)
 //     with 1 worker and with every core: runs/s and guest interrupts/s end to end (from
 //     spawning the process to its exit) and in steady state (from the first line in the
@@ -30,7 +30,7 @@ import { fileURLToPath } from "node:url";
 import { wasmVariant } from "../dist/wasm.js";
 import { parseSweep } from "../dist/sweep/file.js";
 import { runSweep } from "../dist/sweep/runner.js";
-import { refuseDebugWasm, writeJson } from "./report.js";
+import { median, refuseDebugWasm, writeJson } from "./report.js";
 
 refuseDebugWasm(wasmVariant);
 
@@ -363,13 +363,7 @@ for (let r = 0; r < THROUGHPUT_REPS; r++) {
       `  speed-up ${f2(rep.speedup)}× end to end, ${f2(rep.steadySpeedup)}× steady\n`,
   );
 }
-/** Median (the mean of the middle two for an even count). */
-const medianOf = (xs: number[]): number => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const med = (pick: (r: Rep) => number): number => medianOf(reps.map(pick));
+const med = (pick: (r: Rep) => number): number => median(reps.map(pick));
 // The headline is the median over the repetitions of each figure, and of each
 // repetition's own speed-up (its 1-worker and all-core sweeps ran minutes apart at most).
 const medians = {

@@ -131,7 +131,6 @@ const REQUIRED_EXPORTS = [
   "engineSetSeriesCap",
   "engineSlotsOf",
   "engineSetCount",
-  "countOf",
   "Count",
   "M_STRIDE",
   "ESTRIDE",

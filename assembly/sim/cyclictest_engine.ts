@@ -111,7 +111,7 @@ export function ctEngineRun(): i32 {
     events++;
     const v = p & VCPU_MASK;
     onEvent(v, u32(p) >>> 24, i64(queuePoppedSeq()));
-    if (chaining) flushChain(v);
+    if (chaining && has(eng(v), F_DEFERRED | F_HV_DEFERRED)) flushChain(v);
   }
   return 0;
 }
@@ -285,7 +285,7 @@ function cyclictestUs(e: usize, latencyCycles: f64): f64 {
   return Math.trunc((latencyCycles * 1000) / vmCell(e, VM_BOOT_KHZ));
 }
 
-let statsPtr: usize = 0;
+const statsPtr: usize = memory.data(6 << 3, 8);
 
 /**
  * vCPU v's cyclictest statistics as f64: count, loops, min, max, act, sum (µs). The
@@ -293,7 +293,6 @@ let statsPtr: usize = 0;
  * latencies in cycles engine_metrics.ts keeps; cyclictest starts min at 1000000 and max at 0.
  */
 export function ctEngineStats(v: i32): usize {
-  if (statsPtr == 0) statsPtr = heap.alloc(6 << 3);
   const e = eng(v);
   const n = countOf(v, Count.Interrupts);
   const minUs = n == 0 ? 1000000 : cyclictestUs(e, minLatencyCycles(v));

@@ -1,11 +1,11 @@
 // The wasm cyclictest engine's LAPIC timer in TSC-deadline mode: src/sim/lapic.ts's
 // LapicTimer methods that cyclictest reaches, step for step (spec §4.4, §4.5, §6.3).
 
-import { swTscdeadlineArm, pushAtSwExpiry, hvArm, hvCancel, tdFromReg, tdIsZero, tdClear, expiredTdLatch } from "./vcpu_timer";
+import { swTscdeadlineArm, swExpiryCallbackAtNs, hvArm, hvCancel, tdFromReg, tdIsZero, tdClear, expiredTdLatch } from "./vcpu_timer";
 import { hvExpired } from "../hv_timer";
 import { Count, count } from "./engine_metrics";
-import { pushedTimeNs } from "./event_queue";
-import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_AT_NS, HRTIMER_SEQ, HV_SEQ, R_NEXT, apicv, clear, delay, expireWithinAdvance, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set } from "./engine_record";
+import { queuePush } from "./event_queue";
+import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_AT_NS, HRTIMER_SEQ, R_NEXT, apicv, clear, delay, expireWithinAdvance, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set } from "./engine_record";
 import { kick, unblock } from "./engine_host";
 import { dropHv } from "./cyclictest_engine";
 
@@ -55,8 +55,9 @@ export function startSwTimer(e: usize, v: i32): void {
   if (has(e, F_PENDING)) return;
   const st = swTscdeadlineArm(v, expireWithinAdvance, globalAdvance);
   if (st == 2) {
-    store<i64>(e + HRTIMER_SEQ, i64(pushAtSwExpiry(v, payloadOf(EV_HRTIMER, v), delay(D_HRTIMER, v))));
-    store<i64>(e + HRTIMER_AT_NS, pushedTimeNs);
+    const at = swExpiryCallbackAtNs(v, delay(D_HRTIMER, v));
+    store<i64>(e + HRTIMER_SEQ, i64(queuePush(at, payloadOf(EV_HRTIMER, v))));
+    store<i64>(e + HRTIMER_AT_NS, at);
     count(v, Count.SwArms);
   } else if (st == 1) {
     expired(e, v, false);

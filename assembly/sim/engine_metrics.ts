@@ -21,6 +21,8 @@
 // HdrHistogram's bucket layout. The host merges it all at the end (CyclictestEngine.handOver).
 
 import { cyclesToNsSigned } from "./vcpu_timer";
+import { horizonNs } from "./event_queue";
+import { simNowNs } from "./host_clock";
 
 /** Slots per vCPU in the expanded layout (VcpuMetrics VCPU_SLOTS) and the indices used here (VcpuMetrics' names). */
 export const SLOTS: i32 = 35;
@@ -144,8 +146,8 @@ let carryPtr: usize = 0;
 let seriesCapPtr: usize = 0;
 let seriesCaps: i32 = 0;
 let seriesCapRoom: i32 = 0;
-/** The expanded slot block engineSlotsOf fills. */
-let expandedPtr: usize = 0;
+/** The expanded slot block engineSlotsOf fills (static). */
+const expandedPtr: usize = memory.data(SLOTS << 3, 8);
 let logPtr: usize = 0;
 let logCount: i32 = 0;
 let complete: bool = false;
@@ -157,21 +159,40 @@ let histCyclesPtr: usize = 0;
 let cbPtr: usize = 0;
 let cbCells: i32 = 0;
 
-/** Frees the per-vCPU blocks (simMemoryReserve). */
+/** Frees what a simulation allocated here (simMemoryReserve). */
 export function engineMetricsRelease(): void {
   if (blocksPtr != 0) heap.free(blocksPtr);
   if (seriesCapPtr != 0) heap.free(seriesCapPtr);
   if (carryPtr != 0) heap.free(carryPtr);
+  if (histNsPtr != 0) heap.free(histNsPtr);
+  if (histCyclesPtr != 0) heap.free(histCyclesPtr);
+  if (cbPtr != 0) heap.free(cbPtr);
   blocksPtr = 0;
   seriesCapPtr = 0;
   seriesCaps = 0;
   seriesCapRoom = 0;
   carryPtr = 0;
+  histNsPtr = 0;
+  histCyclesPtr = 0;
+  cbPtr = 0;
 }
 
-/** Bytes the metric blocks of n vCPUs take, with a series capacity for each when `seriesEach` (simMemoryReserve). */
+/** The metric log, which lives as long as the instance (allocated before any simulation's space: simMemoryReserve). */
+export function engineLogInit(): void {
+  if (logPtr == 0) logPtr = heap.alloc(usize(LOG_CAPACITY) * RECORD_BYTES);
+}
+
+/** Callbacks-per-ms cells for the run to the horizon (1024 at least; past 2^24, ~4.7 hours, they grow as needed). */
+function callbackCellsToHorizon(): i32 {
+  return i32(max<i64>(1024, min<i64>((horizonNs - simNowNs) / 1000000 + 2, 1 << 24)));
+}
+
+/**
+ * Bytes engineMetricsInit allocates for n vCPUs, with a series capacity for each when
+ * `seriesEach`, for a run to the queue's horizon (simMemoryReserve).
+ */
 export function engineMetricsBytes(n: i32, seriesEach: bool): usize {
-  return usize(max(n, 1)) * (M_STRIDE + (seriesEach ? 4 : 0));
+  return usize(max(n, 1)) * (M_STRIDE + (seriesEach ? 4 : 0)) + (usize(HIST_CELLS) << 4) + (usize(callbackCellsToHorizon()) << 2);
 }
 
 export function engineMetricsInit(n: i32, completeMode: bool, hostHistograms: bool): void {
@@ -186,19 +207,11 @@ export function engineMetricsInit(n: i32, completeMode: bool, hostHistograms: bo
     store<f64>(b + M_CB_MS, -1);
     store<u32>(b + M_ADV_MIN, u32.MAX_VALUE);
   }
-  if (expandedPtr == 0) expandedPtr = heap.alloc(usize(SLOTS) << 3);
-  if (logPtr == 0) logPtr = heap.alloc(usize(LOG_CAPACITY) * RECORD_BYTES);
+  engineLogInit();
   logCount = 0;
   complete = completeMode;
   histogramsInHost = completeMode && hostHistograms;
-  if (histNsPtr != 0) {
-    heap.free(histNsPtr);
-    heap.free(histCyclesPtr);
-    histNsPtr = 0;
-    histCyclesPtr = 0;
-  }
-  if (cbPtr != 0) heap.free(cbPtr);
-  cbCells = 1024;
+  cbCells = callbackCellsToHorizon();
   cbPtr = heap.alloc(usize(cbCells) << 2);
   memory.fill(cbPtr, 0, usize(cbCells) << 2);
   if (complete && !histogramsInHost) {
@@ -317,6 +330,8 @@ export function addNs(v: i32, s: Sum, ns: f64): void {
 }
 
 /** Count c of vCPU v, exactly (with what it carried). */
+// @ts-ignore: decorator
+@inline
 export function countOf(v: i32, c: Count): f64 {
   const n = f64(load<u32>(blk(v) + usize(c)));
   return carryPtr == 0 ? n : n + load<f64>(carryCell(v, c));

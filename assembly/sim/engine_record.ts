@@ -87,7 +87,7 @@ export const COMPUTE_END_NS = 56; // f64: when the guest's work in progress ends
 export const COMPUTE_LEFT_NS = 64; // f64: work still to do (after an exit interrupted it, or about to start)
 export const NEXT_AT_NS = 72; // i64: the vCPU thread's next event, not yet in the queue (F_DEFERRED)
 export const HRTIMER_AT_NS = 80; // i64: time of the queued hrtimer event (valid while HRTIMER_SEQ >= 0)
-export const HV_AT_NS = 88; // i64: time of the queued preemption-timer event (valid while HV_SEQ >= 0)
+export const HV_AT_NS = 88; // i64: time of the preemption-timer event (valid while HV_SEQ >= 0, or held back: F_HV_DEFERRED)
 export const STALL_AT_NS = 96; // i64: time of the queued host stall
 export const ESTRIDE: usize = 104;
 
@@ -173,6 +173,12 @@ export function ctEngineRelease(): void {
  * prints its summary line. Its count, min, max and act follow from engine_metrics.ts.
  */
 let statSumPtr: usize = 0;
+
+/** Bytes ctEngineInit allocates (simMemoryReserve). */
+export function ctEngineBytes(n: i32, vms: i32, summaries: bool): usize {
+  const count = usize(max(n, 1));
+  return count * ESTRIDE + usize(max(vms, 1)) * VM_CELLS * 8 + (summaries ? count << 3 : 0);
+}
 
 export function ctEngineInit(n: i32, vms: i32, summaries: bool): void {
   ctEngineRelease();

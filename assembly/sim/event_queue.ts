@@ -25,8 +25,6 @@ let poppedSeq: u32 = 0;
 export let horizonNs: i64 = i64.MAX_VALUE;
 let poppedPayload: u32 = 0;
 let pushedSeq: u32 = 0;
-/** Time of the last pushed event. */
-export let pushedTimeNs: i64 = 0;
 
 const SENTINELS: i32 = 3;
 
@@ -104,6 +102,9 @@ function less(ta: i64, sa: u32, tb: i64, sb: u32): bool {
 
 /** Schedules `payload` at absolute time timeNs; returns its seq (for cancellation checks). */
 export function queuePush(timeNs: i64, payload: u32): u32 {
+  // Never at the sentinels' time (a saturated conversion gives i64.MAX_VALUE): they must
+  // lose every comparison on time, as their seq is not the youngest.
+  if (timeNs == i64.MAX_VALUE) timeNs = i64.MAX_VALUE - 1;
   if (size == capacity) {
     const oldHeap = heapPtr;
     const oldBlock = blockPtr;
@@ -128,7 +129,6 @@ export function queuePush(timeNs: i64, payload: u32): u32 {
   // The entry past the end was a sentinel and became an entry; keep three past the end.
   setSentinel(size + SENTINELS - 1);
   pushedSeq = seq;
-  pushedTimeNs = timeNs;
   return seq;
 }
 

@@ -13,10 +13,15 @@ export function rngStreamsRelease(): void {
   streamsPtr = 0;
 }
 
+/** Bytes rngStreamsInit allocates for n streams (simMemoryReserve). */
+export function rngStreamsBytes(n: i32): usize {
+  return usize(max(n, 1)) << 4;
+}
+
 /** Allocates n streams (zeroed) and returns their address, for the host to seed. */
 export function rngStreamsInit(n: i32): usize {
   rngStreamsRelease();
-  const bytes = usize(max(n, 1)) << 4;
+  const bytes = rngStreamsBytes(n);
   streamsPtr = heap.alloc(bytes);
   memory.fill(streamsPtr, 0, bytes);
   return streamsPtr;

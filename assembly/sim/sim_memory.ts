@@ -12,18 +12,22 @@
 // The reserve asks for the least size whose rounding covers the sum, and the sum carries
 // the rounding of the largest array (the one that may come last), so memory grows by
 // the arrays plus that one margin rather than by a sixteenth of the whole.
+//
+// A later simulation of the same size or smaller reuses the space (freed, it is one block
+// again: what lives as long as the instance is allocated before it). A larger one grows
+// memory by TLSF's rule, by at least its current size.
 
-import { ESTRIDE, VM_CELLS, ctEngineRelease } from "./engine_record";
-import { HIST_CELLS, LOG_CAPACITY, engineMetricsBytes, engineMetricsRelease } from "./engine_metrics";
+import { ctEngineBytes, ctEngineRelease } from "./engine_record";
+import { engineLogInit, engineMetricsBytes, engineMetricsRelease } from "./engine_metrics";
 import { queueBytes, queueRelease } from "./event_queue";
-import { rngStreamsRelease } from "./rng_streams";
-import { DELAY_KINDS, delayProgramRelease } from "./delay_samplers";
+import { rngStreamsBytes, rngStreamsRelease } from "./rng_streams";
+import { DELAY_KINDS, delayProgramRelease, delayZigguratInit } from "./delay_samplers";
 import { vcpuStateRelease, vcpuStride } from "./vcpu_timer";
 
 /** Allocator overhead and alignment per array, generously. */
 const PER_ARRAY_SLACK: usize = 256;
-/** What a simulation allocates besides its per-vCPU arrays and delay program: histograms, the metric log, callbacks per ms, scratch. */
-const FIXED_BYTES: usize = ((usize(HIST_CELLS) << 3) << 1) + usize(LOG_CAPACITY) * 32 + 4096 + 16384;
+/** Arrays a simulation allocates at most (queue, records, streams, program; engine, VM, sums, blocks, capacities, histograms, callbacks). */
+const ARRAYS: usize = 12;
 
 /** The block TLSF needs free to serve a request of `size` bytes (rt/tlsf.ts roundSize). */
 function tlsfRoundSize(size: usize): usize {
@@ -32,32 +36,37 @@ function tlsfRoundSize(size: usize): usize {
 }
 
 /**
- * Frees the per-vCPU arrays of the previous simulation and grows memory once for a new one
- * of n vCPUs (on the wasm engine when `engineRecords`) over `vms` VMs, whose queue starts
- * with room for `queueCapacity` events, keeping cyclictest summaries when `summaries` and
- * an advance series for more vCPUs than the first when `seriesEach`, whose host delays
- * compile to `delayProgramBytes`. The inits that follow allocate inside that space.
+ * Frees the previous simulation's arrays and grows memory once for a new one of n vCPUs
+ * (on the wasm engine when `engineRecords`) over `vms` VMs, run to the queue's horizon,
+ * whose queue starts with room for `queueCapacity` events, keeping cyclictest summaries
+ * when `summaries` and an advance series for more vCPUs than the first when `seriesEach`,
+ * whose host delays compile to `delayProgramBytes`. The inits that follow allocate inside
+ * that space. What lives as long as the instance is allocated first, below it, so that a
+ * simulation's arrays, freed, are one free block again for the next.
  */
 export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRecords: bool, summaries: bool, seriesEach: bool, delayProgramBytes: i32): void {
+  engineLogInit();
+  delayZigguratInit();
   delayProgramRelease();
   queueRelease();
   vcpuStateRelease();
   rngStreamsRelease();
   ctEngineRelease();
   engineMetricsRelease();
-  const count = usize(max(n, 1));
   const queue = queueBytes(queueCapacity);
-  const records = count * usize(vcpuStride(engineRecords));
-  const streams = count * usize(DELAY_KINDS) << 4;
-  let arrays = queue + records + streams + usize(delayProgramBytes);
-  let largest = max(max(queue, usize(delayProgramBytes)), max(records, streams));
+  const records = usize(max(n, 1)) * usize(vcpuStride(engineRecords));
+  const streams = rngStreamsBytes(n * DELAY_KINDS);
+  const program = usize(delayProgramBytes);
+  let arrays = queue + records + streams + program;
+  // A module's arrays together bound its largest one.
+  let largest = max(max(queue, program), max(records, streams));
   if (engineRecords) {
-    const engine = count * ESTRIDE;
+    const engine = ctEngineBytes(n, vms, summaries);
     const metrics = engineMetricsBytes(n, seriesEach);
-    arrays += engine + metrics + usize(max(vms, 1)) * usize(VM_CELLS) * 8 + (summaries ? count << 3 : 0);
+    arrays += engine + metrics;
     largest = max(largest, max(engine, metrics));
   }
-  const need = arrays + FIXED_BYTES + 8 * PER_ARRAY_SLACK + (tlsfRoundSize(largest) - largest);
+  const need = arrays + ARRAYS * PER_ARRAY_SLACK + (tlsfRoundSize(largest) - largest);
   // The least request whose rounding still covers `need` (the rounding steps at powers of two).
   let request = need - (tlsfRoundSize(need) - need);
   if (tlsfRoundSize(request) < need) request = need;

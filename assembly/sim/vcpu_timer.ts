@@ -185,12 +185,24 @@ export function swTscdeadlineArm(v: i32, checkAdvance: bool, global: bool): i32 
 // @ts-ignore: decorator
 @inline
 function pushHrtimer(expiryNs: i64, payload: u32, delayNs: f64): u32 {
-  return queuePush((expiryNs > simNowNs ? expiryNs : simNowNs) + i64(delayNs), payload);
+  return queuePush(hrtimerCallbackAtNs(expiryNs, delayNs), payload);
+}
+
+/** When an hrtimer expiring at expiryNs (now if past) runs its callback, delayNs later. */
+// @ts-ignore: decorator
+@inline
+function hrtimerCallbackAtNs(expiryNs: i64, delayNs: f64): i64 {
+  return (expiryNs > simNowNs ? expiryNs : simNowNs) + i64(delayNs);
+}
+
+/** When the hrtimer at the expiry start_sw_tscdeadline computed runs its callback. */
+export function swExpiryCallbackAtNs(v: i32, delayNs: f64): i64 {
+  return hrtimerCallbackAtNs(load<i64>(rec(v) + SW_EXPIRY_NS), delayNs);
 }
 
 /** The hrtimer at the expiry start_sw_tscdeadline computed. */
 export function pushAtSwExpiry(v: i32, payload: u32, delayNs: f64): u32 {
-  return pushHrtimer(load<i64>(rec(v) + SW_EXPIRY_NS), payload, delayNs);
+  return queuePush(swExpiryCallbackAtNs(v, delayNs), payload);
 }
 
 /**

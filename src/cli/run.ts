@@ -7,6 +7,7 @@ import { InputRangeError } from "../errors.js";
 import { loadScenario } from "../scenario/load.js";
 import { DEFAULT_PRESET } from "../scenario/presets.js";
 import { runScenario } from "../sim/run.js";
+import { ENGINE_CHOICES } from "../sim/engine.js";
 import { ERAS } from "../sim/eras.js";
 import { renderJson, renderTable } from "../report/index.js";
 
@@ -18,8 +19,6 @@ interface RunCliOptions {
   wallTime: boolean;
   engine: string;
 }
-
-const ENGINES = ["auto", "ts", "wasm"] as const;
 
 function eraHelp(): string {
   const width = Math.max(...Object.keys(ERAS).map((e) => e.length));
@@ -45,7 +44,7 @@ export function registerRun(program: Command): void {
     )
     .action((ref: string, opts: RunCliOptions) => {
       const sets = setsWithSeed(opts);
-      const engine = ENGINES.find((e) => e === opts.engine);
+      const engine = ENGINE_CHOICES.find((e) => e === opts.engine);
       if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
       const config = loadScenario(ref, sets);
       const { result, output } = runScenario(config, { engine });

@@ -13,7 +13,7 @@ import { loadSweepFile } from "../sweep/file.js";
 import { Grid } from "../sweep/grid.js";
 import { validateGrid } from "../sweep/preflight.js";
 import type { SweepOutcome } from "../sweep/runner.js";
-import { formatShard, parseShard, WHOLE_GRID, type Shard } from "../sweep/shard.js";
+import { formatShard, parseShard, shardIndices, WHOLE_GRID, type Shard } from "../sweep/shard.js";
 import { formatDuration } from "../sweep/summary-format.js";
 
 interface SweepCliOptions {
@@ -90,7 +90,7 @@ export function registerSweep(program: Command): void {
       if (opts.dryRun) {
         const grid = new Grid(spec);
         validateGrid(grid);
-        for (let i = shard.index; i < grid.size; i += shard.count) process.stdout.write(`${JSON.stringify(grid.runAt(i))}\n`);
+        for (const i of shardIndices(grid.size, shard)) process.stdout.write(`${JSON.stringify(grid.runAt(i))}\n`);
         return;
       }
       if (opts.out === undefined) throw new InputRangeError("--out", undefined, "a results file path (JSONL), e.g. --out results.jsonl");

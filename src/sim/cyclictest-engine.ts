@@ -57,6 +57,8 @@ export interface CyclictestEngineSetup {
   pollAllowed: readonly boolean[];
   /** Each vCPU's VM and number within it (engine order = index order). */
   ids: VcpuIds;
+  /** Some VM prints cyclictest's summary line (its sums are kept). */
+  summaries: boolean;
   sinks: EngineSinks;
 }
 
@@ -92,8 +94,6 @@ function completeSinks(sinks: readonly MetricsSink[]): VcpuMetrics[] | null {
 export class CyclictestEngine {
   /** The sinks, when the engine runs in its complete mode with a sink per vCPU. */
   private readonly complete: VcpuMetrics[] | null;
-  /** The collector of the first vCPU, when the others are added at the hand-over. */
-  private readonly first: VcpuMetrics | null;
 
   constructor(private readonly s: CyclictestEngineSetup) {
     const { config, era } = s;
@@ -115,12 +115,11 @@ export class CyclictestEngine {
     );
     const hp = kvm.haltPoll;
     wasm.ctEngineHaltPoll(hp.dynamic, hp.maxNs, hp.grow, hp.growStartNs, hp.shrink);
-    wasm.ctEngineInit(s.ids.count, config.vms.length, config.vms.some((vm) => (vm.workload as WorkloadParams<"cyclictest">).printSummary));
-    this.first = s.sinks.kind === "deferred" ? s.sinks.first : null;
+    wasm.ctEngineInit(s.ids.count, config.vms.length, s.summaries);
     this.complete = s.sinks.kind === "each" ? completeSinks(s.sinks.sinks) : null;
-    if (this.first !== null) {
+    if (s.sinks.kind === "deferred") {
       wasm.engineMetricsInit(s.ids.count, true, false);
-      wasm.engineSetSeriesCap(0, this.first.seriesPoints);
+      wasm.engineSetSeriesCap(0, s.sinks.first.seriesPoints);
     } else {
       wasm.engineMetricsInit(s.ids.count, this.complete !== null, this.complete?.[0]?.ownHistograms ?? false);
       this.complete?.forEach((m, v) => wasm.engineSetSeriesCap(v, m.seriesPoints));
@@ -152,29 +151,33 @@ export class CyclictestEngine {
   /**
    * Replays the logged calls in the order the engine made them: in the log mode the
    * MetricsSink calls themselves; in the complete mode the parts the engine left to the
-   * host (histogram values >= 2^32, advance-series points).
+   * host (histogram values >= 2^32, or every value for per-vCPU histograms; the series
+   * points a collector keeps).
    */
   private drain(): void {
     const n = wasm.engineLogCount();
     if (n === 0) return;
     const log = new Float64Array(wasm.memory.buffer, wasm.engineLogPtr(), LOG_CAPACITY * LOG_RECORD_F64);
-    const { complete, first } = this;
-    const sinks = this.s.sinks.kind === "each" ? this.s.sinks.sinks : [];
-    for (let i = 0, o = 0; i < n; i++, o += LOG_RECORD_F64) {
-      const code = log[o]!;
-      const type = code % 4;
-      const v = (code - type) / 4;
-      if (complete !== null || first !== null) {
-        // Deferred: the histograms are the host's shared pair, and only vCPU 0 has a series.
-        const m = first ?? complete![v]!;
+    const { sinks } = this.s;
+    if (sinks.kind === "each" && this.complete === null) {
+      for (let i = 0, o = 0; i < n; i++, o += LOG_RECORD_F64) {
+        const code = log[o]!;
+        const type = code % 4;
+        const sink = sinks.sinks[(code - type) / 4]!;
+        if (type === LOG_LATENCY) sink.recordLatency(log[o + 1]!, log[o + 2]!);
+        else if (type === LOG_ADVANCE) sink.recordAdvance(log[o + 1]!, log[o + 2]!);
+        else sink.hrtimerCallback(log[o + 1]!);
+      }
+    } else {
+      // Deferred, the histograms are the host's shared pair and only the first vCPU has a series.
+      const collectors = sinks.kind === "deferred" ? null : this.complete!;
+      for (let i = 0, o = 0; i < n; i++, o += LOG_RECORD_F64) {
+        const code = log[o]!;
+        const type = code % 4;
+        const m = collectors === null ? (sinks as { first: VcpuMetrics }).first : collectors[(code - type) / 4]!;
         if (type === LOG_LATENCY) m.recordLatencyHistograms(log[o + 1]!, log[o + 2]!);
         else m.advanceSeriesPoint(log[o + 3]!, log[o + 1]!, log[o + 2]!);
-        continue;
       }
-      const sink = sinks[v]!;
-      if (type === LOG_LATENCY) sink.recordLatency(log[o + 1]!, log[o + 2]!);
-      else if (type === LOG_ADVANCE) sink.recordAdvance(log[o + 1]!, log[o + 2]!);
-      else sink.hrtimerCallback(log[o + 1]!);
     }
     wasm.engineLogClear();
   }
@@ -184,27 +187,30 @@ export class CyclictestEngine {
    * deferred, each collector is added here, in vCPU order, and takes its totals.
    */
   private handOver(): void {
-    const slotsOf = (v: number): Float64Array => new Float64Array(wasm.memory.buffer, wasm.engineSlotsOf(v), SLOTS);
     const { sinks, ids } = this.s;
-    let all: VcpuMetrics[];
-    if (sinks.kind === "deferred") {
-      all = [sinks.first];
-      for (let v = 1; v < ids.count; v++) all.push(sinks.host.addVcpu(ids.vmOf(v), ids.vcpuInVm(v)));
-    } else if (this.complete !== null) {
-      all = this.complete;
-    } else {
-      sinks.sinks.forEach((sink, v) => sink.addCounts(slotsOf(v)));
+    // engineSlotsOf fills one static block; one view reads it for every vCPU.
+    const slots = new Float64Array(wasm.memory.buffer, wasm.engineSlotsOf(0), SLOTS);
+    if (sinks.kind === "each" && this.complete === null) {
+      sinks.sinks.forEach((sink, v) => {
+        wasm.engineSlotsOf(v);
+        sink.addCounts(slots);
+      });
       return;
     }
-    all.forEach((m, v) => m.absorbEngineTotals(slotsOf(v)));
-    if (!all[0]!.ownHistograms) {
-      const { ns, cycles } = all[0]!.histograms;
+    const first = sinks.kind === "deferred" ? sinks.first : this.complete![0]!;
+    for (let v = 0; v < ids.count; v++) {
+      wasm.engineSlotsOf(v);
+      const m = v === 0 ? first : sinks.kind === "deferred" ? sinks.host.addVcpu(ids.vmOf(v), ids.vcpuInVm(v)) : this.complete![v]!;
+      m.absorbEngineTotals(slots);
+    }
+    if (!first.ownHistograms) {
+      const { ns, cycles } = first.histograms;
       for (const [h, ptr] of [[ns, wasm.engineHistNsPtr()], [cycles, wasm.engineHistCyclesPtr()]] as const) {
         const counts = new Float64Array(wasm.memory.buffer, ptr, HIST_CELLS);
         for (let i = 0; i < HIST_CELLS; i++) if (counts[i]! > 0) h.recordValueWithCount(h.valueFromIndex(i), counts[i]!);
       }
     }
-    all[0]!.addHostCallbacks(new Uint32Array(wasm.memory.buffer, wasm.engineCallbacksPtr(), wasm.engineCallbackCells()));
+    first.addHostCallbacks(new Uint32Array(wasm.memory.buffer, wasm.engineCallbacksPtr(), wasm.engineCallbackCells()));
   }
 
   /** cyclictest's summary line for vCPU v (engine order), as workloads/cyclictest.ts prints it. */

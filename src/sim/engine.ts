@@ -15,7 +15,7 @@ import { Vcpu, type VcpuEnv } from "./vcpu.js";
 import { VcpuIds } from "./vcpu-ids.js";
 import type { AnyGuestProgram } from "./guest.js";
 import { workloadProgram } from "./workloads/index.js";
-import { CyclictestEngine, cyclictestEngineExclusion, type EngineSinks } from "./cyclictest-engine.js";
+import { CyclictestEngine, cyclictestEngineExclusion } from "./cyclictest-engine.js";
 import { HostMetrics } from "../metrics/host-metrics.js";
 import type { VcpuMetrics } from "../metrics/vcpu-metrics.js";
 
@@ -49,7 +49,9 @@ export interface SimulationOptions {
   engine?: EngineChoice;
 }
 
-export type EngineChoice = "auto" | "ts" | "wasm";
+/** The backends a simulation can be asked for (SimulationOptions.engine). */
+export const ENGINE_CHOICES = ["auto", "ts", "wasm"] as const;
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 export class Simulation {
   readonly vcpus: Vcpu[] = [];
@@ -104,9 +106,10 @@ export class Simulation {
       metrics instanceof HostMetrics && this.engine === "wasm" && !metrics.options.perVcpuHistograms && metrics.options.advanceSeriesPoints === 0 && metrics.vcpus.length === 0
         ? metrics
         : null;
+    // The horizon first: the reserve sizes the per-ms callback counts to it.
+    wasm.queueSetHorizon(BigInt(START_NS + config.durationNs));
     wasm.simMemoryReserve(total, config.vms.length, queueCapacity, this.engine === "wasm", this.keepOutputOf.some((keep) => keep), deferTo === null, program.cells.length * 8);
     wasm.queueReset(queueCapacity);
-    wasm.queueSetHorizon(BigInt(START_NS + config.durationNs));
     wasm.vcpuStateInit(total, fracBits, this.engine === "wasm");
     // kvmclock reads 0 at the guests' boot, the start of the simulation.
     wasm.setKvmclockEpoch(BigInt(START_NS));
@@ -141,6 +144,7 @@ export class Simulation {
         startNs: START_NS,
         pollAllowed: pollAllowedOf,
         ids: this.ids,
+        summaries: this.keepOutputOf.some((keep) => keep),
         sinks: deferTo !== null ? { kind: "deferred", host: deferTo, first: sinks[0] as VcpuMetrics } : { kind: "each", sinks },
       });
       return;
@@ -215,10 +219,12 @@ export class Simulation {
   /** Lines printed by the guest programs that keep output, per vCPU (after run). */
   outputs(): { vm: number; vcpu: number; lines: string[] }[] {
     if (this.fast !== null) {
-      const fast = this.fast;
-      return Array.from({ length: this.ids.count }, (_, v) => ({ vm: this.ids.vmOf(v), vcpu: this.ids.vcpuInVm(v), v }))
-        .filter((id) => this.keepOutputOf[id.vm])
-        .map(({ vm, vcpu, v }) => ({ vm, vcpu, lines: [fast.summaryLine(v)] }));
+      const lines: { vm: number; vcpu: number; lines: string[] }[] = [];
+      this.keepOutputOf.forEach((keep, vm) => {
+        if (!keep) return;
+        for (let vcpu = 0, v = this.ids.firstIndexOf(vm); vcpu < this.config.vms[vm]!.vcpus; vcpu++, v++) lines.push({ vm, vcpu, lines: [this.fast!.summaryLine(v)] });
+      });
+      return lines;
     }
     return this.vcpus.filter((v) => v.output !== null && v.output.length > 0).map((v) => ({ vm: v.vm, vcpu: v.vcpu, lines: v.output! }));
   }

@@ -84,10 +84,16 @@ export function delayProgram(config: HostDelaysConfig): DelayProgram {
   return { cells, roots };
 }
 
+/** The ziggurat's tables are in this thread's wasm instance (they never change; the block lives as long as it). */
+let zigguratLoaded = false;
+
 export class HostDelaySamplers {
   /** Loads `program` into wasm and seeds each vCPU's streams from (seed, vm, vcpu, purpose). */
   constructor({ cells: program, roots }: DelayProgram, seed: number, ids: Pick<VcpuIds, "count" | "vmOf" | "vcpuInVm">) {
-    new Float64Array(wasm.memory.buffer, wasm.delayZigguratInit(), ZIGGURAT_TABLE_CELLS).set(zigguratTables());
+    if (!zigguratLoaded) {
+      new Float64Array(wasm.memory.buffer, wasm.delayZigguratInit(), ZIGGURAT_TABLE_CELLS).set(zigguratTables());
+      zigguratLoaded = true;
+    }
     const programPtr = wasm.delayProgramInit(program.length);
     new Float64Array(wasm.memory.buffer, programPtr, program.length).set(program);
     roots.forEach((node, kind) => wasm.delaySetRoot(kind, node));

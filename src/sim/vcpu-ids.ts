@@ -26,6 +26,11 @@ export class VcpuIds {
     return lo;
   }
 
+  /** The index of VM vm's first vCPU. */
+  firstIndexOf(vm: number): number {
+    return this.firstOf[vm]!;
+  }
+
   /** vCPU index v's number within its VM. */
   vcpuInVm(v: number): number {
     return v - this.firstOf[this.vmOf(v)]!;

@@ -22,7 +22,7 @@ import { createPool, startWorkers, type SweepPool } from "./pool.js";
 import type { RunReport, RunTaskResult } from "./worker.js";
 import { validateGrid } from "./preflight.js";
 import { scanResults, repairTornTail, ResultsAppender, type TornTail } from "./results-file.js";
-import { formatShard, shardSize, WHOLE_GRID, type Shard } from "./shard.js";
+import { formatShard, shardIndices, shardSize, WHOLE_GRID, type Shard } from "./shard.js";
 
 /** How many times a run is tried before it is recorded as failed. */
 const ATTEMPTS = 2;
@@ -123,7 +123,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   let matched = 0;
   let skipped = 0;
   let failed = 0;
-  for (let i = shard.index; i < grid.size; i += shard.count) {
+  for (const i of shardIndices(grid.size, shard)) {
     // A run's id (a hash) is only needed to look it up in an existing file; the runs
     // sent to the workers get theirs when they are sent.
     const s = status.size === 0 ? undefined : status.get(grid.runAt(i).id);

@@ -28,8 +28,9 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-export function inShard(runIndex: number, shard: Shard): boolean {
-  return runIndex % shard.count === shard.index;
+/** The grid indices of a shard's runs, in order: every count-th from its index. */
+export function* shardIndices(size: number, shard: Shard): Generator<number> {
+  for (let i = shard.index; i < size; i += shard.count) yield i;
 }
 
 /** Runs of a grid of `size` in the shard. */

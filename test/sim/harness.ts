@@ -2,7 +2,8 @@
 
 import type { ScenarioConfig, Workload } from "../../src/scenario/types.js";
 import type { AnyGuestProgram } from "../../src/sim/guest.js";
-import { TimerBackend, type ExitReason, type MetricsSink } from "../../src/sim/metrics-sink.js";
+import { ExitReason, TimerBackend, type MetricsSink } from "../../src/sim/metrics-sink.js";
+import { VCPU_SLOT_INDEX as I } from "../../src/metrics/vcpu-metrics.js";
 import { Simulation, type SimulationOptions } from "../../src/sim/engine.js";
 
 /** Counts everything the vCPU reports; enough for assertions. */
@@ -65,21 +66,21 @@ export class CountingSink implements MetricsSink {
     this.callbacks++;
   }
   addCounts(c: Float64Array): void {
-    this.msrWrite += c[10]!;
-    this.apicWrite += c[11]!;
-    this.preemptionTimer += c[12]!;
-    this.externalInterrupt += c[13]!;
-    this.hlt += c[14]!;
-    this.spinNs += c[15]!;
-    this.swArms += c[16]!;
-    this.hvArms += c[17]!;
-    this.hvFallbacks += c[18]!;
-    this.hvToSwCount += c[19]!;
-    this.swToHvCount += c[20]!;
-    this.coalescedCount += c[21]!;
-    this.haltPollNs += c[32]!;
-    this.pollsOk += c[33]!;
-    this.pollsFailed += c[34]!;
+    this.msrWrite += c[I.EXITS + ExitReason.msrWrite]!;
+    this.apicWrite += c[I.EXITS + ExitReason.apicWrite]!;
+    this.preemptionTimer += c[I.EXITS + ExitReason.preemptionTimer]!;
+    this.externalInterrupt += c[I.EXITS + ExitReason.externalInterrupt]!;
+    this.hlt += c[I.EXITS + ExitReason.hlt]!;
+    this.spinNs += c[I.SPIN_NS]!;
+    this.swArms += c[I.ARMS + TimerBackend.sw]!;
+    this.hvArms += c[I.ARMS + TimerBackend.hv]!;
+    this.hvFallbacks += c[I.HV_FALLBACKS]!;
+    this.hvToSwCount += c[I.HV_TO_SW]!;
+    this.swToHvCount += c[I.SW_TO_HV]!;
+    this.coalescedCount += c[I.COALESCED]!;
+    this.haltPollNs += c[I.HALT_POLL_NS]!;
+    this.pollsOk += c[I.POLL_OK]!;
+    this.pollsFailed += c[I.POLL_FAILED]!;
   }
   get early(): number {
     return this.latenciesNs.filter((l) => l < 0).length;
