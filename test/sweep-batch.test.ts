@@ -3,12 +3,13 @@
 // one-worker pool from the TypeScript sources.
 
 import { afterEach, describe, expect, test } from "vitest";
-import { BatchSizer, BATCH_TARGET_MS, MAX_BATCH, startBatch, TimeoutError } from "../src/sweep/batch.js";
+import { BatchSizer, BATCH_TARGET_MS, MAX_BATCH, startBatch, TimeoutError, type RunOutcome } from "../src/sweep/batch.js";
 import { parseSweep } from "../src/sweep/file.js";
 import { Grid } from "../src/sweep/grid.js";
 import { createPool, startWorkers, type SweepPool } from "../src/sweep/pool.js";
 import { FAULT_ENV } from "../src/sweep/fault-hook.js";
-import type { RunReport, RunTask } from "../src/sweep/worker.js";
+import type { RunTask } from "../src/sweep/worker.js";
+import { virtualClock } from "./virtual-clock.js";
 
 describe("BatchSizer", () => {
   test("one run per task until a run has been timed", () => {
@@ -70,7 +71,7 @@ describe("startBatch", () => {
 
   test("reports every run, in order, and ends without an error", async () => {
     const p = await poolWith(undefined);
-    const reports: RunReport[] = [];
+    const reports: RunOutcome[] = [];
     const outcome = await startBatch(p, tasks, 60_000, (r) => reports.push(r)).done;
     expect(outcome).toMatchObject({ reported: 6, error: undefined });
     expect(reports.map((r) => r.k)).toEqual([0, 1, 2, 3, 4, 5]);
@@ -79,7 +80,7 @@ describe("startBatch", () => {
 
   test("a run that throws is reported as failed and the batch goes on", async () => {
     const p = await poolWith("throw:2");
-    const reports: RunReport[] = [];
+    const reports: RunOutcome[] = [];
     const outcome = await startBatch(p, tasks, 60_000, (r) => reports.push(r)).done;
     expect(outcome).toMatchObject({ reported: 6, error: undefined });
     expect(reports.map((r) => ("ok" in r ? "ok" : r.error))).toEqual(["ok", "ok", expect.stringMatching(/^injected fault .*run 2 throws on attempt 1$/), "ok", "ok", "ok"]);
@@ -87,7 +88,7 @@ describe("startBatch", () => {
 
   test("a worker that crashes mid-batch: the runs before are reported, the crash is the next run's", async () => {
     const p = await poolWith("exit:3");
-    const reports: RunReport[] = [];
+    const reports: RunOutcome[] = [];
     const outcome = await startBatch(p, tasks, 60_000, (r) => reports.push(r)).done;
     expect(reports.map((r) => r.k)).toEqual([0, 1, 2]);
     expect(outcome.reported).toBe(3);
@@ -96,17 +97,37 @@ describe("startBatch", () => {
 
   test("a run that hangs mid-batch is stopped by the timeout; the runs before it are reported", async () => {
     const p = await poolWith("hang:1");
-    const reports: RunReport[] = [];
-    const outcome = await startBatch(p, tasks, 1000, (r) => reports.push(r)).done;
+    const reports: RunOutcome[] = [];
+    const clock = virtualClock((run) => run.index === 1);
+    const outcome = await startBatch(p, tasks, 1000, (r) => reports.push(r), clock).done;
     expect(reports.map((r) => r.k)).toEqual([0]);
     expect(outcome.reported).toBe(1);
     expect(outcome.error).toBeInstanceOf(TimeoutError);
     expect((outcome.error as Error).message).toBe("timed out after 1000 ms");
+    // The timeout times each run from the worker's word that it begins it: armed for
+    // run 0 and run 1, never for the runs after the hang; the hung run ran its 1000 ms.
+    expect(clock.armed).toEqual(["0/1", "1/1"]);
+    expect(outcome.inProgressMs).toBe(1000);
+  });
+
+  test("the timeout is armed by the worker beginning a run, not by the task's submission: a worker still starting is never charged", async () => {
+    // No startWorkers: the task goes to a worker that is still loading its modules and
+    // wasm. The clock is armed once per run the worker begins, with that run, so nothing
+    // is timed while the worker loads ...
+    process.env[FAULT_ENV] = "hang:5";
+    pool = createPool(1, { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]) });
+    const reports: RunOutcome[] = [];
+    const clock = virtualClock((run) => run.index === 5);
+    const outcome = await startBatch(pool, tasks, 1000, (r) => reports.push(r), clock).done;
+    // ... and each healthy run cancels its own timer when it reports.
+    expect(reports.map((r) => r.k)).toEqual([0, 1, 2, 3, 4]);
+    expect(clock.armed).toEqual(["0/1", "1/1", "2/1", "3/1", "4/1", "5/1"]);
+    expect(outcome.error).toBeInstanceOf(TimeoutError);
   });
 
   test("abort (stopping) ends the batch with the given reason", async () => {
     const p = await poolWith("hang:2");
-    const reports: RunReport[] = [];
+    const reports: RunOutcome[] = [];
     const batch = startBatch(p, tasks, 60_000, (r) => {
       reports.push(r);
       if (r.k === 1) batch.abort(new Error("sweep stopped"));

@@ -16,6 +16,7 @@ import { runScenario } from "../src/sim/run.js";
 import { renderJson } from "../src/report/json.js";
 import { InputRangeError } from "../src/errors.js";
 import { WorkerStartError } from "../src/sweep/errors.js";
+import { virtualClock } from "./virtual-clock.js";
 
 const TINY = { base: "cyclictest", set: { duration: "2ms", "vms.0.vcpus": 1 }, axes: { "kvm.timerAdvance": [0, 1000, 3000], "kvm.era": ["v5.1", "v5.4"] }, seeds: 2 };
 const spec: SweepSpec = parseSweep(TINY, "tiny.json");
@@ -156,8 +157,14 @@ describe("tscsim sweep (runner)", () => {
     process.env[FAULT_ENV] = "hang:0,hang-once:1";
     const out = fresh();
     const notices: string[] = [];
-    const outcome = await runSweep({ spec, out, workers: 2, timeoutMs: 1500, onNotice: (m) => notices.push(m) });
+    // Virtual time: the hung attempts (run 0 twice, run 1 once) run out of it at once, the
+    // others never do, so the outcome does not depend on the machine's speed or load.
+    const clock = virtualClock((run) => run.index === 0 || (run.index === 1 && run.attempt === 1));
+    const outcome = await runSweep({ spec, out, workers: 2, timeoutMs: 1500, clock, onNotice: (m) => notices.push(m) });
     expect(outcome).toMatchObject({ done: 12, failed: 1 });
+    // Each attempt is timed once, from its beginning: 12 first attempts, 2 retries.
+    expect(clock.armed.length).toBe(14);
+    expect(clock.armed.filter((a) => a.endsWith("/2")).sort()).toEqual(["0/2", "1/2"]);
     const hung = lines(out).find((l) => l.id === grid.runAt(0).id)!;
     expect(hung.error).toBe("attempt 1: timed out after 1500 ms; attempt 2: timed out after 1500 ms");
     expect(lines(out).find((l) => l.id === grid.runAt(1).id)!.status).toBe("ok");

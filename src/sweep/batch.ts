@@ -9,7 +9,8 @@
 // straight from one run to the next.
 //
 // What stays per run: the line is written as each run finishes (the port), the timeout
-// clock restarts at each report (so it times the run in progress, not the batch), and
+// clock starts when the worker begins each run (so it times the run in progress, not the
+// batch, nor the worker's start-up), and
 // when the task ends early — the worker crashed, hung or was stopped — the runs reported
 // so far are kept, the run at `reported` is the one that was in progress, and the runs
 // after it never started.
@@ -22,12 +23,35 @@ export class TimeoutError extends Error {
   override name = "TimeoutError";
 }
 
+/** A run's outcome as the worker reports it (the begin notice aside). */
+export type RunOutcome = Exclude<RunReport, { begin: true }>;
+
+/**
+ * The per-run timeout's clock. The real one uses timers; tests inject one whose time is
+ * virtual, so that no test depends on how fast the machine is (a loaded CI machine once
+ * failed a run whose real time exceeded a test's timeout).
+ */
+export interface RunClock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  /** Calls `expire` after `ms` unless the returned cancel is called first; `run` is the run timed. */
+  arm(ms: number, run: RunTask, expire: () => void): () => void;
+}
+
+export const REAL_CLOCK: RunClock = {
+  now: () => performance.now(),
+  arm: (ms, _run, expire) => {
+    const timer = setTimeout(expire, ms);
+    return () => clearTimeout(timer);
+  },
+};
+
 export interface BatchOutcome {
   /** Runs whose outcome arrived: runs[0..reported-1]. */
   reported: number;
   /** Why the task ended before its last run reported (crash, timeout, stop); undefined when it completed. */
   error: unknown;
-  /** Time the run in progress had been running when the task ended, ms. */
+  /** Time the run in progress had been running when the task ended, ms (0 if it had not begun). */
   inProgressMs: number;
 }
 
@@ -37,16 +61,27 @@ export interface InFlightBatch {
   done: Promise<BatchOutcome>;
 }
 
-export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, onReport: (report: RunReport) => void): InFlightBatch {
+export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, onReport: (outcome: RunOutcome) => void, clock: RunClock = REAL_CLOCK): InFlightBatch {
   const { port1, port2 } = new MessageChannel();
   const controller = new AbortController();
   let reported = 0;
-  let runStartedMs = performance.now();
-  const timer = setTimeout(() => controller.abort(new TimeoutError(`timed out after ${timeoutMs} ms`)), timeoutMs);
+  /** clock.now() when the run in progress began; undefined between runs and before the first. */
+  let runBeganMs: number | undefined;
+  let cancelTimer = (): void => {};
   const take = (report: RunReport): void => {
+    cancelTimer();
+    if ("begin" in report) {
+      // The timeout times the run from the worker's word that it begins it: a worker
+      // that is still starting (a replacement after a crash or a timeout loads its
+      // modules and compiles its wasm) is never charged to a run, and a worker is never
+      // terminated while it loads its modules (Node aborts the whole process then).
+      runBeganMs = clock.now();
+      cancelTimer = clock.arm(timeoutMs, runs[report.k]!, () => controller.abort(new TimeoutError(`timed out after ${timeoutMs} ms`)));
+      return;
+    }
     reported++;
-    runStartedMs = performance.now();
-    timer.refresh();
+    runBeganMs = undefined;
+    cancelTimer = () => {};
     onReport(report);
   };
   port1.on("message", take);
@@ -63,10 +98,11 @@ export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, 
       try {
         for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) take(m.message as RunReport);
       } finally {
-        clearTimeout(timer);
+        cancelTimer();
         port1.close();
       }
-      return { reported, error: reported < runs.length ? (error ?? new Error("the worker ended the batch early")) : undefined, inProgressMs: performance.now() - runStartedMs };
+      const inProgressMs = runBeganMs === undefined ? 0 : clock.now() - runBeganMs;
+      return { reported, error: reported < runs.length ? (error ?? new Error("the worker ended the batch early")) : undefined, inProgressMs };
     }),
   };
 }

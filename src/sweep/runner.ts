@@ -16,10 +16,10 @@ import { InputRangeError } from "../errors.js";
 import type { SweepSpec } from "./file.js";
 import { Grid, type RunSpec } from "./grid.js";
 import { failedLine, okLine } from "./line.js";
-import { BatchSizer, startBatch, type InFlightBatch } from "./batch.js";
+import { BatchSizer, startBatch, type InFlightBatch, type RunClock, type RunOutcome } from "./batch.js";
 import { WorkerStartError } from "./errors.js";
 import { createPool, startWorkers, type SweepPool } from "./pool.js";
-import type { RunReport, RunTaskResult } from "./worker.js";
+import type { RunTaskResult } from "./worker.js";
 import { validateGrid } from "./preflight.js";
 import { scanResults, repairTornTail, ResultsAppender, type TornTail } from "./results-file.js";
 import { formatShard, shardIndices, shardSize, WHOLE_GRID, type Shard } from "./shard.js";
@@ -38,8 +38,10 @@ export interface SweepOptions {
   /** With resume: run again the runs recorded as failed (the new line supersedes). */
   retryFailed?: boolean;
   shard?: Shard;
-  /** Per-run timeout per attempt, ms. */
+  /** Per-run timeout per attempt, ms, from the worker's word that it begins the run. */
   timeoutMs?: number;
+  /** The timeout's clock (tests inject a virtual one); default: real timers. */
+  clock?: RunClock;
   /** Runs per pool task, fixed (tests pin it to exercise batches); default: sized from the runs' times (batch.ts). */
   batchRuns?: number;
   /** Abort to stop: finished runs are kept, runs in flight abandoned. */
@@ -218,7 +220,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
       record(failedLine(run.id, run.params, run.seed, job.errors.map((e, i) => `attempt ${i + 1}: ${e}`).join("; "), job.wallMs), false);
     }
   };
-  const onReport = (job: Job, report: RunReport): void => {
+  const onReport = (job: Job, report: RunOutcome): void => {
     if ("error" in report) return failAttempt(job, report.error, report.wallMs);
     const res = report.ok;
     sizer.observe(res.wallMs);
@@ -239,7 +241,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
 
   const launch = (jobs: Job[]): void => {
     const tasks = jobs.map(({ run, attempt }) => ({ index: run.index, id: run.id, params: run.params, seed: run.seed, attempt }));
-    const batch = startBatch(pool, tasks, timeoutMs, (report) => guard(() => onReport(jobs[report.k]!, report)));
+    const batch = startBatch(pool, tasks, timeoutMs, (report) => guard(() => onReport(jobs[report.k]!, report)), options.clock);
     inFlight.add(batch);
     batch.done
       .then(({ reported, error, inProgressMs }) => {

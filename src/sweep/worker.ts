@@ -52,8 +52,12 @@ export interface BatchTask {
   port: MessagePort;
 }
 
-/** What the worker posts for runs[k] of its batch: the result, or why the run threw. */
-export type RunReport = { k: number; ok: RunTaskResult } | { k: number; error: string; wallMs: number };
+/**
+ * What the worker posts for runs[k] of its batch: that it begins the run (the main
+ * thread's per-run timeout starts here, so a worker's start-up is never charged to a
+ * run), then the result or why the run threw.
+ */
+export type RunReport = { k: number; begin: true } | { k: number; ok: RunTaskResult } | { k: number; error: string; wallMs: number };
 
 const data = workerData as WorkerData;
 /** The last combination's validated scenario: its other seeds are not validated again. */
@@ -68,6 +72,7 @@ export function ping(): true {
 /** The task: every run of the batch, each one's outcome posted as soon as it is known. */
 export default function runBatch({ runs, port }: BatchTask): number {
   for (let k = 0; k < runs.length; k++) {
+    port.postMessage({ k, begin: true } satisfies RunReport);
     const started = performance.now();
     let report: RunReport;
     try {
