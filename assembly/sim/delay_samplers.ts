@@ -15,8 +15,8 @@ export enum DelayNode {
   Mixture = 5, // [5, n, cum_0 .. cum_n-1, node_0 .. node_n-1] (node = index into the program)
 }
 
-/** Streams per vCPU: one per delay kind (hrtimer, wakeup, vmExit, vmEntry, irqDispatch, msrExit). */
-export const DELAY_KINDS: i32 = 6;
+/** Streams per vCPU: one per delay kind (hrtimer, wakeup, vmExit, vmEntry, irqDispatch, msrExit, cpuIdleExit). */
+export const DELAY_KINDS: i32 = 7;
 
 let programPtr: usize = 0;
 const roots = new StaticArray<i32>(8);

@@ -8,6 +8,14 @@ import { Count, Sum, addNs, count, metricAdvance, metricCallback } from "./engin
 import { F_HV_DEFERRED, chaining, pushHv, scheduleStall, D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, setState, stallLengthNs, startNs, tune, vmCell } from "./engine_record";
 import { cancelHvTimer, expired, injectPending, restartApicTimer, startSwTimer } from "./engine_lapic";
 import { leaveGuest, runProgram } from "./cyclictest_engine";
+import { D_CPU_IDLE_EXIT, F_WAIT_IDLE, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ } from "./engine_record";
+
+/** Vcpu.idleExitNs: a CPU idling in the guest's HLT/MWAIT pays its C-state exit first. */
+// @ts-ignore: decorator
+@inline
+function idleExitNs(e: usize, v: i32): f64 {
+  return has(e, F_WAIT_IDLE) ? delay(D_CPU_IDLE_EXIT, v) : 0;
+}
 
 /** Vcpu.kick. */
 export function kick(e: usize, v: i32): void {
@@ -19,10 +27,33 @@ export function kick(e: usize, v: i32): void {
     setState(e, S_WAKING);
     schedule(e, v, EV_WAKE, 0);
   } else if (s == S_GUEST) {
+    const idleNs = idleExitNs(e, v);
     leaveGuest(e);
     setState(e, S_EXIT);
-    schedule(e, v, EV_KICK_EXIT, delay(D_VM_EXIT, v));
+    schedule(e, v, EV_KICK_EXIT, idleNs + delay(D_VM_EXIT, v));
   }
+}
+
+/** Vcpu.postedWait: the posted path's busy-wait, on the housekeeping CPU; returns its ns. */
+export function postedWait(e: usize, v: i32): f64 {
+  if (!expiredTdIsSet(v) || vcpuAdvance(v, globalAdvance) == 0) return 0;
+  const spinNs = waitLapicExpire(v, era, tune, globalAdvance, hz);
+  addNs(v, Sum.SpinNs, spinNs);
+  metricAdvance(v, f64(simNowNs - startNs), vcpuAdvance(v, globalAdvance));
+  return spinNs;
+}
+
+/** Vcpu.posted: the notification reaches the running guest, no exit on its CPU. */
+export function posted(e: usize, v: i32, spinNs: f64): void {
+  count(v, Count.Posted);
+  if (load<i64>(e + THREAD_SEQ) >= 0) {
+    const left = load<f64>(e + COMPUTE_END_NS) - f64(simNowNs) - spinNs;
+    store<f64>(e + COMPUTE_LEFT_NS, left > 0 ? left : 0);
+    store<i64>(e + THREAD_SEQ, -1);
+  }
+  const idleNs = idleExitNs(e, v);
+  setState(e, S_ENTERING);
+  schedule(e, v, EV_ENTRY_DONE, spinNs + idleNs + delay(D_IRQ_DISPATCH, v));
 }
 
 /** Vcpu.unblock. */
@@ -154,6 +185,7 @@ export function waitLapicExpireGate(e: usize, v: i32): f64 {
 /** Vcpu.preemptionExit + LapicTimer.hvTimerFired (deadline mode). */
 export function preemptionExit(e: usize, v: i32): void {
   count(v, Count.ExitPreemptionTimer);
+  const idleNs = idleExitNs(e, v);
   leaveGuest(e);
   if (has(e, F_HV_IN_USE)) {
     if (hvBusyWaitEveryMode) {
@@ -165,7 +197,7 @@ export function preemptionExit(e: usize, v: i32): void {
     }
   }
   const exitNs = delay(D_VM_EXIT, v);
-  beginEntry(e, v, exitNs + delay(D_VM_ENTRY, v));
+  beginEntry(e, v, idleNs + exitNs + delay(D_VM_ENTRY, v));
 }
 
 /** Vcpu.stall. */

@@ -6,7 +6,8 @@ import { hvExpired } from "../hv_timer";
 import { Count, count } from "./engine_metrics";
 import { queuePush } from "./event_queue";
 import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_AT_NS, HRTIMER_SEQ, R_NEXT, apicv, clear, delay, expireWithinAdvance, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set } from "./engine_record";
-import { kick, unblock } from "./engine_host";
+import { kick, posted, postedWait, unblock } from "./engine_host";
+import { STATE, S_GUEST, VM_CAN_POST, VM_HV_TIMER, vmCell } from "./engine_record";
 import { dropHv } from "./cyclictest_engine";
 
 /** LapicTimer.writeTscDeadline + startApicTimer. */
@@ -25,7 +26,8 @@ export function restartApicTimer(e: usize, v: i32): void {
 
 /** LapicTimer.startHvTimer. */
 export function startHvTimer(e: usize, v: i32): bool {
-  if (!hvTimer || tdIsZero(v)) return false;
+  // kvm_can_use_hv_timer per VM (MWAIT in the guest, posted timer interrupts).
+  if (!hvTimer || vmCell(e, VM_HV_TIMER) == 0 || tdIsZero(v)) return false;
   if (hvArm(v, preemptionRate, 0xffffffff, globalAdvance) != 0) {
     count(v, Count.HvFallbacks);
     return false;
@@ -74,6 +76,13 @@ export function expired(e: usize, v: i32, fromTimerFn: bool): void {
   if (!fromTimerFn && apicv) {
     injectTimerIrq(e, v);
     unblock(e, v);
+    return;
+  }
+  // kvm_use_posted_timer_interrupt: busy-wait where the hrtimer ran, inject, post.
+  if (vmCell(e, VM_CAN_POST) != 0 && load<u8>(e + STATE) == S_GUEST) {
+    const spinNs = postedWait(e, v);
+    injectTimerIrq(e, v);
+    posted(e, v, spinNs);
     return;
   }
   set(e, F_PENDING);

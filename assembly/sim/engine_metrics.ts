@@ -25,7 +25,7 @@ import { horizonNs } from "./event_queue";
 import { simNowNs } from "./host_clock";
 
 /** Slots per vCPU in the expanded layout (VcpuMetrics VCPU_SLOTS) and the indices used here (VcpuMetrics' names). */
-export const SLOTS: i32 = 35;
+export const SLOTS: i32 = 37;
 export enum Slot {
   Interrupts = 0,
   SumNs = 1,
@@ -65,6 +65,9 @@ export enum Counter {
   HaltPollNs = 32,
   PollOk = 33,
   PollFailed = 34,
+  /** exits.apicRead (never counted here: cyclictest reads no APIC register). */
+  ExitApicRead = 35,
+  TimerPosted = 36,
 }
 
 // The compact block (byte offsets). f64 first, then u32.
@@ -97,18 +100,19 @@ export enum Count {
   AdvRecords = 116,
   PollOk = 120,
   PollFailed = 124,
+  Posted = 128,
 }
 const COUNT_FIRST: usize = 64;
-const COUNTS: i32 = 16;
+const COUNTS: i32 = 17;
 // u32 values that cannot wrap: callbacks within one ms, and timer_advance_ns values.
-const M_CB_COUNT: usize = 128;
-const M_CB_PEAK: usize = 132;
-const M_ADV_INITIAL: usize = 136;
-const M_ADV_FINAL: usize = 140;
-const M_ADV_MIN: usize = 144;
-const M_ADV_MAX: usize = 148;
-/** Bytes of one vCPU's block. */
-export const M_STRIDE: usize = 152;
+const M_CB_COUNT: usize = 132;
+const M_CB_PEAK: usize = 136;
+const M_ADV_INITIAL: usize = 140;
+const M_ADV_FINAL: usize = 144;
+const M_ADV_MIN: usize = 148;
+const M_ADV_MAX: usize = 152;
+/** Bytes of one vCPU's block (a multiple of 8: its f64s stay aligned). */
+export const M_STRIDE: usize = 160;
 
 /** Log record types: [vcpu * 4 + type, a, b, c]. */
 export enum LogRecord {
@@ -513,6 +517,7 @@ export function engineSlotsOf(v: i32): usize {
   put(Counter.HaltPollNs, load<f64>(b + usize(Sum.HaltPollNs)));
   put(Counter.PollOk, countOf(v, Count.PollOk));
   put(Counter.PollFailed, countOf(v, Count.PollFailed));
+  put(Counter.TimerPosted, countOf(v, Count.Posted));
   return expandedPtr;
 }
 

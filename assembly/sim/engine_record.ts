@@ -27,6 +27,7 @@ export const D_VM_EXIT = 2;
 export const D_VM_ENTRY = 3;
 export const D_IRQ_DISPATCH = 4;
 export const D_MSR_EXIT = 5;
+export const D_CPU_IDLE_EXIT = 6;
 
 // Run states (src/sim/vcpu.ts RunState).
 export const S_GUEST: u8 = 0;
@@ -52,6 +53,7 @@ export const X_HALT = 3;
 export const X_DONE = 4;
 export const X_IRET = 5;
 export const X_COMPUTE = 6;
+export const X_IDLE_POLL = 8;
 
 export const R_NEXT = 0;
 export const R_NOW = 1;
@@ -70,6 +72,10 @@ export const F_IN_SERVICE: u32 = 256;
 export const F_DEFERRED: u32 = 1024;
 /** The preemption-timer event is at HV_AT_NS, not yet in the queue (chaining only). */
 export const F_HV_DEFERRED: u32 = 2048;
+/** The guest waits for an interrupt in guest mode: its idle loop polls (Vcpu GuestWait.Poll). */
+export const F_WAIT_POLL: u32 = 4096;
+/** The guest waits in guest mode with its CPU idle in HLT/MWAIT (Vcpu GuestWait.CpuIdle). */
+export const F_WAIT_IDLE: u32 = 8192;
 
 // Per-vCPU engine record (bytes).
 export const THREAD_SEQ = 0; // i64, -1 = none
@@ -97,7 +103,13 @@ export const VM_LOOPS = 1;
 export const VM_BOOT_KHZ = 2;
 export const VM_POLL_ALLOWED = 3;
 export const VM_WORK_NS = 4;
-export const VM_CELLS = 5;
+/** cyclictest's idle is "poll". */
+export const VM_IDLE_POLL = 5;
+/** GuestExitPolicy (src/sim/exits-in-guest.ts): idleInGuest, canPostTimer, hvTimer. */
+export const VM_IDLE_IN_GUEST = 6;
+export const VM_CAN_POST = 7;
+export const VM_HV_TIMER = 8;
+export const VM_CELLS = 9;
 
 export let enginePtr: usize = 0;
 export let vmPtr: usize = 0;
@@ -199,13 +211,28 @@ export function ctEngineInit(n: i32, vms: i32, summaries: bool): void {
   }
 }
 
-export function ctEngineSetVm(vm: i32, intervalCycles: f64, loops: f64, bootKhz: f64, pollAllowed: bool, workNs: f64): void {
+export function ctEngineSetVm(
+  vm: i32,
+  intervalCycles: f64,
+  loops: f64,
+  bootKhz: f64,
+  pollAllowed: bool,
+  workNs: f64,
+  idlePoll: bool,
+  idleInGuest: bool,
+  canPostTimer: bool,
+  hvTimerUsable: bool,
+): void {
   const p = vmPtr + usize(vm) * VM_CELLS * 8;
   store<f64>(p + VM_INTERVAL_CYCLES * 8, intervalCycles);
   store<f64>(p + VM_LOOPS * 8, loops);
   store<f64>(p + VM_BOOT_KHZ * 8, bootKhz);
   store<f64>(p + VM_POLL_ALLOWED * 8, pollAllowed ? 1 : 0);
   store<f64>(p + VM_WORK_NS * 8, workNs);
+  store<f64>(p + VM_IDLE_POLL * 8, idlePoll ? 1 : 0);
+  store<f64>(p + VM_IDLE_IN_GUEST * 8, idleInGuest ? 1 : 0);
+  store<f64>(p + VM_CAN_POST * 8, canPostTimer ? 1 : 0);
+  store<f64>(p + VM_HV_TIMER * 8, hvTimerUsable ? 1 : 0);
 }
 
 export function ctEngineSetVcpu(v: i32, vm: i32): void {

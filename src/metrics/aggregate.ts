@@ -62,8 +62,8 @@ export function aggregate(perVcpu: readonly VcpuMetrics[], host: HostMetrics): R
   }
 
   const all = perVcpu.map((m) => m.totals());
-  const exits: ExitCounts = { msrWrite: 0, apicWrite: 0, preemptionTimer: 0, externalInterrupt: 0, hlt: 0 };
-  const timers: TimerCounts = { swArms: 0, hvArms: 0, hvFallbacks: 0, hvToSw: 0, swToHv: 0 };
+  const exits: ExitCounts = { msrWrite: 0, apicWrite: 0, preemptionTimer: 0, externalInterrupt: 0, hlt: 0, apicRead: 0 };
+  const timers: TimerCounts = { swArms: 0, hvArms: 0, hvFallbacks: 0, hvToSw: 0, swToHv: 0, posted: 0 };
   let interrupts = 0;
   let sumNs = 0;
   let sumCycles = 0;

@@ -28,6 +28,8 @@ export interface ExitCounts {
   /** External interrupt / kick of a running vCPU. */
   externalInterrupt: number;
   hlt: number;
+  /** Trapped APIC register reads: TMCCT always, every register without APICv. */
+  apicRead: number;
 }
 
 export interface TimerCounts {
@@ -38,6 +40,8 @@ export interface TimerCounts {
   /** hv -> sw switches (blocking) and sw -> hv switches (wake). */
   hvToSw: number;
   swToHv: number;
+  /** Timer interrupts posted to the running vCPU from a housekeeping CPU (kvm.postedTimerInterrupts): no exit. */
+  posted: number;
 }
 
 /** timer_advance_ns over the run. A vCPU whose advance was never recorded had none: all 0, empty series. */

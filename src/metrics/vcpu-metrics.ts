@@ -22,11 +22,13 @@ export const ExitReason = {
   preemptionTimer: 2,
   externalInterrupt: 3,
   hlt: 4,
+  /** A trapped APIC register read (TMCCT always; any register without APICv). */
+  apicRead: 5,
 } as const satisfies Record<keyof ExitCounts, number>;
 export type ExitReason = (typeof ExitReason)[keyof typeof ExitReason];
-const EXIT_REASON_COUNT = 5;
+const EXIT_REASON_COUNT = 6;
 /** ExitCounts keys by ExitReason value. */
-export const EXIT_REASON_NAMES: readonly (keyof ExitCounts)[] = ["msrWrite", "apicWrite", "preemptionTimer", "externalInterrupt", "hlt"];
+export const EXIT_REASON_NAMES: readonly (keyof ExitCounts)[] = ["msrWrite", "apicWrite", "preemptionTimer", "externalInterrupt", "hlt", "apicRead"];
 
 /** Which timer a deadline was armed on: the hrtimer (sw) or the VMX preemption timer (hv). */
 export const TimerBackend = { sw: 0, hv: 1 } as const;
@@ -63,8 +65,11 @@ const CB_PEAK = 31;
 const HALT_POLL_NS = 32;
 const POLL_OK = 33;
 const POLL_FAILED = 34;
+/** exits.apicRead: after the first five exit reasons' run (ExitReason.apicRead). */
+const EXIT_APIC_READ = 35;
+const TIMERS_POSTED = 36;
 /** Slots per vCPU. */
-export const VCPU_SLOTS = 35;
+export const VCPU_SLOTS = 37;
 /**
  * The slot layout above by name, for the wasm engine's copy of it (assembly/sim/engine_metrics.ts
  * Slot and Counter; a test pins one to the other). EXITS and ARMS are the first of their runs.
@@ -100,9 +105,16 @@ export const VCPU_SLOT_INDEX = Object.freeze({
   HALT_POLL_NS,
   POLL_OK,
   POLL_FAILED,
+  EXIT_APIC_READ,
+  TIMERS_POSTED,
 } as const);
 
 const NS_PER_MS = 1_000_000;
+
+/** The slot of an exit reason: the first five in one run from EXITS, apicRead after the rest. */
+function exitSlot(reason: ExitReason): number {
+  return reason === ExitReason.apicRead ? EXIT_APIC_READ : EXITS + reason;
+}
 
 /** Raw totals of one vCPU, for aggregation (exact sums, ±Infinity extremes when empty). */
 export interface VcpuTotals {
@@ -219,7 +231,13 @@ export class VcpuMetrics {
   recordExit(reason: ExitReason): void {
     // A bad reason would silently count into a neighbouring slot: check (one compare).
     if (reason !== (reason & 7) || reason >= EXIT_REASON_COUNT) throw new RangeError(`unknown ExitReason ${reason}`);
-    const i = this.o + EXITS + reason;
+    const i = this.o + exitSlot(reason);
+    this.s[i] = this.s[i]! + 1;
+  }
+
+  /** A timer interrupt posted to the running vCPU (no exit on its CPU). */
+  timerPosted(): void {
+    const i = this.o + TIMERS_POSTED;
     this.s[i] = this.s[i]! + 1;
   }
 
@@ -277,7 +295,7 @@ export class VcpuMetrics {
     const s = this.s;
     const o = this.o;
     for (let i = EXITS; i <= COALESCED; i++) s[o + i]! += block[i]!;
-    for (let i = HALT_POLL_NS; i <= POLL_FAILED; i++) s[o + i]! += block[i]!;
+    for (let i = HALT_POLL_NS; i <= TIMERS_POSTED; i++) s[o + i]! += block[i]!;
   }
 
   /**
@@ -426,7 +444,7 @@ export class VcpuMetrics {
     const s = this.s;
     const o = this.o;
     const exits = {} as ExitCounts;
-    EXIT_REASON_NAMES.forEach((name, i) => (exits[name] = s[o + EXITS + i]!));
+    EXIT_REASON_NAMES.forEach((name, i) => (exits[name] = s[o + exitSlot(i as ExitReason)]!));
     const records = s[o + ADV_RECORDS]!;
     const series: [number, number][] = [];
     const len = this.series === null || records === 0 ? 0 : Math.floor((records - 1) / s[o + SERIES_STRIDE]!) + 1;
@@ -451,6 +469,7 @@ export class VcpuMetrics {
         hvFallbacks: s[o + HV_FALLBACKS]!,
         hvToSw: s[o + HV_TO_SW]!,
         swToHv: s[o + SW_TO_HV]!,
+        posted: s[o + TIMERS_POSTED]!,
       },
       coalesced: s[o + COALESCED]!,
       haltPollNs: s[o + HALT_POLL_NS]!,

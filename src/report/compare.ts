@@ -171,7 +171,7 @@ const TABLE_OMITS = [/^latency\.cycles\./, /^advanceNs\.initial$/, /^simulatedNs
 
 const LATENCY_LABELS: Record<string, string> = { min: "min", p50: "p50", p90: "p90", p99: "p99", p999: "p99.9", max: "max", mean: "mean" };
 const EARLY_LABELS: Record<string, string> = { count: "count", worstNs: "worst (ns early)" };
-const TIMER_LABELS: Record<string, string> = { swArms: "sw arms", hvArms: "hv arms", hvFallbacks: "hv fallbacks (-ERANGE)", hvToSw: "hv→sw switches", swToHv: "sw→hv switches" };
+const TIMER_LABELS: Record<string, string> = { swArms: "sw arms", hvArms: "hv arms", hvFallbacks: "hv fallbacks (-ERANGE)", hvToSw: "hv→sw switches", swToHv: "sw→hv switches", posted: "posted timer interrupts" };
 const HALT_POLL_LABELS: Record<string, string> = { successful: "successful (woken while polling)", failed: "failed (scheduled out)" };
 const ADVANCE_LABELS: Record<string, string> = { final: "final", min: "min", max: "max" };
 

@@ -84,7 +84,7 @@ export function renderTable(result: RunResult, options: TableOptions = {}): stri
     [
       "timers",
       `sw arms ${num(r.timers.swArms)}  hv arms ${num(r.timers.hvArms)}  hv fallbacks ${num(r.timers.hvFallbacks)}  ` +
-        `hv→sw ${num(r.timers.hvToSw)}  sw→hv ${num(r.timers.swToHv)}`,
+        `hv→sw ${num(r.timers.hvToSw)}  sw→hv ${num(r.timers.swToHv)}  posted ${num(r.timers.posted)}`,
     ],
     ["advance", advanceText(r.advanceNs)],
     ["coalesced", num(r.coalesced)],

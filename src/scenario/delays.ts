@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { DelayDist, HostDelays } from "./types.js";
 import { duration, positive, strict } from "./fields.js";
 
-export const DELAY_NAMES = ["hrtimer", "wakeup", "vmExit", "vmEntry", "irqDispatch", "msrExit"] as const satisfies readonly (keyof HostDelays)[];
+export const DELAY_NAMES = ["hrtimer", "wakeup", "vmExit", "vmEntry", "irqDispatch", "msrExit", "cpuIdleExit"] as const satisfies readonly (keyof HostDelays)[];
 
 /** Most samples an empirical distribution may list. */
 export const MAX_EMPIRICAL_SAMPLES = 1_000_000;
@@ -113,6 +113,9 @@ export const DEFAULT_HOST_DELAYS: Record<keyof HostDelays, DelayDistFile> = {
   irqDispatch: { dist: "lognormal", median: "150ns", p99: "400ns" },
   // WRMSR IA32_TSC_DEADLINE round trip: exit, arm the hrtimer or hv timer (§4.4, §6.2), re-enter.
   msrExit: { dist: "lognormal", median: "800ns", p99: "2500ns" },
+  // A CPU idling in the guest's HLT (C1) or MWAIT -> running again: intel_idle lists C1's
+  // exit latency as 2 us on Skylake servers (a bound, not a typical value); C1E is 10 us.
+  cpuIdleExit: { dist: "lognormal", median: "1us", p99: "4us" },
 };
 
 /** host.delays: every name optional (its default applies), unknown names rejected. */

@@ -4,7 +4,7 @@
 // guest TSC rates KVM would refuse) is checked afterwards in crossCheck.
 
 import { z } from "zod";
-import type { ScenarioConfig, TimerAdvance, VmConfig } from "./types.js";
+import type { DisabledExit, ScenarioConfig, TimerAdvance, VmConfig } from "./types.js";
 import { ScenarioError, type ScenarioIssue } from "./errors.js";
 import { bool, duration, frequency, intIn, oneOf, strict, text } from "./fields.js";
 import { hostDelaysSchema } from "./delays.js";
@@ -43,6 +43,9 @@ const stallsSchema = strict({ every: duration({ minNs: 1 }), length: duration({ 
   })
   .nullable();
 
+/** KVM_CAP_X86_DISABLE_EXITS bits, in the order KVM defines them. */
+export const DISABLE_EXITS = ["mwait", "hlt", "pause", "cstate"] as const satisfies readonly DisabledExit[];
+
 const vmSchema = strict(
   {
     name: text("a non-empty string").min(1).optional(),
@@ -60,6 +63,9 @@ const vmSchema = strict(
       .array(strict({ at: duration(), tscKhz: frequency() }, 'a migration such as {"at": "1s", "tscKhz": "3.5GHz"}'), {
         error: 'a list of migrations such as [{"at": "1s", "tscKhz": "3.5GHz"}]',
       })
+      .prefault([]),
+    disableExits: z
+      .array(oneOf(DISABLE_EXITS), { error: `a list drawn from ${DISABLE_EXITS.map((x) => JSON.stringify(x)).join(", ")} (KVM_CAP_X86_DISABLE_EXITS)` })
       .prefault([]),
     workload: workloadSchema.prefault({ kind: "cyclictest" }),
   },
@@ -99,6 +105,7 @@ export const scenarioFileSchema = strict(
         advanceOneshot: bool().prefault(false),
         lazyTscDeadline: bool().prefault(false),
         pvDeadline: bool().prefault(false),
+        postedTimerInterrupts: bool().prefault(false),
         haltPoll: strict(
           {
             max: duration({ maxNs: 0xffffffff }).prefault(200_000),
@@ -142,6 +149,8 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
   // and not when vmx_setup_preemption_timer finds it too fast for the 32-bit max value.
   const hvUsable = host.vendor === "vmx" && eraHasHvTimer(kvm.era) && Math.floor((host.tscKhz * 1000) / 2 ** host.preemptionTimerRate) <= PREEMPTION_TIMER_USABLE_MAX;
 
+  // pi_inject_timer arrived in v5.3 (0c5f81dad46c) and needs HLT/MWAIT in the guest since v5.17: mainline only here.
+  if (kvm.postedTimerInterrupts && kvm.era !== "mainline") issue(["kvm", "postedTimerInterrupts"], `false with kvm.era "${kvm.era}" (posted timer interrupts are modelled as mainline has them)`);
   const vms: VmConfig[] = [];
   const seenNames = new Map<string, number>();
   p.vms.forEach((vm, i) => {
@@ -176,7 +185,10 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
       if (prev !== undefined && m.at < prev.at) issue(["vms", i, "migrations", k, "at"], `at least ${prev.at} ns (migrations sorted by time)`);
     });
     const migrations = vm.migrations.map((m) => ({ atNs: m.at, tscKhz: m.tscKhz }));
-    vms.push({ name, vcpus: vm.vcpus, tscKhz, tscDeadline: vm.tscDeadline, pollControl: vm.pollControl, pauses, migrations, workload: vm.workload });
+    // KVM_CAP_X86_DISABLE_EXITS arrived in v4.17 (MWAIT) and v4.18 (HLT, PAUSE).
+    if (vm.disableExits.length > 0 && kvm.era === "v4.0") issue(["vms", i, "disableExits"], `[] with kvm.era "v4.0" (KVM_CAP_X86_DISABLE_EXITS arrived in v4.17)`);
+    const disableExits = DISABLE_EXITS.filter((x) => vm.disableExits.includes(x));
+    vms.push({ name, vcpus: vm.vcpus, tscKhz, tscDeadline: vm.tscDeadline, pollControl: vm.pollControl, pauses, migrations, disableExits, workload: vm.workload });
   });
 
   const config: ScenarioConfig = {
@@ -204,6 +216,7 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
       advanceOneshot: kvm.advanceOneshot,
       lazyTscDeadline: kvm.lazyTscDeadline,
       pvDeadline: kvm.pvDeadline,
+      postedTimerInterrupts: kvm.postedTimerInterrupts,
       haltPoll: {
         maxNs: kvm.haltPoll.max,
         grow: kvm.haltPoll.grow,

@@ -25,7 +25,18 @@ export interface HostDelays {
   irqDispatch: DelayDist;
   /** round trip of a WRMSR exit (exit, handle, re-enter). */
   msrExit: DelayDist;
+  /**
+   * A physical CPU idling in a guest's HLT/MWAIT (vms.<i>.disableExits) -> it runs again
+   * when an interrupt arrives: the C-state exit latency.
+   */
+  cpuIdleExit: DelayDist;
 }
+
+/** KVM_CAP_X86_DISABLE_EXITS bits a VM may be given (vms.<i>.disableExits). */
+export type DisabledExit = "hlt" | "mwait" | "pause" | "cstate";
+
+/** How a guest waits for its timer interrupt: HLT (default) or busy in guest mode (idle=poll). */
+export type GuestIdle = "halt" | "poll";
 
 export type Era = "v4.0" | "v4.20" | "v5.1" | "v5.4" | "mainline";
 
@@ -48,6 +59,8 @@ export type Workload =
       size: number;
       breakmaxCycles: number;
       printLatencies: boolean;
+      /** The test's wait loop: HLT ("halt") or spinning without it ("poll"). */
+      idle: GuestIdle;
     }
   | {
       /** cyclictest: TSC-deadline arming every interval, then HLT. */
@@ -67,6 +80,8 @@ export type Workload =
        * thread's own work after its wake-up (0 = re-arm straight from the handler).
        */
       workNs: number;
+      /** How the thread waits for its wake-up: HLT ("halt") or guest idle=poll ("poll"). */
+      idle: GuestIdle;
     }
   | {
       /** An idle guest: a periodic tick at `hz` (TSC-deadline, re-armed each tick) or nohz (no timer, HLT for good). */
@@ -147,6 +162,12 @@ export interface VmConfig {
    * guest: the guest TSC continues at that rate and its boot calibration goes stale.
    */
   migrations: { atNs: number; tscKhz: number }[];
+  /**
+   * KVM_CAP_X86_DISABLE_EXITS: HLT / MWAIT / PAUSE / C-state MSR accesses stay in guest
+   * mode (sorted, no duplicates). With "hlt" or "mwait" a halting guest idles the physical
+   * CPU in guest mode instead of exiting.
+   */
+  disableExits: DisabledExit[];
   workload: Workload;
 }
 
@@ -189,6 +210,8 @@ export interface ScenarioConfig {
     lazyTscDeadline: boolean;
     /** The PV nanosecond deadline MSR (Radim Krcmar, 2016, not merged). */
     pvDeadline: boolean;
+    /** kvm.ko pi_inject_timer: timer interrupts posted from a housekeeping CPU (0c5f81dad46c). */
+    postedTimerInterrupts: boolean;
   };
   vms: VmConfig[];
 }

@@ -40,6 +40,7 @@ const workloadFile = z.discriminatedUnion("kind", [
       // argv[3]: stop re-arming once a latency exceeds this many cycles; 0 = off.
       breakmax: intIn(0, MAX_COUNT, " guest TSC cycles (0 = off)").prefault(0),
       printLatencies: bool().prefault(false),
+      idle: oneOf(["halt", "poll"] as const).prefault("halt"),
     },
     WORKLOAD_OBJECT,
   ),
@@ -51,6 +52,7 @@ const workloadFile = z.discriminatedUnion("kind", [
       printSummary: bool().prefault(false),
       deadlineMsr: oneOf(["tsc", "pv"] as const).prefault("tsc"),
       work: duration({ minNs: 0 }).prefault(0),
+      idle: oneOf(["halt", "poll"] as const).prefault("halt"),
     },
     WORKLOAD_OBJECT,
   ),
@@ -97,9 +99,9 @@ const workloadFile = z.discriminatedUnion("kind", [
 export const workloadSchema = workloadFile.transform((w): Workload => {
   switch (w.kind) {
     case "tscdeadline-latency":
-      return { kind: w.kind, deltaCycles: w.delta, size: w.size, breakmaxCycles: w.breakmax, printLatencies: w.printLatencies };
+      return { kind: w.kind, deltaCycles: w.delta, size: w.size, breakmaxCycles: w.breakmax, printLatencies: w.printLatencies, idle: w.idle };
     case "cyclictest":
-      return { kind: w.kind, intervalNs: w.interval, loops: w.loops, printSummary: w.printSummary, deadlineMsr: w.deadlineMsr, workNs: w.work };
+      return { kind: w.kind, intervalNs: w.interval, loops: w.loops, printSummary: w.printSummary, deadlineMsr: w.deadlineMsr, workNs: w.work, idle: w.idle };
     case "idle-tick":
       return { kind: w.kind, hz: w.hz, nohz: w.nohz };
     case "periodic":

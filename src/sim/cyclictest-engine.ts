@@ -15,6 +15,7 @@ import type { HostMetrics } from "../metrics/host-metrics.js";
 import { cyclictestSummaryLine } from "./workloads/cyclictest.js";
 import { guestCyclesOfNs } from "./guest-time.js";
 import type { VcpuIds } from "./vcpu-ids.js";
+import type { GuestExitPolicy } from "./exits-in-guest.js";
 
 const U32_MAX = 0xffffffff;
 // The engine's layouts (assembly/sim/engine_metrics.ts): slots per vCPU block (VcpuMetrics'),
@@ -55,6 +56,8 @@ export interface CyclictestEngineSetup {
   startNs: number;
   /** Halt polling allowed, per VM (kvm_arch_no_poll is false). */
   pollAllowed: readonly boolean[];
+  /** What disableExits and posted timer interrupts decide, per VM (exits-in-guest.ts). */
+  exits: readonly GuestExitPolicy[];
   /** Each vCPU's VM and number within it (engine order = index order). */
   ids: VcpuIds;
   /** Some VM prints cyclictest's summary line (its sums are kept). */
@@ -127,7 +130,8 @@ export class CyclictestEngine {
     config.vms.forEach((vm, i) => {
       const w = vm.workload as WorkloadParams<"cyclictest">;
       // The guest converts the interval with the calibration it booted with (cyclictest.ts).
-      wasm.ctEngineSetVm(i, guestCyclesOfNs(w.intervalNs, vm.tscKhz), w.loops, vm.tscKhz, s.pollAllowed[i]!, w.workNs);
+      const x = s.exits[i]!;
+      wasm.ctEngineSetVm(i, guestCyclesOfNs(w.intervalNs, vm.tscKhz), w.loops, vm.tscKhz, s.pollAllowed[i]!, w.workNs, w.idle === "poll", x.idleInGuest, x.canPostTimer, x.hvTimer);
     });
     for (let v = 0; v < s.ids.count; v++) wasm.ctEngineSetVcpu(v, s.ids.vmOf(v));
   }

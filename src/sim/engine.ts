@@ -17,6 +17,7 @@ import type { AnyGuestProgram } from "./guest.js";
 import { workloadProgram } from "./workloads/index.js";
 import { CyclictestEngine, cyclictestEngineExclusion } from "./cyclictest-engine.js";
 import { HostMetrics } from "../metrics/host-metrics.js";
+import { guestExitPolicy } from "./exits-in-guest.js";
 import type { VcpuMetrics } from "../metrics/vcpu-metrics.js";
 
 /** Host uptime when the simulation starts (ns): the clock and TSC are well past zero. */
@@ -120,6 +121,7 @@ export class Simulation {
     const hostTscAtStart = (BigInt(START_NS) * BigInt(host.tscKhz)) / 1_000_000n;
 
     const hvTimer = host.vendor === "vmx" && kvm.hvTimer && this.era.hvTimer;
+    const exitsOf = config.vms.map((vm) => guestExitPolicy(config, vm, hvTimer));
     const pollAllowedOf = config.vms.map((vm) => vm.pollControl && !stealAboveLimit(host.stalls, kvm.haltPoll.maxStealPercent));
     const metricsFor = metrics instanceof HostMetrics ? (id: VcpuId) => metrics.addVcpu(id.vm, id.vcpu) : metrics;
     // Every vCPU's L1 TSC and advance, in index order, whichever engine runs it; its sink
@@ -143,6 +145,7 @@ export class Simulation {
         hvTimer,
         startNs: START_NS,
         pollAllowed: pollAllowedOf,
+        exits: exitsOf,
         ids: this.ids,
         summaries: this.keepOutputOf.some((keep) => keep),
         sinks: deferTo !== null ? { kind: "deferred", host: deferTo, first: sinks[0] as VcpuMetrics } : { kind: "each", sinks },
@@ -158,7 +161,7 @@ export class Simulation {
         lapic: {
           era: this.era,
           tscDeadlineCpuid: vm.tscDeadline,
-          hvTimer,
+          hvTimer: exitsOf[vmIndex]!.hvTimer,
           apicv: kvm.apicv,
           minTimerPeriodUs: kvm.minTimerPeriodUs,
           apicBusCycleNs: kvm.apicBusCycleNs,
@@ -182,6 +185,7 @@ export class Simulation {
         // The simulated host clock stays one; a destination's TSC rate is a ratio to it.
         migrations: vm.migrations.map((m) => ({ ...m, ratio: ((1n << BigInt(fracBits)) * BigInt(m.tscKhz)) / BigInt(host.tscKhz) })),
         keepOutput: this.keepOutputOf[vmIndex]!,
+        exits: exitsOf[vmIndex]!,
       };
       for (let i = 0; i < vm.vcpus; i++, index++) this.vcpus.push(new Vcpu(index, i, env, sinks[index]!));
     });

@@ -23,6 +23,11 @@ export const Exit = {
   Done: 6,
   /** A GuestMachine's interrupt handler returns (IRET). */
   Iret: 7,
+  /**
+   * The guest waits for an interrupt without leaving guest mode: its idle loop polls
+   * (guest `idle=poll`). An armed preemption timer fires in guest mode meanwhile.
+   */
+  IdlePoll: 8,
 } as const;
 export type Exit = (typeof Exit)[keyof typeof Exit];
 
@@ -70,6 +75,8 @@ export interface GuestCtx {
   /** EOI for the timer vector (an APIC write exit unless APICv virtualizes it). */
   eoi(): Exit;
   hlt(): Exit;
+  /** Wait for an interrupt busy in guest mode (guest idle=poll): no exit. */
+  idlePoll(): Exit;
   cpuid(): Exit;
   /** Guest computation for ns of time without leaving guest mode. */
   compute(ns: number): Exit;

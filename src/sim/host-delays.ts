@@ -125,4 +125,7 @@ export class HostDelaySamplers {
   msrExit(v: number): number {
     return wasm.sampleDelay(5, v);
   }
+  cpuIdleExit(v: number): number {
+    return wasm.sampleDelay(6, v);
+  }
 }

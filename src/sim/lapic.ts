@@ -29,6 +29,12 @@ export interface TimerHost {
   /** An interrupt was made pending while not from the timer function, or injected directly. */
   unblock(): void;
   coalesced(): void;
+  /** kvm_use_posted_timer_interrupt: the timer interrupt can be posted to the running vCPU now. */
+  usePostedTimerInterrupt(): boolean;
+  /** The posted path's busy-wait (__kvm_wait_lapic_expire) where the hrtimer runs, before injection. */
+  postedWait(): void;
+  /** The interrupt was posted: the guest takes it without an exit. */
+  posted(): void;
 }
 
 export interface LapicTimerOptions {
@@ -344,6 +350,12 @@ export class LapicTimer {
       // Case 3: on the vCPU thread with APICv, inject right away.
       this.injectTimerIrq();
       this.host.unblock();
+      return;
+    }
+    if (this.host.usePostedTimerInterrupt()) {
+      this.host.postedWait();
+      this.injectTimerIrq();
+      this.host.posted();
       return;
     }
     this.pending = true;

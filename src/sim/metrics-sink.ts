@@ -13,6 +13,8 @@ export interface MetricsSink {
   hvFallback(): void;
   hvToSw(): void;
   swToHv(): void;
+  /** A timer interrupt posted to the running vCPU (kvm_use_posted_timer_interrupt). */
+  timerPosted(): void;
   coalesced(): void;
   /** One halt that polled for pollNs; successful when woken before scheduling out. */
   haltPoll(pollNs: number, successful: boolean): void;
@@ -22,7 +24,7 @@ export interface MetricsSink {
   /**
    * Adds the counts the wasm cyclictest engine kept for this vCPU, in a block laid out as
    * VcpuMetrics' slots (exits, spin, arms, fallbacks, switches, coalesced: slots 10..21;
-   * halt-poll ns, successes, failures: 32..34): the same as that many recordExit/
+   * halt-poll ns, successes, failures: 32..34; apic reads, posted: 35..36): the same as that many recordExit/
    * addSpinNs/timerArm/... calls.
    */
   addCounts(block: Float64Array): void;

@@ -43,6 +43,8 @@ export const Purpose = {
   stall: 6,
   /** Guest workload choices (jitter in a guest program's own timing). */
   workload: 7,
+  /** A CPU idling in the guest's HLT/MWAIT wakes (host.delays.cpuIdleExit). */
+  cpuIdleExit: 8,
 } as const;
 export type Purpose = (typeof Purpose)[keyof typeof Purpose];
 

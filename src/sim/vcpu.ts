@@ -21,9 +21,20 @@ import type { HostDelaySamplers } from "./host-delays.js";
 import { ExitReason, TimerBackend, type MetricsSink } from "./metrics-sink.js";
 import type { HaltPollConfig, HostStalls } from "../scenario/types.js";
 import { nextHaltPollNs } from "./halt-poll.js";
+import type { GuestExitPolicy } from "./exits-in-guest.js";
 
 /** Run states of a vCPU (the discriminant of the state machine). */
 export type RunState = "guest" | "exit" | "polling" | "blocked" | "waking" | "entering" | "done";
+
+/**
+ * How a vCPU in guest mode waits for an interrupt: not at all (it runs), its idle loop
+ * polls (idle=poll), or its HLT/MWAIT idles the physical CPU in guest mode (disableExits).
+ */
+const enum GuestWait {
+  None = 0,
+  Poll = 1,
+  CpuIdle = 2,
+}
 
 /** Guest register the built-in paths use as scratch (programs should use r0..r5). */
 const SCRATCH_REG = 7;
@@ -48,6 +59,8 @@ export interface VcpuEnv {
   pauses: { atNs: number; lengthNs: number }[];
   /** Destination TSC rates in time order (vms.<i>.migrations), with the TSC ratio for each. */
   migrations: { atNs: number; tscKhz: number; ratio: bigint }[];
+  /** What disableExits and posted timer interrupts decide for this VM (exits-in-guest.ts). */
+  exits: GuestExitPolicy;
 }
 
 export class Vcpu implements GuestCtx, TimerHost {
@@ -71,6 +84,8 @@ export class Vcpu implements GuestCtx, TimerHost {
   private computeLeftNs = 0;
   /** The program's current yield is a Halt waiting for an interrupt. */
   private halted = false;
+  /** The guest waits for an interrupt without leaving guest mode (idle=poll, HLT in guest). */
+  private guestWait = GuestWait.None;
   /** vcpu->halt_poll_ns: the current polling window (grown and shrunk per halt). */
   private haltPollNs = 0;
   /** When kvm_vcpu_halt started (host ns), and whether this halt polls. */
@@ -235,8 +250,11 @@ export class Vcpu implements GuestCtx, TimerHost {
       if (this.lapic.vectorToDeliver >= 0 && this.handlerVector < 0) {
         // Interrupts are delivered at an instruction boundary; HLT returns after one.
         this.halted = false;
+        this.guestWait = GuestWait.None;
         this.deliverInterrupt();
       }
+      // Still waiting in guest mode: nothing happens until an interrupt arrives.
+      if (this.guestWait !== GuestWait.None) return;
       if (this.handlerVector < 0 && this.computeLeftNs > 0) {
         const left = this.computeLeftNs;
         this.computeLeftNs = 0;
@@ -294,7 +312,11 @@ export class Vcpu implements GuestCtx, TimerHost {
         this.enterCompute(this.computeLeftNs);
         this.computeLeftNs = 0;
         return false;
+      case Exit.IdlePoll:
+        return this.waitInGuest(GuestWait.Poll);
       case Exit.Halt:
+        // HLT (or MWAIT) in the guest: no exit, the physical CPU idles (kvm_hlt_in_guest).
+        if (this.env.exits.idleInGuest) return this.waitInGuest(GuestWait.CpuIdle);
         this.metrics.recordExit(ExitReason.hlt);
         this.leaveGuest();
         this.halted = true;
@@ -304,6 +326,18 @@ export class Vcpu implements GuestCtx, TimerHost {
     }
     // Exit.Done and Exit.Iret never get here: runProgram handles them first.
     return true;
+  }
+
+  /** The guest waits in guest mode; an interrupt already waiting ends the wait at once. */
+  private waitInGuest(wait: GuestWait): boolean {
+    if (this.lapic.vectorToDeliver >= 0) return true;
+    this.guestWait = wait;
+    return false;
+  }
+
+  /** The C-state exit a CPU idling in the guest's HLT/MWAIT pays before anything runs on it. */
+  private idleExitNs(): number {
+    return this.guestWait === GuestWait.CpuIdle ? this.env.delays.cpuIdleExit(this.index) : 0;
   }
 
   private enterCompute(ns: number): void {
@@ -422,10 +456,11 @@ export class Vcpu implements GuestCtx, TimerHost {
   /** The preemption timer fired in guest mode: exit, expire, re-enter. */
   private preemptionExit(): void {
     this.metrics.recordExit(ExitReason.preemptionTimer);
+    const idleNs = this.idleExitNs();
     this.leaveGuest();
     this.lapic.hvTimerFired();
     const d = this.env.delays;
-    this.beginEntry(d.vmExit(this.index) + d.vmEntry(this.index));
+    this.beginEntry(idleNs + d.vmExit(this.index) + d.vmEntry(this.index));
   }
 
   /**
@@ -482,10 +517,40 @@ export class Vcpu implements GuestCtx, TimerHost {
       this.state = "waking";
       this.schedule(EventKind.VcpuWake, 0);
     } else if (this.state === "guest") {
+      const idleNs = this.idleExitNs();
       this.leaveGuest();
       this.state = "exit";
-      this.schedule(EventKind.KickExit, this.env.delays.vmExit(this.index));
+      this.schedule(EventKind.KickExit, idleNs + this.env.delays.vmExit(this.index));
     }
+  }
+  usePostedTimerInterrupt(): boolean {
+    // kvm_use_posted_timer_interrupt: posting possible and the vCPU IN_GUEST_MODE.
+    return this.env.exits.canPostTimer && this.state === "guest";
+  }
+  /** Busy-wait of the posted path, spent on the housekeeping CPU (ns). */
+  private postedSpinNs = 0;
+  postedWait(): void {
+    // apic_timer_expired's posted path: __kvm_wait_lapic_expire when timer_advance_ns is
+    // non-zero, on the housekeeping CPU that runs the hrtimer (not the vCPU's).
+    const global = this.env.lapic.era.globalAdvance;
+    this.postedSpinNs = 0;
+    if (!wasm.expiredTdIsSet(this.index) || wasm.vcpuAdvance(this.index, global) === 0) return;
+    this.postedSpinNs = wasm.waitLapicExpire(this.index, this.env.lapic.era.code, this.env.tune, global, this.env.hz);
+    this.metrics.addSpinNs(this.postedSpinNs);
+    this.metrics.recordAdvance(wasm.nowF64() - this.env.startNs, wasm.vcpuAdvance(this.index, global));
+  }
+  posted(): void {
+    // The posted-interrupt notification reaches the running guest: no exit on its CPU.
+    this.metrics.timerPosted();
+    const spinNs = this.postedSpinNs;
+    if (this.threadSeq >= 0) {
+      // Work in progress goes on during the other CPU's busy-wait; the handler interrupts the rest.
+      this.computeLeftNs = Math.max(0, this.computeEndNs - wasm.nowF64() - spinNs);
+      this.threadSeq = -1;
+    }
+    const idleNs = this.idleExitNs();
+    this.state = "entering";
+    this.schedule(EventKind.EntryDone, spinNs + idleNs + this.env.delays.irqDispatch(this.index));
   }
   unblock(): void {
     if (this.state === "blocked" || this.state === "polling") this.kick();
@@ -590,6 +655,9 @@ export class Vcpu implements GuestCtx, TimerHost {
   }
   hlt(): Exit {
     return Exit.Halt;
+  }
+  idlePoll(): Exit {
+    return Exit.IdlePoll;
   }
   cpuid(): Exit {
     return Exit.Cpuid;

@@ -24,7 +24,7 @@ const delays = {
 /** cyclictest with random host delays and halt polling on (every count of the block moves). */
 function cyclictest(vcpus: number, seed: number, era: ScenarioConfig["kvm"]["era"] = "mainline"): ScenarioConfig {
   const haltPoll = { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null };
-  return scenario({ seed, durationNs: 30_000_000, vm: { vcpus, tscKhz: 2_100_000 }, delays, kvm: { era, haltPoll } }, { kind: "cyclictest", intervalNs: 250_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0 });
+  return scenario({ seed, durationNs: 30_000_000, vm: { vcpus, tscKhz: 2_100_000 }, delays, kvm: { era, haltPoll } }, { kind: "cyclictest", intervalNs: 250_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0, idle: "halt" });
 }
 
 /** Everything a run reports, as JSON. */
@@ -147,6 +147,7 @@ function bound(m: VcpuMetrics) {
     hvFallback: () => m.hvFallback(),
     hvToSw: () => m.hvToSw(),
     swToHv: () => m.swToHv(),
+    timerPosted: () => m.timerPosted(),
     coalesced: () => m.coalesced(),
     haltPoll: (ns: number, ok: boolean) => m.haltPoll(ns, ok),
     recordAdvance: (t: number, a: number) => m.recordAdvance(t, a),

@@ -70,8 +70,8 @@ describe("v4.20's global advance and 'adjust done' (S4, S6)", () => {
       ...jitter,
       kvm: { ...jitter.kvm, era },
       vms: [
-        { name: "a", vcpus: 2, tscKhz: 3_000_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], workload: CYCLICTEST },
-        { name: "b", vcpus: 2, tscKhz: 2_100_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], workload: CYCLICTEST },
+        { name: "a", vcpus: 2, tscKhz: 3_000_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], disableExits: [], workload: CYCLICTEST },
+        { name: "b", vcpus: 2, tscKhz: 2_100_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], disableExits: [], workload: CYCLICTEST },
       ],
     });
 

@@ -33,7 +33,7 @@ describe("the polling window update (kvm_vcpu_halt)", () => {
 });
 
 describe("a guest waking every interval with halt_poll_ns = 200 µs (S17, Carli 2022)", () => {
-  const cyclic = (intervalNs: number) => ({ kind: "cyclictest" as const, intervalNs, loops: 0, printSummary: false, deadlineMsr: "tsc" as const, workNs: 0 });
+  const cyclic = (intervalNs: number) => ({ kind: "cyclictest" as const, intervalNs, loops: 0, printSummary: false, deadlineMsr: "tsc" as const, workNs: 0, idle: "halt" as const });
   const pollShare = (intervalNs: number, o: Parameters<typeof scenario>[0] = {}) => {
     const { sinks } = run(scenario({ ...o, kvm: { haltPoll: X86, ...o.kvm }, durationNs: 200_000_000 }, cyclic(intervalNs)));
     return { share: sinks[0]!.haltPollNs / 200_000_000, s: sinks[0]! };

@@ -15,6 +15,8 @@ export class CountingSink implements MetricsSink {
   preemptionTimer = 0;
   externalInterrupt = 0;
   hlt = 0;
+  apicRead = 0;
+  posted = 0;
   spinNs = 0;
   swArms = 0;
   hvArms = 0;
@@ -29,7 +31,7 @@ export class CountingSink implements MetricsSink {
     this.latenciesNs.push(ns);
   }
   recordExit(reason: ExitReason): void {
-    const names = ["msrWrite", "apicWrite", "preemptionTimer", "externalInterrupt", "hlt"] as const;
+    const names = ["msrWrite", "apicWrite", "preemptionTimer", "externalInterrupt", "hlt", "apicRead"] as const;
     this[names[reason]]++;
   }
   addSpinNs(ns: number): void {
@@ -50,6 +52,9 @@ export class CountingSink implements MetricsSink {
   }
   coalesced(): void {
     this.coalescedCount++;
+  }
+  timerPosted(): void {
+    this.posted++;
   }
   haltPollNs = 0;
   pollsOk = 0;
@@ -81,6 +86,8 @@ export class CountingSink implements MetricsSink {
     this.haltPollNs += c[I.HALT_POLL_NS]!;
     this.pollsOk += c[I.POLL_OK]!;
     this.pollsFailed += c[I.POLL_FAILED]!;
+    this.apicRead += c[I.EXIT_APIC_READ]!;
+    this.posted += c[I.TIMERS_POSTED]!;
   }
   get early(): number {
     return this.latenciesNs.filter((l) => l < 0).length;
@@ -102,7 +109,7 @@ export interface Overrides {
   seed?: number;
 }
 
-export const CYCLICTEST: Workload = { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0 };
+export const CYCLICTEST: Workload = { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0, idle: "halt" };
 
 /** A scenario with fixed, round host delays unless overridden. */
 export function scenario(o: Overrides = {}, workload: Workload = CYCLICTEST): ScenarioConfig {
@@ -125,6 +132,7 @@ export function scenario(o: Overrides = {}, workload: Workload = CYCLICTEST): Sc
         vmEntry: fixed(400),
         irqDispatch: fixed(200),
         msrExit: fixed(800),
+        cpuIdleExit: fixed(1500),
         ...o.delays,
       },
     },
@@ -140,11 +148,12 @@ export function scenario(o: Overrides = {}, workload: Workload = CYCLICTEST): Sc
       advanceOneshot: false,
       lazyTscDeadline: false,
       pvDeadline: false,
+      postedTimerInterrupts: false,
       // Halt polling off unless a test turns it on (tests/sim/halt-poll.test.ts).
       haltPoll: { maxNs: 0, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null },
       ...o.kvm,
     },
-    vms: o.vms ?? [{ name: "vm0", vcpus: 1, tscKhz: 3_000_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], workload, ...o.vm }],
+    vms: o.vms ?? [{ name: "vm0", vcpus: 1, tscKhz: 3_000_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], disableExits: [], workload, ...o.vm }],
   };
 }
 

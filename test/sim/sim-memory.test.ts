@@ -20,6 +20,7 @@ const sink: MetricsSink = {
   hvFallback() {},
   hvToSw() {},
   swToHv() {},
+  timerPosted() {},
   coalesced() {},
   haltPoll() {},
   recordAdvance() {},

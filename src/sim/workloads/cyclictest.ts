@@ -62,6 +62,8 @@ export function cyclictestSummaryLine(thread: number, intervalNs: number, s: Cyc
 export function cyclictest(params: CyclictestParams, vcpus: number): GuestMachine {
   const phase = new Uint8Array(vcpus);
   const pv = params.deadlineMsr === "pv";
+  // Guest idle=poll: the thread's CPU spins in guest mode until the interrupt.
+  const poll = params.idle === "poll";
   // The guest's TSC calibration, fixed at boot: stale after a migration to another TSC rate.
   let bootKhz = 0;
   let intervalCycles = 0;
@@ -108,7 +110,7 @@ export function cyclictest(params: CyclictestParams, vcpus: number): GuestMachin
           // The guest sleeps only while this period's wake-up is still to come (an
           // already-expired deadline may have been delivered on the WRMSR's re-entry).
           if (stats[v * ST_WIDTH + ST_COUNT]! >= stats[v * ST_WIDTH + ST_LOOPS]!) return Exit.None;
-          return g.hlt();
+          return poll ? g.idlePoll() : g.hlt();
       }
     },
     interruptStep(g: GuestCtx): Exit {

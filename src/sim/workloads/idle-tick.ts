@@ -9,7 +9,7 @@ export type IdleTickParams = WorkloadParams<"idle-tick">;
 
 export function idleTick(params: IdleTickParams, vcpus: number): GuestMachine {
   if (!params.nohz) {
-    return cyclictest({ intervalNs: Math.round(1e9 / params.hz), loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0 }, vcpus);
+    return cyclictest({ intervalNs: Math.round(1e9 / params.hz), loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0, idle: "halt" }, vcpus);
   }
   return {
     machine: true,

@@ -56,7 +56,8 @@ export function tscdeadlineLatency(params: TscdeadlineLatencyParams, vcpus: numb
         default:
           // The test checks its condition before each HLT (2019 fix).
           if (hitmax[v] === 1 || used[v]! >= size) return Exit.Done;
-          return g.hlt();
+          // The variant without hlt spins on its condition in guest mode (idle "poll").
+          return params.idle === "poll" ? g.idlePoll() : g.hlt();
       }
     },
     interruptStep(g: GuestCtx): Exit {
