@@ -102,6 +102,8 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
     return base;
   });
 
+type RunSummary = { exits: Record<string, number>; timers: Record<string, number> };
+
 function resultOf(c: ScenarioConfig, engine: "ts" | "wasm", perVcpuHistograms = true): string {
   const { result, output } = runScenario(c, { engine, perVcpuHistograms });
   const { wallMs: _wall, ...rest } = result;
@@ -266,6 +268,25 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
       EXIT_APIC_READ: 35,
       TIMERS_POSTED: 36,
     });
+  });
+
+  // The mechanisms of issue #11 on purpose (the property tests draw them at random too).
+  test.each([
+    ["idle=poll on the preemption timer", {}, "poll", [], (r: RunSummary) => r.exits.preemptionTimer > 0 && r.exits.hlt === 0],
+    ["idle=poll on the hrtimer", { hvTimer: false }, "poll", [], (r: RunSummary) => r.exits.externalInterrupt > 0],
+    ["HLT in the guest", {}, "halt", ["hlt"], (r: RunSummary) => r.exits.hlt === 0 && r.exits.preemptionTimer > 0],
+    ["MWAIT in the guest", {}, "halt", ["mwait"], (r: RunSummary) => r.timers.hvArms === 0 && r.exits.externalInterrupt > 0],
+    ["posted timer interrupts", { postedTimerInterrupts: true }, "halt", ["hlt"], (r: RunSummary) => r.timers.posted > 0 && r.exits.externalInterrupt === 0],
+    ["posted, polling guest, thread work", { postedTimerInterrupts: true, work: 20_000 }, "poll", ["mwait"], (r: RunSummary) => r.timers.posted > 0],
+  ] as const)("%s: identical on both engines", (_name, kvm, idle, disableExits, check) => {
+    const { work, ...rest } = kvm as { work?: number };
+    const c = scenario(
+      { seed: 3, durationNs: 20_000_000, kvm: rest, vm: { vcpus: 2, disableExits: [...disableExits] }, delays: { hrtimer: { dist: "lognormal", medianNs: 1500, p99Ns: 6000 }, cpuIdleExit: { dist: "uniform", minNs: 500, maxNs: 3000 } } },
+      { ...CYCLICTEST, intervalNs: 100_000, workNs: work ?? 0, idle },
+    );
+    const wasmResult = resultOf(c, "wasm");
+    expect(wasmResult).toBe(resultOf(c, "ts"));
+    expect(check(JSON.parse(wasmResult).rest as RunSummary)).toBe(true);
   });
 
   test("the default and cyclictest presets' shapes: identical, and auto picks the wasm engine", () => {
