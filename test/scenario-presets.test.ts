@@ -27,7 +27,7 @@ describe("presets", () => {
     expect(c.vms.map((v) => v.vcpus)).toEqual([4, 4]);
     expect(c.kvm.era).toBe("mainline");
     expect(Object.values(c.host.delays).every((d) => d.dist === "lognormal")).toBe(true);
-    for (const vm of c.vms) expect(vm.workload).toEqual({ kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0 });
+    for (const vm of c.vms) expect(vm.workload).toEqual({ kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0, idle: "halt" });
     expect(c.durationNs).toBe(2_000_000_000);
   });
 

@@ -41,6 +41,7 @@ describe("defaults", () => {
           vmEntry: { dist: "lognormal", medianNs: 250, p99Ns: 700 },
           irqDispatch: { dist: "lognormal", medianNs: 150, p99Ns: 400 },
           msrExit: { dist: "lognormal", medianNs: 800, p99Ns: 2500 },
+          cpuIdleExit: { dist: "lognormal", medianNs: 1000, p99Ns: 4000 },
         },
         stalls: null,
       },
@@ -56,9 +57,10 @@ describe("defaults", () => {
         advanceOneshot: false,
         lazyTscDeadline: false,
         pvDeadline: false,
+        postedTimerInterrupts: false,
         haltPoll: { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null },
       },
-      vms: [{ name: "vm0", vcpus: 1, tscKhz: 2_994_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], workload: { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0 } }],
+      vms: [{ name: "vm0", vcpus: 1, tscKhz: 2_994_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], disableExits: [], workload: { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0, idle: "halt" } }],
     });
   });
 
@@ -76,14 +78,14 @@ describe("defaults", () => {
   });
 
   test.each([
-    [{ kind: "tscdeadline-latency" }, { kind: "tscdeadline-latency", deltaCycles: 200000, size: 10000, breakmaxCycles: 0, printLatencies: false }],
-    [{ kind: "cyclictest" }, { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0 }],
+    [{ kind: "tscdeadline-latency" }, { kind: "tscdeadline-latency", deltaCycles: 200000, size: 10000, breakmaxCycles: 0, printLatencies: false, idle: "halt" }],
+    [{ kind: "cyclictest" }, { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0, idle: "halt" }],
     [{ kind: "periodic" }, { kind: "periodic", tmict: 1_000_000, tdcr: 0xb, wait: "hlt" }],
     [{ kind: "oneshot" }, { kind: "oneshot", tmict: 1_000_000, tdcr: 0xb, gapNs: 0, wait: "hlt" }],
     [{ kind: "periodic", tmict: "0x999999", tdcr: "0xA" }, { kind: "periodic", tmict: 0x999999, tdcr: 0xa, wait: "hlt" }],
     [{ kind: "oneshot", tmict: 65536, tdcr: 0, gap: "5us" }, { kind: "oneshot", tmict: 65536, tdcr: 0, gapNs: 5000, wait: "hlt" }],
-    [{ kind: "tscdeadline-latency", delta: 100000, size: 50, breakmax: 9000, printLatencies: true }, { kind: "tscdeadline-latency", deltaCycles: 100000, size: 50, breakmaxCycles: 9000, printLatencies: true }],
-    [{ kind: "cyclictest", interval: "200us", loops: 1000, printSummary: true }, { kind: "cyclictest", intervalNs: 200_000, loops: 1000, printSummary: true, deadlineMsr: "tsc", workNs: 0 }],
+    [{ kind: "tscdeadline-latency", delta: 100000, size: 50, breakmax: 9000, printLatencies: true }, { kind: "tscdeadline-latency", deltaCycles: 100000, size: 50, breakmaxCycles: 9000, printLatencies: true, idle: "halt" }],
+    [{ kind: "cyclictest", interval: "200us", loops: 1000, printSummary: true }, { kind: "cyclictest", intervalNs: 200_000, loops: 1000, printSummary: true, deadlineMsr: "tsc", workNs: 0, idle: "halt" }],
   ])("workload %j -> %j", (workload, expected) => {
     expect(validateScenario({ vms: [{ workload }] }).vms[0]!.workload).toEqual(expected);
   });
