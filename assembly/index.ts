@@ -107,6 +107,7 @@ export {
   hvArm,
   hvCancel,
   pushAtPreemption,
+  lastPreemptionAtNs,
   lastWaitDelta,
   waitLapicExpire,
   cyclesToNsSigned,
@@ -127,6 +128,6 @@ export {
 export { rngStreamsInit, rngDrawU32, rngDrawFloat } from "./sim/rng_streams";
 export { DelayNode, delayProgramInit, delaySetRoot, delayZigguratInit, sampleDelay } from "./sim/delay_samplers";
 export { Count, Counter, LogRecord, Slot, SLOTS, M_STRIDE, HIST_CELLS, HIST_HALF_MAGNITUDE, LOG_CAPACITY, engineMetricsInit, engineSetSeriesCap, engineSlotsOf, engineSetCount, engineHistNsPtr, engineHistCyclesPtr, engineCallbacksPtr, engineCallbackCells, engineLogPtr, engineLogCount, engineLogClear } from "./sim/engine_metrics";
-export { ctEngineConfigure, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVcpu, ESTRIDE } from "./sim/engine_record";
+export { ctEngineConfigure, ctEngineEraFlags, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVcpu, ESTRIDE } from "./sim/engine_record";
 export { ctEngineEvents, ctEngineStart, ctEngineRun, ctEngineStats } from "./sim/cyclictest_engine";
 export { simMemoryReserve } from "./sim/sim_memory";

@@ -8,7 +8,7 @@ import { Count, Sum, addNs, count, metricAdvance, metricCallback } from "./engin
 import { F_HV_DEFERRED, chaining, pushHv, scheduleStall, D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, setState, stallLengthNs, startNs, tune, vmCell } from "./engine_record";
 import { cancelHvTimer, expired, injectPending, restartApicTimer, startSwTimer } from "./engine_lapic";
 import { leaveGuest, runProgram } from "./cyclictest_engine";
-import { D_CPU_IDLE_EXIT, F_WAIT_IDLE, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ } from "./engine_record";
+import { D_CPU_IDLE_EXIT, F_WAIT_IDLE, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ, apicv, hvTimerBeforeWait } from "./engine_record";
 
 /** Vcpu.idleExitNs: a CPU idling in the guest's HLT/MWAIT pays its C-state exit first. */
 // @ts-ignore: decorator
@@ -98,7 +98,11 @@ export function block(e: usize, v: i32): void {
   } else {
     clear(e, F_POLLING);
   }
-  if (hasWakeReason(e)) unblock(e, v);
+  // kvm_vcpu_block checks before schedule(): no scheduler wake-up delay.
+  if (hasWakeReason(e)) {
+    setState(e, S_WAKING);
+    schedule(e, v, EV_WAKE, 0);
+  }
 }
 
 /** Vcpu.wake. */
@@ -155,7 +159,7 @@ export function reenter(e: usize, v: i32): void {
   const spinNs = waitLapicExpireGate(e, v);
   const deliver = has(e, F_TO_DELIVER);
   if (has(e, F_HV_IN_USE)) {
-    store<i64>(e + HV_AT_NS, preemptionAtNs(v, preemptionRate, spinNs));
+    store<i64>(e + HV_AT_NS, preemptionAtNs(v, preemptionRate, spinNs, hvTimerBeforeWait));
     // Chaining holds it back like the thread's next event: a guest that exits at once (it
     // usually halts) cancels it before it ever reaches the queue (cyclictest_engine.ts dropHv).
     if (chaining) set(e, F_HV_DEFERRED);
@@ -167,6 +171,12 @@ export function reenter(e: usize, v: i32): void {
     schedule(e, v, EV_ENTRY_DONE, spinNs + dispatch);
     return;
   }
+  if (has(e, F_HV_IN_USE) && load<i64>(e + HV_AT_NS) <= simNowNs) {
+    // Vcpu.reenter: a preemption timer loaded with 0 exits before the guest's first instruction.
+    setState(e, S_ENTERING);
+    schedule(e, v, EV_ENTRY_DONE, 0);
+    return;
+  }
   setState(e, S_GUEST);
   runProgram(e, v);
 }
@@ -174,8 +184,8 @@ export function reenter(e: usize, v: i32): void {
 /** Vcpu.waitLapicExpire: kvm_wait_lapic_expire's precondition, then the busy-wait. */
 export function waitLapicExpireGate(e: usize, v: i32): f64 {
   if (!expiredTdIsSet(v) || vcpuAdvance(v, globalAdvance) == 0) return 0;
-  // The LVTT vector was injected (in IRR or in service).
-  if (!has(e, F_TO_DELIVER | F_IN_SERVICE)) return 0;
+  // lapic_timer_int_injected: IRR with APICv, ISR (injected or in service) without.
+  if (!has(e, apicv ? F_TO_DELIVER : F_TO_DELIVER | F_IN_SERVICE)) return 0;
   const spinNs = waitLapicExpire(v, era, tune, globalAdvance, hz);
   addNs(v, Sum.SpinNs, spinNs);
   metricAdvance(v, f64(simNowNs - startNs), vcpuAdvance(v, globalAdvance));

@@ -133,6 +133,13 @@ export let pollMaxNs: u32 = 0;
 export let pollGrow: u32 = 2;
 export let pollGrowStartNs: u32 = 10000;
 export let pollShrink: u32 = 0;
+/** EraPolicy.hvTimerBeforeWait (010fd37fddf6). */
+export let hvTimerBeforeWait: bool = false;
+
+/** Era flags ctEngineConfigure does not carry (src/sim/eras.ts). */
+export function ctEngineEraFlags(hvBeforeWait: bool): void {
+  hvTimerBeforeWait = hvBeforeWait;
+}
 
 export function ctEngineConfigure(
   eraCode: i32,

@@ -342,16 +342,30 @@ export function hvCancel(v: i32): void {
  * (0 once past) and fires after that many ticks of 2^rate host cycles. Schedules the
  * preemption-timer exit for an entry entryInNs from now and returns its seq.
  */
-export function pushAtPreemption(v: i32, payload: u32, rate: u32, entryInNs: f64): u32 {
-  return queuePush(preemptionAtNs(v, rate, entryInNs), payload);
+export function pushAtPreemption(v: i32, payload: u32, rate: u32, entryInNs: f64, loadedBeforeWait: bool): u32 {
+  preemptionAt = preemptionAtNs(v, rate, entryInNs, loadedBeforeWait);
+  return queuePush(preemptionAt, payload);
 }
 
-/** When the preemption timer loaded at a VM entry entryInNs from now fires (host ns). */
-export function preemptionAtNs(v: i32, rate: u32, entryInNs: f64): i64 {
+let preemptionAt: i64 = 0;
+
+/** When the preemption timer pushAtPreemption queued last fires (host ns). */
+export function lastPreemptionAtNs(): f64 {
+  return f64(preemptionAt);
+}
+
+/**
+ * When the preemption timer of a VM entry entryInNs from now fires (host ns). It counts
+ * from VM entry; its value is computed now when the entry programs it before the
+ * busy-wait (vmx_update_hv_timer before kvm_wait_lapic_expire in vmx_vcpu_run,
+ * 010fd37fddf6), else at entry (the busy-wait in vcpu_enter_guest came first).
+ */
+export function preemptionAtNs(v: i32, rate: u32, entryInNs: f64, loadedBeforeWait: bool): i64 {
   const deadline = load<u64>(rec(v) + HV_DEADLINE_TSC);
-  const host = hostTscAt(simNowNs + i64(entryInNs));
-  const value: u64 = deadline > host ? u64(u32((deadline - host) >> u64(rate))) : 0;
-  return nsWhenHostTscReaches(host + (value << u64(rate)));
+  const entry = hostTscAt(simNowNs + i64(entryInNs));
+  const loadedAt = loadedBeforeWait ? hostTscAt(simNowNs) : entry;
+  const value: u64 = deadline > loadedAt ? u64(u32((deadline - loadedAt) >> u64(rate))) : 0;
+  return nsWhenHostTscReaches(entry + (value << u64(rate)));
 }
 
 // ---- advancement and the busy-wait (spec §5.4) ----

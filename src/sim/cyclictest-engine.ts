@@ -116,6 +116,7 @@ export class CyclictestEngine {
       stalls === null ? 0 : stalls.everyNs,
       stalls === null ? 0 : stalls.lengthNs,
     );
+    wasm.ctEngineEraFlags(era.hvTimerBeforeWait);
     const hp = kvm.haltPoll;
     wasm.ctEngineHaltPoll(hp.dynamic, hp.maxNs, hp.grow, hp.growStartNs, hp.shrink);
     wasm.ctEngineInit(s.ids.count, config.vms.length, s.summaries);

@@ -25,6 +25,12 @@ export interface EraPolicy {
   periodicRearm: PeriodicRearmPolicy;
   /** The sw periodic hrtimer is re-armed at target_expiration (mainline) or at its own expiry + period. */
   hrtimerFollowsTarget: boolean;
+  /**
+   * VM entry programs the preemption timer before the busy-wait (kvm_wait_lapic_expire
+   * moved into vmx_vcpu_run after vmx_update_hv_timer, 010fd37fddf6, v5.10): the value
+   * is computed before the spin and counts from entry after it.
+   */
+  hvTimerBeforeWait: boolean;
 }
 
 const V5_1: EraPolicy = {
@@ -38,6 +44,7 @@ const V5_1: EraPolicy = {
   hvBusyWaitEveryMode: false,
   periodicRearm: "wrap",
   hrtimerFollowsTarget: false,
+  hvTimerBeforeWait: false,
 };
 
 export const ERAS: Record<Era, EraPolicy> = {
@@ -52,6 +59,7 @@ export const ERAS: Record<Era, EraPolicy> = {
     hvBusyWaitEveryMode: false,
     periodicRearm: "drift",
     hrtimerFollowsTarget: false,
+    hvTimerBeforeWait: false,
   },
   "v4.20": {
     era: "v4.20",
@@ -64,6 +72,7 @@ export const ERAS: Record<Era, EraPolicy> = {
     hvBusyWaitEveryMode: false,
     periodicRearm: "wrap",
     hrtimerFollowsTarget: false,
+    hvTimerBeforeWait: false,
   },
   "v5.1": V5_1,
   // Only the advance tuner differs (wasm picks it by code); every flag is v5.1's.
@@ -84,5 +93,6 @@ export const ERAS: Record<Era, EraPolicy> = {
     hvBusyWaitEveryMode: true,
     periodicRearm: "clamp",
     hrtimerFollowsTarget: true,
+    hvTimerBeforeWait: true,
   },
 };

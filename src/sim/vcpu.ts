@@ -378,8 +378,12 @@ export class Vcpu implements GuestCtx, TimerHost {
       this.schedule(EventKind.PollEnd, this.haltPollNs);
     }
     // kvm_vcpu_check_block runs after the switch: restarting the hrtimer may have found
-    // the deadline already passed and made the interrupt pending.
-    if (this.hasWakeReason()) this.unblock();
+    // the deadline already passed and made the interrupt pending. kvm_vcpu_block checks
+    // before schedule(), so the vCPU never sleeps: no scheduler wake-up delay.
+    if (this.hasWakeReason()) {
+      this.state = "waking";
+      this.schedule(EventKind.VcpuWake, 0);
+    }
   }
 
   /** An interrupt that ends HLT: an unmasked pending timer or a vector waiting in IRR. */
@@ -426,14 +430,22 @@ export class Vcpu implements GuestCtx, TimerHost {
     this.lapic.injectPending();
     const spinNs = this.waitLapicExpire();
     const deliver = this.lapic.vectorToDeliver >= 0;
+    const era = this.env.lapic.era;
     if (this.lapic.hvInUse) {
-      this.hvSeq = wasm.pushAtPreemption(this.index, payload(EventKind.PreemptionTimer, this.index), this.env.lapic.preemptionTimerRate, spinNs);
+      this.hvSeq = wasm.pushAtPreemption(this.index, payload(EventKind.PreemptionTimer, this.index), this.env.lapic.preemptionTimerRate, spinNs, era.hvTimerBeforeWait);
     }
     if (spinNs > 0 || deliver) {
       // Busy-waiting (host) and dispatching the interrupt: the guest runs after both.
       const dispatch = deliver ? this.env.delays.irqDispatch(this.index) : 0;
       this.state = "entering";
       this.schedule(EventKind.EntryDone, spinNs + dispatch);
+      return;
+    }
+    if (this.lapic.hvInUse && wasm.lastPreemptionAtNs() <= wasm.nowF64()) {
+      // A preemption timer loaded with 0 exits on VM entry, before the guest's first
+      // instruction: the guest runs only after that exit (queued first, same time).
+      this.state = "entering";
+      this.schedule(EventKind.EntryDone, 0);
       return;
     }
     this.state = "guest";
@@ -445,7 +457,10 @@ export class Vcpu implements GuestCtx, TimerHost {
     const lapic = this.lapic;
     const global = this.env.lapic.era.globalAdvance;
     if (!wasm.expiredTdIsSet(this.index) || wasm.vcpuAdvance(this.index, global) === 0) return 0;
-    const injected = lapic.vectorToDeliver === lapic.vector || lapic.vectorInService;
+    // lapic_timer_int_injected: the vector in IRR with APICv (delivered by the CPU at
+    // entry), in ISR without it (acknowledged at injection, or still in service).
+    const inIrr = lapic.vectorToDeliver === lapic.vector;
+    const injected = this.env.lapic.apicv ? inIrr : inIrr || lapic.vectorInService;
     if (!injected) return 0;
     const spinNs = wasm.waitLapicExpire(this.index, this.env.lapic.era.code, this.env.tune, global, this.env.hz);
     this.metrics.addSpinNs(spinNs);

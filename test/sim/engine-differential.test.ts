@@ -18,6 +18,7 @@ import { ExitReason, TimerBackend, VCPU_SLOTS, VCPU_SLOT_INDEX as I } from "../.
 import { newAggregateHistogram } from "../../src/metrics/histogram.js";
 import { HostMetrics, aggregate, type VcpuMetrics } from "../../src/metrics/index.js";
 import type { MetricsSink } from "../../src/sim/metrics-sink.js";
+import type { ExitCounts, TimerCounts } from "../../src/metrics/types.js";
 
 const leaf: fc.Arbitrary<DelayDist> = fc.oneof(
   fc.integer({ min: 0, max: 20_000 }).map((valueNs) => ({ dist: "fixed" as const, valueNs })),
@@ -102,7 +103,7 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
     return base;
   });
 
-type RunSummary = { exits: Record<string, number>; timers: Record<string, number> };
+type RunSummary = { exits: ExitCounts; timers: TimerCounts };
 
 function resultOf(c: ScenarioConfig, engine: "ts" | "wasm", perVcpuHistograms = true): string {
   const { result, output } = runScenario(c, { engine, perVcpuHistograms });

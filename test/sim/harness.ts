@@ -109,7 +109,7 @@ export interface Overrides {
   seed?: number;
 }
 
-export const CYCLICTEST: Workload = { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0, idle: "halt" };
+export const CYCLICTEST: Extract<Workload, { kind: "cyclictest" }> = { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0, idle: "halt" };
 
 /** A scenario with fixed, round host delays unless overridden. */
 export function scenario(o: Overrides = {}, workload: Workload = CYCLICTEST): ScenarioConfig {
