@@ -8,6 +8,7 @@ import { tscdeadlineLatencyPreset } from "./presets/tscdeadline-latency.js";
 import { v40NoAdvancePreset } from "./presets/v4.0-no-advance.js";
 import { periodicFloorPreset } from "./presets/periodic-floor.js";
 import { SEED_SCENARIOS } from "./presets/seed-scenarios.js";
+import { hvBusyWaitPreset, hvHaltPreset, postedTimerPreset, rtHostPreset } from "./presets/mechanisms.js";
 
 export interface Preset {
   name: string;
@@ -29,6 +30,10 @@ export const PRESETS: readonly Preset[] = [
   preset(v40NoAdvancePreset),
   preset(periodicFloorPreset),
   ...SEED_SCENARIOS.map(preset),
+  preset(rtHostPreset),
+  preset(hvBusyWaitPreset),
+  preset(hvHaltPreset),
+  preset(postedTimerPreset),
 ];
 
 export const DEFAULT_PRESET = "default";
