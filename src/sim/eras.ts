@@ -19,7 +19,16 @@ export interface EraPolicy {
   expireWithinAdvance: boolean;
   /** The VMX preemption timer backend exists (ce7a058a2117, 2016). */
   hvTimer: boolean;
-  /** expired_tscdeadline is recorded for hv one-shot/periodic too (ee66e453db13 + d981dd15498b). */
+  /**
+   * apic_timer_expired records expired_tscdeadline whenever the hv timer is in use, not
+   * only in TSC-deadline mode (ee66e453db13, v5.2): start_hv_timer's expiry of a one-shot
+   * already within the advance then busy-waits.
+   */
+  hvLatchesDeadline: boolean;
+  /**
+   * kvm_lapic_expired_hv_timer expires before cancelling the hv timer, so the hv timer's
+   * one-shot/periodic expiries busy-wait too (d981dd15498b).
+   */
   hvBusyWaitEveryMode: boolean;
   /** How the periodic target moves on each expiry (d8f2f498d9ed, 18ab3fc8e880). */
   periodicRearm: PeriodicRearmPolicy;
@@ -31,6 +40,13 @@ export interface EraPolicy {
    * is computed before the spin and counts from entry after it.
    */
   hvTimerBeforeWait: boolean;
+  /**
+   * The LVTT and TDCR writes before Wanpeng Li's 2017 changes ("Keep timer running when
+   * switching between one-shot and periodic mode", "Apply change to TDCR right away to
+   * the timer", v4.15): any timer-mode change cancels the running hrtimer and clears
+   * nothing else; a TDCR write only changes the divide used from then on.
+   */
+  legacyLvttTdcr: boolean;
 }
 
 const V5_1: EraPolicy = {
@@ -41,10 +57,12 @@ const V5_1: EraPolicy = {
   adaptiveTuning: true,
   expireWithinAdvance: true,
   hvTimer: true,
+  hvLatchesDeadline: false,
   hvBusyWaitEveryMode: false,
   periodicRearm: "wrap",
   hrtimerFollowsTarget: false,
   hvTimerBeforeWait: false,
+  legacyLvttTdcr: false,
 };
 
 export const ERAS: Record<Era, EraPolicy> = {
@@ -56,10 +74,12 @@ export const ERAS: Record<Era, EraPolicy> = {
     adaptiveTuning: false,
     expireWithinAdvance: false,
     hvTimer: false,
+    hvLatchesDeadline: false,
     hvBusyWaitEveryMode: false,
     periodicRearm: "drift",
     hrtimerFollowsTarget: false,
     hvTimerBeforeWait: false,
+    legacyLvttTdcr: true,
   },
   "v4.20": {
     era: "v4.20",
@@ -69,18 +89,22 @@ export const ERAS: Record<Era, EraPolicy> = {
     adaptiveTuning: true,
     expireWithinAdvance: false,
     hvTimer: true,
+    hvLatchesDeadline: false,
     hvBusyWaitEveryMode: false,
     periodicRearm: "wrap",
     hrtimerFollowsTarget: false,
     hvTimerBeforeWait: false,
+    legacyLvttTdcr: false,
   },
   "v5.1": V5_1,
-  // Only the advance tuner differs (wasm picks it by code); every flag is v5.1's.
+  // The advance tuner differs (wasm picks it by code), and hv one-shots started within the advance busy-wait.
   "v5.4": {
     ...V5_1,
     era: "v5.4",
     summary: "2019: continuous tuning within 100..10000 guest cycles, reset to 1000 ns above 5000 ns",
     code: 3,
+    // ee66e453db13 (v5.2) is in; d981dd15498b is not.
+    hvLatchesDeadline: true,
   },
   mainline: {
     era: "mainline",
@@ -90,9 +114,11 @@ export const ERAS: Record<Era, EraPolicy> = {
     adaptiveTuning: true,
     expireWithinAdvance: true,
     hvTimer: true,
+    hvLatchesDeadline: true,
     hvBusyWaitEveryMode: true,
     periodicRearm: "clamp",
     hrtimerFollowsTarget: true,
     hvTimerBeforeWait: true,
+    legacyLvttTdcr: false,
   },
 };

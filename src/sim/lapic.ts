@@ -134,6 +134,13 @@ export class LapicTimer {
   private updateLvtt(): void {
     const mode = (this.lvtt & this.modeMask) >>> TIMER_MODE_SHIFT;
     if (mode === this.mode) return;
+    if (this.opts.era.legacyLvttTdcr) {
+      // apic_reg_write's LVTT case before v4.15: hrtimer_cancel on any mode change, no more.
+      this.host.cancelHrtimer();
+      this.mode = mode;
+      wasm.reapplyPeriodicFloor(this.index, mode === TIMER_MODE_PERIODIC ? this.opts.minTimerPeriodUs : 0);
+      return;
+    }
     const wasDeadline = this.mode === TIMER_MODE_TSCDEADLINE;
     if (wasDeadline !== (mode === TIMER_MODE_TSCDEADLINE)) {
       this.lazyClear();
@@ -161,6 +168,8 @@ export class LapicTimer {
     this.tdcr = value & 0xb;
     const oldDivide = this.divide;
     this.divide = wasm.tdcrDivide(this.tdcr);
+    // Before v4.15 (update_divide_count only) the running count keeps its expiry.
+    if (this.opts.era.legacyLvttTdcr) return;
     if (this.divide === oldDivide || wasm.periodIsZero(this.index)) return;
     this.host.cancelHrtimer();
     wasm.updateTargetExpiration(
@@ -343,7 +352,7 @@ export class LapicTimer {
     }
     const latch =
       this.mode === TIMER_MODE_TSCDEADLINE ||
-      (this.hvInUse && this.opts.era.hvBusyWaitEveryMode) ||
+      (this.hvInUse && this.opts.era.hvLatchesDeadline) ||
       (this.opts.advanceOneshot && this.mode === TIMER_MODE_ONESHOT);
     if (latch) wasm.expiredTdLatch(this.index);
     if (!fromTimerFn && this.opts.apicv) {

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { run, scenario } from "./harness.js";
 import { Exit, type GuestCtx, type GuestGenerator, type GuestProgram } from "../../src/sim/guest.js";
-import { LVTT_TSCDEADLINE, APIC_LVTT, APIC_LVT_MASKED } from "../../src/sim/apic-regs.js";
+import { LVTT_TSCDEADLINE, LVTT_PERIODIC, APIC_LVTT, APIC_LVT_MASKED, APIC_TDCR, APIC_TMICT } from "../../src/sim/apic-regs.js";
 import type { Workload } from "../../src/scenario/types.js";
 
 /** A program from a main body; the ISR counts interrupts and EOIs. */
@@ -115,5 +115,72 @@ describe("§5.7 lapic_timer_int_injected: IRR only with APICv, ISR without", () 
   });
   test("no APICv: the vector in service makes the entry wait", () => {
     expect(spinOf(false)).toBeGreaterThan(0);
+  });
+});
+
+describe("§5.4 v5.4 (ee66e453db13): a one-shot already within the advance when started on the hv timer", () => {
+  // start_hv_timer calls apic_timer_expired while hv_timer_in_use, which latches
+  // expired_tscdeadline: the entry busy-waits to the expiry instead of delivering early.
+  const elapsedCycles = (era: "v5.4" | "v5.1") => {
+    let started = 0n;
+    let fired = 0n;
+    const prog: GuestProgram = {
+      *main(g) {
+        yield g.writeApic(APIC_LVTT, 0xef); // one-shot
+        yield g.writeApic(APIC_TDCR, 0xb); // divide by 1
+        started = g.rdtsc();
+        yield g.writeApic(APIC_TMICT, 2000); // 2000 ns at a 1 ns bus cycle
+        yield g.compute(50_000);
+        yield Exit.Done;
+      },
+      *interrupt(g) {
+        fired = g.rdtsc();
+        yield g.eoi();
+      },
+    };
+    run(scenario({ durationNs: 1_000_000, kvm: { era, timerAdvance: { kind: "fixed", ns: 3000 } } }), [prog]);
+    expect(fired).toBeGreaterThan(0n);
+    return Number(fired - started);
+  };
+  test("v5.4: not before the 2000 ns expiry (6000 cycles at 3 GHz)", () => {
+    expect(elapsedCycles("v5.4")).toBeGreaterThanOrEqual(6000);
+  });
+  test("v5.1 (before ee66e453db13): no busy-wait for hv one-shots, delivered early", () => {
+    expect(elapsedCycles("v5.1")).toBeLessThan(6000);
+  });
+});
+
+describe("§5.5 v4.0: the pre-v4.15 LVTT and TDCR writes", () => {
+  const oneShotThen = (era: "v4.0" | "mainline", after: (g: GuestCtx) => Exit) => {
+    let started = 0n;
+    const fired: bigint[] = [];
+    const prog: GuestProgram = {
+      *main(g) {
+        yield g.writeApic(APIC_LVTT, 0xef); // one-shot
+        yield g.writeApic(APIC_TDCR, 0xb); // divide by 1
+        started = g.rdtsc();
+        yield g.writeApic(APIC_TMICT, 100_000); // 100 µs
+        yield g.compute(10_000);
+        yield after(g);
+        yield g.compute(400_000);
+        yield Exit.Done;
+      },
+      *interrupt(g) {
+        fired.push(g.rdtsc() - started);
+        yield g.eoi();
+      },
+    };
+    run(scenario({ durationNs: 1_000_000, kvm: { era, timerAdvance: { kind: "off" }, hvTimer: false, minTimerPeriodUs: 0 } }), [prog]);
+    return fired.map((c) => Number(c) / 3000); // µs at 3 GHz
+  };
+  test("a TDCR write does not rescale the running count (fires at 100 µs, not ~190 µs)", () => {
+    const toDivide2 = (g: GuestCtx) => g.writeApic(APIC_TDCR, 0x0);
+    expect(oneShotThen("v4.0", toDivide2)[0]).toBeLessThan(120);
+    expect(oneShotThen("mainline", toDivide2)[0]).toBeGreaterThan(180);
+  });
+  test("any LVTT mode change cancels the running timer (one-shot -> periodic)", () => {
+    const toPeriodic = (g: GuestCtx) => g.writeApic(APIC_LVTT, LVTT_PERIODIC | 0xef);
+    expect(oneShotThen("v4.0", toPeriodic)).toEqual([]);
+    expect(oneShotThen("mainline", toPeriodic).length).toBeGreaterThan(0);
   });
 });
