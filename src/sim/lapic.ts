@@ -70,6 +70,8 @@ export const enum ArmedBy {
 }
 
 const HV_MAX_VALUE = 0xffffffffn;
+/** SPIV bits a write keeps without directed EOI (APIC_LVR_DIRECTED_EOI clear). */
+const SPIV_WRITABLE = 0x3ff;
 
 export class LapicTimer {
   lvtt = APIC_LVT_MASKED;
@@ -185,11 +187,14 @@ export class LapicTimer {
     this.restartApicTimer();
   }
 
-  /** SPIV write: clearing the software-enable bit masks LVTT and drops a pending expiry. */
+  /**
+   * SPIV write (apic_reg_write): stored as val & 0x3ff (the LVR has no directed-EOI
+   * support, so bit 12 is not writable); every write with the enable bit clear masks
+   * LVTT and drops a pending expiry, not only the one that disables.
+   */
   writeSpiv(value: number): void {
-    const wasEnabled = this.swEnabled;
-    this.spiv = value >>> 0;
-    if (wasEnabled && !this.swEnabled) {
+    this.spiv = value & SPIV_WRITABLE;
+    if (!this.swEnabled) {
       this.lazyClear();
       this.lvtt = (this.lvtt | APIC_LVT_MASKED) >>> 0;
       this.updateLvtt();

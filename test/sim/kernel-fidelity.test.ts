@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { run, scenario } from "./harness.js";
 import { Exit, type GuestCtx, type GuestGenerator, type GuestProgram } from "../../src/sim/guest.js";
-import { LVTT_TSCDEADLINE, LVTT_PERIODIC, APIC_LVTT, APIC_LVT_MASKED, APIC_TDCR, APIC_TMICT } from "../../src/sim/apic-regs.js";
+import { LVTT_TSCDEADLINE, LVTT_PERIODIC, APIC_LVTT, APIC_LVT_MASKED, APIC_SPIV, APIC_TDCR, APIC_TMICT } from "../../src/sim/apic-regs.js";
 import type { Workload } from "../../src/scenario/types.js";
 
 /** A program from a main body; the ISR counts interrupts and EOIs. */
@@ -182,5 +182,23 @@ describe("§5.5 v4.0: the pre-v4.15 LVTT and TDCR writes", () => {
     const toPeriodic = (g: GuestCtx) => g.writeApic(APIC_LVTT, LVTT_PERIODIC | 0xef);
     expect(oneShotThen("v4.0", toPeriodic)).toEqual([]);
     expect(oneShotThen("mainline", toPeriodic).length).toBeGreaterThan(0);
+  });
+});
+
+describe("§5.8 SPIV writes (apic_reg_write, apic_set_spiv)", () => {
+  test("SPIV keeps val & 0x3ff: no directed-EOI bit without LVR's directed-EOI support, no reserved bits", () => {
+    let spiv = -1;
+    const prog: GuestProgram = {
+      *main(g) {
+        yield g.writeApic(APIC_SPIV, 0xffffffff);
+        spiv = g.readApic(APIC_SPIV);
+        yield Exit.Done;
+      },
+      *interrupt(g) {
+        yield g.eoi();
+      },
+    };
+    run(scenario({}), [prog]);
+    expect(spiv).toBe(0x3ff);
   });
 });
