@@ -17,7 +17,7 @@ import { cyclesToNsSigned, tdClear, clearPeriod } from "./vcpu_timer";
 import { Count, Sum, addNs, count, countOf, lastLatencyCycles, maxLatencyCycles, metricLatency, minLatencyCycles, logFull } from "./engine_metrics";
 import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_HANDLER_DONE, F_IN_HANDLER, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, PHASE, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, STATE, ST_LOOPS, addStatUs, statSumUs, statsKept, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, VM_BOOT_KHZ, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_APIC_WRITE, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, apicv, clear, delay, eng, has, schedule, set, setState, stallEveryNs, vcpuCount, vmCell } from "./engine_record";
 import { writeTscDeadline } from "./engine_lapic";
-import { F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, VM_IDLE_POLL, X_IDLE_POLL } from "./engine_record";
+import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, VM_IDLE_POLL, X_IDLE_POLL } from "./engine_record";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
 
 let events: f64 = 0;
@@ -146,6 +146,14 @@ function onThreadEvent(e: usize, v: i32, kind: u32): void {
       else reenter(e, v);
       return;
     case EV_ENTRY_DONE:
+      if (has(e, F_KICK_AT_ENTRY)) {
+        // Vcpu: the kick's IPI at VM entry exits before the guest runs on.
+        clear(e, F_KICK_AT_ENTRY);
+        takeInterrupt(e);
+        setState(e, S_EXIT);
+        schedule(e, v, EV_KICK_EXIT, delay(D_VM_EXIT, v));
+        return;
+      }
       setState(e, S_GUEST);
       runProgram(e, v);
       return;
@@ -176,11 +184,7 @@ function onThreadEvent(e: usize, v: i32, kind: u32): void {
 /** Vcpu.runProgram. */
 export function runProgram(e: usize, v: i32): void {
   for (;;) {
-    if (has(e, F_TO_DELIVER) && !has(e, F_IN_HANDLER)) {
-      // deliverInterrupt: HLT returns after an interrupt.
-      clear(e, F_HALTED | F_TO_DELIVER | F_WAIT_POLL | F_WAIT_IDLE);
-      set(e, F_IN_SERVICE | F_IN_HANDLER);
-    }
+    takeInterrupt(e);
     // Still waiting in guest mode: nothing happens until an interrupt arrives.
     if (has(e, F_WAIT_POLL | F_WAIT_IDLE)) return;
     if (!has(e, F_IN_HANDLER) && load<f64>(e + COMPUTE_LEFT_NS) > 0) {
@@ -223,6 +227,15 @@ export function runProgram(e: usize, v: i32): void {
     }
     return;
   }
+}
+
+/** Vcpu.takeInterrupt: deliverInterrupt at an instruction boundary; HLT returns after an interrupt. */
+// @ts-ignore: decorator
+@inline
+function takeInterrupt(e: usize): void {
+  if (!has(e, F_TO_DELIVER) || has(e, F_IN_HANDLER)) return;
+  clear(e, F_HALTED | F_TO_DELIVER | F_WAIT_POLL | F_WAIT_IDLE);
+  set(e, F_IN_SERVICE | F_IN_HANDLER);
 }
 
 /** cyclictest's main flow (GuestMachine.step). */

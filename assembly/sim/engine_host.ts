@@ -8,7 +8,7 @@ import { Count, Sum, addNs, count, metricAdvance, metricCallback } from "./engin
 import { F_HV_DEFERRED, chaining, pushHv, scheduleStall, D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, setState, stallLengthNs, startNs, tune, vmCell } from "./engine_record";
 import { cancelHvTimer, expired, injectPending, restartApicTimer, startSwTimer } from "./engine_lapic";
 import { leaveGuest, runProgram } from "./cyclictest_engine";
-import { D_CPU_IDLE_EXIT, F_WAIT_IDLE, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ, apicv, hvTimerBeforeWait } from "./engine_record";
+import { D_CPU_IDLE_EXIT, F_KICK_AT_ENTRY, F_WAIT_IDLE, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ, apicv, hvTimerBeforeWait } from "./engine_record";
 
 /** Vcpu.idleExitNs: a CPU idling in the guest's HLT/MWAIT pays its C-state exit first. */
 // @ts-ignore: decorator
@@ -26,6 +26,8 @@ export function kick(e: usize, v: i32): void {
   } else if (s == S_POLLING) {
     setState(e, S_WAKING);
     schedule(e, v, EV_WAKE, 0);
+  } else if (s == S_ENTERING) {
+    set(e, F_KICK_AT_ENTRY);
   } else if (s == S_GUEST) {
     const idleNs = idleExitNs(e, v);
     leaveGuest(e);
@@ -155,6 +157,7 @@ export function beginEntry(e: usize, v: i32, inNs: f64): void {
 
 /** Vcpu.reenter: inject, busy-wait, enter. */
 export function reenter(e: usize, v: i32): void {
+  clear(e, F_KICK_AT_ENTRY);
   injectPending(e, v);
   const spinNs = waitLapicExpireGate(e, v);
   const deliver = has(e, F_TO_DELIVER);

@@ -76,6 +76,8 @@ export const F_HV_DEFERRED: u32 = 2048;
 export const F_WAIT_POLL: u32 = 4096;
 /** The guest waits in guest mode with its CPU idle in HLT/MWAIT (Vcpu GuestWait.CpuIdle). */
 export const F_WAIT_IDLE: u32 = 8192;
+/** Kicked while entering, after kvm_vcpu_exit_request's check: exits right after entry (Vcpu.kickedAtEntry). */
+export const F_KICK_AT_ENTRY: u32 = 16384;
 
 // Per-vCPU engine record (bytes).
 export const THREAD_SEQ = 0; // i64, -1 = none

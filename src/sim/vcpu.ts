@@ -86,6 +86,8 @@ export class Vcpu implements GuestCtx, TimerHost {
   private halted = false;
   /** The guest waits for an interrupt without leaving guest mode (idle=poll, HLT in guest). */
   private guestWait = GuestWait.None;
+  /** Kicked after kvm_vcpu_exit_request's check, while entering: it exits right after entry. */
+  private kickedAtEntry = false;
   /** vcpu->halt_poll_ns: the current polling window (grown and shrunk per halt). */
   private haltPollNs = 0;
   /** When kvm_vcpu_halt started (host ns), and whether this halt polls. */
@@ -156,6 +158,16 @@ export class Vcpu implements GuestCtx, TimerHost {
         else this.reenter();
         return;
       case EventKind.EntryDone:
+        if (this.kickedAtEntry) {
+          // The kick's IPI is pending at VM entry: the injected vector is delivered (the
+          // handler is entered), then an external-interrupt exit before the guest runs on;
+          // the next entry injects what became pending.
+          this.kickedAtEntry = false;
+          this.takeInterrupt();
+          this.state = "exit";
+          this.schedule(EventKind.KickExit, this.env.delays.vmExit(this.index));
+          return;
+        }
         this.state = "guest";
         this.runProgram();
         return;
@@ -247,12 +259,7 @@ export class Vcpu implements GuestCtx, TimerHost {
   /** Runs the guest program until it leaves guest mode. */
   private runProgram(): void {
     for (;;) {
-      if (this.lapic.vectorToDeliver >= 0 && this.handlerVector < 0) {
-        // Interrupts are delivered at an instruction boundary; HLT returns after one.
-        this.halted = false;
-        this.guestWait = GuestWait.None;
-        this.deliverInterrupt();
-      }
+      this.takeInterrupt();
       // Still waiting in guest mode: nothing happens until an interrupt arrives.
       if (this.guestWait !== GuestWait.None) return;
       if (this.handlerVector < 0 && this.computeLeftNs > 0) {
@@ -273,6 +280,14 @@ export class Vcpu implements GuestCtx, TimerHost {
       }
       if (!this.onExit(exit)) return;
     }
+  }
+
+  /** Interrupts are delivered at an instruction boundary when none is in progress; HLT returns after one. */
+  private takeInterrupt(): void {
+    if (this.lapic.vectorToDeliver < 0 || this.handlerVector >= 0) return;
+    this.halted = false;
+    this.guestWait = GuestWait.None;
+    this.deliverInterrupt();
   }
 
   /** One step of the running flow (the handler if one runs): the Exit it ends with. */
@@ -427,6 +442,8 @@ export class Vcpu implements GuestCtx, TimerHost {
 
   /** Just before VM entry: inject, busy-wait (spec §5.4), enter; the guest runs after dispatch. */
   private reenter(): void {
+    // kvm_vcpu_exit_request is checked here: what became pending so far is injected now.
+    this.kickedAtEntry = false;
     this.lapic.injectPending();
     const spinNs = this.waitLapicExpire();
     const deliver = this.lapic.vectorToDeliver >= 0;
@@ -531,6 +548,9 @@ export class Vcpu implements GuestCtx, TimerHost {
       // The poll loop sees the wake-up at once: no scheduler wake-up latency.
       this.state = "waking";
       this.schedule(EventKind.VcpuWake, 0);
+    } else if (this.state === "entering") {
+      // IN_GUEST_MODE already (the busy-wait and the entry itself): kvm_vcpu_kick's IPI.
+      this.kickedAtEntry = true;
     } else if (this.state === "guest") {
       const idleNs = this.idleExitNs();
       this.leaveGuest();
