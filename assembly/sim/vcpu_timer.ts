@@ -389,6 +389,8 @@ export function waitLapicExpire(v: i32, era: i32, tune: bool, global: bool, hz: 
   store<i64>(p + LAST_DELTA, delta);
   const khz = load<u32>(p + TSC_KHZ);
   let advance = global ? globalAdvanceNs : load<u32>(p + ADVANCE_NS);
+  // v4.20 busy-waits before it tunes, bounded by the advance it had (3b8a5df6c4dc).
+  const advanceAtWait = advance;
   if (tune) {
     if (era == EraCode.V4_20 || era == EraCode.V5_1) {
       const done = global ? globalTunerDone : (load<u32>(p + FLAGS) & FLAG_TUNER_DONE) != 0;
@@ -407,9 +409,14 @@ export function waitLapicExpire(v: i32, era: i32, tune: bool, global: bool, hz: 
   const guestCycles = deadline - g;
   const host = hostTscAt(simNowNs);
   let hostCycles: u64;
-  if (era == EraCode.V4_0 || era == EraCode.V4_20) {
+  if (era == EraCode.V4_0) {
     // __delay(deadline - guest_tsc): guest cycles as host cycles, unbounded (d0659d946be0).
     hostCycles = busyWaitV40Cycles(guestCycles);
+  } else if (era == EraCode.V4_20) {
+    // __delay(min(deadline - guest_tsc, nsec_to_cycles(vcpu, lapic_timer_advance_ns))):
+    // still guest cycles as host cycles, now bounded by the (global) advance's cycles.
+    const bound = nsecToCyclesFor(p, u64(advanceAtWait));
+    hostCycles = busyWaitV40Cycles(guestCycles < bound ? guestCycles : bound);
   } else if ((load<u32>(p + FLAGS) & FLAG_SCALED) == 0) {
     const bound = nsecToCyclesFor(p, u64(advance));
     hostCycles = guestCycles < bound ? guestCycles : bound;

@@ -3,7 +3,10 @@
 // tests failed before its fix (see the commit that added it).
 
 import { describe, expect, test } from "vitest";
-import { run, scenario } from "./harness.js";
+import { CountingSink, run, scenario } from "./harness.js";
+import { Simulation } from "../../src/sim/engine.js";
+import { findPreset, presetScenario } from "../../src/scenario/presets.js";
+import { validateScenario } from "../../src/scenario/schema.js";
 import { Exit, type GuestCtx, type GuestGenerator, type GuestProgram } from "../../src/sim/guest.js";
 import { LVTT_TSCDEADLINE, LVTT_PERIODIC, APIC_LVTT, APIC_LVT_MASKED, APIC_SPIV, APIC_TDCR, APIC_TMICT } from "../../src/sim/apic-regs.js";
 import type { Workload } from "../../src/scenario/types.js";
@@ -214,5 +217,31 @@ describe("§5.10 a timer that becomes pending while the vCPU enters is seen befo
     const { sinks } = run(scenario({ durationNs: 2_000_000, kvm: { hvTimer: false, minTimerPeriodUs: 0 }, delays: { irqDispatch: { dist: "uniform", minNs: 1000, maxNs: 30_000 } } }, periodic));
     const s = sinks[0]!;
     expect(s.latenciesNs.length).toBeGreaterThan(50);
+  });
+});
+
+describe("§5.6 v4.20: the busy-wait is bounded by nsec_to_cycles(advance)", () => {
+  // S5's heavy-tailed host with 4 vCPUs sharing v4.20's one tuned advance: it creeps into
+  // milliseconds and falls by up to 1/8 at each wait, so a vCPU often reaches its wait
+  // further before its deadline than the advance the others tuned meanwhile.
+  // wait_lapic_expire delays at most nsec_to_cycles(advance) cycles, then tunes by at most
+  // advance/8: each spin is at most 8/7 of the advance recorded after it (3 GHz guest and host).
+  test("every spin is within the advance's cycles", () => {
+    const preset = presetScenario(findPreset("s05-v4.20-creep")!) as { vms: { vcpus: number }[]; duration: string };
+    preset.vms[0]!.vcpus = 4;
+    preset.duration = "1s";
+    const spins: { spinNs: number; advanceNs: number }[] = [];
+    const sim = new Simulation(validateScenario(preset), () => {
+      let pending = 0;
+      const s = new CountingSink();
+      s.addSpinNs = (ns: number) => void (pending = ns);
+      s.recordAdvance = (_t: number, advanceNs: number) => void spins.push({ spinNs: pending, advanceNs });
+      return s;
+    });
+    sim.run();
+    expect(spins.length).toBeGreaterThan(1000);
+    expect(Math.max(...spins.map((x) => x.advanceNs))).toBeGreaterThan(1_000_000);
+    const over = spins.filter(({ spinNs, advanceNs }) => spinNs > (advanceNs * 8) / 7 + 2);
+    expect(over).toEqual([]);
   });
 });
