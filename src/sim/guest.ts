@@ -55,7 +55,11 @@ export interface GuestCtx {
   reg(r: number): bigint;
   /** RDTSC as a bigint. */
   rdtsc(): bigint;
-  /** APIC register read (LVTT, TMICT, TMCCT computed now, TDCR, SPIV, LVR). */
+  /**
+   * APIC register read (LVTT, TMICT, TMCCT computed now, TDCR, SPIV, LVR). A TMCCT read,
+   * and any read without APICv, exits (exits.apicRead): the value is the host's at the
+   * read, and the round trip (host.delays.msrExit) passes before the program's next step.
+   */
   readApic(offset: number): number;
   /** RDMSR IA32_TSC_DEADLINE into register r (0 outside TSC-deadline mode or after injection). */
   rdmsrTscDeadlineTo(r: number): void;

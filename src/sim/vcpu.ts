@@ -88,6 +88,9 @@ export class Vcpu implements GuestCtx, TimerHost {
   private guestWait = GuestWait.None;
   /** Kicked after kvm_vcpu_exit_request's check, while entering: it exits right after entry. */
   private kickedAtEntry = false;
+  /** Round trips of trapped APIC register reads not yet taken (ns), and the exit they hold back. */
+  private readExitNs = 0;
+  private heldExit = -1;
   /** vcpu->halt_poll_ns: the current polling window (grown and shrunk per halt). */
   private haltPollNs = 0;
   /** When kvm_vcpu_halt started (host ns), and whether this halt polls. */
@@ -268,7 +271,23 @@ export class Vcpu implements GuestCtx, TimerHost {
         this.enterCompute(left);
         return;
       }
-      const exit = this.step();
+      let exit: Exit;
+      if (this.heldExit >= 0) {
+        exit = this.heldExit as Exit;
+        this.heldExit = -1;
+      } else {
+        exit = this.step();
+        if (this.readExitNs > 0 && exit !== Exit.Done) {
+          // The step's trapped APIC reads exited: the guest goes on after their round trips.
+          this.heldExit = exit;
+          const ns = this.readExitNs;
+          this.readExitNs = 0;
+          this.leaveGuest();
+          this.state = "exit";
+          this.schedule(EventKind.GuestResume, ns);
+          return;
+        }
+      }
       if (exit === Exit.Iret) {
         this.handlerVector = -1;
         this.handler = null;
@@ -616,6 +635,12 @@ export class Vcpu implements GuestCtx, TimerHost {
     return wasm.gGet(this.index, SCRATCH_REG);
   }
   readApic(offset: number): number {
+    // TMCCT is never virtualized (KVM intercepts its read); the others only with APICv.
+    // The host answers at once; the round trip is taken before the guest's next step.
+    if (offset === APIC_TMCCT || !this.env.lapic.apicv) {
+      this.metrics.recordExit(ExitReason.apicRead);
+      this.readExitNs += this.env.delays.msrExit(this.index);
+    }
     const l = this.lapic;
     switch (offset) {
       case APIC_LVR:
