@@ -151,7 +151,7 @@ describe("loadScenario", () => {
   test("an unknown preset lists the presets and suggests the closest", () => {
     const err = errorOf(() => loadScenario("cyclictst", []));
     expect(err.message).toBe(
-      'unknown preset "cyclictst": allowed one of default, cyclictest, tscdeadline-latency, v4.0-no-advance, periodic-floor, ' +
+      'unknown preset "cyclictst": allowed one of default, cyclictest, tscdeadline-latency, v4.0-no-advance, periodic-floor, rt-host, p01-hv-busy-wait, p02-hv-halt, p03-posted-timer, ' +
         'the seed scenarios s01-no-advance … s21-pv-deadline (`tscsim presets` lists them), or a path to a JSON file; did you mean "cyclictest"?',
     );
     expect(err.issues[0]).toMatchObject({ path: "preset", value: "cyclictst" });
