@@ -10,6 +10,8 @@ import { runScenario } from "../sim/run.js";
 import { ENGINE_CHOICES } from "../sim/engine.js";
 import { ERAS } from "../sim/eras.js";
 import { renderJson, renderTable } from "../report/index.js";
+import { runReportHtml } from "../report/html/index.js";
+import { writeHtml } from "./report.js";
 
 interface RunCliOptions {
   set: string[];
@@ -18,6 +20,8 @@ interface RunCliOptions {
   out?: string;
   wallTime: boolean;
   engine: string;
+  histograms: boolean;
+  report?: string;
 }
 
 function eraHelp(): string {
@@ -38,6 +42,8 @@ export function registerRun(program: Command): void {
     .option("--out <file>", "write the report to a file instead of stdout")
     .option("--no-wall-time", "leave wallMs out of JSON, so two runs compare byte for byte")
     .option("--engine <auto|ts|wasm>", "which backend runs the vCPUs: wasm (built-in cyclictest only), ts (any workload), auto (wasm when it can); results are identical", "auto")
+    .option("--histograms", "JSON: carry the latency histograms (HdrHistogram compressed base64, all vCPUs and per VM) under `histograms`", false)
+    .option("--report <file.html>", "also write an offline HTML report with charts (see `tscsim report`)")
     .addHelpText(
       "after",
       `\nKernel eras (--set kvm.era=...):\n${eraHelp()}\n\nExamples:\n  tscsim run\n  tscsim run cyclictest --set kvm.era=v4.20 --set vms.0.vcpus=16\n  tscsim run my-scenario.json --seed 7 --format json --out result.json`,
@@ -47,7 +53,8 @@ export function registerRun(program: Command): void {
       const engine = ENGINE_CHOICES.find((e) => e === opts.engine);
       if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
       const config = loadScenario(ref, sets);
-      const { result, output } = runScenario(config, { engine });
+      const { result, output, histograms } = runScenario(config, { engine, histograms: opts.histograms });
+      if (opts.report !== undefined) writeHtml("--report", opts.report, runReportHtml(result, histograms));
       let text: string;
       if (opts.format === "json") {
         text = renderJson(result, { includeWallMs: opts.wallTime });

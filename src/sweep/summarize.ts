@@ -112,7 +112,7 @@ function magnitude(v: unknown): number | undefined {
 }
 
 /** Natural order of axis values: numbers and quantities with units by size, then the rest as text. */
-function compareAxisValues(a: unknown, b: unknown): number {
+export function compareAxisValues(a: unknown, b: unknown): number {
   const ma = magnitude(a);
   const mb = magnitude(b);
   if (ma !== undefined && mb !== undefined && ma !== mb) return ma - mb;
