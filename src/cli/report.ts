@@ -16,8 +16,13 @@ interface ReportCliOptions {
 
 /** Writes an HTML page, naming the flag on failure (an unwritable path is the user's to fix). */
 export function writeHtml(flag: string, path: string, html: string): void {
+  writeText(flag, path, html);
+}
+
+/** Writes a side output (report, .hgrm, histogram…) named by a flag. */
+export function writeText(flag: string, path: string, text: string): void {
   try {
-    writeFileSync(path, html);
+    writeFileSync(path, text);
   } catch (err) {
     throw new InputRangeError(flag, path, `a writable file path (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }

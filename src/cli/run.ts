@@ -11,7 +11,8 @@ import { ENGINE_CHOICES } from "../sim/engine.js";
 import { ERAS } from "../sim/eras.js";
 import { renderJson, renderTable } from "../report/index.js";
 import { runReportHtml } from "../report/html/index.js";
-import { writeHtml } from "./report.js";
+import { writeHtml, writeText } from "./report.js";
+import { renderHgrm } from "../report/hdr.js";
 
 interface RunCliOptions {
   set: string[];
@@ -22,6 +23,7 @@ interface RunCliOptions {
   engine: string;
   histograms: boolean;
   report?: string;
+  hgrm?: string;
 }
 
 function eraHelp(): string {
@@ -44,6 +46,7 @@ export function registerRun(program: Command): void {
     .option("--engine <auto|ts|wasm>", "which backend runs the vCPUs: wasm (built-in cyclictest only), ts (any workload), auto (wasm when it can); results are identical", "auto")
     .option("--histograms", "JSON: carry the latency histograms (HdrHistogram compressed base64, all vCPUs and per VM) under `histograms`", false)
     .option("--report <file.html>", "also write an offline HTML report with charts (see `tscsim report`)")
+    .option("--hgrm <file>", "also write the latency percentile distribution (all vCPUs, µs) in HdrHistogram's .hgrm text layout")
     .addHelpText(
       "after",
       `\nKernel eras (--set kvm.era=...):\n${eraHelp()}\n\nExamples:\n  tscsim run\n  tscsim run cyclictest --set kvm.era=v4.20 --set vms.0.vcpus=16\n  tscsim run my-scenario.json --seed 7 --format json --out result.json`,
@@ -55,6 +58,7 @@ export function registerRun(program: Command): void {
       const config = loadScenario(ref, sets);
       const { result, output, histograms } = runScenario(config, { engine, histograms: opts.histograms });
       if (opts.report !== undefined) writeHtml("--report", opts.report, runReportHtml(result, histograms));
+      if (opts.hgrm !== undefined) writeText("--hgrm", opts.hgrm, renderHgrm(histograms.all));
       let text: string;
       if (opts.format === "json") {
         text = renderJson(result, { includeWallMs: opts.wallTime });

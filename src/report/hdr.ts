@@ -19,8 +19,9 @@ export interface ResultHistograms {
   /** Every vCPU's interrupts. */
   all: string;
   /**
-   * One per VM, in VM order. Empty when the run shared one histogram among all vCPUs
-   * (above 64 vCPUs) and has more than one VM: then per-VM histograms were not kept.
+   * One per VM, in VM order, when the run has more than one VM (with one, `all` is that
+   * VM's: not written twice). Also empty when the run shared one histogram among all
+   * vCPUs (above 64 vCPUs): then per-VM histograms were not kept.
    */
   vms: { vm: number; encoded: string }[];
 }
@@ -72,7 +73,7 @@ export function encodeRunHistograms(h: RunHistograms): ResultHistograms {
     encoding: HISTOGRAM_ENCODING,
     unit: "ns",
     all: encodeHistogram(h.all),
-    vms: (h.vms ?? []).map((v) => ({ vm: v.vm, encoded: encodeHistogram(v.histogram) })),
+    vms: h.vms === null || h.vms.length < 2 ? [] : h.vms.map((v) => ({ vm: v.vm, encoded: encodeHistogram(v.histogram) })),
   };
 }
 
