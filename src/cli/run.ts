@@ -10,9 +10,7 @@ import { runScenario } from "../sim/run.js";
 import { ENGINE_CHOICES } from "../sim/engine.js";
 import { ERAS } from "../sim/eras.js";
 import { renderJson, renderTable } from "../report/index.js";
-import { runReportHtml } from "../report/html/index.js";
-import { writeHtml, writeText } from "./report.js";
-import { renderHgrm } from "../report/hdr.js";
+import { writeRunOutputs } from "./run-outputs.js";
 
 interface RunCliOptions {
   set: string[];
@@ -24,6 +22,9 @@ interface RunCliOptions {
   histograms: boolean;
   report?: string;
   hgrm?: string;
+  histogram?: string;
+  histogramSize: string;
+  cyclictestJson?: string;
 }
 
 function eraHelp(): string {
@@ -47,6 +48,9 @@ export function registerRun(program: Command): void {
     .option("--histograms", "JSON: carry the latency histograms (HdrHistogram compressed base64, all vCPUs and per VM) under `histograms`", false)
     .option("--report <file.html>", "also write an offline HTML report with charts (see `tscsim report`)")
     .option("--hgrm <file>", "also write the latency percentile distribution (all vCPUs, µs) in HdrHistogram's .hgrm text layout")
+    .option("--histogram <file>", "also write cyclictest's -h histogram output (one µs bucket a line, one column per vCPU, then # Total/Min/Avg/Max/Overflows)")
+    .option("--histogram-size <us>", "buckets (µs) of --histogram and --cyclictest-json, as cyclictest -h N", "1000")
+    .option("--cyclictest-json <file>", "also write rt-tests' cyclictest --json output (one thread per vCPU)")
     .addHelpText(
       "after",
       `\nKernel eras (--set kvm.era=...):\n${eraHelp()}\n\nExamples:\n  tscsim run\n  tscsim run cyclictest --set kvm.era=v4.20 --set vms.0.vcpus=16\n  tscsim run my-scenario.json --seed 7 --format json --out result.json`,
@@ -56,9 +60,9 @@ export function registerRun(program: Command): void {
       const engine = ENGINE_CHOICES.find((e) => e === opts.engine);
       if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
       const config = loadScenario(ref, sets);
-      const { result, output, histograms } = runScenario(config, { engine, histograms: opts.histograms });
-      if (opts.report !== undefined) writeHtml("--report", opts.report, runReportHtml(result, histograms));
-      if (opts.hgrm !== undefined) writeText("--hgrm", opts.hgrm, renderHgrm(histograms.all));
+      const run = runScenario(config, { engine, histograms: opts.histograms });
+      const { result, output } = run;
+      writeRunOutputs(run, opts, process.argv.slice(2));
       let text: string;
       if (opts.format === "json") {
         text = renderJson(result, { includeWallMs: opts.wallTime });
