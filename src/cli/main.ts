@@ -12,6 +12,7 @@ import { registerSweep } from "./sweep.js";
 import { registerMerge } from "./merge.js";
 import { registerSummarize } from "./summarize.js";
 import { registerReport } from "./report.js";
+import { registerBench } from "./bench.js";
 import { InputRangeError, InputTypeError, KvmRefusedError } from "../errors.js";
 import { ScenarioError } from "../scenario/errors.js";
 import { WorkerStartError } from "../sweep/errors.js";
@@ -37,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
   registerMerge(program);
   registerSummarize(program);
   registerReport(program);
+  registerBench(program);
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });
