@@ -13,6 +13,7 @@ import { registerMerge } from "./merge.js";
 import { registerSummarize } from "./summarize.js";
 import { registerReport } from "./report.js";
 import { registerBench } from "./bench.js";
+import { registerSchema } from "./schema.js";
 import { InputRangeError, InputTypeError, KvmRefusedError } from "../errors.js";
 import { ScenarioError } from "../scenario/errors.js";
 import { WorkerStartError } from "../sweep/errors.js";
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSummarize(program);
   registerReport(program);
   registerBench(program);
+  registerSchema(program);
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });

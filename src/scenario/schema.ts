@@ -69,6 +69,8 @@ const vmSchema = strict(
 /** The scenario file form. */
 export const scenarioFileSchema = strict(
   {
+    /** For editors (`tscsim schema scenario`); ignored. */
+    $schema: text("a string (the JSON Schema's location, for editors)").optional(),
     name: text("a non-empty string").min(1).optional(),
     description: text().prefault(""),
     seed: intIn(0, 0xffffffff, " (a u32)").prefault(1),
