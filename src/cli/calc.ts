@@ -14,6 +14,7 @@ interface CalcOptions {
   deadline: string;
   tolerancePpm: string;
   json?: boolean;
+  format?: string;
 }
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
@@ -88,12 +89,15 @@ export function registerCalc(program: Command): void {
     .option("--advance <duration>", "timer_advance_ns (1000ns, 1us, or bare ns)", "1000ns")
     .option("--deadline <duration>", "how far ahead the worked example's deadline is", "1ms")
     .option("--tolerance-ppm <ppm>", "tsc_tolerance_ppm", String(DEFAULT_TSC_TOLERANCE_PPM))
-    .option("--json", "print JSON (u64 values as decimal strings)")
+    .option("--format <table|json>", "table for people, json for tools (u64 values as decimal strings), like the other commands")
+    .option("--json", "the same as --format json")
     .addHelpText(
       "after",
-      "\nExamples:\n  tscsim calc --host 2994MHz --guest 2.1GHz\n  tscsim calc --host 3GHz --guest 2999249 --vendor svm --json",
+      "\nExamples:\n  tscsim calc --host 2994MHz --guest 2.1GHz\n  tscsim calc --host 3GHz --guest 2999249 --vendor svm --format json",
     )
     .action((opts: CalcOptions) => {
+      if (opts.format !== undefined && opts.format !== "table" && opts.format !== "json") throw new InputRangeError("--format", opts.format, '"table" or "json"');
+      const json = opts.format === "json" || (opts.json === true && opts.format !== "table");
       const vendor = opts.vendor;
       if (vendor !== "vmx" && vendor !== "svm") throw new InputRangeError("--vendor", vendor, '"vmx" or "svm"');
       const advanceNs = parseDurationNs("--advance", opts.advance);
@@ -108,6 +112,6 @@ export function registerCalc(program: Command): void {
         deadlineAheadNs: parseDurationNs("--deadline", opts.deadline),
         tolerancePpm: ppm,
       });
-      process.stdout.write(`${opts.json ? calcJson(report) : renderCalc(report)}\n`);
+      process.stdout.write(`${json ? calcJson(report) : renderCalc(report)}\n`);
     });
 }
