@@ -31,18 +31,18 @@ function renderCalc(r: CalcReport): string {
   lines.push(
     `tscsim calc: host ${group(input.hostKhz)} kHz (${formatKhz(input.hostKhz)}), guest ${group(input.guestKhz)} kHz (${formatKhz(input.guestKhz)}), ${input.vendor.toUpperCase()} (${r.fracBits} fraction bits)`,
     "",
-    "TSC scaling (KVM_SET_TSC_KHZ, spec §2.4)",
+    "TSC scaling (KVM_SET_TSC_KHZ)",
   );
   row("no-scaling window", `${group(r.tolerance.lowKhz)} .. ${group(r.tolerance.highKhz)} kHz (±${input.tolerancePpm} ppm)`);
   row("scaling applies", r.scaling ? "yes" : "no: guest TSC runs at the host rate, virtual_tsc_khz stays the requested value");
   row("ratio", `${hex(r.ratio)} = ${r.ratio} (${r.ratioValue.toPrecision(12)})`);
   row("max guest kHz", group(r.maxGuestKhz));
-  lines.push("", "Conversions (spec §3)");
+  lines.push("", "Conversions (see docs/kvm-timer-model.md)");
   row("ns -> guest cycles", `mult ${hex(BigInt(r.nsToCycles.mult))} (${r.nsToCycles.mult}), shift ${r.nsToCycles.shift}   [virtual_tsc_mult/shift]`);
   if (r.kvmclock) {
     row("kvmclock cycles -> ns", `mult ${hex(BigInt(r.kvmclock.mult))} (${r.kvmclock.mult}), shift ${r.kvmclock.shift}   [for ${group(r.kvmclockGuestKhz)} kHz = kvm_scale_tsc(host kHz)]`);
   } else {
-    row("kvmclock cycles -> ns", `none: kvm_scale_tsc(host kHz) = ${r.kvmclockGuestKhz}, kvm_get_time_scale would never terminate (spec §3.4)`);
+    row("kvmclock cycles -> ns", `none: kvm_scale_tsc(host kHz) = ${r.kvmclockGuestKhz}, kvm_get_time_scale would never terminate`);
   }
   row("advance", `${input.advanceNs} ns = ${r.advanceCycles} guest cycles (nsec_to_cycles)`);
   lines.push("", `Worked example: deadline ${group(input.deadlineAheadNs)} ns ahead (host TSC ${group(ex.hostTsc)}, L1 offset 0)`);

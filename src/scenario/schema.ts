@@ -157,7 +157,7 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
       // Spec §3.4: kvmclock's guest rate is mul_u64_u64_shr(host kHz, ratio, N); at 0,
       // kvm_get_time_scale never terminates (the syzkaller hang of a 1 kHz guest).
       if (scaledTscKhz(host.tscKhz, ratio, tscFracBits(host.vendor)) === 0n) {
-        issue(["vms", i, "tscKhz"], `a rate whose kvmclock rate through the ratio is not 0 kHz: KVM's kvmclock setup would never terminate for ${tscKhz} kHz on a ${host.tscKhz} kHz host (spec §3.4)`);
+        issue(["vms", i, "tscKhz"], `a rate whose kvmclock rate through the ratio is not 0 kHz: KVM's kvmclock setup would never terminate for ${tscKhz} kHz on a ${host.tscKhz} kHz host`);
       }
     } catch (err) {
       if (!(err instanceof KvmRefusedError)) throw err;
