@@ -94,6 +94,7 @@ export {
   pushAtExpiryPlusPeriod,
   swExpiryInNs,
   setTargetExpiration,
+  setTargetExpirationFromCount,
   reapplyPeriodicFloor,
   periodIsZero,
   periodNsF64,

@@ -94,6 +94,7 @@ const REQUIRED_EXPORTS = [
   "pushAtTarget",
   "pushAtExpiryPlusPeriod",
   "setTargetExpiration",
+  "setTargetExpirationFromCount",
   "reapplyPeriodicFloor",
   "periodIsZero",
   "targetPassed",

@@ -251,6 +251,30 @@ export function setTargetExpiration(v: i32, tmict: u32, tdcr: u32, busCycleNs: u
   return true;
 }
 
+/**
+ * set_target_expiration(apic, APIC_TMCCT), the restore path (kvm_apic_set_state): the
+ * period from TMICT, the first deadline from the saved count; a count at 0 restarts a
+ * periodic timer with a full period and fires a one-shot at once when `expiredFiresNow`
+ * (8e6ed96cdd50), else with a full period; a count above TMICT's period uses the period.
+ */
+export function setTargetExpirationFromCount(v: i32, tmict: u32, count: u32, tdcr: u32, busCycleNs: u32, periodic: bool, minTimerPeriodUs: u32, expiredFiresNow: bool): bool {
+  const p = rec(v);
+  let period = i64(tmictToNs(tmict, tdcr, busCycleNs));
+  if (period == 0) {
+    store<i64>(p + PERIOD_NS, 0);
+    store<u64>(p + TSCDEADLINE, 0);
+    return false;
+  }
+  if (periodic) period = applyPeriodicFloor(period, minTimerPeriodUs);
+  store<i64>(p + PERIOD_NS, period);
+  let deadline = i64(tmictToNs(count, tdcr, busCycleNs));
+  if (deadline <= 0) deadline = periodic || !expiredFiresNow ? period : 0;
+  else if (deadline > period) deadline = period;
+  store<u64>(p + TSCDEADLINE, guestTscNow(p) + nsecToCyclesFor(p, u64(deadline)));
+  store<i64>(p + TARGET_NS, simNowNs + deadline);
+  return true;
+}
+
 /** Re-applies the periodic floor on a mode switch (apic_update_lvtt). */
 export function reapplyPeriodicFloor(v: i32, minTimerPeriodUs: u32): void {
   const p = rec(v);

@@ -47,6 +47,11 @@ export interface EraPolicy {
    * nothing else; a TDCR write only changes the divide used from then on.
    */
   legacyLvttTdcr: boolean;
+  /**
+   * Restoring a one-shot whose count reached 0 (a migration, KVM_SET_LAPIC) fires it at
+   * once (8e6ed96cdd50, 2023); before, it restarted with a full period.
+   */
+  restoreExpiredOneshotNow: boolean;
 }
 
 const V5_1: EraPolicy = {
@@ -63,6 +68,7 @@ const V5_1: EraPolicy = {
   hrtimerFollowsTarget: false,
   hvTimerBeforeWait: false,
   legacyLvttTdcr: false,
+  restoreExpiredOneshotNow: false,
 };
 
 export const ERAS: Record<Era, EraPolicy> = {
@@ -80,6 +86,7 @@ export const ERAS: Record<Era, EraPolicy> = {
     hrtimerFollowsTarget: false,
     hvTimerBeforeWait: false,
     legacyLvttTdcr: true,
+    restoreExpiredOneshotNow: false,
   },
   "v4.20": {
     era: "v4.20",
@@ -95,6 +102,7 @@ export const ERAS: Record<Era, EraPolicy> = {
     hrtimerFollowsTarget: false,
     hvTimerBeforeWait: false,
     legacyLvttTdcr: false,
+    restoreExpiredOneshotNow: false,
   },
   "v5.1": V5_1,
   // The advance tuner differs (wasm picks it by code), and hv one-shots started within the advance busy-wait.
@@ -120,5 +128,6 @@ export const ERAS: Record<Era, EraPolicy> = {
     hrtimerFollowsTarget: true,
     hvTimerBeforeWait: true,
     legacyLvttTdcr: false,
+    restoreExpiredOneshotNow: true,
   },
 };

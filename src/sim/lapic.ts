@@ -243,7 +243,11 @@ export class LapicTimer {
    * converted again from its ns value.
    */
   rearmAfterMigration(scratchReg: number): void {
-    if (this.mode !== TIMER_MODE_TSCDEADLINE || this.armedBy === ArmedBy.None) return;
+    if (this.mode !== TIMER_MODE_TSCDEADLINE) {
+      this.restartFromTmcct();
+      return;
+    }
+    if (this.armedBy === ArmedBy.None) return;
     this.host.cancelHrtimer();
     if (this.hvInUse) this.cancelHvTimer();
     if (this.armedBy === ArmedBy.PvMsr) {
@@ -251,6 +255,22 @@ export class LapicTimer {
       wasm.pvDeadlineFromReg(this.index, scratchReg);
     }
     if (!this.pending) this.restartApicTimer();
+  }
+
+  /**
+   * One-shot and periodic timers on the destination: kvm_apic_set_state →
+   * __start_apic_timer(apic, APIC_TMCCT) — pending dropped, the first deadline from the
+   * saved TMCCT, converted with the vCPU's new TSC rate.
+   */
+  private restartFromTmcct(): void {
+    const count = this.readTmcct();
+    this.host.cancelHrtimer();
+    if (this.hvInUse) this.cancelHvTimer();
+    this.pending = false;
+    const periodic = this.mode === TIMER_MODE_PERIODIC;
+    const o = this.opts;
+    if (!wasm.setTargetExpirationFromCount(this.index, this.tmict, count, this.tdcr, o.apicBusCycleNs, periodic, o.minTimerPeriodUs, o.era.restoreExpiredOneshotNow)) return;
+    this.restartApicTimer();
   }
 
   /** TMCCT read (apic_get_tmcct): 0 in TSC-deadline mode. */

@@ -245,3 +245,30 @@ describe("§5.6 v4.20: the busy-wait is bounded by nsec_to_cycles(advance)", () 
     expect(over).toEqual([]);
   });
 });
+
+describe("§5.9 a migration restarts one-shot and periodic timers from the saved TMCCT (kvm_apic_set_state)", () => {
+  // A 1 ms one-shot on the hv timer with a 5 µs advance; the VM moves at 0.5 ms to a host
+  // whose TSC runs twice as fast. __start_apic_timer(apic, APIC_TMCCT) recomputes the
+  // deadline in the new TSC's cycles: the interrupt comes at the 1 ms expiry, not early.
+  test("a one-shot running across a migration to a 2x TSC fires at its expiry", () => {
+    let startNs = -1;
+    let firedNs = -1;
+    const prog: GuestProgram = {
+      *main(g) {
+        yield g.writeApic(APIC_LVTT, 0xef);
+        yield g.writeApic(APIC_TDCR, 0xb);
+        startNs = g.nowNs();
+        yield g.writeApic(APIC_TMICT, 1_000_000);
+        yield g.compute(3_000_000);
+        yield Exit.Done;
+      },
+      *interrupt(g) {
+        if (firedNs < 0) firedNs = g.nowNs();
+        yield g.eoi();
+      },
+    };
+    run(scenario({ durationNs: 5_000_000, kvm: { timerAdvance: { kind: "fixed", ns: 5000 } }, vm: { migrations: [{ atNs: 500_000, tscKhz: 6_000_000 }] } }), [prog]);
+    expect(firedNs - startNs).toBeGreaterThanOrEqual(1_000_000);
+    expect(firedNs - startNs).toBeLessThan(1_010_000);
+  });
+});
