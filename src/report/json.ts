@@ -54,7 +54,22 @@ const KEY_ORDER = [
   "successful",
   "failed",
   "callbacksPerMsPeak",
+  // The host scheduler's block (RunResult.hostSched; metrics/sched-types.ts).
+  "hostSched",
+  "cpus",
+  "outerCpus",
+  "runQueueWaitNs",
+  "stealNs",
   "vcpus",
+  "cpu",
+  "guestNs",
+  "busyWaitNs",
+  "hostNs",
+  "loadNs",
+  "idleNs",
+  "innerNs",
+  "sum",
+  "noPollForSteal",
 ];
 const RANK = new Map(KEY_ORDER.map((k, i) => [k, i]));
 

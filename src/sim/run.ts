@@ -41,6 +41,8 @@ export function runScenario(config: ScenarioConfig, options: RunOptions = {}): S
     ...aggregate(host.vcpus, host),
     vcpus: host.vcpus.map((m) => m.summary()),
   };
+  const hostSched = sim.schedResult();
+  if (hostSched !== null) result.hostSched = hostSched;
   const output = sim.outputs();
   return { result, output };
 }
