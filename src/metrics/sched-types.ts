@@ -27,6 +27,8 @@ export interface SchedCpuResult {
   idleNs: number;
   /** Nested host: work waiting while the outer level runs something else. */
   stealNs: number;
+  /** How long the background tasks on this CPU waited in its run queue, in all (what the vCPUs cost them). */
+  loadWaitNs: number;
 }
 
 /** One outer CPU's time (host.outer). */
@@ -37,6 +39,8 @@ export interface SchedOuterCpuResult {
   /** Other tenants (host.outer.load). */
   loadNs: number;
   idleNs: number;
+  /** How long the other tenants waited in this CPU's run queue, in all (what the inner host costs them). */
+  loadWaitNs: number;
 }
 
 export interface SchedVcpuResult {

@@ -68,6 +68,7 @@ const KEY_ORDER = [
   "loadNs",
   "idleNs",
   "innerNs",
+  "loadWaitNs",
   "sum",
   "noPollForSteal",
 ];

@@ -404,6 +404,9 @@ export class HostScheduler {
       if (curr >= 0 && curr < this.nVcpus) this.vcpuStealNs[curr] = this.vcpuStealNs[curr]! + endNs - this.stolenSinceNs[c]!;
     }
     const ns = (c: number, a: number): number => Math.round(wasm.schedCpuNs(c, a));
+    // What the background tasks waited for their CPU, per CPU: the cost of the vCPUs to their neighbours.
+    const loadWaitNs = new Float64Array(nCpus);
+    for (const l of this.loads) loadWaitNs[l.cpu] = loadWaitNs[l.cpu]! + wasm.schedTaskWaitSumNs(l.task);
     const cpus: SchedCpuResult[] = [];
     for (let c = 0; c < this.innerCpus; c++) {
       cpus.push({
@@ -415,11 +418,12 @@ export class HostScheduler {
         loadNs: ns(c, Activity.Load),
         idleNs: ns(c, Activity.Idle),
         stealNs: ns(c, Activity.Steal),
+        loadWaitNs: Math.round(loadWaitNs[c]!),
       });
     }
     const outerCpus: SchedOuterCpuResult[] = [];
     for (let c = this.innerCpus; c < nCpus; c++) {
-      outerCpus.push({ cpu: c - this.innerCpus, innerNs: ns(c, Activity.InnerCpu), loadNs: ns(c, Activity.Load), idleNs: ns(c, Activity.Idle) });
+      outerCpus.push({ cpu: c - this.innerCpus, innerNs: ns(c, Activity.InnerCpu), loadNs: ns(c, Activity.Load), idleNs: ns(c, Activity.Idle), loadWaitNs: Math.round(loadWaitNs[c]!) });
     }
     const vcpus: SchedVcpuResult[] = ids.map((id, v) => {
       const h = this.waitHist[v] ?? null;
