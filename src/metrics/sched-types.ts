@@ -60,6 +60,10 @@ export interface SchedVcpuResult {
 }
 
 export interface HostSchedResult {
+  /** The host CPUs' times added up (what `tscsim compare` subtracts). */
+  cpuTotals: Omit<SchedCpuResult, "cpu">;
+  /** The outer CPUs' times added up (all 0 without host.outer). */
+  outerTotals: Omit<SchedOuterCpuResult, "cpu">;
   cpus: SchedCpuResult[];
   outerCpus: SchedOuterCpuResult[];
   /** Every vCPU's waits together. */

@@ -56,6 +56,8 @@ const KEY_ORDER = [
   "callbacksPerMsPeak",
   // The host scheduler's block (RunResult.hostSched; metrics/sched-types.ts).
   "hostSched",
+  "cpuTotals",
+  "outerTotals",
   "cpus",
   "outerCpus",
   "runQueueWaitNs",

@@ -453,7 +453,11 @@ export class HostScheduler {
       steal += v.stealNs;
     }
     const cap = (p: number): number | null => (count === 0 ? null : Math.min(this.allWaits.getValueAtPercentile(p), maxWait));
+    const sum = <T extends { cpu: number }>(list: T[], keys: readonly (keyof T)[]): Omit<T, "cpu"> =>
+      Object.fromEntries(keys.map((k) => [k, list.reduce((a, c) => a + (c[k] as number), 0)])) as Omit<T, "cpu">;
     return {
+      cpuTotals: sum(cpus, ["guestNs", "busyWaitNs", "haltPollNs", "hostNs", "loadNs", "idleNs", "stealNs", "loadWaitNs"]),
+      outerTotals: sum(outerCpus, ["innerNs", "loadNs", "idleNs", "loadWaitNs"]),
       cpus,
       outerCpus,
       runQueueWaitNs: { count, sum: sumWait, p50: cap(50), p99: cap(99), max: maxWait },
