@@ -133,6 +133,7 @@ export { simMemoryReserve } from "./sim/sim_memory";
 export {
   Activity,
   TaskState,
+  Placement,
   schedInit,
   schedRelease,
   schedSetTaskCpu,

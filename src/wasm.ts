@@ -159,6 +159,7 @@ const REQUIRED_EXPORTS = [
   "simMemoryReserve",
   "Activity",
   "TaskState",
+  "Placement",
   "schedInit",
   "schedRelease",
   "schedSetTaskCpu",

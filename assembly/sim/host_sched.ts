@@ -268,17 +268,30 @@ export function schedCpuNs(c: i32, activity: i32): f64 {
 
 // ---- the decisions ----
 
-/**
- * enqueue_entity for a task becoming runnable at nowNs. A wake-up after sleeping is
- * placed by place_entity with GENTLE_FAIR_SLEEPERS: no further back than
- * min_vruntime − sched_latency/2 (a sleeper's credit), never moved forward.
- */
-export function schedEnqueue(t: i32, nowNs: f64, wakeup: bool): void {
+/** How schedEnqueue places a task's vruntime (place_entity). */
+export enum Placement {
+  /** Back in the queue as it is (a preempted task). */
+  Requeue = 0,
+  /** A wake-up after sleeping: GENTLE_FAIR_SLEEPERS, no further back than min_vruntime − sched_latency/2, never moved forward. */
+  Wakeup = 1,
+  /** A new task's first run (place_entity with initial, START_DEBIT): no earlier than min_vruntime + its slice. */
+  Initial = 2,
+}
+
+/** enqueue_entity for a task becoming runnable at nowNs, placed as `placement` says. */
+export function schedEnqueue(t: i32, nowNs: f64, placement: i32): void {
   const q = task(t);
   const c = load<i32>(q, T_CPU);
   schedAccount(c, nowNs);
-  if (wakeup) {
+  if (placement == Placement.Wakeup) {
     const floor = load<f64>(cpu(c), C_MIN_VRUNTIME) - latencyNs / 2;
+    if (load<f64>(q, T_VRUNTIME) < floor) store<f64>(q, floor, T_VRUNTIME);
+  } else if (placement == Placement.Initial) {
+    // sched_vslice of the task as if it were queued: the slice with one more runnable.
+    const p = cpu(c);
+    const nr = f64(load<i32>(p, C_HEAP_SIZE) + (load<i32>(p, C_CURR) >= 0 ? 1 : 0) + 1);
+    const period = nr > latencyNs / minGranularityNs ? nr * minGranularityNs : latencyNs;
+    const floor = load<f64>(p, C_MIN_VRUNTIME) + period / nr;
     if (load<f64>(q, T_VRUNTIME) < floor) store<f64>(q, floor, T_VRUNTIME);
   }
   store<i32>(q, TaskState.Queued, T_STATE);

@@ -55,6 +55,8 @@ interface LoadTask {
   /** Seq of its live LoadDone event, or -1. */
   doneSeq: number;
   runnable: boolean;
+  /** It has been runnable before (its first wake-up is a new task's). */
+  started: boolean;
 }
 
 function loadCpus(l: HostLoad, cpus: number): number[] {
@@ -123,6 +125,7 @@ export class HostScheduler {
           runStartNs: 0,
           doneSeq: -1,
           runnable: false,
+          started: false,
         };
         wasm.schedSetTaskCpu(task, cpu);
         this.loads.push(t);
@@ -204,11 +207,11 @@ export class HostScheduler {
 
   // ---- the scheduler's transitions ----
 
-  /** try_to_wake_up: task t becomes runnable on its CPU. */
-  wake(t: number): void {
+  /** try_to_wake_up (or, `initial`, wake_up_new_task): task t becomes runnable on its CPU. */
+  wake(t: number, initial = false): void {
     const c = wasm.schedTaskCpu(t);
     const now = wasm.nowF64();
-    wasm.schedEnqueue(t, now, true);
+    wasm.schedEnqueue(t, now, initial ? wasm.Placement.Initial : wasm.Placement.Wakeup);
     const curr = wasm.schedCurr(c);
     if (curr < 0) {
       this.switchCpu(c, false);
@@ -372,7 +375,9 @@ export class HostScheduler {
         l.remainingNs += runNs;
         if (!l.runnable) {
           l.runnable = true;
-          this.wake(l.task);
+          // Its first run is a new task's (START_DEBIT); later ones are wake-ups.
+          this.wake(l.task, !l.started);
+          l.started = true;
         } else if (l.doneSeq >= 0) {
           // Running: the backlog extends its run.
           this.stopLoad(l);

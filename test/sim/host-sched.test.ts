@@ -208,7 +208,7 @@ describe("the wasm run queue (assembly/sim/host_sched.ts) against a sorted refer
           now += dt * 1000;
           const c = t < 4 ? 0 : 1;
           if (wasm.schedTaskState(t) === wasm.TaskState.Sleeping) {
-            wasm.schedEnqueue(t, now, true);
+            wasm.schedEnqueue(t, now, wasm.Placement.Wakeup);
             queued[c]!.add(t);
           } else {
             // Switch the CPU: the current task sleeps; the reference picks the least.
