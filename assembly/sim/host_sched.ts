@@ -78,6 +78,8 @@ let minGranularityNs: f64 = 75e4;
 let wakeupGranularityNs: f64 = 1e6;
 let tickNs: f64 = 1e6;
 let lastWaitNs: f64 = 0;
+/** s390's steal average since 367c50f78451: (avg + tick's steal) / 2; before it avg / 2 + tick's steal. */
+let stealAvgMean: bool = true;
 
 // @ts-ignore: decorator
 @inline
@@ -103,8 +105,9 @@ export function schedRelease(): void {
  * _wakeup_granularity in ns; `tick` the scheduler tick (1/HZ) in ns. Tasks start
  * sleeping, on CPU 0, with vruntime 0; schedSetTaskCpu places them, then schedLayout.
  */
-export function schedInit(cpus: i32, tasks: i32, latency: f64, minGranularity: f64, wakeupGranularity: f64, tick: f64, startNs: f64): void {
+export function schedInit(cpus: i32, tasks: i32, latency: f64, minGranularity: f64, wakeupGranularity: f64, tick: f64, startNs: f64, stealMean: bool): void {
   schedRelease();
+  stealAvgMean = stealMean;
   nCpus = cpus;
   nTasks = tasks;
   latencyNs = latency;
@@ -405,7 +408,11 @@ export function schedTaskWaits(t: i32): i32 {
 
 // ---- steal (a CPU of the inner host, not run by the outer level) ----
 
-/** Folds the ticks that ended by nowNs into the average: s390's do_account_vtime halves avg_steal_timer and adds the tick's steal. */
+/**
+ * Folds the ticks that ended by nowNs into the average (s390's vtime_flush): before
+ * 367c50f78451 avg_steal_timer / 2 + the tick's steal (152e9b8676c6; a CPU stolen all the
+ * time averages two ticks), since then (avg_steal_timer + the tick's steal) / 2.
+ */
 function stealRoll(c: i32, nowNs: f64): void {
   const p = cpu(c);
   let end = load<f64>(p, C_TICK_END);
@@ -416,14 +423,14 @@ function stealRoll(c: i32, nowNs: f64): void {
   let rounds = 0;
   while (end <= nowNs) {
     if (start >= 0) inTick += end - max(start, end - tickNs);
-    avg = avg / 2 + inTick;
+    avg = stealAvgMean ? (avg + inTick) / 2 : avg / 2 + inTick;
     inTick = 0;
     end += tickNs;
     // After 64 halvings the past is gone; jump to the last tick.
     if (++rounds == 64 && end <= nowNs) {
       const skip = Math.floor((nowNs - end) / tickNs) + 1;
       end += skip * tickNs;
-      avg = start >= 0 ? 2 * tickNs : 0;
+      avg = start >= 0 ? (stealAvgMean ? tickNs : 2 * tickNs) : 0;
     }
   }
   if (start >= 0) store<f64>(p, max(start, end - tickNs), C_STEAL_START);

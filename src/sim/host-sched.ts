@@ -110,7 +110,8 @@ export class HostScheduler {
     const nTasks = total + innerLoads.length + (outer === null ? 0 : this.innerCpus) + outerLoads.length;
     const nCpus = this.innerCpus + this.outerCpus;
     const p = this.params;
-    wasm.schedInit(nCpus, nTasks, p.latencyNs, p.minGranularityNs, p.wakeupGranularityNs, 1e9 / host.hz, startNs);
+    // s390's steal average: the mean form since 367c50f78451 (2024), mainline here.
+    wasm.schedInit(nCpus, nTasks, p.latencyNs, p.minGranularityNs, p.wakeupGranularityNs, 1e9 / host.hz, startNs, config.kvm.era === "mainline");
     for (let v = 0; v < total; v++) wasm.schedSetTaskCpu(v, vcpuCpu[v]!);
     let task = total;
     const addLoads = (list: { l: HostLoad; cpu: number }[], field: string): void =>

@@ -198,7 +198,7 @@ describe("the wasm run queue (assembly/sim/host_sched.ts) against a sorted refer
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 5 })), { minLength: 1, maxLength: 80 }), (ops) => {
         const tasks = 8;
         // 2 CPUs: tasks 0..3 on CPU 0, 4..7 on CPU 1.
-        wasm.schedInit(2, tasks, 6e6, 75e4, 1e6, 1e6, 0);
+        wasm.schedInit(2, tasks, 6e6, 75e4, 1e6, 1e6, 0, true);
         for (let t = 0; t < tasks; t++) wasm.schedSetTaskCpu(t, t < 4 ? 0 : 1);
         wasm.schedLayout();
         const queued = [new Set<number>(), new Set<number>()];
@@ -228,14 +228,24 @@ describe("the wasm run queue (assembly/sim/host_sched.ts) against a sorted refer
     );
   });
 
-  test("the steal average halves per tick and adds the tick's steal (s390 avg_steal_timer)", () => {
-    wasm.schedInit(1, 1, 6e6, 75e4, 1e6, 1e6, 0);
+  test("before 367c50f78451 the steal average halves per tick and adds the tick's steal (s390 avg_steal_timer)", () => {
+    wasm.schedInit(1, 1, 6e6, 75e4, 1e6, 1e6, 0, false);
     wasm.schedSetStolen(0, true, 0);
     // Stolen for 3 whole ticks: avg = ((0/2 + 1)/2 + 1)/2 + 1 = 1.75 ticks = 175 %.
     expect(wasm.schedStealPercent(0, 3e6)).toBeCloseTo(175, 6);
     wasm.schedSetStolen(0, false, 3.5e6);
     // Tick 4 had 0.5 ms of steal: 1.75/2 + 0.5 = 1.375.
     expect(wasm.schedStealPercent(0, 4e6)).toBeCloseTo(137.5, 6);
+    wasm.schedRelease();
+  });
+
+  test("since 367c50f78451 it is the mean of the average and the tick's steal", () => {
+    wasm.schedInit(1, 1, 6e6, 75e4, 1e6, 1e6, 0, true);
+    wasm.schedSetStolen(0, true, 0);
+    // ((0 + 1)/2 + 1)/2 = 0.75, then (0.75 + 1)/2 = 0.875 ticks.
+    expect(wasm.schedStealPercent(0, 3e6)).toBeCloseTo(87.5, 6);
+    // Stolen for ever: one tick (100 %), where the old form tends to two.
+    expect(wasm.schedStealPercent(0, 1e9)).toBeCloseTo(100, 6);
     wasm.schedRelease();
   });
 });
