@@ -84,6 +84,8 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
   private pollEndNs = 0;
   /** Seq of an hrtimer callback held while the CPU is taken by the outer level. */
   private frozenHrtimerSeq = -1;
+  /** Woken and queued: when picked, the wake-up's own cost (host.delays.wakeup) is still to come. */
+  private wakeQueued = false;
   /** Seq of the one valid vCPU-thread event (resume, wake, entry, block, kick). */
   private threadSeq = -1;
   private hrtimerSeq = -1;
@@ -531,6 +533,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
       this.state = "waking";
       this.offCpu = true;
       this.deferred = EventKind.VcpuWake;
+      this.wakeQueued = true;
       this.sched.wake(this.index);
     } else if (this.state === "blocked") {
       this.state = "waking";
@@ -579,9 +582,11 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     this.offCpu = false;
     const kind = this.deferred;
     this.deferred = 0;
-    // The wake-up's own cost (host.delays.wakeup) starts when the CPU picks the thread.
-    if (kind === EventKind.VcpuWake) this.schedule(kind, this.env.delays.wakeup(this.index));
+    // The wake-up's own cost (host.delays.wakeup) starts when the CPU picks the thread;
+    // a thread preempted later on its way back to the guest pays it once.
+    if (kind === EventKind.VcpuWake && this.wakeQueued) this.schedule(kind, this.env.delays.wakeup(this.index));
     else if (kind !== 0) this.schedule(kind, 0);
+    this.wakeQueued = false;
   }
 
   schedPreempt(): boolean {
