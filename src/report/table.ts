@@ -81,6 +81,11 @@ function hostSchedLines(h: HostSchedResult, simulatedNs: number, maxRows: number
     .slice(0, maxRows)
     .map((c) => [String(c.cpu), pct(c.guestNs, simulatedNs), pct(c.busyWaitNs, simulatedNs), pct(c.haltPollNs, simulatedNs), pct(c.hostNs, simulatedNs), pct(c.loadNs, simulatedNs), pct(c.idleNs, simulatedNs), pct(c.stealNs, simulatedNs), duration(c.loadWaitNs)]);
   lines.push(...columns([header, ...rows]).map((l) => "  " + l));
+  lines.push("", `vCPU threads${h.vcpus.length > maxRows ? ` (first ${maxRows} of ${num(h.vcpus.length)})` : ""}`);
+  const vcpuRows = h.vcpus
+    .slice(0, maxRows)
+    .map((v) => [String(v.vm), String(v.vcpu), String(v.cpu), num(v.runQueueWaitNs.count), duration(v.runQueueWaitNs.sum), nullable(v.runQueueWaitNs.p99), num(v.runQueueWaitNs.max), duration(v.stealNs), num(v.noPollForSteal)]);
+  lines.push(...columns([["vm", "vcpu", "cpu", "waits", "wait sum", "wait p99 ns", "wait max ns", "steal", "no-poll (steal)"], ...vcpuRows]).map((l) => "  " + l));
   if (h.outerCpus.length > 0) {
     lines.push("", "outer CPUs");
     const outerRows = h.outerCpus

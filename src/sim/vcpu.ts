@@ -194,7 +194,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
         this.metrics.haltPoll(this.sched === null ? this.haltPollNs : wasm.nowF64() - this.haltStartNs, false);
         this.polling = false;
         this.state = "blocked";
-        this.sched?.sleep(this.index);
+        this.schedSleep();
         return;
       case EventKind.VcpuWake:
         this.wake();
@@ -298,7 +298,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
       }
       if (exit === Exit.Done) {
         this.state = "done";
-        this.sched?.sleep(this.index);
+        this.schedSleep();
         return;
       }
       if (!this.onExit(exit)) return;
@@ -389,12 +389,14 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     this.polling = this.env.pollAllowed && this.haltPollNs > 0 && (sched === null || !sched.noPollForSteal(this.index, hp.maxStealPercent));
     this.state = "blocked";
     if (this.polling) {
+      // The poll loop checks need_resched itself (kvm_vcpu_can_poll): it ends with it.
+      this.needResched = false;
       this.state = "polling";
       // kvm_vcpu_can_poll: the loop runs once, then only while single_task_running().
       const pollNs = sched !== null && sched.othersRunnable(this.index) ? Math.min(this.haltPollNs, sched.params.pollYieldNs) : this.haltPollNs;
       this.pollEndNs = this.haltStartNs + pollNs;
       this.schedule(EventKind.PollEnd, pollNs);
-    } else sched?.sleep(this.index);
+    } else this.schedSleep();
     // kvm_vcpu_check_block runs after the switch: restarting the hrtimer may have found
     // the deadline already passed and made the interrupt pending.
     if (this.hasWakeReason()) this.unblock();
@@ -409,7 +411,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
   private wake(): void {
     if (this.halted && !this.hasWakeReason()) {
       this.state = "blocked";
-      this.sched?.sleep(this.index);
+      this.schedSleep();
       return;
     }
     if (this.haltStartNs >= 0) this.endHalt();
@@ -576,6 +578,13 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
       return true;
     }
     return false;
+  }
+
+  /** The thread stops being runnable (schedule() from kvm_vcpu_block, or its program ended): a pending need_resched is spent. */
+  private schedSleep(): void {
+    if (this.sched === null) return;
+    this.needResched = false;
+    this.sched.sleep(this.index);
   }
 
   schedRun(): void {
