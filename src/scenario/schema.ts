@@ -83,7 +83,7 @@ export const scenarioFileSchema = strict(
         hz: z.literal(KERNEL_HZ, { error: `one of ${KERNEL_HZ.join(", ")} (CONFIG_HZ)` }).prefault(1000),
         delays: hostDelaysSchema,
         stalls: stallsSchema.prefault(null),
-        cpus: intIn(1, MAX_HOST_CPUS).optional(),
+        cpus: z.union([intIn(1, MAX_HOST_CPUS), z.null()], { error: `an integer 1..${MAX_HOST_CPUS.toLocaleString("en-US")}, or null (one per vCPU, no scheduler)` }).optional(),
         sched: schedParamsSchema.prefault({}),
         load: loadSchema.prefault([]),
         outer: outerSchema.prefault(null),
