@@ -158,6 +158,5 @@ export {
   schedTaskVruntime,
   schedTaskWaitSumNs,
   schedTaskWaits,
-  schedSetStolen,
-  schedStealPercent,
 } from "./sim/host_sched";
+export { schedSetStolen, schedStealPercent } from "./sim/steal_average";

@@ -59,11 +59,12 @@ const C_HEAP_SIZE = 8;
 const C_ACTIVITY = 12;
 const C_MIN_VRUNTIME = 16;
 const C_LAST_NS = 24;
-// Steal average (s390 avg_steal_timer): value, the end of the current tick, steal so far in it, steal start (-1 when not stolen).
-const C_STEAL_AVG = 32;
-const C_TICK_END = 40;
-const C_TICK_STEAL = 48;
-const C_STEAL_START = 56;
+// Steal average (s390 avg_steal_timer, steal_average.ts): value, the end of the current
+// tick, steal so far in it, steal start (-1 when not stolen).
+export const C_STEAL_AVG = 32;
+export const C_TICK_END = 40;
+export const C_TICK_STEAL = 48;
+export const C_STEAL_START = 56;
 const C_STRIDE: usize = 64;
 
 let block: usize = 0;
@@ -90,6 +91,21 @@ function task(t: i32): usize {
 @inline
 function cpu(c: i32): usize {
   return cpusPtr + usize(c) * C_STRIDE;
+}
+
+/** CPU c's record (steal_average.ts keeps its fields there). */
+export function cpuRecord(c: i32): usize {
+  return cpu(c);
+}
+
+/** The scheduler tick (1/HZ) in ns. */
+export function schedTickNs(): f64 {
+  return tickNs;
+}
+
+/** The steal average's form: the mean (since 367c50f78451) or halve-and-add. */
+export function stealAverageIsMean(): bool {
+  return stealAvgMean;
 }
 
 /** Frees the previous scheduler's state. */
@@ -404,56 +420,4 @@ export function schedTaskWaitSumNs(t: i32): f64 {
 }
 export function schedTaskWaits(t: i32): i32 {
   return load<i32>(task(t), T_WAITS);
-}
-
-// ---- steal (a CPU of the inner host, not run by the outer level) ----
-
-/**
- * Folds the ticks that ended by nowNs into the average (s390's vtime_flush): before
- * 367c50f78451 avg_steal_timer / 2 + the tick's steal (152e9b8676c6; a CPU stolen all the
- * time averages two ticks), since then (avg_steal_timer + the tick's steal) / 2.
- */
-function stealRoll(c: i32, nowNs: f64): void {
-  const p = cpu(c);
-  let end = load<f64>(p, C_TICK_END);
-  if (end > nowNs) return;
-  let avg = load<f64>(p, C_STEAL_AVG);
-  let inTick = load<f64>(p, C_TICK_STEAL);
-  const start = load<f64>(p, C_STEAL_START);
-  let rounds = 0;
-  while (end <= nowNs) {
-    if (start >= 0) inTick += end - max(start, end - tickNs);
-    avg = stealAvgMean ? (avg + inTick) / 2 : avg / 2 + inTick;
-    inTick = 0;
-    end += tickNs;
-    // After 64 halvings the past is gone; jump to the last tick.
-    if (++rounds == 64 && end <= nowNs) {
-      const skip = Math.floor((nowNs - end) / tickNs) + 1;
-      end += skip * tickNs;
-      avg = start >= 0 ? (stealAvgMean ? tickNs : 2 * tickNs) : 0;
-    }
-  }
-  if (start >= 0) store<f64>(p, max(start, end - tickNs), C_STEAL_START);
-  store<f64>(p, avg, C_STEAL_AVG);
-  store<f64>(p, inTick, C_TICK_STEAL);
-  store<f64>(p, end, C_TICK_END);
-}
-
-/** The CPU is runnable but not running on the outer level from nowNs (stolen) or runs again. */
-export function schedSetStolen(c: i32, stolen: bool, nowNs: f64): void {
-  stealRoll(c, nowNs);
-  const p = cpu(c);
-  const start = load<f64>(p, C_STEAL_START);
-  if (stolen) {
-    if (start < 0) store<f64>(p, nowNs, C_STEAL_START);
-  } else if (start >= 0) {
-    store<f64>(p, load<f64>(p, C_TICK_STEAL) + (nowNs - start), C_TICK_STEAL);
-    store<f64>(p, -1, C_STEAL_START);
-  }
-}
-
-/** kvm_arch_no_poll (s390): avg_steal_timer × 100 / one tick, as a percentage (it can pass 100). */
-export function schedStealPercent(c: i32, nowNs: f64): f64 {
-  stealRoll(c, nowNs);
-  return (load<f64>(cpu(c), C_STEAL_AVG) * 100) / tickNs;
 }
