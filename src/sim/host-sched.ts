@@ -15,8 +15,8 @@ import { compileDelay, type DelaySampler } from "./distributions.js";
 import { rngStream, type Rng } from "./rng.js";
 import { EventKind, payload } from "./events.js";
 import { placeThreads } from "./placement.js";
-import { newAggregateHistogram, newVcpuHistogram, type LatencyHistogram } from "../metrics/histogram.js";
-import type { HostSchedResult, SchedCpuResult, SchedOuterCpuResult, SchedVcpuResult } from "../metrics/sched-types.js";
+import type { HostSchedResult } from "../metrics/sched-types.js";
+import { SchedTally, schedResult } from "./host-sched-result.js";
 
 const { Activity } = wasm;
 
@@ -79,12 +79,8 @@ export class HostScheduler {
   private readonly frozenHrtimers: number[][];
   readonly params: SchedParams;
   readonly nested: boolean;
-  /** Per vCPU: run-queue waits (histogram when kept per vCPU), steal while running, halts not polled for steal. */
-  private readonly waitHist: (LatencyHistogram | null)[];
-  private readonly waitMaxNs: Float64Array;
-  private readonly allWaits: LatencyHistogram;
-  private readonly vcpuStealNs: Float64Array;
-  private readonly noPollSteal: Float64Array;
+  /** Per vCPU: run-queue waits, steal, halts not polled for steal. */
+  private readonly tally: SchedTally;
   private threads: readonly SchedThread[] = [];
 
   constructor(
@@ -144,12 +140,7 @@ export class HostScheduler {
     this.stolen = new Uint8Array(this.innerCpus);
     this.stolenSinceNs = new Float64Array(this.innerCpus);
     this.frozenHrtimers = outer === null ? [] : Array.from({ length: this.innerCpus }, () => []);
-    const keepEach = perVcpuHistograms;
-    this.waitHist = Array.from({ length: total }, () => (keepEach ? newVcpuHistogram() : null));
-    this.waitMaxNs = new Float64Array(total);
-    this.allWaits = newAggregateHistogram();
-    this.vcpuStealNs = new Float64Array(total);
-    this.noPollSteal = new Float64Array(total);
+    this.tally = new SchedTally(total, perVcpuHistograms);
   }
 
   /** The vCPU threads, in index order (before start). */
@@ -190,7 +181,7 @@ export class HostScheduler {
   noPollForSteal(v: number, maxStealPercent: number | null): boolean {
     if (!this.nested || maxStealPercent === null) return false;
     const no = wasm.schedStealPercent(wasm.schedTaskCpu(v), wasm.nowF64()) >= maxStealPercent;
-    if (no) this.noPollSteal[v]!++;
+    if (no) this.tally.noPollSteal[v]!++;
     return no;
   }
 
@@ -261,10 +252,7 @@ export class HostScheduler {
     const frozen = c < this.innerCpus && this.nested && this.stolen[c] === 1;
     let activity: number = Activity.Idle;
     if (next >= 0 && next < this.nVcpus) {
-      const waitNs = wasm.schedLastWaitNs();
-      this.allWaits.recordValue(Math.round(waitNs));
-      this.waitHist[next]?.recordValue(Math.round(waitNs));
-      if (waitNs > this.waitMaxNs[next]!) this.waitMaxNs[next] = waitNs;
+      this.tally.recordWait(next, wasm.schedLastWaitNs());
       this.threads[next]!.schedRun();
       activity = this.threads[next]!.schedActivity();
     } else if (next >= 0) {
@@ -343,7 +331,7 @@ export class HostScheduler {
     const curr = wasm.schedCurr(c);
     let activity: number = Activity.Idle;
     if (curr >= 0 && curr < this.nVcpus) {
-      this.vcpuStealNs[curr] = this.vcpuStealNs[curr]! + now - this.stolenSinceNs[c]!;
+      this.tally.vcpuStealNs[curr] = this.tally.vcpuStealNs[curr]! + now - this.stolenSinceNs[c]!;
       this.threads[curr]!.schedThaw();
       activity = this.threads[curr]!.schedActivity();
     } else if (curr >= 0) {
@@ -400,75 +388,15 @@ export class HostScheduler {
 
   // ---- results ----
 
-  /** The scheduler's metrics at endNs (the end of the simulated run). */
+  /** The scheduler's metrics at endNs (the end of the simulated run): host-sched-result.ts. */
   result(endNs: number, ids: { vm: number; vcpu: number }[]): HostSchedResult {
-    const nCpus = this.innerCpus + this.outerCpus;
-    for (let c = 0; c < nCpus; c++) wasm.schedAccount(c, endNs);
     for (let c = 0; c < this.innerCpus; c++) {
       if (this.stolen[c] !== 1) continue;
+      // The steal in progress counts for the vCPU on the stolen CPU.
       const curr = wasm.schedCurr(c);
-      if (curr >= 0 && curr < this.nVcpus) this.vcpuStealNs[curr] = this.vcpuStealNs[curr]! + endNs - this.stolenSinceNs[c]!;
+      if (curr >= 0 && curr < this.nVcpus) this.tally.vcpuStealNs[curr] = this.tally.vcpuStealNs[curr]! + endNs - this.stolenSinceNs[c]!;
+      this.stolenSinceNs[c] = endNs;
     }
-    const ns = (c: number, a: number): number => Math.round(wasm.schedCpuNs(c, a));
-    // What the background tasks waited for their CPU, per CPU: the cost of the vCPUs to their neighbours.
-    const loadWaitNs = new Float64Array(nCpus);
-    for (const l of this.loads) loadWaitNs[l.cpu] = loadWaitNs[l.cpu]! + wasm.schedTaskWaitSumNs(l.task);
-    const cpus: SchedCpuResult[] = [];
-    for (let c = 0; c < this.innerCpus; c++) {
-      cpus.push({
-        cpu: c,
-        guestNs: ns(c, Activity.Guest),
-        busyWaitNs: ns(c, Activity.BusyWait),
-        haltPollNs: ns(c, Activity.HaltPoll),
-        hostNs: ns(c, Activity.Host),
-        loadNs: ns(c, Activity.Load),
-        idleNs: ns(c, Activity.Idle),
-        stealNs: ns(c, Activity.Steal),
-        loadWaitNs: Math.round(loadWaitNs[c]!),
-      });
-    }
-    const outerCpus: SchedOuterCpuResult[] = [];
-    for (let c = this.innerCpus; c < nCpus; c++) {
-      outerCpus.push({ cpu: c - this.innerCpus, innerNs: ns(c, Activity.InnerCpu), loadNs: ns(c, Activity.Load), idleNs: ns(c, Activity.Idle), loadWaitNs: Math.round(loadWaitNs[c]!) });
-    }
-    const vcpus: SchedVcpuResult[] = ids.map((id, v) => {
-      const h = this.waitHist[v] ?? null;
-      const waits = wasm.schedTaskWaits(v);
-      return {
-        vm: id.vm,
-        vcpu: id.vcpu,
-        cpu: wasm.schedTaskCpu(v),
-        runQueueWaitNs: {
-          count: waits,
-          sum: Math.round(wasm.schedTaskWaitSumNs(v)),
-          p99: h === null || waits === 0 ? null : Math.min(h.getValueAtPercentile(99), Math.round(this.waitMaxNs[v]!)),
-          max: Math.round(this.waitMaxNs[v]!),
-        },
-        stealNs: Math.round(wasm.schedTaskWaitSumNs(v) + this.vcpuStealNs[v]!),
-        noPollForSteal: this.noPollSteal[v]!,
-      };
-    });
-    let maxWait = 0;
-    let sumWait = 0;
-    let count = 0;
-    let steal = 0;
-    for (const v of vcpus) {
-      maxWait = Math.max(maxWait, v.runQueueWaitNs.max);
-      sumWait += v.runQueueWaitNs.sum;
-      count += v.runQueueWaitNs.count;
-      steal += v.stealNs;
-    }
-    const cap = (p: number): number | null => (count === 0 ? null : Math.min(this.allWaits.getValueAtPercentile(p), maxWait));
-    const sum = <T extends { cpu: number }>(list: T[], keys: readonly (keyof T)[]): Omit<T, "cpu"> =>
-      Object.fromEntries(keys.map((k) => [k, list.reduce((a, c) => a + (c[k] as number), 0)])) as Omit<T, "cpu">;
-    return {
-      cpuTotals: sum(cpus, ["guestNs", "busyWaitNs", "haltPollNs", "hostNs", "loadNs", "idleNs", "stealNs", "loadWaitNs"]),
-      outerTotals: sum(outerCpus, ["innerNs", "loadNs", "idleNs", "loadWaitNs"]),
-      cpus,
-      outerCpus,
-      runQueueWaitNs: { count, sum: sumWait, p50: cap(50), p99: cap(99), max: maxWait },
-      stealNs: steal,
-      vcpus,
-    };
+    return schedResult(this.tally, this.innerCpus, this.outerCpus, this.loads, endNs, ids);
   }
 }
