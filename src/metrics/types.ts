@@ -96,6 +96,8 @@ export interface VcpuResult extends MetricsOf<LatencySummary | LatencyMoments> {
 }
 
 export interface RunResult extends RunMetrics {
+  /** The tscsim version and wasm build that computed the result (src/build-info.ts): runScenario always sets it; optional so hand-made results in tests need not. */
+  tscsim?: { version: string; wasm: "debug" | "release"; wasmSha256: string };
   scenario: string;
   seed: number;
   era: string;
@@ -105,4 +107,6 @@ export interface RunResult extends RunMetrics {
   vcpus: VcpuResult[];
   /** The host scheduler's metrics, when the scenario shares host CPUs (host.cpus, host.load, host.outer, pins). */
   hostSched?: HostSchedResult;
+  /** The latency histograms, when asked for (RunOptions.histograms; src/report/hdr.ts). */
+  histograms?: { encoding: string; unit: "ns"; all: string; vms: { vm: number; encoded: string }[] };
 }

@@ -9,6 +9,10 @@
 import type { RunResult } from "../metrics/types.js";
 
 const KEY_ORDER = [
+  "tscsim",
+  "version",
+  "wasm",
+  "wasmSha256",
   "scenario",
   "seed",
   "era",
@@ -63,6 +67,12 @@ const KEY_ORDER = [
   "runQueueWaitNs",
   "stealNs",
   "vcpus",
+  "histograms",
+  "encoding",
+  "unit",
+  "all",
+  "vms",
+  "encoded",
   "cpu",
   "guestNs",
   "busyWaitNs",
