@@ -132,3 +132,33 @@ export { Count, Counter, LogRecord, Slot, SLOTS, M_STRIDE, HIST_CELLS, HIST_HALF
 export { ctEngineConfigure, ctEngineEraFlags, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVcpu, ESTRIDE } from "./sim/engine_record";
 export { ctEngineEvents, ctEngineStart, ctEngineRun, ctEngineStats } from "./sim/cyclictest_engine";
 export { simMemoryReserve } from "./sim/sim_memory";
+export {
+  Activity,
+  TaskState,
+  Placement,
+  schedInit,
+  schedRelease,
+  schedSetTaskCpu,
+  schedLayout,
+  schedLeftmost,
+  schedAccount,
+  schedSetActivity,
+  schedActivity,
+  schedMoveCpuNs,
+  schedCpuNs,
+  schedEnqueue,
+  schedWakeupPreempts,
+  schedSliceNs,
+  schedTickPreempts,
+  schedNextTickNs,
+  schedSwitch,
+  schedLastWaitNs,
+  schedCurr,
+  schedQueued,
+  schedTaskCpu,
+  schedTaskState,
+  schedTaskVruntime,
+  schedTaskWaitSumNs,
+  schedTaskWaits,
+} from "./sim/host_sched";
+export { schedSetStolen, schedStealPercent } from "./sim/steal_average";

@@ -9,6 +9,7 @@ import { v40NoAdvancePreset } from "./presets/v4.0-no-advance.js";
 import { periodicFloorPreset } from "./presets/periodic-floor.js";
 import { SEED_SCENARIOS } from "./presets/seed-scenarios.js";
 import { hvBusyWaitPreset, hvHaltPreset, postedTimerPreset, rtHostPreset } from "./presets/mechanisms.js";
+import { HOST_SCHED_PRESETS } from "./presets/host-sched.js";
 
 export interface Preset {
   name: string;
@@ -34,6 +35,7 @@ export const PRESETS: readonly Preset[] = [
   preset(hvBusyWaitPreset),
   preset(hvHaltPreset),
   preset(postedTimerPreset),
+  ...HOST_SCHED_PRESETS.map(preset),
 ];
 
 export const DEFAULT_PRESET = "default";

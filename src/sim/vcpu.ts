@@ -22,6 +22,18 @@ import { ExitReason, TimerBackend, type MetricsSink } from "./metrics-sink.js";
 import type { HaltPollConfig, HostStalls } from "../scenario/types.js";
 import { nextHaltPollNs } from "./halt-poll.js";
 import type { GuestExitPolicy } from "./exits-in-guest.js";
+import type { HostScheduler, SchedThread } from "./host-sched.js";
+
+/** The host CPU's activity while a vCPU thread in each run state runs on it (assembly/sim/host_sched.ts Activity). */
+const ACTIVITY_OF: Record<RunState, number> = {
+  guest: wasm.Activity.Guest,
+  exit: wasm.Activity.Host,
+  polling: wasm.Activity.HaltPoll,
+  blocked: wasm.Activity.Idle,
+  waking: wasm.Activity.Host,
+  entering: wasm.Activity.Host,
+  done: wasm.Activity.Idle,
+};
 
 /** Run states of a vCPU (the discriminant of the state machine). */
 export type RunState = "guest" | "exit" | "polling" | "blocked" | "waking" | "entering" | "done";
@@ -61,11 +73,32 @@ export interface VcpuEnv {
   migrations: { atNs: number; tscKhz: number; ratio: bigint }[];
   /** What disableExits and posted timer interrupts decide for this VM (exits-in-guest.ts). */
   exits: GuestExitPolicy;
+  /** The host scheduler when vCPU threads share CPUs (host.cpus, host.load, host.outer); null: a CPU each. */
+  sched?: HostScheduler | null;
 }
 
-export class Vcpu implements GuestCtx, TimerHost {
+export class Vcpu implements GuestCtx, TimerHost, SchedThread {
   readonly lapic: LapicTimer;
-  state: RunState = "guest";
+  private runState: RunState = "guest";
+  get state(): RunState {
+    return this.runState;
+  }
+  set state(s: RunState) {
+    this.runState = s;
+    if (this.sched !== null) this.sched.activity(this.index, ACTIVITY_OF[s]);
+  }
+  /** The host scheduler, or null (a host CPU of its own). */
+  private readonly sched: HostScheduler | null;
+  /** Runnable but not running: waiting in its CPU's run queue (thread events wait in `deferred`). */
+  private offCpu = false;
+  /** Asked to leave its CPU outside guest mode: it does at its next thread event (need_resched). */
+  private needResched = false;
+  /** When the current poll ends (its PollEnd event), for a yield that must not postpone it. */
+  private pollEndNs = 0;
+  /** Seq of an hrtimer callback held while the CPU is taken by the outer level. */
+  private frozenHrtimerSeq = -1;
+  /** Woken and queued: when picked, the wake-up's own cost (host.delays.wakeup) is still to come. */
+  private wakeQueued = false;
   /** Seq of the one valid vCPU-thread event (resume, wake, entry, block, kick). */
   private threadSeq = -1;
   private hrtimerSeq = -1;
@@ -113,6 +146,7 @@ export class Vcpu implements GuestCtx, TimerHost {
     this.machine = "machine" in env.program ? env.program : null;
     this.main = "machine" in env.program ? null : env.program.main(this);
     this.output = env.keepOutput ? [] : null;
+    this.sched = env.sched ?? null;
   }
 
   get vm(): number {
@@ -129,7 +163,14 @@ export class Vcpu implements GuestCtx, TimerHost {
     if (this.state === "done") return;
     switch (kind) {
       case EventKind.HrtimerCallback:
-        if (seq === this.hrtimerSeq) this.hrtimerCallback();
+        if (seq !== this.hrtimerSeq) return;
+        if (this.sched !== null && this.sched.frozen(this.index)) {
+          // The interrupt waits for the CPU to run again (nested host, host.outer).
+          this.frozenHrtimerSeq = seq;
+          this.sched.deferHrtimer(this.index);
+          return;
+        }
+        this.hrtimerCallback();
         return;
       case EventKind.PreemptionTimer:
         if (seq === this.hvSeq) this.preemptionExit();
@@ -150,7 +191,7 @@ export class Vcpu implements GuestCtx, TimerHost {
         if (seq !== this.threadSeq) return;
         this.threadSeq = -1;
         if (this.paused) this.deferred = kind;
-        else this.onThreadEvent(kind);
+        else if (this.sched === null || !this.holdForCpu(kind)) this.onThreadEvent(kind);
     }
   }
 
@@ -178,10 +219,12 @@ export class Vcpu implements GuestCtx, TimerHost {
         this.block();
         return;
       case EventKind.PollEnd:
-        // Nothing woke the vCPU while it polled: it schedules out (kvm_vcpu_block).
-        this.metrics.haltPoll(this.haltPollNs, false);
+        // Nothing woke the vCPU while it polled (or another task became runnable on its
+        // CPU): it schedules out (kvm_vcpu_block).
+        this.metrics.haltPoll(this.sched === null ? this.haltPollNs : wasm.nowF64() - this.haltStartNs, false);
         this.polling = false;
         this.state = "blocked";
+        this.schedSleep();
         return;
       case EventKind.VcpuWake:
         this.wake();
@@ -208,7 +251,11 @@ export class Vcpu implements GuestCtx, TimerHost {
   /** Start of the simulation: the program begins in guest mode. */
   start(): void {
     this.state = "guest";
-    this.schedule(EventKind.GuestResume, 0);
+    if (this.sched !== null) {
+      // The thread starts when its CPU picks it (HostScheduler.start).
+      this.offCpu = true;
+      this.deferred = EventKind.GuestResume;
+    } else this.schedule(EventKind.GuestResume, 0);
     if (this.env.stalls !== null) wasm.queuePushIn(this.env.stalls.everyNs, payload(EventKind.Stall, this.index));
     for (const m of this.env.migrations) wasm.queuePushIn(m.atNs, payload(EventKind.Migrate, this.index));
     for (const p of this.env.pauses) {
@@ -295,6 +342,7 @@ export class Vcpu implements GuestCtx, TimerHost {
       }
       if (exit === Exit.Done) {
         this.state = "done";
+        this.schedSleep();
         return;
       }
       if (!this.onExit(exit)) return;
@@ -405,12 +453,18 @@ export class Vcpu implements GuestCtx, TimerHost {
     // Before dynamic polling (aca6ff29c406) every halt polled the full window.
     if (!hp.dynamic || this.haltPollNs > hp.maxNs) this.haltPollNs = hp.maxNs;
     this.haltStartNs = wasm.nowF64();
-    this.polling = this.env.pollAllowed && this.haltPollNs > 0;
+    const sched = this.sched;
+    this.polling = this.env.pollAllowed && this.haltPollNs > 0 && (sched === null || !sched.noPollForSteal(this.index, hp.maxStealPercent));
     this.state = "blocked";
     if (this.polling) {
+      // The poll loop checks need_resched itself (kvm_vcpu_can_poll): it ends with it.
+      this.needResched = false;
       this.state = "polling";
-      this.schedule(EventKind.PollEnd, this.haltPollNs);
-    }
+      // kvm_vcpu_can_poll: the loop runs once, then only while single_task_running().
+      const pollNs = sched !== null && sched.othersRunnable(this.index) ? Math.min(this.haltPollNs, sched.params.pollYieldNs) : this.haltPollNs;
+      this.pollEndNs = this.haltStartNs + pollNs;
+      this.schedule(EventKind.PollEnd, pollNs);
+    } else if (!this.hasWakeReason()) this.schedSleep();
     // kvm_vcpu_check_block runs after the switch: restarting the hrtimer may have found
     // the deadline already passed and made the interrupt pending. kvm_vcpu_block checks
     // before schedule(), so the vCPU never sleeps: no scheduler wake-up delay.
@@ -429,6 +483,7 @@ export class Vcpu implements GuestCtx, TimerHost {
   private wake(): void {
     if (this.halted && !this.hasWakeReason()) {
       this.state = "blocked";
+      this.schedSleep();
       return;
     }
     if (this.haltStartNs >= 0) this.endHalt();
@@ -500,6 +555,7 @@ export class Vcpu implements GuestCtx, TimerHost {
     if (!injected) return 0;
     const spinNs = wasm.waitLapicExpire(this.index, this.env.lapic.era.code, this.env.tune, global, this.env.hz);
     this.metrics.addSpinNs(spinNs);
+    if (this.sched !== null && spinNs > 0) this.sched.busyWait(this.index, spinNs);
     this.metrics.recordAdvance(wasm.nowF64() - this.env.startNs, wasm.vcpuAdvance(this.index, global));
     return spinNs;
   }
@@ -560,7 +616,14 @@ export class Vcpu implements GuestCtx, TimerHost {
     this.hvSeq = -1;
   }
   kick(): void {
-    if (this.state === "blocked") {
+    if (this.state === "blocked" && this.sched !== null) {
+      // try_to_wake_up: the thread runs when its CPU picks it, `wakeup` after that.
+      this.state = "waking";
+      this.offCpu = true;
+      this.deferred = EventKind.VcpuWake;
+      this.wakeQueued = true;
+      this.sched.wake(this.index);
+    } else if (this.state === "blocked") {
       this.state = "waking";
       this.schedule(EventKind.VcpuWake, this.env.delays.wakeup(this.index));
     } else if (this.state === "polling") {
@@ -611,6 +674,92 @@ export class Vcpu implements GuestCtx, TimerHost {
   }
   coalesced(): void {
     this.metrics.coalesced();
+  }
+
+  // ---- SchedThread: what the host scheduler does to this thread (src/sim/host-sched.ts) ----
+
+  /**
+   * A thread event while the thread may not run: waiting in the run queue, its CPU taken
+   * by the outer level, or asked to give up its CPU (it does so now, at a point where
+   * the kernel would: a host path ends). Returns true when the event waits.
+   */
+  private holdForCpu(kind: EventKind): boolean {
+    const sched = this.sched!;
+    if (this.offCpu || sched.frozen(this.index)) {
+      this.deferred = kind;
+      return true;
+    }
+    if (this.needResched) {
+      this.needResched = false;
+      this.deferred = kind;
+      this.offCpu = true;
+      sched.yieldCpu(this.index);
+      return true;
+    }
+    return false;
+  }
+
+  /** The thread stops being runnable (schedule() from kvm_vcpu_block, or its program ended): a pending need_resched is spent. */
+  private schedSleep(): void {
+    if (this.sched === null) return;
+    this.needResched = false;
+    this.sched.sleep(this.index);
+  }
+
+  schedRun(): void {
+    this.offCpu = false;
+    const kind = this.deferred;
+    this.deferred = 0;
+    // The wake-up's own cost (host.delays.wakeup) starts when the CPU picks the thread;
+    // a thread preempted later on its way back to the guest pays it once.
+    if (kind === EventKind.VcpuWake && this.wakeQueued) this.schedule(kind, this.env.delays.wakeup(this.index));
+    else if (kind !== 0) this.schedule(kind, 0);
+    this.wakeQueued = false;
+  }
+
+  schedPreempt(): boolean {
+    if (this.state === "guest" && !this.offCpu) {
+      // A reschedule IPI takes the vCPU out of guest mode; it re-enters when picked again.
+      this.leaveGuest();
+      this.state = "exit";
+      this.deferred = EventKind.GuestResume;
+      this.offCpu = true;
+      return true;
+    }
+    if (this.state !== "blocked" && this.state !== "done") this.needResched = true;
+    return false;
+  }
+
+  schedPollYield(): void {
+    if (this.state !== "polling") return;
+    const endNs = wasm.nowF64() + this.sched!.params.pollYieldNs;
+    if (endNs >= this.pollEndNs) return;
+    this.pollEndNs = endNs;
+    this.schedule(EventKind.PollEnd, this.sched!.params.pollYieldNs);
+  }
+
+  schedFreeze(): void {
+    if (this.state !== "guest") return;
+    this.leaveGuest();
+    this.state = "exit";
+    this.deferred = EventKind.GuestResume;
+  }
+
+  schedThaw(): void {
+    if (this.offCpu) return;
+    const kind = this.deferred;
+    this.deferred = 0;
+    if (kind !== 0) this.schedule(kind, 0);
+  }
+
+  schedActivity(): number {
+    return ACTIVITY_OF[this.runState];
+  }
+
+  schedHrtimerThaw(): void {
+    if (this.frozenHrtimerSeq < 0 || this.frozenHrtimerSeq !== this.hrtimerSeq) return;
+    this.frozenHrtimerSeq = -1;
+    this.hrtimerSeq = wasm.queuePushIn(0, payload(EventKind.HrtimerCallback, this.index));
   }
 
   // ---- GuestCtx ----
