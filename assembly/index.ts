@@ -130,3 +130,4 @@ export { Count, Counter, LogRecord, Slot, SLOTS, M_STRIDE, HIST_CELLS, HIST_HALF
 export { ctEngineConfigure, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVcpu, ESTRIDE } from "./sim/engine_record";
 export { ctEngineEvents, ctEngineStart, ctEngineRun, ctEngineStats } from "./sim/cyclictest_engine";
 export { simMemoryReserve } from "./sim/sim_memory";
+export { TraceKind, TraceExit, TRACE_CAPACITY, traceEnable, traceEvent, traceLogPtr, traceLogCount, traceLogClear } from "./sim/trace_log";

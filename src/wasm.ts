@@ -157,6 +157,14 @@ const REQUIRED_EXPORTS = [
   "ctEngineStart",
   "ctEngineRun",
   "simMemoryReserve",
+  "TraceKind",
+  "TraceExit",
+  "TRACE_CAPACITY",
+  "traceEnable",
+  "traceEvent",
+  "traceLogPtr",
+  "traceLogCount",
+  "traceLogClear",
 ] as const satisfies readonly (keyof WasmExports)[];
 
 /** Which build is loaded: "debug" (assertions on) or "release". */

@@ -10,8 +10,12 @@ import { runScenario } from "../sim/run.js";
 import { ENGINE_CHOICES } from "../sim/engine.js";
 import { ERAS } from "../sim/eras.js";
 import { renderJson, renderTable } from "../report/index.js";
+import { resolveScenarioRef, buildScenario } from "../scenario/load.js";
+import { applyHostProfile, readHostProfile } from "../calibrate/host-file.js";
+import { runTraced, traceRequest, type TraceCliOptions } from "../trace/cli-options.js";
 
-interface RunCliOptions {
+interface RunCliOptions extends TraceCliOptions {
+  host?: string;
   set: string[];
   seed?: string;
   format: string;
@@ -27,6 +31,12 @@ function eraHelp(): string {
     .join("\n");
 }
 
+/** The scenario with a host profile laid over its host, before the --set overrides. */
+export function loadWithHost(ref: string, sets: readonly string[], hostFile: string) {
+  const resolved = resolveScenarioRef(ref);
+  return buildScenario({ ...resolved, raw: applyHostProfile(resolved.raw, readHostProfile(hostFile)) }, sets);
+}
+
 export function registerRun(program: Command): void {
   program
     .command("run")
@@ -38,6 +48,11 @@ export function registerRun(program: Command): void {
     .option("--out <file>", "write the report to a file instead of stdout")
     .option("--no-wall-time", "leave wallMs out of JSON, so two runs compare byte for byte")
     .option("--engine <auto|ts|wasm>", "which backend runs the vCPUs: wasm (built-in cyclictest only), ts (any workload), auto (wasm when it can); results are identical", "auto")
+    .option("--host <file>", "a host profile (what `tscsim fit` writes): its delays replace the scenario's")
+    .option("--trace <file>", "write the run's host events as `trace-cmd report` text (docs/calibration.md)")
+    .option("--trace-vcpus <list>", "trace only these vCPUs: global indices or vm:vcpu, comma-separated, ranges a-b (e.g. 0-3,1:0)")
+    .option("--trace-window <from..to>", "trace only simulated time in [from, to), durations (e.g. 100ms..200ms)")
+    .option("--trace-ns", "timestamps with ns (trace-cmd report -t) instead of µs")
     .addHelpText(
       "after",
       `\nKernel eras (--set kvm.era=...):\n${eraHelp()}\n\nExamples:\n  tscsim run\n  tscsim run cyclictest --set kvm.era=v4.20 --set vms.0.vcpus=16\n  tscsim run my-scenario.json --seed 7 --format json --out result.json`,
@@ -46,8 +61,9 @@ export function registerRun(program: Command): void {
       const sets = setsWithSeed(opts);
       const engine = ENGINE_CHOICES.find((e) => e === opts.engine);
       if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
-      const config = loadScenario(ref, sets);
-      const { result, output } = runScenario(config, { engine });
+      const config = opts.host === undefined ? loadScenario(ref, sets) : loadWithHost(ref, sets, opts.host);
+      const trace = traceRequest(opts, config);
+      const { result, output } = trace === null ? runScenario(config, { engine }) : runTraced(config, engine, trace);
       let text: string;
       if (opts.format === "json") {
         text = renderJson(result, { includeWallMs: opts.wallTime });

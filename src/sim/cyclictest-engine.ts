@@ -15,6 +15,7 @@ import type { HostMetrics } from "../metrics/host-metrics.js";
 import { cyclictestSummaryLine } from "./workloads/cyclictest.js";
 import { guestCyclesOfNs } from "./guest-time.js";
 import type { VcpuIds } from "./vcpu-ids.js";
+import { drainTrace } from "../trace/session.js";
 
 const U32_MAX = 0xffffffff;
 // The engine's layouts (assembly/sim/engine_metrics.ts): slots per vCPU block (VcpuMetrics'),
@@ -142,6 +143,7 @@ export class CyclictestEngine {
     for (;;) {
       const more = wasm.ctEngineRun();
       this.drain();
+      drainTrace();
       if (more === 0) break;
     }
     this.handOver();
