@@ -35,8 +35,13 @@ export class ByteOut {
   }
 
   bytes(b: Uint8Array): void {
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    // A loop beats TypedArray.set for the short fragments a line is made of.
+    const buf = this.buf;
+    let p = this.pos;
+    const n = b.length;
+    if (n > 64) buf.set(b, p);
+    else for (let i = 0; i < n; i++) buf[p + i] = b[i]!;
+    this.pos = p + n;
   }
 
   byte(c: number): void {
@@ -48,6 +53,15 @@ export class ByteOut {
     const buf = this.buf;
     if (n < 10) {
       buf[this.pos++] = 48 + n;
+      return;
+    }
+    if (n <= 0x7fffffff) {
+      // Int32 arithmetic: several times faster than Math.floor on doubles.
+      let digits = 0;
+      for (let m = n | 0; m !== 0; m = (m / 10) | 0) digits++;
+      let p = this.pos + digits;
+      this.pos = p;
+      for (let m = n | 0; m !== 0; m = (m / 10) | 0) buf[--p] = 48 + (m % 10);
       return;
     }
     let digits = 0;
@@ -70,7 +84,8 @@ export class ByteOut {
     const buf = this.buf;
     let p = this.pos + width;
     this.pos = p;
-    for (let i = 0; i < width; i++, n = Math.floor(n / 10)) buf[--p] = 48 + (n % 10);
+    let m = n | 0; // callers pass values below 10^9
+    for (let i = 0; i < width; i++, m = (m / 10) | 0) buf[--p] = 48 + (m % 10);
   }
 
   /** A whole number >= 0 in lower-case hex. */

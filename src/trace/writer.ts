@@ -100,7 +100,7 @@ const F = {
   hv: ascii("d..1. "),
 };
 function ev(name: string): Uint8Array {
-  return ascii(`${name}:`.padEnd(22));
+  return ascii(`${name}:`.padEnd(21) + " ");
 }
 const E = {
   exit: ev("kvm_exit"),
@@ -145,6 +145,8 @@ export class TraceWriter {
   private readonly text: VcpuText[] = [];
   /** Per vCPU: an hrtimer_expire_exit waits for the kick its callback makes (same time). */
   private readonly expireExitAt: Float64Array;
+  /** 1 when that callback ran with the vCPU thread as the current task. */
+  private readonly expireTask: Uint8Array;
   private readonly reasons: Record<number, Uint8Array>;
   private readonly ripOf: Record<number, Uint8Array>;
   lines = 0;
@@ -161,6 +163,7 @@ export class TraceWriter {
     }
     this.out = new ByteOut(this.fd);
     this.expireExitAt = new Float64Array(ids.count).fill(-1);
+    this.expireTask = new Uint8Array(ids.count);
     const names = o.vendor === "svm" ? SVM_REASON : VMX_REASON;
     this.reasons = Object.fromEntries(Object.entries(names).map(([k, n]) => [k, ascii(n)]));
     this.ripOf = Object.fromEntries(Object.entries(EXIT_RIP).map(([k, n]) => [k, ascii(n)]));
@@ -212,119 +215,186 @@ export class TraceWriter {
     this.expireExitAt[v] = -1;
   }
 
-  /** Formats and empties the records in the wasm buffer. */
-  drain(): void {
-    const n = wasm.traceLogCount();
-    if (n === 0) return;
-    const rec = new Float64Array(wasm.memory.buffer, wasm.traceLogPtr(), n * RECORD_F64);
-    const { vcpus, startNs } = this.o;
-    const fromNs = startNs + this.o.fromNs;
-    const toNs = startNs + this.o.toNs;
-    const out = this.out;
-    for (let i = 0, o = 0; i < n; i++, o += RECORD_F64) {
-      const ns = rec[o]!;
-      if (ns < fromNs || ns >= toNs) continue;
-      const code = rec[o + 1]!;
-      const v = code % KIND_SHIFT;
-      if (vcpus !== null && !vcpus.has(v)) continue;
-      const kind = (code - v) / KIND_SHIFT;
-      const arg = rec[o + 2]!;
-      const t = this.vcpuText(v);
-      const pendingExit = this.expireExitAt[v]! >= 0;
-      // The callback's own kick (waking, or an exit from guest mode) comes before its expire_exit.
-      const kickOfCallback = pendingExit && ns === this.expireExitAt[v] && (kind === K.Waking || (kind === K.Exit && arg === X.ExternalInterrupt));
-      if (pendingExit && !kickOfCallback) this.expireExit(v, t, t.idle);
-      switch (kind) {
-        case K.Exit:
-          this.head(t.thread, F.exit, ns, E.exit);
-          out.bytes(T.vcpu);
-          out.uint(t.vcpuId);
-          out.bytes(T.reason);
-          out.bytes(this.reasons[arg]!);
-          out.bytes(T.rip);
-          out.bytes(this.ripOf[arg]!);
-          out.bytes(arg === X.ExternalInterrupt ? T.exitTailIntr : T.exitTail);
-          break;
-        case K.Entry:
-          this.head(t.thread, F.entry, ns, E.entry);
-          out.bytes(T.vcpu);
-          out.uint(t.vcpuId);
-          out.bytes(T.entryRip);
-          break;
-        case K.WaitLapicExpire:
-          this.head(t.thread, F.wait, ns, E.wait);
-          out.bytes(T.vcpu);
-          out.uint(t.vcpuId);
-          out.bytes(T.delta);
-          out.int(arg);
-          out.bytes(arg < 0 ? T.early : T.late);
-          break;
-        case K.HrtimerStart:
-          this.head(t.thread, F.hrStart, ns, E.hrStart);
-          out.bytes(t.hrtimer);
-          out.bytes(T.fnApic);
-          out.bytes(T.expires);
-          out.uint(arg);
-          out.bytes(T.softexpires);
-          out.uint(arg);
-          out.bytes(T.modeAbs);
-          break;
-        case K.HrtimerCancel:
-          this.head(t.thread, F.hrCancel, ns, E.hrCancel);
-          out.bytes(t.hrtimer);
-          break;
-        case K.HrtimerExpire:
-          this.head(arg === 1 ? t.thread : t.idle, F.hrExpire, ns, E.hrEntry);
-          out.bytes(t.hrtimer);
-          out.bytes(T.fnApic);
-          out.bytes(T.now);
-          out.uint(ns);
-          this.expireExitAt[v] = ns;
-          break;
-        case K.Waking:
-          this.head(t.idle, F.waking, ns, E.waking);
-          out.bytes(t.waking);
-          break;
-        case K.SwitchOut:
-          this.head(t.thread, F.sw, ns, E.sw);
-          out.bytes(t.switchOut);
-          break;
-        case K.SwitchIn:
-          if (arg >= 0) {
-            this.head(t.idle, F.sw, ns, E.sw);
-            out.bytes(t.switchIn);
-            out.byte(10);
-            this.head(t.thread, F.wakeup, ns, E.wakeup);
-            out.bytes(T.waitTime);
-            out.uint(arg);
-          } else {
-            this.head(t.thread, F.wakeup, ns, E.wakeup);
-            out.bytes(T.pollTime);
-            out.uint(-arg);
-          }
-          out.bytes(T.nsValid);
-          break;
-        case K.HvTimerState:
-          this.head(t.thread, F.hv, ns, E.hv);
-          out.bytes(T.hvVcpu);
-          out.hex(t.vcpuId);
-          out.bytes(T.hvTimer);
-          out.uint(arg);
-          break;
-        default:
-          continue;
-      }
-      out.byte(10);
-      if (kickOfCallback) this.expireExit(v, t, kind === K.Waking ? t.idle : t.thread);
+  // Records waiting for their turn: the wasm engine runs a vCPU's own next steps ahead of
+  // the others (cyclictest_engine.ts flushChain), so one drain's records are in time order
+  // per vCPU but not across vCPUs. They are kept, sorted by time (stable: a vCPU's records
+  // at one ns stay in the order they were made), and printed once no event still queued
+  // can come before them: trace-cmd report's order.
+  private pTime = new Float64Array(1 << 14);
+  private pCode = new Float64Array(1 << 14);
+  private pArg = new Float64Array(1 << 14);
+  private pCount = 0;
+
+  private grow(need: number): void {
+    if (need <= this.pTime.length) return;
+    let size = this.pTime.length;
+    while (size < need) size *= 2;
+    for (const key of ["pTime", "pCode", "pArg"] as const) {
+      const next = new Float64Array(size);
+      next.set(this[key].subarray(0, this.pCount));
+      this[key] = next;
     }
-    wasm.traceLogClear();
+  }
+
+  /** Takes the records in the wasm buffer, then prints those before `untilNs`. */
+  drain(untilNs = Number(wasm.queuePeekNs())): void {
+    const n = wasm.traceLogCount();
+    if (n > 0) {
+      const rec = new Float64Array(wasm.memory.buffer, wasm.traceLogPtr(), n * RECORD_F64);
+      const { vcpus, startNs } = this.o;
+      const fromNs = startNs + this.o.fromNs;
+      const toNs = startNs + this.o.toNs;
+      this.grow(this.pCount + n);
+      const pt = this.pTime;
+      const pc = this.pCode;
+      const pa = this.pArg;
+      for (let i = 0, o = 0; i < n; i++, o += RECORD_F64) {
+        const ns = rec[o]!;
+        if (ns < fromNs || ns >= toNs) continue;
+        const code = rec[o + 1]!;
+        if (vcpus !== null && !vcpus.has(code % KIND_SHIFT)) continue;
+        // Insertion from the back: the records are nearly in order.
+        let j = this.pCount++;
+        while (j > 0 && pt[j - 1]! > ns) {
+          pt[j] = pt[j - 1]!;
+          pc[j] = pc[j - 1]!;
+          pa[j] = pa[j - 1]!;
+          j--;
+        }
+        pt[j] = ns;
+        pc[j] = code;
+        pa[j] = rec[o + 2]!;
+      }
+      wasm.traceLogClear();
+    }
+    let k = 0;
+    while (k < this.pCount && this.pTime[k]! < untilNs) {
+      this.print(k);
+      k++;
+    }
+    if (k > 0) {
+      for (const a of [this.pTime, this.pCode, this.pArg]) a.copyWithin(0, k, this.pCount);
+      this.pCount -= k;
+    }
+  }
+
+  /** Whether the record after pending record k at its time is vCPU v's kick from its hrtimer callback. */
+  private kickFollows(k: number, v: number): boolean {
+    const ns = this.pTime[k]!;
+    for (let j = k + 1; j < this.pCount && this.pTime[j] === ns; j++) {
+      const code = this.pCode[j]!;
+      if (code % KIND_SHIFT !== v) continue;
+      const kind = (code - v) / KIND_SHIFT;
+      return kind === K.Waking || (kind === K.Exit && this.pArg[j] === X.ExternalInterrupt);
+    }
+    return false;
+  }
+
+  private print(k: number): void {
+    const ns = this.pTime[k]!;
+    const code = this.pCode[k]!;
+    const arg = this.pArg[k]!;
+    const out = this.out;
+    const v = code % KIND_SHIFT;
+    const kind = (code - v) / KIND_SHIFT;
+    const t = this.vcpuText(v);
+    const pendingExit = this.expireExitAt[v]! >= 0;
+    // The callback's own kick (waking, or an exit from guest mode) comes before its expire_exit.
+    const kickOfCallback = pendingExit && ns === this.expireExitAt[v] && (kind === K.Waking || (kind === K.Exit && arg === X.ExternalInterrupt));
+    if (pendingExit && !kickOfCallback) this.expireExit(v, t, this.expireTask[v] === 1 ? t.thread : t.idle);
+    switch (kind) {
+      case K.Exit:
+        this.head(t.thread, F.exit, ns, E.exit);
+        out.bytes(T.vcpu);
+        out.uint(t.vcpuId);
+        out.bytes(T.reason);
+        out.bytes(this.reasons[arg]!);
+        out.bytes(T.rip);
+        out.bytes(this.ripOf[arg]!);
+        out.bytes(arg === X.ExternalInterrupt ? T.exitTailIntr : T.exitTail);
+        break;
+      case K.Entry:
+        this.head(t.thread, F.entry, ns, E.entry);
+        out.bytes(T.vcpu);
+        out.uint(t.vcpuId);
+        out.bytes(T.entryRip);
+        break;
+      case K.WaitLapicExpire:
+        this.head(t.thread, F.wait, ns, E.wait);
+        out.bytes(T.vcpu);
+        out.uint(t.vcpuId);
+        out.bytes(T.delta);
+        out.int(arg);
+        out.bytes(arg < 0 ? T.early : T.late);
+        break;
+      case K.HrtimerStart:
+        this.head(t.thread, F.hrStart, ns, E.hrStart);
+        out.bytes(t.hrtimer);
+        out.bytes(T.fnApic);
+        out.bytes(T.expires);
+        out.uint(arg);
+        out.bytes(T.softexpires);
+        out.uint(arg);
+        out.bytes(T.modeAbs);
+        break;
+      case K.HrtimerCancel:
+        this.head(t.thread, F.hrCancel, ns, E.hrCancel);
+        out.bytes(t.hrtimer);
+        break;
+      case K.HrtimerExpire:
+        this.head(arg === 1 ? t.thread : t.idle, F.hrExpire, ns, E.hrEntry);
+        out.bytes(t.hrtimer);
+        out.bytes(T.fnApic);
+        out.bytes(T.now);
+        out.uint(ns);
+        out.byte(10);
+        this.expireExitAt[v] = ns;
+        this.expireTask[v] = arg === 1 ? 1 : 0;
+        // hrtimer_expire_exit follows the callback's kick, if it made one.
+        if (!this.kickFollows(k, v)) this.expireExit(v, t, arg === 1 ? t.thread : t.idle);
+        return;
+      case K.Waking:
+        this.head(t.idle, F.waking, ns, E.waking);
+        out.bytes(t.waking);
+        break;
+      case K.SwitchOut:
+        this.head(t.thread, F.sw, ns, E.sw);
+        out.bytes(t.switchOut);
+        break;
+      case K.SwitchIn:
+        if (arg >= 0) {
+          this.head(t.idle, F.sw, ns, E.sw);
+          out.bytes(t.switchIn);
+          out.byte(10);
+          this.head(t.thread, F.wakeup, ns, E.wakeup);
+          out.bytes(T.waitTime);
+          out.uint(arg);
+        } else {
+          this.head(t.thread, F.wakeup, ns, E.wakeup);
+          out.bytes(T.pollTime);
+          out.uint(-arg);
+        }
+        out.bytes(T.nsValid);
+        break;
+      case K.HvTimerState:
+        this.head(t.thread, F.hv, ns, E.hv);
+        out.bytes(T.hvVcpu);
+        out.hex(t.vcpuId);
+        out.bytes(T.hvTimer);
+        out.uint(arg);
+        break;
+      default:
+        return;
+    }
+    out.byte(10);
+    if (kickOfCallback) this.expireExit(v, t, this.expireTask[v] === 1 ? t.thread : t.idle);
   }
 
   /** Drains what is left, writes the pending lines and closes the file; returns the bytes written. */
   finish(): number {
-    this.drain();
+    this.drain(Number.POSITIVE_INFINITY);
     this.expireExitAt.forEach((at, v) => {
-      if (at >= 0) this.expireExit(v, this.vcpuText(v), this.vcpuText(v).idle);
+      if (at >= 0) this.expireExit(v, this.vcpuText(v), this.expireTask[v] === 1 ? this.vcpuText(v).thread : this.vcpuText(v).idle);
     });
     this.out.flush();
     closeSync(this.fd);
