@@ -11,6 +11,9 @@ import { registerCompare } from "./compare.js";
 import { registerSweep } from "./sweep.js";
 import { registerMerge } from "./merge.js";
 import { registerSummarize } from "./summarize.js";
+import { registerFit } from "./fit.js";
+import { registerCheck } from "./check.js";
+import { TraceFormatError } from "../calibrate/trace-reader.js";
 import { InputRangeError, InputTypeError, KvmRefusedError } from "../errors.js";
 import { ScenarioError } from "../scenario/errors.js";
 import { WorkerStartError } from "../sweep/errors.js";
@@ -19,7 +22,7 @@ const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
 function isUserError(err: unknown): err is Error {
-  return err instanceof InputRangeError || err instanceof InputTypeError || err instanceof KvmRefusedError || err instanceof ScenarioError;
+  return err instanceof InputRangeError || err instanceof InputTypeError || err instanceof KvmRefusedError || err instanceof ScenarioError || err instanceof TraceFormatError;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -35,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
   registerSweep(program);
   registerMerge(program);
   registerSummarize(program);
+  registerFit(program);
+  registerCheck(program);
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });
