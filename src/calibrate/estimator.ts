@@ -93,14 +93,15 @@ export class DelayEstimator {
   event(line: string, e: EventLine): string | null {
     this.events++;
     const f = e.fields;
+    const end = e.end;
     switch (e.event) {
       case "kvm_exit": {
-        const reasonToken = tokenAfter(line, "reason ", f);
+        const reasonToken = tokenAfter(line, "reason ", f, end);
         if (reasonToken === "") return "kvm_exit without 'reason <name>'";
         this.vcpuThreads.add(e.pid);
         let reason = exitReason(reasonToken);
         // SVM's "msr" exit: info1 1 is a write; without info1 the trace cannot tell.
-        if (reason === "MSR") reason = decAfter(line, "info1 0x", f) === 0 ? "MSR_READ" : "MSR_WRITE";
+        if (reason === "MSR") reason = decAfter(line, "info1 0x", f, end) === 0 ? "MSR_READ" : "MSR_WRITE";
         this.exits.set(e.pid, { ns: e.tsNs, resNs: e.resNs, reason, otherMsr: false });
         if (reason === "HLT") this.hlts.set(e.pid, { ns: e.tsNs, resNs: e.resNs });
         return null;
@@ -126,27 +127,27 @@ export class DelayEstimator {
       case "kvm_msr": {
         // "msr_write 6e0 = 0x..." (IA32_TSC_DEADLINE is 0x6e0)
         const exit = this.exits.get(e.pid);
-        if (exit !== undefined && line.startsWith("msr_write", f) && tokenAfter(line, "msr_write ", f) !== "6e0") exit.otherMsr = true;
+        if (exit !== undefined && line.startsWith("msr_write", f) && tokenAfter(line, "msr_write ", f, end) !== "6e0") exit.otherMsr = true;
         return null;
       }
       case "hrtimer_start": {
-        const ptr = tokenAfter(line, "hrtimer=", f);
-        const fn = tokenAfter(line, "function=", f);
-        const expires = decAfter(line, "expires=", f);
+        const ptr = tokenAfter(line, "hrtimer=", f, end);
+        const fn = tokenAfter(line, "function=", f, end);
+        const expires = decAfter(line, "expires=", f, end);
         if (ptr === "" || expires < 0) return "hrtimer_start without hrtimer=<address> and expires=<ns>";
         if (fn === "apic_timer_fn" || fn === "kvm_timer_fn") this.hrtimers.set(ptr, expires);
         else this.hrtimers.delete(ptr);
         return null;
       }
       case "hrtimer_cancel": {
-        const ptr = tokenAfter(line, "hrtimer=", f);
+        const ptr = tokenAfter(line, "hrtimer=", f, end);
         if (ptr === "") return "hrtimer_cancel without hrtimer=<address>";
         this.hrtimers.delete(ptr);
         return null;
       }
       case "hrtimer_expire_entry": {
-        const ptr = tokenAfter(line, "hrtimer=", f);
-        const now = decAfter(line, "now=", f);
+        const ptr = tokenAfter(line, "hrtimer=", f, end);
+        const now = decAfter(line, "now=", f, end);
         if (ptr === "" || now < 0) return "hrtimer_expire_entry without hrtimer=<address> and now=<ns>";
         const expires = this.hrtimers.get(ptr);
         if (expires !== undefined) {
@@ -158,9 +159,9 @@ export class DelayEstimator {
       }
       case "sched_waking":
       case "sched_wakeup": {
-        const pid = decAfter(line, " pid=", f - 1);
+        const pid = decAfter(line, " pid=", f - 1, end);
         // libtraceevent's sched plugin: "comm:pid [prio] CPU:002"
-        const p = pid >= 0 ? pid : pluginPid(line, f, line.length);
+        const p = pid >= 0 ? pid : pluginPid(line, f, end);
         if (p < 0) return `${e.event} without pid=<n>`;
         // sched_wakeup follows sched_waking in traces that record both: keep the first.
         if (this.vcpuThreads.has(p) && !(e.event === "sched_wakeup" && this.wakings.has(p))) this.wakings.set(p, { ns: e.tsNs, resNs: e.resNs });
@@ -168,11 +169,11 @@ export class DelayEstimator {
       }
       case "sched_switch": {
         const arrow = line.indexOf("==>", f);
-        if (arrow < 0) return "sched_switch without '==>'";
-        let prev = decAfter(line, "prev_pid=", f);
-        let next = decAfter(line, "next_pid=", arrow);
+        if (arrow < 0 || arrow >= end) return "sched_switch without '==>'";
+        let prev = decAfter(line, "prev_pid=", f, end);
+        let next = decAfter(line, "next_pid=", arrow, end);
         if (prev < 0) prev = pluginPid(line, f, arrow);
-        if (next < 0) next = pluginPid(line, arrow + 3, line.length);
+        if (next < 0) next = pluginPid(line, arrow + 3, end);
         if (prev < 0 || next < 0) return "sched_switch without prev_pid=/next_pid=";
         const hlt = this.hlts.get(prev);
         if (hlt !== undefined) {
@@ -191,7 +192,7 @@ export class DelayEstimator {
         if (line.startsWith("poll", f)) this.haltPollSeen++;
         return null;
       case "kvm_wait_lapic_expire": {
-        const delta = signedAfter(line, "delta ", f);
+        const delta = signedAfter(line, "delta ", f, end);
         if (Number.isNaN(delta)) return "kvm_wait_lapic_expire without 'delta <cycles>'";
         this.waitDeltaCycles.add(delta);
         return null;

@@ -28,14 +28,15 @@ export interface EventLine {
   /** Timestamp resolution in ns: 1000 for µs timestamps, 1 for ns. */
   resNs: number;
   event: string;
-  /** Index in the line where the event's fields start. */
+  /** Index in the text where the event's fields start, and where the line ends. */
   fields: number;
+  end: number;
   /** Why a malformed line is malformed. */
   error: string;
 }
 
 export function newEventLine(): EventLine {
-  return { pid: 0, cpu: 0, tsNs: 0, resNs: 1, event: "", fields: 0, error: "" };
+  return { pid: 0, cpu: 0, tsNs: 0, resNs: 1, event: "", fields: 0, end: 0, error: "" };
 }
 
 const SPACE = 32;
@@ -46,14 +47,14 @@ function isDigit(c: number): boolean {
   return c >= DIGIT0 && c <= DIGIT9;
 }
 
-/** Where "[<digits>]" starts in the line, or -1. */
-function cpuBracket(line: string, out: EventLine): number {
-  let i = line.indexOf("[");
-  while (i >= 0) {
+/** Where "[<digits>]" starts in line [start, end), or -1. */
+function cpuBracket(line: string, start: number, end: number, out: EventLine): number {
+  let i = line.indexOf("[", start);
+  while (i >= 0 && i < end) {
     let j = i + 1;
     let cpu = 0;
-    while (j < line.length && isDigit(line.charCodeAt(j))) cpu = cpu * 10 + line.charCodeAt(j++) - DIGIT0;
-    if (j > i + 1 && line.charCodeAt(j) === 93 /* ] */) {
+    while (j < end && isDigit(line.charCodeAt(j))) cpu = cpu * 10 + line.charCodeAt(j++) - DIGIT0;
+    if (j > i + 1 && j < end && line.charCodeAt(j) === 93 /* ] */) {
       out.cpu = cpu;
       return i;
     }
@@ -62,8 +63,8 @@ function cpuBracket(line: string, out: EventLine): number {
   return -1;
 }
 
-function skipSpaces(line: string, i: number): number {
-  while (i < line.length && line.charCodeAt(i) === SPACE) i++;
+function skipSpaces(line: string, i: number, end: number): number {
+  while (i < end && line.charCodeAt(i) === SPACE) i++;
   return i;
 }
 
@@ -71,20 +72,20 @@ function skipSpaces(line: string, i: number): number {
  * Parses a timestamp "<sec>.<frac>:" at i into out.tsNs / out.resNs; returns the index
  * after the colon, or -1 if there is none at i.
  */
-function timestamp(line: string, i: number, out: EventLine): number {
+function timestamp(line: string, i: number, end: number, out: EventLine): number {
   let sec = 0;
   const start = i;
-  while (i < line.length && isDigit(line.charCodeAt(i))) sec = sec * 10 + line.charCodeAt(i++) - DIGIT0;
-  if (i === start || line.charCodeAt(i) !== 46 /* . */) return -1;
+  while (i < end && isDigit(line.charCodeAt(i))) sec = sec * 10 + line.charCodeAt(i++) - DIGIT0;
+  if (i === start || i >= end || line.charCodeAt(i) !== 46 /* . */) return -1;
   i++;
   let frac = 0;
   let digits = 0;
-  while (i < line.length && isDigit(line.charCodeAt(i))) {
+  while (i < end && isDigit(line.charCodeAt(i))) {
     if (digits < 9) frac = frac * 10 + line.charCodeAt(i) - DIGIT0;
     digits++;
     i++;
   }
-  if (digits === 0 || line.charCodeAt(i) !== 58 /* : */) return -1;
+  if (digits === 0 || i >= end || line.charCodeAt(i) !== 58 /* : */) return -1;
   const used = Math.min(digits, 9);
   const scale = 10 ** (9 - used);
   out.tsNs = sec * 1e9 + frac * scale;
@@ -92,69 +93,79 @@ function timestamp(line: string, i: number, out: EventLine): number {
   return i + 1;
 }
 
-/** The pid at the end of the task part ("comm-pid", maybe followed by "(tgid)"). */
-function taskPid(line: string, end: number): number {
+/** The pid at the end of the task part [start, end) ("comm-pid", maybe followed by "(tgid)"). */
+function taskPid(line: string, start: number, end: number): number {
   let e = end;
-  while (e > 0 && line.charCodeAt(e - 1) === SPACE) e--;
-  if (line.charCodeAt(e - 1) === 41 /* ) */) {
+  while (e > start && line.charCodeAt(e - 1) === SPACE) e--;
+  if (e > start && line.charCodeAt(e - 1) === 41 /* ) */) {
     const open = line.lastIndexOf("(", e);
-    if (open < 0) return -1;
+    if (open < start) return -1;
     e = open;
-    while (e > 0 && line.charCodeAt(e - 1) === SPACE) e--;
+    while (e > start && line.charCodeAt(e - 1) === SPACE) e--;
   }
   let s = e;
-  while (s > 0 && isDigit(line.charCodeAt(s - 1))) s--;
-  if (s === e || line.charCodeAt(s - 1) !== 45 /* - */) return -1;
-  return Number(line.slice(s, e));
+  let pid = 0;
+  let scale = 1;
+  while (s > start && isDigit(line.charCodeAt(s - 1))) {
+    pid += (line.charCodeAt(s - 1) - DIGIT0) * scale;
+    scale *= 10;
+    s--;
+  }
+  if (s === e || s <= start || line.charCodeAt(s - 1) !== 45 /* - */) return -1;
+  return pid;
 }
 
 const HEADER = /^(cpus=\d+|version\s*=|CPU \d+ is empty|trace-cmd:|\s*=>|\s*<stack trace>)/;
 const LOST = /LOST\s+\d*\s*EVENTS|EVENTS DROPPED/;
 
-/** Classifies and parses one line (without its newline) into `out`. */
-export function parseLine(line: string, out: EventLine): LineKind {
-  const first = skipSpaces(line, 0);
-  if (first === line.length || line.charCodeAt(first) === 35 /* # */) return LineKind.Skip;
-  const br = cpuBracket(line, out);
-  if (br < 0 || taskPid(line, br) < 0) {
+/** Classifies and parses the line text[start, end) (without its newline) into `out`. */
+export function parseLine(text: string, out: EventLine, start = 0, end = text.length): LineKind {
+  const first = skipSpaces(text, start, end);
+  if (first === end || text.charCodeAt(first) === 35 /* # */) return LineKind.Skip;
+  const br = cpuBracket(text, start, end, out);
+  const pid = br < 0 ? -1 : taskPid(text, start, br);
+  if (pid < 0) {
+    const line = text.slice(start, end);
     if (LOST.test(line)) return LineKind.Lost;
     if (HEADER.test(line)) return LineKind.Skip;
     out.error = br < 0 ? "not a trace event line (no [cpu] column)" : "no task-pid before the [cpu] column";
     return LineKind.Malformed;
   }
-  out.pid = taskPid(line, br);
-  let i = skipSpaces(line, line.indexOf("]", br) + 1);
-  let after = timestamp(line, i, out);
+  out.pid = pid;
+  let i = skipSpaces(text, text.indexOf("]", br) + 1, end);
+  let after = timestamp(text, i, end, out);
   if (after < 0) {
     // An irq-flag column (4 or 5 characters such as "d..1" or "d.h2.") comes first.
-    const sp = line.indexOf(" ", i);
+    const sp = text.indexOf(" ", i);
     const width = sp - i;
-    if (sp < 0 || width < 4 || width > 5) {
+    if (sp < 0 || sp >= end || width < 4 || width > 5) {
       out.error = "expected a timestamp such as 1234.567890: or an irq-flags column after [cpu]";
       return LineKind.Malformed;
     }
-    i = skipSpaces(line, sp);
-    after = timestamp(line, i, out);
+    i = skipSpaces(text, sp, end);
+    after = timestamp(text, i, end, out);
     if (after < 0) {
       out.error = "expected a timestamp such as 1234.567890: after the irq-flags column";
       return LineKind.Malformed;
     }
   }
-  i = skipSpaces(line, after);
-  const colon = line.indexOf(":", i);
-  if (colon <= i || line.indexOf(" ", i) < colon && line.indexOf(" ", i) >= 0) {
+  i = skipSpaces(text, after, end);
+  const colon = text.indexOf(":", i);
+  const space = text.indexOf(" ", i);
+  if (colon <= i || colon >= end || (space >= 0 && space < colon)) {
     out.error = "expected an event name followed by ':' after the timestamp";
     return LineKind.Malformed;
   }
-  out.event = line.slice(i, colon);
-  out.fields = skipSpaces(line, colon + 1);
+  out.event = text.slice(i, colon);
+  out.fields = skipSpaces(text, colon + 1, end);
+  out.end = end;
   return LineKind.Event;
 }
 
 /** The unsigned decimal after `key` (e.g. "now=") in the line from `from`, or -1. */
-export function decAfter(line: string, key: string, from: number): number {
+export function decAfter(line: string, key: string, from: number, end = line.length): number {
   const k = line.indexOf(key, from);
-  if (k < 0) return -1;
+  if (k < 0 || k >= end) return -1;
   let i = k + key.length;
   const start = i;
   let v = 0;
@@ -163,9 +174,9 @@ export function decAfter(line: string, key: string, from: number): number {
 }
 
 /** The signed decimal after `key`, or NaN. */
-export function signedAfter(line: string, key: string, from: number): number {
+export function signedAfter(line: string, key: string, from: number, end = line.length): number {
   const k = line.indexOf(key, from);
-  if (k < 0) return Number.NaN;
+  if (k < 0 || k >= end) return Number.NaN;
   let i = k + key.length;
   const neg = line.charCodeAt(i) === 45;
   if (neg) i++;
@@ -177,10 +188,10 @@ export function signedAfter(line: string, key: string, from: number): number {
 }
 
 /** The token after `key` up to the next space (or the end), or "". */
-export function tokenAfter(line: string, key: string, from: number): string {
+export function tokenAfter(line: string, key: string, from: number, end = line.length): string {
   const k = line.indexOf(key, from);
-  if (k < 0) return "";
+  if (k < 0 || k >= end) return "";
   const s = k + key.length;
   const e = line.indexOf(" ", s);
-  return line.slice(s, e < 0 ? line.length : e);
+  return line.slice(s, e < 0 || e > end ? end : e);
 }

@@ -43,17 +43,19 @@ export function readTraces(files: readonly string[], est: DelayEstimator): ReadS
     }
     let lineNo = 0;
     let carry = "";
-    const handle = (line: string, last: boolean): void => {
+    const quote = (text: string, start: number, end: number) => JSON.stringify(end - start > 120 ? `${text.slice(start, start + 120)}…` : text.slice(start, end));
+    /** Line text[start, end); `last`: the file's last line, without a newline. */
+    const handle = (text: string, start: number, end: number, last: boolean): void => {
       lineNo++;
-      const kind = parseLine(line, e);
+      const kind = parseLine(text, e, start, end);
       if (kind === LineKind.Event) {
-        const err = est.event(line, e);
+        const err = est.event(text, e);
         if (err === null) return;
         if (last) {
           stats.truncatedLastLines++;
           return;
         }
-        throw new TraceFormatError(file, lineNo, `${err}: ${JSON.stringify(line.length > 120 ? `${line.slice(0, 120)}…` : line)}`);
+        throw new TraceFormatError(file, lineNo, `${err}: ${quote(text, start, end)}`);
       }
       if (kind === LineKind.Lost) est.lost();
       else if (kind === LineKind.Malformed) {
@@ -61,7 +63,7 @@ export function readTraces(files: readonly string[], est: DelayEstimator): ReadS
           stats.truncatedLastLines++;
           return;
         }
-        throw new TraceFormatError(file, lineNo, `${e.error}: ${JSON.stringify(line.length > 120 ? `${line.slice(0, 120)}…` : line)}`);
+        throw new TraceFormatError(file, lineNo, `${e.error}: ${quote(text, start, end)}`);
       }
     };
     try {
@@ -74,18 +76,29 @@ export function readTraces(files: readonly string[], est: DelayEstimator): ReadS
         }
         if (n === 0) break;
         // latin1: one char per byte, and the fastest decoder; trace text is ASCII.
-        const text = carry + buf.toString("latin1", 0, n);
+        // A flat string per chunk (a concatenation would make charCodeAt slow); the line
+        // split across two chunks is joined on its own.
+        const text = buf.toString("latin1", 0, n);
         let start = 0;
+        if (carry.length > 0) {
+          const nl = text.indexOf("\n");
+          if (nl < 0) {
+            carry += text;
+            continue;
+          }
+          const line = carry + text.slice(0, nl);
+          handle(line, 0, line.length > 0 && line.charCodeAt(line.length - 1) === 13 ? line.length - 1 : line.length, false);
+          start = nl + 1;
+        }
         for (;;) {
           const nl = text.indexOf("\n", start);
           if (nl < 0) break;
-          const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-          handle(text.slice(start, end), false);
+          handle(text, start, nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl, false);
           start = nl + 1;
         }
         carry = text.slice(start);
       }
-      if (carry.length > 0) handle(carry, true);
+      if (carry.length > 0) handle(carry, 0, carry.length, true);
     } finally {
       closeSync(fd);
     }

@@ -10,6 +10,7 @@ import type { ScenarioIssue } from "../scenario/errors.js";
 import { ScenarioError } from "../scenario/errors.js";
 import { looksLikePath, readErrorReason, resolveScenarioRef, withDefaultName } from "../scenario/load.js";
 import { applySet } from "../scenario/set.js";
+import { applyHostProfile, readHostProfile } from "../calibrate/host-file.js";
 import { findPreset } from "../scenario/presets.js";
 import { didYouMean } from "../scenario/suggest.js";
 import { SweepError } from "./errors.js";
@@ -41,7 +42,7 @@ export interface SweepSpec {
   seeds: readonly number[];
 }
 
-const SWEEP_KEYS = ["base", "set", "axes", "seeds", "description"] as const;
+const SWEEP_KEYS = ["base", "host", "set", "axes", "seeds", "description"] as const;
 /** A grid larger than this is refused: every run's id is computed on --resume and merge. */
 const MAX_RUNS = 1_000_000;
 const MAX_SEED = 0xffffffff;
@@ -165,6 +166,21 @@ export function parseSweep(raw: unknown, file: string): SweepSpec {
   }
   if (raw.description !== undefined && typeof raw.description !== "string") issues.push({ path: "description", value: raw.description, allowed: "a string, for people" });
   const base = resolveBase(raw.base, dirname(resolve(file)), sweepName, issues);
+  // "host": a host profile (tscsim fit --out), relative to the sweep file, laid over the base's host.
+  if (raw.host !== undefined && base !== undefined) {
+    if (typeof raw.host !== "string" || raw.host === "") issues.push({ path: "host", value: raw.host, allowed: "a host profile file path (what `tscsim fit --out` writes), relative to the sweep file" });
+    else {
+      try {
+        base.raw = applyHostProfile(base.raw, readHostProfile(resolve(dirname(resolve(file)), raw.host)));
+        // The profile is part of the base: a changed profile is a different run.
+        base.digest = sha256Hex(canonicalJson(base.raw));
+        base.label = `${base.label} + host ${raw.host}`;
+      } catch (err) {
+        if (!(err instanceof ScenarioError)) throw err;
+        for (const i of err.issues) issues.push({ path: "host", value: raw.host, allowed: i.allowed });
+      }
+    }
+  }
 
   const set: [string, unknown][] = [];
   if (raw.set !== undefined && !isRecord(raw.set)) issues.push({ path: "set", value: raw.set, allowed: '{"dotted.path": value, ...}, applied to every run' });
