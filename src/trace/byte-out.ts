@@ -44,6 +44,11 @@ export class ByteOut {
     this.pos = p + n;
   }
 
+  /** A copy of what was written since `start`. */
+  slice(start: number): Uint8Array {
+    return this.buf.slice(start, this.pos);
+  }
+
   byte(c: number): void {
     this.buf[this.pos++] = c;
   }

@@ -69,73 +69,42 @@ const EXIT_RIP: Record<number, string> = {
   [X.PreemptionTimer]: "0xffffffff81b2f1ee",
 };
 
+/** A vCPU's lines, made once: what comes before the timestamp (task, CPU, flags) and after it. */
 interface VcpuText {
-  /** "       CPU 0/KVM-4242  [000] " */
-  thread: Uint8Array;
-  /** "          <idle>-0     [000] " */
-  idle: Uint8Array;
-  /** "CPU 0/KVM" with pid: "comm=CPU 0/KVM pid=4242 prio=120 target_cpu=000" */
+  /** Before the timestamp: "       CPU 0/KVM-4242  [000] d..1. " and the other task/flag pairs. */
+  t1: Uint8Array;
+  tH: Uint8Array;
+  iH: Uint8Array;
+  iW: Uint8Array;
+  tS: Uint8Array;
+  iS: Uint8Array;
+  tU: Uint8Array;
+  /** After it: whole rest-of-line texts, or the text before a number. */
+  exit: Record<number, Uint8Array>;
+  entry: Uint8Array;
+  wait: Uint8Array;
+  hrStart: Uint8Array;
+  hrCancel: Uint8Array;
+  hrEntry: Uint8Array;
+  hrExit: Uint8Array;
   waking: Uint8Array;
   switchOut: Uint8Array;
   switchIn: Uint8Array;
-  /** "vcpu 0" */
-  vcpuId: number;
-  hrtimer: Uint8Array;
+  wakeupWait: Uint8Array;
+  wakeupPoll: Uint8Array;
+  hv: [Uint8Array, Uint8Array];
 }
 
 function prefix(comm: string, pid: number, cpu: number): string {
   return `${comm.padStart(16)}-${String(pid).padEnd(5)} [${String(cpu).padStart(3, "0")}] `;
 }
 
-const F = {
-  exit: ascii("d..1. "),
-  entry: ascii("d..1. "),
-  wait: ascii("d..1. "),
-  hrStart: ascii("d..1. "),
-  hrCancel: ascii("d..1. "),
-  hrExpire: ascii("d.h1. "),
-  waking: ascii("d.h2. "),
-  sw: ascii("d..2. "),
-  wakeup: ascii("...1. "),
-  hv: ascii("d..1. "),
-};
-function ev(name: string): Uint8Array {
-  return ascii(`${name}:`.padEnd(21) + " ");
-}
-const E = {
-  exit: ev("kvm_exit"),
-  entry: ev("kvm_entry"),
-  wait: ev("kvm_wait_lapic_expire"),
-  hrStart: ev("hrtimer_start"),
-  hrCancel: ev("hrtimer_cancel"),
-  hrEntry: ev("hrtimer_expire_entry"),
-  hrExit: ev("hrtimer_expire_exit"),
-  waking: ev("sched_waking"),
-  sw: ev("sched_switch"),
-  wakeup: ev("kvm_vcpu_wakeup"),
-  hv: ev("kvm_hv_timer_state"),
-};
 const T = {
-  vcpu: ascii("vcpu "),
-  reason: ascii(" reason "),
-  rip: ascii(" rip "),
-  exitTail: ascii(" info1 0x0000000000000000 info2 0x0000000000000000 intr_info 0x00000000 error_code 0x00000000"),
-  exitTailIntr: ascii(" info1 0x0000000000000000 info2 0x0000000000000000 intr_info 0x800000ec error_code 0x00000000"),
-  entryRip: ascii(", rip 0xffffffff81b2f1ee"),
-  entryRipMsr: ascii(", rip 0xffffffff8107e246"),
-  delta: ascii(": delta "),
-  early: ascii(" (early)"),
-  late: ascii(" (late)"),
-  fnApic: ascii(" function=apic_timer_fn"),
-  expires: ascii(" expires="),
+  early: ascii(" (early)\n"),
+  late: ascii(" (late)\n"),
   softexpires: ascii(" softexpires="),
-  modeAbs: ascii(" mode=ABS|HARD"),
-  now: ascii(" now="),
-  waitTime: ascii("wait time "),
-  pollTime: ascii("poll time "),
-  nsValid: ascii(" ns, polling valid"),
-  hvVcpu: ascii("vcpu_id "),
-  hvTimer: ascii(" hv_timer "),
+  modeAbs: ascii(" mode=ABS|HARD\n"),
+  nsValid: ascii(" ns, polling valid\n"),
 };
 
 /** Drains the wasm trace buffer into a file as trace-cmd report text. */
@@ -147,9 +116,10 @@ export class TraceWriter {
   private readonly expireExitAt: Float64Array;
   /** 1 when that callback ran with the vCPU thread as the current task. */
   private readonly expireTask: Uint8Array;
-  private readonly reasons: Record<number, Uint8Array>;
-  private readonly ripOf: Record<number, Uint8Array>;
+  private readonly reasonNames: Record<number, string>;
   lines = 0;
+  private tsKey = -1;
+  private tsText: Uint8Array = new Uint8Array(0);
 
   constructor(
     file: string,
@@ -164,9 +134,7 @@ export class TraceWriter {
     this.out = new ByteOut(this.fd);
     this.expireExitAt = new Float64Array(ids.count).fill(-1);
     this.expireTask = new Uint8Array(ids.count);
-    const names = o.vendor === "svm" ? SVM_REASON : VMX_REASON;
-    this.reasons = Object.fromEntries(Object.entries(names).map(([k, n]) => [k, ascii(n)]));
-    this.ripOf = Object.fromEntries(Object.entries(EXIT_RIP).map(([k, n]) => [k, ascii(n)]));
+    this.reasonNames = o.vendor === "svm" ? SVM_REASON : VMX_REASON;
     this.out.bytes(ascii(`cpus=${ids.count}\n`));
   }
 
@@ -177,52 +145,83 @@ export class TraceWriter {
     const comm = `CPU ${n}/KVM`;
     const tid = traceTid(v);
     const cpu = String(v).padStart(3, "0");
+    const thread = prefix(comm, tid, v);
+    const idle = prefix("<idle>", 0, v);
+    const ev = (name: string) => `${name}:`.padEnd(21) + " ";
+    const hrtimer = `hrtimer=0xffff8881${hrtimerAddress(v).toString(16).padStart(8, "0")}`;
+    const exit: Record<number, Uint8Array> = {};
+    for (const [code, name] of Object.entries(this.reasonNames)) {
+      const intr = Number(code) === X.ExternalInterrupt ? "0x800000ec" : "0x00000000";
+      exit[Number(code)] = ascii(`${ev("kvm_exit")}vcpu ${n} reason ${name} rip ${EXIT_RIP[Number(code)]} info1 0x0000000000000000 info2 0x0000000000000000 intr_info ${intr} error_code 0x00000000\n`);
+    }
     t = {
-      thread: ascii(prefix(comm, tid, v)),
-      idle: ascii(prefix("<idle>", 0, v)),
-      waking: ascii(`comm=${comm} pid=${tid} prio=120 target_cpu=${cpu}`),
-      switchOut: ascii(`prev_comm=${comm} prev_pid=${tid} prev_prio=120 prev_state=S ==> next_comm=swapper/${v} next_pid=0 next_prio=120`),
-      switchIn: ascii(`prev_comm=swapper/${v} prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=${comm} next_pid=${tid} next_prio=120`),
-      vcpuId: n,
-      hrtimer: ascii(`hrtimer=0xffff8881${hrtimerAddress(v).toString(16).padStart(8, "0")}`),
+      t1: ascii(`${thread}d..1. `),
+      tH: ascii(`${thread}d.h1. `),
+      iH: ascii(`${idle}d.h1. `),
+      iW: ascii(`${idle}d.h2. `),
+      tS: ascii(`${thread}d..2. `),
+      iS: ascii(`${idle}d..2. `),
+      tU: ascii(`${thread}...1. `),
+      exit,
+      entry: ascii(`${ev("kvm_entry")}vcpu ${n}, rip 0xffffffff81b2f1ee\n`),
+      wait: ascii(`${ev("kvm_wait_lapic_expire")}vcpu ${n}: delta `),
+      hrStart: ascii(`${ev("hrtimer_start")}${hrtimer} function=apic_timer_fn expires=`),
+      hrCancel: ascii(`${ev("hrtimer_cancel")}${hrtimer}\n`),
+      hrEntry: ascii(`${ev("hrtimer_expire_entry")}${hrtimer} function=apic_timer_fn now=`),
+      hrExit: ascii(`${ev("hrtimer_expire_exit")}${hrtimer}\n`),
+      waking: ascii(`${ev("sched_waking")}comm=${comm} pid=${tid} prio=120 target_cpu=${cpu}\n`),
+      switchOut: ascii(`${ev("sched_switch")}prev_comm=${comm} prev_pid=${tid} prev_prio=120 prev_state=S ==> next_comm=swapper/${v} next_pid=0 next_prio=120\n`),
+      switchIn: ascii(`${ev("sched_switch")}prev_comm=swapper/${v} prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=${comm} next_pid=${tid} next_prio=120\n`),
+      wakeupWait: ascii(`${ev("kvm_vcpu_wakeup")}wait time `),
+      wakeupPoll: ascii(`${ev("kvm_vcpu_wakeup")}poll time `),
+      hv: [ascii(`${ev("kvm_hv_timer_state")}vcpu_id ${n.toString(16)} hv_timer 0\n`), ascii(`${ev("kvm_hv_timer_state")}vcpu_id ${n.toString(16)} hv_timer 1\n`)],
     };
     this.text[v] = t;
     return t;
   }
 
+
   /** The line's start: task, CPU, flags, timestamp, event name. */
-  private head(task: Uint8Array, flags: Uint8Array, ns: number, event: Uint8Array): void {
+  /** The line's start: task, CPU, flags and timestamp. */
+  private head(before: Uint8Array, ns: number): void {
     const out = this.out;
     out.room();
-    out.bytes(task);
-    out.bytes(flags);
-    const sec = Math.floor(ns / 1e9);
-    const frac = ns - sec * 1e9;
-    out.uint(sec);
-    out.byte(46);
-    if (this.o.precision === "ns") out.padded(frac, 9);
-    else out.padded(Math.floor(frac / 1000), 6);
-    out.byte(58);
-    out.byte(32);
-    out.bytes(event);
+    out.bytes(before);
+    // Neighbouring lines often share their timestamp: format it once.
+    const key = this.o.precision === "ns" ? ns : Math.floor(ns / 1000);
+    if (key !== this.tsKey) {
+      this.tsKey = key;
+      const sec = Math.floor(ns / 1e9);
+      const frac = ns - sec * 1e9;
+      const start = out.pos;
+      out.uint(sec);
+      out.byte(46);
+      if (this.o.precision === "ns") out.padded(frac, 9);
+      else out.padded(Math.floor(frac / 1000), 6);
+      out.byte(58);
+      out.byte(32);
+      this.tsText = out.slice(start);
+    } else out.bytes(this.tsText);
     this.lines++;
   }
 
-  private expireExit(v: number, t: VcpuText, task: Uint8Array): void {
-    this.head(task, F.hrExpire, this.expireExitAt[v]!, E.hrExit);
-    this.out.bytes(t.hrtimer);
-    this.out.byte(10);
+
+  private expireExit(v: number, t: VcpuText, thread: boolean): void {
+    this.head(thread ? t.tH : t.iH, this.expireExitAt[v]!);
+    this.out.bytes(t.hrExit);
     this.expireExitAt[v] = -1;
   }
 
+
   // Records waiting for their turn: the wasm engine runs a vCPU's own next steps ahead of
   // the others (cyclictest_engine.ts flushChain), so one drain's records are in time order
-  // per vCPU but not across vCPUs. They are kept, sorted by time (stable: a vCPU's records
-  // at one ns stay in the order they were made), and printed once no event still queued
-  // can come before them: trace-cmd report's order.
+  // per vCPU but not across vCPUs. They are kept in arrival order with an index sorted by
+  // time (stable: a vCPU's records at one ns stay in the order they were made), and
+  // printed once no event still queued can come before them: trace-cmd report's order.
   private pTime = new Float64Array(1 << 14);
   private pCode = new Float64Array(1 << 14);
   private pArg = new Float64Array(1 << 14);
+  private order = new Uint32Array(1 << 14);
   private pCount = 0;
 
   private grow(need: number): void {
@@ -234,6 +233,9 @@ export class TraceWriter {
       next.set(this[key].subarray(0, this.pCount));
       this[key] = next;
     }
+    const order = new Uint32Array(size);
+    order.set(this.order.subarray(0, this.pCount));
+    this.order = order;
   }
 
   /** Takes the records in the wasm buffer, then prints those before `untilNs`. */
@@ -246,54 +248,70 @@ export class TraceWriter {
       const toNs = startNs + this.o.toNs;
       this.grow(this.pCount + n);
       const pt = this.pTime;
-      const pc = this.pCode;
-      const pa = this.pArg;
+      const order = this.order;
       for (let i = 0, o = 0; i < n; i++, o += RECORD_F64) {
         const ns = rec[o]!;
         if (ns < fromNs || ns >= toNs) continue;
         const code = rec[o + 1]!;
         if (vcpus !== null && !vcpus.has(code % KIND_SHIFT)) continue;
+        const at = this.pCount++;
+        pt[at] = ns;
+        this.pCode[at] = code;
+        this.pArg[at] = rec[o + 2]!;
         // Insertion from the back: the records are nearly in order.
-        let j = this.pCount++;
-        while (j > 0 && pt[j - 1]! > ns) {
-          pt[j] = pt[j - 1]!;
-          pc[j] = pc[j - 1]!;
-          pa[j] = pa[j - 1]!;
+        let j = at;
+        while (j > 0 && pt[order[j - 1]!]! > ns) {
+          order[j] = order[j - 1]!;
           j--;
         }
-        pt[j] = ns;
-        pc[j] = code;
-        pa[j] = rec[o + 2]!;
+        order[j] = at;
       }
       wasm.traceLogClear();
     }
     let k = 0;
-    while (k < this.pCount && this.pTime[k]! < untilNs) {
+    while (k < this.pCount && this.pTime[this.order[k]!]! < untilNs) {
       this.print(k);
       k++;
     }
     if (k > 0) {
-      for (const a of [this.pTime, this.pCode, this.pArg]) a.copyWithin(0, k, this.pCount);
-      this.pCount -= k;
+      // Keep the rest, now in time order.
+      const left = this.pCount - k;
+      const t = new Float64Array(left);
+      const c = new Float64Array(left);
+      const a = new Float64Array(left);
+      for (let i = 0; i < left; i++) {
+        const r = this.order[k + i]!;
+        t[i] = this.pTime[r]!;
+        c[i] = this.pCode[r]!;
+        a[i] = this.pArg[r]!;
+      }
+      this.pTime.set(t);
+      this.pCode.set(c);
+      this.pArg.set(a);
+      for (let i = 0; i < left; i++) this.order[i] = i;
+      this.pCount = left;
     }
   }
 
   /** Whether the record after pending record k at its time is vCPU v's kick from its hrtimer callback. */
   private kickFollows(k: number, v: number): boolean {
-    const ns = this.pTime[k]!;
-    for (let j = k + 1; j < this.pCount && this.pTime[j] === ns; j++) {
-      const code = this.pCode[j]!;
+    const order = this.order;
+    const ns = this.pTime[order[k]!]!;
+    for (let j = k + 1; j < this.pCount && this.pTime[order[j]!] === ns; j++) {
+      const r = order[j]!;
+      const code = this.pCode[r]!;
       if (code % KIND_SHIFT !== v) continue;
       const kind = (code - v) / KIND_SHIFT;
-      return kind === K.Waking || (kind === K.Exit && this.pArg[j] === X.ExternalInterrupt);
+      return kind === K.Waking || (kind === K.Exit && this.pArg[r] === X.ExternalInterrupt);
     }
     return false;
   }
 
   private print(k: number): void {
-    const ns = this.pTime[k]!;
-    const code = this.pCode[k]!;
-    const arg = this.pArg[k]!;
+    const r = this.order[k]!;
+    const ns = this.pTime[r]!;
+    const code = this.pCode[r]!;
+    const arg = this.pArg[r]!;
     const out = this.out;
     const v = code % KIND_SHIFT;
     const kind = (code - v) / KIND_SHIFT;
@@ -301,100 +319,82 @@ export class TraceWriter {
     const pendingExit = this.expireExitAt[v]! >= 0;
     // The callback's own kick (waking, or an exit from guest mode) comes before its expire_exit.
     const kickOfCallback = pendingExit && ns === this.expireExitAt[v] && (kind === K.Waking || (kind === K.Exit && arg === X.ExternalInterrupt));
-    if (pendingExit && !kickOfCallback) this.expireExit(v, t, this.expireTask[v] === 1 ? t.thread : t.idle);
+    if (pendingExit && !kickOfCallback) this.expireExit(v, t, this.expireTask[v] === 1);
     switch (kind) {
       case K.Exit:
-        this.head(t.thread, F.exit, ns, E.exit);
-        out.bytes(T.vcpu);
-        out.uint(t.vcpuId);
-        out.bytes(T.reason);
-        out.bytes(this.reasons[arg]!);
-        out.bytes(T.rip);
-        out.bytes(this.ripOf[arg]!);
-        out.bytes(arg === X.ExternalInterrupt ? T.exitTailIntr : T.exitTail);
+        this.head(t.t1, ns);
+        out.bytes(t.exit[arg]!);
         break;
       case K.Entry:
-        this.head(t.thread, F.entry, ns, E.entry);
-        out.bytes(T.vcpu);
-        out.uint(t.vcpuId);
-        out.bytes(T.entryRip);
+        this.head(t.t1, ns);
+        out.bytes(t.entry);
         break;
       case K.WaitLapicExpire:
-        this.head(t.thread, F.wait, ns, E.wait);
-        out.bytes(T.vcpu);
-        out.uint(t.vcpuId);
-        out.bytes(T.delta);
+        this.head(t.t1, ns);
+        out.bytes(t.wait);
         out.int(arg);
         out.bytes(arg < 0 ? T.early : T.late);
         break;
       case K.HrtimerStart:
-        this.head(t.thread, F.hrStart, ns, E.hrStart);
-        out.bytes(t.hrtimer);
-        out.bytes(T.fnApic);
-        out.bytes(T.expires);
+        this.head(t.t1, ns);
+        out.bytes(t.hrStart);
         out.uint(arg);
         out.bytes(T.softexpires);
         out.uint(arg);
         out.bytes(T.modeAbs);
         break;
       case K.HrtimerCancel:
-        this.head(t.thread, F.hrCancel, ns, E.hrCancel);
-        out.bytes(t.hrtimer);
+        this.head(t.t1, ns);
+        out.bytes(t.hrCancel);
         break;
       case K.HrtimerExpire:
-        this.head(arg === 1 ? t.thread : t.idle, F.hrExpire, ns, E.hrEntry);
-        out.bytes(t.hrtimer);
-        out.bytes(T.fnApic);
-        out.bytes(T.now);
+        this.head(arg === 1 ? t.tH : t.iH, ns);
+        out.bytes(t.hrEntry);
         out.uint(ns);
         out.byte(10);
         this.expireExitAt[v] = ns;
         this.expireTask[v] = arg === 1 ? 1 : 0;
         // hrtimer_expire_exit follows the callback's kick, if it made one.
-        if (!this.kickFollows(k, v)) this.expireExit(v, t, arg === 1 ? t.thread : t.idle);
+        if (!this.kickFollows(k, v)) this.expireExit(v, t, arg === 1);
         return;
       case K.Waking:
-        this.head(t.idle, F.waking, ns, E.waking);
+        this.head(t.iW, ns);
         out.bytes(t.waking);
         break;
       case K.SwitchOut:
-        this.head(t.thread, F.sw, ns, E.sw);
+        this.head(t.tS, ns);
         out.bytes(t.switchOut);
         break;
       case K.SwitchIn:
         if (arg >= 0) {
-          this.head(t.idle, F.sw, ns, E.sw);
+          this.head(t.iS, ns);
           out.bytes(t.switchIn);
-          out.byte(10);
-          this.head(t.thread, F.wakeup, ns, E.wakeup);
-          out.bytes(T.waitTime);
+          this.head(t.tU, ns);
+          out.bytes(t.wakeupWait);
           out.uint(arg);
         } else {
-          this.head(t.thread, F.wakeup, ns, E.wakeup);
-          out.bytes(T.pollTime);
+          this.head(t.tU, ns);
+          out.bytes(t.wakeupPoll);
           out.uint(-arg);
         }
         out.bytes(T.nsValid);
         break;
       case K.HvTimerState:
-        this.head(t.thread, F.hv, ns, E.hv);
-        out.bytes(T.hvVcpu);
-        out.hex(t.vcpuId);
-        out.bytes(T.hvTimer);
-        out.uint(arg);
+        this.head(t.t1, ns);
+        out.bytes(t.hv[arg === 1 ? 1 : 0]);
         break;
       default:
         return;
     }
-    out.byte(10);
-    if (kickOfCallback) this.expireExit(v, t, this.expireTask[v] === 1 ? t.thread : t.idle);
+    if (kickOfCallback) this.expireExit(v, t, this.expireTask[v] === 1);
   }
+
 
   /** Drains what is left, writes the pending lines and closes the file; returns the bytes written. */
   finish(): number {
     this.drain(Number.POSITIVE_INFINITY);
     this.expireExitAt.forEach((at, v) => {
-      if (at >= 0) this.expireExit(v, this.vcpuText(v), this.expireTask[v] === 1 ? this.vcpuText(v).thread : this.vcpuText(v).idle);
+      if (at >= 0) this.expireExit(v, this.vcpuText(v), this.expireTask[v] === 1);
     });
     this.out.flush();
     closeSync(this.fd);
