@@ -52,6 +52,11 @@ export function traceEnable(on: bool): void {
   traceCount = 0;
 }
 
+/** Whether records are being kept. */
+export function tracing(): bool {
+  return traceOn;
+}
+
 /** One record: [now ns, kind · 2^24 + vCPU, arg] as f64. */
 // @ts-ignore: decorator
 @inline

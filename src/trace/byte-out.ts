@@ -44,9 +44,19 @@ export class ByteOut {
     this.pos = p + n;
   }
 
-  /** A copy of what was written since `start`. */
-  slice(start: number): Uint8Array {
-    return this.buf.slice(start, this.pos);
+  /** Copies what was written since `start` into `into` (from 0); returns its length. */
+  copySince(start: number, into: Uint8Array): number {
+    const n = this.pos - start;
+    for (let i = 0; i < n; i++) into[i] = this.buf[start + i]!;
+    return n;
+  }
+
+  /** The first `n` bytes of `b`. */
+  bytesN(b: Uint8Array, n: number): void {
+    const buf = this.buf;
+    const p = this.pos;
+    for (let i = 0; i < n; i++) buf[p + i] = b[i]!;
+    this.pos = p + n;
   }
 
   byte(c: number): void {

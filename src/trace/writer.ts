@@ -19,7 +19,8 @@ import { ByteOut, ascii } from "./byte-out.js";
 
 const { TraceKind: K, TraceExit: X } = wasm;
 const RECORD_F64 = 3;
-const KIND_SHIFT = 0x1000000;
+/** A record's code is kind · 2^24 + vCPU index (a whole number below 2^31). */
+const VCPU_BITS = 0xffffff;
 
 export interface TraceWriterOptions {
   /** Global vCPU indices to keep (null: all). */
@@ -119,7 +120,8 @@ export class TraceWriter {
   private readonly reasonNames: Record<number, string>;
   lines = 0;
   private tsKey = -1;
-  private tsText: Uint8Array = new Uint8Array(0);
+  private readonly tsText = new Uint8Array(32);
+  private tsLength = 0;
 
   constructor(
     file: string,
@@ -200,8 +202,8 @@ export class TraceWriter {
       else out.padded(Math.floor(frac / 1000), 6);
       out.byte(58);
       out.byte(32);
-      this.tsText = out.slice(start);
-    } else out.bytes(this.tsText);
+      this.tsLength = out.copySince(start, this.tsText);
+    } else out.bytesN(this.tsText, this.tsLength);
     this.lines++;
   }
 
@@ -248,17 +250,21 @@ export class TraceWriter {
       const toNs = startNs + this.o.toNs;
       this.grow(this.pCount + n);
       const pt = this.pTime;
+      const pc = this.pCode;
+      const pa = this.pArg;
       const order = this.order;
+      let count = this.pCount;
       for (let i = 0, o = 0; i < n; i++, o += RECORD_F64) {
         const ns = rec[o]!;
         if (ns < fromNs || ns >= toNs) continue;
         const code = rec[o + 1]!;
-        if (vcpus !== null && !vcpus.has(code % KIND_SHIFT)) continue;
-        const at = this.pCount++;
+        if (vcpus !== null && !vcpus.has(code & VCPU_BITS)) continue;
+        const at = count++;
         pt[at] = ns;
-        this.pCode[at] = code;
-        this.pArg[at] = rec[o + 2]!;
-        // Insertion from the back: the records are nearly in order.
+        pc[at] = code;
+        pa[at] = rec[o + 2]!;
+        // Insertion from the back (records arrive in time order on a traced run, which
+        // queues every event; the sort keeps the file right whatever the order).
         let j = at;
         while (j > 0 && pt[order[j - 1]!]! > ns) {
           order[j] = order[j - 1]!;
@@ -266,6 +272,7 @@ export class TraceWriter {
         }
         order[j] = at;
       }
+      this.pCount = count;
       wasm.traceLogClear();
     }
     let k = 0;
@@ -300,8 +307,8 @@ export class TraceWriter {
     for (let j = k + 1; j < this.pCount && this.pTime[order[j]!] === ns; j++) {
       const r = order[j]!;
       const code = this.pCode[r]!;
-      if (code % KIND_SHIFT !== v) continue;
-      const kind = (code - v) / KIND_SHIFT;
+      if ((code & VCPU_BITS) !== v) continue;
+      const kind = code >>> 24;
       return kind === K.Waking || (kind === K.Exit && this.pArg[r] === X.ExternalInterrupt);
     }
     return false;
@@ -313,8 +320,8 @@ export class TraceWriter {
     const code = this.pCode[r]!;
     const arg = this.pArg[r]!;
     const out = this.out;
-    const v = code % KIND_SHIFT;
-    const kind = (code - v) / KIND_SHIFT;
+    const v = code & VCPU_BITS;
+    const kind = code >>> 24;
     const t = this.vcpuText(v);
     const pendingExit = this.expireExitAt[v]! >= 0;
     // The callback's own kick (waking, or an exit from guest mode) comes before its expire_exit.
