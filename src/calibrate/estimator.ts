@@ -22,23 +22,62 @@ import { decAfter, signedAfter, tokenAfter, type EventLine } from "./line-parse.
 export const FITTED_DELAYS = ["hrtimer", "wakeup", "vmExit", "vmEntry", "msrExit"] as const;
 export type FittedDelay = (typeof FITTED_DELAYS)[number];
 
-/** An open interval: its start (ns) and the coarser resolution of its timestamps. */
-interface Open {
-  ns: number;
-  resNs: number;
+/** What is open for one thread (by pid): start times in ns (-1: none) and their timestamp resolution. */
+interface ThreadState {
+  exitNs: number;
+  exitRes: number;
+  exitReason: string;
+  otherMsr: boolean;
+  hltNs: number;
+  hltRes: number;
+  inNs: number;
+  inRes: number;
+  wakingNs: number;
+  wakingRes: number;
+  /** Seen in kvm_exit / kvm_entry: a vCPU thread. */
+  vcpu: boolean;
 }
 
-/** SVM exit names (lower case) and VMX ones, to the names the report uses. */
-function exitReason(token: string): string {
-  const t = token.toUpperCase();
-  switch (t) {
-    case "MSR":
-      return "MSR";
-    case "INTR":
-      return "EXTERNAL_INTERRUPT";
-    default:
-      return t;
+function newThread(): ThreadState {
+  return { exitNs: -1, exitRes: 1, exitReason: "", otherMsr: false, hltNs: -1, hltRes: 1, inNs: -1, inRes: 1, wakingNs: -1, wakingRes: 1, vcpu: false };
+}
+
+/** The exit reasons tscsim tells apart, checked in place (VMX upper case, SVM lower case). */
+const REASONS: [token: string, name: string][] = [
+  ["HLT", "HLT"],
+  ["MSR_WRITE", "MSR_WRITE"],
+  ["EXTERNAL_INTERRUPT", "EXTERNAL_INTERRUPT"],
+  ["PREEMPTION_TIMER", "PREEMPTION_TIMER"],
+  ["APIC_WRITE", "APIC_WRITE"],
+  ["hlt", "HLT"],
+  ["intr", "EXTERNAL_INTERRUPT"],
+];
+
+/** The reason's name as the report uses it (SVM's lower-case names mapped, others upper-cased). */
+function exitReason(line: string, at: number, end: number): string {
+  let e = line.indexOf(" ", at);
+  if (e < 0 || e > end) e = end;
+  for (const [token, name] of REASONS) if (e - at === token.length && line.startsWith(token, at)) return name;
+  const t = line.slice(at, e).toUpperCase();
+  return t === "MSR" ? "MSR" : t;
+}
+
+/** An hrtimer's address as a number (its last 13 hex digits: exact in a double). */
+function hrtimerKey(line: string, from: number, end: number): number {
+  const k = line.indexOf("hrtimer=", from);
+  if (k < 0 || k >= end) return -1;
+  let i = k + 8;
+  if (line.charCodeAt(i) === 48 && line.charCodeAt(i + 1) === 120) i += 2; // 0x
+  let v = 0;
+  let digits = 0;
+  for (; i < end; i++) {
+    const c = line.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) break;
+    v = (v % 2 ** 48) * 16 + d;
+    digits++;
   }
+  return digits === 0 ? -1 : v;
 }
 
 export class DelayEstimator {
@@ -50,12 +89,8 @@ export class DelayEstimator {
   lostMarkers = 0;
   haltPollSeen = 0;
   events = 0;
-  readonly vcpuThreads = new Set<number>();
-  private readonly hrtimers = new Map<string, number>();
-  private readonly exits = new Map<number, Open & { reason: string; otherMsr: boolean }>();
-  private readonly hlts = new Map<number, Open>();
-  private readonly switchedIn = new Map<number, Open>();
-  private readonly wakings = new Map<number, Open>();
+  private readonly threads = new Map<number, ThreadState>();
+  private readonly hrtimers = new Map<number, number>();
   private readonly dither = seededUniform(7);
 
   constructor(capacity = DEFAULT_RESERVOIR) {
@@ -64,15 +99,26 @@ export class DelayEstimator {
     this.waitDeltaCycles = new Reservoir(capacity, 99);
   }
 
+  /** The pids of the vCPU threads seen. */
+  get vcpuThreads(): Set<number> {
+    return new Set([...this.threads.entries()].filter(([, t]) => t.vcpu).map(([pid]) => pid));
+  }
+
+  private thread(pid: number): ThreadState {
+    let t = this.threads.get(pid);
+    if (t === undefined) this.threads.set(pid, (t = newThread()));
+    return t;
+  }
+
   /**
    * A sample from two timestamps. With µs timestamps the difference of two truncated
    * times is the delay plus an error in (−1, 1) µs whose mean is 0 when the phase is
    * uniform; a uniform dither of ±half the resolution makes the kept value continuous
    * (an unbiased mean, quantiles off by well under the resolution).
    */
-  private interval(name: FittedDelay, open: Open, line: EventLine): void {
-    const res = Math.max(open.resNs, line.resNs);
-    let d = line.tsNs - open.ns;
+  private interval(name: FittedDelay, startNs: number, startRes: number, e: EventLine): void {
+    const res = startRes > e.resNs ? startRes : e.resNs;
+    let d = e.tsNs - startNs;
     if (res > 1) d += (this.dither() - 0.5) * res;
     if (d < 0) d = 0;
     this.samples[name].add(d);
@@ -83,75 +129,80 @@ export class DelayEstimator {
   lost(): void {
     this.lostMarkers++;
     this.hrtimers.clear();
-    this.exits.clear();
-    this.hlts.clear();
-    this.switchedIn.clear();
-    this.wakings.clear();
+    for (const t of this.threads.values()) t.exitNs = t.hltNs = t.inNs = t.wakingNs = -1;
   }
 
   /** One event line; unknown events are ignored. Returns an error text for a known event whose fields do not parse. */
   event(line: string, e: EventLine): string | null {
     this.events++;
+    if (e.event === "") return null;
     const f = e.fields;
     const end = e.end;
     switch (e.event) {
       case "kvm_exit": {
-        const reasonToken = tokenAfter(line, "reason ", f, end);
-        if (reasonToken === "") return "kvm_exit without 'reason <name>'";
-        this.vcpuThreads.add(e.pid);
-        let reason = exitReason(reasonToken);
+        const r = line.indexOf("reason ", f);
+        if (r < 0 || r >= end) return "kvm_exit without 'reason <name>'";
+        const t = this.thread(e.pid);
+        t.vcpu = true;
+        let reason = exitReason(line, r + 7, end);
         // SVM's "msr" exit: info1 1 is a write; without info1 the trace cannot tell.
         if (reason === "MSR") reason = decAfter(line, "info1 0x", f, end) === 0 ? "MSR_READ" : "MSR_WRITE";
-        this.exits.set(e.pid, { ns: e.tsNs, resNs: e.resNs, reason, otherMsr: false });
-        if (reason === "HLT") this.hlts.set(e.pid, { ns: e.tsNs, resNs: e.resNs });
+        t.exitNs = e.tsNs;
+        t.exitRes = e.resNs;
+        t.exitReason = reason;
+        t.otherMsr = false;
+        if (reason === "HLT") {
+          t.hltNs = e.tsNs;
+          t.hltRes = e.resNs;
+        }
         return null;
       }
       case "kvm_entry": {
-        this.vcpuThreads.add(e.pid);
-        const exit = this.exits.get(e.pid);
-        if (exit !== undefined) {
-          this.exits.delete(e.pid);
-          let r = this.exitHandling.get(exit.reason);
-          if (r === undefined) this.exitHandling.set(exit.reason, (r = new Reservoir(20_000, 50 + this.exitHandling.size)));
-          r.add(e.tsNs - exit.ns);
-          if (exit.reason === "MSR_WRITE" && !exit.otherMsr) this.interval("msrExit", exit, e);
+        const t = this.thread(e.pid);
+        t.vcpu = true;
+        if (t.exitNs >= 0) {
+          let r = this.exitHandling.get(t.exitReason);
+          if (r === undefined) this.exitHandling.set(t.exitReason, (r = new Reservoir(20_000, 50 + this.exitHandling.size)));
+          r.add(e.tsNs - t.exitNs);
+          if (t.exitReason === "MSR_WRITE" && !t.otherMsr) this.interval("msrExit", t.exitNs, t.exitRes, e);
+          t.exitNs = -1;
         }
-        const sw = this.switchedIn.get(e.pid);
-        if (sw !== undefined) {
-          this.switchedIn.delete(e.pid);
-          this.interval("vmEntry", sw, e);
+        if (t.inNs >= 0) {
+          this.interval("vmEntry", t.inNs, t.inRes, e);
+          t.inNs = -1;
         }
-        this.hlts.delete(e.pid);
+        t.hltNs = -1;
         return null;
       }
       case "kvm_msr": {
         // "msr_write 6e0 = 0x..." (IA32_TSC_DEADLINE is 0x6e0)
-        const exit = this.exits.get(e.pid);
-        if (exit !== undefined && line.startsWith("msr_write", f) && tokenAfter(line, "msr_write ", f, end) !== "6e0") exit.otherMsr = true;
+        const t = this.threads.get(e.pid);
+        if (t !== undefined && t.exitNs >= 0 && line.startsWith("msr_write", f) && tokenAfter(line, "msr_write ", f, end) !== "6e0") t.otherMsr = true;
         return null;
       }
       case "hrtimer_start": {
-        const ptr = tokenAfter(line, "hrtimer=", f, end);
-        const fn = tokenAfter(line, "function=", f, end);
+        const key = hrtimerKey(line, f, end);
         const expires = decAfter(line, "expires=", f, end);
-        if (ptr === "" || expires < 0) return "hrtimer_start without hrtimer=<address> and expires=<ns>";
-        if (fn === "apic_timer_fn" || fn === "kvm_timer_fn") this.hrtimers.set(ptr, expires);
-        else this.hrtimers.delete(ptr);
+        if (key < 0 || expires < 0) return "hrtimer_start without hrtimer=<address> and expires=<ns>";
+        const fn = line.indexOf("function=", f);
+        const lapic = fn >= 0 && fn < end && (line.startsWith("apic_timer_fn", fn + 9) || line.startsWith("kvm_timer_fn", fn + 9));
+        if (lapic) this.hrtimers.set(key, expires);
+        else this.hrtimers.delete(key);
         return null;
       }
       case "hrtimer_cancel": {
-        const ptr = tokenAfter(line, "hrtimer=", f, end);
-        if (ptr === "") return "hrtimer_cancel without hrtimer=<address>";
-        this.hrtimers.delete(ptr);
+        const key = hrtimerKey(line, f, end);
+        if (key < 0) return "hrtimer_cancel without hrtimer=<address>";
+        this.hrtimers.delete(key);
         return null;
       }
       case "hrtimer_expire_entry": {
-        const ptr = tokenAfter(line, "hrtimer=", f, end);
+        const key = hrtimerKey(line, f, end);
         const now = decAfter(line, "now=", f, end);
-        if (ptr === "" || now < 0) return "hrtimer_expire_entry without hrtimer=<address> and now=<ns>";
-        const expires = this.hrtimers.get(ptr);
+        if (key < 0 || now < 0) return "hrtimer_expire_entry without hrtimer=<address> and now=<ns>";
+        const expires = this.hrtimers.get(key);
         if (expires !== undefined) {
-          this.hrtimers.delete(ptr);
+          this.hrtimers.delete(key);
           this.samples.hrtimer.add(Math.max(0, now - expires));
           if (this.resNs.hrtimer === 0) this.resNs.hrtimer = 1;
         }
@@ -163,29 +214,36 @@ export class DelayEstimator {
         // libtraceevent's sched plugin: "comm:pid [prio] CPU:002"
         const p = pid >= 0 ? pid : pluginPid(line, f, end);
         if (p < 0) return `${e.event} without pid=<n>`;
+        const t = this.threads.get(p);
         // sched_wakeup follows sched_waking in traces that record both: keep the first.
-        if (this.vcpuThreads.has(p) && !(e.event === "sched_wakeup" && this.wakings.has(p))) this.wakings.set(p, { ns: e.tsNs, resNs: e.resNs });
+        if (t !== undefined && t.vcpu && !(e.event === "sched_wakeup" && t.wakingNs >= 0)) {
+          t.wakingNs = e.tsNs;
+          t.wakingRes = e.resNs;
+        }
         return null;
       }
       case "sched_switch": {
         const arrow = line.indexOf("==>", f);
         if (arrow < 0 || arrow >= end) return "sched_switch without '==>'";
-        let prev = decAfter(line, "prev_pid=", f, end);
+        let prev = decAfter(line, "prev_pid=", f, arrow);
         let next = decAfter(line, "next_pid=", arrow, end);
         if (prev < 0) prev = pluginPid(line, f, arrow);
         if (next < 0) next = pluginPid(line, arrow + 3, end);
         if (prev < 0 || next < 0) return "sched_switch without prev_pid=/next_pid=";
-        const hlt = this.hlts.get(prev);
-        if (hlt !== undefined) {
-          this.hlts.delete(prev);
-          this.interval("vmExit", hlt, e);
+        const out = this.threads.get(prev);
+        if (out !== undefined && out.hltNs >= 0) {
+          this.interval("vmExit", out.hltNs, out.hltRes, e);
+          out.hltNs = -1;
         }
-        const waking = this.wakings.get(next);
-        if (waking !== undefined) {
-          this.wakings.delete(next);
-          this.interval("wakeup", waking, e);
+        const into = this.threads.get(next);
+        if (into !== undefined && into.vcpu) {
+          if (into.wakingNs >= 0) {
+            this.interval("wakeup", into.wakingNs, into.wakingRes, e);
+            into.wakingNs = -1;
+          }
+          into.inNs = e.tsNs;
+          into.inRes = e.resNs;
         }
-        if (this.vcpuThreads.has(next)) this.switchedIn.set(next, { ns: e.tsNs, resNs: e.resNs });
         return null;
       }
       case "kvm_vcpu_wakeup":

@@ -27,6 +27,7 @@ export interface EventLine {
   tsNs: number;
   /** Timestamp resolution in ns: 1000 for µs timestamps, 1 for ns. */
   resNs: number;
+  /** The event's name when tscsim uses it (the name's own constant), else "" (see KNOWN_EVENTS). */
   event: string;
   /** Index in the text where the event's fields start, and where the line ends. */
   fields: number;
@@ -118,6 +119,30 @@ function taskPid(line: string, start: number, end: number): number {
 const HEADER = /^(cpus=\d+|version\s*=|CPU \d+ is empty|trace-cmd:|\s*=>|\s*<stack trace>)/;
 const LOST = /LOST\s+\d*\s*EVENTS|EVENTS DROPPED/;
 
+/** The events the estimator reads, by name length: found without slicing the line. */
+export const KNOWN_EVENTS = [
+  "kvm_exit",
+  "kvm_entry",
+  "kvm_msr",
+  "kvm_wait_lapic_expire",
+  "kvm_vcpu_wakeup",
+  "hrtimer_start",
+  "hrtimer_cancel",
+  "hrtimer_expire_entry",
+  "sched_waking",
+  "sched_wakeup",
+  "sched_switch",
+] as const;
+const BY_LENGTH: string[][] = [];
+for (const name of KNOWN_EVENTS) (BY_LENGTH[name.length] ??= []).push(name);
+
+function knownEvent(text: string, at: number, length: number): string {
+  const names = BY_LENGTH[length];
+  if (names === undefined) return "";
+  for (const name of names) if (text.startsWith(name, at)) return name;
+  return "";
+}
+
 /** Classifies and parses the line text[start, end) (without its newline) into `out`. */
 export function parseLine(text: string, out: EventLine, start = 0, end = text.length): LineKind {
   const first = skipSpaces(text, start, end);
@@ -156,7 +181,7 @@ export function parseLine(text: string, out: EventLine, start = 0, end = text.le
     out.error = "expected an event name followed by ':' after the timestamp";
     return LineKind.Malformed;
   }
-  out.event = text.slice(i, colon);
+  out.event = knownEvent(text, i, colon - i);
   out.fields = skipSpaces(text, colon + 1, end);
   out.end = end;
   return LineKind.Event;
