@@ -31,6 +31,7 @@ export enum TraceKind {
 /** kvm_exit reasons the simulation produces (VMX basic exit reasons). */
 export enum TraceExit {
   ExternalInterrupt = 1,
+  Cpuid = 10,
   Hlt = 12,
   MsrWrite = 32,
   ApicWrite = 56,

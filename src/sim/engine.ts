@@ -17,6 +17,7 @@ import type { AnyGuestProgram } from "./guest.js";
 import { workloadProgram } from "./workloads/index.js";
 import { CyclictestEngine, cyclictestEngineExclusion } from "./cyclictest-engine.js";
 import { HostMetrics } from "../metrics/host-metrics.js";
+import { drainTrace, traceActive } from "../trace/session.js";
 import type { VcpuMetrics } from "../metrics/vcpu-metrics.js";
 
 /** Host uptime when the simulation starts (ns): the clock and TSC are well past zero. */
@@ -182,6 +183,7 @@ export class Simulation {
         // The simulated host clock stays one; a destination's TSC rate is a ratio to it.
         migrations: vm.migrations.map((m) => ({ ...m, ratio: ((1n << BigInt(fracBits)) * BigInt(m.tscKhz)) / BigInt(host.tscKhz) })),
         keepOutput: this.keepOutputOf[vmIndex]!,
+        trace: traceActive(),
       };
       for (let i = 0; i < vm.vcpus; i++, index++) this.vcpus.push(new Vcpu(index, i, env, sinks[index]!));
     });
@@ -206,11 +208,14 @@ export class Simulation {
     }
     const vcpus = this.vcpus;
     let events = 0;
+    // A traced run drains the trace buffer whenever an event has nearly filled it.
+    const drainAt = traceActive() ? wasm.TRACE_CAPACITY.value - 64 : Number.POSITIVE_INFINITY;
     for (;;) {
       const p = wasm.queuePop();
       if (p < 0) break;
       events++;
       vcpus[p & VCPU_MASK]!.onEvent(p >>> 24, wasm.queuePoppedSeq());
+      if (drainAt !== Number.POSITIVE_INFINITY && wasm.traceLogCount() >= drainAt) drainTrace();
     }
     this.events += events;
     for (const v of vcpus) v.finish();

@@ -22,6 +22,10 @@ import { ExitReason, TimerBackend, type MetricsSink } from "./metrics-sink.js";
 import type { HaltPollConfig, HostStalls } from "../scenario/types.js";
 import { nextHaltPollNs } from "./halt-poll.js";
 
+// Trace records (`tscsim run --trace`): the same points as the wasm engine's
+// (assembly/sim/trace_log.ts), written only when the VM's env asks for them.
+const { TraceKind: TK, TraceExit: TX } = wasm;
+
 /** Run states of a vCPU (the discriminant of the state machine). */
 export type RunState = "guest" | "exit" | "polling" | "blocked" | "waking" | "entering" | "done";
 
@@ -48,6 +52,8 @@ export interface VcpuEnv {
   pauses: { atNs: number; lengthNs: number }[];
   /** Destination TSC rates in time order (vms.<i>.migrations), with the TSC ratio for each. */
   migrations: { atNs: number; tscKhz: number; ratio: bigint }[];
+  /** Write trace records (src/trace/session.ts). */
+  trace?: boolean;
 }
 
 export class Vcpu implements GuestCtx, TimerHost {
@@ -97,6 +103,10 @@ export class Vcpu implements GuestCtx, TimerHost {
 
   get vm(): number {
     return this.env.vm;
+  }
+
+  private trace(kind: number, arg: number): void {
+    if (this.env.trace === true) wasm.traceEvent(kind, this.index, arg);
   }
   get tscKhz(): number {
     return this.env.tscKhz;
@@ -152,6 +162,7 @@ export class Vcpu implements GuestCtx, TimerHost {
         this.metrics.haltPoll(this.haltPollNs, false);
         this.polling = false;
         this.state = "blocked";
+        this.trace(TK.SwitchOut, 0);
         return;
       case EventKind.VcpuWake:
         this.wake();
@@ -295,6 +306,7 @@ export class Vcpu implements GuestCtx, TimerHost {
         this.computeLeftNs = 0;
         return false;
       case Exit.Halt:
+        this.trace(TK.Exit, TX.Hlt);
         this.metrics.recordExit(ExitReason.hlt);
         this.leaveGuest();
         this.halted = true;
@@ -342,7 +354,7 @@ export class Vcpu implements GuestCtx, TimerHost {
     if (this.polling) {
       this.state = "polling";
       this.schedule(EventKind.PollEnd, this.haltPollNs);
-    }
+    } else this.trace(TK.SwitchOut, 0);
     // kvm_vcpu_check_block runs after the switch: restarting the hrtimer may have found
     // the deadline already passed and made the interrupt pending.
     if (this.hasWakeReason()) this.unblock();
@@ -358,6 +370,10 @@ export class Vcpu implements GuestCtx, TimerHost {
     if (this.halted && !this.hasWakeReason()) {
       this.state = "blocked";
       return;
+    }
+    if (this.env.trace === true) {
+      const haltNs = this.haltStartNs < 0 ? 0 : wasm.nowF64() - this.haltStartNs;
+      this.trace(TK.SwitchIn, this.polling ? -haltNs : haltNs);
     }
     if (this.haltStartNs >= 0) this.endHalt();
     if (this.hvBeforeBlock) {
@@ -389,6 +405,7 @@ export class Vcpu implements GuestCtx, TimerHost {
 
   /** Just before VM entry: inject, busy-wait (spec §5.4), enter; the guest runs after dispatch. */
   private reenter(): void {
+    this.trace(TK.Entry, 0);
     this.lapic.injectPending();
     const spinNs = this.waitLapicExpire();
     const deliver = this.lapic.vectorToDeliver >= 0;
@@ -414,6 +431,7 @@ export class Vcpu implements GuestCtx, TimerHost {
     const injected = lapic.vectorToDeliver === lapic.vector || lapic.vectorInService;
     if (!injected) return 0;
     const spinNs = wasm.waitLapicExpire(this.index, this.env.lapic.era.code, this.env.tune, global, this.env.hz);
+    this.trace(TK.WaitLapicExpire, wasm.lastWaitDelta(this.index));
     this.metrics.addSpinNs(spinNs);
     this.metrics.recordAdvance(wasm.nowF64() - this.env.startNs, wasm.vcpuAdvance(this.index, global));
     return spinNs;
@@ -422,6 +440,7 @@ export class Vcpu implements GuestCtx, TimerHost {
   /** The preemption timer fired in guest mode: exit, expire, re-enter. */
   private preemptionExit(): void {
     this.metrics.recordExit(ExitReason.preemptionTimer);
+    this.trace(TK.Exit, TX.PreemptionTimer);
     this.leaveGuest();
     this.lapic.hvTimerFired();
     const d = this.env.delays;
@@ -438,12 +457,14 @@ export class Vcpu implements GuestCtx, TimerHost {
     if (stalls === null) return;
     wasm.queuePushIn(stalls.everyNs, payload(EventKind.Stall, this.index));
     if (this.state !== "guest") return;
+    this.trace(TK.Exit, TX.ExternalInterrupt);
     this.leaveGuest();
     this.beginEntry(stalls.lengthNs);
   }
 
   private hrtimerCallback(): void {
     this.hrtimerSeq = -1;
+    this.trace(TK.HrtimerExpire, this.state === "guest" ? 1 : 0);
     this.metrics.hrtimerCallback(wasm.nowF64() - this.env.startNs);
     if (!this.lapic.hrtimerFired()) return;
     const p = payload(EventKind.HrtimerCallback, this.index);
@@ -451,6 +472,8 @@ export class Vcpu implements GuestCtx, TimerHost {
     this.hrtimerSeq = this.env.lapic.era.hrtimerFollowsTarget
       ? wasm.pushAtTarget(this.index, p, delay, 0)
       : wasm.pushAtExpiryPlusPeriod(this.index, p, delay);
+    // The callback's HRTIMER_RESTART re-enqueues the timer: hrtimer_start is traced again.
+    this.trace(TK.HrtimerStart, wasm.nowF64() + wasm.swExpiryInNs(this.index));
     this.metrics.timerArm(TimerBackend.sw);
   }
 
@@ -460,21 +483,28 @@ export class Vcpu implements GuestCtx, TimerHost {
     const p = payload(EventKind.HrtimerCallback, this.index);
     const delay = this.env.delays.hrtimer(this.index);
     const earlyNs = advanceEarly ? wasm.vcpuAdvance(this.index, this.env.lapic.era.globalAdvance) : 0;
+    if (this.hrtimerSeq >= 0) this.trace(TK.HrtimerCancel, 0);
     this.hrtimerSeq = atTarget ? wasm.pushAtTarget(this.index, p, delay, earlyNs) : wasm.pushAtSwExpiry(this.index, p, delay);
+    this.trace(TK.HrtimerStart, wasm.nowF64() + wasm.swExpiryInNs(this.index));
+    this.trace(TK.HvTimerState, 0);
     this.metrics.timerArm(TimerBackend.sw);
   }
   cancelHrtimer(): void {
+    if (this.hrtimerSeq >= 0) this.trace(TK.HrtimerCancel, 0);
     this.hrtimerSeq = -1;
   }
   hvArmed(ok: boolean): void {
-    if (ok) this.metrics.timerArm(TimerBackend.hv);
-    else this.metrics.hvFallback();
+    if (ok) {
+      this.metrics.timerArm(TimerBackend.hv);
+      this.trace(TK.HvTimerState, 1);
+    } else this.metrics.hvFallback();
   }
   hvCancelled(): void {
     this.hvSeq = -1;
   }
   kick(): void {
     if (this.state === "blocked") {
+      this.trace(TK.Waking, 0);
       this.state = "waking";
       this.schedule(EventKind.VcpuWake, this.env.delays.wakeup(this.index));
     } else if (this.state === "polling") {
@@ -482,6 +512,7 @@ export class Vcpu implements GuestCtx, TimerHost {
       this.state = "waking";
       this.schedule(EventKind.VcpuWake, 0);
     } else if (this.state === "guest") {
+      this.trace(TK.Exit, TX.ExternalInterrupt);
       this.leaveGuest();
       this.state = "exit";
       this.schedule(EventKind.KickExit, this.env.delays.vmExit(this.index));
@@ -548,6 +579,7 @@ export class Vcpu implements GuestCtx, TimerHost {
   }
   wrmsrPvDeadline(r: number): Exit {
     this.metrics.recordExit(ExitReason.msrWrite);
+    this.trace(TK.Exit, TX.MsrWrite);
     this.lapic.writePvDeadline(r);
     return Exit.MsrWrite;
   }
@@ -555,11 +587,13 @@ export class Vcpu implements GuestCtx, TimerHost {
     // Lazy TSC-deadline: the guest updates the shared page and traps only when needed.
     if (this.env.lapic.lazyTscDeadline && this.lapic.deadlineModeActive && !wasm.lazyGuestWrite(this.index, r)) return Exit.None;
     this.metrics.recordExit(ExitReason.msrWrite);
+    this.trace(TK.Exit, TX.MsrWrite);
     this.lapic.writeTscDeadline(r);
     return Exit.MsrWrite;
   }
   writeApic(offset: number, value: number): Exit {
     this.metrics.recordExit(ExitReason.apicWrite);
+    this.trace(TK.Exit, TX.ApicWrite);
     const l = this.lapic;
     switch (offset) {
       case APIC_LVTT:
@@ -592,6 +626,7 @@ export class Vcpu implements GuestCtx, TimerHost {
     return Exit.Halt;
   }
   cpuid(): Exit {
+    this.trace(TK.Exit, TX.Cpuid);
     return Exit.Cpuid;
   }
   compute(ns: number): Exit {

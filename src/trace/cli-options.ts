@@ -6,7 +6,6 @@ import { parseDurationNs } from "../units.js";
 import type { ScenarioConfig } from "../scenario/types.js";
 import { runScenario, type ScenarioRun } from "../sim/run.js";
 import { START_NS, type EngineChoice } from "../sim/engine.js";
-import { cyclictestEngineExclusion } from "../sim/cyclictest-engine.js";
 import { VcpuIds } from "../sim/vcpu-ids.js";
 import { TraceWriter, type TraceWriterOptions } from "./writer.js";
 import { withTrace } from "./session.js";
@@ -90,13 +89,8 @@ export function traceRequest(opts: TraceCliOptions, config: ScenarioConfig): Tra
   };
 }
 
-/**
- * Runs the scenario while writing its trace. Only the wasm cyclictest engine feeds the
- * trace buffer today: a scenario outside its scope is refused with the reason.
- */
+/** Runs the scenario (on either engine: both write the same trace points) while writing its trace. */
 export function runTraced(config: ScenarioConfig, engine: EngineChoice, req: TraceRequest): ScenarioRun {
-  const exclusion = engine === "ts" ? "--engine ts" : cyclictestEngineExclusion(config);
-  if (exclusion !== null) throw new InputRangeError("--trace", req.file, `a run on the wasm engine (the built-in cyclictest workload); this one needs the TypeScript engine (${exclusion}), which does not write traces yet`);
   const writer = new TraceWriter(req.file, req.ids, req.options);
   const run = withTrace(writer, () => runScenario(config, { engine }));
   writer.finish();

@@ -9,6 +9,11 @@ export interface TraceDrain {
 
 let active: TraceDrain | null = null;
 
+/** A trace is being written (the TypeScript engine then writes its records). */
+export function traceActive(): boolean {
+  return active !== null;
+}
+
 /** Empties the wasm trace buffer into the active trace (a no-op when none is). */
 export function drainTrace(): void {
   if (active !== null) active.drain();

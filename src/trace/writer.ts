@@ -49,6 +49,7 @@ function hrtimerAddress(v: number): number {
 
 const VMX_REASON: Record<number, string> = {
   [X.ExternalInterrupt]: "EXTERNAL_INTERRUPT",
+  [X.Cpuid]: "CPUID",
   [X.Hlt]: "HLT",
   [X.MsrWrite]: "MSR_WRITE",
   [X.ApicWrite]: "APIC_WRITE",
@@ -56,6 +57,7 @@ const VMX_REASON: Record<number, string> = {
 };
 const SVM_REASON: Record<number, string> = {
   [X.ExternalInterrupt]: "intr",
+  [X.Cpuid]: "cpuid",
   [X.Hlt]: "hlt",
   [X.MsrWrite]: "msr",
   [X.ApicWrite]: "npf",
@@ -64,6 +66,7 @@ const SVM_REASON: Record<number, string> = {
 /** Guest rip at each exit: the instruction that caused it (a stable, plausible address). */
 const EXIT_RIP: Record<number, string> = {
   [X.ExternalInterrupt]: "0xffffffff81b2f1ee",
+  [X.Cpuid]: "0xffffffff81035c62",
   [X.Hlt]: "0xffffffff81b2f1ec",
   [X.MsrWrite]: "0xffffffff8107e244",
   [X.ApicWrite]: "0xffffffff8107a4b5",

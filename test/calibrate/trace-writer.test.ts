@@ -49,13 +49,14 @@ describe("tscsim run --trace", () => {
     const seen = new Set<string>();
     for (const line of lines.slice(1)) {
       expect(parseLine(line, e), line).toBe(LineKind.Event);
-      expect(FORMATS[e.event], e.event).toBeDefined();
-      expect(line.slice(e.fields), line).toMatch(FORMATS[e.event]!);
+      const name = /^\s*\S.*? \[\d{3}\] \S{5} \d+\.\d{6}: (\w+):/.exec(line)![1]!;
+      expect(FORMATS[name], name).toBeDefined();
+      expect(line.slice(e.fields), line).toMatch(FORMATS[name]!);
       expect(e.tsNs).toBeGreaterThanOrEqual(last);
       expect(e.resNs).toBe(1000);
       expect([4242, 4243, 0]).toContain(e.pid);
       last = e.tsNs;
-      seen.add(e.event);
+      seen.add(name);
     }
     for (const ev of ["kvm_exit", "kvm_entry", "hrtimer_start", "hrtimer_expire_entry", "hrtimer_expire_exit", "sched_waking", "sched_switch", "kvm_vcpu_wakeup", "kvm_hv_timer_state", "kvm_wait_lapic_expire"]) expect(seen, ev).toContain(ev);
   });
@@ -102,8 +103,35 @@ describe("tscsim run --trace", () => {
     expect(() => traceRequest({ trace: "x", traceVcpus: "0:9" }, config)).toThrow(/--trace-vcpus/);
     expect(() => traceRequest({ trace: "x", traceWindow: "2ms..1ms" }, config)).toThrow(/--trace-window/);
     expect(() => traceRequest({ traceNs: true }, config)).toThrow(/--trace/);
-    const r = tscsim("run", "tscdeadline-latency", "--trace", join(dir, "no.txt"));
+    const r = tscsim("run", "cyclictest", "--trace", join(dir, "no-such-dir", "t.txt"));
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^tscsim: --trace = .* wasm engine/);
+    expect(r.stderr).toMatch(/^tscsim: --trace = .*a writable file path/);
+  });
+
+  // One model, two engines: the TypeScript state machine writes the same trace points.
+  test.each([
+    ["hrtimer backend", ["kvm.hvTimer=false"]],
+    ["hv timer, halt polling", ["kvm.haltPoll.max=50us"]],
+    ["SVM", ["host.vendor=svm"]],
+    ["host stalls", ["host.stalls.every=700us", "host.stalls.length=90us"]],
+    ["v4.20 tuning, no APICv", ["kvm.era=v4.20", "kvm.timerAdvance=adaptive", "kvm.apicv=false"]],
+  ])("both engines write the same trace: %s", (_name, sets) => {
+    const config = loadScenario("cyclictest", [...SETS, ...sets]);
+    const texts = (["wasm", "ts"] as const).map((engine) => {
+      const file = join(dir, `e-${engine}.txt`);
+      runTraced(config, engine, traceRequest({ trace: file, traceNs: true }, config)!);
+      return readFileSync(file, "latin1");
+    });
+    expect(texts[0]!.split("\n").length).toBeGreaterThan(100);
+    expect(texts[1]).toBe(texts[0]);
+  });
+
+  test("workloads only the TypeScript engine runs are traced too", () => {
+    const config = loadScenario("tscdeadline-latency", ["duration=2ms"]);
+    const file = join(dir, "tl.txt");
+    runTraced(config, "auto", traceRequest({ trace: file }, config)!);
+    const text = readFileSync(file, "latin1");
+    expect(text).toContain("kvm_exit:             vcpu 0 reason MSR_WRITE");
+    expect(text).toContain("hrtimer_expire_entry:");
   });
 });
