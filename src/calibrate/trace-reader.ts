@@ -6,7 +6,7 @@ import { LineKind, newEventLine, parseLine } from "./line-parse.js";
 import { DelayEstimator } from "./estimator.js";
 import { readErrorReason } from "../scenario/load.js";
 
-const CHUNK = 1 << 22;
+const CHUNK = 1 << 20;
 
 /** A trace that cannot be read: names the file and line (exit 2 at the command line). */
 export class TraceFormatError extends Error {
