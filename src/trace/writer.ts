@@ -41,10 +41,13 @@ export function traceTid(v: number): number {
   return 4242 + v;
 }
 
-/** A kernel-looking address for vCPU v's LAPIC hrtimer (struct kvm_timer in struct kvm_lapic). */
+/**
+ * The low 32 bits of a kernel-looking address for vCPU v's LAPIC hrtimer, printed after
+ * the constant 0xffff8881 (a whole address does not fit a double): distinct for every
+ * vCPU index below 2^24, always 8 hex digits.
+ */
 function hrtimerAddress(v: number): number {
-  // 0xffff8881_0000_0000 does not fit an f64 exactly; print a 16-digit constant prefix instead.
-  return 0x10000000 + v * 0x1000 + 0x1a8;
+  return 0x10000000 + v * 0x40 + 0x1a8;
 }
 
 const VMX_REASON: Record<number, string> = {
