@@ -13,7 +13,8 @@ import { loadScenario } from "../src/scenario/load.js";
 import { runScenario } from "../src/sim/run.js";
 import { runTraced, traceRequest } from "../src/trace/cli-options.js";
 import { fitTraces } from "../src/calibrate/fit-host.js";
-import { median, refuseDebugWasm, writeJson } from "./report.js";
+import { refuseDebugWasm, writeJson } from "./report.js";
+import { median } from "../src/bench/measure.js";
 
 refuseDebugWasm(wasmVariant);
 
@@ -50,7 +51,7 @@ const traceResults = TRACE_CASES.map((c) => {
   for (let i = 0; i < REPS + 1; i++) {
     const p = timed(() => runScenario(config));
     const req = traceRequest({ trace: file, traceVcpus: c.trace.vcpus, traceWindow: c.trace.window }, config)!;
-    const t = timed(() => runTraced(config, "auto", req));
+    const t = timed(() => runTraced(config, { engine: "auto" }, req));
     if (i === 0) continue; // warm-up
     plain.push(p);
     traced.push(t);
@@ -70,7 +71,7 @@ const traceResults = TRACE_CASES.map((c) => {
 // fit: a larger trace, read REPS times.
 const fitConfig = loadScenario("cyclictest", ["vms.0.vcpus=16", "duration=2s", "vms.0.workload.printSummary=false"]);
 const fitFile = join(dir, "fit.txt");
-runTraced(fitConfig, "auto", traceRequest({ trace: fitFile, traceNs: true }, fitConfig)!);
+runTraced(fitConfig, { engine: "auto" }, traceRequest({ trace: fitFile, traceNs: true }, fitConfig)!);
 const fitRuns = Array.from({ length: REPS + 1 }, () => timed(() => fitTraces([fitFile]))).slice(1);
 const fitLines = fitRuns[0]!.value.stats.lines;
 const fitResult = {

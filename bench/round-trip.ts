@@ -8,7 +8,7 @@ const BASE = ["duration=1s", "vms.0.vcpus=4", "kvm.haltPoll.max=0", "vms.0.workl
 for (const p of ["ns", "us"] as const) {
   const config = loadScenario("cyclictest", [...BASE, ...sets]);
   const file = `/tmp/rt-${p}.txt`;
-  const first = runTraced(config, "auto", traceRequest({ trace: file, traceNs: p === "ns" }, config)!).result;
+  const first = runTraced(config, { engine: "auto" }, traceRequest({ trace: file, traceNs: p === "ns" }, config)!).result;
   const fit = fitTraces([file]);
   const fs2 = Object.entries(fit.host.delays).map(([n, d]) => `host.delays.${n}=${JSON.stringify(d)}`);
   const second = runScenario(loadScenario("cyclictest", [...BASE, ...sets, ...fs2])).result;

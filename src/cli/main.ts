@@ -11,12 +11,16 @@ import { registerCompare } from "./compare.js";
 import { registerSweep } from "./sweep.js";
 import { registerMerge } from "./merge.js";
 import { registerSummarize } from "./summarize.js";
+import { registerReport } from "./report.js";
+import { registerBench } from "./bench.js";
+import { registerSchema } from "./schema.js";
 import { registerFit } from "./fit.js";
 import { registerCheck } from "./check.js";
 import { TraceFormatError } from "../calibrate/trace-reader.js";
 import { InputRangeError, InputTypeError, KvmRefusedError } from "../errors.js";
 import { ScenarioError } from "../scenario/errors.js";
 import { WorkerStartError } from "../sweep/errors.js";
+import { packageVersion } from "../build-info.js";
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -28,6 +32,7 @@ function isUserError(err: unknown): err is Error {
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("tscsim")
     .description("Deterministic simulator of the KVM x86 LAPIC timer path")
+    .version(packageVersion(), "-V, --version", "print tscsim's version")
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -38,6 +43,9 @@ export async function main(argv: string[]): Promise<number> {
   registerSweep(program);
   registerMerge(program);
   registerSummarize(program);
+  registerReport(program);
+  registerBench(program);
+  registerSchema(program);
   registerFit(program);
   registerCheck(program);
   for (const cmd of program.commands) cmd.exitOverride();

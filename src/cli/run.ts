@@ -11,6 +11,7 @@ import { ENGINE_CHOICES } from "../sim/engine.js";
 import { ERAS } from "../sim/eras.js";
 import { renderTable } from "../report/index.js";
 import { writeJsonStream } from "../report/json.js";
+import { writeRunOutputs } from "./run-outputs.js";
 import { resolveScenarioRef, buildScenario } from "../scenario/load.js";
 import { applyHostProfile, readHostProfile } from "../calibrate/host-file.js";
 import { runTraced, traceRequest, type TraceCliOptions } from "../trace/cli-options.js";
@@ -23,6 +24,12 @@ interface RunCliOptions extends TraceCliOptions {
   out?: string;
   wallTime: boolean;
   engine: string;
+  histograms: boolean;
+  report?: string;
+  hgrm?: string;
+  histogram?: string;
+  histogramSize: string;
+  cyclictestJson?: string;
 }
 
 function eraHelp(): string {
@@ -49,6 +56,12 @@ export function registerRun(program: Command): void {
     .option("--out <file>", "write the report to a file instead of stdout")
     .option("--no-wall-time", "leave wallMs out of JSON, so two runs compare byte for byte")
     .option("--engine <auto|ts|wasm>", "which backend runs the vCPUs: wasm (built-in cyclictest only), ts (any workload), auto (wasm when it can); results are identical", "auto")
+    .option("--histograms", "JSON: carry the latency histograms (HdrHistogram compressed base64, all vCPUs and per VM) under `histograms`", false)
+    .option("--report <file.html>", "also write an offline HTML report with charts (see `tscsim report`)")
+    .option("--hgrm <file>", "also write the latency percentile distribution (all vCPUs, µs) in HdrHistogram's .hgrm text layout")
+    .option("--histogram <file>", "also write cyclictest's -h histogram output (one µs bucket a line, one column per vCPU, then # Total/Min/Avg/Max/Overflows)")
+    .option("--histogram-size <us>", "buckets (µs) of --histogram and --cyclictest-json, as cyclictest -h N", "1000")
+    .option("--cyclictest-json <file>", "also write rt-tests' cyclictest --json output (one thread per vCPU)")
     .option("--host <file>", "a host profile (what `tscsim fit` writes): its delays replace the scenario's")
     .option("--trace <file>", "write the run's host events as `trace-cmd report` text (docs/calibration.md)")
     .option("--trace-vcpus <list>", "trace only these vCPUs: global indices or vm:vcpu, comma-separated, ranges a-b (e.g. 0-3,1:0)")
@@ -64,7 +77,9 @@ export function registerRun(program: Command): void {
       if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
       const config = opts.host === undefined ? loadScenario(ref, sets) : loadWithHost(ref, sets, opts.host);
       const trace = traceRequest(opts, config);
-      const { result, output } = trace === null ? runScenario(config, { engine }) : runTraced(config, engine, trace);
+      const run = trace === null ? runScenario(config, { engine, histograms: opts.histograms }) : runTraced(config, { engine, histograms: opts.histograms }, trace);
+      const { result, output } = run;
+      writeRunOutputs(run, opts, process.argv.slice(2));
       if (opts.format === "json") {
         writeReportChunks((write) => writeJsonStream(result, { includeWallMs: opts.wallTime }, write), opts.out);
         return;

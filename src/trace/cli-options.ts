@@ -4,8 +4,8 @@
 import { InputRangeError } from "../errors.js";
 import { parseDurationNs } from "../units.js";
 import type { ScenarioConfig } from "../scenario/types.js";
-import { runScenario, type ScenarioRun } from "../sim/run.js";
-import { START_NS, type EngineChoice } from "../sim/engine.js";
+import { runScenario, type RunOptions, type ScenarioRun } from "../sim/run.js";
+import { START_NS } from "../sim/engine.js";
 import { VcpuIds } from "../sim/vcpu-ids.js";
 import { TraceWriter, type TraceWriterOptions } from "./writer.js";
 import { withTrace } from "./session.js";
@@ -90,9 +90,9 @@ export function traceRequest(opts: TraceCliOptions, config: ScenarioConfig): Tra
 }
 
 /** Runs the scenario (on either engine: both write the same trace points) while writing its trace. */
-export function runTraced(config: ScenarioConfig, engine: EngineChoice, req: TraceRequest): ScenarioRun {
+export function runTraced(config: ScenarioConfig, options: RunOptions, req: TraceRequest): ScenarioRun {
   const writer = new TraceWriter(req.file, req.ids, req.options);
-  const run = withTrace(writer, () => runScenario(config, { engine }));
+  const run = withTrace(writer, () => runScenario(config, options));
   writer.finish();
   return run;
 }

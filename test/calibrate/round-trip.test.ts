@@ -46,7 +46,7 @@ function roundTrip(precision: "us" | "ns") {
   const config = loadScenario("cyclictest", [...BASE, ...knownSets()]);
   const file = join(dir, `trace-${precision}.txt`);
   const req = traceRequest({ trace: file, traceNs: precision === "ns" }, config)!;
-  const first = runTraced(config, "auto", req);
+  const first = runTraced(config, { engine: "auto" }, req);
   const fit = fitTraces([file]);
   const fittedSets = Object.entries(fit.host.delays).map(([name, d]) => `host.delays.${name}=${JSON.stringify(d)}`);
   const second = runScenario(loadScenario("cyclictest", [...BASE, ...knownSets(), ...fittedSets])).result;

@@ -21,7 +21,7 @@ const SETS = ["duration=3ms", "vms.0.vcpus=2", "vms.0.workload.printSummary=fals
 function trace(sets: string[], opts: { vcpus?: string; window?: string; ns?: boolean } = {}) {
   const config = loadScenario("cyclictest", [...SETS, ...sets]);
   const file = join(dir, `t${Math.random().toString(36).slice(2)}.txt`);
-  const run = runTraced(config, "auto", traceRequest({ trace: file, traceVcpus: opts.vcpus, traceWindow: opts.window, traceNs: opts.ns }, config)!);
+  const run = runTraced(config, { engine: "auto" }, traceRequest({ trace: file, traceVcpus: opts.vcpus, traceWindow: opts.window, traceNs: opts.ns }, config)!);
   return { run, config, lines: readFileSync(file, "latin1").split("\n").filter((l) => l !== "") };
 }
 
@@ -119,7 +119,7 @@ describe("tscsim run --trace", () => {
     const config = loadScenario("cyclictest", [...SETS, ...sets]);
     const texts = (["wasm", "ts"] as const).map((engine) => {
       const file = join(dir, `e-${engine}.txt`);
-      runTraced(config, engine, traceRequest({ trace: file, traceNs: true }, config)!);
+      runTraced(config, { engine }, traceRequest({ trace: file, traceNs: true }, config)!);
       return readFileSync(file, "latin1");
     });
     expect(texts[0]!.split("\n").length).toBeGreaterThan(100);
@@ -129,7 +129,7 @@ describe("tscsim run --trace", () => {
   test("workloads only the TypeScript engine runs are traced too", () => {
     const config = loadScenario("tscdeadline-latency", ["duration=2ms"]);
     const file = join(dir, "tl.txt");
-    runTraced(config, "auto", traceRequest({ trace: file }, config)!);
+    runTraced(config, { engine: "auto" }, traceRequest({ trace: file }, config)!);
     const text = readFileSync(file, "latin1");
     expect(text).toContain("kvm_exit:             vcpu 0 reason MSR_WRITE");
     expect(text).toContain("hrtimer_expire_entry:");
