@@ -169,3 +169,20 @@ describe("check: measured vs simulated", () => {
     expect(out.ks).toBeGreaterThan(0);
   });
 });
+
+describe("tscsim's own cyclictest outputs (run --cyclictest-json / --histogram) read back", () => {
+  test("check on them reproduces the run: the same percentiles, KS 0", () => {
+    const json = join(dir, "own.json");
+    const hist = join(dir, "own.txt");
+    const r = tscsim("run", "cyclictest", "--set", "duration=200ms", "--set", "vms.0.vcpus=2", "--cyclictest-json", json, "--histogram", hist, "--histogram-size", "200");
+    expect(r.code).toBe(0);
+    const config = loadScenario("cyclictest", ["duration=200ms", "vms.0.vcpus=2"]);
+    for (const f of [json, hist]) {
+      const measured = readCyclictestFile(f);
+      expect(measured.threads).toBe(2);
+      const result = compareLatency(measured, simulateBinned(config, measured, 200));
+      expect(result.ks).toBe(0);
+      expect(result.simulated.quantiles).toEqual(result.measured.quantiles);
+    }
+  });
+});
