@@ -1,3 +1,8 @@
+// Round-trip accuracy (issue #12 §5), printed: a cyclictest run on a known non-default host
+// is traced (ns and µs timestamps), fitted, and run again on the fitted host; prints the
+// latency p50/p99 of both runs and each fitted delay's median/p99 against the known ones.
+// Run with `npx tsx bench/round-trip.ts` (test/calibrate/round-trip.test.ts asserts the bounds).
+
 import { loadScenario } from "../src/scenario/load.js";
 import { runScenario } from "../src/sim/run.js";
 import { runTraced, traceRequest } from "../src/trace/cli-options.js";
