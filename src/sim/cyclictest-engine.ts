@@ -16,6 +16,7 @@ import { cyclictestSummaryLine } from "./workloads/cyclictest.js";
 import { guestCyclesOfNs } from "./guest-time.js";
 import type { VcpuIds } from "./vcpu-ids.js";
 import { usesHostScheduler } from "../scenario/schema.js";
+import { drainTrace } from "../trace/session.js";
 
 const U32_MAX = 0xffffffff;
 // The engine's layouts (assembly/sim/engine_metrics.ts): slots per vCPU block (VcpuMetrics'),
@@ -145,6 +146,7 @@ export class CyclictestEngine {
     for (;;) {
       const more = wasm.ctEngineRun();
       this.drain();
+      drainTrace();
       if (more === 0) break;
     }
     this.handOver();

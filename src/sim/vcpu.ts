@@ -34,6 +34,10 @@ const ACTIVITY_OF: Record<RunState, number> = {
   done: wasm.Activity.Idle,
 };
 
+// Trace records (`tscsim run --trace`): the same points as the wasm engine's
+// (assembly/sim/trace_log.ts), written only when the VM's env asks for them.
+const { TraceKind: TK, TraceExit: TX } = wasm;
+
 /** Run states of a vCPU (the discriminant of the state machine). */
 export type RunState = "guest" | "exit" | "polling" | "blocked" | "waking" | "entering" | "done";
 
@@ -62,6 +66,8 @@ export interface VcpuEnv {
   migrations: { atNs: number; tscKhz: number; ratio: bigint }[];
   /** The host scheduler when vCPU threads share CPUs (host.cpus, host.load, host.outer); null: a CPU each. */
   sched?: HostScheduler | null;
+  /** Write trace records (src/trace/session.ts). */
+  trace?: boolean;
 }
 
 export class Vcpu implements GuestCtx, TimerHost, SchedThread {
@@ -132,6 +138,10 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
   get vm(): number {
     return this.env.vm;
   }
+
+  private trace(kind: number, arg: number): void {
+    if (this.env.trace === true) wasm.traceEvent(kind, this.index, arg);
+  }
   get tscKhz(): number {
     return this.env.tscKhz;
   }
@@ -194,6 +204,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
         this.metrics.haltPoll(this.sched === null ? this.haltPollNs : wasm.nowF64() - this.haltStartNs, false);
         this.polling = false;
         this.state = "blocked";
+        this.trace(TK.SwitchOut, 0);
         this.schedSleep();
         return;
       case EventKind.VcpuWake:
@@ -343,6 +354,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
         this.computeLeftNs = 0;
         return false;
       case Exit.Halt:
+        this.trace(TK.Exit, TX.Hlt);
         this.metrics.recordExit(ExitReason.hlt);
         this.leaveGuest();
         this.halted = true;
@@ -396,7 +408,10 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
       const pollNs = sched !== null && sched.othersRunnable(this.index) ? Math.min(this.haltPollNs, sched.params.pollYieldNs) : this.haltPollNs;
       this.pollEndNs = this.haltStartNs + pollNs;
       this.schedule(EventKind.PollEnd, pollNs);
-    } else this.schedSleep();
+    } else {
+      this.trace(TK.SwitchOut, 0);
+      this.schedSleep();
+    }
     // kvm_vcpu_check_block runs after the switch: restarting the hrtimer may have found
     // the deadline already passed and made the interrupt pending.
     if (this.hasWakeReason()) this.unblock();
@@ -413,6 +428,10 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
       this.state = "blocked";
       this.schedSleep();
       return;
+    }
+    if (this.env.trace === true) {
+      const haltNs = this.haltStartNs < 0 ? 0 : wasm.nowF64() - this.haltStartNs;
+      this.trace(TK.SwitchIn, this.polling ? -haltNs : haltNs);
     }
     if (this.haltStartNs >= 0) this.endHalt();
     if (this.hvBeforeBlock) {
@@ -444,6 +463,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
 
   /** Just before VM entry: inject, busy-wait (spec §5.4), enter; the guest runs after dispatch. */
   private reenter(): void {
+    this.trace(TK.Entry, 0);
     this.lapic.injectPending();
     const spinNs = this.waitLapicExpire();
     const deliver = this.lapic.vectorToDeliver >= 0;
@@ -469,6 +489,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     const injected = lapic.vectorToDeliver === lapic.vector || lapic.vectorInService;
     if (!injected) return 0;
     const spinNs = wasm.waitLapicExpire(this.index, this.env.lapic.era.code, this.env.tune, global, this.env.hz);
+    this.trace(TK.WaitLapicExpire, wasm.lastWaitDelta(this.index));
     this.metrics.addSpinNs(spinNs);
     if (this.sched !== null && spinNs > 0) this.sched.busyWait(this.index, spinNs);
     this.metrics.recordAdvance(wasm.nowF64() - this.env.startNs, wasm.vcpuAdvance(this.index, global));
@@ -478,6 +499,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
   /** The preemption timer fired in guest mode: exit, expire, re-enter. */
   private preemptionExit(): void {
     this.metrics.recordExit(ExitReason.preemptionTimer);
+    this.trace(TK.Exit, TX.PreemptionTimer);
     this.leaveGuest();
     this.lapic.hvTimerFired();
     const d = this.env.delays;
@@ -494,12 +516,14 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     if (stalls === null) return;
     wasm.queuePushIn(stalls.everyNs, payload(EventKind.Stall, this.index));
     if (this.state !== "guest") return;
+    this.trace(TK.Exit, TX.ExternalInterrupt);
     this.leaveGuest();
     this.beginEntry(stalls.lengthNs);
   }
 
   private hrtimerCallback(): void {
     this.hrtimerSeq = -1;
+    this.trace(TK.HrtimerExpire, this.state === "guest" ? 1 : 0);
     this.metrics.hrtimerCallback(wasm.nowF64() - this.env.startNs);
     if (!this.lapic.hrtimerFired()) return;
     const p = payload(EventKind.HrtimerCallback, this.index);
@@ -507,6 +531,8 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     this.hrtimerSeq = this.env.lapic.era.hrtimerFollowsTarget
       ? wasm.pushAtTarget(this.index, p, delay, 0)
       : wasm.pushAtExpiryPlusPeriod(this.index, p, delay);
+    // The callback's HRTIMER_RESTART re-enqueues the timer: hrtimer_start is traced again.
+    this.trace(TK.HrtimerStart, wasm.nowF64() + wasm.swExpiryInNs(this.index));
     this.metrics.timerArm(TimerBackend.sw);
   }
 
@@ -516,15 +542,21 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     const p = payload(EventKind.HrtimerCallback, this.index);
     const delay = this.env.delays.hrtimer(this.index);
     const earlyNs = advanceEarly ? wasm.vcpuAdvance(this.index, this.env.lapic.era.globalAdvance) : 0;
+    if (this.hrtimerSeq >= 0) this.trace(TK.HrtimerCancel, 0);
     this.hrtimerSeq = atTarget ? wasm.pushAtTarget(this.index, p, delay, earlyNs) : wasm.pushAtSwExpiry(this.index, p, delay);
+    this.trace(TK.HrtimerStart, wasm.nowF64() + wasm.swExpiryInNs(this.index));
+    this.trace(TK.HvTimerState, 0);
     this.metrics.timerArm(TimerBackend.sw);
   }
   cancelHrtimer(): void {
+    if (this.hrtimerSeq >= 0) this.trace(TK.HrtimerCancel, 0);
     this.hrtimerSeq = -1;
   }
   hvArmed(ok: boolean): void {
-    if (ok) this.metrics.timerArm(TimerBackend.hv);
-    else this.metrics.hvFallback();
+    if (ok) {
+      this.metrics.timerArm(TimerBackend.hv);
+      this.trace(TK.HvTimerState, 1);
+    } else this.metrics.hvFallback();
   }
   hvCancelled(): void {
     this.hvSeq = -1;
@@ -532,12 +564,14 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
   kick(): void {
     if (this.state === "blocked" && this.sched !== null) {
       // try_to_wake_up: the thread runs when its CPU picks it, `wakeup` after that.
+      this.trace(TK.Waking, 0);
       this.state = "waking";
       this.offCpu = true;
       this.deferred = EventKind.VcpuWake;
       this.wakeQueued = true;
       this.sched.wake(this.index);
     } else if (this.state === "blocked") {
+      this.trace(TK.Waking, 0);
       this.state = "waking";
       this.schedule(EventKind.VcpuWake, this.env.delays.wakeup(this.index));
     } else if (this.state === "polling") {
@@ -545,6 +579,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
       this.state = "waking";
       this.schedule(EventKind.VcpuWake, 0);
     } else if (this.state === "guest") {
+      this.trace(TK.Exit, TX.ExternalInterrupt);
       this.leaveGuest();
       this.state = "exit";
       this.schedule(EventKind.KickExit, this.env.delays.vmExit(this.index));
@@ -697,6 +732,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
   }
   wrmsrPvDeadline(r: number): Exit {
     this.metrics.recordExit(ExitReason.msrWrite);
+    this.trace(TK.Exit, TX.MsrWrite);
     this.lapic.writePvDeadline(r);
     return Exit.MsrWrite;
   }
@@ -704,11 +740,13 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     // Lazy TSC-deadline: the guest updates the shared page and traps only when needed.
     if (this.env.lapic.lazyTscDeadline && this.lapic.deadlineModeActive && !wasm.lazyGuestWrite(this.index, r)) return Exit.None;
     this.metrics.recordExit(ExitReason.msrWrite);
+    this.trace(TK.Exit, TX.MsrWrite);
     this.lapic.writeTscDeadline(r);
     return Exit.MsrWrite;
   }
   writeApic(offset: number, value: number): Exit {
     this.metrics.recordExit(ExitReason.apicWrite);
+    this.trace(TK.Exit, TX.ApicWrite);
     const l = this.lapic;
     switch (offset) {
       case APIC_LVTT:
@@ -741,6 +779,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     return Exit.Halt;
   }
   cpuid(): Exit {
+    this.trace(TK.Exit, TX.Cpuid);
     return Exit.Cpuid;
   }
   compute(ns: number): Exit {
