@@ -162,3 +162,4 @@ export {
   schedTaskWaits,
 } from "./sim/host_sched";
 export { schedSetStolen, schedStealPercent } from "./sim/steal_average";
+export { TraceKind, TraceExit, TRACE_CAPACITY, traceEnable, traceEvent, traceLogPtr, traceLogCount, traceLogClear } from "./sim/trace_log";

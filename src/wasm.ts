@@ -189,6 +189,14 @@ const REQUIRED_EXPORTS = [
   "schedTaskWaits",
   "schedSetStolen",
   "schedStealPercent",
+  "TraceKind",
+  "TraceExit",
+  "TRACE_CAPACITY",
+  "traceEnable",
+  "traceEvent",
+  "traceLogPtr",
+  "traceLogCount",
+  "traceLogClear",
 ] as const satisfies readonly (keyof WasmExports)[];
 
 /** Which build is loaded: "debug" (assertions on) or "release". */

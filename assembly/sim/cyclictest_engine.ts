@@ -19,6 +19,7 @@ import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_
 import { writeTscDeadline } from "./engine_lapic";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, VM_IDLE_POLL, X_IDLE_POLL } from "./engine_record";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
+import { TraceExit, TraceKind, trace, traceFull, tracing } from "./trace_log";
 
 let events: f64 = 0;
 
@@ -37,7 +38,9 @@ export function ctEngineStart(): void {
     schedule(e, v, EV_GUEST_RESUME, 0);
     if (stallEveryNs > 0) scheduleStall(e, v);
   }
-  setChaining(!globalAdvance);
+  // A traced run queues every event: its trace records then come in time order (chaining
+  // changes no result, only the order in which the vCPUs' steps are taken).
+  setChaining(!globalAdvance && !tracing());
 }
 
 /** The latest time a chained step ran at (the clock's end value when it ran last). */
@@ -81,7 +84,7 @@ function flushChain(v: i32): void {
   const e = eng(v);
   while (has(e, F_DEFERRED)) {
     const at = load<i64>(e + NEXT_AT_NS);
-    if (at >= ownEarliestNs(e) || at > horizonNs || logFull()) break;
+    if (at >= ownEarliestNs(e) || at > horizonNs || logFull() || traceFull()) break;
     clear(e, F_DEFERRED);
     setNowNs(at);
     if (at > chainedUntilNs) chainedUntilNs = at;
@@ -102,7 +105,7 @@ function flushChain(v: i32): void {
  */
 export function ctEngineRun(): i32 {
   for (;;) {
-    if (logFull()) return 1;
+    if (logFull() || traceFull()) return 1;
     const p = queuePop();
     if (p < 0) {
       // The clock ends at the last event run, which may have been a chained one.
@@ -165,6 +168,7 @@ function onThreadEvent(e: usize, v: i32, kind: u32): void {
       count(v, Count.PollFailed);
       clear(e, F_POLLING);
       setState(e, S_BLOCKED);
+      trace(TraceKind.SwitchOut, v, 0);
       return;
     case EV_WAKE:
       wake(e, v);
@@ -216,6 +220,8 @@ export function runProgram(e: usize, v: i32): void {
       set(e, exit == X_IDLE_POLL ? F_WAIT_POLL : F_WAIT_IDLE);
       return;
     }
+    // Vcpu.onExit (the WRMSR's kvm_exit is traced before it arms the timer, in step)
+    if (exit != X_MSR_WRITE) trace(TraceKind.Exit, v, exit == X_HALT ? TraceExit.Hlt : TraceExit.ApicWrite);
     leaveGuest(e);
     setState(e, S_EXIT);
     if (exit == X_HALT) {
@@ -265,6 +271,7 @@ function step(e: usize, v: i32): i32 {
       store<u64>(r, load<u64>(r) + u64(i64(vmCell(e, VM_INTERVAL_CYCLES))));
       // wrmsrTscDeadline
       count(v, Count.ExitMsrWrite);
+      trace(TraceKind.Exit, v, TraceExit.MsrWrite);
       writeTscDeadline(e, v);
       return X_MSR_WRITE;
     }

@@ -14,6 +14,9 @@ import { registerSummarize } from "./summarize.js";
 import { registerReport } from "./report.js";
 import { registerBench } from "./bench.js";
 import { registerSchema } from "./schema.js";
+import { registerFit } from "./fit.js";
+import { registerCheck } from "./check.js";
+import { TraceFormatError } from "../calibrate/trace-reader.js";
 import { InputRangeError, InputTypeError, KvmRefusedError } from "../errors.js";
 import { ScenarioError } from "../scenario/errors.js";
 import { WorkerStartError } from "../sweep/errors.js";
@@ -23,7 +26,7 @@ const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
 function isUserError(err: unknown): err is Error {
-  return err instanceof InputRangeError || err instanceof InputTypeError || err instanceof KvmRefusedError || err instanceof ScenarioError;
+  return err instanceof InputRangeError || err instanceof InputTypeError || err instanceof KvmRefusedError || err instanceof ScenarioError || err instanceof TraceFormatError;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -43,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
   registerReport(program);
   registerBench(program);
   registerSchema(program);
+  registerFit(program);
+  registerCheck(program);
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -17,6 +17,7 @@ import { guestCyclesOfNs } from "./guest-time.js";
 import type { VcpuIds } from "./vcpu-ids.js";
 import type { GuestExitPolicy } from "./exits-in-guest.js";
 import { usesHostScheduler } from "../scenario/schema.js";
+import { drainTrace } from "../trace/session.js";
 
 const U32_MAX = 0xffffffff;
 // The engine's layouts (assembly/sim/engine_metrics.ts): slots per vCPU block (VcpuMetrics'),
@@ -150,6 +151,7 @@ export class CyclictestEngine {
     for (;;) {
       const more = wasm.ctEngineRun();
       this.drain();
+      drainTrace();
       if (more === 0) break;
     }
     this.handOver();

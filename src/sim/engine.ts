@@ -21,6 +21,7 @@ import { workloadProgram } from "./workloads/index.js";
 import { CyclictestEngine, cyclictestEngineExclusion } from "./cyclictest-engine.js";
 import { HostMetrics } from "../metrics/host-metrics.js";
 import { guestExitPolicy } from "./exits-in-guest.js";
+import { drainTrace, traceActive } from "../trace/session.js";
 import type { VcpuMetrics } from "../metrics/vcpu-metrics.js";
 
 /** Host uptime when the simulation starts (ns): the clock and TSC are well past zero. */
@@ -196,6 +197,7 @@ export class Simulation {
         keepOutput: this.keepOutputOf[vmIndex]!,
         exits: exitsOf[vmIndex]!,
         sched: this.sched,
+        trace: traceActive(),
       };
       for (let i = 0; i < vm.vcpus; i++, index++) this.vcpus.push(new Vcpu(index, i, env, sinks[index]!));
     });
@@ -225,6 +227,8 @@ export class Simulation {
     const vcpus = this.vcpus;
     const sched = this.sched;
     let events = 0;
+    // A traced run drains the trace buffer whenever an event has nearly filled it.
+    const drainAt = traceActive() ? wasm.TRACE_CAPACITY.value - 64 : Number.POSITIVE_INFINITY;
     for (;;) {
       const p = wasm.queuePop();
       if (p < 0) break;
@@ -232,6 +236,7 @@ export class Simulation {
       const kind = p >>> 24;
       if (kind >= SCHED_EVENT_BASE) sched!.onEvent(kind, p & VCPU_MASK, wasm.queuePoppedSeq());
       else vcpus[p & VCPU_MASK]!.onEvent(kind, wasm.queuePoppedSeq());
+      if (drainAt !== Number.POSITIVE_INFINITY && wasm.traceLogCount() >= drainAt) drainTrace();
     }
     this.events += events;
     for (const v of vcpus) v.finish();

@@ -35,6 +35,10 @@ const ACTIVITY_OF: Record<RunState, number> = {
   done: wasm.Activity.Idle,
 };
 
+// Trace records (`tscsim run --trace`): the same points as the wasm engine's
+// (assembly/sim/trace_log.ts), written only when the VM's env asks for them.
+const { TraceKind: TK, TraceExit: TX } = wasm;
+
 /** Run states of a vCPU (the discriminant of the state machine). */
 export type RunState = "guest" | "exit" | "polling" | "blocked" | "waking" | "entering" | "done";
 
@@ -75,6 +79,8 @@ export interface VcpuEnv {
   exits: GuestExitPolicy;
   /** The host scheduler when vCPU threads share CPUs (host.cpus, host.load, host.outer); null: a CPU each. */
   sched?: HostScheduler | null;
+  /** Write trace records (src/trace/session.ts). */
+  trace?: boolean;
 }
 
 export class Vcpu implements GuestCtx, TimerHost, SchedThread {
@@ -152,6 +158,10 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
   get vm(): number {
     return this.env.vm;
   }
+
+  private trace(kind: number, arg: number): void {
+    if (this.env.trace === true) wasm.traceEvent(kind, this.index, arg);
+  }
   get tscKhz(): number {
     return this.env.tscKhz;
   }
@@ -224,6 +234,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
         this.metrics.haltPoll(this.sched === null ? this.haltPollNs : wasm.nowF64() - this.haltStartNs, false);
         this.polling = false;
         this.state = "blocked";
+        this.trace(TK.SwitchOut, 0);
         this.schedSleep();
         return;
       case EventKind.VcpuWake:
@@ -399,6 +410,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
       case Exit.Halt:
         // HLT (or MWAIT) in the guest: no exit, the physical CPU idles (kvm_hlt_in_guest).
         if (this.env.exits.idleInGuest) return this.waitInGuest(GuestWait.CpuIdle);
+        this.trace(TK.Exit, TX.Hlt);
         this.metrics.recordExit(ExitReason.hlt);
         this.leaveGuest();
         this.halted = true;
@@ -464,7 +476,10 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
       const pollNs = sched !== null && sched.othersRunnable(this.index) ? Math.min(this.haltPollNs, sched.params.pollYieldNs) : this.haltPollNs;
       this.pollEndNs = this.haltStartNs + pollNs;
       this.schedule(EventKind.PollEnd, pollNs);
-    } else if (!this.hasWakeReason()) this.schedSleep();
+    } else if (!this.hasWakeReason()) {
+      this.trace(TK.SwitchOut, 0);
+      this.schedSleep();
+    }
     // kvm_vcpu_check_block runs after the switch: restarting the hrtimer may have found
     // the deadline already passed and made the interrupt pending. kvm_vcpu_block checks
     // before schedule(), so the vCPU never sleeps: no scheduler wake-up delay.
@@ -485,6 +500,10 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
       this.state = "blocked";
       this.schedSleep();
       return;
+    }
+    if (this.env.trace === true) {
+      const haltNs = this.haltStartNs < 0 ? 0 : wasm.nowF64() - this.haltStartNs;
+      this.trace(TK.SwitchIn, this.polling ? -haltNs : haltNs);
     }
     if (this.haltStartNs >= 0) this.endHalt();
     if (this.hvBeforeBlock) {
@@ -518,6 +537,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
   private reenter(): void {
     // kvm_vcpu_exit_request is checked here: what became pending so far is injected now.
     this.kickedAtEntry = false;
+    this.trace(TK.Entry, 0);
     this.lapic.injectPending();
     const spinNs = this.waitLapicExpire();
     const deliver = this.lapic.vectorToDeliver >= 0;
@@ -554,6 +574,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     const injected = this.env.lapic.apicv ? inIrr : inIrr || lapic.vectorInService;
     if (!injected) return 0;
     const spinNs = wasm.waitLapicExpire(this.index, this.env.lapic.era.code, this.env.tune, global, this.env.hz);
+    this.trace(TK.WaitLapicExpire, wasm.lastWaitDelta(this.index));
     this.metrics.addSpinNs(spinNs);
     if (this.sched !== null && spinNs > 0) this.sched.busyWait(this.index, spinNs);
     this.metrics.recordAdvance(wasm.nowF64() - this.env.startNs, wasm.vcpuAdvance(this.index, global));
@@ -564,6 +585,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
   private preemptionExit(): void {
     this.metrics.recordExit(ExitReason.preemptionTimer);
     const idleNs = this.idleExitNs();
+    this.trace(TK.Exit, TX.PreemptionTimer);
     this.leaveGuest();
     this.lapic.hvTimerFired();
     const d = this.env.delays;
@@ -580,12 +602,14 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     if (stalls === null) return;
     wasm.queuePushIn(stalls.everyNs, payload(EventKind.Stall, this.index));
     if (this.state !== "guest") return;
+    this.trace(TK.Exit, TX.ExternalInterrupt);
     this.leaveGuest();
     this.beginEntry(stalls.lengthNs);
   }
 
   private hrtimerCallback(): void {
     this.hrtimerSeq = -1;
+    this.trace(TK.HrtimerExpire, this.state === "guest" ? 1 : 0);
     this.metrics.hrtimerCallback(wasm.nowF64() - this.env.startNs);
     if (!this.lapic.hrtimerFired()) return;
     const p = payload(EventKind.HrtimerCallback, this.index);
@@ -593,6 +617,8 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     this.hrtimerSeq = this.env.lapic.era.hrtimerFollowsTarget
       ? wasm.pushAtTarget(this.index, p, delay, 0)
       : wasm.pushAtExpiryPlusPeriod(this.index, p, delay);
+    // The callback's HRTIMER_RESTART re-enqueues the timer: hrtimer_start is traced again.
+    this.trace(TK.HrtimerStart, wasm.nowF64() + wasm.swExpiryInNs(this.index));
     this.metrics.timerArm(TimerBackend.sw);
   }
 
@@ -602,15 +628,21 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     const p = payload(EventKind.HrtimerCallback, this.index);
     const delay = this.env.delays.hrtimer(this.index);
     const earlyNs = advanceEarly ? wasm.vcpuAdvance(this.index, this.env.lapic.era.globalAdvance) : 0;
+    if (this.hrtimerSeq >= 0) this.trace(TK.HrtimerCancel, 0);
     this.hrtimerSeq = atTarget ? wasm.pushAtTarget(this.index, p, delay, earlyNs) : wasm.pushAtSwExpiry(this.index, p, delay);
+    this.trace(TK.HrtimerStart, wasm.nowF64() + wasm.swExpiryInNs(this.index));
+    this.trace(TK.HvTimerState, 0);
     this.metrics.timerArm(TimerBackend.sw);
   }
   cancelHrtimer(): void {
+    if (this.hrtimerSeq >= 0) this.trace(TK.HrtimerCancel, 0);
     this.hrtimerSeq = -1;
   }
   hvArmed(ok: boolean): void {
-    if (ok) this.metrics.timerArm(TimerBackend.hv);
-    else this.metrics.hvFallback();
+    if (ok) {
+      this.metrics.timerArm(TimerBackend.hv);
+      this.trace(TK.HvTimerState, 1);
+    } else this.metrics.hvFallback();
   }
   hvCancelled(): void {
     this.hvSeq = -1;
@@ -618,12 +650,14 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
   kick(): void {
     if (this.state === "blocked" && this.sched !== null) {
       // try_to_wake_up: the thread runs when its CPU picks it, `wakeup` after that.
+      this.trace(TK.Waking, 0);
       this.state = "waking";
       this.offCpu = true;
       this.deferred = EventKind.VcpuWake;
       this.wakeQueued = true;
       this.sched.wake(this.index);
     } else if (this.state === "blocked") {
+      this.trace(TK.Waking, 0);
       this.state = "waking";
       this.schedule(EventKind.VcpuWake, this.env.delays.wakeup(this.index));
     } else if (this.state === "polling") {
@@ -635,6 +669,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
       this.kickedAtEntry = true;
     } else if (this.state === "guest") {
       const idleNs = this.idleExitNs();
+      this.trace(TK.Exit, TX.ExternalInterrupt);
       this.leaveGuest();
       this.state = "exit";
       this.schedule(EventKind.KickExit, idleNs + this.env.delays.vmExit(this.index));
@@ -822,6 +857,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
   }
   wrmsrPvDeadline(r: number): Exit {
     this.metrics.recordExit(ExitReason.msrWrite);
+    this.trace(TK.Exit, TX.MsrWrite);
     this.lapic.writePvDeadline(r);
     return Exit.MsrWrite;
   }
@@ -829,11 +865,13 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     // Lazy TSC-deadline: the guest updates the shared page and traps only when needed.
     if (this.env.lapic.lazyTscDeadline && this.lapic.deadlineModeActive && !wasm.lazyGuestWrite(this.index, r)) return Exit.None;
     this.metrics.recordExit(ExitReason.msrWrite);
+    this.trace(TK.Exit, TX.MsrWrite);
     this.lapic.writeTscDeadline(r);
     return Exit.MsrWrite;
   }
   writeApic(offset: number, value: number): Exit {
     this.metrics.recordExit(ExitReason.apicWrite);
+    this.trace(TK.Exit, TX.ApicWrite);
     const l = this.lapic;
     switch (offset) {
       case APIC_LVTT:
@@ -869,6 +907,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     return Exit.IdlePoll;
   }
   cpuid(): Exit {
+    this.trace(TK.Exit, TX.Cpuid);
     return Exit.Cpuid;
   }
   compute(ns: number): Exit {
