@@ -36,6 +36,23 @@ export class InputTypeError extends TypeError {
   }
 }
 
+/**
+ * An input that is neither out of range nor of the wrong type but cannot be used: a file
+ * another process is writing, a directory where a file is needed. `problem` says what is
+ * wrong with it, `allowed` what would do, both in words that fit the case.
+ */
+export class InputUnusableError extends Error {
+  override name = "InputUnusableError";
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    readonly problem: string,
+    readonly allowed: string,
+  ) {
+    super(`${field} = ${show(value)}: ${problem}; ${allowed}`);
+  }
+}
+
 /** KVM refuses the request (the ioctl would return -EINVAL). */
 export class KvmRefusedError extends RangeError {
   override name = "KvmRefusedError";

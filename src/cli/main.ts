@@ -11,7 +11,7 @@ import { registerCompare } from "./compare.js";
 import { registerSweep } from "./sweep.js";
 import { registerMerge } from "./merge.js";
 import { registerSummarize } from "./summarize.js";
-import { InputRangeError, InputTypeError, KvmRefusedError } from "../errors.js";
+import { InputRangeError, InputTypeError, InputUnusableError, KvmRefusedError } from "../errors.js";
 import { ScenarioError } from "../scenario/errors.js";
 import { WorkerStartError } from "../sweep/errors.js";
 
@@ -19,7 +19,7 @@ const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
 function isUserError(err: unknown): err is Error {
-  return err instanceof InputRangeError || err instanceof InputTypeError || err instanceof KvmRefusedError || err instanceof ScenarioError;
+  return err instanceof InputRangeError || err instanceof InputTypeError || err instanceof InputUnusableError || err instanceof KvmRefusedError || err instanceof ScenarioError;
 }
 
 export async function main(argv: string[]): Promise<number> {

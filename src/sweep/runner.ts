@@ -22,6 +22,7 @@ import { createPool, startWorkers, type SweepPool } from "./pool.js";
 import type { RunTaskResult } from "./worker.js";
 import { validateGrid } from "./preflight.js";
 import { scanResults, repairTornTail, ResultsAppender, type TornTail } from "./results-file.js";
+import { lockResultsFile } from "./lock.js";
 import { formatShard, shardIndices, shardSize, WHOLE_GRID, type Shard } from "./shard.js";
 
 /** How many times a run is tried before it is recorded as failed. */
@@ -112,12 +113,21 @@ function existingRuns(out: string, resume: boolean, notice: (m: string) => void)
 }
 
 export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
+  const grid = new Grid(options.spec);
+  validateGrid(grid);
+  // Before the first read (resume cuts a torn tail) and the first write: one writer per file.
+  const lock = lockResultsFile(options.out);
+  try {
+    return await runLocked(options, grid);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(options: SweepOptions, grid: Grid): Promise<SweepOutcome> {
   const shard = options.shard ?? WHOLE_GRID;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const notice = options.onNotice ?? (() => {});
-  const grid = new Grid(options.spec);
-  validateGrid(grid);
-
   const { status, torn } = existingRuns(options.out, options.resume === true, notice);
   const total = shardSize(grid.size, shard);
   const pending = new Uint32Array(total);
