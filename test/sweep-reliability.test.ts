@@ -59,3 +59,53 @@ describe("one writer per results file", () => {
     expect(existsSync(`${out}.lock`)).toBe(false);
   });
 });
+
+describe("damaged results files: --repair and verify", () => {
+  test("a corrupted line in the middle stops --resume with a hint; --repair moves it aside, loses nothing and completes the sweep", async () => {
+    const out = join(dir, "damaged.jsonl");
+    expect((await tscsim("sweep", TINY, "--out", out, "--workers", "1", "--no-progress")).code).toBe(0);
+    const good = readFileSync(out, "utf8").split("\n").filter((l) => l !== "");
+    // Line 3 is overwritten by garbage (its run is lost), and a stray line is added after line 4.
+    const damaged = [...good.slice(0, 2), '{"id":"broken', good[3], "not json at all", ...good.slice(4)];
+    writeFileSync(out, `${damaged.join("\n")}\n`);
+    const stuck = await tscsim("sweep", TINY, "--out", out, "--resume", "--workers", "1", "--no-progress");
+    expect(stuck.code).toBe(2);
+    expect(stuck.stderr.trim().split("\n")).toHaveLength(1);
+    expect(stuck.stderr).toContain("2 lines are unreadable (the first, line 3 at byte");
+    expect(stuck.stderr).toContain(`add --repair to move unreadable lines to ${out}.rejected`);
+    const fixed = await tscsim("sweep", TINY, "--out", out, "--resume", "--repair", "--workers", "1", "--no-progress");
+    expect(fixed.code).toBe(0);
+    expect(fixed.stderr).toContain("2 lines are unreadable");
+    expect(fixed.stderr).toContain("1 this session");
+    expect(readFileSync(`${out}.rejected`, "utf8")).toBe('{"id":"broken\nnot json at all\n');
+    const after = ids(out);
+    expect(new Set(after)).toEqual(new Set(good.map((l) => JSON.parse(l).id as string)));
+    expect(after).toHaveLength(6);
+  });
+
+  test("--repair without --resume is one line (exit 2)", async () => {
+    const r = await tscsim("sweep", TINY, "--out", join(dir, "x.jsonl"), "--repair");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('tscsim: --repair = true: needs --resume; tscsim sweep FILE --out RESULTS --resume --repair\n');
+  });
+
+  test("verify recomputes runs byte for byte and names a tampered result, an edited seed and an unreadable line (exit 1)", async () => {
+    const out = join(dir, "verify.jsonl");
+    expect((await tscsim("sweep", TINY, "--out", out, "--workers", "1", "--no-progress")).code).toBe(0);
+    const clean = await tscsim("verify", out, "--sweep", TINY, "--sample", "all");
+    expect(clean.stderr).toBe("verify: 6 lines, ids checked; 6 of 6 recomputed runs byte-identical (of 6 ok) — OK\n");
+    expect(clean.code).toBe(0);
+    const lines = readFileSync(out, "utf8").split("\n").filter((l) => l !== "");
+    const tampered = lines.map((l, i) => (i === 1 ? l.replace(/"p99":(\d+)/, (_, n: string) => `"p99":${Number(n) + 1}`) : i === 4 ? l.replace(/"seed":(\d+)/, '"seed":99') : l));
+    tampered.splice(3, 0, "garbage");
+    writeFileSync(out, `${tampered.join("\n")}\n`);
+    const r = await tscsim("verify", out, "--sweep", TINY, "--sample", "all");
+    expect(r.code).toBe(1);
+    const err = r.stderr.trim().split("\n");
+    expect(err[0]).toMatch(new RegExp(`^verify: .*verify\\.jsonl:2 \\(run [0-9a-f]{16}\\) differs from its recomputation at result\\.latency\\.ns\\.p99: file \\d+, recomputed \\d+$`));
+    expect(err[1]).toContain("verify.jsonl:4 (run ?) is unreadable");
+    expect(err[2]).toContain("verify.jsonl:6 (run ");
+    expect(err[2]).toContain("its id is not that of its params and seed in this sweep");
+    expect(err[3]).toBe("verify: 7 lines, ids checked; 4 of 5 recomputed runs byte-identical (of 5 ok) — 3 PROBLEMS");
+  });
+});

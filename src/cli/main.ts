@@ -11,6 +11,7 @@ import { registerCompare } from "./compare.js";
 import { registerSweep } from "./sweep.js";
 import { registerMerge } from "./merge.js";
 import { registerSummarize } from "./summarize.js";
+import { registerVerify } from "./verify.js";
 import { InputRangeError, InputTypeError, InputUnusableError, KvmRefusedError } from "../errors.js";
 import { ScenarioError } from "../scenario/errors.js";
 import { WorkerStartError } from "../sweep/errors.js";
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSweep(program);
   registerMerge(program);
   registerSummarize(program);
+  registerVerify(program);
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -7,7 +7,7 @@
 
 import os from "node:os";
 import type { Command } from "commander";
-import { InputRangeError } from "../errors.js";
+import { InputRangeError, InputUnusableError } from "../errors.js";
 import { parseDurationNs } from "../units.js";
 import { loadSweepFile } from "../sweep/file.js";
 import { Grid } from "../sweep/grid.js";
@@ -21,6 +21,7 @@ interface SweepCliOptions {
   workers?: string;
   resume: boolean;
   retryFailed: boolean;
+  repair: boolean;
   shard?: string;
   timeout: string;
   progress: boolean;
@@ -72,6 +73,7 @@ export function registerSweep(program: Command): void {
     .option("--workers <n>", "worker threads (default: the available cores)")
     .option("--resume", "continue an existing results file: skip the runs it already has", false)
     .option("--retry-failed", "with --resume: run again the runs recorded as failed", false)
+    .option("--repair", "with --resume: move unreadable lines in the middle of the results file to <out>.rejected (kept as they are) and run their runs again", false)
     .option("--shard <i/n>", "run only shard i of n (0-based: runs whose grid index % n == i), e.g. --shard $JOB_COMPLETION_INDEX/4")
     .option("--timeout <duration>", "per-run timeout per attempt; a run that times out or crashes its worker is retried once, then recorded as failed", "600s")
     .option("--no-progress", "no progress bar or progress lines")
@@ -84,7 +86,8 @@ export function registerSweep(program: Command): void {
       const workers = parseWorkers(opts.workers);
       const shard = opts.shard === undefined ? WHOLE_GRID : parseShard(opts.shard);
       const timeoutMs = parseTimeoutMs(opts.timeout);
-      if (opts.retryFailed && !opts.resume) throw new InputRangeError("--retry-failed", true, "only with --resume");
+      if (opts.retryFailed && !opts.resume) throw new InputUnusableError("--retry-failed", true, "needs --resume", "tscsim sweep FILE --out RESULTS --resume --retry-failed");
+      if (opts.repair && !opts.resume) throw new InputUnusableError("--repair", true, "needs --resume", "tscsim sweep FILE --out RESULTS --resume --repair");
       const spec = loadSweepFile(file);
 
       if (opts.dryRun) {
@@ -123,6 +126,7 @@ export function registerSweep(program: Command): void {
           workers,
           resume: opts.resume,
           retryFailed: opts.retryFailed,
+          repair: opts.repair,
           shard,
           timeoutMs,
           stop: stop.signal,

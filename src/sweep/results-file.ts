@@ -12,8 +12,9 @@
 // result line — reported and ignored; `repairTornTail` truncates it away before
 // appending, so the file never holds a line glued onto a torn one.
 
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
-import { InputRangeError } from "../errors.js";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from "node:fs";
+import { InputRangeError, InputUnusableError } from "../errors.js";
+import { readErrorReason } from "../scenario/load.js";
 import { parseLine, type ResultLine } from "./line.js";
 
 export interface TornTail {
@@ -42,14 +43,8 @@ const CHUNK = 1 << 20;
  * size costs one line at a time. A line in the middle of the file that is not a result
  * line is corruption, not a torn tail: that throws, naming the file and line number.
  */
-export function scanResults(file: string, visit: (line: ResultLine, text: string, lineNo: number) => void): ScanResults {
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputRangeError("results file", file, `a readable JSONL results file (${code === "ENOENT" ? "no such file" : (err as Error).message})`);
-  }
+export function scanResults(file: string, visit: (line: ResultLine, text: string, lineNo: number) => void, onBad?: (bad: BadLine) => void, field = "results file"): ScanResults {
+  const fd = openResults(file, field);
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     let pending: Buffer[] = [];
@@ -62,7 +57,8 @@ export function scanResults(file: string, visit: (line: ResultLine, text: string
       if (text.trim() === "") return;
       const parsed = parseLine(text);
       if (typeof parsed === "string") {
-        throw new InputRangeError("results file", file, `one result line per run (line ${lineNo}, at byte ${start}, is ${parsed}; only a torn last line is tolerated)`);
+        if (onBad !== undefined) return onBad({ lineNo, offset: start, bytes: bytes.length + 1, reason: parsed });
+        throw new InputUnusableError(field, file, `line ${lineNo} (at byte ${start}) is ${parsed}, in the middle of the file`, "one result line per run, only the last line may be torn (tscsim sweep --resume --repair moves unreadable lines to a side file)");
       }
       visit(parsed, text, lineNo);
     };
@@ -97,6 +93,80 @@ export function scanResults(file: string, visit: (line: ResultLine, text: string
   } finally {
     closeSync(fd);
   }
+}
+
+/** An unreadable line in the middle of a results file. */
+export interface BadLine {
+  lineNo: number;
+  /** Byte offset of its first byte. */
+  offset: number;
+  /** Its length with the newline. */
+  bytes: number;
+  reason: string;
+}
+
+/** What a results file path is when it cannot be read as one, in words for a message. */
+function openResults(file: string, field: string): number {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (err) {
+    throw new InputUnusableError(field, file, `cannot be read (${readErrorReason(err)})`, "a readable JSONL results file written by tscsim sweep or tscsim merge");
+  }
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    throw new InputUnusableError(field, file, "is a directory", "a JSONL results file written by tscsim sweep or tscsim merge (for a directory of shards, give its files: DIR/*.jsonl)");
+  }
+  return fd;
+}
+
+/**
+ * Moves `bad` lines (in file order) out of `file` into `side` (appended, fsynced first),
+ * then replaces `file` by a copy without them (written beside it and renamed): at every
+ * moment each line is in `file` or in `side`, never in neither.
+ */
+export function moveLinesAside(file: string, bad: readonly BadLine[], side: string): void {
+  if (bad.length === 0) return;
+  const src = openSync(file, "r");
+  const tmp = `${file}.repair-${process.pid}`;
+  try {
+    const sideFd = openSync(side, "a");
+    try {
+      for (const b of bad) {
+        const buf = Buffer.alloc(b.bytes);
+        readSync(src, buf, 0, b.bytes, b.offset);
+        writeSync(sideFd, buf[buf.length - 1] === 10 ? buf : Buffer.concat([buf, Buffer.from("\n")]));
+      }
+      fsyncSync(sideFd);
+    } finally {
+      closeSync(sideFd);
+    }
+    const out = openSync(tmp, "w");
+    try {
+      const size = fstatSync(src).size;
+      const buf = Buffer.allocUnsafe(CHUNK);
+      let pos = 0;
+      const copy = (end: number): void => {
+        while (pos < end) {
+          const n = readSync(src, buf, 0, Math.min(CHUNK, end - pos), pos);
+          if (n === 0) break;
+          writeSync(out, buf, 0, n);
+          pos += n;
+        }
+      };
+      for (const b of bad) {
+        copy(b.offset);
+        pos = b.offset + b.bytes;
+      }
+      copy(size);
+      fsyncSync(out);
+    } finally {
+      closeSync(out);
+    }
+  } finally {
+    closeSync(src);
+  }
+  renameSync(tmp, file);
 }
 
 /** Every line of a results file, in memory. */
