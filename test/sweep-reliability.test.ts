@@ -1,7 +1,7 @@
 // Sweeps under concurrency and damage, as a user runs them (issue #14): real processes.
 
 import { describe, expect, test } from "vitest";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -107,5 +107,36 @@ describe("damaged results files: --repair and verify", () => {
     expect(err[2]).toContain("verify.jsonl:6 (run ");
     expect(err[2]).toContain("its id is not that of its params and seed in this sweep");
     expect(err[3]).toBe("verify: 7 lines, ids checked; 4 of 5 recomputed runs byte-identical (of 5 ok) — 3 PROBLEMS");
+  });
+});
+
+describe("results to standard output and other non-regular files", () => {
+  test("--out - writes the lines to stdout (no file named -, no lock); --out /dev/stdout into a pipe works too (no fsync)", async () => {
+    const r = await tscsim("sweep", TINY, "--out", "-", "--workers", "1", "--no-progress");
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines).toHaveLength(6);
+    expect(new Set(lines.map((l) => JSON.parse(l).id)).size).toBe(6);
+    expect(r.stderr).toContain("→ standard output");
+    expect(existsSync(join(root, "-"))).toBe(false);
+    const dev = await tscsim("sweep", TINY, "--out", "/dev/stdout", "--workers", "1", "--no-progress");
+    expect(dev.stderr).not.toContain("EINVAL");
+    expect(dev.code).toBe(0);
+    expect(dev.stdout.trim().split("\n").map((l) => JSON.parse(l).id).sort()).toEqual(lines.map((l) => JSON.parse(l).id).sort());
+    // The issue's case: a shell pipe (a FIFO, where fsync fails with EINVAL).
+    const piped = spawnSync("sh", ["-c", `"${process.execPath}" --import tsx src/cli/main.ts sweep "${TINY}" --out /dev/stdout --workers 1 --no-progress | cat`], { cwd: root, env, encoding: "utf8" });
+    expect(piped.stderr).toContain("6 runs done");
+    expect(piped.status).toBe(0);
+    expect(piped.stdout.trim().split("\n")).toHaveLength(6);
+  });
+
+  test.each([
+    [["--out", "-", "--resume"], "tscsim: --resume = true: standard output (--out -) cannot be resumed; --resume with a results file: --out results.jsonl\n"],
+    [[], "tscsim: --out = undefined: a sweep needs somewhere to write its results; --out results.jsonl (a JSONL file), or --out - for standard output (or --dry-run to list the runs)\n"],
+    [["--out", "DIR"], 'tscsim: --out = "DIR": is a directory; a results file path (JSONL), e.g. --out results.jsonl or --out DIR/results.jsonl\n'],
+  ])("sweep %j: one line (exit 2)", async (args, message) => {
+    const r = await tscsim("sweep", TINY, ...args.map((a) => (a === "DIR" ? dir : a)));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(message.replace('"DIR"', JSON.stringify(dir)));
   });
 });

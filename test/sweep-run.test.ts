@@ -242,7 +242,7 @@ describe("tscsim sweep (runner)", () => {
   });
 
   test.runIf(existsSync("/dev/full"))("a full disk stops the sweep with an error naming --out, not a pile of failed runs", async () => {
-    await expect(runSweep({ spec, out: "/dev/full", workers: 2 })).rejects.toThrow(/--out = "\/dev\/full" is out of range: allowed a file that can be written to \(ENOSPC\)/);
+    await expect(runSweep({ spec, out: "/dev/full", workers: 2 })).rejects.toThrow(/--out = "\/dev\/full": a write failed \(ENOSPC\); the sweep stopped with 0 of \d+ runs in it; a file that can be written to: free the space and --resume/);
   });
 
   test("lines written by another tool without a final newline are kept, and the newline added", async () => {

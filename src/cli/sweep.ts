@@ -15,6 +15,7 @@ import { validateGrid } from "../sweep/preflight.js";
 import type { SweepOutcome } from "../sweep/runner.js";
 import { formatShard, parseShard, shardIndices, WHOLE_GRID, type Shard } from "../sweep/shard.js";
 import { formatDuration } from "../sweep/summary-format.js";
+import { STDOUT } from "../sweep/results-file.js";
 
 interface SweepCliOptions {
   out?: string;
@@ -69,7 +70,7 @@ export function registerSweep(program: Command): void {
     .command("sweep")
     .description("run a parameter grid (a sweep file) on a worker pool, one JSON line per finished run")
     .argument("<file>", "sweep file (JSON: base, set, axes, seeds; see docs/sweeps.md)")
-    .option("--out <file>", "results file (JSONL), appended to as runs finish")
+    .option("--out <file>", "results file (JSONL), appended to as runs finish; - for standard output")
     .option("--workers <n>", "worker threads (default: the available cores)")
     .option("--resume", "continue an existing results file: skip the runs it already has", false)
     .option("--retry-failed", "with --resume: run again the runs recorded as failed", false)
@@ -96,7 +97,8 @@ export function registerSweep(program: Command): void {
         for (const i of shardIndices(grid.size, shard)) process.stdout.write(`${JSON.stringify(grid.runAt(i))}\n`);
         return;
       }
-      if (opts.out === undefined) throw new InputRangeError("--out", undefined, "a results file path (JSONL), e.g. --out results.jsonl");
+      if (opts.out === undefined) throw new InputUnusableError("--out", undefined, "a sweep needs somewhere to write its results", "--out results.jsonl (a JSONL file), or --out - for standard output (or --dry-run to list the runs)");
+      if (opts.out === STDOUT && opts.resume) throw new InputUnusableError("--resume", true, "standard output (--out -) cannot be resumed", "--resume with a results file: --out results.jsonl");
       // Loaded here, not at start-up: the worker pool (piscina) and the progress bar
       // (cli-progress) are only needed by a sweep that runs.
       const [{ runSweep }, { createProgress }] = await Promise.all([import("../sweep/runner.js"), import("../sweep/progress.js")]);
@@ -150,6 +152,6 @@ export function registerSweep(program: Command): void {
         // main() would turn a normal return into exit code 0; the signal's code is the contract.
         process.exit(EXIT_SIGNAL[signalName ?? "SIGINT"] ?? 130);
       }
-      process.stderr.write(`${summary(outcome, opts.out, elapsedS)}\n`);
+      process.stderr.write(`${summary(outcome, opts.out === STDOUT ? "standard output" : opts.out, elapsedS)}\n`);
     });
 }

@@ -189,29 +189,60 @@ export function repairTornTail(file: string, read: ScanResults): void {
   }
 }
 
-/** Appends lines, one write each; fsync at most every `fsyncEveryMs` and on close. */
+/** `--out -`: the results go to standard output. */
+export const STDOUT = "-";
+const DEV_STDOUT = ["/dev/stdout", "/proc/self/fd/1", "/dev/fd/1"];
+
+/**
+ * Appends lines, one write each; fsync at most every `fsyncEveryMs` and on close — for a
+ * regular file only: a pipe, a terminal or /dev/stdout has nothing to flush (fsync fails
+ * there with EINVAL), and `-` is standard output.
+ */
 export class ResultsAppender {
   private fd: number;
   private lastSyncMs = performance.now();
   private dirty = false;
+  /** Whether fsync applies (a regular file). */
+  readonly regular: boolean;
+  private toStdout = false;
 
   constructor(
     readonly file: string,
     private readonly fsyncEveryMs = 1000,
   ) {
+    this.fd = -1;
+    this.regular = false;
+    if (file === STDOUT) {
+      this.toStdout = true;
+      return;
+    }
     try {
       this.fd = openSync(file, "a");
+      this.regular = fstatSync(this.fd).isFile();
     } catch (err) {
-      throw new InputRangeError("--out", file, `a writable file path (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      // /dev/stdout that is a socket (a parent process's pipe in Node, systemd) cannot be
+      // opened (ENXIO): it is standard output all the same.
+      if ((err as NodeJS.ErrnoException).code === "ENXIO" && DEV_STDOUT.includes(file)) {
+        this.toStdout = true;
+        return;
+      }
+      throw new InputUnusableError("--out", file, `cannot be written (${readErrorReason(err)})`, "a results file path in a writable directory, or - for standard output");
     }
   }
 
   append(line: string): void {
+    if (this.toStdout) {
+      // Standard output as a stream: synchronous for files, pipes and terminals on Linux;
+      // a reader that goes away (EPIPE) ends the process quietly (cli/main.ts).
+      process.stdout.write(`${line}\n`);
+      return;
+    }
     // One write(2) per line on an O_APPEND descriptor: the line lands whole or not at all
     // as far as another reader of a local file is concerned.
     const bytes = Buffer.from(`${line}\n`, "utf8");
     let off = 0;
     while (off < bytes.length) off += writeSync(this.fd, bytes, off);
+    if (!this.regular) return;
     this.dirty = true;
     const now = performance.now();
     if (now - this.lastSyncMs >= this.fsyncEveryMs) {

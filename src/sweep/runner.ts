@@ -12,7 +12,7 @@
 // batches of runs however big the grid.
 
 import { existsSync, statSync } from "node:fs";
-import { InputRangeError, InputUnusableError } from "../errors.js";
+import { InputUnusableError } from "../errors.js";
 import type { SweepSpec } from "./file.js";
 import { Grid, type RunSpec } from "./grid.js";
 import { failedLine, okLine } from "./line.js";
@@ -21,7 +21,7 @@ import { WorkerStartError } from "./errors.js";
 import { createPool, startWorkers, type SweepPool } from "./pool.js";
 import type { RunTaskResult } from "./worker.js";
 import { validateGrid } from "./preflight.js";
-import { moveLinesAside, scanResults, repairTornTail, ResultsAppender, type BadLine, type ScanResults, type TornTail } from "./results-file.js";
+import { moveLinesAside, scanResults, repairTornTail, ResultsAppender, STDOUT, type BadLine, type ScanResults, type TornTail } from "./results-file.js";
 import { lockResultsFile } from "./lock.js";
 import { formatShard, shardIndices, shardSize, WHOLE_GRID, type Shard } from "./shard.js";
 
@@ -105,9 +105,8 @@ export function rejectedFileOf(out: string): string {
 /** Existing lines: id -> status ("ok" wins over "failed" when both are there). */
 function existingRuns(out: string, resume: boolean, repair: boolean, notice: (m: string) => void): { status: Map<string, "ok" | "failed">; torn: TornTail | null } {
   const status = new Map<string, "ok" | "failed">();
-  if (!existsSync(out)) return { status, torn: null };
+  if (out === STDOUT || !existsSync(out)) return { status, torn: null };
   const stat = statSync(out);
-  if (stat.isDirectory()) throw new InputUnusableError("--out", out, "is a directory", "a results file path (JSONL), e.g. --out results.jsonl or --out DIR/results.jsonl");
   if (!stat.isFile() || stat.size === 0) return { status, torn: null };
   if (!resume) {
     throw new InputUnusableError("--out", out, `already has results (${stat.size.toLocaleString("en-US")} bytes)`, "a new results file, or --resume to continue this one");
@@ -163,12 +162,26 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   const grid = new Grid(options.spec);
   validateGrid(grid);
   // Before the first read (resume cuts a torn tail) and the first write: one writer per file.
-  const lock = lockResultsFile(options.out);
+  // Standard output, a pipe or a device has no lock file and nothing to resume.
+  const lock = isRegularOrNew(options.out) ? lockResultsFile(options.out) : undefined;
   try {
     return await runLocked(options, grid);
   } finally {
-    lock.release();
+    lock?.release();
   }
+}
+
+/** A path to a regular file, or to nothing yet: a results file that can be locked and resumed. */
+function isRegularOrNew(out: string): boolean {
+  if (out === STDOUT) return false;
+  let st;
+  try {
+    st = statSync(out);
+  } catch {
+    return true;
+  }
+  if (st.isDirectory()) throw new InputUnusableError("--out", out, "is a directory", "a results file path (JSONL), e.g. --out results.jsonl or --out DIR/results.jsonl");
+  return st.isFile();
 }
 
 async function runLocked(options: SweepOptions, grid: Grid): Promise<SweepOutcome> {
@@ -347,7 +360,7 @@ async function runLocked(options: SweepOptions, grid: Grid): Promise<SweepOutcom
   if (fatal !== undefined) throw fatal;
   if (writeError !== undefined) {
     const code = (writeError as NodeJS.ErrnoException).code;
-    throw new InputRangeError("--out", options.out, `a file that can be written to (${code ?? writeError.message}); the sweep stopped with ${progress.done} of ${progress.total} runs in it — free the space and --resume`);
+    throw new InputUnusableError("--out", options.out, `a write failed (${code ?? writeError.message}); the sweep stopped with ${progress.done} of ${progress.total} runs in it`, "a file that can be written to: free the space and --resume");
   }
   const interrupted = stopping && progress.done < progress.total;
   return outcome(interrupted, workers);
