@@ -82,7 +82,7 @@ describe("results-file lock", () => {
 
   test("a lock that cannot be created (no such directory) is one line naming the file", () => {
     const msg = refusal(() => lockResultsFile(join(dir, "nope", "r.jsonl"), "--out", env("h", 1, [])));
-    expect(msg).toContain("cannot be created (ENOENT)");
+    expect(msg).toContain("cannot be created (its directory does not exist)");
   });
 });
 

@@ -12,16 +12,11 @@ import { registerSweep } from "./sweep.js";
 import { registerMerge } from "./merge.js";
 import { registerSummarize } from "./summarize.js";
 import { registerVerify } from "./verify.js";
-import { InputRangeError, InputTypeError, InputUnusableError, KvmRefusedError } from "../errors.js";
-import { ScenarioError } from "../scenario/errors.js";
+import { isUserError } from "./user-error.js";
 import { WorkerStartError } from "../sweep/errors.js";
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-
-function isUserError(err: unknown): err is Error {
-  return err instanceof InputRangeError || err instanceof InputTypeError || err instanceof InputUnusableError || err instanceof KvmRefusedError || err instanceof ScenarioError;
-}
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("tscsim")

@@ -4,9 +4,10 @@
 // --resume, then merge again); 2 for disagreeing duplicates or unreadable input, with
 // nothing written.
 
-import { renameSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { InputRangeError } from "../errors.js";
+import { InputUnusableError } from "../errors.js";
+import { writeErrorReason } from "../scenario/load.js";
 import { describeParams } from "../sweep/errors.js";
 import { loadSweepFile } from "../sweep/file.js";
 import { mergeResults } from "../sweep/merge.js";
@@ -39,7 +40,8 @@ export function registerMerge(program: Command): void {
         writeFileSync(tmp, merged.lines.map((l) => `${l}\n`).join(""));
         renameSync(tmp, opts.out);
       } catch (err) {
-        throw new InputRangeError("--out", opts.out, `a writable file path (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        rmSync(tmp, { force: true });
+        throw new InputUnusableError("--out", opts.out, `cannot be written (${writeErrorReason(err)})`, "a file path in a writable directory (it is replaced whole)");
       }
       const read = merged.inputs.reduce((n, i) => n + i.lines, 0);
       const notes = [

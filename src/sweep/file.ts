@@ -13,6 +13,7 @@ import { applySet } from "../scenario/set.js";
 import { findPreset } from "../scenario/presets.js";
 import { didYouMean } from "../scenario/suggest.js";
 import { SweepError } from "./errors.js";
+import { DEPTH_ALLOWED, nestsDeeperThan } from "../scenario/depth.js";
 import { canonicalJson, sha256Hex } from "./identity.js";
 import { expandRange, MAX_AXIS_VALUES, type AxisRange } from "./range.js";
 
@@ -159,6 +160,7 @@ function parseAxis(path: string, spec: unknown, issues: ScenarioIssue[]): unknow
 export function parseSweep(raw: unknown, file: string): SweepSpec {
   const issues: ScenarioIssue[] = [];
   const sweepName = basename(file, extname(file));
+  if (nestsDeeperThan(raw)) throw new SweepError([{ path: "file", value: file, problem: "nested too deeply", allowed: DEPTH_ALLOWED.replace("a scenario needs about 6", "a sweep needs about 8") }], file);
   if (!isRecord(raw)) throw new SweepError([{ path: "", value: raw, allowed: 'a JSON object with keys "base", "set", "axes", "seeds"' }], file);
   for (const k of Object.keys(raw)) {
     if (!(SWEEP_KEYS as readonly string[]).includes(k)) issues.push({ path: k, value: raw[k], problem: "unknown key", allowed: `a sweep key (${SWEEP_KEYS.join(", ")})${didYouMean(k, SWEEP_KEYS)}` });

@@ -8,6 +8,7 @@
 
 import { renderCompactJson } from "../report/json.js";
 import type { RunResult } from "../metrics/types.js";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../scenario/depth.js";
 
 export type RunStatus = "ok" | "failed";
 
@@ -58,6 +59,8 @@ export function parseLine(text: string): ResultLine | string {
     return `not JSON (${(err as Error).message})`;
   }
   if (!isRecord(v)) return "not a JSON object";
+  // sameRun and merge walk lines recursively; a real line nests about 7 levels.
+  if (nestsDeeperThan(v)) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
   if (typeof v.id !== "string" || v.id === "") return 'no "id"';
   if (!isRecord(v.params)) return 'no "params" object';
   if (typeof v.seed !== "number") return 'no "seed"';

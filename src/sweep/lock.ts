@@ -22,6 +22,7 @@
 import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
 import os from "node:os";
 import { InputUnusableError } from "../errors.js";
+import { writeErrorReason } from "../scenario/load.js";
 
 export const HEARTBEAT_MS = 10_000;
 export const STALE_MS = 60_000;
@@ -197,7 +198,7 @@ export function lockResultsFile(file: string, field = "--out", env: LockEnv = RE
     try {
       made = create(path, env);
     } catch (err) {
-      throw new InputUnusableError(field, file, `its lock file ${path} cannot be created (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, "a results file in a writable directory");
+      throw new InputUnusableError(field, file, `its lock file ${path} cannot be created (${writeErrorReason(err)})`, "a results file in a writable directory");
     }
     if (made) return new ResultsLock(file, path);
     const existing = readExisting(path);

@@ -14,7 +14,7 @@
 
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from "node:fs";
 import { InputRangeError, InputUnusableError } from "../errors.js";
-import { readErrorReason } from "../scenario/load.js";
+import { readErrorReason, writeErrorReason } from "../scenario/load.js";
 import { parseLine, type ResultLine } from "./line.js";
 
 export interface TornTail {
@@ -58,7 +58,7 @@ export function scanResults(file: string, visit: (line: ResultLine, text: string
       const parsed = parseLine(text);
       if (typeof parsed === "string") {
         if (onBad !== undefined) return onBad({ lineNo, offset: start, bytes: bytes.length + 1, reason: parsed });
-        throw new InputUnusableError(field, file, `line ${lineNo} (at byte ${start}) is ${parsed}, in the middle of the file`, "one result line per run, only the last line may be torn (tscsim sweep --resume --repair moves unreadable lines to a side file)");
+        throw new InputUnusableError(field, file, `line ${lineNo} (at byte ${start}) is ${parsed}`, "complete result lines, one per run; only a torn last line is tolerated (tscsim sweep --resume --repair moves unreadable lines to a side file)");
       }
       visit(parsed, text, lineNo);
     };
@@ -226,7 +226,7 @@ export class ResultsAppender {
         this.toStdout = true;
         return;
       }
-      throw new InputUnusableError("--out", file, `cannot be written (${readErrorReason(err)})`, "a results file path in a writable directory, or - for standard output");
+      throw new InputUnusableError("--out", file, `cannot be written (${writeErrorReason(err)})`, "a results file path in a writable directory, or - for standard output");
     }
   }
 

@@ -127,7 +127,7 @@ function existingRuns(out: string, resume: boolean, repair: boolean, notice: (m:
     const which = bad.length === 1 ? `line ${first.lineNo} (at byte ${first.offset}) is ${first.reason}` : `${bad.length} lines are unreadable (the first, line ${first.lineNo} at byte ${first.offset}, is ${first.reason})`;
     const side = rejectedFileOf(out);
     if (!repair) {
-      throw new InputUnusableError("--out", out, `${which}, in the middle of the file`, `one result line per run: add --repair to move unreadable lines to ${side} (kept as they are) and run their runs again`);
+      throw new InputUnusableError("--out", out, which, `complete result lines, one per run: add --repair to move unreadable lines to ${side} (kept as they are) and run their runs again`);
     }
     moveLinesAside(out, bad, side);
     notice(`${out}: ${which}; moved ${bad.length === 1 ? "it" : "them"} to ${side} (line${bad.length === 1 ? "" : "s"} ${bad.slice(0, 10).map((b) => b.lineNo).join(", ")}${bad.length > 10 ? ", …" : ""}); ${bad.length === 1 ? "its run is" : "their runs are"} run again`);
