@@ -13,7 +13,15 @@ function show(value: unknown): string {
   }
 }
 
-/** An argument outside its allowed range. */
+/** A number (or a string that is just one): "out of range" fits it; "abc" or "2.1XHz" is not out of any range. */
+function isNumeric(value: unknown): boolean {
+  return typeof value === "number" || typeof value === "bigint" || (typeof value === "string" && /^\s*[-+]?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(value));
+}
+
+/**
+ * An argument that is not allowed: a number outside its range ("is out of range"), or
+ * a value of the right type that is not one of the accepted forms.
+ */
 export class InputRangeError extends RangeError {
   override name = "InputRangeError";
   constructor(
@@ -21,7 +29,7 @@ export class InputRangeError extends RangeError {
     readonly value: unknown,
     readonly allowed: string,
   ) {
-    super(`${field} = ${show(value)} is out of range: allowed ${allowed}`);
+    super(isNumeric(value) ? `${field} = ${show(value)} is out of range: allowed ${allowed}` : `${field} = ${show(value)}: allowed ${allowed}`);
   }
 }
 

@@ -94,7 +94,7 @@ export function registerCalc(program: Command): void {
       "\nExamples:\n  tscsim calc --host 2994MHz --guest 2.1GHz\n  tscsim calc --host 3GHz --guest 2999249 --vendor svm --json",
     )
     .action((opts: CalcOptions) => {
-      const vendor = opts.vendor;
+      const vendor = opts.vendor.toLowerCase();
       if (vendor !== "vmx" && vendor !== "svm") throw new InputRangeError("--vendor", vendor, '"vmx" or "svm"');
       const advanceNs = parseDurationNs("--advance", opts.advance);
       if (advanceNs > 0xffffffffn) throw new InputRangeError("--advance", opts.advance, "at most 4294967295 ns (timer_advance_ns is a u32)");

@@ -33,6 +33,11 @@ export async function main(argv: string[]): Promise<number> {
   registerSummarize(program);
   registerVerify(program);
   for (const cmd of program.commands) cmd.exitOverride();
+  // `tscsim` alone asks what it can do: the help, on stdout, and no error.
+  if (argv.length === 0) {
+    process.stdout.write(program.helpInformation());
+    return 0;
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;

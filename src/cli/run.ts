@@ -1,7 +1,7 @@
 // `tscsim run`: simulate a scenario (a preset or a file) and print what the guest saw.
 
 import type { Command } from "commander";
-import { setsWithSeed } from "./options.js";
+import { setsWithSeed, warnUser } from "./options.js";
 import { writeReport } from "./output.js";
 import { InputRangeError } from "../errors.js";
 import { loadScenario } from "../scenario/load.js";
@@ -46,7 +46,7 @@ export function registerRun(program: Command): void {
       const sets = setsWithSeed(opts);
       const engine = ENGINE_CHOICES.find((e) => e === opts.engine);
       if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
-      const config = loadScenario(ref, sets);
+      const config = loadScenario(ref, sets, warnUser);
       const { result, output } = runScenario(config, { engine });
       let text: string;
       if (opts.format === "json") {

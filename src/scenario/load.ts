@@ -6,7 +6,8 @@ import { basename, extname } from "node:path";
 import type { ScenarioConfig } from "./types.js";
 import { ScenarioError } from "./errors.js";
 import { DEFAULT_PRESET, findPreset, presetNames, presetScenario } from "./presets.js";
-import { validateScenario } from "./schema.js";
+import { scenarioFileSchema, validateScenario } from "./schema.js";
+import { bareDurationWarning, bareSmallDurations } from "./bare-durations.js";
 import { applySets } from "./set.js";
 import { didYouMean } from "./suggest.js";
 import { DEPTH_ALLOWED, nestsDeeperThan } from "./depth.js";
@@ -104,15 +105,18 @@ export function resolveScenarioRef(ref: string | undefined): ResolvedScenario {
  * overrides applied to the file form first (`resolved` is not modified, so one
  * resolution serves several loads).
  */
-export function buildScenario(resolved: ResolvedScenario, sets: readonly string[] = []): ScenarioConfig {
+export function buildScenario(resolved: ResolvedScenario, sets: readonly string[] = [], warn?: (message: string) => void): ScenarioConfig {
   // A file without a name is named after the file.
-  return validateScenario(withDefaultName(applySets(resolved.raw, sets), resolved.defaultName), resolved.source);
+  const raw = withDefaultName(applySets(resolved.raw, sets), resolved.defaultName);
+  const config = validateScenario(raw, resolved.source);
+  if (warn !== undefined) for (const d of bareSmallDurations(scenarioFileSchema, raw)) warn(bareDurationWarning(d));
+  return config;
 }
 
 /**
  * The validated, normalised scenario for a preset name or JSON file path (undefined:
  * the default preset) with `--set path=value` overrides applied to the file form first.
  */
-export function loadScenario(ref: string | undefined, sets: readonly string[] = []): ScenarioConfig {
-  return buildScenario(resolveScenarioRef(ref), sets);
+export function loadScenario(ref: string | undefined, sets: readonly string[] = [], warn?: (message: string) => void): ScenarioConfig {
+  return buildScenario(resolveScenarioRef(ref), sets, warn);
 }

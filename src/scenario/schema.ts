@@ -224,11 +224,22 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
  * ScenarioError listing every problem (path, value, what is allowed). `source` (a
  * preset name or file path) only labels the error.
  */
+/** One issue per problem: zod can report one twice (1e30 breaks both .int() and .max()). */
+function distinctIssues(issues: readonly ScenarioIssue[]): ScenarioIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.path}\u0000${i.problem ?? ""}\u0000${i.allowed}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export function validateScenario(raw: unknown, source?: string): ScenarioConfig {
   // Before the validator, which walks the value recursively.
   if (nestsDeeperThan(raw)) throw new ScenarioError([{ path: "", value: "(a deeply nested value)", problem: "nested too deeply", allowed: DEPTH_ALLOWED }], source);
   const parsed = scenarioFileSchema.safeParse(raw);
-  if (!parsed.success) throw new ScenarioError(parsed.error.issues.flatMap((iss) => fromZodIssue(iss, raw)), source);
+  if (!parsed.success) throw new ScenarioError(distinctIssues(parsed.error.issues.flatMap((iss) => fromZodIssue(iss, raw))), source);
   const { config, issues } = crossCheck(parsed.data, raw);
   if (issues.length > 0) throw new ScenarioError(issues, source);
   return config;
