@@ -140,3 +140,27 @@ describe("results to standard output and other non-regular files", () => {
     expect(r.stderr).toBe(message.replace('"DIR"', JSON.stringify(dir)));
   });
 });
+
+describe("aggregates-only lines", () => {
+  test("--detail aggregates writes no per-vCPU array; summarize and verify read such lines", async () => {
+    const two = file("two-vcpus.json", { base: "cyclictest", set: { duration: "2ms", "vms.0.vcpus": 2, "kvm.era": "v5.4" }, seeds: 2 });
+    const full = join(dir, "full.jsonl");
+    const agg = join(dir, "agg.jsonl");
+    const [a, b] = await Promise.all([tscsim("sweep", two, "--out", full, "--workers", "1", "--no-progress"), tscsim("sweep", two, "--out", agg, "--workers", "1", "--no-progress", "--detail", "aggregates")]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const fullLines = readFileSync(full, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const aggLines = readFileSync(agg, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    for (const l of aggLines) {
+      expect(l.result.vcpus).toBeUndefined();
+      const same = fullLines.find((f) => f.id === l.id);
+      // Everything else is the full line's.
+      expect({ ...same.result, vcpus: undefined }).toEqual({ ...l.result, vcpus: undefined });
+      expect(same.result.vcpus).toHaveLength(2);
+    }
+    const [v, s] = await Promise.all([tscsim("verify", agg, "--sweep", two, "--sample", "all"), tscsim("summarize", agg, "--format", "json")]);
+    expect(v.stderr).toBe("verify: 2 lines, ids checked; 2 of 2 recomputed runs byte-identical (of 2 ok) — OK\n");
+    expect(s.code).toBe(0);
+    expect(s.stderr).toBe("summarize: 2 ok runs in 1 group\n");
+    expect(s.stdout).toContain('"latency.ns.p99"');
+  });
+});

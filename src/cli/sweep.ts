@@ -16,6 +16,7 @@ import type { SweepOutcome } from "../sweep/runner.js";
 import { formatShard, parseShard, shardIndices, WHOLE_GRID, type Shard } from "../sweep/shard.js";
 import { formatDuration } from "../sweep/summary-format.js";
 import { STDOUT } from "../sweep/results-file.js";
+import { LINE_DETAILS } from "../sweep/line.js";
 
 interface SweepCliOptions {
   out?: string;
@@ -23,6 +24,7 @@ interface SweepCliOptions {
   resume: boolean;
   retryFailed: boolean;
   repair: boolean;
+  detail: string;
   shard?: string;
   timeout: string;
   progress: boolean;
@@ -54,6 +56,7 @@ function resumeCommand(file: string, opts: SweepCliOptions, shard: Shard): strin
   if (shard.count > 1) parts.push("--shard", formatShard(shard));
   if (opts.workers !== undefined) parts.push("--workers", opts.workers);
   if (opts.timeout !== "600s") parts.push("--timeout", quote(opts.timeout));
+  if (opts.detail !== "full") parts.push("--detail", quote(opts.detail));
   return parts.join(" ");
 }
 
@@ -75,6 +78,7 @@ export function registerSweep(program: Command): void {
     .option("--resume", "continue an existing results file: skip the runs it already has", false)
     .option("--retry-failed", "with --resume: run again the runs recorded as failed", false)
     .option("--repair", "with --resume: move unreadable lines in the middle of the results file to <out>.rejected (kept as they are) and run their runs again", false)
+    .option("--detail <full|aggregates>", "what each line's result keeps: full, or the run's aggregates only (no per-vCPU array: a 64-vCPU line shrinks about 60×)", "full")
     .option("--shard <i/n>", "run only shard i of n (0-based: runs whose grid index % n == i), e.g. --shard $JOB_COMPLETION_INDEX/4")
     .option("--timeout <duration>", "per-run timeout per attempt; a run that times out or crashes its worker is retried once, then recorded as failed", "600s")
     .option("--no-progress", "no progress bar or progress lines")
@@ -89,6 +93,8 @@ export function registerSweep(program: Command): void {
       const timeoutMs = parseTimeoutMs(opts.timeout);
       if (opts.retryFailed && !opts.resume) throw new InputUnusableError("--retry-failed", true, "needs --resume", "tscsim sweep FILE --out RESULTS --resume --retry-failed");
       if (opts.repair && !opts.resume) throw new InputUnusableError("--repair", true, "needs --resume", "tscsim sweep FILE --out RESULTS --resume --repair");
+      const detail = LINE_DETAILS.find((d) => d === opts.detail.toLowerCase());
+      if (detail === undefined) throw new InputRangeError("--detail", opts.detail, '"full" (every vCPU\'s figures) or "aggregates" (the run\'s only)');
       const spec = loadSweepFile(file);
 
       if (opts.dryRun) {
@@ -129,6 +135,7 @@ export function registerSweep(program: Command): void {
           resume: opts.resume,
           retryFailed: opts.retryFailed,
           repair: opts.repair,
+          detail,
           shard,
           timeoutMs,
           stop: stop.signal,

@@ -43,7 +43,7 @@ const CHUNK = 1 << 20;
  * size costs one line at a time. A line in the middle of the file that is not a result
  * line is corruption, not a torn tail: that throws, naming the file and line number.
  */
-export function scanResults(file: string, visit: (line: ResultLine, text: string, lineNo: number) => void, onBad?: (bad: BadLine) => void, field = "results file"): ScanResults {
+export function scanResults(file: string, visit: (line: ResultLine, text: string, lineNo: number, at: LineAt) => void, onBad?: (bad: BadLine) => void, field = "results file"): ScanResults {
   const fd = openResults(file, field);
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
@@ -60,7 +60,7 @@ export function scanResults(file: string, visit: (line: ResultLine, text: string
         if (onBad !== undefined) return onBad({ lineNo, offset: start, bytes: bytes.length + 1, reason: parsed });
         throw new InputUnusableError(field, file, `line ${lineNo} (at byte ${start}) is ${parsed}`, "complete result lines, one per run; only a torn last line is tolerated (tscsim sweep --resume --repair moves unreadable lines to a side file)");
       }
-      visit(parsed, text, lineNo);
+      visit(parsed, text, lineNo, { offset: start, bytes: bytes.length });
     };
     for (;;) {
       const n = readSync(fd, buf, 0, CHUNK, pos);
@@ -85,7 +85,7 @@ export function scanResults(file: string, visit: (line: ResultLine, text: string
       if (typeof parsed === "string") {
         torn = { offset: pendingStart, bytes: tail.length, reason: parsed };
       } else {
-        visit(parsed, text, ++lineNo);
+        visit(parsed, text, ++lineNo, { offset: pendingStart, bytes: tail.length });
         missingNewline = true;
       }
     }
@@ -93,6 +93,24 @@ export function scanResults(file: string, visit: (line: ResultLine, text: string
   } finally {
     closeSync(fd);
   }
+}
+
+/** Where a line is in its file: its first byte and its length without the newline. */
+export interface LineAt {
+  offset: number;
+  bytes: number;
+}
+
+/** The bytes of one line, read back from its file (merge's second pass). */
+export function readLineAt(fd: number, at: LineAt): Buffer {
+  const buf = Buffer.alloc(at.bytes);
+  let got = 0;
+  while (got < at.bytes) {
+    const n = readSync(fd, buf, got, at.bytes - got, at.offset + got);
+    if (n === 0) throw new Error(`results file shrank while being merged (wanted ${at.bytes} bytes at ${at.offset})`);
+    got += n;
+  }
+  return buf;
 }
 
 /** An unreadable line in the middle of a results file. */

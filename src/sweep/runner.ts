@@ -15,7 +15,7 @@ import { existsSync, statSync } from "node:fs";
 import { InputUnusableError } from "../errors.js";
 import type { SweepSpec } from "./file.js";
 import { Grid, type RunSpec } from "./grid.js";
-import { failedLine, okLine } from "./line.js";
+import { failedLine, okLine, type LineDetail } from "./line.js";
 import { BatchSizer, startBatch, type InFlightBatch, type RunClock, type RunOutcome } from "./batch.js";
 import { WorkerStartError } from "./errors.js";
 import { createPool, startWorkers, type SweepPool } from "./pool.js";
@@ -36,6 +36,8 @@ export interface SweepOptions {
   workers: number;
   /** Continue an existing results file: skip the runs it already has. */
   resume?: boolean;
+  /** What each line's result keeps: everything (default) or the aggregates only (no per-vCPU array). */
+  detail?: LineDetail;
   /** With resume: move unreadable lines in the middle of the file to `<out>.rejected` and go on. */
   repair?: boolean;
   /** With resume: run again the runs recorded as failed (the new line supersedes). */
@@ -221,7 +223,7 @@ async function runLocked(options: SweepOptions, grid: Grid): Promise<SweepOutcom
   let pool: SweepPool;
   let started = false;
   try {
-    pool = createPool(workers, { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]) });
+    pool = createPool(workers, { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]), detail: options.detail ?? "full" });
   } catch (err) {
     appender.close();
     throw new WorkerStartError(err);

@@ -9,7 +9,7 @@
 import { runScenario } from "../sim/run.js";
 import type { SweepSpec } from "./file.js";
 import { runId } from "./identity.js";
-import { compactResultJson, okLine, type ResultLine } from "./line.js";
+import { compactResultJson, detailOf, okLine, type ResultLine } from "./line.js";
 import { scanResults, type TornTail } from "./results-file.js";
 import { configOfRun } from "./scenario-of-run.js";
 
@@ -104,7 +104,7 @@ export function verifyResults(file: string, spec: SweepSpec, sample: number, see
     let json: string;
     try {
       const { result } = runScenario(configOfRun(base, line.params, line.seed));
-      json = compactResultJson(result);
+      json = compactResultJson(result, detailOf(line));
     } catch (err) {
       problems.push({ lineNo, id: line.id, problem: `its run cannot be recomputed: ${(err as Error).message.split("\n")[0]}` });
       continue;

@@ -16,13 +16,15 @@ import { workerData } from "piscina";
 import { wasm } from "../wasm.js";
 import { runScenario } from "../sim/run.js";
 import { injectFault, injectLoadFault } from "./fault-hook.js";
-import { compactResultJson } from "./line.js";
+import { compactResultJson, type LineDetail } from "./line.js";
 import { RunConfigMemo } from "./scenario-of-run.js";
 
 export interface WorkerData {
   baseRaw: unknown;
   baseLabel: string;
   set: [string, unknown][];
+  /** What each line's result keeps (line.ts); default full. */
+  detail?: LineDetail;
 }
 
 export interface RunTask {
@@ -93,7 +95,7 @@ function runTask(task: RunTask): RunTaskResult {
   injectFault(task, task.attempt);
   const config = configs.configOf(task.params, task.seed);
   const { result } = runScenario(config);
-  const resultJson = compactResultJson(result);
+  const resultJson = compactResultJson(result, data.detail ?? "full");
   return {
     resultJson,
     wallMs: performance.now() - started,
