@@ -164,3 +164,18 @@ describe("aggregates-only lines", () => {
     expect(s.stdout).toContain('"latency.ns.p99"');
   });
 });
+
+describe("the per-run timeout at its floor", () => {
+  test("--timeout 1ms: exit 0, every run exactly one line (ok or failed, as the machine's speed has it), no V8 abort", async () => {
+    const out = join(dir, "timeout.jsonl");
+    // Two runs: a timed-out worker is replaced, which costs a worker's start-up each time.
+    const two = file("two-runs.json", { base: "cyclictest", set: { duration: "2ms", "vms.0.vcpus": 1 }, seeds: 2 });
+    const r = await tscsim("sweep", two, "--out", out, "--timeout", "1ms", "--workers", "2", "--no-progress");
+    expect(r.stderr).not.toContain("FATAL");
+    expect(r.code).toBe(0);
+    const lines = readFileSync(out, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { id: string; status: string });
+    expect(lines).toHaveLength(2);
+    expect(new Set(lines.map((l) => l.id)).size).toBe(2);
+    for (const l of lines) expect(["ok", "failed"]).toContain(l.status);
+  });
+});
