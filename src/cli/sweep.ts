@@ -41,8 +41,15 @@ function parseWorkers(text: string | undefined): number {
 }
 
 function parseTimeoutMs(text: string): number {
-  const ns = parseDurationNs("--timeout", text);
-  if (ns < 1_000_000n || ns > 2n ** 31n * 1_000_000n - 1n) throw new InputRangeError("--timeout", text, 'a duration from 1ms to about 24 days, e.g. "600s" or "30s"');
+  const allowed = 'a duration from 1ms to about 24 days, e.g. "600s" or "30s"';
+  let ns: bigint;
+  try {
+    ns = parseDurationNs("--timeout", text);
+  } catch (err) {
+    if (err instanceof InputRangeError) throw new InputRangeError("--timeout", text, allowed);
+    throw err;
+  }
+  if (ns < 1_000_000n || ns > 2n ** 31n * 1_000_000n - 1n) throw new InputRangeError("--timeout", text, allowed);
   return Number(ns / 1_000_000n);
 }
 
