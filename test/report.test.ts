@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { aggregate, ExitReason, HostMetrics, TimerBackend } from "../src/metrics/index.js";
 import type { RunResult } from "../src/metrics/types.js";
 import { cyclictestStats, renderCyclictestLine, renderJson, renderTable } from "../src/report/index.js";
-import { renderCompactJson } from "../src/report/json.js";
+import { renderCompactJson, stableJson, writeJsonStream } from "../src/report/json.js";
 import { runScenario } from "../src/sim/run.js";
 import { loadScenario } from "../src/scenario/load.js";
 import fc from "fast-check";
@@ -125,6 +125,29 @@ describe("renderJson", () => {
     expect(text).toContain('"p999": null');
     expect(text).toContain("[500000000, 750]");
     expect(text.endsWith("}")).toBe(true);
+  });
+
+  test("written in chunks (tscsim run --format json), the same bytes as one string, for a result of many chunks", () => {
+    const big = run(2500);
+    const chunks: string[] = [];
+    writeJsonStream(big, { includeWallMs: false }, (c) => chunks.push(c));
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(chunks.join("")).toBe(renderJson(big, { includeWallMs: false }));
+  });
+
+  test("any JSON value: the document parses back to the value (NaN/±Infinity as null, undefined members left out), arrays of numbers inline", () => {
+    const value = fc.jsonValue().map((v) => ({ v, extra: [undefined, NaN, -Infinity, { u: undefined }] }));
+    fc.assert(
+      fc.property(value, (x) => {
+        const text = stableJson(x);
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(x)));
+        expect(JSON.parse(renderCompactJson(x as unknown as RunResult))).toEqual(JSON.parse(text));
+        const chunks: string[] = [];
+        writeJsonStream(x as unknown as RunResult, {}, (c) => chunks.push(c));
+        expect(chunks.join("")).toBe(text);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test("includeWallMs: false leaves out the one non-deterministic field", () => {

@@ -2,14 +2,15 @@
 
 import type { Command } from "commander";
 import { setsWithSeed, warnUser } from "./options.js";
-import { writeReport } from "./output.js";
+import { writeReport, writeReportChunks } from "./output.js";
 import { InputRangeError } from "../errors.js";
 import { loadScenario } from "../scenario/load.js";
 import { DEFAULT_PRESET } from "../scenario/presets.js";
 import { runScenario } from "../sim/run.js";
 import { ENGINE_CHOICES } from "../sim/engine.js";
 import { ERAS } from "../sim/eras.js";
-import { renderJson, renderTable } from "../report/index.js";
+import { renderTable } from "../report/index.js";
+import { writeJsonStream } from "../report/json.js";
 
 interface RunCliOptions {
   set: string[];
@@ -48,13 +49,11 @@ export function registerRun(program: Command): void {
       if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
       const config = loadScenario(ref, sets, warnUser);
       const { result, output } = runScenario(config, { engine });
-      let text: string;
       if (opts.format === "json") {
-        text = renderJson(result, { includeWallMs: opts.wallTime });
-      } else {
-        const printed = output.flatMap((o) => o.lines);
-        text = [...printed, ...(printed.length > 0 ? [""] : []), renderTable(result)].join("\n");
+        writeReportChunks((write) => writeJsonStream(result, { includeWallMs: opts.wallTime }, write), opts.out);
+        return;
       }
-      writeReport(text, opts.out);
+      const printed = output.flatMap((o) => o.lines);
+      writeReport([...printed, ...(printed.length > 0 ? [""] : []), renderTable(result)].join("\n"), opts.out);
     });
 }

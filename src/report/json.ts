@@ -80,23 +80,62 @@ function scalar(v: unknown): string | undefined {
   }
 }
 
-function write(v: unknown, indent: string): string | undefined {
+/** undefined, functions and symbols are left out of objects (as JSON.stringify does). */
+function writable(v: unknown): boolean {
+  return v !== undefined && typeof v !== "function" && typeof v !== "symbol";
+}
+
+/**
+ * The pretty document as pieces pushed onto `out`, which may flush them as it goes: a
+ * result at 10^6 vCPUs is larger than the longest string V8 can build, so it is written
+ * in pieces, never as one string. Returns false, pushing nothing, for an unwritable value.
+ */
+function writePretty(v: unknown, indent: string, out: PieceSink): boolean {
   const s = scalar(v);
-  if (s !== undefined) return s;
-  if (v === undefined || typeof v === "function" || typeof v === "symbol") return undefined;
+  if (s !== undefined) {
+    out.push(s);
+    return true;
+  }
+  if (!writable(v)) return false;
   const inner = indent + "  ";
   if (Array.isArray(v)) {
-    if (v.length === 0) return "[]";
-    if (v.every((x) => x === null || typeof x === "number")) return "[" + v.map((x) => scalar(x)).join(", ") + "]";
-    return "[\n" + v.map((x) => inner + (write(x, inner) ?? "null")).join(",\n") + "\n" + indent + "]";
+    if (v.length === 0) {
+      out.push("[]");
+    } else if (v.every((x) => x === null || typeof x === "number")) {
+      out.push("[");
+      for (let i = 0; i < v.length; i++) out.push(i === 0 ? scalar(v[i])! : ", " + scalar(v[i])!);
+      out.push("]");
+    } else {
+      out.push("[\n");
+      for (let i = 0; i < v.length; i++) {
+        out.push(i === 0 ? inner : ",\n" + inner);
+        if (!writePretty(v[i], inner, out)) out.push("null");
+      }
+      out.push("\n" + indent + "]");
+    }
+    return true;
   }
-  const entries = Object.keys(v as object)
-    .sort(compareKeys)
-    .flatMap((k) => {
-      const w = write((v as Record<string, unknown>)[k], inner);
-      return w === undefined ? [] : [`${inner}${JSON.stringify(k)}: ${w}`];
-    });
-  return entries.length === 0 ? "{}" : "{\n" + entries.join(",\n") + "\n" + indent + "}";
+  const record = v as Record<string, unknown>;
+  const keys = Object.keys(record)
+    .filter((k) => writable(record[k]))
+    .sort(compareKeys);
+  if (keys.length === 0) {
+    out.push("{}");
+    return true;
+  }
+  out.push("{\n");
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    out.push(`${i === 0 ? "" : ",\n"}${inner}${JSON.stringify(k)}: `);
+    writePretty(record[k], inner, out);
+  }
+  out.push("\n" + indent + "}");
+  return true;
+}
+
+/** Where pieces go: an array joined once, or a writer flushed every so many pieces. */
+interface PieceSink {
+  push(piece: string): void;
 }
 
 /**
@@ -147,7 +186,32 @@ function withWallMsOption(result: RunResult, options: JsonOptions): unknown {
 
 /** The result as stable, pretty-printed JSON. */
 export function renderJson(result: RunResult, options: JsonOptions = {}): string {
-  return write(withWallMsOption(result, options), "")!;
+  const out: string[] = [];
+  writePretty(withWallMsOption(result, options), "", out);
+  return out.join("");
+}
+
+/** Pieces per flush of writeJsonStream: large enough that each write is worth it, small enough to stay a few MB. */
+const PIECES_PER_FLUSH = 1 << 16;
+
+/**
+ * renderJson's document, written to `write` in chunks of about PIECES_PER_FLUSH pieces
+ * instead of built as one string (the same bytes): what `tscsim run --format json`
+ * uses, so a result of any size can be written.
+ */
+export function writeJsonStream(result: RunResult, options: JsonOptions, write: (chunk: string) => void): void {
+  const parts: string[] = [];
+  const sink: PieceSink = {
+    push(piece) {
+      parts.push(piece);
+      if (parts.length >= PIECES_PER_FLUSH) {
+        write(parts.join(""));
+        parts.length = 0;
+      }
+    },
+  };
+  writePretty(withWallMsOption(result, options), "", sink);
+  if (parts.length > 0) write(parts.join(""));
 }
 
 /**
@@ -162,5 +226,6 @@ export function renderCompactJson(result: RunResult, options: JsonOptions = {}):
 
 /** Any value with the same rules (key order, NaN -> null, layout). */
 export function stableJson(value: unknown): string {
-  return write(value, "") ?? "null";
+  const out: string[] = [];
+  return writePretty(value, "", out) ? out.join("") : "null";
 }
