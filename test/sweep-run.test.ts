@@ -14,7 +14,7 @@ import { FAULT_ENV } from "../src/sweep/fault-hook.js";
 import { loadScenario } from "../src/scenario/load.js";
 import { runScenario } from "../src/sim/run.js";
 import { renderJson } from "../src/report/json.js";
-import { InputRangeError } from "../src/errors.js";
+import { InputUnusableError } from "../src/errors.js";
 import { WorkerStartError } from "../src/sweep/errors.js";
 import { virtualClock } from "./virtual-clock.js";
 
@@ -80,7 +80,7 @@ describe("tscsim sweep (runner)", () => {
   });
 
   test("an existing results file is not appended to without --resume", async () => {
-    await expect(runSweep({ spec, out: reference, workers: 2 })).rejects.toThrow(InputRangeError);
+    await expect(runSweep({ spec, out: reference, workers: 2 })).rejects.toThrow(InputUnusableError);
     await expect(runSweep({ spec, out: reference, workers: 2 })).rejects.toThrow(/--resume/);
   });
 
