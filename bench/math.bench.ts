@@ -10,10 +10,10 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import Benchmark from "benchmark";
 import { freeU64Array, nsToCyclesScale, u64Array, wasmVariant } from "../src/index.js";
-import { CASES, NS_TO_CYCLES_SCALE, PARAMS, type KernelCase, type KernelId } from "./cases.js";
-import { checksumU64, fillRandomU64, firstMismatch } from "./data.js";
-import { measure, type MeasureOptions } from "./measure.js";
-import { buildNative, NATIVE_CFLAGS, runNative, type NativeBuild, type NativeOutcome, type NativeParams } from "./native.js";
+import { CASES, NS_TO_CYCLES_SCALE, PARAMS, type KernelCase, type KernelId } from "../src/bench/cases.js";
+import { checksumU64, fillRandomU64, firstMismatch } from "../src/bench/data.js";
+import { measure, type MeasureOptions } from "../src/bench/measure.js";
+import { buildNative, NATIVE_CFLAGS, runNative, type NativeBuild, type NativeOutcome, type NativeParams } from "../src/bench/native.js";
 import { evaluateTargets, formatTable, formatTargets, median, ratios, writeJson, type KernelResult, type NativeMeasurement } from "./report.js";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
@@ -78,7 +78,7 @@ if (apiScale.shift !== NS_TO_CYCLES_SCALE.shift || BigInt(apiScale.mult) !== NS_
 
 const nativeBuild: NativeBuild = flags["no-native"] ? { ok: false, reason: "disabled with --no-native" } : buildNative();
 if (nativeBuild.ok) {
-  console.log(`native: built bench/native/kernels.bin (gcc ${NATIVE_CFLAGS.join(" ")}); ${config.nativeReps} timed passes before and after each wasm batch measurement`);
+  console.log(`native: built src/bench/native/kernels.c (gcc ${NATIVE_CFLAGS.join(" ")}); ${config.nativeReps} timed passes before and after each wasm batch measurement`);
 } else {
   console.log(`native: SKIPPED — ${nativeBuild.reason}. Ratios to native and the ×native targets are reported as skipped.`);
 }

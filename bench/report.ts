@@ -2,16 +2,11 @@
 
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { KernelId } from "./cases.js";
-import type { Measurement } from "./measure.js";
+import type { KernelId } from "../src/bench/cases.js";
+import type { Measurement } from "../src/bench/measure.js";
 
 /** The median (the mean of the middle two for an even count). */
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) throw new RangeError("median of no samples");
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+export { median } from "../src/bench/measure.js";
 
 
 export type NativeMeasurement =

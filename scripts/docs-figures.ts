@@ -34,7 +34,8 @@ function sweepResults(file: string): void {
   const base = { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set };
   const lines: string[] = [];
   for (const run of new Grid(spec).runs()) {
-    const { result } = runScenario(configOfRun(base, run.params, run.seed));
+    // As the sweep's workers run it (src/sweep/worker.ts): lines carry the histograms.
+    const { result } = runScenario(configOfRun(base, run.params, run.seed), { histograms: true });
     lines.push(okLine(run.id, run.params, run.seed, compactResultJson(result), 0));
   }
   writeFileSync(file, `${lines.join("\n")}\n`);

@@ -193,7 +193,8 @@ describe("shards and tscsim merge", () => {
 
 describe("tscsim summarize", () => {
   test("a table grouped by an axis: runs per group and mean ± sd of the default metrics", async () => {
-    const r = await tscsim("summarize", single, "--by", "kvm.era");
+    // Per-seed: latency percentiles as mean ± sd too (pooled is the default; test/hdr.test.ts).
+    const r = await tscsim("summarize", single, "--by", "kvm.era", "--percentiles", "per-seed");
     expect(r.code, r.stderr).toBe(0);
     const rows = r.stdout.trimEnd().split("\n");
     expect(rows[0]).toMatch(/^kvm\.era\s+runs\s+latency\.ns\.p99\s+latency\.ns\.mean\s+early\.count\s+spinNs\s+exits\.msrWrite$/);

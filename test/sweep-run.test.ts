@@ -67,9 +67,10 @@ describe("tscsim sweep (runner)", () => {
     expect(line).toMatchObject({ params: run.params, seed: run.seed, status: "ok" });
     expect(line.wallMs).toBeGreaterThan(0);
     expect(Object.keys(line)).toEqual(["id", "params", "seed", "status", "result", "wallMs"]);
-    // The same scenario through `tscsim run`: identical result, minus wallMs.
+    // The same scenario through `tscsim run --histograms`: identical result, minus wallMs
+    // (results lines always carry the latency histograms).
     const config = loadScenario("cyclictest", ["duration=2ms", "vms.0.vcpus=1", `kvm.timerAdvance=${run.params["kvm.timerAdvance"]}`, `kvm.era=${run.params["kvm.era"]}`, `seed=${run.seed}`]);
-    expect(line.result).toEqual(JSON.parse(renderJson(runScenario(config).result, { includeWallMs: false })));
+    expect(line.result).toEqual(JSON.parse(renderJson(runScenario(config, { histograms: true }).result, { includeWallMs: false })));
     expect(line.result!.interrupts).toBeGreaterThan(0);
   });
 

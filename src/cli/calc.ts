@@ -14,6 +14,7 @@ interface CalcOptions {
   deadline: string;
   tolerancePpm: string;
   json?: boolean;
+  format?: string;
 }
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
@@ -30,18 +31,18 @@ function renderCalc(r: CalcReport): string {
   lines.push(
     `tscsim calc: host ${group(input.hostKhz)} kHz (${formatKhz(input.hostKhz)}), guest ${group(input.guestKhz)} kHz (${formatKhz(input.guestKhz)}), ${input.vendor.toUpperCase()} (${r.fracBits} fraction bits)`,
     "",
-    "TSC scaling (KVM_SET_TSC_KHZ, spec §2.4)",
+    "TSC scaling (KVM_SET_TSC_KHZ)",
   );
   row("no-scaling window", `${group(r.tolerance.lowKhz)} .. ${group(r.tolerance.highKhz)} kHz (±${input.tolerancePpm} ppm)`);
   row("scaling applies", r.scaling ? "yes" : "no: guest TSC runs at the host rate, virtual_tsc_khz stays the requested value");
   row("ratio", `${hex(r.ratio)} = ${r.ratio} (${r.ratioValue.toPrecision(12)})`);
   row("max guest kHz", group(r.maxGuestKhz));
-  lines.push("", "Conversions (spec §3)");
+  lines.push("", "Conversions (see docs/kvm-timer-model.md)");
   row("ns -> guest cycles", `mult ${hex(BigInt(r.nsToCycles.mult))} (${r.nsToCycles.mult}), shift ${r.nsToCycles.shift}   [virtual_tsc_mult/shift]`);
   if (r.kvmclock) {
     row("kvmclock cycles -> ns", `mult ${hex(BigInt(r.kvmclock.mult))} (${r.kvmclock.mult}), shift ${r.kvmclock.shift}   [for ${group(r.kvmclockGuestKhz)} kHz = kvm_scale_tsc(host kHz)]`);
   } else {
-    row("kvmclock cycles -> ns", `none: kvm_scale_tsc(host kHz) = ${r.kvmclockGuestKhz}, kvm_get_time_scale would never terminate (spec §3.4)`);
+    row("kvmclock cycles -> ns", `none: kvm_scale_tsc(host kHz) = ${r.kvmclockGuestKhz}, kvm_get_time_scale would never terminate`);
   }
   row("advance", `${input.advanceNs} ns = ${r.advanceCycles} guest cycles (nsec_to_cycles)`);
   lines.push("", `Worked example: deadline ${group(input.deadlineAheadNs)} ns ahead (host TSC ${group(ex.hostTsc)}, L1 offset 0)`);
@@ -88,12 +89,15 @@ export function registerCalc(program: Command): void {
     .option("--advance <duration>", "timer_advance_ns (1000ns, 1us, or bare ns)", "1000ns")
     .option("--deadline <duration>", "how far ahead the worked example's deadline is", "1ms")
     .option("--tolerance-ppm <ppm>", "tsc_tolerance_ppm", String(DEFAULT_TSC_TOLERANCE_PPM))
-    .option("--json", "print JSON (u64 values as decimal strings)")
+    .option("--format <table|json>", "table for people, json for tools (u64 values as decimal strings), like the other commands")
+    .option("--json", "the same as --format json")
     .addHelpText(
       "after",
-      "\nExamples:\n  tscsim calc --host 2994MHz --guest 2.1GHz\n  tscsim calc --host 3GHz --guest 2999249 --vendor svm --json",
+      "\nExamples:\n  tscsim calc --host 2994MHz --guest 2.1GHz\n  tscsim calc --host 3GHz --guest 2999249 --vendor svm --format json",
     )
     .action((opts: CalcOptions) => {
+      if (opts.format !== undefined && opts.format !== "table" && opts.format !== "json") throw new InputRangeError("--format", opts.format, '"table" or "json"');
+      const json = opts.format === "json" || (opts.json === true && opts.format !== "table");
       const vendor = opts.vendor.toLowerCase();
       if (vendor !== "vmx" && vendor !== "svm") throw new InputRangeError("--vendor", vendor, '"vmx" or "svm"');
       const advanceNs = parseDurationNs("--advance", opts.advance);
@@ -108,6 +112,6 @@ export function registerCalc(program: Command): void {
         deadlineAheadNs: parseDurationNs("--deadline", opts.deadline),
         tolerancePpm: ppm,
       });
-      process.stdout.write(`${opts.json ? calcJson(report) : renderCalc(report)}\n`);
+      process.stdout.write(`${json ? calcJson(report) : renderCalc(report)}\n`);
     });
 }

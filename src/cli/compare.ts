@@ -9,8 +9,9 @@ import { ScenarioError } from "../scenario/errors.js";
 import { buildScenario, resolveScenarioRef, type ResolvedScenario } from "../scenario/load.js";
 import { parseSet } from "../scenario/set.js";
 import type { ScenarioConfig } from "../scenario/types.js";
-import { runScenario } from "../sim/run.js";
-import type { RunResult } from "../metrics/types.js";
+import { runScenario, type ScenarioRun } from "../sim/run.js";
+import { compareReportHtml } from "../report/html/index.js";
+import { writeHtml } from "./report.js";
 import { renderCompareJson, renderCompareTable, type Comparison } from "../report/compare.js";
 
 interface CompareCliOptions {
@@ -20,6 +21,8 @@ interface CompareCliOptions {
   seed?: string;
   format: string;
   out?: string;
+  histograms: boolean;
+  report?: string;
 }
 
 type Side = "A" | "B";
@@ -53,9 +56,9 @@ function loadSide(side: Side, resolved: ResolvedScenario, sets: readonly string[
   }
 }
 
-function runSide(side: Side, config: ScenarioConfig, overrides: readonly string[]): RunResult {
+function runSide(side: Side, config: ScenarioConfig, overrides: readonly string[], histograms: boolean): ScenarioRun {
   try {
-    return runScenario(config).result;
+    return runScenario(config, { histograms });
   } catch (err) {
     throw onSide(side, overrides, err);
   }
@@ -72,6 +75,8 @@ export function registerCompare(program: Command): void {
     .option("--seed <n>", "random seed (u32) for both sides; default: the scenario's")
     .option("--format <table|json>", "table for people, json for tools", "table")
     .option("--out <file>", "write the report to a file instead of stdout")
+    .option("--histograms", "JSON: each side's result carries its latency histograms (see `tscsim run --histograms`)", false)
+    .option("--report <file.html>", "also write an offline HTML report with A and B overlaid (see `tscsim report`)")
     .addHelpText(
       "after",
       [
@@ -100,13 +105,16 @@ export function registerCompare(program: Command): void {
       // Both sides load before either runs, so a bad --b fails before A's run.
       const configA = loadSide("A", resolved, sets, opts.a);
       const configB = loadSide("B", resolved, sets, opts.b);
+      const runA = runSide("A", configA, opts.a, opts.histograms);
+      const runB = runSide("B", configB, opts.b, opts.histograms);
       const comparison: Comparison = {
         scenario: base.name,
         seed: base.seed,
         sets: opts.set,
-        a: { overrides: opts.a, result: runSide("A", configA, opts.a) },
-        b: { overrides: opts.b, result: runSide("B", configB, opts.b) },
+        a: { overrides: opts.a, result: runA.result },
+        b: { overrides: opts.b, result: runB.result },
       };
+      if (opts.report !== undefined) writeHtml("--report", opts.report, compareReportHtml(comparison, { a: runA.histograms, b: runB.histograms }));
       const text = opts.format === "json" ? renderCompareJson(comparison) : renderCompareTable(comparison).trimEnd();
       writeReport(text, opts.out);
     });

@@ -13,7 +13,11 @@ import { registerMerge } from "./merge.js";
 import { registerSummarize } from "./summarize.js";
 import { registerVerify } from "./verify.js";
 import { isUserError } from "./user-error.js";
+import { registerReport } from "./report.js";
+import { registerBench } from "./bench.js";
+import { registerSchema } from "./schema.js";
 import { WorkerStartError } from "../sweep/errors.js";
+import { packageVersion } from "../build-info.js";
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -21,6 +25,7 @@ const EXIT_USAGE = 2;
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("tscsim")
     .description("Deterministic simulator of the KVM x86 LAPIC timer path")
+    .version(packageVersion(), "-V, --version", "print tscsim's version")
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -32,6 +37,9 @@ export async function main(argv: string[]): Promise<number> {
   registerMerge(program);
   registerSummarize(program);
   registerVerify(program);
+  registerReport(program);
+  registerBench(program);
+  registerSchema(program);
   for (const cmd of program.commands) cmd.exitOverride();
   // `tscsim` alone asks what it can do: the help, on stdout, and no error.
   if (argv.length === 0) {

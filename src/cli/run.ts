@@ -11,6 +11,7 @@ import { ENGINE_CHOICES } from "../sim/engine.js";
 import { ERAS } from "../sim/eras.js";
 import { renderTable } from "../report/index.js";
 import { writeJsonStream } from "../report/json.js";
+import { writeRunOutputs } from "./run-outputs.js";
 
 interface RunCliOptions {
   set: string[];
@@ -19,6 +20,12 @@ interface RunCliOptions {
   out?: string;
   wallTime: boolean;
   engine: string;
+  histograms: boolean;
+  report?: string;
+  hgrm?: string;
+  histogram?: string;
+  histogramSize: string;
+  cyclictestJson?: string;
 }
 
 function eraHelp(): string {
@@ -39,6 +46,12 @@ export function registerRun(program: Command): void {
     .option("--out <file>", "write the report to a file instead of stdout")
     .option("--no-wall-time", "leave wallMs out of JSON, so two runs compare byte for byte")
     .option("--engine <auto|ts|wasm>", "which backend runs the vCPUs: wasm (built-in cyclictest only), ts (any workload), auto (wasm when it can); results are identical", "auto")
+    .option("--histograms", "JSON: carry the latency histograms (HdrHistogram compressed base64, all vCPUs and per VM) under `histograms`", false)
+    .option("--report <file.html>", "also write an offline HTML report with charts (see `tscsim report`)")
+    .option("--hgrm <file>", "also write the latency percentile distribution (all vCPUs, µs) in HdrHistogram's .hgrm text layout")
+    .option("--histogram <file>", "also write cyclictest's -h histogram output (one µs bucket a line, one column per vCPU, then # Total/Min/Avg/Max/Overflows)")
+    .option("--histogram-size <us>", "buckets (µs) of --histogram and --cyclictest-json, as cyclictest -h N", "1000")
+    .option("--cyclictest-json <file>", "also write rt-tests' cyclictest --json output (one thread per vCPU)")
     .addHelpText(
       "after",
       `\nKernel eras (--set kvm.era=...):\n${eraHelp()}\n\nExamples:\n  tscsim run\n  tscsim run cyclictest --set kvm.era=v4.20 --set vms.0.vcpus=16\n  tscsim run my-scenario.json --seed 7 --format json --out result.json`,
@@ -48,7 +61,9 @@ export function registerRun(program: Command): void {
       const engine = ENGINE_CHOICES.find((e) => e === opts.engine);
       if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
       const config = loadScenario(ref, sets, warnUser);
-      const { result, output } = runScenario(config, { engine });
+      const run = runScenario(config, { engine, histograms: opts.histograms });
+      const { result, output } = run;
+      writeRunOutputs(run, opts, process.argv.slice(2));
       if (opts.format === "json") {
         writeReportChunks((write) => writeJsonStream(result, { includeWallMs: opts.wallTime }, write), opts.out);
         return;

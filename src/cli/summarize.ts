@@ -11,6 +11,7 @@ interface SummarizeCliOptions {
   metric?: string;
   format: string;
   spread: string;
+  percentiles: string;
 }
 
 function list(flag: string, text: string | undefined): string[] | undefined {
@@ -29,11 +30,13 @@ export function registerSummarize(program: Command): void {
     .option("--metric <paths>", `result paths to aggregate, comma-separated (default: ${DEFAULT_METRICS.join(",")})`)
     .option("--format <table|csv|json>", "table for people; csv and json carry n, mean, sd, min, max", "table")
     .option("--spread <sd|range|both>", "table cells: mean ± sample sd, mean [min..max], or both", "sd")
+    .option("--percentiles <pooled|per-seed>", "latency percentiles: pooled from the runs' histograms (the percentile of all the group's interrupts), or mean ± spread of each run's own", "pooled")
     .addHelpText("after", "\nExamples:\n  tscsim summarize results.jsonl --by kvm.timerAdvance,kvm.era\n  tscsim summarize results.jsonl --by kvm.era --metric latency.ns.p999,spinNs --format csv")
     .action((files: string[], opts: SummarizeCliOptions) => {
       if (opts.format !== "table" && opts.format !== "csv" && opts.format !== "json") throw new InputRangeError("--format", opts.format, '"table", "csv" or "json"');
       if (opts.spread !== "sd" && opts.spread !== "range" && opts.spread !== "both") throw new InputRangeError("--spread", opts.spread, '"sd", "range" or "both"');
-      const summary = summarize(files, { by: list("--by", opts.by), metrics: list("--metric", opts.metric) });
+      if (opts.percentiles !== "pooled" && opts.percentiles !== "per-seed") throw new InputRangeError("--percentiles", opts.percentiles, '"pooled" or "per-seed"');
+      const summary = summarize(files, { by: list("--by", opts.by), metrics: list("--metric", opts.metric), pool: opts.percentiles === "pooled" });
       if (summary.okRuns === 0) {
         throw new InputRangeError("results", files.join(" "), `files with at least one ok run (found none${summary.failedRuns > 0 ? `; ${summary.failedRuns} failed` : ""})`);
       }
@@ -41,6 +44,8 @@ export function registerSummarize(program: Command): void {
       process.stdout.write(`${text}\n`);
       const notes = [`${summary.okRuns} ok runs in ${summary.groups.length} group${summary.groups.length === 1 ? "" : "s"}`];
       if (summary.failedRuns > 0) notes.push(`${summary.failedRuns} failed run${summary.failedRuns === 1 ? "" : "s"} left out`);
+      const askedPooled = opts.percentiles === "pooled" && summary.groups[0] !== undefined && Object.keys(summary.groups[0].metrics).some((m) => /^latency\.ns\.p\d+$/.test(m));
+      if (askedPooled && !summary.pooled) notes.push("latency percentiles are means of per-run values: these results lines carry no histograms");
       if (summary.duplicates > 0) notes.push(`${summary.duplicates} repeated line${summary.duplicates === 1 ? "" : "s"} counted once`);
       process.stderr.write(`summarize: ${notes.join("; ")}\n`);
     });

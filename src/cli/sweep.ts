@@ -29,6 +29,7 @@ interface SweepCliOptions {
   timeout: string;
   progress: boolean;
   dryRun: boolean;
+  report?: string;
 }
 
 const MAX_WORKERS = 1024;
@@ -89,6 +90,7 @@ export function registerSweep(program: Command): void {
     .option("--shard <i/n>", "run only shard i of n (0-based: runs whose grid index % n == i), e.g. --shard $JOB_COMPLETION_INDEX/4")
     .option("--timeout <duration>", "per-run timeout per attempt; a run that times out or crashes its worker is retried once, then recorded as failed", "600s")
     .option("--no-progress", "no progress bar or progress lines")
+    .option("--report <file.html>", "when the sweep is done, write an offline HTML report of its results file (see `tscsim report`)")
     .option("--dry-run", "validate the sweep and print its runs (index, id, params, seed) as JSON lines; run nothing", false)
     .addHelpText(
       "after",
@@ -167,5 +169,10 @@ export function registerSweep(program: Command): void {
         process.exit(EXIT_SIGNAL[signalName ?? "SIGINT"] ?? 130);
       }
       process.stderr.write(`${summary(outcome, opts.out === STDOUT ? "standard output" : opts.out, elapsedS)}\n`);
+      if (opts.report !== undefined) {
+        if (opts.out === STDOUT) throw new InputUnusableError("--report", opts.report, "a report is drawn from the results file, and --out - wrote none", "--report with --out results.jsonl");
+        const [{ sweepReportHtml }, { writeHtml }] = await Promise.all([import("../report/html/index.js"), import("./report.js")]);
+        writeHtml("--report", opts.report, sweepReportHtml([opts.out]));
+      }
     });
 }

@@ -94,6 +94,8 @@ export interface VcpuResult extends MetricsOf<LatencySummary | LatencyMoments> {
 }
 
 export interface RunResult extends RunMetrics {
+  /** The tscsim version and wasm build that computed the result (src/build-info.ts): runScenario always sets it; optional so hand-made results in tests need not. */
+  tscsim?: { version: string; wasm: "debug" | "release"; wasmSha256: string };
   scenario: string;
   seed: number;
   era: string;
@@ -101,4 +103,6 @@ export interface RunResult extends RunMetrics {
   wallMs: number;
   events: number;
   vcpus: VcpuResult[];
+  /** The latency histograms, when asked for (RunOptions.histograms; src/report/hdr.ts). */
+  histograms?: { encoding: string; unit: "ns"; all: string; vms: { vm: number; encoded: string }[] };
 }

@@ -9,6 +9,10 @@
 import type { RunResult } from "../metrics/types.js";
 
 const KEY_ORDER = [
+  "tscsim",
+  "version",
+  "wasm",
+  "wasmSha256",
   "scenario",
   "seed",
   "era",
@@ -55,6 +59,12 @@ const KEY_ORDER = [
   "failed",
   "callbacksPerMsPeak",
   "vcpus",
+  "histograms",
+  "encoding",
+  "unit",
+  "all",
+  "vms",
+  "encoded",
 ];
 const RANK = new Map(KEY_ORDER.map((k, i) => [k, i]));
 

@@ -70,6 +70,8 @@ const vmSchema = strict(
 /** The scenario file form. */
 export const scenarioFileSchema = strict(
   {
+    /** For editors (`tscsim schema scenario`); ignored. */
+    $schema: text("a string (the JSON Schema's location, for editors)").optional(),
     name: text("a non-empty string").min(1).optional(),
     description: text().prefault(""),
     seed: intIn(0, 0xffffffff, " (a u32)").prefault(1),
@@ -156,7 +158,7 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
       // Spec §3.4: kvmclock's guest rate is mul_u64_u64_shr(host kHz, ratio, N); at 0,
       // kvm_get_time_scale never terminates (the syzkaller hang of a 1 kHz guest).
       if (scaledTscKhz(host.tscKhz, ratio, tscFracBits(host.vendor)) === 0n) {
-        issue(["vms", i, "tscKhz"], `a rate whose kvmclock rate through the ratio is not 0 kHz: KVM's kvmclock setup would never terminate for ${tscKhz} kHz on a ${host.tscKhz} kHz host (spec §3.4)`);
+        issue(["vms", i, "tscKhz"], `a rate whose kvmclock rate through the ratio is not 0 kHz: KVM's kvmclock setup would never terminate for ${tscKhz} kHz on a ${host.tscKhz} kHz host`);
       }
     } catch (err) {
       if (!(err instanceof KvmRefusedError)) throw err;

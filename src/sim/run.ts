@@ -6,6 +6,8 @@ import { HostMetrics, aggregate } from "../metrics/index.js";
 import { defaultMetricsOptions } from "../metrics/host-metrics.js";
 import { Simulation, type EngineChoice } from "./engine.js";
 import type { AnyGuestProgram } from "./guest.js";
+import { buildInfo } from "../build-info.js";
+import { encodeRunHistograms, runHistograms, type RunHistograms } from "../report/hdr.js";
 
 export interface RunOptions {
   /** Per-vCPU latency histograms (default: defaultMetricsOptions, up to 64 vCPUs). */
@@ -14,12 +16,19 @@ export interface RunOptions {
   programs?: readonly (AnyGuestProgram | undefined)[];
   /** The backend (SimulationOptions.engine); default "auto". Results are the same. */
   engine?: EngineChoice;
+  /**
+   * Carry the latency histograms in the result (`histograms`: HdrHistogram's compressed
+   * base64 encoding, all vCPUs and per VM). Default false for a run, true in sweeps.
+   */
+  histograms?: boolean;
 }
 
 export interface ScenarioRun {
   result: RunResult;
   /** Lines printed by guest programs that asked for output, per vCPU. */
   output: { vm: number; vcpu: number; lines: string[] }[];
+  /** The run's ns latency histograms in memory (for .hgrm, cyclictest -h and reports). */
+  histograms: RunHistograms;
 }
 
 export function runScenario(config: ScenarioConfig, options: RunOptions = {}): ScenarioRun {
@@ -31,7 +40,9 @@ export function runScenario(config: ScenarioConfig, options: RunOptions = {}): S
   const started = performance.now();
   sim.run();
   const wallMs = performance.now() - started;
+  const histograms = runHistograms(host);
   const result: RunResult = {
+    tscsim: buildInfo(),
     scenario: config.name,
     seed: config.seed,
     era: config.kvm.era,
@@ -40,7 +51,8 @@ export function runScenario(config: ScenarioConfig, options: RunOptions = {}): S
     events: sim.events,
     ...aggregate(host.vcpus, host),
     vcpus: host.vcpus.map((m) => m.summary()),
+    ...(options.histograms === true ? { histograms: encodeRunHistograms(histograms) } : {}),
   };
   const output = sim.outputs();
-  return { result, output };
+  return { result, output, histograms };
 }

@@ -11,6 +11,8 @@ import { didYouMean } from "../scenario/suggest.js";
 import { canonicalJson } from "./identity.js";
 import type { ResultLine } from "./line.js";
 import { scanResults } from "./results-file.js";
+import { decodeHistogram, poolHistograms } from "../report/hdr.js";
+import type { Histogram } from "hdr-histogram-js";
 
 export const DEFAULT_METRICS = ["latency.ns.p99", "latency.ns.mean", "early.count", "spinNs", "exits.msrWrite"] as const;
 
@@ -22,6 +24,12 @@ export interface MetricStats {
   sd: number | null;
   min: number | null;
   max: number | null;
+  /**
+   * Latency percentiles only, when the results lines carry histograms and pooling is on:
+   * the percentile of all the group's interrupts together (the runs' histograms added),
+   * capped at the largest exact maximum as a run's own percentiles are. Otherwise absent.
+   */
+  pooled?: number | null;
 }
 
 export interface SummaryGroup {
@@ -41,7 +49,12 @@ export interface Summary {
   failedRuns: number;
   /** Repeated lines of a run counted once. */
   duplicates: number;
+  /** Latency percentiles were pooled from the runs' histograms (SummarizeOptions.pool and every ok line carried them). */
+  pooled: boolean;
 }
+
+/** The percentiles a pooled histogram gives, by metric path. */
+const POOLABLE: Record<string, number> = { "latency.ns.p50": 50, "latency.ns.p90": 90, "latency.ns.p99": 99, "latency.ns.p999": 99.9 };
 
 class Accumulator {
   n = 0;
@@ -112,7 +125,7 @@ function magnitude(v: unknown): number | undefined {
 }
 
 /** Natural order of axis values: numbers and quantities with units by size, then the rest as text. */
-function compareAxisValues(a: unknown, b: unknown): number {
+export function compareAxisValues(a: unknown, b: unknown): number {
   const ma = magnitude(a);
   const mb = magnitude(b);
   if (ma !== undefined && mb !== undefined && ma !== mb) return ma - mb;
@@ -127,12 +140,22 @@ export interface SummarizeOptions {
   /** Axis paths to group by; undefined: every axis of the first run (one group per parameter combination). */
   by?: string[];
   metrics?: string[];
+  /**
+   * Pool latency percentiles across a group's runs (default true): add the runs'
+   * histograms (results lines carry them, `histograms.all`) and take the percentile of
+   * the sum — the percentile of every interrupt of the group, which a mean of per-run
+   * percentiles is not. False, or any line without histograms: mean ± sd of the runs'
+   * own percentiles only.
+   */
+  pool?: boolean;
 }
 
 export function summarize(files: readonly string[], options: SummarizeOptions = {}): Summary {
   const metrics = options.metrics ?? [...DEFAULT_METRICS];
   let by = options.by;
-  const groups = new Map<string, { params: Record<string, unknown>; runs: number; acc: Accumulator[] }>();
+  const groups = new Map<string, { params: Record<string, unknown>; runs: number; acc: Accumulator[]; histogram: Histogram | null; maxNs: number }>();
+  const poolable = metrics.some((m) => m in POOLABLE);
+  let pooled = options.pool !== false && poolable;
   const okIds = new Set<string>();
   const failedIds = new Set<string>();
   let duplicates = 0;
@@ -165,10 +188,20 @@ export function summarize(files: readonly string[], options: SummarizeOptions = 
     const key = canonicalJson(by!.map((p) => params[p] ?? null));
     let group = groups.get(key);
     if (group === undefined) {
-      group = { params, runs: 0, acc: metrics.map(() => new Accumulator()) };
+      group = { params, runs: 0, acc: metrics.map(() => new Accumulator()), histogram: null, maxNs: -Infinity };
       groups.set(key, group);
     }
     group.runs++;
+    if (pooled) {
+      const encoded = (line.result as { histograms?: { all?: unknown } }).histograms?.all;
+      if (typeof encoded !== "string") pooled = false;
+      else {
+        const h = decodeHistogram(encoded);
+        group.histogram = group.histogram === null ? h : poolHistograms([group.histogram, h]);
+        const max = valueAt(line.result, "latency.ns.max");
+        if (typeof max === "number" && max > group.maxNs) group.maxNs = max;
+      }
+    }
     metrics.forEach((m, i) => {
       const v = valueAt(line.result, m);
       if (typeof v === "number" && Number.isFinite(v)) group.acc[i]!.add(v);
@@ -188,9 +221,22 @@ export function summarize(files: readonly string[], options: SummarizeOptions = 
   return {
     by: by ?? [],
     metrics,
-    groups: ordered.map((g) => ({ params: g.params, runs: g.runs, metrics: Object.fromEntries(metrics.map((m, i) => [m, g.acc[i]!.stats()])) })),
+    groups: ordered.map((g) => ({
+      params: g.params,
+      runs: g.runs,
+      metrics: Object.fromEntries(
+        metrics.map((m, i) => {
+          const stats = g.acc[i]!.stats();
+          const p = POOLABLE[m];
+          if (!pooled || p === undefined) return [m, stats];
+          const h = g.histogram;
+          return [m, { ...stats, pooled: h === null || h.totalCount === 0 ? null : Math.min(h.getValueAtPercentile(p), g.maxNs) }];
+        }),
+      ),
+    })),
     okRuns: okIds.size,
     failedRuns,
     duplicates,
+    pooled,
   };
 }

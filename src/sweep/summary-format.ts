@@ -32,6 +32,8 @@ function showAxisValue(v: unknown): string {
 }
 
 function cell(s: MetricStats, spread: Spread): string {
+  // A pooled percentile is one figure of all the group's interrupts: no spread to show.
+  if (s.pooled !== undefined) return s.pooled === null ? "—" : formatNumber(s.pooled);
   if (s.mean === null) return "—";
   const sd = s.sd === null ? "" : ` ± ${formatNumber(s.sd)}`;
   const range = s.min === s.max ? "" : ` [${formatNumber(s.min!)}..${formatNumber(s.max!)}]`;
@@ -41,7 +43,8 @@ function cell(s: MetricStats, spread: Spread): string {
 }
 
 export function renderSummaryTable(summary: Summary, spread: Spread = "sd"): string {
-  const header = [...summary.by, "runs", ...summary.metrics];
+  const isPooled = (m: string): boolean => summary.groups.some((g) => g.metrics[m]?.pooled !== undefined);
+  const header = [...summary.by, "runs", ...summary.metrics.map((m) => (isPooled(m) ? `${m} (pooled)` : m))];
   const rows = summary.groups.map((g) => [...summary.by.map((p) => showAxisValue(g.params[p])), String(g.runs), ...summary.metrics.map((m) => cell(g.metrics[m]!, spread))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   // Axis values left-aligned (they are labels), figures right-aligned.
@@ -61,9 +64,14 @@ function csvField(v: unknown): string {
 
 const STATS = ["n", "mean", "sd", "min", "max"] as const;
 
+/** The statistics of a metric: a pooled percentile adds its `pooled` column. */
+function statsOf(summary: Summary, m: string): readonly (keyof MetricStats)[] {
+  return summary.groups.some((g) => g.metrics[m]?.pooled !== undefined) ? [...STATS, "pooled"] : STATS;
+}
+
 export function renderSummaryCsv(summary: Summary): string {
-  const header = [...summary.by, "runs", ...summary.metrics.flatMap((m) => STATS.map((s) => `${m}.${s}`))];
-  const rows = summary.groups.map((g) => [...summary.by.map((p) => g.params[p]), g.runs, ...summary.metrics.flatMap((m) => STATS.map((s) => g.metrics[m]![s]))]);
+  const header = [...summary.by, "runs", ...summary.metrics.flatMap((m) => statsOf(summary, m).map((s) => `${m}.${s}`))];
+  const rows = summary.groups.map((g) => [...summary.by.map((p) => g.params[p]), g.runs, ...summary.metrics.flatMap((m) => statsOf(summary, m).map((s) => g.metrics[m]![s]))]);
   return [header, ...rows].map((r) => r.map(csvField).join(",")).join("\n");
 }
 
@@ -74,6 +82,7 @@ export function renderSummaryJson(summary: Summary): string {
       metrics: summary.metrics,
       okRuns: summary.okRuns,
       failedRuns: summary.failedRuns,
+      pooled: summary.pooled,
       groups: summary.groups,
     },
     null,

@@ -103,7 +103,8 @@ export function verifyResults(file: string, spec: SweepSpec, sample: number, see
   for (const { line, text, lineNo } of reservoir) {
     let json: string;
     try {
-      const { result } = runScenario(configOfRun(base, line.params, line.seed));
+      // As the sweep's workers run it (worker.ts): lines carry the histograms.
+      const { result } = runScenario(configOfRun(base, line.params, line.seed), { histograms: true });
       json = compactResultJson(result, detailOf(line));
     } catch (err) {
       problems.push({ lineNo, id: line.id, problem: `its run cannot be recomputed: ${(err as Error).message.split("\n")[0]}` });

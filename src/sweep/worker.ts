@@ -94,7 +94,9 @@ function runTask(task: RunTask): RunTaskResult {
   const started = performance.now();
   injectFault(task, task.attempt);
   const config = configs.configOf(task.params, task.seed);
-  const { result } = runScenario(config);
+  // Results lines carry the latency histograms (~1–3 KB each), so that summarize and
+  // report can pool them across seeds (true pooled percentiles).
+  const { result } = runScenario(config, { histograms: true });
   const resultJson = compactResultJson(result, data.detail ?? "full");
   return {
     resultJson,

@@ -3,7 +3,14 @@
 // are kept for reference).
 
 import Benchmark from "benchmark";
-import { median } from "./report.js";
+
+/** The median of the samples (the figure quoted: the machine may be shared and noisy). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new RangeError("median of no samples");
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
 
 export interface Measurement {
   /** Median over samples of (time per op / elements per op), in ns. */
@@ -20,6 +27,8 @@ export interface MeasureOptions {
   /** Seconds benchmark.js may spend on one measurement (after minSamples are taken). */
   maxTime: number;
   minSamples: number;
+  /** Seconds a sample must last at least (benchmark.js' default is 0.05 s or more). */
+  minTime?: number;
 }
 
 
@@ -29,6 +38,7 @@ export function measure(name: string, op: () => void, elementsPerOp: number, opt
     maxTime: options.maxTime,
     minSamples: options.minSamples,
     initCount: 1,
+    ...(options.minTime !== undefined ? { minTime: options.minTime } : {}),
   });
   bench.run({ async: false });
   if (bench.error) throw new Error(`benchmark "${name}" failed: ${String((bench.error as Error).message ?? bench.error)}`);

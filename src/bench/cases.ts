@@ -1,6 +1,6 @@
 // The five benchmarked kernels: their parameters, input distributions, and the three
 // JS-side implementations (wasm batch, wasm scalar per element, BigInt reference).
-// Input seeds and bit widths must match what bench/native/kernels.c generates
+// Input seeds and bit widths must match what src/bench/native/kernels.c generates
 // (seed + seedOffset, values below 2^bits).
 
 import {
@@ -14,7 +14,7 @@ import {
   nsecToCycles,
   readL1Tsc,
   u64ShlDivU64,
-} from "../src/index.js";
+} from "../index.js";
 import {
   bigintCyclesToNs,
   bigintGetTimeScale,

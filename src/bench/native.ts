@@ -1,12 +1,15 @@
-// Builds and runs the native C baseline (bench/native/kernels.c). gcc may be absent on
+// Builds and runs the native C baseline (src/bench/native/kernels.c). gcc may be absent on
 // other machines: then the baseline is reported as skipped, never as a failure.
 
 import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const SOURCE = fileURLToPath(new URL("./native/kernels.c", import.meta.url));
-/** Gitignored (bench/native/*.bin). */
-const BINARY = fileURLToPath(new URL("./native/kernels.bin", import.meta.url));
+// The C source ships in the package (src/bench/native/kernels.c); from src/bench/ and
+// from dist/bench/ alike it is two levels up, then src/bench/native/.
+const SOURCE = fileURLToPath(new URL("../../src/bench/native/kernels.c", import.meta.url));
 export const NATIVE_CFLAGS = ["-O2", "-march=x86-64", "-std=c11", "-Wall", "-Wextra"] as const;
 
 export interface NativeParams {
@@ -49,6 +52,8 @@ export type NativeBuild = { ok: true; binary: string } | { ok: false; reason: st
 
 /** Compiles kernels.c; a missing or failing gcc is a skip reason, not an error. */
 export function buildNative(): NativeBuild {
+  // Built into a fresh temporary directory: the package's own may be read-only (a global install).
+  const BINARY = join(mkdtempSync(join(tmpdir(), "tscsim-native-")), "kernels.bin");
   const cc = spawnSync("gcc", [...NATIVE_CFLAGS, "-o", BINARY, SOURCE], { encoding: "utf8" });
   if (cc.error) {
     const code = (cc.error as NodeJS.ErrnoException).code;

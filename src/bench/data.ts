@@ -1,5 +1,5 @@
 // Seeded benchmark data and output checksums, defined on 32-bit words so that
-// bench/native/kernels.c reproduces them bit for bit (same generator, same fill order,
+// src/bench/native/kernels.c reproduces them bit for bit (same generator, same fill order,
 // same checksum): the native baseline runs on the same inputs as the wasm kernels and
 // its outputs are checked against the verified wasm outputs without shipping 80 MB files.
 
