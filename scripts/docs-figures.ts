@@ -42,7 +42,8 @@ function sweepResults(file: string): void {
 }
 
 function summarizeFigure(file: string, args: string, by: string[], metrics: string[] | undefined, spread: Spread): string {
-  const s = summarize([file], { by, metrics });
+  // As `tscsim summarize` does by default (--percentiles pooled).
+  const s = summarize([file], { by, metrics, pool: true });
   const notes = `summarize: ${s.okRuns} ok runs in ${s.groups.length} group${s.groups.length === 1 ? "" : "s"}`;
   return [`$ tscsim summarize results.jsonl ${args}`, renderSummaryTable(s, spread), notes].join("\n");
 }

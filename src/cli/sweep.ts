@@ -86,7 +86,7 @@ export function registerSweep(program: Command): void {
     .option("--resume", "continue an existing results file: skip the runs it already has", false)
     .option("--retry-failed", "with --resume: run again the runs recorded as failed", false)
     .option("--repair", "with --resume: move unreadable lines in the middle of the results file to <out>.rejected (kept as they are) and run their runs again", false)
-    .option("--detail <full|aggregates>", "what each line's result keeps: full, or the run's aggregates only (no per-vCPU array: a 64-vCPU line shrinks about 60×)", "full")
+    .option("--detail <full|aggregates>", "what each line's result keeps: full, or the run's aggregates only (no per-vCPU array: a 64-vCPU line shrinks about 19×)", "full")
     .option("--shard <i/n>", "run only shard i of n (0-based: runs whose grid index % n == i), e.g. --shard $JOB_COMPLETION_INDEX/4")
     .option("--timeout <duration>", "per-run timeout per attempt; a run that times out or crashes its worker is retried once, then recorded as failed", "600s")
     .option("--no-progress", "no progress bar or progress lines")
