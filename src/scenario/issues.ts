@@ -76,7 +76,7 @@ const EXPECTED_WORDS: Record<string, string> = { object: "an object", array: "a 
  * received string"): every schema of ours carries its own, but a shape we did not word
  * still gets a sentence for people.
  */
-function inWords(iss: z.core.$ZodIssue): string {
+export function inWords(iss: z.core.$ZodIssue): string {
   if (!iss.message.startsWith("Invalid input") && !iss.message.startsWith("Invalid option") && !iss.message.startsWith("Too ")) return iss.message;
   if (iss.code === "invalid_type") return `${EXPECTED_WORDS[iss.expected] ?? iss.expected} (found ${kindOf(iss.input)})`;
   return iss.message.replace(/^Invalid input: /, "");
