@@ -130,3 +130,34 @@ export { Count, Counter, LogRecord, Slot, SLOTS, M_STRIDE, HIST_CELLS, HIST_HALF
 export { ctEngineConfigure, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVcpu, ESTRIDE } from "./sim/engine_record";
 export { ctEngineEvents, ctEngineStart, ctEngineRun, ctEngineStats } from "./sim/cyclictest_engine";
 export { simMemoryReserve } from "./sim/sim_memory";
+export {
+  Activity,
+  TaskState,
+  Placement,
+  schedInit,
+  schedRelease,
+  schedSetTaskCpu,
+  schedLayout,
+  schedLeftmost,
+  schedAccount,
+  schedSetActivity,
+  schedActivity,
+  schedMoveCpuNs,
+  schedCpuNs,
+  schedEnqueue,
+  schedWakeupPreempts,
+  schedSliceNs,
+  schedTickPreempts,
+  schedNextTickNs,
+  schedSwitch,
+  schedLastWaitNs,
+  schedCurr,
+  schedQueued,
+  schedTaskCpu,
+  schedTaskState,
+  schedTaskVruntime,
+  schedTaskWaitSumNs,
+  schedTaskWaits,
+} from "./sim/host_sched";
+export { schedSetStolen, schedStealPercent } from "./sim/steal_average";
+export { TraceKind, TraceExit, TRACE_CAPACITY, traceEnable, traceEvent, traceLogPtr, traceLogCount, traceLogClear } from "./sim/trace_log";

@@ -73,3 +73,4 @@ export { validateScenario } from "./scenario/schema.js";
 export { ScenarioError } from "./scenario/errors.js";
 export type { ScenarioConfig, Workload, DelayDist, Era } from "./scenario/types.js";
 export type { RunResult, RunMetrics, VcpuResult } from "./metrics/types.js";
+export type { HostSchedResult, SchedCpuResult, SchedOuterCpuResult, SchedVcpuResult, RunQueueWait } from "./metrics/sched-types.js";

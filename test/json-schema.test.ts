@@ -54,7 +54,7 @@ describe("sweep schema", () => {
   test("a sweep with $schema, a list axis and a range validates, and tscsim reads it", () => {
     expect(sweep(example), JSON.stringify(sweep.errors)).toBe(true);
     expect(parseSweep(example, "/tmp/s.json").axes.map((a) => a.values.length)).toEqual([3, 2, 4]);
-    expect(Object.keys(sweepJsonSchema().properties!)).toEqual(["$schema", "description", "base", "set", "axes", "seeds"]);
+    expect(Object.keys(sweepJsonSchema().properties!)).toEqual(["$schema", "description", "base", "host", "set", "axes", "seeds"]);
     expect(undescribed(sweepJsonSchema())).toEqual([]);
   });
 

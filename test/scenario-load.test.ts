@@ -152,6 +152,7 @@ describe("loadScenario", () => {
     const err = errorOf(() => loadScenario("cyclictst", []));
     expect(err.message).toBe(
       'unknown preset "cyclictst": allowed one of default, cyclictest, tscdeadline-latency, v4.0-no-advance, periodic-floor, ' +
+        'overcommit-poll, overcommit-no-poll, nested-poll, nested-no-poll, nested-steal-no-poll, rt-pinned, ' +
         'the seed scenarios s01-no-advance … s21-pv-deadline (`tscsim presets` lists them), or a path to a JSON file; did you mean "cyclictest"?',
     );
     expect(err.issues[0]).toMatchObject({ path: "preset", value: "cyclictst" });

@@ -43,6 +43,11 @@ describe("defaults", () => {
           msrExit: { dist: "lognormal", medianNs: 800, p99Ns: 2500 },
         },
         stalls: null,
+        // No host scheduler: a CPU per vCPU (docs/host-model.md).
+        cpus: null,
+        sched: { latencyNs: 6_000_000, minGranularityNs: 750_000, wakeupGranularityNs: 1_000_000, pollYieldNs: 100 },
+        load: [],
+        outer: null,
       },
       kvm: {
         era: "mainline",
@@ -58,7 +63,7 @@ describe("defaults", () => {
         pvDeadline: false,
         haltPoll: { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null },
       },
-      vms: [{ name: "vm0", vcpus: 1, tscKhz: 2_994_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], workload: { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0 } }],
+      vms: [{ name: "vm0", vcpus: 1, tscKhz: 2_994_000, tscDeadline: true, pollControl: true, pauses: [], migrations: [], workload: { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "tsc", workNs: 0 }, pin: "spread" }],
     });
   });
 
@@ -301,7 +306,7 @@ describe("errors name the path, the value and what is allowed", () => {
 
   test("an unknown key reads as such", () => {
     expect(failure({ host: { tsckhz: "2GHz" } }).message).toBe(
-      'invalid scenario: host.tsckhz = "2GHz": unknown key; allowed a key of host (vendor, tscKhz, preemptionTimerRate, hz, delays, stalls); did you mean "tscKhz"?',
+      'invalid scenario: host.tsckhz = "2GHz": unknown key; allowed a key of host (vendor, tscKhz, preemptionTimerRate, hz, delays, stalls, cpus, sched, load, outer); did you mean "tscKhz"?',
     );
   });
 });

@@ -18,6 +18,7 @@ import { Count, Sum, addNs, count, countOf, lastLatencyCycles, maxLatencyCycles,
 import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_HANDLER_DONE, F_IN_HANDLER, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, PHASE, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, STATE, ST_LOOPS, addStatUs, statSumUs, statsKept, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, VM_BOOT_KHZ, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_APIC_WRITE, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, apicv, clear, delay, eng, has, schedule, set, setState, stallEveryNs, vcpuCount, vmCell } from "./engine_record";
 import { writeTscDeadline } from "./engine_lapic";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
+import { TraceExit, TraceKind, trace, traceFull, tracing } from "./trace_log";
 
 let events: f64 = 0;
 
@@ -36,7 +37,9 @@ export function ctEngineStart(): void {
     schedule(e, v, EV_GUEST_RESUME, 0);
     if (stallEveryNs > 0) scheduleStall(e, v);
   }
-  setChaining(!globalAdvance);
+  // A traced run queues every event: its trace records then come in time order (chaining
+  // changes no result, only the order in which the vCPUs' steps are taken).
+  setChaining(!globalAdvance && !tracing());
 }
 
 /** The latest time a chained step ran at (the clock's end value when it ran last). */
@@ -80,7 +83,7 @@ function flushChain(v: i32): void {
   const e = eng(v);
   while (has(e, F_DEFERRED)) {
     const at = load<i64>(e + NEXT_AT_NS);
-    if (at >= ownEarliestNs(e) || at > horizonNs || logFull()) break;
+    if (at >= ownEarliestNs(e) || at > horizonNs || logFull() || traceFull()) break;
     clear(e, F_DEFERRED);
     setNowNs(at);
     if (at > chainedUntilNs) chainedUntilNs = at;
@@ -101,7 +104,7 @@ function flushChain(v: i32): void {
  */
 export function ctEngineRun(): i32 {
   for (;;) {
-    if (logFull()) return 1;
+    if (logFull() || traceFull()) return 1;
     const p = queuePop();
     if (p < 0) {
       // The clock ends at the last event run, which may have been a chained one.
@@ -156,6 +159,7 @@ function onThreadEvent(e: usize, v: i32, kind: u32): void {
       count(v, Count.PollFailed);
       clear(e, F_POLLING);
       setState(e, S_BLOCKED);
+      trace(TraceKind.SwitchOut, v, 0);
       return;
     case EV_WAKE:
       wake(e, v);
@@ -203,7 +207,8 @@ export function runProgram(e: usize, v: i32): void {
       store<f64>(e + COMPUTE_LEFT_NS, 0);
       return;
     }
-    // Vcpu.onExit
+    // Vcpu.onExit (the WRMSR's kvm_exit is traced before it arms the timer, in step)
+    if (exit != X_MSR_WRITE) trace(TraceKind.Exit, v, exit == X_HALT ? TraceExit.Hlt : TraceExit.ApicWrite);
     leaveGuest(e);
     setState(e, S_EXIT);
     if (exit == X_HALT) {
@@ -244,6 +249,7 @@ function step(e: usize, v: i32): i32 {
       store<u64>(r, load<u64>(r) + u64(i64(vmCell(e, VM_INTERVAL_CYCLES))));
       // wrmsrTscDeadline
       count(v, Count.ExitMsrWrite);
+      trace(TraceKind.Exit, v, TraceExit.MsrWrite);
       writeTscDeadline(e, v);
       return X_MSR_WRITE;
     }

@@ -3,22 +3,25 @@
 // kvm_wait_lapic_expire's busy-wait, VM entry — step for step (spec §4.5, §5.4, §6.4).
 
 import { simNowNs } from "./host_clock";
-import { preemptionAtNs, waitLapicExpire, vcpuAdvance, expiredTdIsSet } from "./vcpu_timer";
+import { preemptionAtNs, waitLapicExpire, vcpuAdvance, expiredTdIsSet, lastWaitDelta } from "./vcpu_timer";
 import { Count, Sum, addNs, count, metricAdvance, metricCallback } from "./engine_metrics";
 import { F_HV_DEFERRED, chaining, pushHv, scheduleStall, D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, setState, stallLengthNs, startNs, tune, vmCell } from "./engine_record";
 import { cancelHvTimer, expired, injectPending, restartApicTimer, startSwTimer } from "./engine_lapic";
 import { leaveGuest, runProgram } from "./cyclictest_engine";
+import { TraceExit, TraceKind, trace } from "./trace_log";
 
 /** Vcpu.kick. */
 export function kick(e: usize, v: i32): void {
   const s = load<u8>(e + STATE);
   if (s == S_BLOCKED) {
+    trace(TraceKind.Waking, v, 0);
     setState(e, S_WAKING);
     schedule(e, v, EV_WAKE, delay(D_WAKEUP, v));
   } else if (s == S_POLLING) {
     setState(e, S_WAKING);
     schedule(e, v, EV_WAKE, 0);
   } else if (s == S_GUEST) {
+    trace(TraceKind.Exit, v, TraceExit.ExternalInterrupt);
     leaveGuest(e);
     setState(e, S_EXIT);
     schedule(e, v, EV_KICK_EXIT, delay(D_VM_EXIT, v));
@@ -66,6 +69,7 @@ export function block(e: usize, v: i32): void {
     schedule(e, v, EV_POLL_END, f64(window));
   } else {
     clear(e, F_POLLING);
+    trace(TraceKind.SwitchOut, v, 0);
   }
   if (hasWakeReason(e)) unblock(e, v);
 }
@@ -76,7 +80,10 @@ export function wake(e: usize, v: i32): void {
     setState(e, S_BLOCKED);
     return;
   }
-  if (load<i64>(e + HALT_START_NS) >= 0) endHalt(e, v);
+  const haltStart = load<i64>(e + HALT_START_NS);
+  // Woken while polling: the thread never scheduled out (the record's arg is negative).
+  trace(TraceKind.SwitchIn, v, haltStart < 0 ? 0 : has(e, F_POLLING) ? -f64(simNowNs - haltStart) : f64(simNowNs - haltStart));
+  if (haltStart >= 0) endHalt(e, v);
   if (has(e, F_HV_BEFORE_BLOCK)) {
     clear(e, F_HV_BEFORE_BLOCK);
     restartApicTimer(e, v);
@@ -120,6 +127,7 @@ export function beginEntry(e: usize, v: i32, inNs: f64): void {
 
 /** Vcpu.reenter: inject, busy-wait, enter. */
 export function reenter(e: usize, v: i32): void {
+  trace(TraceKind.Entry, v, 0);
   injectPending(e, v);
   const spinNs = waitLapicExpireGate(e, v);
   const deliver = has(e, F_TO_DELIVER);
@@ -146,6 +154,7 @@ export function waitLapicExpireGate(e: usize, v: i32): f64 {
   // The LVTT vector was injected (in IRR or in service).
   if (!has(e, F_TO_DELIVER | F_IN_SERVICE)) return 0;
   const spinNs = waitLapicExpire(v, era, tune, globalAdvance, hz);
+  trace(TraceKind.WaitLapicExpire, v, lastWaitDelta(v));
   addNs(v, Sum.SpinNs, spinNs);
   metricAdvance(v, f64(simNowNs - startNs), vcpuAdvance(v, globalAdvance));
   return spinNs;
@@ -154,6 +163,7 @@ export function waitLapicExpireGate(e: usize, v: i32): f64 {
 /** Vcpu.preemptionExit + LapicTimer.hvTimerFired (deadline mode). */
 export function preemptionExit(e: usize, v: i32): void {
   count(v, Count.ExitPreemptionTimer);
+  trace(TraceKind.Exit, v, TraceExit.PreemptionTimer);
   leaveGuest(e);
   if (has(e, F_HV_IN_USE)) {
     if (hvBusyWaitEveryMode) {
@@ -172,6 +182,7 @@ export function preemptionExit(e: usize, v: i32): void {
 export function stall(e: usize, v: i32): void {
   scheduleStall(e, v);
   if (load<u8>(e + STATE) != S_GUEST) return;
+  trace(TraceKind.Exit, v, TraceExit.ExternalInterrupt);
   leaveGuest(e);
   beginEntry(e, v, stallLengthNs);
 }
@@ -180,5 +191,6 @@ export function stall(e: usize, v: i32): void {
 export function hrtimerCallback(e: usize, v: i32): void {
   store<i64>(e + HRTIMER_SEQ, -1);
   metricCallback(v, f64(simNowNs - startNs));
+  trace(TraceKind.HrtimerExpire, v, load<u8>(e + STATE) == S_GUEST ? 1 : 0);
   expired(e, v, true);
 }

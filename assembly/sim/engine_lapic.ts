@@ -1,16 +1,19 @@
 // The wasm cyclictest engine's LAPIC timer in TSC-deadline mode: src/sim/lapic.ts's
 // LapicTimer methods that cyclictest reaches, step for step (spec §4.4, §4.5, §6.3).
 
-import { swTscdeadlineArm, swExpiryCallbackAtNs, hvArm, hvCancel, tdFromReg, tdIsZero, tdClear, expiredTdLatch } from "./vcpu_timer";
+import { simNowNs } from "./host_clock";
+import { swTscdeadlineArm, swExpiryCallbackAtNs, swExpiryInNs, hvArm, hvCancel, tdFromReg, tdIsZero, tdClear, expiredTdLatch } from "./vcpu_timer";
 import { hvExpired } from "../hv_timer";
 import { Count, count } from "./engine_metrics";
 import { queuePush } from "./event_queue";
 import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_AT_NS, HRTIMER_SEQ, R_NEXT, apicv, clear, delay, expireWithinAdvance, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set } from "./engine_record";
 import { kick, unblock } from "./engine_host";
 import { dropHv } from "./cyclictest_engine";
+import { TraceKind, trace } from "./trace_log";
 
 /** LapicTimer.writeTscDeadline + startApicTimer. */
 export function writeTscDeadline(e: usize, v: i32): void {
+  if (load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
   store<i64>(e + HRTIMER_SEQ, -1);
   tdFromReg(v, R_NEXT);
   clear(e, F_PENDING);
@@ -32,7 +35,9 @@ export function startHvTimer(e: usize, v: i32): bool {
   }
   set(e, F_HV_IN_USE);
   count(v, Count.HvArms);
+  if (load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
   store<i64>(e + HRTIMER_SEQ, -1);
+  trace(TraceKind.HvTimerState, v, 1);
   if (has(e, F_PENDING)) {
     cancelHvTimer(e, v);
   } else if (hvExpired) {
@@ -56,12 +61,14 @@ export function startSwTimer(e: usize, v: i32): void {
   const st = swTscdeadlineArm(v, expireWithinAdvance, globalAdvance);
   if (st == 2) {
     const at = swExpiryCallbackAtNs(v, delay(D_HRTIMER, v));
+    trace(TraceKind.HrtimerStart, v, f64(simNowNs) + swExpiryInNs(v));
     store<i64>(e + HRTIMER_SEQ, i64(queuePush(at, payloadOf(EV_HRTIMER, v))));
     store<i64>(e + HRTIMER_AT_NS, at);
     count(v, Count.SwArms);
   } else if (st == 1) {
     expired(e, v, false);
   }
+  trace(TraceKind.HvTimerState, v, 0);
 }
 
 /** LapicTimer.expired (apic_timer_expired) in deadline mode. */

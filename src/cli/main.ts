@@ -16,6 +16,8 @@ import { isUserError } from "./user-error.js";
 import { registerReport } from "./report.js";
 import { registerBench } from "./bench.js";
 import { registerSchema } from "./schema.js";
+import { registerFit } from "./fit.js";
+import { registerCheck } from "./check.js";
 import { WorkerStartError } from "../sweep/errors.js";
 import { packageVersion } from "../build-info.js";
 
@@ -40,6 +42,8 @@ export async function main(argv: string[]): Promise<number> {
   registerReport(program);
   registerBench(program);
   registerSchema(program);
+  registerFit(program);
+  registerCheck(program);
   for (const cmd of program.commands) cmd.exitOverride();
   // `tscsim` alone asks what it can do: the help, on stdout, and no error.
   if (argv.length === 0) {

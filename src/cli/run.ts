@@ -12,8 +12,12 @@ import { ERAS } from "../sim/eras.js";
 import { renderTable } from "../report/index.js";
 import { writeJsonStream } from "../report/json.js";
 import { writeRunOutputs } from "./run-outputs.js";
+import { resolveScenarioRef, buildScenario } from "../scenario/load.js";
+import { applyHostProfile, readHostProfile } from "../calibrate/host-file.js";
+import { runTraced, traceRequest, type TraceCliOptions } from "../trace/cli-options.js";
 
-interface RunCliOptions {
+interface RunCliOptions extends TraceCliOptions {
+  host?: string;
   set: string[];
   seed?: string;
   format: string;
@@ -35,6 +39,12 @@ function eraHelp(): string {
     .join("\n");
 }
 
+/** The scenario with a host profile laid over its host, before the --set overrides. */
+export function loadWithHost(ref: string, sets: readonly string[], hostFile: string) {
+  const resolved = resolveScenarioRef(ref);
+  return buildScenario({ ...resolved, raw: applyHostProfile(resolved.raw, readHostProfile(hostFile)) }, sets);
+}
+
 export function registerRun(program: Command): void {
   program
     .command("run")
@@ -52,6 +62,11 @@ export function registerRun(program: Command): void {
     .option("--histogram <file>", "also write cyclictest's -h histogram output (one µs bucket a line, one column per vCPU, then # Total/Min/Avg/Max/Overflows)")
     .option("--histogram-size <us>", "buckets (µs) of --histogram and --cyclictest-json, as cyclictest -h N", "1000")
     .option("--cyclictest-json <file>", "also write rt-tests' cyclictest --json output (one thread per vCPU)")
+    .option("--host <file>", "a host profile (what `tscsim fit` writes): its delays replace the scenario's")
+    .option("--trace <file>", "write the run's host events as `trace-cmd report` text (docs/calibration.md)")
+    .option("--trace-vcpus <list>", "trace only these vCPUs: global indices or vm:vcpu, comma-separated, ranges a-b (e.g. 0-3,1:0)")
+    .option("--trace-window <from..to>", "trace only simulated time in [from, to), durations (e.g. 100ms..200ms)")
+    .option("--trace-ns", "timestamps with ns (trace-cmd report -t) instead of µs")
     .addHelpText(
       "after",
       `\nKernel eras (--set kvm.era=...):\n${eraHelp()}\n\nExamples:\n  tscsim run\n  tscsim run cyclictest --set kvm.era=v4.20 --set vms.0.vcpus=16\n  tscsim run my-scenario.json --seed 7 --format json --out result.json`,
@@ -60,8 +75,9 @@ export function registerRun(program: Command): void {
       const sets = setsWithSeed(opts);
       const engine = ENGINE_CHOICES.find((e) => e === opts.engine);
       if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
-      const config = loadScenario(ref, sets, warnUser);
-      const run = runScenario(config, { engine, histograms: opts.histograms });
+      const config = opts.host === undefined ? loadScenario(ref, sets, warnUser) : loadWithHost(ref, sets, opts.host);
+      const trace = traceRequest(opts, config);
+      const run = trace === null ? runScenario(config, { engine, histograms: opts.histograms }) : runTraced(config, { engine, histograms: opts.histograms }, trace);
       const { result, output } = run;
       writeRunOutputs(run, opts, process.argv.slice(2));
       if (opts.format === "json") {

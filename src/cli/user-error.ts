@@ -3,7 +3,8 @@
 
 import { InputRangeError, InputTypeError, InputUnusableError, KvmRefusedError } from "../errors.js";
 import { ScenarioError } from "../scenario/errors.js";
+import { TraceFormatError } from "../calibrate/trace-reader.js";
 
 export function isUserError(err: unknown): err is Error {
-  return err instanceof InputRangeError || err instanceof InputTypeError || err instanceof InputUnusableError || err instanceof KvmRefusedError || err instanceof ScenarioError;
+  return err instanceof InputRangeError || err instanceof InputTypeError || err instanceof InputUnusableError || err instanceof KvmRefusedError || err instanceof ScenarioError || err instanceof TraceFormatError;
 }

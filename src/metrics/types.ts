@@ -1,5 +1,7 @@
 // Result format of a simulation run (issue #3 §7; contract names in issue #3 §8).
 
+import type { HostSchedResult } from "./sched-types.js";
+
 /**
  * Exact statistics of the latencies, from running values. With no interrupts they are
  * undefined and held as NaN (rendered as null in JSON).
@@ -103,6 +105,8 @@ export interface RunResult extends RunMetrics {
   wallMs: number;
   events: number;
   vcpus: VcpuResult[];
+  /** The host scheduler's metrics, when the scenario shares host CPUs (host.cpus, host.load, host.outer, pins). */
+  hostSched?: HostSchedResult;
   /** The latency histograms, when asked for (RunOptions.histograms; src/report/hdr.ts). */
   histograms?: { encoding: string; unit: "ns"; all: string; vms: { vm: number; encoded: string }[] };
 }

@@ -174,6 +174,18 @@ const EARLY_LABELS: Record<string, string> = { count: "count", worstNs: "worst (
 const TIMER_LABELS: Record<string, string> = { swArms: "sw arms", hvArms: "hv arms", hvFallbacks: "hv fallbacks (-ERANGE)", hvToSw: "hv→sw switches", swToHv: "sw→hv switches" };
 const HALT_POLL_LABELS: Record<string, string> = { successful: "successful (woken while polling)", failed: "failed (scheduled out)" };
 const ADVANCE_LABELS: Record<string, string> = { final: "final", min: "min", max: "max" };
+const SCHED_CPU_LABELS: Record<string, string> = {
+  guestNs: "guest",
+  busyWaitNs: "busy-wait",
+  haltPollNs: "halt polling",
+  hostNs: "host handling",
+  loadNs: "other load",
+  idleNs: "idle",
+  stealNs: "steal (outer level)",
+  loadWaitNs: "other load's run-queue wait",
+};
+const SCHED_OUTER_LABELS: Record<string, string> = { innerNs: "the inner host", loadNs: "other tenants", idleNs: "idle", loadWaitNs: "tenants' run-queue wait" };
+const SCHED_WAIT_LABELS: Record<string, string> = { count: "count", sum: "sum", p50: "p50", p99: "p99", max: "max" };
 
 /** Curated keys first in their order, then any other numeric key of the group (a field added later). */
 function groupKeys(paths: readonly string[], prefix: string, curated: readonly string[]): string[] {
@@ -236,6 +248,11 @@ function tableRows(paths: readonly string[]): Row[] {
   group("advance (ns)", "advanceNs", ADVANCE_LABELS);
   metric("coalesced", "coalesced expiries");
   metric("callbacksPerMsPeak", "hrtimer callbacks/ms peak");
+  // The host scheduler (host.cpus, host.load, host.outer): CPU time by activity, all CPUs together.
+  group("host CPUs (ns, all CPUs)", "hostSched.cpuTotals", SCHED_CPU_LABELS);
+  group("outer CPUs (ns, all CPUs)", "hostSched.outerTotals", SCHED_OUTER_LABELS);
+  group("vCPU run-queue wait (ns)", "hostSched.runQueueWaitNs", SCHED_WAIT_LABELS);
+  metric("hostSched.stealNs", "vCPU steal (ns, all vCPUs)");
 
   // Whatever else the results carry (a metric added after this table was written).
   const rest = paths.filter((p) => !covered.has(p) && !TABLE_OMITS.some((re) => re.test(p)));

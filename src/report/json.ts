@@ -58,6 +58,14 @@ const KEY_ORDER = [
   "successful",
   "failed",
   "callbacksPerMsPeak",
+  // The host scheduler's block (RunResult.hostSched; metrics/sched-types.ts).
+  "hostSched",
+  "cpuTotals",
+  "outerTotals",
+  "cpus",
+  "outerCpus",
+  "runQueueWaitNs",
+  "stealNs",
   "vcpus",
   "histograms",
   "encoding",
@@ -65,6 +73,16 @@ const KEY_ORDER = [
   "all",
   "vms",
   "encoded",
+  "cpu",
+  "guestNs",
+  "busyWaitNs",
+  "hostNs",
+  "loadNs",
+  "idleNs",
+  "innerNs",
+  "loadWaitNs",
+  "sum",
+  "noPollForSteal",
 ];
 const RANK = new Map(KEY_ORDER.map((k, i) => [k, i]));
 

@@ -1,6 +1,7 @@
 // The summary a person reads at a glance after `tscsim run` (issue #3 §8).
 
 import type { LatencyMoments, LatencySummary, RunResult, VcpuResult } from "../metrics/types.js";
+import type { HostSchedResult } from "../metrics/sched-types.js";
 import { EXIT_REASON_NAMES } from "../metrics/vcpu-metrics.js";
 import { columns, duration, MISSING, num, ratio } from "./format.js";
 import { advanceHeadline, perVmLines, vmCount } from "./headline.js";
@@ -49,6 +50,46 @@ function vcpuTable(vcpus: readonly VcpuResult[], maxRows: number): string[] {
   });
   const lines = columns([header, ...rows]).map((line) => "  " + line);
   if (vcpus.length > shown.length) lines.push(`  … ${num(vcpus.length - shown.length)} more vCPUs`);
+  return lines;
+}
+
+/** Share of `total` as "12.3 %". */
+function pct(ns: number, total: number): string {
+  return total > 0 ? `${ratio((100 * ns) / total)} %` : MISSING;
+}
+
+/** The host scheduler's block: run-queue waits and steal, then each CPU's time by activity. */
+function hostSchedLines(h: HostSchedResult, simulatedNs: number, maxRows: number): string[] {
+  const w = h.runQueueWaitNs;
+  const nullable = (x: number | null): string => (x === null ? MISSING : num(x));
+  const lines = [
+    ...columns(
+      [
+        ["vCPU run-queue wait", `${num(w.count)} waits, sum ${duration(w.sum)}  p50 ${nullable(w.p50)} ns  p99 ${nullable(w.p99)} ns  max ${num(w.max)} ns`],
+        ["vCPU steal", `${duration(h.stealNs)} (run-queue waits${h.outerCpus.length > 0 ? " and the outer level's" : ""})`],
+      ],
+      2,
+    ),
+    "",
+    `host CPUs${h.cpus.length > maxRows ? ` (first ${maxRows} of ${num(h.cpus.length)})` : ""}: share of ${duration(simulatedNs)}`,
+  ];
+  const header = ["cpu", "guest", "busy-wait", "halt poll", "host", "other load", "idle", "steal", "load waited"];
+  const rows = h.cpus
+    .slice(0, maxRows)
+    .map((c) => [String(c.cpu), pct(c.guestNs, simulatedNs), pct(c.busyWaitNs, simulatedNs), pct(c.haltPollNs, simulatedNs), pct(c.hostNs, simulatedNs), pct(c.loadNs, simulatedNs), pct(c.idleNs, simulatedNs), pct(c.stealNs, simulatedNs), duration(c.loadWaitNs)]);
+  lines.push(...columns([header, ...rows]).map((l) => "  " + l));
+  lines.push("", `vCPU threads${h.vcpus.length > maxRows ? ` (first ${maxRows} of ${num(h.vcpus.length)})` : ""}`);
+  const vcpuRows = h.vcpus
+    .slice(0, maxRows)
+    .map((v) => [String(v.vm), String(v.vcpu), String(v.cpu), num(v.runQueueWaitNs.count), duration(v.runQueueWaitNs.sum), nullable(v.runQueueWaitNs.p99), num(v.runQueueWaitNs.max), duration(v.stealNs), num(v.noPollForSteal)]);
+  lines.push(...columns([["vm", "vcpu", "cpu", "waits", "wait sum", "wait p99 ns", "wait max ns", "steal", "no-poll (steal)"], ...vcpuRows]).map((l) => "  " + l));
+  if (h.outerCpus.length > 0) {
+    lines.push("", "outer CPUs");
+    const outerRows = h.outerCpus
+      .slice(0, maxRows)
+      .map((c) => [String(c.cpu), pct(c.innerNs, simulatedNs), pct(c.loadNs, simulatedNs), pct(c.idleNs, simulatedNs), duration(c.loadWaitNs)]);
+    lines.push(...columns([["cpu", "inner host", "tenants", "idle", "tenants waited"], ...outerRows]).map((l) => "  " + l));
+  }
   return lines;
 }
 
@@ -112,5 +153,6 @@ export function renderTable(result: RunResult, options: TableOptions = {}): stri
     lines.push(nVcpus > maxRows ? `per vCPU (first ${maxRows} of ${num(nVcpus)})` : "per vCPU");
     lines.push(...vcpuTable(r.vcpus, maxRows));
   }
+  if (r.hostSched !== undefined) lines.push("", ...hostSchedLines(r.hostSched, r.simulatedNs, maxRows));
   return lines.join("\n") + "\n";
 }

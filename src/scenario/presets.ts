@@ -8,6 +8,7 @@ import { tscdeadlineLatencyPreset } from "./presets/tscdeadline-latency.js";
 import { v40NoAdvancePreset } from "./presets/v4.0-no-advance.js";
 import { periodicFloorPreset } from "./presets/periodic-floor.js";
 import { SEED_SCENARIOS } from "./presets/seed-scenarios.js";
+import { HOST_SCHED_PRESETS } from "./presets/host-sched.js";
 
 export interface Preset {
   name: string;
@@ -29,6 +30,7 @@ export const PRESETS: readonly Preset[] = [
   preset(v40NoAdvancePreset),
   preset(periodicFloorPreset),
   ...SEED_SCENARIOS.map(preset),
+  ...HOST_SCHED_PRESETS.map(preset),
 ];
 
 export const DEFAULT_PRESET = "default";

@@ -11,6 +11,7 @@ import { hostDelaysSchema } from "./delays.js";
 import { needsTscDeadline, workloadSchema } from "./workloads.js";
 import { ERA_NAMES, eraAdvanceRule, eraHasHvTimer } from "./eras.js";
 import { fromZodIssue, valueAt } from "./issues.js";
+import { MAX_HOST_CPUS, loadSchema, outerSchema, pinSchema, schedParamsSchema } from "./host-sched.js";
 import { KvmRefusedError } from "../errors.js";
 import { DEFAULT_TSC_TOLERANCE_PPM, scaledTscKhz, tscFracBits, tscRatio } from "../math/tsc.js";
 import { MAX_APIC_BUS_CYCLE_NS, DEFAULT_MIN_TIMER_PERIOD_US } from "../math/lapic-timer.js";
@@ -63,6 +64,7 @@ const vmSchema = strict(
       })
       .prefault([]),
     workload: workloadSchema.prefault({ kind: "cyclictest" }),
+    pin: pinSchema.prefault("spread"),
   },
   'a VM object such as {"vcpus": 4, "workload": {"kind": "cyclictest"}}',
 );
@@ -84,6 +86,10 @@ export const scenarioFileSchema = strict(
         hz: z.literal(KERNEL_HZ, { error: `one of ${KERNEL_HZ.join(", ")} (CONFIG_HZ)` }).prefault(1000),
         delays: hostDelaysSchema,
         stalls: stallsSchema.prefault(null),
+        cpus: z.union([intIn(1, MAX_HOST_CPUS), z.null()], { error: `an integer 1..${MAX_HOST_CPUS.toLocaleString("en-US")}, or null (one per vCPU, no scheduler)` }).optional(),
+        sched: schedParamsSchema.prefault({}),
+        load: loadSchema.prefault([]),
+        outer: outerSchema.prefault(null),
       },
       "an object",
     ).prefault({}),
@@ -124,6 +130,45 @@ export const scenarioFileSchema = strict(
 /** What a scenario file or preset may contain (every key optional where it has a default). */
 export type ScenarioFile = z.input<typeof scenarioFileSchema>;
 type Parsed = z.output<typeof scenarioFileSchema>;
+
+/** Whether the scenario asks for the host scheduler (src/sim/host-sched.ts): otherwise each vCPU has a CPU of its own. */
+export function usesHostScheduler(c: { host: { cpus?: number | null; load?: unknown[]; outer?: unknown }; vms: { pin?: unknown }[] }): boolean {
+  return (c.host.cpus ?? null) !== null || (c.host.load ?? []).length > 0 || (c.host.outer ?? null) !== null || c.vms.some((vm) => (vm.pin ?? "spread") !== "spread");
+}
+
+/** Pins and loads name CPUs that exist; what the scheduler does not combine with. */
+function checkHostCpus(p: Parsed, issue: (path: (string | number)[], allowed: string) => void): void {
+  const total = p.vms.reduce((n, vm) => n + vm.vcpus, 0);
+  const cpus = p.host.cpus ?? total;
+  const sched = usesHostScheduler({ host: { cpus: p.host.cpus ?? null, load: p.host.load, outer: p.host.outer }, vms: p.vms });
+  p.vms.forEach((vm, i) => {
+    if (vm.pin === "spread") return;
+    if (vm.pin.length !== vm.vcpus) issue(["vms", i, "pin"], `a list of ${vm.vcpus} host CPU indices (one per vCPU), or "spread"`);
+    vm.pin.forEach((c, k) => {
+      if (c >= cpus) issue(["vms", i, "pin", k], `a host CPU index 0..${cpus - 1} (host.cpus is ${cpus})`);
+    });
+    if (sched && vm.pauses.length > 0) issue(["vms", i, "pauses"], "[] with a host scheduler (host.cpus, host.load, host.outer or pins): stopped VMs on shared CPUs are not modelled");
+  });
+  const checkLoads = (loads: { cpus: number[] | "all" }[], n: number, at: (string | number)[]): void =>
+    loads.forEach((l, i) => {
+      if (l.cpus === "all") return;
+      l.cpus.forEach((c, k) => {
+        if (c >= n) issue([...at, i, "cpus", k], `a CPU index 0..${n - 1}`);
+      });
+    });
+  checkLoads(p.host.load, cpus, ["host", "load"]);
+  if (p.host.outer !== null) {
+    const outer = p.host.outer;
+    if (outer.pin !== "spread") {
+      if (outer.pin.length !== cpus) issue(["host", "outer", "pin"], `a list of ${cpus} outer CPU indices (one per host CPU), or "spread"`);
+      outer.pin.forEach((c, k) => {
+        if (c >= outer.cpus) issue(["host", "outer", "pin", k], `an outer CPU index 0..${outer.cpus - 1}`);
+      });
+    }
+    checkLoads(outer.load, outer.cpus, ["host", "outer", "load"]);
+  }
+  if (sched && p.host.stalls !== null) issue(["host", "stalls"], "null with a host scheduler (host.cpus, host.load, host.outer or pins): use host.load to take CPU time away");
+}
 
 /** Checks that span fields, and the defaults that depend on other fields. */
 function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: ScenarioIssue[] } {
@@ -179,8 +224,9 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
       if (prev !== undefined && m.at < prev.at) issue(["vms", i, "migrations", k, "at"], `at least ${prev.at} ns (migrations sorted by time)`);
     });
     const migrations = vm.migrations.map((m) => ({ atNs: m.at, tscKhz: m.tscKhz }));
-    vms.push({ name, vcpus: vm.vcpus, tscKhz, tscDeadline: vm.tscDeadline, pollControl: vm.pollControl, pauses, migrations, workload: vm.workload });
+    vms.push({ name, vcpus: vm.vcpus, tscKhz, tscDeadline: vm.tscDeadline, pollControl: vm.pollControl, pauses, migrations, workload: vm.workload, pin: vm.pin });
   });
+  checkHostCpus(p, issue);
 
   const config: ScenarioConfig = {
     name: p.name ?? "scenario",
@@ -194,6 +240,10 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
       hz: host.hz,
       delays: host.delays,
       stalls: host.stalls === null ? null : { everyNs: host.stalls.every, lengthNs: host.stalls.length },
+      cpus: host.cpus ?? null,
+      sched: host.sched,
+      load: host.load,
+      outer: host.outer,
     },
     kvm: {
       era: kvm.era,

@@ -148,6 +148,32 @@ export interface VmConfig {
    */
   migrations: { atNs: number; tscKhz: number }[];
   workload: Workload;
+  /** Host CPU of each vCPU (host.cpus), or "spread" (balanced). */
+  pin?: number[] | "spread";
+}
+
+/** host.sched: CFS's tunables (sysctl_sched_*) and the poll loop's reaction to a runnable neighbour. */
+export interface SchedParams {
+  latencyNs: number;
+  minGranularityNs: number;
+  wakeupGranularityNs: number;
+  /** From a task becoming runnable on a polling CPU to the poll loop ending (single_task_running() false). */
+  pollYieldNs: number;
+}
+
+/** host.load: one background task per listed CPU, waking every periodNs and running a draw of `run`. */
+export interface HostLoad {
+  cpus: number[] | "all";
+  periodNs: number;
+  run: DelayDist;
+}
+
+/** host.outer: the host's CPUs are vCPUs of an outer hypervisor. */
+export interface OuterHost {
+  cpus: number;
+  /** Outer CPU of each inner host CPU, or "spread". */
+  pin: number[] | "spread";
+  load: HostLoad[];
 }
 
 export interface HostStalls {
@@ -169,6 +195,12 @@ export interface ScenarioConfig {
     hz: number;
     delays: HostDelays;
     stalls: HostStalls | null;
+    /** Host CPUs running the vCPU threads; null: one per vCPU, no scheduler (unless load, outer or pins ask for one). */
+    cpus?: number | null;
+    /** Validated scenarios always carry it (the defaults); optional for configs built in code. */
+    sched?: SchedParams;
+    load?: HostLoad[];
+    outer?: OuterHost | null;
   };
   kvm: {
     era: Era;

@@ -15,6 +15,8 @@ import type { HostMetrics } from "../metrics/host-metrics.js";
 import { cyclictestSummaryLine } from "./workloads/cyclictest.js";
 import { guestCyclesOfNs } from "./guest-time.js";
 import type { VcpuIds } from "./vcpu-ids.js";
+import { usesHostScheduler } from "../scenario/schema.js";
+import { drainTrace } from "../trace/session.js";
 
 const U32_MAX = 0xffffffff;
 // The engine's layouts (assembly/sim/engine_metrics.ts): slots per vCPU block (VcpuMetrics'),
@@ -33,6 +35,8 @@ const { Latency: LOG_LATENCY, Advance: LOG_ADVANCE } = wasm.LogRecord;
  */
 export function cyclictestEngineExclusion(config: ScenarioConfig): string | null {
   const { kvm } = config;
+  // The host scheduler (src/sim/host-sched.ts) runs on the TypeScript engine only so far.
+  if (usesHostScheduler(config)) return "the host scheduler (host.cpus, host.load, host.outer or vms.<i>.pin) runs on the TypeScript engine only";
   if (kvm.lazyTscDeadline) return "kvm.lazyTscDeadline is on";
   if (kvm.pvDeadline) return "kvm.pvDeadline is on";
   for (const [i, hp] of [["kvm.haltPoll.maxNs", kvm.haltPoll.maxNs], ["kvm.haltPoll.growStartNs", kvm.haltPoll.growStartNs], ["kvm.haltPoll.grow", kvm.haltPoll.grow], ["kvm.haltPoll.shrink", kvm.haltPoll.shrink]] as const) {
@@ -142,6 +146,7 @@ export class CyclictestEngine {
     for (;;) {
       const more = wasm.ctEngineRun();
       this.drain();
+      drainTrace();
       if (more === 0) break;
     }
     this.handOver();

@@ -8,7 +8,10 @@ import { computeL1TscOffset, tscFracBits, tscRatio } from "../math/tsc.js";
 import { REARM_VARIANTS } from "../math/lapic-timer.js";
 import type { HostStalls, ScenarioConfig } from "../scenario/types.js";
 import { ERAS, type EraPolicy } from "./eras.js";
-import { MAX_VCPUS, VCPU_MASK } from "./events.js";
+import { MAX_VCPUS, SCHED_EVENT_BASE, VCPU_MASK } from "./events.js";
+import { HostScheduler } from "./host-sched.js";
+import { usesHostScheduler } from "../scenario/schema.js";
+import type { HostSchedResult } from "../metrics/sched-types.js";
 import { HostDelaySamplers, delayProgram } from "./host-delays.js";
 import type { MetricsSink } from "./metrics-sink.js";
 import { Vcpu, type VcpuEnv } from "./vcpu.js";
@@ -17,6 +20,7 @@ import type { AnyGuestProgram } from "./guest.js";
 import { workloadProgram } from "./workloads/index.js";
 import { CyclictestEngine, cyclictestEngineExclusion } from "./cyclictest-engine.js";
 import { HostMetrics } from "../metrics/host-metrics.js";
+import { drainTrace, traceActive } from "../trace/session.js";
 import type { VcpuMetrics } from "../metrics/vcpu-metrics.js";
 
 /** Host uptime when the simulation starts (ns): the clock and TSC are well past zero. */
@@ -62,6 +66,8 @@ export class Simulation {
   /** The backend running this simulation. */
   readonly engine: "ts" | "wasm";
   private readonly fast: CyclictestEngine | null = null;
+  /** The host scheduler when vCPU threads share CPUs (host.cpus, host.load, host.outer, pins). */
+  readonly sched: HostScheduler | null = null;
   /** Per VM: its program's printed lines are kept. */
   private readonly keepOutputOf: boolean[];
 
@@ -99,7 +105,7 @@ export class Simulation {
     // The queue's room: the wasm engine keeps one event a vCPU in it (its thread's next
     // event waits in the vCPU's record), two with host stalls; the TypeScript engine up to
     // four (thread, hrtimer, preemption timer, stall). It grows if ever short.
-    const queueCapacity = 16 + total * (this.engine === "wasm" ? (host.stalls === null ? 1 : 2) : 4);
+    const queueCapacity = 16 + total * (this.engine === "wasm" ? (host.stalls === null ? 1 : 2) : 4) + (usesHostScheduler(config) ? 2 * (host.cpus ?? total) + 2 * (host.outer?.cpus ?? 0) : 0);
     this.keepOutputOf = config.vms.map((vm) => ("printLatencies" in vm.workload ? vm.workload.printLatencies : "printSummary" in vm.workload ? vm.workload.printSummary : false));
     const program = delayProgram(host.delays);
     const deferTo =
@@ -150,6 +156,10 @@ export class Simulation {
       return;
     }
 
+    if (usesHostScheduler(config)) {
+      const perVcpu = metrics instanceof HostMetrics ? metrics.options.perVcpuHistograms : total <= 64;
+      this.sched = new HostScheduler(config, START_NS, perVcpu);
+    }
     index = 0;
     config.vms.forEach((vm, vmIndex) => {
       const env: VcpuEnv = {
@@ -182,9 +192,12 @@ export class Simulation {
         // The simulated host clock stays one; a destination's TSC rate is a ratio to it.
         migrations: vm.migrations.map((m) => ({ ...m, ratio: ((1n << BigInt(fracBits)) * BigInt(m.tscKhz)) / BigInt(host.tscKhz) })),
         keepOutput: this.keepOutputOf[vmIndex]!,
+        sched: this.sched,
+        trace: traceActive(),
       };
       for (let i = 0; i < vm.vcpus; i++, index++) this.vcpus.push(new Vcpu(index, i, env, sinks[index]!));
     });
+    this.sched?.attach(this.vcpus);
   }
 
   private started = false;
@@ -194,7 +207,10 @@ export class Simulation {
     if (this.started) return;
     this.started = true;
     if (this.fast !== null) this.fast.start();
-    else for (const v of this.vcpus) v.start();
+    else {
+      for (const v of this.vcpus) v.start();
+      this.sched?.start();
+    }
   }
 
   /** Runs until the queue is empty or the scenario's duration has passed. */
@@ -205,12 +221,18 @@ export class Simulation {
       return;
     }
     const vcpus = this.vcpus;
+    const sched = this.sched;
     let events = 0;
+    // A traced run drains the trace buffer whenever an event has nearly filled it.
+    const drainAt = traceActive() ? wasm.TRACE_CAPACITY.value - 64 : Number.POSITIVE_INFINITY;
     for (;;) {
       const p = wasm.queuePop();
       if (p < 0) break;
       events++;
-      vcpus[p & VCPU_MASK]!.onEvent(p >>> 24, wasm.queuePoppedSeq());
+      const kind = p >>> 24;
+      if (kind >= SCHED_EVENT_BASE) sched!.onEvent(kind, p & VCPU_MASK, wasm.queuePoppedSeq());
+      else vcpus[p & VCPU_MASK]!.onEvent(kind, wasm.queuePoppedSeq());
+      if (drainAt !== Number.POSITIVE_INFINITY && wasm.traceLogCount() >= drainAt) drainTrace();
     }
     this.events += events;
     for (const v of vcpus) v.finish();
@@ -227,6 +249,12 @@ export class Simulation {
       return lines;
     }
     return this.vcpus.filter((v) => v.output !== null && v.output.length > 0).map((v) => ({ vm: v.vm, vcpu: v.vcpu, lines: v.output! }));
+  }
+
+  /** The host scheduler's metrics (after run), or null without one. */
+  schedResult(): HostSchedResult | null {
+    if (this.sched === null) return null;
+    return this.sched.result(START_NS + this.simulatedNs, this.vcpus.map((v) => ({ vm: v.vm, vcpu: v.vcpu })));
   }
 
   /** Simulated ns covered: the whole duration, unless every program ended before it. */

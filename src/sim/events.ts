@@ -28,7 +28,16 @@ export const enum EventKind {
   Resume = 13,
   /** The VM moves to a host with another TSC rate (vms.<i>.migrations). */
   Migrate = 14,
+  /** Host scheduler (src/sim/host-sched.ts): a scheduler tick on a CPU where tasks wait (index: the CPU). */
+  SchedTick = 32,
+  /** A background task's period begins (index: its task). */
+  LoadWake = 33,
+  /** A background task has run what it wanted (index: its task). */
+  LoadDone = 34,
 }
+
+/** Event kinds from here on belong to the host scheduler, not to a vCPU. */
+export const SCHED_EVENT_BASE = EventKind.SchedTick;
 
 export const VCPU_MASK = 0xffffff;
 export const MAX_VCPUS = VCPU_MASK + 1;

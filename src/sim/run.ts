@@ -53,6 +53,8 @@ export function runScenario(config: ScenarioConfig, options: RunOptions = {}): S
     vcpus: host.vcpus.map((m) => m.summary()),
     ...(options.histograms === true ? { histograms: encodeRunHistograms(histograms) } : {}),
   };
+  const hostSched = sim.schedResult();
+  if (hostSched !== null) result.hostSched = hostSched;
   const output = sim.outputs();
   return { result, output, histograms };
 }

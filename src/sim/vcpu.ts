@@ -21,6 +21,22 @@ import type { HostDelaySamplers } from "./host-delays.js";
 import { ExitReason, TimerBackend, type MetricsSink } from "./metrics-sink.js";
 import type { HaltPollConfig, HostStalls } from "../scenario/types.js";
 import { nextHaltPollNs } from "./halt-poll.js";
+import type { HostScheduler, SchedThread } from "./host-sched.js";
+
+/** The host CPU's activity while a vCPU thread in each run state runs on it (assembly/sim/host_sched.ts Activity). */
+const ACTIVITY_OF: Record<RunState, number> = {
+  guest: wasm.Activity.Guest,
+  exit: wasm.Activity.Host,
+  polling: wasm.Activity.HaltPoll,
+  blocked: wasm.Activity.Idle,
+  waking: wasm.Activity.Host,
+  entering: wasm.Activity.Host,
+  done: wasm.Activity.Idle,
+};
+
+// Trace records (`tscsim run --trace`): the same points as the wasm engine's
+// (assembly/sim/trace_log.ts), written only when the VM's env asks for them.
+const { TraceKind: TK, TraceExit: TX } = wasm;
 
 /** Run states of a vCPU (the discriminant of the state machine). */
 export type RunState = "guest" | "exit" | "polling" | "blocked" | "waking" | "entering" | "done";
@@ -48,11 +64,34 @@ export interface VcpuEnv {
   pauses: { atNs: number; lengthNs: number }[];
   /** Destination TSC rates in time order (vms.<i>.migrations), with the TSC ratio for each. */
   migrations: { atNs: number; tscKhz: number; ratio: bigint }[];
+  /** The host scheduler when vCPU threads share CPUs (host.cpus, host.load, host.outer); null: a CPU each. */
+  sched?: HostScheduler | null;
+  /** Write trace records (src/trace/session.ts). */
+  trace?: boolean;
 }
 
-export class Vcpu implements GuestCtx, TimerHost {
+export class Vcpu implements GuestCtx, TimerHost, SchedThread {
   readonly lapic: LapicTimer;
-  state: RunState = "guest";
+  private runState: RunState = "guest";
+  get state(): RunState {
+    return this.runState;
+  }
+  set state(s: RunState) {
+    this.runState = s;
+    if (this.sched !== null) this.sched.activity(this.index, ACTIVITY_OF[s]);
+  }
+  /** The host scheduler, or null (a host CPU of its own). */
+  private readonly sched: HostScheduler | null;
+  /** Runnable but not running: waiting in its CPU's run queue (thread events wait in `deferred`). */
+  private offCpu = false;
+  /** Asked to leave its CPU outside guest mode: it does at its next thread event (need_resched). */
+  private needResched = false;
+  /** When the current poll ends (its PollEnd event), for a yield that must not postpone it. */
+  private pollEndNs = 0;
+  /** Seq of an hrtimer callback held while the CPU is taken by the outer level. */
+  private frozenHrtimerSeq = -1;
+  /** Woken and queued: when picked, the wake-up's own cost (host.delays.wakeup) is still to come. */
+  private wakeQueued = false;
   /** Seq of the one valid vCPU-thread event (resume, wake, entry, block, kick). */
   private threadSeq = -1;
   private hrtimerSeq = -1;
@@ -93,10 +132,15 @@ export class Vcpu implements GuestCtx, TimerHost {
     this.machine = "machine" in env.program ? env.program : null;
     this.main = "machine" in env.program ? null : env.program.main(this);
     this.output = env.keepOutput ? [] : null;
+    this.sched = env.sched ?? null;
   }
 
   get vm(): number {
     return this.env.vm;
+  }
+
+  private trace(kind: number, arg: number): void {
+    if (this.env.trace === true) wasm.traceEvent(kind, this.index, arg);
   }
   get tscKhz(): number {
     return this.env.tscKhz;
@@ -109,7 +153,14 @@ export class Vcpu implements GuestCtx, TimerHost {
     if (this.state === "done") return;
     switch (kind) {
       case EventKind.HrtimerCallback:
-        if (seq === this.hrtimerSeq) this.hrtimerCallback();
+        if (seq !== this.hrtimerSeq) return;
+        if (this.sched !== null && this.sched.frozen(this.index)) {
+          // The interrupt waits for the CPU to run again (nested host, host.outer).
+          this.frozenHrtimerSeq = seq;
+          this.sched.deferHrtimer(this.index);
+          return;
+        }
+        this.hrtimerCallback();
         return;
       case EventKind.PreemptionTimer:
         if (seq === this.hvSeq) this.preemptionExit();
@@ -130,7 +181,7 @@ export class Vcpu implements GuestCtx, TimerHost {
         if (seq !== this.threadSeq) return;
         this.threadSeq = -1;
         if (this.paused) this.deferred = kind;
-        else this.onThreadEvent(kind);
+        else if (this.sched === null || !this.holdForCpu(kind)) this.onThreadEvent(kind);
     }
   }
 
@@ -148,10 +199,13 @@ export class Vcpu implements GuestCtx, TimerHost {
         this.block();
         return;
       case EventKind.PollEnd:
-        // Nothing woke the vCPU while it polled: it schedules out (kvm_vcpu_block).
-        this.metrics.haltPoll(this.haltPollNs, false);
+        // Nothing woke the vCPU while it polled (or another task became runnable on its
+        // CPU): it schedules out (kvm_vcpu_block).
+        this.metrics.haltPoll(this.sched === null ? this.haltPollNs : wasm.nowF64() - this.haltStartNs, false);
         this.polling = false;
         this.state = "blocked";
+        this.trace(TK.SwitchOut, 0);
+        this.schedSleep();
         return;
       case EventKind.VcpuWake:
         this.wake();
@@ -178,7 +232,11 @@ export class Vcpu implements GuestCtx, TimerHost {
   /** Start of the simulation: the program begins in guest mode. */
   start(): void {
     this.state = "guest";
-    this.schedule(EventKind.GuestResume, 0);
+    if (this.sched !== null) {
+      // The thread starts when its CPU picks it (HostScheduler.start).
+      this.offCpu = true;
+      this.deferred = EventKind.GuestResume;
+    } else this.schedule(EventKind.GuestResume, 0);
     if (this.env.stalls !== null) wasm.queuePushIn(this.env.stalls.everyNs, payload(EventKind.Stall, this.index));
     for (const m of this.env.migrations) wasm.queuePushIn(m.atNs, payload(EventKind.Migrate, this.index));
     for (const p of this.env.pauses) {
@@ -251,6 +309,7 @@ export class Vcpu implements GuestCtx, TimerHost {
       }
       if (exit === Exit.Done) {
         this.state = "done";
+        this.schedSleep();
         return;
       }
       if (!this.onExit(exit)) return;
@@ -295,6 +354,7 @@ export class Vcpu implements GuestCtx, TimerHost {
         this.computeLeftNs = 0;
         return false;
       case Exit.Halt:
+        this.trace(TK.Exit, TX.Hlt);
         this.metrics.recordExit(ExitReason.hlt);
         this.leaveGuest();
         this.halted = true;
@@ -337,11 +397,20 @@ export class Vcpu implements GuestCtx, TimerHost {
     // Before dynamic polling (aca6ff29c406) every halt polled the full window.
     if (!hp.dynamic || this.haltPollNs > hp.maxNs) this.haltPollNs = hp.maxNs;
     this.haltStartNs = wasm.nowF64();
-    this.polling = this.env.pollAllowed && this.haltPollNs > 0;
+    const sched = this.sched;
+    this.polling = this.env.pollAllowed && this.haltPollNs > 0 && (sched === null || !sched.noPollForSteal(this.index, hp.maxStealPercent));
     this.state = "blocked";
     if (this.polling) {
+      // The poll loop checks need_resched itself (kvm_vcpu_can_poll): it ends with it.
+      this.needResched = false;
       this.state = "polling";
-      this.schedule(EventKind.PollEnd, this.haltPollNs);
+      // kvm_vcpu_can_poll: the loop runs once, then only while single_task_running().
+      const pollNs = sched !== null && sched.othersRunnable(this.index) ? Math.min(this.haltPollNs, sched.params.pollYieldNs) : this.haltPollNs;
+      this.pollEndNs = this.haltStartNs + pollNs;
+      this.schedule(EventKind.PollEnd, pollNs);
+    } else {
+      this.trace(TK.SwitchOut, 0);
+      this.schedSleep();
     }
     // kvm_vcpu_check_block runs after the switch: restarting the hrtimer may have found
     // the deadline already passed and made the interrupt pending.
@@ -357,7 +426,12 @@ export class Vcpu implements GuestCtx, TimerHost {
   private wake(): void {
     if (this.halted && !this.hasWakeReason()) {
       this.state = "blocked";
+      this.schedSleep();
       return;
+    }
+    if (this.env.trace === true) {
+      const haltNs = this.haltStartNs < 0 ? 0 : wasm.nowF64() - this.haltStartNs;
+      this.trace(TK.SwitchIn, this.polling ? -haltNs : haltNs);
     }
     if (this.haltStartNs >= 0) this.endHalt();
     if (this.hvBeforeBlock) {
@@ -389,6 +463,7 @@ export class Vcpu implements GuestCtx, TimerHost {
 
   /** Just before VM entry: inject, busy-wait (spec §5.4), enter; the guest runs after dispatch. */
   private reenter(): void {
+    this.trace(TK.Entry, 0);
     this.lapic.injectPending();
     const spinNs = this.waitLapicExpire();
     const deliver = this.lapic.vectorToDeliver >= 0;
@@ -414,7 +489,9 @@ export class Vcpu implements GuestCtx, TimerHost {
     const injected = lapic.vectorToDeliver === lapic.vector || lapic.vectorInService;
     if (!injected) return 0;
     const spinNs = wasm.waitLapicExpire(this.index, this.env.lapic.era.code, this.env.tune, global, this.env.hz);
+    this.trace(TK.WaitLapicExpire, wasm.lastWaitDelta(this.index));
     this.metrics.addSpinNs(spinNs);
+    if (this.sched !== null && spinNs > 0) this.sched.busyWait(this.index, spinNs);
     this.metrics.recordAdvance(wasm.nowF64() - this.env.startNs, wasm.vcpuAdvance(this.index, global));
     return spinNs;
   }
@@ -422,6 +499,7 @@ export class Vcpu implements GuestCtx, TimerHost {
   /** The preemption timer fired in guest mode: exit, expire, re-enter. */
   private preemptionExit(): void {
     this.metrics.recordExit(ExitReason.preemptionTimer);
+    this.trace(TK.Exit, TX.PreemptionTimer);
     this.leaveGuest();
     this.lapic.hvTimerFired();
     const d = this.env.delays;
@@ -438,12 +516,14 @@ export class Vcpu implements GuestCtx, TimerHost {
     if (stalls === null) return;
     wasm.queuePushIn(stalls.everyNs, payload(EventKind.Stall, this.index));
     if (this.state !== "guest") return;
+    this.trace(TK.Exit, TX.ExternalInterrupt);
     this.leaveGuest();
     this.beginEntry(stalls.lengthNs);
   }
 
   private hrtimerCallback(): void {
     this.hrtimerSeq = -1;
+    this.trace(TK.HrtimerExpire, this.state === "guest" ? 1 : 0);
     this.metrics.hrtimerCallback(wasm.nowF64() - this.env.startNs);
     if (!this.lapic.hrtimerFired()) return;
     const p = payload(EventKind.HrtimerCallback, this.index);
@@ -451,6 +531,8 @@ export class Vcpu implements GuestCtx, TimerHost {
     this.hrtimerSeq = this.env.lapic.era.hrtimerFollowsTarget
       ? wasm.pushAtTarget(this.index, p, delay, 0)
       : wasm.pushAtExpiryPlusPeriod(this.index, p, delay);
+    // The callback's HRTIMER_RESTART re-enqueues the timer: hrtimer_start is traced again.
+    this.trace(TK.HrtimerStart, wasm.nowF64() + wasm.swExpiryInNs(this.index));
     this.metrics.timerArm(TimerBackend.sw);
   }
 
@@ -460,21 +542,36 @@ export class Vcpu implements GuestCtx, TimerHost {
     const p = payload(EventKind.HrtimerCallback, this.index);
     const delay = this.env.delays.hrtimer(this.index);
     const earlyNs = advanceEarly ? wasm.vcpuAdvance(this.index, this.env.lapic.era.globalAdvance) : 0;
+    if (this.hrtimerSeq >= 0) this.trace(TK.HrtimerCancel, 0);
     this.hrtimerSeq = atTarget ? wasm.pushAtTarget(this.index, p, delay, earlyNs) : wasm.pushAtSwExpiry(this.index, p, delay);
+    this.trace(TK.HrtimerStart, wasm.nowF64() + wasm.swExpiryInNs(this.index));
+    this.trace(TK.HvTimerState, 0);
     this.metrics.timerArm(TimerBackend.sw);
   }
   cancelHrtimer(): void {
+    if (this.hrtimerSeq >= 0) this.trace(TK.HrtimerCancel, 0);
     this.hrtimerSeq = -1;
   }
   hvArmed(ok: boolean): void {
-    if (ok) this.metrics.timerArm(TimerBackend.hv);
-    else this.metrics.hvFallback();
+    if (ok) {
+      this.metrics.timerArm(TimerBackend.hv);
+      this.trace(TK.HvTimerState, 1);
+    } else this.metrics.hvFallback();
   }
   hvCancelled(): void {
     this.hvSeq = -1;
   }
   kick(): void {
-    if (this.state === "blocked") {
+    if (this.state === "blocked" && this.sched !== null) {
+      // try_to_wake_up: the thread runs when its CPU picks it, `wakeup` after that.
+      this.trace(TK.Waking, 0);
+      this.state = "waking";
+      this.offCpu = true;
+      this.deferred = EventKind.VcpuWake;
+      this.wakeQueued = true;
+      this.sched.wake(this.index);
+    } else if (this.state === "blocked") {
+      this.trace(TK.Waking, 0);
       this.state = "waking";
       this.schedule(EventKind.VcpuWake, this.env.delays.wakeup(this.index));
     } else if (this.state === "polling") {
@@ -482,6 +579,7 @@ export class Vcpu implements GuestCtx, TimerHost {
       this.state = "waking";
       this.schedule(EventKind.VcpuWake, 0);
     } else if (this.state === "guest") {
+      this.trace(TK.Exit, TX.ExternalInterrupt);
       this.leaveGuest();
       this.state = "exit";
       this.schedule(EventKind.KickExit, this.env.delays.vmExit(this.index));
@@ -492,6 +590,92 @@ export class Vcpu implements GuestCtx, TimerHost {
   }
   coalesced(): void {
     this.metrics.coalesced();
+  }
+
+  // ---- SchedThread: what the host scheduler does to this thread (src/sim/host-sched.ts) ----
+
+  /**
+   * A thread event while the thread may not run: waiting in the run queue, its CPU taken
+   * by the outer level, or asked to give up its CPU (it does so now, at a point where
+   * the kernel would: a host path ends). Returns true when the event waits.
+   */
+  private holdForCpu(kind: EventKind): boolean {
+    const sched = this.sched!;
+    if (this.offCpu || sched.frozen(this.index)) {
+      this.deferred = kind;
+      return true;
+    }
+    if (this.needResched) {
+      this.needResched = false;
+      this.deferred = kind;
+      this.offCpu = true;
+      sched.yieldCpu(this.index);
+      return true;
+    }
+    return false;
+  }
+
+  /** The thread stops being runnable (schedule() from kvm_vcpu_block, or its program ended): a pending need_resched is spent. */
+  private schedSleep(): void {
+    if (this.sched === null) return;
+    this.needResched = false;
+    this.sched.sleep(this.index);
+  }
+
+  schedRun(): void {
+    this.offCpu = false;
+    const kind = this.deferred;
+    this.deferred = 0;
+    // The wake-up's own cost (host.delays.wakeup) starts when the CPU picks the thread;
+    // a thread preempted later on its way back to the guest pays it once.
+    if (kind === EventKind.VcpuWake && this.wakeQueued) this.schedule(kind, this.env.delays.wakeup(this.index));
+    else if (kind !== 0) this.schedule(kind, 0);
+    this.wakeQueued = false;
+  }
+
+  schedPreempt(): boolean {
+    if (this.state === "guest" && !this.offCpu) {
+      // A reschedule IPI takes the vCPU out of guest mode; it re-enters when picked again.
+      this.leaveGuest();
+      this.state = "exit";
+      this.deferred = EventKind.GuestResume;
+      this.offCpu = true;
+      return true;
+    }
+    if (this.state !== "blocked" && this.state !== "done") this.needResched = true;
+    return false;
+  }
+
+  schedPollYield(): void {
+    if (this.state !== "polling") return;
+    const endNs = wasm.nowF64() + this.sched!.params.pollYieldNs;
+    if (endNs >= this.pollEndNs) return;
+    this.pollEndNs = endNs;
+    this.schedule(EventKind.PollEnd, this.sched!.params.pollYieldNs);
+  }
+
+  schedFreeze(): void {
+    if (this.state !== "guest") return;
+    this.leaveGuest();
+    this.state = "exit";
+    this.deferred = EventKind.GuestResume;
+  }
+
+  schedThaw(): void {
+    if (this.offCpu) return;
+    const kind = this.deferred;
+    this.deferred = 0;
+    if (kind !== 0) this.schedule(kind, 0);
+  }
+
+  schedActivity(): number {
+    return ACTIVITY_OF[this.runState];
+  }
+
+  schedHrtimerThaw(): void {
+    if (this.frozenHrtimerSeq < 0 || this.frozenHrtimerSeq !== this.hrtimerSeq) return;
+    this.frozenHrtimerSeq = -1;
+    this.hrtimerSeq = wasm.queuePushIn(0, payload(EventKind.HrtimerCallback, this.index));
   }
 
   // ---- GuestCtx ----
@@ -548,6 +732,7 @@ export class Vcpu implements GuestCtx, TimerHost {
   }
   wrmsrPvDeadline(r: number): Exit {
     this.metrics.recordExit(ExitReason.msrWrite);
+    this.trace(TK.Exit, TX.MsrWrite);
     this.lapic.writePvDeadline(r);
     return Exit.MsrWrite;
   }
@@ -555,11 +740,13 @@ export class Vcpu implements GuestCtx, TimerHost {
     // Lazy TSC-deadline: the guest updates the shared page and traps only when needed.
     if (this.env.lapic.lazyTscDeadline && this.lapic.deadlineModeActive && !wasm.lazyGuestWrite(this.index, r)) return Exit.None;
     this.metrics.recordExit(ExitReason.msrWrite);
+    this.trace(TK.Exit, TX.MsrWrite);
     this.lapic.writeTscDeadline(r);
     return Exit.MsrWrite;
   }
   writeApic(offset: number, value: number): Exit {
     this.metrics.recordExit(ExitReason.apicWrite);
+    this.trace(TK.Exit, TX.ApicWrite);
     const l = this.lapic;
     switch (offset) {
       case APIC_LVTT:
@@ -592,6 +779,7 @@ export class Vcpu implements GuestCtx, TimerHost {
     return Exit.Halt;
   }
   cpuid(): Exit {
+    this.trace(TK.Exit, TX.Cpuid);
     return Exit.Cpuid;
   }
   compute(ns: number): Exit {

@@ -12,6 +12,7 @@ import type { ScenarioIssue } from "../scenario/errors.js";
 import { ScenarioError } from "../scenario/errors.js";
 import { looksLikePath, readErrorReason, resolveScenarioRef, withDefaultName } from "../scenario/load.js";
 import { applySet } from "../scenario/set.js";
+import { applyHostProfile, readHostProfile } from "../calibrate/host-file.js";
 import { findPreset } from "../scenario/presets.js";
 import { SweepError } from "./errors.js";
 import { DEPTH_ALLOWED, nestsDeeperThan } from "../scenario/depth.js";
@@ -116,6 +117,18 @@ export function parseSweep(raw: unknown, file: string): SweepSpec {
   const issues: ScenarioIssue[] = [];
   const sweepName = basename(file, extname(file));
   const base = resolveBase(sweep.base, dirname(resolve(file)), sweepName, issues);
+  // "host": a host profile (tscsim fit --out), relative to the sweep file, laid over the base's host.
+  if (sweep.host !== undefined && base !== undefined) {
+    try {
+      base.raw = applyHostProfile(base.raw, readHostProfile(resolve(dirname(resolve(file)), sweep.host)));
+      // The profile is part of the base: a changed profile is a different run.
+      base.digest = sha256Hex(canonicalJson(base.raw));
+      base.label = `${base.label} + host ${sweep.host}`;
+    } catch (err) {
+      if (!(err instanceof ScenarioError)) throw err;
+      for (const i of err.issues) issues.push({ path: "host", value: sweep.host, allowed: i.allowed });
+    }
+  }
 
   const set: [string, unknown][] = [];
   for (const [path, value] of Object.entries(sweep.set ?? {})) {

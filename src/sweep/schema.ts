@@ -13,7 +13,7 @@ import { MAX_AXIS_VALUES } from "./range.js";
 /** A grid larger than this is refused: every run's id is computed on --resume and merge. */
 export const MAX_RUNS = 1_000_000;
 export const MAX_SEED = 0xffffffff;
-export const SWEEP_KEYS = ["$schema", "base", "set", "axes", "seeds", "description"] as const;
+export const SWEEP_KEYS = ["$schema", "base", "host", "set", "axes", "seeds", "description"] as const;
 const RANGE_KEYS = ["from", "to", "step"] as const;
 
 const SEED_ITEM = `an integer seed 0..${MAX_SEED}`;
@@ -68,6 +68,11 @@ export const sweepFileSchema = strictWith(
       .union([z.string().min(1), z.record(z.string(), z.unknown())], { error: "a preset name, a scenario file path (relative to the sweep file) or an inline scenario object" })
       .optional()
       .describe('The scenario every run starts from: a preset name (`tscsim presets`), a scenario file path relative to the sweep file, or an inline scenario object. Default "default"'),
+    host: z
+      .string({ error: "a host profile file path (what `tscsim fit --out` writes), relative to the sweep file" })
+      .min(1, { error: "a host profile file path (what `tscsim fit --out` writes), relative to the sweep file" })
+      .optional()
+      .describe("A host profile written by `tscsim fit --out`, relative to the sweep file: laid over the base's host (each delay it names replaces the base's)"),
     set: z
       .record(z.string(), z.unknown(), { error: '{"dotted.path": value, ...}, applied to every run' })
       .optional()

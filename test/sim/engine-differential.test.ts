@@ -111,6 +111,25 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
     );
   });
 
+  // The host scheduler runs on the TypeScript engine only (cyclictestEngineExclusion says
+  // so). With a CPU per vCPU and no load it must change nothing: the TypeScript engine
+  // with the scheduler on gives the wasm engine's result without it, plus its own block.
+  test("property: a host scheduler with one CPU per vCPU (TypeScript) = the wasm engine without one", () => {
+    fc.assert(
+      fc.property(config, (c) => {
+        if (c.host.stalls !== null) return; // stalls do not combine with the scheduler
+        const total = c.vms.reduce((n, vm) => n + vm.vcpus, 0);
+        const shared: ScenarioConfig = { ...c, host: { ...c.host, cpus: total } };
+        expect(cyclictestEngineExclusion(shared)).toMatch(/host scheduler/);
+        const { result, output } = runScenario(shared, { engine: "ts", perVcpuHistograms: true });
+        const { wallMs: _wall, hostSched, ...rest } = result;
+        expect(hostSched!.runQueueWaitNs.max).toBe(0);
+        expect(JSON.stringify({ rest, output })).toBe(resultOf(c, "wasm"));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   // The host's own collectors put the wasm engine in its complete mode: it keeps latency
   // moments, advance statistics and callbacks per ms itself; per-vCPU histograms (the
   // test above) get every latency logged, a shared pair (this test) it counts in wasm.
