@@ -13,7 +13,7 @@ import { freeU64Array, nsToCyclesScale, u64Array, wasmVariant } from "../src/ind
 import { CASES, NS_TO_CYCLES_SCALE, PARAMS, type KernelCase, type KernelId } from "../src/bench/cases.js";
 import { checksumU64, fillRandomU64, firstMismatch } from "../src/bench/data.js";
 import { measure, type MeasureOptions } from "../src/bench/measure.js";
-import { buildNative, NATIVE_CFLAGS, runNative, type NativeBuild, type NativeOutcome, type NativeParams } from "../src/bench/native.js";
+import { buildNative, NATIVE_CFLAGS, nativeParamsOf, runNative, type NativeBuild, type NativeOutcome, type NativeParams } from "../src/bench/native.js";
 import { evaluateTargets, formatTable, formatTargets, median, ratios, writeJson, type KernelResult, type NativeMeasurement } from "./report.js";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
@@ -84,24 +84,7 @@ if (nativeBuild.ok) {
 }
 let nativeCompiler: string | null = null;
 
-const NATIVE_PARAMS: NativeParams = {
-  n: config.batchElements,
-  reps: config.nativeReps,
-  seed: config.seed,
-  shift: PARAMS.mulShift,
-  ratio: PARAMS.ratio,
-  fracBits: PARAMS.fracBits,
-  offset: PARAMS.offset,
-  khz: PARAMS.tscKhz,
-  divShift: PARAMS.divShift,
-  divisor: PARAMS.divisor,
-  // Must match the inputs' bit widths in cases.ts.
-  bitsMul: 64,
-  bitsTsc: 64,
-  bitsCycles: 44,
-  bitsNs: 40,
-  bitsDiv: 50,
-};
+const NATIVE_PARAMS: NativeParams = nativeParamsOf(config.batchElements, config.nativeReps, config.seed);
 
 /** kernels.c names timed with a case: u64_shl_div_u64 also runs its __int128-division variant. */
 function nativeNames(id: KernelId): string[] {

@@ -5,6 +5,7 @@ function show(value: unknown): string {
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "string") return JSON.stringify(value);
   if (value === undefined) return "undefined";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
@@ -12,7 +13,15 @@ function show(value: unknown): string {
   }
 }
 
-/** An argument outside its allowed range. */
+/** A number (or a string that is just one): "out of range" fits it; "abc" or "2.1XHz" is not out of any range. */
+function isNumeric(value: unknown): boolean {
+  return typeof value === "number" || typeof value === "bigint" || (typeof value === "string" && /^\s*[-+]?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(value));
+}
+
+/**
+ * An argument that is not allowed: a number outside its range ("is out of range"), or
+ * a value of the right type that is not one of the accepted forms.
+ */
 export class InputRangeError extends RangeError {
   override name = "InputRangeError";
   constructor(
@@ -20,7 +29,7 @@ export class InputRangeError extends RangeError {
     readonly value: unknown,
     readonly allowed: string,
   ) {
-    super(`${field} = ${show(value)} is out of range: allowed ${allowed}`);
+    super(isNumeric(value) ? `${field} = ${show(value)} is out of range: allowed ${allowed}` : `${field} = ${show(value)}: allowed ${allowed}`);
   }
 }
 
@@ -33,6 +42,23 @@ export class InputTypeError extends TypeError {
     readonly allowed: string,
   ) {
     super(`${field} = ${show(value)} has the wrong type: expected ${allowed}`);
+  }
+}
+
+/**
+ * An input that is neither out of range nor of the wrong type but cannot be used: a file
+ * another process is writing, a directory where a file is needed. `problem` says what is
+ * wrong with it, `allowed` what would do, both in words that fit the case.
+ */
+export class InputUnusableError extends Error {
+  override name = "InputUnusableError";
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    readonly problem: string,
+    readonly allowed: string,
+  ) {
+    super(`${field} = ${show(value)}: ${problem}; ${allowed}`);
   }
 }
 

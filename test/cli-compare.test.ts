@@ -103,7 +103,7 @@ describe("tscsim compare", () => {
   test.each([
     [["--a", "kvm.era=v9", "--b", "kvm.era=mainline"], [/^tscsim: side A \(--a kvm\.era=v9\): /, /kvm\.era = "v9"/, /allowed one of .*"mainline"/]],
     [["--a", "kvm.era=v4.20", "--b", "kvm.lazyTimer=true"], [/^tscsim: side B \(--b kvm\.lazyTimer=true\): /, /kvm\.lazyTimer = true: unknown key/, /allowed a key of kvm \(era, /]],
-    [["--b", "vms.0.vcpus=0"], [/side B \(--b vms\.0\.vcpus=0\)/, /vms\.0\.vcpus = 0: allowed an integer/]],
+    [["--b", "vms.0.vcpus=0"], [/side B \(--b vms\.0\.vcpus=0\)/, /vms\.0\.vcpus = 0: too small; allowed an integer/]],
     [["--a", "kvm.era"], [/side A \(--a kvm\.era\)/, /path=value/]],
     [["--a", "seed=5"], [/side A \(--a seed=5\)/, /seed = 5: .*allowed --seed N for both sides/]],
     [["--a", "kvm.era=v4.20", "--set", "kvm.era=v9"], [/^tscsim: invalid scenario \(preset cyclictest\): kvm\.era = "v9"/]],

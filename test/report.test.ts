@@ -50,7 +50,7 @@ describe("renderTable", () => {
 
   test("interrupts, latency percentiles, early", () => {
     expect(line("interrupts")).toMatch(/^interrupts\s+404$/);
-    expect(line("latency ns")).toMatch(/min -200 {2}p50 [\d,]+ {2}p90 [\d,]+ {2}p99 [\d,]+ {2}p99\.9 [\d,]+ {2}max 1,102 {2}mean [\d,]+\.\d$/);
+    expect(line("latency ns")).toMatch(/min -200 {2}p50 [\d,]+ {2}p90 [\d,]+ {2}p99 [\d,]+ {2}p99\.9 [\d,]+ {2}max 1,102 {2}mean [\d,]+\.\d {2}\(early ones count as 0 in p50…p99\.9\)$/);
     expect(line("latency cycles")).toContain("min -400");
     expect(line("early")).toMatch(/^early\s+4 \(worst 200 ns early\)$/);
   });
@@ -64,9 +64,31 @@ describe("renderTable", () => {
     // 4 × 10 µs over 4 vCPU-seconds = 0.001 %.
     expect(line("busy-wait")).toBe("busy-wait           40.00 µs of host CPU (0.001 % of 4 vCPUs × 1.000 s)");
     expect(line("timers")).toContain("sw arms 400  hv arms 0  hv fallbacks 4");
-    expect(line("advance")).toMatch(/1,000 → 750 ns \(min 750, max 1,000\)$/);
+    // Over all vCPUs, not vCPU 0's: finals 750..753.
+    expect(line("advance")).toMatch(/final min 750 \/ median 751 \/ max 753 ns over all 4 vCPUs \(range during the run 750 … 1,000 ns\)$/);
     expect(line("coalesced")).toMatch(/\s4$/);
     expect(line("hrtimer cb/ms peak")).toMatch(/\s4$/);
+  });
+
+  test("several VMs: totals say so, one line per VM, no all-VM cycles line", () => {
+    const two = renderTable(run(8));
+    expect(two).toContain("totals over all 8 vCPUs of 2 VMs; latency per VM below");
+    expect(two).not.toMatch(/^latency cycles/m);
+    const vmLines = two.split("\n").filter((l) => /^ {2}vm \d \(4 vCPUs\)/.test(l));
+    expect(vmLines).toHaveLength(2);
+    // VM 1 holds vCPUs 4..7: latencies up to 1000 + 7 + 99.
+    expect(vmLines[1]).toMatch(/404 interrupts {2}ns min -200 {2}mean [\d,.]+ {2}max 1,106 {2}p99 [\d,]+ \(worst vCPU\) {2}· {2}cycles min -400/);
+    expect(text).not.toContain("per VM");
+  });
+
+  test("advance never observed; every interrupt early", () => {
+    const host = new HostMetrics({ perVcpuHistograms: true });
+    const m = host.addVcpu(0, 0);
+    m.recordLatency(-6399, -2133);
+    const r: RunResult = { scenario: "s", seed: 1, era: "v5.4", simulatedNs: 1e6, wallMs: 1, events: 1, ...aggregate(host.vcpus, host), vcpus: host.vcpus.map((v) => v.summary()) };
+    const t = renderTable(r);
+    expect(t).toMatch(/^advance\s+not observed: 0 at every busy-wait, or no busy-wait ran/m);
+    expect(t).toMatch(/^latency ns .*p50 -2,133 .*\(every interrupt early: percentiles read max\)$/m);
   });
 
   test("per-vCPU rows, capped", () => {

@@ -131,7 +131,7 @@ describe("loadScenario", () => {
   test("an invalid file is labelled with its path", () => {
     const file = join(dir, "bad.json");
     writeFileSync(file, JSON.stringify({ vms: [{ vcpus: 0 }] }));
-    expect(errorOf(() => loadScenario(file, [])).message).toBe(`invalid scenario (${file}): vms.0.vcpus = 0: allowed an integer 1..1,000,000`);
+    expect(errorOf(() => loadScenario(file, [])).message).toBe(`invalid scenario (${file}): vms.0.vcpus = 0: too small; allowed an integer 1..1,000,000`);
   });
 
   test("a missing file is one line naming it", () => {

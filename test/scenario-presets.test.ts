@@ -66,7 +66,7 @@ describe("tscsim presets", () => {
   });
 
   test.each([
-    [["presets", "--format", "yaml"], /--format = "yaml" is out of range: allowed "table" or "json"/],
+    [["presets", "--format", "yaml"], /--format = "yaml": allowed "table" or "json"/],
     [["presets", "defualt"], /unknown preset "defualt": allowed one of default, .*; did you mean "default"\?/],
   ])("%j exits 2 with one clear line", (args, message) => {
     const r = tscsim(...args);

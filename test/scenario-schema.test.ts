@@ -302,7 +302,7 @@ describe("errors name the path, the value and what is allowed", () => {
       validateScenario({ vms: [{ vcpus: 0 }] }, "my.json");
       expect.unreachable();
     } catch (e) {
-      expect((e as Error).message).toBe("invalid scenario (my.json): vms.0.vcpus = 0: allowed an integer 1..1,000,000");
+      expect((e as Error).message).toBe("invalid scenario (my.json): vms.0.vcpus = 0: too small; allowed an integer 1..1,000,000");
     }
   });
 

@@ -14,7 +14,7 @@ import { FAULT_ENV } from "../src/sweep/fault-hook.js";
 import { loadScenario } from "../src/scenario/load.js";
 import { runScenario } from "../src/sim/run.js";
 import { renderJson } from "../src/report/json.js";
-import { InputRangeError } from "../src/errors.js";
+import { InputUnusableError } from "../src/errors.js";
 import { WorkerStartError } from "../src/sweep/errors.js";
 import { virtualClock } from "./virtual-clock.js";
 
@@ -81,7 +81,7 @@ describe("tscsim sweep (runner)", () => {
   });
 
   test("an existing results file is not appended to without --resume", async () => {
-    await expect(runSweep({ spec, out: reference, workers: 2 })).rejects.toThrow(InputRangeError);
+    await expect(runSweep({ spec, out: reference, workers: 2 })).rejects.toThrow(InputUnusableError);
     await expect(runSweep({ spec, out: reference, workers: 2 })).rejects.toThrow(/--resume/);
   });
 
@@ -243,7 +243,7 @@ describe("tscsim sweep (runner)", () => {
   });
 
   test.runIf(existsSync("/dev/full"))("a full disk stops the sweep with an error naming --out, not a pile of failed runs", async () => {
-    await expect(runSweep({ spec, out: "/dev/full", workers: 2 })).rejects.toThrow(/--out = "\/dev\/full" is out of range: allowed a file that can be written to \(ENOSPC\)/);
+    await expect(runSweep({ spec, out: "/dev/full", workers: 2 })).rejects.toThrow(/--out = "\/dev\/full": a write failed \(ENOSPC\); the sweep stopped with 0 of \d+ runs in it; a file that can be written to: free the space and --resume/);
   });
 
   test("lines written by another tool without a final newline are kept, and the newline added", async () => {

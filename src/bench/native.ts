@@ -6,6 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PARAMS } from "./cases.js";
 
 // The C source ships in the package (src/bench/native/kernels.c); from src/bench/ and
 // from dist/bench/ alike it is two levels up, then src/bench/native/.
@@ -28,6 +29,27 @@ export interface NativeParams {
   bitsCycles: number;
   bitsNs: number;
   bitsDiv: number;
+}
+
+/** kernels.c's parameters for cases.ts's kernels (PARAMS and the inputs' bit widths there). */
+export function nativeParamsOf(n: number, reps: number, seed: number): NativeParams {
+  return {
+    n,
+    reps,
+    seed,
+    shift: PARAMS.mulShift,
+    ratio: PARAMS.ratio,
+    fracBits: PARAMS.fracBits,
+    offset: PARAMS.offset,
+    khz: PARAMS.tscKhz,
+    divShift: PARAMS.divShift,
+    divisor: PARAMS.divisor,
+    bitsMul: 64,
+    bitsTsc: 64,
+    bitsCycles: 44,
+    bitsNs: 40,
+    bitsDiv: 50,
+  };
 }
 
 export interface NativeKernelResult {

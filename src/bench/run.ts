@@ -13,7 +13,7 @@ import { CASES, PARAMS, type KernelCase } from "./cases.js";
 import { checksumU64, fillRandomU64, firstMismatch } from "./data.js";
 import { DECISION_CASES, benchSink } from "./decision-cases.js";
 import { measure, type Measurement } from "./measure.js";
-import { buildNative, NATIVE_CFLAGS, runNative, type NativeBuild } from "./native.js";
+import { buildNative, NATIVE_CFLAGS, nativeParamsOf, runNative, type NativeBuild } from "./native.js";
 
 export type Variant = "wasmBatch" | "wasmPerCall" | "jsBigInt" | "nativeC";
 export const VARIANTS: readonly Variant[] = ["wasmBatch", "wasmPerCall", "jsBigInt", "nativeC"];
@@ -89,7 +89,7 @@ function mathKernel(c: KernelCase, o: BenchOptions, nativeBuild: NativeBuild, na
       nativeC: { ok: false, reason: nativeBuild.ok ? "" : nativeBuild.reason },
     };
     if (nativeBuild.ok) {
-      const run = runNative(nativeBuild, { ...nativeParams(o), n }, [c.id]);
+      const run = runNative(nativeBuild, nativeParamsOf(n, 5, o.seed), [c.id]);
       if (!run.ok) variants.nativeC = { ok: false, reason: run.reason };
       else {
         const k = run.run.kernels[c.id]!;
@@ -103,26 +103,6 @@ function mathKernel(c: KernelCase, o: BenchOptions, nativeBuild: NativeBuild, na
     for (const v of ins) freeU64Array(v);
     freeU64Array(out);
   }
-}
-
-function nativeParams(o: BenchOptions) {
-  return {
-    reps: 5,
-    seed: o.seed,
-    shift: PARAMS.mulShift,
-    ratio: PARAMS.ratio,
-    fracBits: PARAMS.fracBits,
-    offset: PARAMS.offset,
-    khz: PARAMS.tscKhz,
-    divShift: PARAMS.divShift,
-    divisor: PARAMS.divisor,
-    // The inputs' bit widths of cases.ts.
-    bitsMul: 64,
-    bitsTsc: 64,
-    bitsCycles: 44,
-    bitsNs: 40,
-    bitsDiv: 50,
-  };
 }
 
 /** At least 5 samples, each of at least a tenth of the time budget (at most benchmark.js' 0.05 s). */

@@ -98,7 +98,7 @@ export function registerCalc(program: Command): void {
     .action((opts: CalcOptions) => {
       if (opts.format !== undefined && opts.format !== "table" && opts.format !== "json") throw new InputRangeError("--format", opts.format, '"table" or "json"');
       const json = opts.format === "json" || (opts.json === true && opts.format !== "table");
-      const vendor = opts.vendor;
+      const vendor = opts.vendor.toLowerCase();
       if (vendor !== "vmx" && vendor !== "svm") throw new InputRangeError("--vendor", vendor, '"vmx" or "svm"');
       const advanceNs = parseDurationNs("--advance", opts.advance);
       if (advanceNs > 0xffffffffn) throw new InputRangeError("--advance", opts.advance, "at most 4294967295 ns (timer_advance_ns is a u32)");

@@ -2,7 +2,7 @@
 // with its own overrides — and print the metrics side by side (issue #4 §3).
 
 import type { Command } from "commander";
-import { setsWithSeed } from "./options.js";
+import { setsWithSeed, warnUser } from "./options.js";
 import { writeReport } from "./output.js";
 import { InputRangeError, InputTypeError, KvmRefusedError } from "../errors.js";
 import { ScenarioError } from "../scenario/errors.js";
@@ -101,7 +101,7 @@ export function registerCompare(program: Command): void {
       // The shared part first, unattributed: a mistake there is nobody's side. The
       // scenario is resolved (preset looked up, file read) once for the three loads.
       const resolved = resolveScenarioRef(ref);
-      const base = buildScenario(resolved, sets);
+      const base = buildScenario(resolved, sets, warnUser);
       // Both sides load before either runs, so a bad --b fails before A's run.
       const configA = loadSide("A", resolved, sets, opts.a);
       const configB = loadSide("B", resolved, sets, opts.b);

@@ -11,23 +11,18 @@ import { registerCompare } from "./compare.js";
 import { registerSweep } from "./sweep.js";
 import { registerMerge } from "./merge.js";
 import { registerSummarize } from "./summarize.js";
+import { registerVerify } from "./verify.js";
+import { isUserError } from "./user-error.js";
 import { registerReport } from "./report.js";
 import { registerBench } from "./bench.js";
 import { registerSchema } from "./schema.js";
 import { registerFit } from "./fit.js";
 import { registerCheck } from "./check.js";
-import { TraceFormatError } from "../calibrate/trace-reader.js";
-import { InputRangeError, InputTypeError, KvmRefusedError } from "../errors.js";
-import { ScenarioError } from "../scenario/errors.js";
 import { WorkerStartError } from "../sweep/errors.js";
 import { packageVersion } from "../build-info.js";
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-
-function isUserError(err: unknown): err is Error {
-  return err instanceof InputRangeError || err instanceof InputTypeError || err instanceof KvmRefusedError || err instanceof ScenarioError || err instanceof TraceFormatError;
-}
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("tscsim")
@@ -43,12 +38,18 @@ export async function main(argv: string[]): Promise<number> {
   registerSweep(program);
   registerMerge(program);
   registerSummarize(program);
+  registerVerify(program);
   registerReport(program);
   registerBench(program);
   registerSchema(program);
   registerFit(program);
   registerCheck(program);
   for (const cmd of program.commands) cmd.exitOverride();
+  // `tscsim` alone asks what it can do: the help, on stdout, and no error.
+  if (argv.length === 0) {
+    process.stdout.write(program.helpInformation());
+    return 0;
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;

@@ -4,9 +4,10 @@
 // --resume, then merge again); 2 for disagreeing duplicates or unreadable input, with
 // nothing written.
 
-import { renameSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import type { Command } from "commander";
-import { InputRangeError } from "../errors.js";
+import { InputUnusableError } from "../errors.js";
+import { writeErrorReason } from "../scenario/load.js";
 import { describeParams } from "../sweep/errors.js";
 import { loadSweepFile } from "../sweep/file.js";
 import { mergeResults } from "../sweep/merge.js";
@@ -36,10 +37,22 @@ export function registerMerge(program: Command): void {
       // may be one of the inputs.
       const tmp = `${opts.out}.tmp-${process.pid}`;
       try {
-        writeFileSync(tmp, merged.lines.map((l) => `${l}\n`).join(""));
+        // Written chunk by chunk, in id order, read back from the inputs: the merge never
+        // holds the lines in memory.
+        const fd = openSync(tmp, "w");
+        try {
+          merged.writeTo((chunk) => {
+            let off = 0;
+            while (off < chunk.length) off += writeSync(fd, chunk, off);
+          });
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
         renameSync(tmp, opts.out);
       } catch (err) {
-        throw new InputRangeError("--out", opts.out, `a writable file path (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        rmSync(tmp, { force: true });
+        throw new InputUnusableError("--out", opts.out, `cannot be written (${writeErrorReason(err)})`, "a file path in a writable directory (it is replaced whole)");
       }
       const read = merged.inputs.reduce((n, i) => n + i.lines, 0);
       const notes = [
@@ -47,10 +60,10 @@ export function registerMerge(program: Command): void {
         merged.supersededFailures > 0 ? `${merged.supersededFailures} failed line${merged.supersededFailures === 1 ? "" : "s"} superseded by ok ones` : "",
         merged.failed > 0 ? `${merged.failed} FAILED run${merged.failed === 1 ? "" : "s"}` : "",
       ].filter((s) => s !== "");
-      process.stderr.write(`merge: ${files.length} file${files.length === 1 ? "" : "s"}, ${read} lines → ${merged.lines.length} runs in ${opts.out}${notes.length > 0 ? ` (${notes.join(", ")})` : ""}\n`);
+      process.stderr.write(`merge: ${files.length} file${files.length === 1 ? "" : "s"}, ${read} lines → ${merged.runs} runs in ${opts.out}${notes.length > 0 ? ` (${notes.join(", ")})` : ""}\n`);
       if (merged.extra.length > 0) process.stderr.write(`merge: ${merged.extra.length} run${merged.extra.length === 1 ? " is" : "s are"} not in the grid of ${opts.sweep} (another sweep, or an edited one); kept\n`);
       if (merged.missing.length > 0) {
-        const total = merged.missing.length + merged.lines.length - merged.extra.length;
+        const total = merged.missing.length + merged.runs - merged.extra.length;
         process.stderr.write(`merge: ${merged.missing.length} of ${total} runs of ${opts.sweep} are missing:\n`);
         for (const run of merged.missing.slice(0, LISTED_MISSING)) process.stderr.write(`  run ${run.index} (${run.id}): ${describeParams(run.params)} seed ${run.seed}\n`);
         if (merged.missing.length > LISTED_MISSING) process.stderr.write(`  … and ${merged.missing.length - LISTED_MISSING} more\n`);

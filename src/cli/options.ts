@@ -2,6 +2,11 @@
 
 import { InputRangeError } from "../errors.js";
 
+/** A warning for the user: stderr, one line, the run goes on. */
+export function warnUser(message: string): void {
+  process.stderr.write(`tscsim: warning: ${message}\n`);
+}
+
 /**
  * Checks --format (first) and --seed, and returns the --set overrides with `seed=N`
  * appended when --seed is given (a copy: `opts.set` is left as it is).

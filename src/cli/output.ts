@@ -2,7 +2,8 @@
 // is a user error naming it, not a stack trace).
 
 import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
-import { InputRangeError } from "../errors.js";
+import { InputUnusableError } from "../errors.js";
+import { writeErrorReason } from "../scenario/load.js";
 
 export function writeReport(text: string, out: string | undefined): void {
   if (out === undefined) {
@@ -12,7 +13,7 @@ export function writeReport(text: string, out: string | undefined): void {
   try {
     writeFileSync(out, `${text}\n`);
   } catch (err) {
-    throw new InputRangeError("--out", out, `a writable file path (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new InputUnusableError("--out", out, `cannot be written (${writeErrorReason(err)})`, "a file path in a writable directory");
   }
   process.stderr.write(`tscsim: wrote ${out}\n`);
 }
@@ -32,13 +33,13 @@ export function writeReportChunks(produce: (write: (chunk: string) => void) => v
   try {
     fd = openSync(out, "w");
   } catch (err) {
-    throw new InputRangeError("--out", out, `a writable file path (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new InputUnusableError("--out", out, `cannot be written (${writeErrorReason(err)})`, "a file path in a writable directory");
   }
   try {
     produce((chunk) => writeSync(fd, chunk));
     writeSync(fd, "\n");
   } catch (err) {
-    throw new InputRangeError("--out", out, `a file that can be written to (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new InputUnusableError("--out", out, `a write failed (${writeErrorReason(err)})`, "a file that can be written to");
   } finally {
     closeSync(fd);
   }

@@ -1,7 +1,7 @@
 // `tscsim run`: simulate a scenario (a preset or a file) and print what the guest saw.
 
 import type { Command } from "commander";
-import { setsWithSeed } from "./options.js";
+import { setsWithSeed, warnUser } from "./options.js";
 import { writeReport, writeReportChunks } from "./output.js";
 import { InputRangeError } from "../errors.js";
 import { loadScenario } from "../scenario/load.js";
@@ -75,7 +75,7 @@ export function registerRun(program: Command): void {
       const sets = setsWithSeed(opts);
       const engine = ENGINE_CHOICES.find((e) => e === opts.engine);
       if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
-      const config = opts.host === undefined ? loadScenario(ref, sets) : loadWithHost(ref, sets, opts.host);
+      const config = opts.host === undefined ? loadScenario(ref, sets, warnUser) : loadWithHost(ref, sets, opts.host);
       const trace = traceRequest(opts, config);
       const run = trace === null ? runScenario(config, { engine, histograms: opts.histograms }) : runTraced(config, { engine, histograms: opts.histograms }, trace);
       const { result, output } = run;

@@ -7,7 +7,7 @@
 
 import os from "node:os";
 import type { Command } from "commander";
-import { InputRangeError } from "../errors.js";
+import { InputRangeError, InputUnusableError } from "../errors.js";
 import { parseDurationNs } from "../units.js";
 import { loadSweepFile } from "../sweep/file.js";
 import { Grid } from "../sweep/grid.js";
@@ -15,12 +15,16 @@ import { validateGrid } from "../sweep/preflight.js";
 import type { SweepOutcome } from "../sweep/runner.js";
 import { formatShard, parseShard, shardIndices, WHOLE_GRID, type Shard } from "../sweep/shard.js";
 import { formatDuration } from "../sweep/summary-format.js";
+import { STDOUT } from "../sweep/results-file.js";
+import { LINE_DETAILS } from "../sweep/line.js";
 
 interface SweepCliOptions {
   out?: string;
   workers?: string;
   resume: boolean;
   retryFailed: boolean;
+  repair: boolean;
+  detail: string;
   shard?: string;
   timeout: string;
   progress: boolean;
@@ -38,8 +42,15 @@ function parseWorkers(text: string | undefined): number {
 }
 
 function parseTimeoutMs(text: string): number {
-  const ns = parseDurationNs("--timeout", text);
-  if (ns < 1_000_000n || ns > 2n ** 31n * 1_000_000n - 1n) throw new InputRangeError("--timeout", text, 'a duration from 1ms to about 24 days, e.g. "600s" or "30s"');
+  const allowed = 'a duration from 1ms to about 24 days, e.g. "600s" or "30s"';
+  let ns: bigint;
+  try {
+    ns = parseDurationNs("--timeout", text);
+  } catch (err) {
+    if (err instanceof InputRangeError) throw new InputRangeError("--timeout", text, allowed);
+    throw err;
+  }
+  if (ns < 1_000_000n || ns > 2n ** 31n * 1_000_000n - 1n) throw new InputRangeError("--timeout", text, allowed);
   return Number(ns / 1_000_000n);
 }
 
@@ -53,6 +64,7 @@ function resumeCommand(file: string, opts: SweepCliOptions, shard: Shard): strin
   if (shard.count > 1) parts.push("--shard", formatShard(shard));
   if (opts.workers !== undefined) parts.push("--workers", opts.workers);
   if (opts.timeout !== "600s") parts.push("--timeout", quote(opts.timeout));
+  if (opts.detail !== "full") parts.push("--detail", quote(opts.detail));
   return parts.join(" ");
 }
 
@@ -69,10 +81,12 @@ export function registerSweep(program: Command): void {
     .command("sweep")
     .description("run a parameter grid (a sweep file) on a worker pool, one JSON line per finished run")
     .argument("<file>", "sweep file (JSON: base, set, axes, seeds; see docs/sweeps.md)")
-    .option("--out <file>", "results file (JSONL), appended to as runs finish")
+    .option("--out <file>", "results file (JSONL), appended to as runs finish; - for standard output")
     .option("--workers <n>", "worker threads (default: the available cores)")
     .option("--resume", "continue an existing results file: skip the runs it already has", false)
     .option("--retry-failed", "with --resume: run again the runs recorded as failed", false)
+    .option("--repair", "with --resume: move unreadable lines in the middle of the results file to <out>.rejected (kept as they are) and run their runs again", false)
+    .option("--detail <full|aggregates>", "what each line's result keeps: full, or the run's aggregates only (no per-vCPU array: a 64-vCPU line shrinks about 19×)", "full")
     .option("--shard <i/n>", "run only shard i of n (0-based: runs whose grid index % n == i), e.g. --shard $JOB_COMPLETION_INDEX/4")
     .option("--timeout <duration>", "per-run timeout per attempt; a run that times out or crashes its worker is retried once, then recorded as failed", "600s")
     .option("--no-progress", "no progress bar or progress lines")
@@ -86,7 +100,10 @@ export function registerSweep(program: Command): void {
       const workers = parseWorkers(opts.workers);
       const shard = opts.shard === undefined ? WHOLE_GRID : parseShard(opts.shard);
       const timeoutMs = parseTimeoutMs(opts.timeout);
-      if (opts.retryFailed && !opts.resume) throw new InputRangeError("--retry-failed", true, "only with --resume");
+      if (opts.retryFailed && !opts.resume) throw new InputUnusableError("--retry-failed", true, "needs --resume", "tscsim sweep FILE --out RESULTS --resume --retry-failed");
+      if (opts.repair && !opts.resume) throw new InputUnusableError("--repair", true, "needs --resume", "tscsim sweep FILE --out RESULTS --resume --repair");
+      const detail = LINE_DETAILS.find((d) => d === opts.detail.toLowerCase());
+      if (detail === undefined) throw new InputRangeError("--detail", opts.detail, '"full" (every vCPU\'s figures) or "aggregates" (the run\'s only)');
       const spec = loadSweepFile(file);
 
       if (opts.dryRun) {
@@ -95,7 +112,8 @@ export function registerSweep(program: Command): void {
         for (const i of shardIndices(grid.size, shard)) process.stdout.write(`${JSON.stringify(grid.runAt(i))}\n`);
         return;
       }
-      if (opts.out === undefined) throw new InputRangeError("--out", undefined, "a results file path (JSONL), e.g. --out results.jsonl");
+      if (opts.out === undefined) throw new InputUnusableError("--out", undefined, "a sweep needs somewhere to write its results", "--out results.jsonl (a JSONL file), or --out - for standard output (or --dry-run to list the runs)");
+      if (opts.out === STDOUT && opts.resume) throw new InputUnusableError("--resume", true, "standard output (--out -) cannot be resumed", "--resume with a results file: --out results.jsonl");
       // Loaded here, not at start-up: the worker pool (piscina) and the progress bar
       // (cli-progress) are only needed by a sweep that runs.
       const [{ runSweep }, { createProgress }] = await Promise.all([import("../sweep/runner.js"), import("../sweep/progress.js")]);
@@ -125,6 +143,8 @@ export function registerSweep(program: Command): void {
           workers,
           resume: opts.resume,
           retryFailed: opts.retryFailed,
+          repair: opts.repair,
+          detail,
           shard,
           timeoutMs,
           stop: stop.signal,
@@ -148,8 +168,9 @@ export function registerSweep(program: Command): void {
         // main() would turn a normal return into exit code 0; the signal's code is the contract.
         process.exit(EXIT_SIGNAL[signalName ?? "SIGINT"] ?? 130);
       }
-      process.stderr.write(`${summary(outcome, opts.out, elapsedS)}\n`);
+      process.stderr.write(`${summary(outcome, opts.out === STDOUT ? "standard output" : opts.out, elapsedS)}\n`);
       if (opts.report !== undefined) {
+        if (opts.out === STDOUT) throw new InputUnusableError("--report", opts.report, "a report is drawn from the results file, and --out - wrote none", "--report with --out results.jsonl");
         const [{ sweepReportHtml }, { writeHtml }] = await Promise.all([import("../report/html/index.js"), import("./report.js")]);
         writeHtml("--report", opts.report, sweepReportHtml([opts.out]));
       }

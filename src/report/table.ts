@@ -4,6 +4,7 @@ import type { LatencyMoments, LatencySummary, RunResult, VcpuResult } from "../m
 import type { HostSchedResult } from "../metrics/sched-types.js";
 import { EXIT_REASON_NAMES } from "../metrics/vcpu-metrics.js";
 import { columns, duration, MISSING, num, ratio } from "./format.js";
+import { advanceHeadline, perVmLines, vmCount } from "./headline.js";
 
 export interface TableOptions {
   /** Per-vCPU rows shown before "… N more"; default 16. */
@@ -24,10 +25,6 @@ function latencyLine(l: LatencySummary): string {
     `max ${num(l.max)}`,
     `mean ${num(l.mean, 1)}`,
   ].join("  ");
-}
-
-function advanceText(a: RunResult["advanceNs"]): string {
-  return `${num(a.initial)} → ${num(a.final)} ns (min ${num(a.min)}, max ${num(a.max)})`;
 }
 
 function vcpuTable(vcpus: readonly VcpuResult[], maxRows: number): string[] {
@@ -116,10 +113,14 @@ export function renderTable(result: RunResult, options: TableOptions = {}): stri
   lines.push("");
 
   const exitRows = EXIT_REASON_NAMES.map((k) => [`  ${k}`, num(r.exits[k]), perSecond(r.exits[k])]);
+  const vms = vmCount(r);
+  const early = r.early.count;
   const totals: string[][] = [
     ["interrupts", num(r.interrupts)],
-    ["latency ns", latencyLine(r.latency.ns)],
-    ["latency cycles", latencyLine(r.latency.cycles)],
+    // Percentiles count an early interrupt as 0 (HdrHistogram holds no negatives) and are capped at max.
+    ["latency ns", latencyLine(r.latency.ns) + (early > 0 ? (early === r.interrupts ? "  (every interrupt early: percentiles read max)" : "  (early ones count as 0 in p50…p99.9)") : "")],
+    // Guest cycles of VMs with different TSC rates do not add up: per VM below.
+    ...(vms > 1 ? [] : [["latency cycles", latencyLine(r.latency.cycles)]]),
     ["early", `${num(r.early.count)} (worst ${num(r.early.worstNs)} ns early)`],
     ["busy-wait", `${duration(r.spinNs)} of host CPU (${ratio(spinShare)} % of ${num(nVcpus)} vCPUs × ${duration(r.simulatedNs)})`],
     [
@@ -127,7 +128,7 @@ export function renderTable(result: RunResult, options: TableOptions = {}): stri
       `sw arms ${num(r.timers.swArms)}  hv arms ${num(r.timers.hvArms)}  hv fallbacks ${num(r.timers.hvFallbacks)}  ` +
         `hv→sw ${num(r.timers.hvToSw)}  sw→hv ${num(r.timers.swToHv)}  posted ${num(r.timers.posted)}`,
     ],
-    ["advance", advanceText(r.advanceNs)],
+    ["advance", advanceHeadline(r)],
     ["coalesced", num(r.coalesced)],
     [
       "halt polling",
@@ -136,7 +137,14 @@ export function renderTable(result: RunResult, options: TableOptions = {}): stri
     ],
     ["hrtimer cb/ms peak", num(r.callbacksPerMsPeak)],
   ];
+  if (vms > 1) lines.push(`totals over all ${num(nVcpus)} vCPUs of ${vms} VMs; latency per VM below`);
   lines.push(...columns(totals, 2));
+  const perVm = perVmLines(r);
+  if (perVm.length > 0) {
+    lines.push("");
+    lines.push("per VM (latency in ns and in the VM's own guest TSC cycles)");
+    lines.push(...columns(perVm, 2));
+  }
   lines.push("");
   lines.push(...columns([["VM exits", "count", "per s"], ...exitRows], 1));
 

@@ -51,7 +51,7 @@ const mixturePart = z.discriminatedUnion("dist", [
   strict({ ...weight, ...normalShape() }, DIST_OBJECT),
   strict({ ...weight, ...lognormalShape() }, DIST_OBJECT).superRefine(lognormalOrdered),
   strict({ ...weight, ...empiricalShape() }, DIST_OBJECT),
-]);
+], { error: (iss) => ((iss as { code: string }).code === "invalid_type" ? `a mixture part: ${DIST_OBJECT} with a "weight"` : undefined) });
 
 const distFile = z.discriminatedUnion("dist", [
   strict(fixedShape(), DIST_OBJECT),
@@ -66,7 +66,7 @@ const distFile = z.discriminatedUnion("dist", [
     },
     DIST_OBJECT,
   ),
-]);
+], { error: (iss) => ((iss as { code: string }).code === "invalid_type" ? DIST_OBJECT : undefined) });
 
 type DistParsed = z.output<typeof distFile>;
 type PartParsed = z.output<typeof mixturePart>;

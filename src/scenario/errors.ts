@@ -18,6 +18,8 @@ export interface ScenarioIssue {
 export function showValue(value: unknown): string {
   if (value === undefined) return "undefined";
   if (typeof value === "bigint") return `${value}n`;
+  // JSON writes Infinity and NaN as null; a user who wrote 1e400 should see what it became.
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   try {
     const s = JSON.stringify(value) ?? String(value);
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;

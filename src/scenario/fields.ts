@@ -6,9 +6,12 @@
 import { z } from "zod";
 import { parseDurationNs, parseFrequencyKhz } from "../units.js";
 import { InputRangeError } from "../errors.js";
+import { registerDuration } from "./bare-durations.js";
 
 /** Marks the message of an unrecognized_keys issue so the mapper can list the known keys. */
 export const KNOWN_KEYS_MESSAGE = "\u0000known-keys:";
+/** Marks a custom issue's message that names its problem: `${TOO_LARGE_MESSAGE}${allowed}`. */
+export const TOO_LARGE_MESSAGE = "\u0000too-large:";
 
 const DURATION_ALLOWED = 'a duration such as "200us", "1.5ms", "10s", or a whole number of ns';
 const FREQUENCY_ALLOWED = 'a frequency such as "2.1GHz", "2994MHz", "2100000kHz", or a whole number of kHz';
@@ -42,7 +45,7 @@ export function duration(bounds: DurationBounds = {}) {
   const maxNs = bounds.maxNs ?? Number.MAX_SAFE_INTEGER;
   const range = maxNs === Number.MAX_SAFE_INTEGER ? `at least ${describeNs(minNs)}` : `${describeNs(minNs)} .. ${describeNs(maxNs)}`;
   const allowed = `${DURATION_ALLOWED}, ${range}`;
-  return z.union([z.string(), z.number()], { error: allowed }).transform((input, ctx): number => {
+  return registerDuration(z.union([z.string(), z.number()], { error: allowed }).transform((input, ctx): number => {
     let ns: bigint;
     try {
       ns = parseDurationNs("duration", input);
@@ -52,11 +55,13 @@ export function duration(bounds: DurationBounds = {}) {
       return z.NEVER;
     }
     if (ns < BigInt(minNs) || ns > BigInt(maxNs)) {
-      ctx.addIssue({ code: "custom", message: `${range} (${DURATION_ALLOWED.replace("a duration such as ", "written as ")})`, input });
+      // Say which side it is on: "at least 1 ns" for a value that is too large misleads.
+      const side = ns > BigInt(maxNs) ? `at most ${describeNs(maxNs)}${maxNs === Number.MAX_SAFE_INTEGER ? " (about 104 days)" : ""}` : `at least ${describeNs(minNs)}`;
+      ctx.addIssue({ code: "custom", message: `${ns > BigInt(maxNs) ? TOO_LARGE_MESSAGE : ""}${side} (${DURATION_ALLOWED.replace("a duration such as ", "written as ")})`, input });
       return z.NEVER;
     }
     return Number(ns);
-  });
+  }));
 }
 
 /** A frequency (string with units or integer kHz) -> kHz as a number (1..2^32-1). */
@@ -91,7 +96,11 @@ export function text(what = "a string") {
   return z.string({ error: what });
 }
 
-/** One of a fixed set of strings; the mapper adds "did you mean". */
+/**
+ * One of a fixed set of strings, in any letter case ("SVM" is "svm", as "3ghz" is
+ * "3GHz": units and names are read alike); the mapper adds "did you mean".
+ */
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.enum(values, { error: `one of ${values.map((v) => JSON.stringify(v)).join(", ")}` });
+  const canonical = (v: unknown): unknown => (typeof v === "string" ? (values.find((x) => x.toLowerCase() === v.toLowerCase()) ?? v) : v);
+  return z.preprocess(canonical, z.enum(values, { error: `one of ${values.map((v) => JSON.stringify(v)).join(", ")}` }));
 }

@@ -4,7 +4,7 @@
 
 import type { z } from "zod";
 import type { ScenarioIssue } from "./errors.js";
-import { KNOWN_KEYS_MESSAGE } from "./fields.js";
+import { KNOWN_KEYS_MESSAGE, TOO_LARGE_MESSAGE } from "./fields.js";
 import { didYouMean } from "./suggest.js";
 
 type Path = readonly PropertyKey[];
@@ -51,5 +51,33 @@ export function fromZodIssue(iss: z.core.$ZodIssue, raw: unknown): ScenarioIssue
     const options = iss.values.filter((o): o is string => typeof o === "string");
     return [{ path: dotted(path), value, allowed: `${iss.message}${didYouMean(value, options)}` }];
   }
-  return [{ path: dotted(path), value, allowed: iss.message }];
+  if (iss.message.startsWith(TOO_LARGE_MESSAGE)) return [{ path: dotted(path), value, problem: "too large", allowed: iss.message.slice(TOO_LARGE_MESSAGE.length) }];
+  // Bounds say which side was crossed; the schema's own message says what is allowed.
+  if (iss.code === "too_big" && typeof value === "number") return [{ path: dotted(path), value, problem: "too large", allowed: inWords(iss) }];
+  if (iss.code === "too_small" && typeof value === "number") return [{ path: dotted(path), value, problem: "too small", allowed: inWords(iss) }];
+  return [{ path: dotted(path), value, allowed: inWords(iss) }];
+}
+
+/** What a value is, for "found …". */
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") return "a string";
+  if (typeof value === "number") return "a number";
+  if (typeof value === "boolean") return "true/false";
+  return typeof value;
+}
+
+const EXPECTED_WORDS: Record<string, string> = { object: "an object", array: "a list", string: "a string", number: "a number", boolean: "true or false", int: "an integer" };
+
+/**
+ * The issue's message, unless it is zod's own wording ("Invalid input: expected object,
+ * received string"): every schema of ours carries its own, but a shape we did not word
+ * still gets a sentence for people.
+ */
+export function inWords(iss: z.core.$ZodIssue): string {
+  if (!iss.message.startsWith("Invalid input") && !iss.message.startsWith("Invalid option") && !iss.message.startsWith("Too ")) return iss.message;
+  if (iss.code === "invalid_type") return `${EXPECTED_WORDS[iss.expected] ?? iss.expected} (found ${kindOf(iss.input)})`;
+  return iss.message.replace(/^Invalid input: /, "");
 }

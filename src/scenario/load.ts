@@ -6,9 +6,11 @@ import { basename, extname } from "node:path";
 import type { ScenarioConfig } from "./types.js";
 import { ScenarioError } from "./errors.js";
 import { DEFAULT_PRESET, findPreset, presetNames, presetScenario } from "./presets.js";
-import { validateScenario } from "./schema.js";
+import { scenarioFileSchema, validateScenario } from "./schema.js";
+import { bareDurationWarning, bareSmallDurations } from "./bare-durations.js";
 import { applySets } from "./set.js";
 import { didYouMean } from "./suggest.js";
+import { DEPTH_ALLOWED, nestsDeeperThan } from "./depth.js";
 
 export { applySet, parseSet } from "./set.js";
 
@@ -21,6 +23,13 @@ export function looksLikePath(ref: string): boolean {
 export function readErrorReason(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   return code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : (err as Error).message;
+}
+
+/** Why a file could not be written, for a message. */
+export function writeErrorReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reasons: Record<string, string> = { ENOENT: "its directory does not exist", EISDIR: "it is a directory", EACCES: "permission denied", EROFS: "a read-only file system", ENOSPC: "no space left on the device", ENOTDIR: "a part of its path is not a directory" };
+  return (code !== undefined ? reasons[code] : undefined) ?? (err as Error).message;
 }
 
 /** A scenario (file form) without a name gets `name` (its preset or file name); anything else is returned as is. */
@@ -39,11 +48,14 @@ function readScenarioFile(file: string): unknown {
   } catch (err) {
     throw fileError(file, readErrorReason(err));
   }
+  let raw: unknown;
   try {
-    return JSON.parse(text);
+    raw = JSON.parse(text);
   } catch (err) {
     throw fileError(file, `not valid JSON: ${(err as Error).message}`);
   }
+  if (nestsDeeperThan(raw)) throw fileError(file, `nested too deeply: allowed ${DEPTH_ALLOWED}`);
+  return raw;
 }
 
 /** The general presets by name; the seed scenarios (s01-… to s21-…) as a range, to keep one line. */
@@ -93,15 +105,18 @@ export function resolveScenarioRef(ref: string | undefined): ResolvedScenario {
  * overrides applied to the file form first (`resolved` is not modified, so one
  * resolution serves several loads).
  */
-export function buildScenario(resolved: ResolvedScenario, sets: readonly string[] = []): ScenarioConfig {
+export function buildScenario(resolved: ResolvedScenario, sets: readonly string[] = [], warn?: (message: string) => void): ScenarioConfig {
   // A file without a name is named after the file.
-  return validateScenario(withDefaultName(applySets(resolved.raw, sets), resolved.defaultName), resolved.source);
+  const raw = withDefaultName(applySets(resolved.raw, sets), resolved.defaultName);
+  const config = validateScenario(raw, resolved.source);
+  if (warn !== undefined) for (const d of bareSmallDurations(scenarioFileSchema, raw)) warn(bareDurationWarning(d));
+  return config;
 }
 
 /**
  * The validated, normalised scenario for a preset name or JSON file path (undefined:
  * the default preset) with `--set path=value` overrides applied to the file form first.
  */
-export function loadScenario(ref: string | undefined, sets: readonly string[] = []): ScenarioConfig {
-  return buildScenario(resolveScenarioRef(ref), sets);
+export function loadScenario(ref: string | undefined, sets: readonly string[] = [], warn?: (message: string) => void): ScenarioConfig {
+  return buildScenario(resolveScenarioRef(ref), sets, warn);
 }

@@ -16,6 +16,7 @@ import { KvmRefusedError } from "../errors.js";
 import { DEFAULT_TSC_TOLERANCE_PPM, scaledTscKhz, tscFracBits, tscRatio } from "../math/tsc.js";
 import { MAX_APIC_BUS_CYCLE_NS, DEFAULT_MIN_TIMER_PERIOD_US } from "../math/lapic-timer.js";
 import { DEFAULT_PREEMPTION_TIMER_RATE } from "../math/hv-timer.js";
+import { DEPTH_ALLOWED, nestsDeeperThan } from "./depth.js";
 
 export const MAX_VCPUS_PER_VM = 1_000_000;
 /** CONFIG_HZ choices. */
@@ -288,9 +289,22 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
  * ScenarioError listing every problem (path, value, what is allowed). `source` (a
  * preset name or file path) only labels the error.
  */
+/** One issue per problem: zod can report one twice (1e30 breaks both .int() and .max()). */
+function distinctIssues(issues: readonly ScenarioIssue[]): ScenarioIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.path}\u0000${i.problem ?? ""}\u0000${i.allowed}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export function validateScenario(raw: unknown, source?: string): ScenarioConfig {
+  // Before the validator, which walks the value recursively.
+  if (nestsDeeperThan(raw)) throw new ScenarioError([{ path: "", value: "(a deeply nested value)", problem: "nested too deeply", allowed: DEPTH_ALLOWED }], source);
   const parsed = scenarioFileSchema.safeParse(raw);
-  if (!parsed.success) throw new ScenarioError(parsed.error.issues.flatMap((iss) => fromZodIssue(iss, raw)), source);
+  if (!parsed.success) throw new ScenarioError(distinctIssues(parsed.error.issues.flatMap((iss) => fromZodIssue(iss, raw))), source);
   const { config, issues } = crossCheck(parsed.data, raw);
   if (issues.length > 0) throw new ScenarioError(issues, source);
   return config;

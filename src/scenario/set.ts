@@ -3,6 +3,7 @@
 // Applied to the raw file form before validation, so the value is checked like the file.
 
 import { ScenarioError } from "./errors.js";
+import { DEPTH_ALLOWED, nestsDeeperThan } from "./depth.js";
 
 const INDEX = /^(0|[1-9]\d*)$/;
 /** Keys that would reach Object.prototype rather than create a field. */
@@ -25,6 +26,7 @@ export function parseSet(set: string): { path: string; value: unknown } {
   } catch {
     value = text;
   }
+  if (nestsDeeperThan(value)) throw setError(`${path}=${text.length > 40 ? `${text.slice(0, 37)}...` : text}`, `a value ${DEPTH_ALLOWED}`);
   return { path, value };
 }
 

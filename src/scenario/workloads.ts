@@ -93,7 +93,7 @@ const workloadFile = z.discriminatedUnion("kind", [
     },
     WORKLOAD_OBJECT,
   ),
-]);
+], { error: (iss) => ((iss as { code: string }).code === "invalid_type" ? WORKLOAD_OBJECT : undefined) });
 
 /** One workload in the file form, normalised to Workload. */
 export const workloadSchema = workloadFile.transform((w): Workload => {

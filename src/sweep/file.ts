@@ -15,6 +15,7 @@ import { applySet } from "../scenario/set.js";
 import { applyHostProfile, readHostProfile } from "../calibrate/host-file.js";
 import { findPreset } from "../scenario/presets.js";
 import { SweepError } from "./errors.js";
+import { DEPTH_ALLOWED, nestsDeeperThan } from "../scenario/depth.js";
 import { canonicalJson, sha256Hex } from "./identity.js";
 import { expandRange, type AxisRange } from "./range.js";
 import { MAX_RUNS, sweepFileSchema, sweepIssues } from "./schema.js";
@@ -108,6 +109,8 @@ function axisValues(path: string, spec: unknown[] | AxisRange, issues: ScenarioI
  * path is tried on it, ranges are expanded and the grid's size is bounded.
  */
 export function parseSweep(raw: unknown, file: string): SweepSpec {
+  // Before the validator, which walks the value recursively.
+  if (nestsDeeperThan(raw)) throw new SweepError([{ path: "file", value: file, problem: "nested too deeply", allowed: DEPTH_ALLOWED.replace("a scenario needs about 6", "a sweep needs about 8") }], file);
   const parsed = sweepFileSchema.safeParse(raw);
   if (!parsed.success) throw new SweepError(sweepIssues(parsed.error, raw), file);
   const sweep = parsed.data;

@@ -8,6 +8,7 @@
 
 import { renderCompactJson } from "../report/json.js";
 import type { RunResult } from "../metrics/types.js";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../scenario/depth.js";
 
 export type RunStatus = "ok" | "failed";
 
@@ -24,9 +25,23 @@ export interface ResultLine {
   wallMs: number;
 }
 
+/**
+ * What a line's result keeps: everything (`full`), or the run's aggregates only — no
+ * `vcpus` array, which is ~98 % of a 64-vCPU line (`--detail aggregates`). A line's
+ * detail shows in its result: `vcpus` is there or not.
+ */
+export type LineDetail = "full" | "aggregates";
+export const LINE_DETAILS: readonly LineDetail[] = ["full", "aggregates"];
+
 /** The result as compact JSON in the stable key order of renderJson, without wallMs. */
-export function compactResultJson(result: RunResult): string {
-  return renderCompactJson(result, { includeWallMs: false });
+export function compactResultJson(result: RunResult, detail: LineDetail = "full"): string {
+  // An undefined field is not written.
+  return renderCompactJson(detail === "full" ? result : { ...result, vcpus: undefined as unknown as RunResult["vcpus"] }, { includeWallMs: false });
+}
+
+/** The detail a parsed ok line was written with. */
+export function detailOf(line: ResultLine): LineDetail {
+  return line.result !== undefined && !("vcpus" in line.result) ? "aggregates" : "full";
 }
 
 function head(id: string, params: Record<string, unknown>, seed: number): string {
@@ -58,6 +73,8 @@ export function parseLine(text: string): ResultLine | string {
     return `not JSON (${(err as Error).message})`;
   }
   if (!isRecord(v)) return "not a JSON object";
+  // sameRun and merge walk lines recursively; a real line nests about 7 levels.
+  if (nestsDeeperThan(v)) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
   if (typeof v.id !== "string" || v.id === "") return 'no "id"';
   if (!isRecord(v.params)) return 'no "params" object';
   if (typeof v.seed !== "number") return 'no "seed"';

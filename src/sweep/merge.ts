@@ -4,13 +4,21 @@
 // two failed lines keep the first; two ok lines that disagree mean the inputs do not
 // come from the same simulator and scenario, and the merge refuses, naming the ids.
 // Output is sorted by id, so the same set of runs gives the same file, however it was
-// sharded. Inputs are held in memory (about the size of the files).
+// sharded.
+//
+// Streaming (issue #14 §8): the first pass reads every input one line at a time and
+// keeps, per run id, only where its chosen line is (file, byte offset, length), its
+// status and a digest of its content without wallMs; the second pass writes the chosen
+// lines in id order, reading each back from its file. Memory is about a hundred bytes
+// per run, whatever the lines' size (a 64-vCPU line is ~220 KB).
 
+import { closeSync, openSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { SweepError } from "./errors.js";
 import type { SweepSpec } from "./file.js";
 import { Grid, type RunSpec } from "./grid.js";
-import { readResults, type TornTail } from "./results-file.js";
-import { sameRun, type ResultLine } from "./line.js";
+import { readLineAt, scanResults, type LineAt, type TornTail } from "./results-file.js";
+import type { ResultLine } from "./line.js";
 
 export interface MergeInput {
   file: string;
@@ -27,8 +35,8 @@ export interface MergeConflict {
 }
 
 export interface MergeResult {
-  /** Output lines, sorted by id, without newlines. */
-  lines: string[];
+  /** Runs in the output. */
+  runs: number;
   inputs: MergeInput[];
   /** Identical duplicates dropped. */
   duplicates: number;
@@ -39,16 +47,25 @@ export interface MergeResult {
   missing: RunSpec[];
   /** With a sweep: ids that are not runs of the grid. */
   extra: string[];
+  /** Writes the merged lines, sorted by id, each with its newline, chunk by chunk. */
+  writeTo(write: (chunk: Buffer) => void): void;
 }
 
 interface Kept {
-  line: ResultLine;
-  text: string;
-  at: string;
+  file: number;
+  lineNo: number;
+  at: LineAt;
+  ok: boolean;
+  /** sha256 of the line without wallMs: equal digests, the same run outcome (sameRun). */
+  digest: string;
 }
 
 /** At most this many conflicts are listed in the error message. */
 const LISTED = 10;
+
+function digestOf(line: ResultLine): string {
+  return createHash("sha256").update(JSON.stringify({ ...line, wallMs: 0 })).digest("base64");
+}
 
 export function mergeResults(files: readonly string[], sweep?: SweepSpec): MergeResult {
   const byId = new Map<string, Kept>();
@@ -56,28 +73,29 @@ export function mergeResults(files: readonly string[], sweep?: SweepSpec): Merge
   const conflicts: MergeConflict[] = [];
   let duplicates = 0;
   let supersededFailures = 0;
-  for (const file of files) {
-    const read = readResults(file);
-    inputs.push({ file, lines: read.lines.length, torn: read.torn });
-    for (const { line, text, lineNo } of read.lines) {
-      const at = `${file}:${lineNo}`;
+  files.forEach((file, f) => {
+    let lines = 0;
+    const read = scanResults(file, (line, _text, lineNo, at) => {
+      lines++;
+      const next: Kept = { file: f, lineNo, at, ok: line.status === "ok", digest: digestOf(line) };
       const kept = byId.get(line.id);
       if (kept === undefined) {
-        byId.set(line.id, { line, text, at });
-      } else if (sameRun(kept.line, line)) {
+        byId.set(line.id, next);
+      } else if (kept.digest === next.digest) {
         duplicates++;
-      } else if (kept.line.status === "failed" && line.status === "ok") {
-        byId.set(line.id, { line, text, at });
+      } else if (!kept.ok && next.ok) {
+        byId.set(line.id, next);
         supersededFailures++;
-      } else if (line.status === "failed") {
+      } else if (!next.ok) {
         // A failure never overrides anything: an ok line stays, the first failure stays.
-        if (kept.line.status === "ok") supersededFailures++;
+        if (kept.ok) supersededFailures++;
         else duplicates++;
       } else {
-        conflicts.push({ id: line.id, params: line.params, seed: line.seed, at: [kept.at, at] });
+        conflicts.push({ id: line.id, params: line.params, seed: line.seed, at: [`${files[kept.file]}:${kept.lineNo}`, `${file}:${lineNo}`] });
       }
-    }
-  }
+    });
+    inputs.push({ file, lines, torn: read.torn });
+  });
   if (conflicts.length > 0) {
     const list = conflicts.slice(0, LISTED).map((c) => `  ${c.id} (${JSON.stringify(c.params)} seed ${c.seed}): ${c.at[0]} vs ${c.at[1]}`);
     if (conflicts.length > LISTED) list.push(`  … and ${conflicts.length - LISTED} more`);
@@ -88,8 +106,8 @@ export function mergeResults(files: readonly string[], sweep?: SweepSpec): Merge
     );
   }
   const ids = [...byId.keys()].sort();
-  const lines = ids.map((id) => byId.get(id)!.text);
-  const failed = ids.filter((id) => byId.get(id)!.line.status === "failed").length;
+  let failed = 0;
+  for (const k of byId.values()) if (!k.ok) failed++;
   const missing: RunSpec[] = [];
   let extra: string[] = [];
   if (sweep !== undefined) {
@@ -101,5 +119,21 @@ export function mergeResults(files: readonly string[], sweep?: SweepSpec): Merge
     }
     extra = ids.filter((id) => !inGrid.has(id));
   }
-  return { lines, inputs, duplicates, supersededFailures, failed, missing, extra };
+  const writeTo = (write: (chunk: Buffer) => void): void => {
+    const fds = files.map(() => -1);
+    const newline = Buffer.from("\n");
+    try {
+      for (const id of ids) {
+        const k = byId.get(id)!;
+        if (fds[k.file] === -1) fds[k.file] = openSync(files[k.file]!, "r");
+        let bytes = readLineAt(fds[k.file]!, k.at);
+        if (bytes[bytes.length - 1] === 13) bytes = bytes.subarray(0, bytes.length - 1); // CRLF input
+        write(bytes);
+        write(newline);
+      }
+    } finally {
+      for (const fd of fds) if (fd !== -1) closeSync(fd);
+    }
+  };
+  return { runs: ids.length, inputs, duplicates, supersededFailures, failed, missing, extra, writeTo };
 }

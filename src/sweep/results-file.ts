@@ -12,8 +12,9 @@
 // result line — reported and ignored; `repairTornTail` truncates it away before
 // appending, so the file never holds a line glued onto a torn one.
 
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
-import { InputRangeError } from "../errors.js";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from "node:fs";
+import { InputRangeError, InputUnusableError } from "../errors.js";
+import { readErrorReason, writeErrorReason } from "../scenario/load.js";
 import { parseLine, type ResultLine } from "./line.js";
 
 export interface TornTail {
@@ -42,14 +43,8 @@ const CHUNK = 1 << 20;
  * size costs one line at a time. A line in the middle of the file that is not a result
  * line is corruption, not a torn tail: that throws, naming the file and line number.
  */
-export function scanResults(file: string, visit: (line: ResultLine, text: string, lineNo: number) => void): ScanResults {
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputRangeError("results file", file, `a readable JSONL results file (${code === "ENOENT" ? "no such file" : (err as Error).message})`);
-  }
+export function scanResults(file: string, visit: (line: ResultLine, text: string, lineNo: number, at: LineAt) => void, onBad?: (bad: BadLine) => void, field = "results file"): ScanResults {
+  const fd = openResults(file, field);
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     let pending: Buffer[] = [];
@@ -62,9 +57,10 @@ export function scanResults(file: string, visit: (line: ResultLine, text: string
       if (text.trim() === "") return;
       const parsed = parseLine(text);
       if (typeof parsed === "string") {
-        throw new InputRangeError("results file", file, `one result line per run (line ${lineNo}, at byte ${start}, is ${parsed}; only a torn last line is tolerated)`);
+        if (onBad !== undefined) return onBad({ lineNo, offset: start, bytes: bytes.length + 1, reason: parsed });
+        throw new InputUnusableError(field, file, `line ${lineNo} (at byte ${start}) is ${parsed}`, "complete result lines, one per run; only a torn last line is tolerated (tscsim sweep --resume --repair moves unreadable lines to a side file)");
       }
-      visit(parsed, text, lineNo);
+      visit(parsed, text, lineNo, { offset: start, bytes: bytes.length });
     };
     for (;;) {
       const n = readSync(fd, buf, 0, CHUNK, pos);
@@ -89,7 +85,7 @@ export function scanResults(file: string, visit: (line: ResultLine, text: string
       if (typeof parsed === "string") {
         torn = { offset: pendingStart, bytes: tail.length, reason: parsed };
       } else {
-        visit(parsed, text, ++lineNo);
+        visit(parsed, text, ++lineNo, { offset: pendingStart, bytes: tail.length });
         missingNewline = true;
       }
     }
@@ -97,6 +93,98 @@ export function scanResults(file: string, visit: (line: ResultLine, text: string
   } finally {
     closeSync(fd);
   }
+}
+
+/** Where a line is in its file: its first byte and its length without the newline. */
+export interface LineAt {
+  offset: number;
+  bytes: number;
+}
+
+/** The bytes of one line, read back from its file (merge's second pass). */
+export function readLineAt(fd: number, at: LineAt): Buffer {
+  const buf = Buffer.alloc(at.bytes);
+  let got = 0;
+  while (got < at.bytes) {
+    const n = readSync(fd, buf, got, at.bytes - got, at.offset + got);
+    if (n === 0) throw new Error(`results file shrank while being merged (wanted ${at.bytes} bytes at ${at.offset})`);
+    got += n;
+  }
+  return buf;
+}
+
+/** An unreadable line in the middle of a results file. */
+export interface BadLine {
+  lineNo: number;
+  /** Byte offset of its first byte. */
+  offset: number;
+  /** Its length with the newline. */
+  bytes: number;
+  reason: string;
+}
+
+/** What a results file path is when it cannot be read as one, in words for a message. */
+function openResults(file: string, field: string): number {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (err) {
+    throw new InputUnusableError(field, file, `cannot be read (${readErrorReason(err)})`, "a readable JSONL results file written by tscsim sweep or tscsim merge");
+  }
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    throw new InputUnusableError(field, file, "is a directory", "a JSONL results file written by tscsim sweep or tscsim merge (for a directory of shards, give its files: DIR/*.jsonl)");
+  }
+  return fd;
+}
+
+/**
+ * Moves `bad` lines (in file order) out of `file` into `side` (appended, fsynced first),
+ * then replaces `file` by a copy without them (written beside it and renamed): at every
+ * moment each line is in `file` or in `side`, never in neither.
+ */
+export function moveLinesAside(file: string, bad: readonly BadLine[], side: string): void {
+  if (bad.length === 0) return;
+  const src = openSync(file, "r");
+  const tmp = `${file}.repair-${process.pid}`;
+  try {
+    const sideFd = openSync(side, "a");
+    try {
+      for (const b of bad) {
+        const buf = Buffer.alloc(b.bytes);
+        readSync(src, buf, 0, b.bytes, b.offset);
+        writeSync(sideFd, buf[buf.length - 1] === 10 ? buf : Buffer.concat([buf, Buffer.from("\n")]));
+      }
+      fsyncSync(sideFd);
+    } finally {
+      closeSync(sideFd);
+    }
+    const out = openSync(tmp, "w");
+    try {
+      const size = fstatSync(src).size;
+      const buf = Buffer.allocUnsafe(CHUNK);
+      let pos = 0;
+      const copy = (end: number): void => {
+        while (pos < end) {
+          const n = readSync(src, buf, 0, Math.min(CHUNK, end - pos), pos);
+          if (n === 0) break;
+          writeSync(out, buf, 0, n);
+          pos += n;
+        }
+      };
+      for (const b of bad) {
+        copy(b.offset);
+        pos = b.offset + b.bytes;
+      }
+      copy(size);
+      fsyncSync(out);
+    } finally {
+      closeSync(out);
+    }
+  } finally {
+    closeSync(src);
+  }
+  renameSync(tmp, file);
 }
 
 /** Every line of a results file, in memory. */
@@ -119,29 +207,60 @@ export function repairTornTail(file: string, read: ScanResults): void {
   }
 }
 
-/** Appends lines, one write each; fsync at most every `fsyncEveryMs` and on close. */
+/** `--out -`: the results go to standard output. */
+export const STDOUT = "-";
+const DEV_STDOUT = ["/dev/stdout", "/proc/self/fd/1", "/dev/fd/1"];
+
+/**
+ * Appends lines, one write each; fsync at most every `fsyncEveryMs` and on close — for a
+ * regular file only: a pipe, a terminal or /dev/stdout has nothing to flush (fsync fails
+ * there with EINVAL), and `-` is standard output.
+ */
 export class ResultsAppender {
   private fd: number;
   private lastSyncMs = performance.now();
   private dirty = false;
+  /** Whether fsync applies (a regular file). */
+  readonly regular: boolean;
+  private toStdout = false;
 
   constructor(
     readonly file: string,
     private readonly fsyncEveryMs = 1000,
   ) {
+    this.fd = -1;
+    this.regular = false;
+    if (file === STDOUT) {
+      this.toStdout = true;
+      return;
+    }
     try {
       this.fd = openSync(file, "a");
+      this.regular = fstatSync(this.fd).isFile();
     } catch (err) {
-      throw new InputRangeError("--out", file, `a writable file path (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      // /dev/stdout that is a socket (a parent process's pipe in Node, systemd) cannot be
+      // opened (ENXIO): it is standard output all the same.
+      if ((err as NodeJS.ErrnoException).code === "ENXIO" && DEV_STDOUT.includes(file)) {
+        this.toStdout = true;
+        return;
+      }
+      throw new InputUnusableError("--out", file, `cannot be written (${writeErrorReason(err)})`, "a results file path in a writable directory, or - for standard output");
     }
   }
 
   append(line: string): void {
+    if (this.toStdout) {
+      // Standard output as a stream: synchronous for files, pipes and terminals on Linux;
+      // a reader that goes away (EPIPE) ends the process quietly (cli/main.ts).
+      process.stdout.write(`${line}\n`);
+      return;
+    }
     // One write(2) per line on an O_APPEND descriptor: the line lands whole or not at all
     // as far as another reader of a local file is concerned.
     const bytes = Buffer.from(`${line}\n`, "utf8");
     let off = 0;
     while (off < bytes.length) off += writeSync(this.fd, bytes, off);
+    if (!this.regular) return;
     this.dirty = true;
     const now = performance.now();
     if (now - this.lastSyncMs >= this.fsyncEveryMs) {

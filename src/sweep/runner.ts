@@ -12,16 +12,17 @@
 // batches of runs however big the grid.
 
 import { existsSync, statSync } from "node:fs";
-import { InputRangeError } from "../errors.js";
+import { InputUnusableError } from "../errors.js";
 import type { SweepSpec } from "./file.js";
 import { Grid, type RunSpec } from "./grid.js";
-import { failedLine, okLine } from "./line.js";
+import { failedLine, okLine, type LineDetail } from "./line.js";
 import { BatchSizer, startBatch, type InFlightBatch, type RunClock, type RunOutcome } from "./batch.js";
 import { WorkerStartError } from "./errors.js";
 import { createPool, startWorkers, type SweepPool } from "./pool.js";
 import type { RunTaskResult } from "./worker.js";
 import { validateGrid } from "./preflight.js";
-import { scanResults, repairTornTail, ResultsAppender, type TornTail } from "./results-file.js";
+import { moveLinesAside, scanResults, repairTornTail, ResultsAppender, STDOUT, type BadLine, type ScanResults, type TornTail } from "./results-file.js";
+import { lockResultsFile } from "./lock.js";
 import { formatShard, shardIndices, shardSize, WHOLE_GRID, type Shard } from "./shard.js";
 
 /** How many times a run is tried before it is recorded as failed. */
@@ -35,6 +36,10 @@ export interface SweepOptions {
   workers: number;
   /** Continue an existing results file: skip the runs it already has. */
   resume?: boolean;
+  /** What each line's result keeps: everything (default) or the aggregates only (no per-vCPU array). */
+  detail?: LineDetail;
+  /** With resume: move unreadable lines in the middle of the file to `<out>.rejected` and go on. */
+  repair?: boolean;
   /** With resume: run again the runs recorded as failed (the new line supersedes). */
   retryFailed?: boolean;
   shard?: Shard;
@@ -94,16 +99,60 @@ function describeRun(run: RunSpec): string {
   return `run ${run.index} (${run.id})`;
 }
 
+/** Where --repair moves the unreadable lines of `out`. */
+export function rejectedFileOf(out: string): string {
+  return `${out}.rejected`;
+}
+
 /** Existing lines: id -> status ("ok" wins over "failed" when both are there). */
-function existingRuns(out: string, resume: boolean, notice: (m: string) => void): { status: Map<string, "ok" | "failed">; torn: TornTail | null } {
+function existingRuns(out: string, resume: boolean, repair: boolean, notice: (m: string) => void): { status: Map<string, "ok" | "failed">; torn: TornTail | null } {
   const status = new Map<string, "ok" | "failed">();
-  if (!existsSync(out) || statSync(out).size === 0) return { status, torn: null };
+  if (out === STDOUT || !existsSync(out)) return { status, torn: null };
+  const stat = statSync(out);
+  if (!stat.isFile() || stat.size === 0) return { status, torn: null };
   if (!resume) {
-    throw new InputRangeError("--out", out, `a new results file, or --resume to continue this one (it already has ${statSync(out).size.toLocaleString("en-US")} bytes)`);
+    throw new InputUnusableError("--out", out, `already has results (${stat.size.toLocaleString("en-US")} bytes)`, "a new results file, or --resume to continue this one");
   }
-  const read = scanResults(out, (line) => {
-    if (status.get(line.id) !== "ok") status.set(line.id, line.status);
-  });
+  const bad: BadLine[] = [];
+  const read = scanResults(
+    out,
+    (line) => {
+      if (status.get(line.id) !== "ok") status.set(line.id, line.status);
+    },
+    (b) => {
+      bad.push(b);
+    },
+    "--out",
+  );
+  if (bad.length > 0) {
+    const first = bad[0]!;
+    const which = bad.length === 1 ? `line ${first.lineNo} (at byte ${first.offset}) is ${first.reason}` : `${bad.length} lines are unreadable (the first, line ${first.lineNo} at byte ${first.offset}, is ${first.reason})`;
+    const side = rejectedFileOf(out);
+    if (!repair) {
+      throw new InputUnusableError("--out", out, which, `complete result lines, one per run: add --repair to move unreadable lines to ${side} (kept as they are) and run their runs again`);
+    }
+    moveLinesAside(out, bad, side);
+    notice(`${out}: ${which}; moved ${bad.length === 1 ? "it" : "them"} to ${side} (line${bad.length === 1 ? "" : "s"} ${bad.slice(0, 10).map((b) => b.lineNo).join(", ")}${bad.length > 10 ? ", …" : ""}); ${bad.length === 1 ? "its run is" : "their runs are"} run again`);
+    // Offsets moved: the torn tail (if any) is found again in the repaired file.
+    return finishRead(out, status, notice);
+  }
+  return finishTail(out, read, status, notice);
+}
+
+function finishRead(out: string, status: Map<string, "ok" | "failed">, notice: (m: string) => void): { status: Map<string, "ok" | "failed">; torn: TornTail | null } {
+  status.clear();
+  const read = scanResults(
+    out,
+    (line) => {
+      if (status.get(line.id) !== "ok") status.set(line.id, line.status);
+    },
+    undefined,
+    "--out",
+  );
+  return finishTail(out, read, status, notice);
+}
+
+function finishTail(out: string, read: ScanResults, status: Map<string, "ok" | "failed">, notice: (m: string) => void): { status: Map<string, "ok" | "failed">; torn: TornTail | null } {
   if (read.torn !== null) {
     notice(`${out}: ignored a torn last line (${read.torn.bytes} bytes at byte ${read.torn.offset}: ${read.torn.reason}), left by a process that was killed mid-write; cut it off`);
   }
@@ -112,13 +161,36 @@ function existingRuns(out: string, resume: boolean, notice: (m: string) => void)
 }
 
 export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
+  const grid = new Grid(options.spec);
+  validateGrid(grid);
+  // Before the first read (resume cuts a torn tail) and the first write: one writer per file.
+  // Standard output, a pipe or a device has no lock file and nothing to resume.
+  const lock = isRegularOrNew(options.out) ? lockResultsFile(options.out) : undefined;
+  try {
+    return await runLocked(options, grid);
+  } finally {
+    lock?.release();
+  }
+}
+
+/** A path to a regular file, or to nothing yet: a results file that can be locked and resumed. */
+function isRegularOrNew(out: string): boolean {
+  if (out === STDOUT) return false;
+  let st;
+  try {
+    st = statSync(out);
+  } catch {
+    return true;
+  }
+  if (st.isDirectory()) throw new InputUnusableError("--out", out, "is a directory", "a results file path (JSONL), e.g. --out results.jsonl or --out DIR/results.jsonl");
+  return st.isFile();
+}
+
+async function runLocked(options: SweepOptions, grid: Grid): Promise<SweepOutcome> {
   const shard = options.shard ?? WHOLE_GRID;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const notice = options.onNotice ?? (() => {});
-  const grid = new Grid(options.spec);
-  validateGrid(grid);
-
-  const { status, torn } = existingRuns(options.out, options.resume === true, notice);
+  const { status, torn } = existingRuns(options.out, options.resume === true, options.repair === true, notice);
   const total = shardSize(grid.size, shard);
   const pending = new Uint32Array(total);
   let pendingCount = 0;
@@ -151,7 +223,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   let pool: SweepPool;
   let started = false;
   try {
-    pool = createPool(workers, { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]) });
+    pool = createPool(workers, { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]), detail: options.detail ?? "full" });
   } catch (err) {
     appender.close();
     throw new WorkerStartError(err);
@@ -290,7 +362,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   if (fatal !== undefined) throw fatal;
   if (writeError !== undefined) {
     const code = (writeError as NodeJS.ErrnoException).code;
-    throw new InputRangeError("--out", options.out, `a file that can be written to (${code ?? writeError.message}); the sweep stopped with ${progress.done} of ${progress.total} runs in it — free the space and --resume`);
+    throw new InputUnusableError("--out", options.out, `a write failed (${code ?? writeError.message}); the sweep stopped with ${progress.done} of ${progress.total} runs in it`, "a file that can be written to: free the space and --resume");
   }
   const interrupted = stopping && progress.done < progress.total;
   return outcome(interrupted, workers);

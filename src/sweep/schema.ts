@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { ScenarioIssue } from "../scenario/errors.js";
 import { didYouMean } from "../scenario/suggest.js";
+import { inWords } from "../scenario/issues.js";
 import { canonicalJson } from "./identity.js";
 import { MAX_AXIS_VALUES } from "./range.js";
 
@@ -146,5 +147,6 @@ function convert(iss: z.core.$ZodIssue, raw: unknown, base: readonly PropertyKey
     }));
   }
   const value = valueAt(raw, path);
-  return [{ path: placeOf(path), value, allowed: iss.message }];
+  // A zod default message ("Invalid input: expected string, received array") in words.
+  return [{ path: placeOf(path), value, allowed: inWords(iss) }];
 }

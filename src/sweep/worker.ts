@@ -16,13 +16,15 @@ import { workerData } from "piscina";
 import { wasm } from "../wasm.js";
 import { runScenario } from "../sim/run.js";
 import { injectFault, injectLoadFault } from "./fault-hook.js";
-import { compactResultJson } from "./line.js";
+import { compactResultJson, type LineDetail } from "./line.js";
 import { RunConfigMemo } from "./scenario-of-run.js";
 
 export interface WorkerData {
   baseRaw: unknown;
   baseLabel: string;
   set: [string, unknown][];
+  /** What each line's result keeps (line.ts); default full. */
+  detail?: LineDetail;
 }
 
 export interface RunTask {
@@ -95,7 +97,7 @@ function runTask(task: RunTask): RunTaskResult {
   // Results lines carry the latency histograms (~1–3 KB each), so that summarize and
   // report can pool them across seeds (true pooled percentiles).
   const { result } = runScenario(config, { histograms: true });
-  const resultJson = compactResultJson(result);
+  const resultJson = compactResultJson(result, data.detail ?? "full");
   return {
     resultJson,
     wallMs: performance.now() - started,
