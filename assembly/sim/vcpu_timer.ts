@@ -232,20 +232,26 @@ export function swExpiryInNs(v: i32): f64 {
 // ---- one-shot / periodic (spec §4.4, §4.5) ----
 
 /**
+ * The period set_target_expiration takes from TMICT (with the periodic floor in periodic
+ * mode), stored in the record; a zero period also clears the deadline. Returns the period.
+ */
+function storePeriodFromTmict(p: usize, tmict: u32, tdcr: u32, busCycleNs: u32, periodic: bool, minTimerPeriodUs: u32): i64 {
+  let period = i64(tmictToNs(tmict, tdcr, busCycleNs));
+  if (period == 0) store<u64>(p + TSCDEADLINE, 0);
+  else if (periodic) period = applyPeriodicFloor(period, minTimerPeriodUs);
+  store<i64>(p + PERIOD_NS, period);
+  return period;
+}
+
+/**
  * set_target_expiration with count_reg = TMICT: period = tmict_to_ns (periodic floor in
  * periodic mode); 0 -> tscdeadline := 0 and false. Else tscdeadline = guest TSC +
  * nsec_to_cycles(period), target = now + period.
  */
 export function setTargetExpiration(v: i32, tmict: u32, tdcr: u32, busCycleNs: u32, periodic: bool, minTimerPeriodUs: u32): bool {
   const p = rec(v);
-  let period = i64(tmictToNs(tmict, tdcr, busCycleNs));
-  if (period == 0) {
-    store<i64>(p + PERIOD_NS, 0);
-    store<u64>(p + TSCDEADLINE, 0);
-    return false;
-  }
-  if (periodic) period = applyPeriodicFloor(period, minTimerPeriodUs);
-  store<i64>(p + PERIOD_NS, period);
+  const period = storePeriodFromTmict(p, tmict, tdcr, busCycleNs, periodic, minTimerPeriodUs);
+  if (period == 0) return false;
   store<u64>(p + TSCDEADLINE, guestTscNow(p) + nsecToCyclesFor(p, u64(period)));
   store<i64>(p + TARGET_NS, simNowNs + period);
   return true;
@@ -259,14 +265,8 @@ export function setTargetExpiration(v: i32, tmict: u32, tdcr: u32, busCycleNs: u
  */
 export function setTargetExpirationFromCount(v: i32, tmict: u32, count: u32, tdcr: u32, busCycleNs: u32, periodic: bool, minTimerPeriodUs: u32, expiredFiresNow: bool): bool {
   const p = rec(v);
-  let period = i64(tmictToNs(tmict, tdcr, busCycleNs));
-  if (period == 0) {
-    store<i64>(p + PERIOD_NS, 0);
-    store<u64>(p + TSCDEADLINE, 0);
-    return false;
-  }
-  if (periodic) period = applyPeriodicFloor(period, minTimerPeriodUs);
-  store<i64>(p + PERIOD_NS, period);
+  const period = storePeriodFromTmict(p, tmict, tdcr, busCycleNs, periodic, minTimerPeriodUs);
+  if (period == 0) return false;
   let deadline = i64(tmictToNs(count, tdcr, busCycleNs));
   if (deadline <= 0) deadline = periodic || !expiredFiresNow ? period : 0;
   else if (deadline > period) deadline = period;

@@ -16,7 +16,8 @@
 // Exit handling per reason (kvm_exit → next kvm_entry) and kvm_wait_lapic_expire's delta
 // are kept for the report. A lost-events marker forgets every open interval.
 
-import { DEFAULT_RESERVOIR, Reservoir, seededUniform } from "./samples.js";
+import { DEFAULT_RESERVOIR, Reservoir } from "./samples.js";
+import { seededUniform } from "../seeded-uniform.js";
 import { decAfter, signedAfter, tokenAfter, type EventLine } from "./line-parse.js";
 
 export const FITTED_DELAYS = ["hrtimer", "wakeup", "vmExit", "vmEntry", "msrExit"] as const;

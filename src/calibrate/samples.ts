@@ -1,17 +1,7 @@
 // A bounded, seeded sample of a delay's values (Vitter's algorithm R): a trace of any
 // length is read in constant memory, and the same trace always gives the same sample.
 
-/** mulberry32: a small seeded generator for the reservoir and for dithering. */
-export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededUniform } from "../seeded-uniform.js";
 
 export const DEFAULT_RESERVOIR = 200_000;
 

@@ -12,6 +12,7 @@ import { runId } from "./identity.js";
 import { compactResultJson, detailOf, okLine, type ResultLine } from "./line.js";
 import { scanResults, type TornTail } from "./results-file.js";
 import { configOfRun } from "./scenario-of-run.js";
+import { seededUniform } from "../seeded-uniform.js";
 
 export interface VerifyProblem {
   lineNo: number;
@@ -31,17 +32,6 @@ export interface VerifyReport {
   torn: TornTail | null;
 }
 
-/** mulberry32: a small seeded generator, for a reproducible sample (not the simulation's RNG). */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The line's text with its wallMs set to 0 (the only field that is not deterministic). */
 function withoutWall(text: string): string {
@@ -76,7 +66,7 @@ export function verifyResults(file: string, spec: SweepSpec, sample: number, see
   const base = { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set };
   const problems: VerifyProblem[] = [];
   const reservoir: Sampled[] = [];
-  const random = generator(seed);
+  const random = seededUniform(seed);
   let lines = 0;
   let okLines = 0;
   const read = scanResults(file, (line, text, lineNo) => {
