@@ -11,6 +11,7 @@ import type { HostMetrics } from "./host-metrics.js";
 import { latencySummary, newAggregateHistogram, type LatencyHistogram } from "./histogram.js";
 import type { AdvanceSummary, ExitCounts, RunMetrics, TimerCounts } from "./types.js";
 import { latencyMoments, metricsBody, type VcpuMetrics, type VcpuTotals } from "./vcpu-metrics.js";
+import { PeriodLateness } from "./period-lateness.js";
 
 function mergedHistogram(perVcpu: readonly VcpuMetrics[], pick: (m: VcpuMetrics) => LatencyHistogram): LatencyHistogram {
   const merged = newAggregateHistogram();
@@ -102,7 +103,7 @@ export function aggregate(perVcpu: readonly VcpuMetrics[], host: HostMetrics): R
   const ns = latencyMoments(interrupts, sumNs, minNs, maxNs);
   const cycles = latencyMoments(interrupts, sumCycles, minCycles, maxCycles);
 
-  return metricsBody(
+  const body = metricsBody(
     {
       interrupts,
       latencySumNs: sumNs,
@@ -128,4 +129,7 @@ export function aggregate(perVcpu: readonly VcpuMetrics[], host: HostMetrics): R
       cycles: latencySummary(hCycles, cycles.min, cycles.mean, cycles.max),
     },
   );
+  const periods = perVcpu.flatMap((m) => (m.periodLateness === null ? [] : [m.periodLateness]));
+  if (periods.length > 0) body.periodLatenessNs = PeriodLateness.merged(periods).summary();
+  return body;
 }

@@ -1,6 +1,7 @@
 // Result format of a simulation run (issue #3 §7; contract names in issue #3 §8).
 
 import type { HostSchedResult } from "./sched-types.js";
+import type { PeriodLatenessSummary } from "./period-lateness.js";
 
 /**
  * Exact statistics of the latencies, from running values. With no interrupts they are
@@ -69,6 +70,12 @@ export interface MetricsOf<L extends LatencyMoments> {
   latency: { ns: L; cycles: L };
   /** Interrupts whose handler read a guest TSC below the deadline; worstNs is the largest earliness, as a positive ns (0 if none). */
   early: { count: number; worstNs: number };
+  /**
+   * Periodic LAPIC timers only (absent otherwise): each interrupt against the previous
+   * one plus the period, ns (src/metrics/period-lateness.ts); early ticks count as 0 in
+   * the percentiles, as in `latency`.
+   */
+  periodLatenessNs?: PeriodLatenessSummary;
   exits: ExitCounts;
   /** Host time burned in the busy-wait before VM entry. */
   spinNs: number;

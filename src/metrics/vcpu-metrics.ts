@@ -12,6 +12,7 @@
 import type { CallbacksPerMs } from "./callback-rate.js";
 import { latencySummary, type LatencyHistogram } from "./histogram.js";
 import type { AdvanceSummary, ExitCounts, LatencyMoments, MetricsOf, TimerCounts, VcpuResult } from "./types.js";
+import { PeriodLateness } from "./period-lateness.js";
 
 /** Why the vCPU exited to the host. Values index ExitCounts in this order. */
 export const ExitReason = {
@@ -169,6 +170,8 @@ export class VcpuMetrics {
   // Host-wide parts live behind one reference: each field costs 8 bytes per vCPU.
   private readonly context: VcpuMetricsContext;
   private series: Float64Array | null = null;
+  /** Kept only once a periodic workload records a period (most vCPUs never do). */
+  private periods: PeriodLateness | null = null;
 
   /** @internal Created by HostMetrics.addVcpu. */
   constructor(w: VcpuMetricsWiring) {
@@ -219,6 +222,16 @@ export class VcpuMetrics {
       if (-latencyNs > s[o + EARLY_WORST_NS]!) s[o + EARLY_WORST_NS] = -latencyNs;
     }
     this.recordLatencyHistograms(latencyCycles, latencyNs);
+  }
+
+  /** One periodic interrupt against the previous one plus the period, ns (PeriodLateness). */
+  recordPeriodLateness(latenessNs: number): void {
+    (this.periods ??= new PeriodLateness()).record(latenessNs);
+  }
+
+  /** @internal The per-period lateness kept so far, or null (aggregate). */
+  get periodLateness(): PeriodLateness | null {
+    return this.periods;
   }
 
   /** The histogram part of recordLatency (the wasm engine keeps the rest itself). */
@@ -499,7 +512,9 @@ export class VcpuMetrics {
           cycles: latencySummary(this.hCycles, cycles.min, cycles.mean, cycles.max),
         }
       : { ns, cycles };
-    return { vm: t.vm, vcpu: t.vcpu, ...metricsBody(t, latency) };
+    const body = metricsBody(t, latency);
+    if (this.periods !== null) body.periodLatenessNs = this.periods.summary();
+    return { vm: t.vm, vcpu: t.vcpu, ...body };
   }
 }
 

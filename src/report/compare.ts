@@ -216,6 +216,7 @@ function tableRows(paths: readonly string[]): Row[] {
   metric("interrupts", "interrupts");
   group("latency (ns)", "latency.ns", LATENCY_LABELS, { mean: 1 });
   group("early interrupts", "early", EARLY_LABELS);
+  group("per-period lateness (ns; periodic timers)", "periodLatenessNs", { ...LATENCY_LABELS, count: "periods" }, { mean: 1 });
 
   const exitKeys = groupKeys(paths, "exits", EXIT_REASON_NAMES);
   if (exitKeys.length > 0) {

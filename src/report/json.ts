@@ -38,6 +38,7 @@ const KEY_ORDER = [
   "early",
   "count",
   "worstNs",
+  "periodLatenessNs",
   "exits",
   "msrWrite",
   "apicWrite",

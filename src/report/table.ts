@@ -122,6 +122,8 @@ export function renderTable(result: RunResult, options: TableOptions = {}): stri
     // Guest cycles of VMs with different TSC rates do not add up: per VM below.
     ...(vms > 1 ? [] : [["latency cycles", latencyLine(r.latency.cycles)]]),
     ["early", `${num(r.early.count)} (worst ${num(r.early.worstNs)} ns early)`],
+    // Periodic timers: the latency above is against the ideal schedule; this is against the previous tick + period.
+    ...(r.periodLatenessNs !== undefined ? [["per-period ns", `${latencyLine(r.periodLatenessNs)}  (each tick vs the previous + period; ${num(r.periodLatenessNs.count)} periods)`]] : []),
     ["busy-wait", `${duration(r.spinNs)} of host CPU (${ratio(spinShare)} % of ${num(nVcpus)} vCPUs × ${duration(r.simulatedNs)})`],
     [
       "timers",

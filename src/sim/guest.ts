@@ -91,6 +91,8 @@ export interface GuestCtx {
   recordLatency(cycles: number): void;
   /** Record a latency measured in ns (e.g. against kvmclock). */
   recordLatencyNs(ns: number): void;
+  /** Record a periodic timer's lateness against its previous interrupt plus the period, guest cycles (results' periodLatenessNs). */
+  recordPeriodLateness(cycles: number): void;
   /** Output a line (e.g. tscdeadline_latency's "latency: N"), collected per vCPU when enabled. */
   print(line: string): void;
 }

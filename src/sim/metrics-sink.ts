@@ -7,6 +7,8 @@ export { ExitReason, TimerBackend } from "../metrics/vcpu-metrics.js";
 
 export interface MetricsSink {
   recordLatency(latencyCycles: number, latencyNs: number): void;
+  /** A periodic interrupt against the previous one plus the period, ns (sinks that keep it: VcpuMetrics). */
+  recordPeriodLateness?(latenessNs: number): void;
   recordExit(reason: ExitReason): void;
   addSpinNs(ns: number): void;
   timerArm(backend: TimerBackend): void;

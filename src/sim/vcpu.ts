@@ -923,6 +923,9 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
   recordLatencyNs(ns: number): void {
     this.metrics.recordLatency(wasm.nsToCyclesSigned(this.index, ns), ns);
   }
+  recordPeriodLateness(cycles: number): void {
+    this.metrics.recordPeriodLateness?.(wasm.cyclesToNsSigned(this.index, cycles));
+  }
   print(line: string): void {
     this.output?.push(line);
   }

@@ -10,6 +10,8 @@ import { guestCyclesOfNs } from "../guest-time.js";
 const VECTOR = 0xed;
 const R_EXPECTED = 0;
 const R_NOW = 1;
+/** The previous interrupt's handler TSC (the TMICT write's before the first): per-period lateness. */
+const R_PREVIOUS = 2;
 
 export interface LapicCountParams {
   tmict: number;
@@ -36,6 +38,7 @@ export function periodic(p: LapicCountParams): GuestProgram {
       yield g.writeApic(APIC_TDCR, p.tdcr);
       yield g.writeApic(APIC_LVTT, LVTT_PERIODIC | VECTOR);
       g.rdtscTo(R_EXPECTED);
+      g.regAdd(R_PREVIOUS, R_EXPECTED, 0);
       yield g.writeApic(APIC_TMICT, p.tmict);
       for (;;) yield p.wait === "busy" ? g.compute(BUSY_STEP_NS) : g.hlt();
     },
@@ -43,6 +46,8 @@ export function periodic(p: LapicCountParams): GuestProgram {
       g.rdtscTo(R_NOW);
       g.regAdd(R_EXPECTED, R_EXPECTED, cyclesOf.get(g)!);
       g.recordLatency(g.regDiff(R_NOW, R_EXPECTED));
+      g.recordPeriodLateness(g.regDiff(R_NOW, R_PREVIOUS) - cyclesOf.get(g)!);
+      g.regAdd(R_PREVIOUS, R_NOW, 0);
       yield g.eoi();
     },
   };
