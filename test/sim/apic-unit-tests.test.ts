@@ -1,7 +1,7 @@
 // kvm-unit-tests x86/apic.c timer assertions (spec §8.2), written as guest programs.
 
 import { describe, expect, test } from "vitest";
-import { run, scenario } from "./harness.js";
+import { program, run, scenario } from "./harness.js";
 import { Exit, type GuestCtx, type GuestGenerator, type GuestProgram } from "../../src/sim/guest.js";
 import {
   APIC_LVR,
@@ -14,20 +14,6 @@ import {
   LVTT_TSCDEADLINE,
 } from "../../src/sim/apic-regs.js";
 
-/** A program from a main body; the ISR counts interrupts and EOIs. */
-function program(body: (g: GuestCtx, irqs: { count: number }) => GuestGenerator): { prog: GuestProgram; irqs: { count: number } } {
-  const irqs = { count: 0 };
-  return {
-    irqs,
-    prog: {
-      main: (g) => body(g, irqs),
-      *interrupt(g) {
-        irqs.count++;
-        yield g.eoi();
-      },
-    },
-  };
-}
 
 /** Guest busy loop until cond() or a timeout (in ns of guest time); true if cond held. */
 function* waitUntil(g: GuestCtx, cond: () => boolean, timeoutNs = 1e9, stepNs = 20_000): Generator<Exit, boolean, undefined> {

@@ -1,7 +1,7 @@
 // Builds small scenarios for the simulator tests and runs custom guest programs.
 
 import type { ScenarioConfig, Workload } from "../../src/scenario/types.js";
-import type { AnyGuestProgram } from "../../src/sim/guest.js";
+import type { AnyGuestProgram, GuestCtx, GuestGenerator, GuestProgram } from "../../src/sim/guest.js";
 import { ExitReason, TimerBackend, type MetricsSink } from "../../src/sim/metrics-sink.js";
 import { VCPU_SLOT_INDEX as I } from "../../src/metrics/vcpu-metrics.js";
 import { Simulation, type SimulationOptions } from "../../src/sim/engine.js";
@@ -177,4 +177,19 @@ export function run(
   );
   sim.run();
   return { sim, sinks };
+}
+
+/** A program from a main body; the ISR counts interrupts and EOIs. */
+export function program(body: (g: GuestCtx, irqs: { count: number }) => GuestGenerator): { prog: GuestProgram; irqs: { count: number } } {
+  const irqs = { count: 0 };
+  return {
+    irqs,
+    prog: {
+      main: (g) => body(g, irqs),
+      *interrupt(g) {
+        irqs.count++;
+        yield g.eoi();
+      },
+    },
+  };
 }

@@ -3,7 +3,7 @@
 // tests failed before its fix (see the commit that added it).
 
 import { describe, expect, test } from "vitest";
-import { CountingSink, run, scenario } from "./harness.js";
+import { CountingSink, program, run, scenario } from "./harness.js";
 import { Simulation } from "../../src/sim/engine.js";
 import { findPreset, presetScenario } from "../../src/scenario/presets.js";
 import { validateScenario } from "../../src/scenario/schema.js";
@@ -11,20 +11,6 @@ import { Exit, type GuestCtx, type GuestGenerator, type GuestProgram } from "../
 import { LVTT_TSCDEADLINE, LVTT_PERIODIC, APIC_LVTT, APIC_LVT_MASKED, APIC_SPIV, APIC_TDCR, APIC_TMICT } from "../../src/sim/apic-regs.js";
 import type { Workload } from "../../src/scenario/types.js";
 
-/** A program from a main body; the ISR counts interrupts and EOIs. */
-function program(body: (g: GuestCtx, irqs: { count: number }) => GuestGenerator): { prog: GuestProgram; irqs: { count: number } } {
-  const irqs = { count: 0 };
-  return {
-    irqs,
-    prog: {
-      main: (g) => body(g, irqs),
-      *interrupt(g) {
-        irqs.count++;
-        yield g.eoi();
-      },
-    },
-  };
-}
 
 const fixed = (valueNs: number) => ({ dist: "fixed" as const, valueNs });
 

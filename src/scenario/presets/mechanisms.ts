@@ -22,21 +22,21 @@ export const rtHostPreset = {
   ],
 } as const satisfies ScenarioFile;
 
+/** ce7a058a2117's tscdeadline_latency on one vCPU: waiting by busy polling or by HLT after each arm. */
+function ce7a058a2117Preset<N extends string>(name: N, waits: string, idle: "poll" | "halt") {
+  return {
+    name,
+    description: `ce7a058a2117: tscdeadline_latency ${waits}, on the preemption timer (compare --set kvm.hvTimer=false)`,
+    duration: "2s",
+    vms: [{ name: "kut", vcpus: 1, workload: { kind: "tscdeadline-latency", delta: 200000, size: 10000, breakmax: 0, idle } }],
+  } as const satisfies ScenarioFile;
+}
+
 /** ce7a058a2117's busy-waiting guest: tscdeadline_latency without hlt. */
-export const hvBusyWaitPreset = {
-  name: "p01-hv-busy-wait",
-  description: "ce7a058a2117: tscdeadline_latency spinning instead of halting, on the preemption timer (compare --set kvm.hvTimer=false)",
-  duration: "2s",
-  vms: [{ name: "kut", vcpus: 1, workload: { kind: "tscdeadline-latency", delta: 200000, size: 10000, breakmax: 0, idle: "poll" } }],
-} as const satisfies ScenarioFile;
+export const hvBusyWaitPreset = ce7a058a2117Preset("p01-hv-busy-wait", "spinning instead of halting", "poll");
 
 /** ce7a058a2117's halting guest: tscdeadline_latency with hlt. */
-export const hvHaltPreset = {
-  name: "p02-hv-halt",
-  description: "ce7a058a2117: tscdeadline_latency halting after each arm, on the preemption timer (compare --set kvm.hvTimer=false)",
-  duration: "2s",
-  vms: [{ name: "kut", vcpus: 1, workload: { kind: "tscdeadline-latency", delta: 200000, size: 10000, breakmax: 0, idle: "halt" } }],
-} as const satisfies ScenarioFile;
+export const hvHaltPreset = ce7a058a2117Preset("p02-hv-halt", "halting after each arm", "halt");
 
 /**
  * 0c5f81dad46c's dedicated instances: idle in guest mode (MWAIT and HLT exits disabled,
