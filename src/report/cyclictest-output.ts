@@ -20,6 +20,7 @@
 // the bucket of its midpoint. Min/Avg/Max come from the exact running values.
 
 import type { Histogram } from "hdr-histogram-js";
+import { microsecondBuckets } from "./html/latency-data.js";
 
 /** One cyclictest thread: a vCPU's histogram and exact statistics (ns). */
 export interface CyclictestThread {
@@ -33,22 +34,11 @@ export interface CyclictestThread {
   cpu: number;
 }
 
-interface Slots {
-  countsArrayLength: number;
-  getCountAtIndex(i: number): number;
-  valueFromIndex(i: number): number;
-  medianEquivalentValue(v: number): number;
-}
-
-/** Counts per µs bucket 0..size−1 and the overflows (latencies of `size` µs and more). */
+/** Counts per µs bucket 0..size−1 and the overflows (latencies of `size` µs and more): the HTML report's 1-µs buckets. */
 export function microsecondHistogram(h: Histogram, size: number): { buckets: number[]; overflows: number } {
   const buckets = new Array<number>(size).fill(0);
   let overflows = 0;
-  const s = h as unknown as Slots;
-  for (let i = 0; i < s.countsArrayLength; i++) {
-    const c = s.getCountAtIndex(i);
-    if (c === 0) continue;
-    const us = Math.floor(s.medianEquivalentValue(s.valueFromIndex(i)) / 1000);
+  for (const [us, c] of microsecondBuckets(h, 1)) {
     if (us < size) buckets[us]! += c;
     else overflows += c;
   }

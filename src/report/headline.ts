@@ -7,7 +7,8 @@
 import type { LatencyMoments, LatencySummary, RunResult, VcpuResult } from "../metrics/types.js";
 import { num } from "./format.js";
 
-function hasPercentiles(l: LatencyMoments | LatencySummary): l is LatencySummary {
+/** A latency summary with percentiles (a per-vCPU one has them only with per-vCPU histograms). */
+export function hasPercentiles(l: LatencyMoments | LatencySummary): l is LatencySummary {
   return "p50" in l;
 }
 

@@ -4,15 +4,11 @@ import type { LatencyMoments, LatencySummary, RunResult, VcpuResult } from "../m
 import type { HostSchedResult } from "../metrics/sched-types.js";
 import { EXIT_REASON_NAMES } from "../metrics/vcpu-metrics.js";
 import { columns, duration, MISSING, num, ratio } from "./format.js";
-import { advanceHeadline, perVmLines, vmCount } from "./headline.js";
+import { advanceHeadline, hasPercentiles, perVmLines, vmCount } from "./headline.js";
 
 export interface TableOptions {
   /** Per-vCPU rows shown before "… N more"; default 16. */
   maxVcpuRows?: number;
-}
-
-function hasPercentiles(l: LatencyMoments | LatencySummary): l is LatencySummary {
-  return "p50" in l;
 }
 
 function latencyLine(l: LatencySummary): string {

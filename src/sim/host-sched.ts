@@ -63,6 +63,11 @@ function loadCpus(l: HostLoad, cpus: number): number[] {
   return l.cpus === "all" ? Array.from({ length: cpus }, (_, c) => c) : [...new Set(l.cpus)].sort((a, b) => a - b);
 }
 
+/** TICK_NSEC: the kernel's tick in whole ns, (NSEC_PER_SEC + HZ/2) / HZ (3,333,333 at HZ=300). */
+export function tickNsOf(hz: number): number {
+  return Math.floor((1e9 + Math.floor(hz / 2)) / hz);
+}
+
 export class HostScheduler {
   readonly innerCpus: number;
   readonly outerCpus: number;
@@ -107,7 +112,7 @@ export class HostScheduler {
     const nCpus = this.innerCpus + this.outerCpus;
     const p = this.params;
     // s390's steal average: the mean form since 367c50f78451 (2024), mainline here.
-    wasm.schedInit(nCpus, nTasks, p.latencyNs, p.minGranularityNs, p.wakeupGranularityNs, 1e9 / host.hz, startNs, config.kvm.era === "mainline");
+    wasm.schedInit(nCpus, nTasks, p.latencyNs, p.minGranularityNs, p.wakeupGranularityNs, tickNsOf(host.hz), startNs, config.kvm.era === "mainline");
     for (let v = 0; v < total; v++) wasm.schedSetTaskCpu(v, vcpuCpu[v]!);
     let task = total;
     const addLoads = (list: { l: HostLoad; cpu: number }[], field: string): void =>
@@ -156,10 +161,6 @@ export class HostScheduler {
   start(): void {
     for (let v = 0; v < this.nVcpus; v++) this.wake(v);
     for (const l of this.loads) wasm.queuePushIn(Math.floor(l.rng.nextFloat() * l.periodNs), payload(EventKind.LoadWake, l.task));
-  }
-
-  cpuOf(v: number): number {
-    return wasm.schedTaskCpu(v);
   }
 
   /** Whether vCPU v's CPU is taken by the outer level (its thread and hrtimers wait). */
@@ -288,7 +289,8 @@ export class HostScheduler {
   private armTick(c: number): void {
     if (this.tickPending[c] === 1 || wasm.schedQueued(c) === 0 || wasm.schedCurr(c) < 0) return;
     this.tickPending[c] = 1;
-    wasm.queuePush(BigInt(wasm.schedNextTickNs(wasm.nowF64())), payload(EventKind.SchedTick, c));
+    const nowNs = wasm.nowF64();
+    wasm.queuePushIn(wasm.schedNextTickNs(nowNs) - nowNs, payload(EventKind.SchedTick, c));
   }
 
   // ---- background tasks ----

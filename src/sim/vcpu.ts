@@ -467,11 +467,10 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     this.haltStartNs = wasm.nowF64();
     const sched = this.sched;
     this.polling = this.env.pollAllowed && this.haltPollNs > 0 && (sched === null || !sched.noPollForSteal(this.index, hp.maxStealPercent));
-    this.state = "blocked";
+    this.state = this.polling ? "polling" : "blocked";
     if (this.polling) {
       // The poll loop checks need_resched itself (kvm_vcpu_can_poll): it ends with it.
       this.needResched = false;
-      this.state = "polling";
       // kvm_vcpu_can_poll: the loop runs once, then only while single_task_running().
       const pollNs = sched !== null && sched.othersRunnable(this.index) ? Math.min(this.haltPollNs, sched.params.pollYieldNs) : this.haltPollNs;
       this.pollEndNs = this.haltStartNs + pollNs;
@@ -574,7 +573,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     const injected = this.env.lapic.apicv ? inIrr : inIrr || lapic.vectorInService;
     if (!injected) return 0;
     const spinNs = wasm.waitLapicExpire(this.index, this.env.lapic.era.code, this.env.tune, global, this.env.hz);
-    this.trace(TK.WaitLapicExpire, wasm.lastWaitDelta(this.index));
+    if (this.env.trace === true) this.trace(TK.WaitLapicExpire, wasm.lastWaitDelta(this.index));
     this.metrics.addSpinNs(spinNs);
     if (this.sched !== null && spinNs > 0) this.sched.busyWait(this.index, spinNs);
     this.metrics.recordAdvance(wasm.nowF64() - this.env.startNs, wasm.vcpuAdvance(this.index, global));
@@ -618,7 +617,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
       ? wasm.pushAtTarget(this.index, p, delay, 0)
       : wasm.pushAtExpiryPlusPeriod(this.index, p, delay);
     // The callback's HRTIMER_RESTART re-enqueues the timer: hrtimer_start is traced again.
-    this.trace(TK.HrtimerStart, wasm.nowF64() + wasm.swExpiryInNs(this.index));
+    if (this.env.trace === true) this.trace(TK.HrtimerStart, wasm.nowF64() + wasm.swExpiryInNs(this.index));
     this.metrics.timerArm(TimerBackend.sw);
   }
 
@@ -630,7 +629,7 @@ export class Vcpu implements GuestCtx, TimerHost, SchedThread {
     const earlyNs = advanceEarly ? wasm.vcpuAdvance(this.index, this.env.lapic.era.globalAdvance) : 0;
     if (this.hrtimerSeq >= 0) this.trace(TK.HrtimerCancel, 0);
     this.hrtimerSeq = atTarget ? wasm.pushAtTarget(this.index, p, delay, earlyNs) : wasm.pushAtSwExpiry(this.index, p, delay);
-    this.trace(TK.HrtimerStart, wasm.nowF64() + wasm.swExpiryInNs(this.index));
+    if (this.env.trace === true) this.trace(TK.HrtimerStart, wasm.nowF64() + wasm.swExpiryInNs(this.index));
     this.trace(TK.HvTimerState, 0);
     this.metrics.timerArm(TimerBackend.sw);
   }

@@ -13,7 +13,6 @@ import { MAX_AXIS_VALUES } from "./range.js";
 /** A grid larger than this is refused: every run's id is computed on --resume and merge. */
 export const MAX_RUNS = 1_000_000;
 export const MAX_SEED = 0xffffffff;
-export const SWEEP_KEYS = ["$schema", "base", "host", "set", "axes", "seeds", "description"] as const;
 const RANGE_KEYS = ["from", "to", "step"] as const;
 
 const SEED_ITEM = `an integer seed 0..${MAX_SEED}`;

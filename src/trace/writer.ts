@@ -115,6 +115,11 @@ const T = {
 };
 
 /** Drains the wasm trace buffer into a file as trace-cmd report text. */
+/** How an hrtimer callback's kick shows: the thread woken (it was blocked) or an external-interrupt exit (it was in guest mode). */
+function isCallbackKick(kind: number, arg: number): boolean {
+  return kind === K.Waking || (kind === K.Exit && arg === X.ExternalInterrupt);
+}
+
 export class TraceWriter {
   private readonly out: ByteOut;
   private readonly fd: number;
@@ -189,7 +194,6 @@ export class TraceWriter {
   }
 
 
-  /** The line's start: task, CPU, flags, timestamp, event name. */
   /** The line's start: task, CPU, flags and timestamp. */
   private head(before: Uint8Array, ns: number): void {
     const out = this.out;
@@ -315,7 +319,7 @@ export class TraceWriter {
       const code = this.pCode[r]!;
       if ((code & VCPU_BITS) !== v) continue;
       const kind = code >>> 24;
-      return kind === K.Waking || (kind === K.Exit && this.pArg[r] === X.ExternalInterrupt);
+      return isCallbackKick(kind, this.pArg[r]!);
     }
     return false;
   }
@@ -331,7 +335,7 @@ export class TraceWriter {
     const t = this.vcpuText(v);
     const pendingExit = this.expireExitAt[v]! >= 0;
     // The callback's own kick (waking, or an exit from guest mode) comes before its expire_exit.
-    const kickOfCallback = pendingExit && ns === this.expireExitAt[v] && (kind === K.Waking || (kind === K.Exit && arg === X.ExternalInterrupt));
+    const kickOfCallback = pendingExit && ns === this.expireExitAt[v] && isCallbackKick(kind, arg);
     if (pendingExit && !kickOfCallback) this.expireExit(v, t, this.expireTask[v] === 1);
     switch (kind) {
       case K.Exit:

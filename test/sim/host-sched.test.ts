@@ -249,3 +249,13 @@ describe("the wasm run queue (assembly/sim/host_sched.ts) against a sorted refer
     wasm.schedRelease();
   });
 });
+
+describe("the scheduler tick", () => {
+  test("TICK_NSEC in whole ns for every allowed HZ, so HZ=300's 3,333,333.3 ns tick is a whole-ns event time", async () => {
+    const { tickNsOf } = await import("../../src/sim/host-sched.js");
+    expect([100, 250, 300, 1000].map(tickNsOf)).toEqual([10_000_000, 4_000_000, 3_333_333, 1_000_000]);
+    const { loadScenario } = await import("../../src/scenario/load.js");
+    const r = runScenario(loadScenario("overcommit-poll", ["host.hz=300", "duration=50ms"])).result;
+    expect(r.interrupts).toBeGreaterThan(0);
+  });
+});
