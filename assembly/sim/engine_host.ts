@@ -7,7 +7,7 @@ import { preemptionAtNs, waitLapicExpire, vcpuAdvance, expiredTdIsSet, lastWaitD
 import { Count, Sum, addNs, count, metricAdvance, metricCallback } from "./engine_metrics";
 import { F_HV_DEFERRED, chaining, pushHv, scheduleStall, D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, setState, stallLengthNs, startNs, tune, vmCell } from "./engine_record";
 import { cancelHvTimer, expired, injectPending, restartApicTimer, startSwTimer } from "./engine_lapic";
-import { leaveGuest, runProgram } from "./cyclictest_engine";
+import { leaveGuest, runProgram } from "./engine_loop";
 import { D_CPU_IDLE_EXIT, F_KICK_AT_ENTRY, F_WAIT_IDLE, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ, apicv, hvTimerBeforeWait } from "./engine_record";
 
 /** Vcpu.idleExitNs: a CPU idling in the guest's HLT/MWAIT pays its C-state exit first. */
@@ -172,7 +172,7 @@ export function reenter(e: usize, v: i32): void {
   if (has(e, F_HV_IN_USE)) {
     store<i64>(e + HV_AT_NS, preemptionAtNs(v, preemptionRate, spinNs, hvTimerBeforeWait));
     // Chaining holds it back like the thread's next event: a guest that exits at once (it
-    // usually halts) cancels it before it ever reaches the queue (cyclictest_engine.ts dropHv).
+    // usually halts) cancels it before it ever reaches the queue (engine_loop.ts dropHv).
     if (chaining) set(e, F_HV_DEFERRED);
     else pushHv(e, v);
   }

@@ -9,7 +9,7 @@ import { queuePush } from "./event_queue";
 import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_AT_NS, HRTIMER_SEQ, R_NEXT, apicv, clear, delay, expireWithinAdvance, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set } from "./engine_record";
 import { kick, posted, postedWait, unblock } from "./engine_host";
 import { STATE, S_GUEST, VM_CAN_POST, VM_HV_TIMER, vmCell } from "./engine_record";
-import { dropHv } from "./cyclictest_engine";
+import { dropHv } from "./engine_loop";
 import { TraceKind, trace } from "./trace_log";
 
 /** LapicTimer.writeTscDeadline + startApicTimer. */

@@ -18,7 +18,7 @@
 // advance-series points a collector's series keeps (seriesKeeps), and latencies for
 // the histograms — every one with per-vCPU histograms (up to 64 vCPUs by default), only
 // those >= 2^32 with one pair shared by all vCPUs, whose counts it keeps itself in
-// HdrHistogram's bucket layout. The host merges it all at the end (CyclictestEngine.handOver).
+// HdrHistogram's bucket layout. The host merges it all at the end (WasmEngine.handOver).
 
 import { cyclesToNsSigned } from "./vcpu_timer";
 import { horizonNs } from "./event_queue";
@@ -386,7 +386,7 @@ function histAdd(ptr: usize, value: f64): void {
 /**
  * MetricsSink.recordLatency (VcpuMetrics.recordLatency in the complete mode). Both modes
  * count the interrupt and keep the extremes and the last latency in cycles: the guest's
- * cyclictest reads them (cyclictest_engine.ts).
+ * cyclictest reads them (engine_loop.ts).
  */
 export function metricLatency(v: i32, cycles: f64, ns: f64): void {
   const b = blk(v);

@@ -1,5 +1,5 @@
 // The wasm cyclictest engine's per-vCPU record, per-VM parameters and scenario-wide
-// configuration (assembly/sim/cyclictest_engine.ts runs it), with the small accessors
+// configuration (assembly/sim/engine_loop.ts runs it), with the small accessors
 // the engine's files share. Event kinds, delay kinds, run states and guest exits mirror
 // the TypeScript engine's (src/sim/events.ts, host-delays.ts, vcpu.ts, guest.ts).
 
@@ -78,6 +78,8 @@ export const F_WAIT_POLL: u32 = 4096;
 export const F_WAIT_IDLE: u32 = 8192;
 /** Kicked while entering, after kvm_vcpu_exit_request's check: exits right after entry (Vcpu.kickedAtEntry). */
 export const F_KICK_AT_ENTRY: u32 = 16384;
+// Bits 1<<15..1<<17: TSC-deadline workloads and the deadline proposals; 1<<18..1<<21: LAPIC
+// one-shot and periodic workloads, pauses, migrations; 1<<22..1<<25: the host scheduler.
 
 // Per-vCPU engine record (bytes).
 export const THREAD_SEQ = 0; // i64, -1 = none
@@ -111,7 +113,19 @@ export const VM_IDLE_POLL = 5;
 export const VM_IDLE_IN_GUEST = 6;
 export const VM_CAN_POST = 7;
 export const VM_HV_TIMER = 8;
-export const VM_CELLS = 9;
+/** The VM's built-in workload (WK_*): which guest program engine_guest.ts runs. */
+export const VM_WORKLOAD = 9;
+// Cells 10-17: TSC-deadline workloads and the deadline proposals; 18-27: LAPIC one-shot and
+// periodic workloads, pauses, migrations; 28-35: the host scheduler. Set with ctEngineSetVmCell.
+export const VM_CELLS = 36;
+
+// Workload codes (src/sim/wasm-engine.ts WORKLOAD_CODES).
+export const WK_CYCLICTEST = 0;
+export const WK_TSCDEADLINE_LATENCY = 1;
+export const WK_REARM_STORM = 2;
+export const WK_IDLE_NOHZ = 3;
+export const WK_PERIODIC = 4;
+export const WK_ONESHOT = 5;
 
 export let enginePtr: usize = 0;
 export let vmPtr: usize = 0;
@@ -220,6 +234,11 @@ export function ctEngineInit(n: i32, vms: i32, summaries: bool): void {
   }
 }
 
+/** One per-VM parameter cell (VM_* index) for VM vm. */
+export function ctEngineSetVmCell(vm: i32, cell: i32, value: f64): void {
+  store<f64>(vmPtr + (usize(vm) * VM_CELLS + usize(cell)) * 8, value);
+}
+
 export function ctEngineSetVm(
   vm: i32,
   intervalCycles: f64,
@@ -317,7 +336,7 @@ export function delay(kind: i32, v: i32): f64 {
 }
 
 /**
- * Running a vCPU's own next steps ahead (cyclictest_engine.ts flushChain) is on: not
+ * Running a vCPU's own next steps ahead (engine_loop.ts flushChain) is on: not
  * while the vCPUs share timer_advance_ns (v4.0, v4.20), where their order matters.
  */
 export let chaining: bool = false;

@@ -186,7 +186,7 @@ export function queuePop(): i32 {
   }
   setSentinel(size);
   // Events come out in time order; the clock may only stand later than this event when
-  // the cyclictest engine ran a vCPU's own next steps ahead (cyclictest_engine.ts).
+  // the cyclictest engine ran a vCPU's own next steps ahead (engine_loop.ts).
   setNowNs(t);
   return i32(poppedPayload);
 }

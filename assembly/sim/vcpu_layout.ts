@@ -28,7 +28,7 @@ export const PV_DEADLINE_NS = 176; // u64 the PV deadline MSR as written (kvmclo
 export const FULL_STRIDE: usize = 184;
 /**
  * The record on the wasm cyclictest engine, which uses two registers and none of the
- * proposals (cyclictestEngineExclusion): the fields up to REGS and registers 0 and 1.
+ * proposals (wasmEngineExclusion): the fields up to REGS and registers 0 and 1.
  */
 export const ENGINE_REGS: i32 = 2;
 export const ENGINE_STRIDE: usize = usize(REGS) + (usize(ENGINE_REGS) << 3);

@@ -18,7 +18,7 @@ import { Vcpu, type VcpuEnv } from "./vcpu.js";
 import { VcpuIds } from "./vcpu-ids.js";
 import type { AnyGuestProgram } from "./guest.js";
 import { workloadProgram } from "./workloads/index.js";
-import { CyclictestEngine, cyclictestEngineExclusion } from "./cyclictest-engine.js";
+import { WasmEngine, wasmEngineExclusion } from "./wasm-engine.js";
 import { HostMetrics } from "../metrics/host-metrics.js";
 import { guestExitPolicy } from "./exits-in-guest.js";
 import { drainTrace, traceActive } from "../trace/session.js";
@@ -47,7 +47,7 @@ export interface SimulationOptions {
   lazyClearExpiredAtArm?: boolean;
   /**
    * Which backend runs the vCPUs: "ts" the TypeScript state machine (any guest program),
-   * "wasm" the wasm cyclictest engine (scenarios inside cyclictestEngineExclusion's scope;
+   * "wasm" the wasm cyclictest engine (scenarios inside wasmEngineExclusion's scope;
    * InputRangeError otherwise), "auto" (default) the wasm engine whenever it can.
    * Both give identical results.
    */
@@ -66,7 +66,7 @@ export class Simulation {
   events = 0;
   /** The backend running this simulation. */
   readonly engine: "ts" | "wasm";
-  private readonly fast: CyclictestEngine | null = null;
+  private readonly fast: WasmEngine | null = null;
   /** The host scheduler when vCPU threads share CPUs (host.cpus, host.load, host.outer, pins). */
   readonly sched: HostScheduler | null = null;
   /** Per VM: its program's printed lines are kept. */
@@ -94,7 +94,7 @@ export class Simulation {
       throw new InputRangeError("kvm.timerAdvance", "adaptive", `"off" or a fixed duration for era ${kvm.era} (no auto-tuning before v4.20)`);
     }
     const choice = options.engine ?? "auto";
-    const exclusion = programs.some((p) => p !== undefined) ? "custom guest programs" : cyclictestEngineExclusion(config);
+    const exclusion = programs.some((p) => p !== undefined) ? "custom guest programs" : wasmEngineExclusion(config);
     if (choice === "wasm" && exclusion !== null) {
       throw new InputRangeError("engine", "wasm", `a scenario the wasm cyclictest engine covers (here: ${exclusion}); use "ts" or "auto"`);
     }
@@ -145,7 +145,7 @@ export class Simulation {
       }
     });
     if (this.engine === "wasm") {
-      this.fast = new CyclictestEngine({
+      this.fast = new WasmEngine({
         config,
         era: this.era,
         hvTimer,

@@ -9,7 +9,7 @@ import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { runScenario } from "../../src/sim/run.js";
 import { Simulation } from "../../src/sim/engine.js";
-import { cyclictestEngineExclusion } from "../../src/sim/cyclictest-engine.js";
+import { wasmEngineExclusion } from "../../src/sim/wasm-engine.js";
 import { InputRangeError } from "../../src/errors.js";
 import type { DelayDist, ScenarioConfig } from "../../src/scenario/types.js";
 import { CYCLICTEST, scenario } from "./harness.js";
@@ -115,14 +115,14 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
   test("property: identical results (metrics, events, per-vCPU series, cyclictest lines) for random scenarios, per-vCPU histograms", () => {
     fc.assert(
       fc.property(config, (c) => {
-        expect(cyclictestEngineExclusion(c)).toBeNull();
+        expect(wasmEngineExclusion(c)).toBeNull();
         expect(resultOf(c, "wasm")).toBe(resultOf(c, "ts"));
       }),
       { numRuns: 60 },
     );
   });
 
-  // The host scheduler runs on the TypeScript engine only (cyclictestEngineExclusion says
+  // The host scheduler runs on the TypeScript engine only (wasmEngineExclusion says
   // so). With a CPU per vCPU and no load it must change nothing: the TypeScript engine
   // with the scheduler on gives the wasm engine's result without it, plus its own block.
   test("property: a host scheduler with one CPU per vCPU (TypeScript) = the wasm engine without one", () => {
@@ -131,7 +131,7 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
         if (c.host.stalls !== null) return; // stalls do not combine with the scheduler
         const total = c.vms.reduce((n, vm) => n + vm.vcpus, 0);
         const shared: ScenarioConfig = { ...c, host: { ...c.host, cpus: total } };
-        expect(cyclictestEngineExclusion(shared)).toMatch(/host scheduler/);
+        expect(wasmEngineExclusion(shared)).toMatch(/host scheduler/);
         const { result, output } = runScenario(shared, { engine: "ts", perVcpuHistograms: true });
         const { wallMs: _wall, hostSched, ...rest } = result;
         expect(hostSched!.runQueueWaitNs.max).toBe(0);

@@ -11,7 +11,7 @@ import { runScenario } from "../../src/sim/run.js";
 import { Simulation } from "../../src/sim/engine.js";
 import { HostMetrics } from "../../src/metrics/host-metrics.js";
 import { placeThreads } from "../../src/sim/placement.js";
-import { cyclictestEngineExclusion } from "../../src/sim/cyclictest-engine.js";
+import { wasmEngineExclusion } from "../../src/sim/wasm-engine.js";
 import type { RunResult } from "../../src/metrics/types.js";
 import { wasm } from "../../src/wasm.js";
 
@@ -179,7 +179,7 @@ describe("scenario checks and engine choice", () => {
 
   test("the wasm engine refuses a shared host with the reason; auto runs it on TypeScript", () => {
     const config = validateScenario({ duration: "5ms", host: { cpus: 1 }, vms: [{ vcpus: 2 }] });
-    expect(cyclictestEngineExclusion(config)).toMatch(/host scheduler/);
+    expect(wasmEngineExclusion(config)).toMatch(/host scheduler/);
     expect(() => new Simulation(config, new HostMetrics({ perVcpuHistograms: true }), [], { engine: "wasm" })).toThrow(/host scheduler/);
     expect(new Simulation(config, new HostMetrics({ perVcpuHistograms: true })).engine).toBe("ts");
   });

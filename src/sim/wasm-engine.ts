@@ -1,4 +1,4 @@
-// The wasm cyclictest engine's host side (assembly/sim/cyclictest_engine.ts): decides
+// The wasm engine's host side (assembly/sim/engine_loop.ts): decides
 // whether a scenario is inside its scope, configures it, runs it while draining its
 // metric log into the collectors, and at the end hands over what it kept (counts; in its
 // complete mode also latency moments, histogram counts, advance statistics and
@@ -34,7 +34,7 @@ const { Latency: LOG_LATENCY, Advance: LOG_ADVANCE } = wasm.LogRecord;
  * every VM runs the built-in cyclictest through IA32_TSC_DEADLINE with the CPUID bit,
  * without pauses, migrations or the lazy/PV deadline proposals.
  */
-export function cyclictestEngineExclusion(config: ScenarioConfig): string | null {
+export function wasmEngineExclusion(config: ScenarioConfig): string | null {
   const { kvm } = config;
   // The host scheduler (src/sim/host-sched.ts) runs on the TypeScript engine only so far.
   if (usesHostScheduler(config)) return "the host scheduler (host.cpus, host.load, host.outer or vms.<i>.pin) runs on the TypeScript engine only";
@@ -53,7 +53,7 @@ export function cyclictestEngineExclusion(config: ScenarioConfig): string | null
   return null;
 }
 
-export interface CyclictestEngineSetup {
+export interface WasmEngineSetup {
   config: ScenarioConfig;
   era: EraPolicy;
   hvTimer: boolean;
@@ -98,11 +98,11 @@ function completeSinks(sinks: readonly MetricsSink[]): VcpuMetrics[] | null {
   return all;
 }
 
-export class CyclictestEngine {
+export class WasmEngine {
   /** The sinks, when the engine runs in its complete mode with a sink per vCPU. */
   private readonly complete: VcpuMetrics[] | null;
 
-  constructor(private readonly s: CyclictestEngineSetup) {
+  constructor(private readonly s: WasmEngineSetup) {
     const { config, era } = s;
     const { kvm, host } = config;
     const stalls = host.stalls;
@@ -137,6 +137,7 @@ export class CyclictestEngine {
       // The guest converts the interval with the calibration it booted with (cyclictest.ts).
       const x = s.exits[i]!;
       wasm.ctEngineSetVm(i, guestCyclesOfNs(w.intervalNs, vm.tscKhz), w.loops, vm.tscKhz, s.pollAllowed[i]!, w.workNs, w.idle === "poll", x.idleInGuest, x.canPostTimer, x.hvTimer);
+      wasm.ctEngineSetVmCell(i, wasm.VM_WORKLOAD.value, wasm.WK_CYCLICTEST.value);
     });
     for (let v = 0; v < s.ids.count; v++) wasm.ctEngineSetVcpu(v, s.ids.vmOf(v));
   }

@@ -1,9 +1,9 @@
-// The cyclictest engine: the built-in cyclictest workload (TSC-deadline arming, HLT,
-// latency in the handler) and the vCPU/LAPIC paths it exercises, run entirely in wasm.
+// The wasm engine's event loop: the built-in workloads (engine_guest.ts) and the
+// vCPU/LAPIC paths they exercise, run entirely in wasm.
 // It is the second backend of one interface (architecture.md, "One factory, two
 // backends"): src/sim/vcpu.ts + lapic.ts + workloads/cyclictest.ts are the first, and
 // src/sim/engine.ts picks this one only for scenarios inside its scope
-// (src/sim/cyclictest-engine.ts). Same events, same sequence numbers, same draws, same
+// (src/sim/wasm-engine.ts). Same events, same sequence numbers, same draws, same
 // metric calls: test/sim/engine-differential.test.ts holds the two to byte-identical
 // results. Each step names the TypeScript method it mirrors; those name the kernel
 // functions (spec §4–§6). This file: the event loop and the guest (cyclictest's thread);
@@ -12,12 +12,10 @@
 
 import { simNowNs, setNowNs } from "./host_clock";
 import { queuePop, queuePoppedSeq, horizonNs } from "./event_queue";
-import { rec, reg, guestTscNow } from "./vcpu_layout";
-import { cyclesToNsSigned, tdClear, clearPeriod } from "./vcpu_timer";
-import { Count, Sum, addNs, count, countOf, lastLatencyCycles, maxLatencyCycles, metricLatency, minLatencyCycles, logFull } from "./engine_metrics";
-import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_HANDLER_DONE, F_IN_HANDLER, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, PHASE, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, STATE, ST_LOOPS, addStatUs, statSumUs, statsKept, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, VM_BOOT_KHZ, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_APIC_WRITE, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, apicv, clear, delay, eng, has, schedule, set, setState, stallEveryNs, vcpuCount, vmCell } from "./engine_record";
-import { writeTscDeadline } from "./engine_lapic";
-import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, VM_IDLE_POLL, X_IDLE_POLL } from "./engine_record";
+import { Count, Sum, addNs, count, logFull } from "./engine_metrics";
+import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, eng, has, schedule, set, setState, stallEveryNs, vcpuCount, vmCell } from "./engine_record";
+import { guestInterruptStep, guestStep } from "./engine_guest";
+import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, X_IDLE_POLL } from "./engine_record";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
 import { TraceExit, TraceKind, trace, traceFull, tracing } from "./trace_log";
 
@@ -198,7 +196,7 @@ export function runProgram(e: usize, v: i32): void {
       enterCompute(e, v, left);
       return;
     }
-    const exit = has(e, F_IN_HANDLER) ? interruptStep(e, v) : step(e, v);
+    const exit = has(e, F_IN_HANDLER) ? guestInterruptStep(e, v) : guestStep(e, v);
     if (exit == X_IRET) {
       clear(e, F_IN_HANDLER);
       continue;
@@ -242,96 +240,6 @@ function takeInterrupt(e: usize): void {
   if (!has(e, F_TO_DELIVER) || has(e, F_IN_HANDLER)) return;
   clear(e, F_HALTED | F_TO_DELIVER | F_WAIT_POLL | F_WAIT_IDLE);
   set(e, F_IN_SERVICE | F_IN_HANDLER);
-}
-
-/** cyclictest's main flow (GuestMachine.step). */
-function step(e: usize, v: i32): i32 {
-  const p = rec(v);
-  switch (load<u8>(e + PHASE)) {
-    case PH_SET_MODE:
-      store<u8>(e + PHASE, PH_START);
-      // writeApic(LVTT, TSC-deadline | vector): into deadline mode (LapicTimer.updateLvtt).
-      count(v, Count.ExitApicWrite);
-      store<i64>(e + HRTIMER_SEQ, -1);
-      clear(e, F_PENDING);
-      tdClear(v);
-      clearPeriod(v);
-      return X_APIC_WRITE;
-    case PH_START:
-      store<u64>(reg(p, R_NEXT), guestTscNow(p));
-      store<u8>(e + PHASE, PH_ARM);
-      return X_NONE;
-    case PH_ARM: {
-      const loops = load<f64>(e + ST_LOOPS);
-      const limit = vmCell(e, VM_LOOPS);
-      if (limit != 0 && loops >= limit) return X_DONE;
-      store<f64>(e + ST_LOOPS, loops + 1);
-      store<u8>(e + PHASE, PH_HALT);
-      const r = reg(p, R_NEXT);
-      store<u64>(r, load<u64>(r) + u64(i64(vmCell(e, VM_INTERVAL_CYCLES))));
-      // wrmsrTscDeadline
-      count(v, Count.ExitMsrWrite);
-      trace(TraceKind.Exit, v, TraceExit.MsrWrite);
-      writeTscDeadline(e, v);
-      return X_MSR_WRITE;
-    }
-    case PH_WORK:
-      store<u8>(e + PHASE, PH_ARM);
-      store<f64>(e + COMPUTE_LEFT_NS, vmCell(e, VM_WORK_NS));
-      return X_COMPUTE;
-    default:
-      store<u8>(e + PHASE, vmCell(e, VM_WORK_NS) > 0 ? PH_WORK : PH_ARM);
-      if (countOf(v, Count.Interrupts) >= load<f64>(e + ST_LOOPS)) return X_NONE;
-      return vmCell(e, VM_IDLE_POLL) != 0 ? X_IDLE_POLL : X_HALT;
-  }
-}
-
-/** cyclictest's interrupt handler (GuestMachine.interruptStep). */
-function interruptStep(e: usize, v: i32): i32 {
-  if (has(e, F_HANDLER_DONE)) {
-    clear(e, F_HANDLER_DONE);
-    return X_IRET;
-  }
-  const p = rec(v);
-  const now = guestTscNow(p);
-  store<u64>(reg(p, R_NOW), now);
-  const latency = f64(i64(now - load<u64>(reg(p, R_NEXT))));
-  metricLatency(v, latency, cyclesToNsSigned(v, latency));
-  if (statsKept()) addStatUs(v, cyclictestUs(e, latency));
-  set(e, F_HANDLER_DONE);
-  // eoi(): APICv virtualizes it; else an APIC-write exit.
-  clear(e, F_IN_SERVICE);
-  if (apicv) return X_NONE;
-  count(v, Count.ExitApicWrite);
-  return X_APIC_WRITE;
-}
-
-/** A latency in cyclictest's µs: the guest's cycles at its boot calibration, truncated. */
-// @ts-ignore: decorator
-@inline
-function cyclictestUs(e: usize, latencyCycles: f64): f64 {
-  return Math.trunc((latencyCycles * 1000) / vmCell(e, VM_BOOT_KHZ));
-}
-
-const statsPtr: usize = memory.data(6 << 3, 8);
-
-/**
- * vCPU v's cyclictest statistics as f64: count, loops, min, max, act, sum (µs). The
- * truncation to µs is nondecreasing in the latency, so min, max and act follow from the
- * latencies in cycles engine_metrics.ts keeps; cyclictest starts min at 1000000 and max at 0.
- */
-export function ctEngineStats(v: i32): usize {
-  const e = eng(v);
-  const n = countOf(v, Count.Interrupts);
-  const minUs = n == 0 ? 1000000 : cyclictestUs(e, minLatencyCycles(v));
-  const maxUs = n == 0 ? 0 : cyclictestUs(e, maxLatencyCycles(v));
-  store<f64>(statsPtr, n);
-  store<f64>(statsPtr, load<f64>(e + ST_LOOPS), 8);
-  store<f64>(statsPtr, minUs < 1000000 ? minUs : 1000000, 16);
-  store<f64>(statsPtr, maxUs > 0 ? maxUs : 0, 24);
-  store<f64>(statsPtr, n == 0 ? 0 : cyclictestUs(e, lastLatencyCycles(v)), 32);
-  store<f64>(statsPtr, statSumUs(v), 40);
-  return statsPtr;
 }
 
 /** Vcpu.enterCompute: the guest works in guest mode for ns. */

@@ -1,0 +1,25 @@
+// The guest programs of the wasm engine: each VM's built-in workload as a state machine
+// (src/sim/workloads/*.ts's GuestMachines, mirrored step for step), chosen by the VM's
+// workload code (VM_WORKLOAD, set by ctEngineSetVm). A step performs the instant
+// operations of one step and returns the exit (X_*) that ends it, as GuestMachine.step does.
+
+import { VM_WORKLOAD, WK_CYCLICTEST, vmCell } from "./engine_record";
+import { cyclictestInterruptStep, cyclictestStep } from "./guest_cyclictest";
+
+/** GuestMachine.step of the VM's workload. */
+export function guestStep(e: usize, v: i32): i32 {
+  switch (i32(vmCell(e, VM_WORKLOAD))) {
+    case WK_CYCLICTEST:
+    default:
+      return cyclictestStep(e, v);
+  }
+}
+
+/** GuestMachine.interruptStep of the VM's workload. */
+export function guestInterruptStep(e: usize, v: i32): i32 {
+  switch (i32(vmCell(e, VM_WORKLOAD))) {
+    case WK_CYCLICTEST:
+    default:
+      return cyclictestInterruptStep(e, v);
+  }
+}

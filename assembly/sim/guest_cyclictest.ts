@@ -1,0 +1,101 @@
+// cyclictest's measuring thread on the wasm engine: src/sim/workloads/cyclictest.ts's
+// GuestMachine (step and interruptStep), mirrored step for step, plus its summary-line
+// statistics. engine_guest.ts dispatches to it by the VM's workload.
+
+import { rec, reg, guestTscNow } from "./vcpu_layout";
+import { cyclesToNsSigned, tdClear, clearPeriod } from "./vcpu_timer";
+import { Count, count, countOf, lastLatencyCycles, maxLatencyCycles, metricLatency, minLatencyCycles } from "./engine_metrics";
+import { F_HANDLER_DONE, F_IN_SERVICE, F_PENDING, HRTIMER_SEQ, PHASE, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, ST_LOOPS, COMPUTE_LEFT_NS, VM_BOOT_KHZ, VM_IDLE_POLL, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_APIC_WRITE, X_COMPUTE, X_DONE, X_HALT, X_IDLE_POLL, X_IRET, X_MSR_WRITE, X_NONE, addStatUs, apicv, clear, eng, has, set, statSumUs, statsKept, vmCell } from "./engine_record";
+import { writeTscDeadline } from "./engine_lapic";
+import { TraceExit, TraceKind, trace } from "./trace_log";
+
+/** cyclictest's main flow (GuestMachine.step). */
+export function cyclictestStep(e: usize, v: i32): i32 {
+  const p = rec(v);
+  switch (load<u8>(e + PHASE)) {
+    case PH_SET_MODE:
+      store<u8>(e + PHASE, PH_START);
+      // writeApic(LVTT, TSC-deadline | vector): into deadline mode (LapicTimer.updateLvtt).
+      count(v, Count.ExitApicWrite);
+      store<i64>(e + HRTIMER_SEQ, -1);
+      clear(e, F_PENDING);
+      tdClear(v);
+      clearPeriod(v);
+      return X_APIC_WRITE;
+    case PH_START:
+      store<u64>(reg(p, R_NEXT), guestTscNow(p));
+      store<u8>(e + PHASE, PH_ARM);
+      return X_NONE;
+    case PH_ARM: {
+      const loops = load<f64>(e + ST_LOOPS);
+      const limit = vmCell(e, VM_LOOPS);
+      if (limit != 0 && loops >= limit) return X_DONE;
+      store<f64>(e + ST_LOOPS, loops + 1);
+      store<u8>(e + PHASE, PH_HALT);
+      const r = reg(p, R_NEXT);
+      store<u64>(r, load<u64>(r) + u64(i64(vmCell(e, VM_INTERVAL_CYCLES))));
+      // wrmsrTscDeadline
+      count(v, Count.ExitMsrWrite);
+      trace(TraceKind.Exit, v, TraceExit.MsrWrite);
+      writeTscDeadline(e, v);
+      return X_MSR_WRITE;
+    }
+    case PH_WORK:
+      store<u8>(e + PHASE, PH_ARM);
+      store<f64>(e + COMPUTE_LEFT_NS, vmCell(e, VM_WORK_NS));
+      return X_COMPUTE;
+    default:
+      store<u8>(e + PHASE, vmCell(e, VM_WORK_NS) > 0 ? PH_WORK : PH_ARM);
+      if (countOf(v, Count.Interrupts) >= load<f64>(e + ST_LOOPS)) return X_NONE;
+      return vmCell(e, VM_IDLE_POLL) != 0 ? X_IDLE_POLL : X_HALT;
+  }
+}
+
+/** cyclictest's interrupt handler (GuestMachine.interruptStep). */
+export function cyclictestInterruptStep(e: usize, v: i32): i32 {
+  if (has(e, F_HANDLER_DONE)) {
+    clear(e, F_HANDLER_DONE);
+    return X_IRET;
+  }
+  const p = rec(v);
+  const now = guestTscNow(p);
+  store<u64>(reg(p, R_NOW), now);
+  const latency = f64(i64(now - load<u64>(reg(p, R_NEXT))));
+  metricLatency(v, latency, cyclesToNsSigned(v, latency));
+  if (statsKept()) addStatUs(v, cyclictestUs(e, latency));
+  set(e, F_HANDLER_DONE);
+  // eoi(): APICv virtualizes it; else an APIC-write exit.
+  clear(e, F_IN_SERVICE);
+  if (apicv) return X_NONE;
+  count(v, Count.ExitApicWrite);
+  return X_APIC_WRITE;
+}
+
+/** A latency in cyclictest's µs: the guest's cycles at its boot calibration, truncated. */
+// @ts-ignore: decorator
+@inline
+function cyclictestUs(e: usize, latencyCycles: f64): f64 {
+  return Math.trunc((latencyCycles * 1000) / vmCell(e, VM_BOOT_KHZ));
+}
+
+const statsPtr: usize = memory.data(6 << 3, 8);
+
+/**
+ * vCPU v's cyclictest statistics as f64: count, loops, min, max, act, sum (µs). The
+ * truncation to µs is nondecreasing in the latency, so min, max and act follow from the
+ * latencies in cycles engine_metrics.ts keeps; cyclictest starts min at 1000000 and max at 0.
+ */
+export function ctEngineStats(v: i32): usize {
+  const e = eng(v);
+  const n = countOf(v, Count.Interrupts);
+  const minUs = n == 0 ? 1000000 : cyclictestUs(e, minLatencyCycles(v));
+  const maxUs = n == 0 ? 0 : cyclictestUs(e, maxLatencyCycles(v));
+  store<f64>(statsPtr, n);
+  store<f64>(statsPtr, load<f64>(e + ST_LOOPS), 8);
+  store<f64>(statsPtr, minUs < 1000000 ? minUs : 1000000, 16);
+  store<f64>(statsPtr, maxUs > 0 ? maxUs : 0, 24);
+  store<f64>(statsPtr, n == 0 ? 0 : cyclictestUs(e, lastLatencyCycles(v)), 32);
+  store<f64>(statsPtr, statSumUs(v), 40);
+  return statsPtr;
+}
+
