@@ -1,5 +1,8 @@
-// Makes the compiled CLI entry executable (tsc does not preserve the mode bits).
+// Makes the CLI entries executable (tsc and esbuild do not set the mode bits): the
+// package's bin (the bundle) and the unbundled dist/cli/main.js.
 import { chmodSync, existsSync } from "node:fs";
 
-const bin = new URL("../dist/cli/main.js", import.meta.url);
-if (existsSync(bin)) chmodSync(bin, 0o755);
+for (const path of ["../dist/bundle/tscsim.js", "../dist/cli/main.js"]) {
+  const bin = new URL(path, import.meta.url);
+  if (existsSync(bin)) chmodSync(bin, 0o755);
+}

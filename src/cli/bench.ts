@@ -2,7 +2,6 @@
 
 import type { Command } from "commander";
 import { InputRangeError } from "../errors.js";
-import { writeReport } from "./output.js";
 
 interface BenchCliOptions {
   format: string;
@@ -39,7 +38,7 @@ export function registerBench(program: Command): void {
       if (!(maxTimeS > 0 && maxTimeS <= 600)) throw new InputRangeError("--max-time", opts.maxTime, "seconds, more than 0 and at most 600");
       const seed = whole("--seed", opts.seed, 0, 0xffffffff);
       // Loaded only when run: benchmark.js and the kernels are of no use to other commands.
-      const [{ runBench, benchWasmVariant }, { renderBenchTable }] = await Promise.all([import("../bench/run.js"), import("../bench/table.js")]);
+      const [{ runBench, benchWasmVariant }, { renderBenchTable }, { writeReport }] = await Promise.all([import("../bench/run.js"), import("../bench/table.js"), import("./output.js")]);
       if (benchWasmVariant() !== "release") process.stderr.write("tscsim: note: the debug wasm is loaded (TSCSIM_WASM=debug): its timings are not the release build's\n");
       const report = runBench({ batch, slice, maxTimeS, native: opts.native, seed, onKernel: (id) => process.stderr.write(`bench: ${id}\n`) });
       writeReport(opts.format === "json" ? JSON.stringify(report, null, 2) : renderBenchTable(report), opts.out);

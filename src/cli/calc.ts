@@ -1,7 +1,7 @@
 // `tscsim calc`: what KVM computes for a host/guest TSC pair, for people and as JSON.
 
 import type { Command } from "commander";
-import { calcReport, type CalcReport } from "../calc/report.js";
+import type { CalcReport } from "../calc/report.js";
 import { formatKhz, parseDurationNs, parseFrequencyKhz } from "../units.js";
 import { InputRangeError } from "../errors.js";
 import { DEFAULT_TSC_TOLERANCE_PPM } from "../math/tsc.js";
@@ -95,7 +95,7 @@ export function registerCalc(program: Command): void {
       "after",
       "\nExamples:\n  tscsim calc --host 2994MHz --guest 2.1GHz\n  tscsim calc --host 3GHz --guest 2999249 --vendor svm --format json",
     )
-    .action((opts: CalcOptions) => {
+    .action(async (opts: CalcOptions) => {
       if (opts.format !== undefined && opts.format !== "table" && opts.format !== "json") throw new InputRangeError("--format", opts.format, '"table" or "json"');
       const json = opts.format === "json" || (opts.json === true && opts.format !== "table");
       const vendor = opts.vendor.toLowerCase();
@@ -104,6 +104,8 @@ export function registerCalc(program: Command): void {
       if (advanceNs > 0xffffffffn) throw new InputRangeError("--advance", opts.advance, "at most 4294967295 ns (timer_advance_ns is a u32)");
       const ppm = Number(opts.tolerancePpm);
       if (!/^\d+$/.test(opts.tolerancePpm) || ppm > 0x7fffffff) throw new InputRangeError("--tolerance-ppm", opts.tolerancePpm, "a whole number of ppm, 0..2147483647");
+      // The wasm kernels load when the command runs, not at start-up (docs/performance.md).
+      const { calcReport } = await import("../calc/report.js");
       const report = calcReport({
         hostKhz: parseFrequencyKhz("--host", opts.host),
         guestKhz: parseFrequencyKhz("--guest", opts.guest),

@@ -3,12 +3,7 @@
 
 import type { Command } from "commander";
 import { InputRangeError } from "../errors.js";
-import { loadScenario } from "../scenario/load.js";
-import { cmdlineOptions, readCyclictestFile } from "../calibrate/cyclictest-files.js";
-import { CHECK_QUANTILES, compareLatency, simulateBinned } from "../calibrate/check.js";
-import { loadWithHost } from "./run.js";
 import { setsWithSeed } from "./options.js";
-import { writeReport } from "./output.js";
 
 interface CheckCliOptions {
   host?: string;
@@ -45,8 +40,16 @@ export function registerCheck(program: Command): void {
     .option("--threads <n>", "cyclictest's thread count, one per vCPU (default: from the file)")
     .option("--duration <d>", `simulated time (default: loops × interval from the file, at most 60s; else ${DEFAULT_DURATION})`)
     .option("--format <table|json>", "table or json", "table")
-    .action((file: string, opts: CheckCliOptions) => {
+    .action(async (file: string, opts: CheckCliOptions) => {
       const sets = setsWithSeed(opts);
+      // Loaded when the command runs, not at start-up (docs/performance.md).
+      const [{ loadScenario }, { cmdlineOptions, readCyclictestFile }, { CHECK_QUANTILES, compareLatency, simulateBinned }, { loadWithHost }, { writeReport }] = await Promise.all([
+        import("../scenario/load.js"),
+        import("../calibrate/cyclictest-files.js"),
+        import("../calibrate/check.js"),
+        import("./run-action.js"),
+        import("./output.js"),
+      ]);
       const measured = readCyclictestFile(file);
       const fromCmd = measured.cmdline === null ? {} : cmdlineOptions(measured.cmdline);
       const intervalUs = posInt("--interval", opts.interval) ?? fromCmd.intervalUs ?? 1000;

@@ -5,9 +5,6 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { InputRangeError } from "../errors.js";
-import { fitTraces } from "../calibrate/fit-host.js";
-import { fitReportJson, renderFitReport } from "../calibrate/fit-report.js";
-import { writeReport } from "./output.js";
 
 interface FitCliOptions {
   out?: string;
@@ -24,8 +21,10 @@ export function registerFit(program: Command): void {
     .option("--format <table|json>", "the fit report: table for people, json for tools", "table")
     .option("--report <file>", "write the fit report to a file instead of stdout")
     .addHelpText("after", "\nRecord on the host (docs/calibration.md):\n  trace-cmd record -e kvm:kvm_exit -e kvm:kvm_entry -e kvm:kvm_msr -e kvm:kvm_wait_lapic_expire -e kvm:kvm_hv_timer_state \\\n    -e kvm:kvm_vcpu_wakeup -e timer:hrtimer_start -e timer:hrtimer_cancel -e timer:hrtimer_expire_entry \\\n    -e sched:sched_waking -e sched:sched_switch sleep 30\n  trace-cmd report -t > host.txt\n  tscsim fit host.txt --out host.json")
-    .action((traces: string[], opts: FitCliOptions) => {
+    .action(async (traces: string[], opts: FitCliOptions) => {
       if (opts.format !== "table" && opts.format !== "json") throw new InputRangeError("--format", opts.format, '"table" or "json"');
+      // Loaded when the command runs, not at start-up (docs/performance.md).
+      const [{ fitTraces }, { fitReportJson, renderFitReport }, { writeReport }] = await Promise.all([import("../calibrate/fit-host.js"), import("../calibrate/fit-report.js"), import("./output.js")]);
       const result = fitTraces(traces);
       if (opts.out !== undefined) {
         try {

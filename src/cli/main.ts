@@ -12,7 +12,6 @@ import { registerSweep } from "./sweep.js";
 import { registerMerge } from "./merge.js";
 import { registerSummarize } from "./summarize.js";
 import { registerVerify } from "./verify.js";
-import { isUserError } from "./user-error.js";
 import { registerReport } from "./report.js";
 import { registerBench } from "./bench.js";
 import { registerSchema } from "./schema.js";
@@ -55,6 +54,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    // Loaded only on the error path: it names error classes of modules that need zod.
+    const { isUserError } = await import("./user-error.js");
     if (isUserError(err)) {
       process.stderr.write(`tscsim: ${err.message}\n`);
       return EXIT_USAGE;

@@ -7,10 +7,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import type { Command } from "commander";
 import { InputUnusableError } from "../errors.js";
-import { writeErrorReason } from "../scenario/load.js";
 import { describeParams } from "../sweep/errors.js";
-import { loadSweepFile } from "../sweep/file.js";
-import { mergeResults } from "../sweep/merge.js";
 
 interface MergeCliOptions {
   out: string;
@@ -27,7 +24,9 @@ export function registerMerge(program: Command): void {
     .requiredOption("--out <file>", "merged results file (written whole, replaced if it exists)")
     .option("--sweep <file>", "the sweep file: report runs of its grid that no input has")
     .addHelpText("after", "\nExample:\n  tscsim merge shard-*.jsonl --out all.jsonl --sweep advance.json")
-    .action((files: string[], opts: MergeCliOptions) => {
+    .action(async (files: string[], opts: MergeCliOptions) => {
+      // Loaded when the command runs, not at start-up (docs/performance.md).
+      const [{ writeErrorReason }, { loadSweepFile }, { mergeResults }] = await Promise.all([import("../scenario/load.js"), import("../sweep/file.js"), import("../sweep/merge.js")]);
       const sweep = opts.sweep === undefined ? undefined : loadSweepFile(opts.sweep);
       const merged = mergeResults(files, sweep);
       for (const input of merged.inputs) {

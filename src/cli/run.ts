@@ -1,22 +1,11 @@
 // `tscsim run`: simulate a scenario (a preset or a file) and print what the guest saw.
 
 import type { Command } from "commander";
-import { setsWithSeed, warnUser } from "./options.js";
-import { writeReport, writeReportChunks } from "./output.js";
-import { InputRangeError } from "../errors.js";
-import { loadScenario } from "../scenario/load.js";
 import { DEFAULT_PRESET } from "../scenario/presets.js";
-import { runScenario } from "../sim/run.js";
-import { ENGINE_CHOICES } from "../sim/engine.js";
 import { ERAS } from "../sim/eras.js";
-import { renderTable } from "../report/index.js";
-import { writeJsonStream } from "../report/json.js";
-import { writeRunOutputs } from "./run-outputs.js";
-import { resolveScenarioRef, buildScenario } from "../scenario/load.js";
-import { applyHostProfile, readHostProfile } from "../calibrate/host-file.js";
-import { runTraced, traceRequest, type TraceCliOptions } from "../trace/cli-options.js";
+import type { TraceCliOptions } from "../trace/cli-options.js";
 
-interface RunCliOptions extends TraceCliOptions {
+export interface RunCliOptions extends TraceCliOptions {
   host?: string;
   set: string[];
   seed?: string;
@@ -37,12 +26,6 @@ function eraHelp(): string {
   return Object.values(ERAS)
     .map((e) => `  ${e.era.padEnd(width)}  ${e.summary}`)
     .join("\n");
-}
-
-/** The scenario with a host profile laid over its host, before the --set overrides. */
-export function loadWithHost(ref: string, sets: readonly string[], hostFile: string) {
-  const resolved = resolveScenarioRef(ref);
-  return buildScenario({ ...resolved, raw: applyHostProfile(resolved.raw, readHostProfile(hostFile)) }, sets);
 }
 
 export function registerRun(program: Command): void {
@@ -71,20 +54,7 @@ export function registerRun(program: Command): void {
       "after",
       `\nKernel eras (--set kvm.era=...):\n${eraHelp()}\n\nExamples:\n  tscsim run\n  tscsim run cyclictest --set kvm.era=v4.20 --set vms.0.vcpus=16\n  tscsim run my-scenario.json --seed 7 --format json --out result.json`,
     )
-    .action((ref: string, opts: RunCliOptions) => {
-      const sets = setsWithSeed(opts);
-      const engine = ENGINE_CHOICES.find((e) => e === opts.engine);
-      if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
-      const config = opts.host === undefined ? loadScenario(ref, sets, warnUser) : loadWithHost(ref, sets, opts.host);
-      const trace = traceRequest(opts, config);
-      const run = trace === null ? runScenario(config, { engine, histograms: opts.histograms }) : runTraced(config, { engine, histograms: opts.histograms }, trace);
-      const { result, output } = run;
-      writeRunOutputs(run, opts, process.argv.slice(2));
-      if (opts.format === "json") {
-        writeReportChunks((write) => writeJsonStream(result, { includeWallMs: opts.wallTime }, write), opts.out);
-        return;
-      }
-      const printed = output.flatMap((o) => o.lines);
-      writeReport([...printed, ...(printed.length > 0 ? [""] : []), renderTable(result)].join("\n"), opts.out);
-    });
+    // The simulator, the scenario schema and the report load only when a run starts:
+    // `tscsim --help` and the other commands do not pay for them (docs/performance.md).
+    .action(async (ref: string, opts: RunCliOptions) => (await import("./run-action.js")).runAction(ref, opts));
 }

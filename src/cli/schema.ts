@@ -2,8 +2,6 @@
 
 import type { Command } from "commander";
 import { InputRangeError } from "../errors.js";
-import { scenarioJsonSchema, sweepJsonSchema } from "../scenario/json-schema.js";
-import { writeReport } from "./output.js";
 
 export function registerSchema(program: Command): void {
   program
@@ -15,8 +13,10 @@ export function registerSchema(program: Command): void {
       "after",
       '\nPoint a file at it with "$schema" (tscsim ignores the key), e.g.\n  tscsim schema scenario --out scenario.schema.json\n  { "$schema": "./scenario.schema.json", "vms": [{ "vcpus": 4 }] }\nSee docs/scenario-format.md, "Editor completion".',
     )
-    .action((kind: string, opts: { out?: string }) => {
+    .action(async (kind: string, opts: { out?: string }) => {
       if (kind !== "scenario" && kind !== "sweep") throw new InputRangeError("kind", kind, '"scenario" or "sweep"');
+      // Loaded when the command runs, not at start-up (docs/performance.md).
+      const [{ scenarioJsonSchema, sweepJsonSchema }, { writeReport }] = await Promise.all([import("../scenario/json-schema.js"), import("./output.js")]);
       const schema = kind === "scenario" ? scenarioJsonSchema() : sweepJsonSchema();
       writeReport(JSON.stringify(schema, null, 2), opts.out);
     });

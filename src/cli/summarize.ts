@@ -3,7 +3,7 @@
 
 import type { Command } from "commander";
 import { InputRangeError } from "../errors.js";
-import { DEFAULT_METRICS, summarize } from "../sweep/summarize.js";
+import { DEFAULT_METRICS } from "../sweep/default-metrics.js";
 import { renderSummaryCsv, renderSummaryJson, renderSummaryTable, type Spread } from "../sweep/summary-format.js";
 
 interface SummarizeCliOptions {
@@ -32,10 +32,12 @@ export function registerSummarize(program: Command): void {
     .option("--spread <sd|range|both>", "table cells: mean ± sample sd, mean [min..max], or both", "sd")
     .option("--percentiles <pooled|per-seed>", "latency percentiles: pooled from the runs' histograms (the percentile of all the group's interrupts), or mean ± spread of each run's own", "pooled")
     .addHelpText("after", "\nExamples:\n  tscsim summarize results.jsonl --by kvm.timerAdvance,kvm.era\n  tscsim summarize results.jsonl --by kvm.era --metric latency.ns.p999,spinNs --format csv")
-    .action((files: string[], opts: SummarizeCliOptions) => {
+    .action(async (files: string[], opts: SummarizeCliOptions) => {
       if (opts.format !== "table" && opts.format !== "csv" && opts.format !== "json") throw new InputRangeError("--format", opts.format, '"table", "csv" or "json"');
       if (opts.spread !== "sd" && opts.spread !== "range" && opts.spread !== "both") throw new InputRangeError("--spread", opts.spread, '"sd", "range" or "both"');
       if (opts.percentiles !== "pooled" && opts.percentiles !== "per-seed") throw new InputRangeError("--percentiles", opts.percentiles, '"pooled" or "per-seed"');
+      // Loaded when the command runs, not at start-up (docs/performance.md).
+      const { summarize } = await import("../sweep/summarize.js");
       const summary = summarize(files, { by: list("--by", opts.by), metrics: list("--metric", opts.metric), pool: opts.percentiles === "pooled" });
       if (summary.okRuns === 0) {
         throw new InputRangeError("results", files.join(" "), `files with at least one ok run (found none${summary.failedRuns > 0 ? `; ${summary.failedRuns} failed` : ""})`);

@@ -4,8 +4,6 @@
 
 import type { Command } from "commander";
 import { InputRangeError } from "../errors.js";
-import { loadSweepFile } from "../sweep/file.js";
-import { verifyResults } from "../sweep/verify.js";
 
 interface VerifyCliOptions {
   sweep: string;
@@ -30,9 +28,11 @@ export function registerVerify(program: Command): void {
     .option("--sample <n|all>", "ok runs to recompute, drawn at random (reproducibly, see --seed)", "10")
     .option("--seed <n>", "seed of the sample's draw (not of the runs: each run has its own)", "1")
     .addHelpText("after", "\nExample:\n  tscsim verify results.jsonl --sweep advance.json --sample 20")
-    .action((results: string, opts: VerifyCliOptions) => {
+    .action(async (results: string, opts: VerifyCliOptions) => {
       const sample = parseSample(opts.sample);
       if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 0xffffffff) throw new InputRangeError("--seed", opts.seed, "a whole number 0..4294967295");
+      // Loaded when the command runs, not at start-up (docs/performance.md).
+      const [{ loadSweepFile }, { verifyResults }] = await Promise.all([import("../sweep/file.js"), import("../sweep/verify.js")]);
       const spec = loadSweepFile(opts.sweep);
       const report = verifyResults(results, spec, sample, Number(opts.seed));
       if (report.torn !== null) process.stderr.write(`tscsim: ${results}: ignored a torn last line (${report.torn.bytes} bytes: ${report.torn.reason})\n`);

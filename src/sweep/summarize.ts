@@ -13,8 +13,9 @@ import type { ResultLine } from "./line.js";
 import { scanResults } from "./results-file.js";
 import { decodeHistogram, poolHistograms } from "../report/hdr.js";
 import type { Histogram } from "hdr-histogram-js";
+import { DEFAULT_METRICS } from "./default-metrics.js";
 
-export const DEFAULT_METRICS = ["latency.ns.p99", "latency.ns.mean", "early.count", "spinNs", "exits.msrWrite"] as const;
+export { DEFAULT_METRICS };
 
 export interface MetricStats {
   /** Runs where the metric has a value (a latency of a run without interrupts is null). */

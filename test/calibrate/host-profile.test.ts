@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { applyHostProfile, readHostProfile } from "../../src/calibrate/host-file.js";
 import { ScenarioError } from "../../src/scenario/errors.js";
 import { parseSweep } from "../../src/sweep/file.js";
-import { loadWithHost } from "../../src/cli/run.js";
+import { loadWithHost } from "../../src/cli/run-action.js";
 import { tscsim } from "../cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tscsim-host-"));

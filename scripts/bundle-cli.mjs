@@ -1,0 +1,61 @@
+// Bundles the compiled CLI (dist/cli/main.js and what it imports) into dist/bundle/, the
+// package's `bin`: one ES module for start-up plus chunks that each command loads when it
+// runs (code splitting follows the CLI's `await import(...)`s). Loading ~150 modules of
+// dist/ and zod's and hdr-histogram-js's many files one by one cost more than running them;
+// docs/performance.md has the figures. dist/ keeps the unbundled modules: the library
+// (dist/index.js) and the sweep's worker threads (dist/sweep/worker.js) use them.
+import { readFileSync, rmSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const dist = fileURLToPath(new URL("../dist/", import.meta.url));
+const outdir = join(dist, "bundle");
+
+// Modules find the package's files (build/*.wasm, package.json, docs/) relative to their
+// own URL. Inside the bundle every chunk sits in dist/bundle/, so each module's
+// `import.meta.url` becomes the URL its unbundled file has in dist/.
+const ownUrls = {
+  name: "own-import-meta-url",
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, (args) => {
+      if (!args.path.startsWith(dist)) return undefined;
+      const source = readFileSync(args.path, "utf8");
+      if (!source.includes("import.meta.url")) return undefined;
+      const fromBundle = relative(outdir, args.path).split("\\").join("/");
+      return { contents: source.replaceAll("import.meta.url", `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`), loader: "js", resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+// zod ships error messages in ~50 languages, more than half of its code; tscsim's messages
+// are English and it never selects a zod locale, so the bundle keeps `en` (zod's default)
+// and leaves the rest out of what every scenario-loading command compiles at start-up.
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({ contents: 'export { default as en } from "./en.js";', loader: "js", resolveDir: dirname(args.path) }));
+  },
+};
+
+// Chunk names carry content hashes: clear the last build's, or the package ships them all.
+rmSync(outdir, { recursive: true, force: true });
+
+await build({
+  entryPoints: { tscsim: join(dist, "cli", "main.js") },
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  minify: true,
+  outdir,
+  chunkNames: "[name]-[hash]",
+  // Loaded by sweeps and benches only, and they find files of their own beside them
+  // (piscina its worker script): left to Node's resolution from node_modules.
+  external: ["piscina", "cli-progress", "benchmark"],
+  // CommonJS dependencies (hdr-histogram-js, pako) call require() on Node built-ins.
+  banner: { js: 'import { createRequire as __tscsimRequire } from "node:module"; const require = __tscsimRequire(import.meta.url);' },
+  plugins: [ownUrls, zodEnglishOnly],
+  logLevel: "warning",
+});

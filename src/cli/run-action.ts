@@ -1,0 +1,39 @@
+// What `tscsim run` does once its options are parsed (src/cli/run.ts declares them): kept
+// apart so that the simulator, the scenario schema (zod) and the histograms load only when
+// a run starts, not for `tscsim --help` or another command (docs/performance.md).
+
+import { setsWithSeed, warnUser } from "./options.js";
+import { writeReport, writeReportChunks } from "./output.js";
+import { InputRangeError } from "../errors.js";
+import { loadScenario, resolveScenarioRef, buildScenario } from "../scenario/load.js";
+import { runScenario } from "../sim/run.js";
+import { ENGINE_CHOICES } from "../sim/engine.js";
+import { renderTable } from "../report/index.js";
+import { writeJsonStream } from "../report/json.js";
+import { writeRunOutputs } from "./run-outputs.js";
+import { applyHostProfile, readHostProfile } from "../calibrate/host-file.js";
+import { runTraced, traceRequest } from "../trace/cli-options.js";
+import type { RunCliOptions } from "./run.js";
+
+/** The scenario with a host profile laid over its host, before the --set overrides. */
+export function loadWithHost(ref: string, sets: readonly string[], hostFile: string) {
+  const resolved = resolveScenarioRef(ref);
+  return buildScenario({ ...resolved, raw: applyHostProfile(resolved.raw, readHostProfile(hostFile)) }, sets);
+}
+
+export function runAction(ref: string, opts: RunCliOptions): void {
+  const sets = setsWithSeed(opts);
+  const engine = ENGINE_CHOICES.find((e) => e === opts.engine);
+  if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
+  const config = opts.host === undefined ? loadScenario(ref, sets, warnUser) : loadWithHost(ref, sets, opts.host);
+  const trace = traceRequest(opts, config);
+  const run = trace === null ? runScenario(config, { engine, histograms: opts.histograms }) : runTraced(config, { engine, histograms: opts.histograms }, trace);
+  const { result, output } = run;
+  writeRunOutputs(run, opts, process.argv.slice(2));
+  if (opts.format === "json") {
+    writeReportChunks((write) => writeJsonStream(result, { includeWallMs: opts.wallTime }, write), opts.out);
+    return;
+  }
+  const printed = output.flatMap((o) => o.lines);
+  writeReport([...printed, ...(printed.length > 0 ? [""] : []), renderTable(result)].join("\n"), opts.out);
+}
