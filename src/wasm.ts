@@ -159,6 +159,7 @@ const REQUIRED_EXPORTS = [
   "ctEngineEvents",
   "ctEngineStart",
   "ctEngineRun",
+  "ctEngineSetYieldEvery",
   "simMemoryReserve",
   "Activity",
   "TaskState",

@@ -18,6 +18,7 @@ import { guestInterruptStep, guestStep } from "./engine_guest";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, X_IDLE_POLL } from "./engine_record";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
 import { TraceExit, TraceKind, trace, traceFull, tracing } from "./trace_log";
+import { yieldDue } from "./engine_yield";
 
 let events: f64 = 0;
 
@@ -99,11 +100,12 @@ function flushChain(v: i32): void {
 
 /**
  * Runs events until the queue is empty or past the horizon (returns 0), or until the
- * metric log needs draining (returns 1; call again after draining).
+ * metric log needs draining or the host's periodic return is due (engine_yield.ts)
+ * (returns 1; call again after draining).
  */
 export function ctEngineRun(): i32 {
   for (;;) {
-    if (logFull() || traceFull()) return 1;
+    if (logFull() || traceFull() || yieldDue(events)) return 1;
     const p = queuePop();
     if (p < 0) {
       // The clock ends at the last event run, which may have been a chained one.

@@ -8,12 +8,24 @@ import { InputRangeError } from "../errors.js";
 import { loadScenario, resolveScenarioRef, buildScenario } from "../scenario/load.js";
 import { runScenario } from "../sim/run.js";
 import { ENGINE_CHOICES } from "../sim/engine.js";
+import { wasmEngineExclusion } from "../sim/wasm-engine.js";
 import { renderTable } from "../report/index.js";
 import { writeJsonStream } from "../report/json.js";
 import { writeRunOutputs } from "./run-outputs.js";
 import { applyHostProfile, readHostProfile } from "../calibrate/host-file.js";
 import { runTraced, traceRequest } from "../trace/cli-options.js";
 import type { RunCliOptions } from "./run.js";
+import { DEFAULT_RUN_COSTS, estimateLine, estimateRun, type RunCosts } from "./run-estimate.js";
+import { createRunProgress, PROGRESS_EVERY_EVENTS, type ProgressStream } from "./run-progress.js";
+
+/** What runAction reports to besides stdout: the estimate's costs and the progress stream (tests inject both). */
+export interface RunActionDeps {
+  costs: RunCosts;
+  stderr: ProgressStream;
+  progressEveryEvents: number;
+}
+
+const DEFAULT_DEPS: RunActionDeps = { costs: DEFAULT_RUN_COSTS, stderr: process.stderr, progressEveryEvents: PROGRESS_EVERY_EVENTS };
 
 /** The scenario with a host profile laid over its host, before the --set overrides. */
 export function loadWithHost(ref: string, sets: readonly string[], hostFile: string) {
@@ -21,13 +33,25 @@ export function loadWithHost(ref: string, sets: readonly string[], hostFile: str
   return buildScenario({ ...resolved, raw: applyHostProfile(resolved.raw, readHostProfile(hostFile)) }, sets);
 }
 
-export function runAction(ref: string, opts: RunCliOptions): void {
+export function runAction(ref: string, opts: RunCliOptions, deps: RunActionDeps = DEFAULT_DEPS): void {
   const sets = setsWithSeed(opts);
   const engine = ENGINE_CHOICES.find((e) => e === opts.engine);
   if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
   const config = opts.host === undefined ? loadScenario(ref, sets, warnUser) : loadWithHost(ref, sets, opts.host);
   const trace = traceRequest(opts, config);
-  const run = trace === null ? runScenario(config, { engine, histograms: opts.histograms }) : runTraced(config, { engine, histograms: opts.histograms }, trace);
+  // Before a long run, its estimate on stderr; during it, a progress line on a terminal.
+  const engineUsed = engine === "ts" || wasmEngineExclusion(config) !== null ? "ts" : "wasm";
+  const tty = deps.stderr.isTTY === true;
+  const estimate = estimateLine(estimateRun(config, engineUsed, deps.costs), engineUsed, tty);
+  if (estimate !== null) deps.stderr.write(`${estimate}\n`);
+  const progress = estimate === null ? null : createRunProgress(config.durationNs, deps.stderr, deps.progressEveryEvents);
+  const runOptions = { engine, histograms: opts.histograms, ...(progress?.simulation == null ? {} : { progress: progress.simulation }) };
+  let run;
+  try {
+    run = trace === null ? runScenario(config, runOptions) : runTraced(config, runOptions, trace);
+  } finally {
+    progress?.stop();
+  }
   const { result, output } = run;
   writeRunOutputs(run, opts, process.argv.slice(2));
   if (opts.format === "json") {

@@ -52,6 +52,16 @@ export interface SimulationOptions {
    * Both give identical results.
    */
   engine?: EngineChoice;
+  /**
+   * Told now and then during run() how far it has got (the CLI's progress line): every
+   * `everyEvents` events or so. Changes no result: the engines only pause to report.
+   */
+  progress?: SimulationProgress;
+}
+
+export interface SimulationProgress {
+  everyEvents: number;
+  report(simulatedNs: number, events: number): void;
 }
 
 /** The backends a simulation can be asked for (SimulationOptions.engine). */
@@ -71,6 +81,7 @@ export class Simulation {
   readonly sched: HostScheduler | null = null;
   /** Per VM: its program's printed lines are kept. */
   private readonly keepOutputOf: boolean[];
+  private readonly progress: SimulationProgress | null;
 
   /**
    * `metrics` is a HostMetrics whose collectors the simulation adds, one per vCPU in index
@@ -93,6 +104,7 @@ export class Simulation {
     if (kvm.timerAdvance.kind === "adaptive" && !this.era.adaptiveTuning) {
       throw new InputRangeError("kvm.timerAdvance", "adaptive", `"off" or a fixed duration for era ${kvm.era} (no auto-tuning before v4.20)`);
     }
+    this.progress = options.progress ?? null;
     const choice = options.engine ?? "auto";
     const exclusion = programs.some((p) => p !== undefined) ? "custom guest programs" : wasmEngineExclusion(config);
     if (choice === "wasm" && exclusion !== null) {
@@ -220,8 +232,10 @@ export class Simulation {
   /** Runs until the queue is empty or the scenario's duration has passed. */
   run(): void {
     this.start();
+    const progress = this.progress;
+    const reportProgress = progress === null ? null : (events: number) => progress.report(this.simulatedSoFarNs(), events);
     if (this.fast !== null) {
-      this.events += this.fast.run();
+      this.events += this.fast.run(progress === null ? null : { everyEvents: progress.everyEvents, report: reportProgress! });
       return;
     }
     const vcpus = this.vcpus;
@@ -229,6 +243,8 @@ export class Simulation {
     let events = 0;
     // A traced run drains the trace buffer whenever an event has nearly filled it.
     const drainAt = traceActive() ? wasm.TRACE_CAPACITY.value - 64 : Number.POSITIVE_INFINITY;
+    const reportEvery = progress === null ? Number.POSITIVE_INFINITY : progress.everyEvents;
+    let reportAt = reportEvery;
     for (;;) {
       const p = wasm.queuePop();
       if (p < 0) break;
@@ -237,6 +253,10 @@ export class Simulation {
       if (kind >= SCHED_EVENT_BASE) sched!.onEvent(kind, p & VCPU_MASK, wasm.queuePoppedSeq());
       else vcpus[p & VCPU_MASK]!.onEvent(kind, wasm.queuePoppedSeq());
       if (drainAt !== Number.POSITIVE_INFINITY && wasm.traceLogCount() >= drainAt) drainTrace();
+      if (events >= reportAt) {
+        reportAt += reportEvery;
+        reportProgress!(events);
+      }
     }
     this.events += events;
     for (const v of vcpus) v.finish();
@@ -259,6 +279,11 @@ export class Simulation {
   schedResult(): HostSchedResult | null {
     if (this.sched === null) return null;
     return this.sched.result(START_NS + this.simulatedNs, this.vcpus.map((v) => ({ vm: v.vm, vcpu: v.vcpu })));
+  }
+
+  /** Simulated ns reached so far during run() (the progress report's). */
+  private simulatedSoFarNs(): number {
+    return Math.min(Math.max(wasm.nowF64() - START_NS, 0), this.config.durationNs);
   }
 
   /** Simulated ns covered: the whole duration, unless every program ended before it. */

@@ -4,7 +4,7 @@ import type { ScenarioConfig } from "../scenario/types.js";
 import type { RunResult } from "../metrics/types.js";
 import { HostMetrics, aggregate } from "../metrics/index.js";
 import { defaultMetricsOptions } from "../metrics/host-metrics.js";
-import { Simulation, type EngineChoice } from "./engine.js";
+import { Simulation, type EngineChoice, type SimulationProgress } from "./engine.js";
 import type { AnyGuestProgram } from "./guest.js";
 import { buildInfo } from "../build-info.js";
 import { encodeRunHistograms, runHistograms, type RunHistograms } from "../report/hdr.js";
@@ -21,6 +21,8 @@ export interface RunOptions {
    * base64 encoding, all vCPUs and per VM). Default false for a run, true in sweeps.
    */
   histograms?: boolean;
+  /** Told how far the run has got now and then (SimulationOptions.progress). */
+  progress?: SimulationProgress;
 }
 
 export interface ScenarioRun {
@@ -36,7 +38,7 @@ export function runScenario(config: ScenarioConfig, options: RunOptions = {}): S
   const perVcpuHistograms = options.perVcpuHistograms ?? defaultMetricsOptions(total).perVcpuHistograms;
   // HostMetrics' default advance series follows perVcpuHistograms.
   const host = new HostMetrics({ perVcpuHistograms });
-  const sim = new Simulation(config, host, options.programs, { engine: options.engine ?? "auto" });
+  const sim = new Simulation(config, host, options.programs, { engine: options.engine ?? "auto", ...(options.progress === undefined ? {} : { progress: options.progress }) });
   const started = performance.now();
   sim.run();
   const wallMs = performance.now() - started;

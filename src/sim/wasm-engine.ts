@@ -148,12 +148,19 @@ export class WasmEngine {
   }
 
   /** Runs to the horizon (after start); returns the events popped. */
-  run(): number {
-    for (;;) {
-      const more = wasm.ctEngineRun();
-      this.drain();
-      drainTrace();
-      if (more === 0) break;
+  run(progress: { everyEvents: number; report(events: number): void } | null = null): number {
+    // The periodic return (assembly/sim/engine_yield.ts) only when progress is asked for.
+    if (progress !== null) wasm.ctEngineSetYieldEvery(progress.everyEvents, wasm.ctEngineEvents());
+    try {
+      for (;;) {
+        const more = wasm.ctEngineRun();
+        this.drain();
+        drainTrace();
+        if (more === 0) break;
+        progress?.report(wasm.ctEngineEvents());
+      }
+    } finally {
+      if (progress !== null) wasm.ctEngineSetYieldEvery(0, 0);
     }
     this.handOver();
     return wasm.ctEngineEvents();

@@ -1,0 +1,86 @@
+// How long `tscsim run` will take, said before a long run starts (issue #13 target 3): the
+// guest interrupts the scenario asks for (vCPUs × simulated time ÷ each workload's timer
+// period) times a per-interrupt cost of the engine that runs it, plus the result's cost
+// per vCPU. An order of magnitude, not a promise: the costs are medians measured on a
+// 2-core x86 VM under Node 20 (docs/performance.md), and the period ignores host delays.
+
+import type { ScenarioConfig, VmConfig, Workload } from "../scenario/types.js";
+import { wasm } from "../wasm.js";
+
+/** Per-interrupt and per-vCPU costs, ns of wall time (injected by tests). */
+export interface RunCosts {
+  /** The wasm engine's cost per guest timer interrupt (cyclictest: 2.2–2.5 M interrupts/s). */
+  wasmNsPerInterrupt: number;
+  /** The TypeScript engine's (2.4–5.5× the wasm engine's, by workload). */
+  tsNsPerInterrupt: number;
+  /** Building and writing the result, per vCPU. */
+  resultNsPerVcpu: number;
+}
+
+/** Measured on the project's reference machine (docs/performance.md, "Run estimate"). */
+export const DEFAULT_RUN_COSTS: RunCosts = { wasmNsPerInterrupt: 450, tsNsPerInterrupt: 2000, resultNsPerVcpu: 65_000 };
+
+/** Runs estimated to take longer than this get the estimate line on stderr. */
+export const ESTIMATE_THRESHOLD_MS = 10_000;
+
+/** tmict_to_ns without the u64 arithmetic: an estimate needs no exactness. */
+function tmictNs(tmict: number, tdcr: number, kvm: ScenarioConfig["kvm"]): number {
+  return tmict * kvm.apicBusCycleNs * wasm.tdcrDivide(tdcr);
+}
+
+/** Guest ns between two timer interrupts of one vCPU running `w`, or null when it never asks for one. */
+export function interruptPeriodNs(w: Workload, vm: VmConfig, kvm: ScenarioConfig["kvm"]): number | null {
+  switch (w.kind) {
+    case "cyclictest":
+      return w.intervalNs + w.workNs;
+    case "tscdeadline-latency":
+      return (w.deltaCycles * 1e6) / vm.tscKhz;
+    case "idle-tick":
+      return w.nohz ? null : 1e9 / w.hz;
+    case "rearm-storm":
+      return w.intervalNs;
+    case "periodic":
+      // LVTT periodic: tmict_to_ns, floored at min_timer_period_us.
+      return Math.max(tmictNs(w.tmict, w.tdcr, kvm), kvm.minTimerPeriodUs * 1000);
+    case "oneshot":
+      return tmictNs(w.tmict, w.tdcr, kvm) + w.gapNs;
+  }
+}
+
+/** Guest timer interrupts of a VM's vCPUs over the run (a workload's loop or sample count caps it). */
+function interruptsOf(vm: VmConfig, config: ScenarioConfig): number {
+  const periodNs = interruptPeriodNs(vm.workload, vm, config.kvm);
+  if (periodNs === null || periodNs <= 0) return 0;
+  let perVcpu = config.durationNs / periodNs;
+  if (vm.workload.kind === "cyclictest" && vm.workload.loops > 0) perVcpu = Math.min(perVcpu, vm.workload.loops);
+  if (vm.workload.kind === "tscdeadline-latency") perVcpu = Math.min(perVcpu, vm.workload.size);
+  return perVcpu * vm.vcpus;
+}
+
+export interface RunEstimate {
+  interrupts: number;
+  vcpus: number;
+  wallMs: number;
+}
+
+export function estimateRun(config: ScenarioConfig, engine: "ts" | "wasm", costs: RunCosts = DEFAULT_RUN_COSTS): RunEstimate {
+  const interrupts = config.vms.reduce((n, vm) => n + interruptsOf(vm, config), 0);
+  const vcpus = config.vms.reduce((n, vm) => n + vm.vcpus, 0);
+  const nsPerInterrupt = engine === "wasm" ? costs.wasmNsPerInterrupt : costs.tsNsPerInterrupt;
+  return { interrupts, vcpus, wallMs: (interrupts * nsPerInterrupt + vcpus * costs.resultNsPerVcpu) / 1e6 };
+}
+
+/** "12 s", "3.4 min", "2.1 h": the estimate to a useful precision. */
+export function formatWall(ms: number): string {
+  const s = ms / 1000;
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 90 * 60) return `${(s / 60).toFixed(1)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+/** The stderr line before a long run, or null when the run is expected to be short. */
+export function estimateLine(estimate: RunEstimate, engine: "ts" | "wasm", progressFollows: boolean, thresholdMs = ESTIMATE_THRESHOLD_MS): string | null {
+  if (estimate.wallMs <= thresholdMs) return null;
+  const interrupts = estimate.interrupts >= 1e6 ? `${(estimate.interrupts / 1e6).toFixed(1)} M` : `${Math.round(estimate.interrupts).toLocaleString("en-US")}`;
+  return `tscsim: estimated ${formatWall(estimate.wallMs)} (${interrupts} guest timer interrupts on ${estimate.vcpus.toLocaleString("en-US")} vCPUs, ${engine} engine)${progressFollows ? "; progress below" : ""}`;
+}
