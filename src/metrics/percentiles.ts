@@ -1,0 +1,39 @@
+// Several percentiles of one histogram in one pass over its counts. hdr-histogram-js's
+// getValueAtPercentile walks the counts from slot 0 for every call; a result asks for
+// four percentiles of each latency histogram (per vCPU, per VM and in total, in ns and in
+// guest cycles), and those walks were the largest cost of building a small run's result
+// (a sweep pays it per run: docs/performance.md). The values are the library's, by
+// construction: the same count threshold (its ulp-guarded round-up) and the same slot
+// value, found by one monotone walk instead of one walk per percentile (a property test
+// in test/metrics-percentiles.test.ts holds them equal).
+
+import type { JsHistogram } from "hdr-histogram-js";
+
+/** The library's ulp (hdr-histogram-js/dist/ulp.js). */
+const ulp = (x: number): number => Math.pow(2, Math.floor(Math.log2(x)) - 52);
+
+/** The count getValueAtPercentile walks to for `percentile` of `totalCount` samples. */
+function countAtPercentile(percentile: number, totalCount: number): number {
+  const fp = (Math.min(percentile, 100) / 100) * totalCount;
+  return Math.max(Math.ceil(fp - ulp(fp)), 1);
+}
+
+/** `h.getValueAtPercentile(p)` for each p of `percentiles`, which must be ascending. */
+export function valuesAtPercentiles(h: JsHistogram, percentiles: readonly number[]): number[] {
+  const out = new Array<number>(percentiles.length).fill(0);
+  const targets = percentiles.map((p) => countAtPercentile(p, h.totalCount));
+  for (let k = 1; k < targets.length; k++) {
+    if (!(percentiles[k]! >= percentiles[k - 1]!)) throw new RangeError(`valuesAtPercentiles: percentiles must be ascending (${percentiles.join(", ")})`);
+  }
+  let k = 0;
+  let total = 0;
+  for (let i = 0; i < h.countsArrayLength && k < targets.length; i++) {
+    total += h.getCountAtIndex(i);
+    while (k < targets.length && total >= targets[k]!) {
+      const value = h.valueFromIndex(i);
+      out[k] = percentiles[k] === 0 ? h.lowestEquivalentValue(value) : h.highestEquivalentValue(value);
+      k++;
+    }
+  }
+  return out;
+}
