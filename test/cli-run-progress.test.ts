@@ -116,26 +116,26 @@ describe("runAction with an estimate over the threshold", () => {
   // Costs that make any run "long": the estimate line and the progress line appear.
   const slow: RunCosts = { wasmNsPerInterrupt: 1e9, tsNsPerInterrupt: 1e9, resultNsPerVcpu: 0 };
 
-  test.each(["wasm", "ts"])("%s engine: on a terminal, the estimate and the progress go to stderr and the result's bytes do not change", (engine) => {
+  test.each(["wasm", "ts"])("%s engine: on a terminal, the estimate and the progress go to stderr and the result's bytes do not change", async (engine) => {
     const plain = join(dir, `plain-${engine}.json`);
     const quiet = new FakeStream(false);
-    runAction("cyclictest", opts(plain, engine), { costs: DEFAULT_RUN_COSTS, stderr: quiet, progressEveryEvents: 1 << 18 });
+    await runAction("cyclictest", opts(plain, engine), { costs: DEFAULT_RUN_COSTS, stderr: quiet, progressEveryEvents: 1 << 18 });
     expect(quiet.text).toBe("");
 
     const withProgress = join(dir, `progress-${engine}.json`);
     const tty = new FakeStream(true);
     // Reports every 64 events: the wasm engine returns to the host dozens of times.
     const deps: RunActionDeps = { costs: slow, stderr: tty, progressEveryEvents: 64 };
-    runAction("cyclictest", opts(withProgress, engine), deps);
+    await runAction("cyclictest", opts(withProgress, engine), deps);
     expect(tty.chunks[0]).toMatch(/^tscsim: estimated .* guest timer interrupts on 4 vCPUs, (wasm|ts) engine\); progress below\n$/);
     expect(tty.text).toContain("simulated | ETA");
     expect(readFileSync(withProgress)).toEqual(readFileSync(plain));
   });
 
-  test("off a terminal: the estimate line only, no progress", () => {
+  test("off a terminal: the estimate line only, no progress", async () => {
     const out = join(dir, "piped.json");
     const piped = new FakeStream(false);
-    runAction("cyclictest", opts(out, "wasm"), { costs: slow, stderr: piped, progressEveryEvents: 64 });
+    await runAction("cyclictest", opts(out, "wasm"), { costs: slow, stderr: piped, progressEveryEvents: 64 });
     expect(piped.chunks).toHaveLength(1);
     expect(piped.chunks[0]).toMatch(/^tscsim: estimated .*wasm engine\)\n$/);
   });

@@ -60,7 +60,7 @@ export function registerCheck(program: Command): void {
         duration = perThread > 0 ? `${Math.min(MAX_DURATION_NS, (perThread + 1) * intervalUs * 1000) / 1e6}ms` : DEFAULT_DURATION;
       }
       const all = [`vms.0.vcpus=${threads}`, `vms.0.workload={"kind":"cyclictest","interval":"${intervalUs}us"}`, `duration=${duration}`, ...sets];
-      const config = opts.host === undefined ? loadScenario(opts.scenario, all) : loadWithHost(opts.scenario, all, opts.host);
+      const config = opts.host === undefined ? loadScenario(opts.scenario, all) : await loadWithHost(opts.scenario, all, opts.host);
       const result = compareLatency(measured, simulateBinned(config, measured, fromCmd.histogramBins ?? 0));
       if (opts.format === "json") {
         writeReport(JSON.stringify({ file, intervalUs, threads, duration, ...result, quantiles: CHECK_QUANTILES }, (_k, v: unknown) => (v === Number.POSITIVE_INFINITY ? "overflow" : v), 2), undefined);

@@ -9,8 +9,6 @@ import { buildScenario, resolveScenarioRef, type ResolvedScenario } from "../sce
 import { parseSet } from "../scenario/set.js";
 import type { ScenarioConfig } from "../scenario/types.js";
 import { runScenario, type ScenarioRun } from "../sim/run.js";
-import { compareReportHtml } from "../report/html/index.js";
-import { writeHtml } from "./report.js";
 import { renderCompareJson, renderCompareTable, type Comparison } from "../report/compare.js";
 
 export interface CompareCliOptions {
@@ -61,7 +59,7 @@ function runSide(side: Side, config: ScenarioConfig, overrides: readonly string[
   }
 }
 
-export function compareAction(ref: string, opts: CompareCliOptions): void {
+export async function compareAction(ref: string, opts: CompareCliOptions): Promise<void> {
   const sets = setsWithSeed(opts);
   // The shared part first, unattributed: a mistake there is nobody's side. The
   // scenario is resolved (preset looked up, file read) once for the three loads.
@@ -79,7 +77,11 @@ export function compareAction(ref: string, opts: CompareCliOptions): void {
     a: { overrides: opts.a, result: runA.result },
     b: { overrides: opts.b, result: runB.result },
   };
-  if (opts.report !== undefined) writeHtml("--report", opts.report, compareReportHtml(comparison, { a: runA.histograms, b: runB.histograms }));
+  if (opts.report !== undefined) {
+    // The HTML report modules load only for --report.
+    const [{ compareReportHtml }, { writeHtml }] = await Promise.all([import("../report/html/index.js"), import("./report.js")]);
+    writeHtml("--report", opts.report, compareReportHtml(comparison, { a: runA.histograms, b: runB.histograms }));
+  }
   const text = opts.format === "json" ? renderCompareJson(comparison) : renderCompareTable(comparison).trimEnd();
   writeReport(text, opts.out);
 }

@@ -11,9 +11,6 @@ import { ENGINE_CHOICES } from "../sim/engine.js";
 import { wasmEngineExclusion } from "../sim/wasm-engine.js";
 import { renderTable } from "../report/index.js";
 import { writeJsonStream } from "../report/json.js";
-import { writeRunOutputs } from "./run-outputs.js";
-import { applyHostProfile, readHostProfile } from "../calibrate/host-file.js";
-import { runTraced, traceRequest } from "../trace/cli-options.js";
 import type { RunCliOptions } from "./run.js";
 import { DEFAULT_RUN_COSTS, estimateLine, estimateRun, type RunCosts } from "./run-estimate.js";
 import { createRunProgress, PROGRESS_EVERY_EVENTS, type ProgressStream } from "./run-progress.js";
@@ -28,17 +25,25 @@ export interface RunActionDeps {
 const DEFAULT_DEPS: RunActionDeps = { costs: DEFAULT_RUN_COSTS, stderr: process.stderr, progressEveryEvents: PROGRESS_EVERY_EVENTS };
 
 /** The scenario with a host profile laid over its host, before the --set overrides. */
-export function loadWithHost(ref: string, sets: readonly string[], hostFile: string) {
+export async function loadWithHost(ref: string, sets: readonly string[], hostFile: string) {
+  const { applyHostProfile, readHostProfile } = await import("../calibrate/host-file.js");
   const resolved = resolveScenarioRef(ref);
   return buildScenario({ ...resolved, raw: applyHostProfile(resolved.raw, readHostProfile(hostFile)) }, sets);
 }
 
-export function runAction(ref: string, opts: RunCliOptions, deps: RunActionDeps = DEFAULT_DEPS): void {
+/** Whether any side output (run-outputs.ts) is asked for, or --histogram-size needs checking. */
+function wantsSideOutputs(opts: RunCliOptions): boolean {
+  return opts.report !== undefined || opts.hgrm !== undefined || opts.histogram !== undefined || opts.cyclictestJson !== undefined || opts.histogramSize !== "1000";
+}
+
+export async function runAction(ref: string, opts: RunCliOptions, deps: RunActionDeps = DEFAULT_DEPS): Promise<void> {
   const sets = setsWithSeed(opts);
   const engine = ENGINE_CHOICES.find((e) => e === opts.engine);
   if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
-  const config = opts.host === undefined ? loadScenario(ref, sets, warnUser) : loadWithHost(ref, sets, opts.host);
-  const trace = traceRequest(opts, config);
+  const config = opts.host === undefined ? loadScenario(ref, sets, warnUser) : await loadWithHost(ref, sets, opts.host);
+  // The trace writer, the host profile and the side outputs load only when asked for.
+  const traced = opts.trace !== undefined || opts.traceVcpus !== undefined || opts.traceWindow !== undefined || opts.traceNs === true ? await import("../trace/cli-options.js") : null;
+  const trace = traced === null ? null : traced.traceRequest(opts, config);
   // Before a long run, its estimate on stderr; during it, a progress line on a terminal.
   const engineUsed = engine === "ts" || wasmEngineExclusion(config) !== null ? "ts" : "wasm";
   const tty = deps.stderr.isTTY === true;
@@ -48,12 +53,12 @@ export function runAction(ref: string, opts: RunCliOptions, deps: RunActionDeps 
   const runOptions = { engine, histograms: opts.histograms, ...(progress?.simulation == null ? {} : { progress: progress.simulation }) };
   let run;
   try {
-    run = trace === null ? runScenario(config, runOptions) : runTraced(config, runOptions, trace);
+    run = trace === null ? runScenario(config, runOptions) : traced!.runTraced(config, runOptions, trace);
   } finally {
     progress?.stop();
   }
   const { result, output } = run;
-  writeRunOutputs(run, opts, process.argv.slice(2));
+  if (wantsSideOutputs(opts)) (await import("./run-outputs.js")).writeRunOutputs(run, opts, process.argv.slice(2));
   if (opts.format === "json") {
     writeReportChunks((write) => writeJsonStream(result, { includeWallMs: opts.wallTime }, write), opts.out);
     return;

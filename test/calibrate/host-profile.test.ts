@@ -37,10 +37,10 @@ describe("host profiles", () => {
     expect(() => readHostProfile(write("bad2.json", '{"delays": 3}'))).toThrow(/"delays" is not an object/);
   });
 
-  test("run --host: the profile's delays are in the validated scenario, and --set still wins", () => {
+  test("run --host: the profile's delays are in the validated scenario, and --set still wins", async () => {
     const f = write("h.json", JSON.stringify({ delays: { hrtimer: FIXED } }));
-    expect(loadWithHost("cyclictest", [], f).host.delays.hrtimer).toEqual({ dist: "fixed", valueNs: 2500 });
-    expect(loadWithHost("cyclictest", ['host.delays.hrtimer={"dist":"fixed","value":"1us"}'], f).host.delays.hrtimer).toEqual({ dist: "fixed", valueNs: 1000 });
+    expect((await loadWithHost("cyclictest", [], f)).host.delays.hrtimer).toEqual({ dist: "fixed", valueNs: 2500 });
+    expect((await loadWithHost("cyclictest", ['host.delays.hrtimer={"dist":"fixed","value":"1us"}'], f)).host.delays.hrtimer).toEqual({ dist: "fixed", valueNs: 1000 });
     const bad = write("hbad.json", JSON.stringify({ delays: { hrtimer: { dist: "lognormal", median: "2us" } } }));
     const r = tscsim("run", "cyclictest", "--host", bad, "--set", "duration=1ms");
     expect(r.code).toBe(2);
