@@ -25,15 +25,23 @@ export function valuesAtPercentiles(h: JsHistogram, percentiles: readonly number
   for (let k = 1; k < targets.length; k++) {
     if (!(percentiles[k]! >= percentiles[k - 1]!)) throw new RangeError(`valuesAtPercentiles: percentiles must be ascending (${percentiles.join(", ")})`);
   }
+  // The counts array itself where the histogram has one (TypedArrayHistogram's public
+  // `_counts`, indexed as getCountAtIndex indexes it): a plain typed-array loop instead of
+  // a method call per slot. Other histograms through getCountAtIndex.
+  const counts = (h as { _counts?: ArrayLike<number> })._counts;
+  const direct = counts !== undefined && counts.length >= h.countsArrayLength;
+  const length = h.countsArrayLength;
   let k = 0;
   let total = 0;
-  for (let i = 0; i < h.countsArrayLength && k < targets.length; i++) {
-    total += h.getCountAtIndex(i);
+  for (let i = 0; i < length; i++) {
+    total += direct ? counts[i]! : h.getCountAtIndex(i);
+    if (total < targets[k]!) continue;
+    const value = h.valueFromIndex(i);
     while (k < targets.length && total >= targets[k]!) {
-      const value = h.valueFromIndex(i);
       out[k] = percentiles[k] === 0 ? h.lowestEquivalentValue(value) : h.highestEquivalentValue(value);
       k++;
     }
+    if (k === targets.length) break;
   }
   return out;
 }
