@@ -177,11 +177,14 @@ describe("scenario checks and engine choice", () => {
     expect((err as ScenarioError).issues.map((i) => i.path)).toContain(field);
   });
 
-  test("the wasm engine refuses a shared host with the reason; auto runs it on TypeScript", () => {
+  test("auto runs a shared host on the wasm engine (assembly/sim/engine_sched.ts), with the TypeScript engine's result", () => {
     const config = validateScenario({ duration: "5ms", host: { cpus: 1 }, vms: [{ vcpus: 2 }] });
-    expect(wasmEngineExclusion(config)).toMatch(/host scheduler/);
-    expect(() => new Simulation(config, new HostMetrics({ perVcpuHistograms: true }), [], { engine: "wasm" })).toThrow(/host scheduler/);
-    expect(new Simulation(config, new HostMetrics({ perVcpuHistograms: true })).engine).toBe("ts");
+    expect(wasmEngineExclusion(config)).toBeNull();
+    expect(new Simulation(config, new HostMetrics({ perVcpuHistograms: true })).engine).toBe("wasm");
+    const run = (engine: "ts" | "wasm") => ({ ...runScenario(config, { engine }).result, wallMs: 0 });
+    const wasmResult = run("wasm");
+    expect(wasmResult.hostSched!.runQueueWaitNs.count).toBeGreaterThan(0);
+    expect(wasmResult).toEqual(run("ts"));
   });
 
   test("same scenario and seed: identical results", () => {
