@@ -73,9 +73,14 @@ export const V_NO_POLL_STEAL = 32; // f64: halts not polled for steal
 const V_STRIDE: usize = 40;
 
 // The run-queue waits, logged for the host's histograms (SchedTally.recordWait): (vCPU, ns).
-const WAIT_LOG_CAPACITY: i32 = 4096;
+// The engine returns to the host to drain it before an event could overflow it; the start,
+// where every vCPU wakes at once, logs one wait per inner CPU at most (the first thread
+// on an idle CPU runs, the others queue: equal vruntimes never preempt), hence the room
+// for one per inner CPU. Should an event still fill it, it grows (never in the tests).
+const WAIT_LOG_BASE: i32 = 4096;
 /** Room an event may still need: each switch logs at most one wait. */
 const WAIT_LOG_SLACK: i32 = 64;
+let waitLogCapacity: i32 = WAIT_LOG_BASE;
 
 let cpuPtr: usize = 0;
 let loadPtr: usize = 0;
@@ -128,7 +133,7 @@ export function schedEngineBytes(): usize {
   const decisions = tasks * 48 + cpus * 64 + tasks * 4 + cpus * 64 + 16;
   if (!planSide) return decisions;
   // The side arrays, the wait log, and the background tasks' random streams (16 B each, rng_streams.ts).
-  const side = cpus * CP_STRIDE + usize(max(planLoads, 1)) * L_STRIDE + usize(planVcpus) * V_STRIDE + (usize(WAIT_LOG_CAPACITY) << 4) + (usize(planLoads) << 4);
+  const side = cpus * CP_STRIDE + usize(max(planLoads, 1)) * L_STRIDE + usize(planVcpus) * V_STRIDE + (usize(WAIT_LOG_BASE + planCpus) << 4) + (usize(planLoads) << 4);
   return decisions + side;
 }
 
@@ -179,7 +184,8 @@ export function schedEngineInit(vcpus: i32, inner: i32, outer: i32, innerBase: i
     store<i32>(vRec(v), -2, V_HRT_NEXT);
     store<i64>(vRec(v), -1, V_FROZEN_HRT_SEQ);
   }
-  waitLogPtr = heap.alloc(usize(WAIT_LOG_CAPACITY) << 4);
+  waitLogCapacity = WAIT_LOG_BASE + inner;
+  waitLogPtr = heap.alloc(usize(waitLogCapacity) << 4);
   waitLogCount = 0;
   schedOn = true;
 }
@@ -207,7 +213,7 @@ function loadOf(t: i32): usize {
 
 /** The wait log needs draining before the next event (the engine returns to the host). */
 export function schedLogFull(): bool {
-  return waitLogCount >= WAIT_LOG_CAPACITY - WAIT_LOG_SLACK;
+  return waitLogCount >= WAIT_LOG_BASE - WAIT_LOG_SLACK;
 }
 export function schedWaitLogPtr(): usize {
   return waitLogPtr;
@@ -222,6 +228,10 @@ export function schedWaitLogClear(): void {
 // @ts-ignore: decorator
 @inline
 function recordWait(v: i32, waitNs: f64): void {
+  if (waitLogCount == waitLogCapacity) {
+    waitLogCapacity <<= 1;
+    waitLogPtr = heap.realloc(waitLogPtr, usize(waitLogCapacity) << 4);
+  }
   const p = waitLogPtr + (usize(waitLogCount) << 4);
   store<f64>(p, f64(v));
   store<f64>(p, waitNs, 8);

@@ -187,6 +187,17 @@ describe("scenario checks and engine choice", () => {
     expect(wasmResult).toEqual(run("ts"));
   });
 
+  // At the start every vCPU wakes at once: one logged wait per CPU, more than the wait
+  // log's base room (4096) here; it must neither overflow nor lose a wait.
+  test("4,160 host CPUs, some shared: the wasm engine's result is the TypeScript engine's", () => {
+    const config = validateScenario({ duration: "150us", host: { cpus: 4160 }, vms: [{ vcpus: 4200, workload: { kind: "cyclictest", interval: "50us", work: "20us" } }] });
+    const run = (engine: "ts" | "wasm") => ({ ...runScenario(config, { engine }).result, wallMs: 0 });
+    const wasmResult = run("wasm");
+    expect(wasmResult.hostSched!.runQueueWaitNs.count).toBeGreaterThan(4200);
+    // As strings: a deep comparison of 4,200 vCPUs' entries takes seconds.
+    expect(JSON.stringify(wasmResult)).toBe(JSON.stringify(run("ts")));
+  });
+
   test("same scenario and seed: identical results", () => {
     const file = { duration: "30ms", host: { cpus: 1, load: [{ cpus: "all", run: { dist: "lognormal", median: "200us", p99: "1ms" }, period: "2ms" }] }, vms: [{ vcpus: 2 }] };
     const a = runFile(file);
