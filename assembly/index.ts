@@ -133,7 +133,7 @@ export { ctEngineConfigure, ctEngineEraFlags, ctEngineHaltPoll, ctEngineInit, ct
 export { ctEngineEvents, ctEngineStart, ctEngineRun, } from "./sim/engine_loop";
 export { ctEngineStats } from "./sim/guest_cyclictest";
 export { simMemoryReserve } from "./sim/sim_memory";
-export { schedEnginePlan, schedEngineInit, schedEngineSetLoad, schedEngineFinish, schedEngineVcpuStealNs, schedEngineNoPollSteal, schedWaitLogPtr, schedWaitLogCount, schedWaitLogClear } from "./sim/engine_sched";
+export { schedEnginePlan, schedEngineInit, schedEngineSetLoad, schedEngineFinish, schedEngineVcpuStealNs, schedEngineNoPollSteal, schedWaitLogPtr, schedWaitLogCount, schedWaitLogClear } from "./sim/engine_sched_state";
 export {
   Activity,
   TaskState,

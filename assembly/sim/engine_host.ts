@@ -17,7 +17,8 @@ function idleExitNs(e: usize, v: i32): f64 {
   return has(e, F_WAIT_IDLE) ? delay(D_CPU_IDLE_EXIT, v) : 0;
 }
 import { TraceExit, TraceKind, trace } from "./trace_log";
-import { schedBusyWait, schedNoPollForSteal, schedOn } from "./engine_sched";
+import { schedBusyWait, schedNoPollForSteal } from "./engine_sched";
+import { schedOn } from "./engine_sched_state";
 import { schedKickBlocked, schedPollStart, schedSleep } from "./engine_sched_thread";
 
 /** Vcpu.kick. */

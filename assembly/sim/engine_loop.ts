@@ -18,7 +18,8 @@ import { guestInterruptStep, guestStep } from "./engine_guest";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, X_IDLE_POLL } from "./engine_record";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
 import { TraceExit, TraceKind, trace, traceFull, tracing } from "./trace_log";
-import { EV_SCHED_BASE, schedLogFull, schedOn, schedOnEvent, schedStart } from "./engine_sched";
+import { schedOnEvent, schedStart } from "./engine_sched";
+import { EV_SCHED_BASE, schedLogFull, schedOn } from "./engine_sched_state";
 import { schedHoldForCpu, schedHoldHrtimer, schedSleep, schedThreadStart } from "./engine_sched_thread";
 import { HALT_START_NS } from "./engine_record";
 

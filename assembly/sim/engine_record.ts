@@ -6,7 +6,7 @@
 import { simNowNs } from "./host_clock";
 import { queuePush } from "./event_queue";
 import { sampleDelayInline } from "./delay_samplers";
-import { schedOn } from "./engine_sched";
+import { schedOn } from "./engine_sched_state";
 import { schedStateChanged } from "./engine_sched_thread";
 
 // Event kinds: src/sim/events.ts.

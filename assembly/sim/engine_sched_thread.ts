@@ -10,7 +10,8 @@ import { Activity } from "./host_sched";
 import { D_WAKEUP, ESTRIDE, EV_GUEST_RESUME, EV_HRTIMER, EV_POLL_END, EV_WAKE, HALT_START_NS, HRTIMER_AT_NS, HRTIMER_SEQ, STATE, S_BLOCKED, S_DONE, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, delay, eng, enginePtr, payloadOf, schedule, setState } from "./engine_record";
 import { leaveGuest } from "./engine_loop";
 import { TraceKind, trace } from "./trace_log";
-import { V_DEFERRED, V_FROZEN_HRT_SEQ, V_NEED_RESCHED, V_OFF_CPU, V_POLL_END_NS, V_WAKE_QUEUED, pollYieldNs, schedActivityOf, schedDeferHrtimer, schedFrozen, schedOthersRunnable, schedSleepTask, schedWake, schedYieldCpu, vRec } from "./engine_sched";
+import { schedActivityOf, schedDeferHrtimer, schedFrozen, schedOthersRunnable, schedSleepTask, schedWake, schedYieldCpu } from "./engine_sched";
+import { V_DEFERRED, V_FROZEN_HRT_SEQ, V_NEED_RESCHED, V_OFF_CPU, V_POLL_END_NS, V_WAKE_QUEUED, pollYieldNs, vRec } from "./engine_sched_state";
 
 /** Vcpu's ACTIVITY_OF: the host CPU's activity while a thread in each run state runs on it. */
 function activityOfState(s: u8): i32 {

@@ -6,7 +6,8 @@
 import { wasm } from "../wasm.js";
 import type { ScenarioConfig } from "../scenario/types.js";
 import type { HostSchedResult } from "../metrics/sched-types.js";
-import { LOAD_PURPOSE, LOAD_STREAM_VM, applySchedPlan, type SchedPlan } from "./host-sched.js";
+import { LOAD_PURPOSE, LOAD_STREAM_VM } from "./host-sched.js";
+import { applySchedPlan, type SchedPlan } from "./sched-plan.js";
 import { SchedTally, schedResult } from "./host-sched-result.js";
 import { emit, type DelayProgram } from "./host-delays.js";
 
