@@ -131,6 +131,11 @@ export function sampleDelayInline(kind: i32, v: i32): f64 {
   return sampleNode(unchecked(roots[kind]), v * DELAY_KINDS + kind);
 }
 
+/** One draw of the program's node `node` from stream `stream` (the host scheduler's background tasks, engine_sched.ts). */
+export function sampleDelayNode(node: i32, stream: i32): f64 {
+  return sampleNode(node, stream);
+}
+
 export function sampleDelay(kind: i32, v: i32): f64 {
   return sampleDelayInline(kind, v);
 }
