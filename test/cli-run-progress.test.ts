@@ -132,6 +132,17 @@ describe("runAction with an estimate over the threshold", () => {
     expect(readFileSync(withProgress)).toEqual(readFileSync(plain));
   });
 
+  test("a shared-host scenario (the wasm engine's scheduler log returns too): the same bytes with progress returns", async () => {
+    const o = (out: string): RunCliOptions => ({ set: ["duration=20ms"], format: "json", out, wallTime: false, engine: "auto", histograms: true, histogramSize: "1000" });
+    const plain = join(dir, "sched-plain.json");
+    await runAction("overcommit-poll", o(plain), { costs: DEFAULT_RUN_COSTS, stderr: new FakeStream(false), progressEveryEvents: 1 << 18 });
+    const withProgress = join(dir, "sched-progress.json");
+    const tty = new FakeStream(true);
+    await runAction("overcommit-poll", o(withProgress), { costs: slow, stderr: tty, progressEveryEvents: 32 });
+    expect(tty.text).toContain("simulated | ETA");
+    expect(readFileSync(withProgress)).toEqual(readFileSync(plain));
+  });
+
   test("off a terminal: the estimate line only, no progress", async () => {
     const out = join(dir, "piped.json");
     const piped = new FakeStream(false);
