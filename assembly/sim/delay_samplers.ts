@@ -135,3 +135,12 @@ export function sampleDelay(kind: i32, v: i32): f64 {
   return sampleDelayInline(kind, v);
 }
 
+
+/** Where the program lies and where a kind's distribution starts (sim/bench_probe.ts). */
+export function delayProgramPtr(): usize {
+  return programPtr;
+}
+
+export function delayRootOf(kind: i32): i32 {
+  return roots[kind];
+}
