@@ -51,6 +51,7 @@ export {
 } from "./timer_advance";
 export {
   vmxSetHvTimer,
+  vmxSetHvTimerCached,
   hvAdvanceCycles,
   preemptionTimerValue,
   getHvDeltaHostCycles,

@@ -5,7 +5,7 @@
 // — and must report the same events, interrupts, latency sums and histogram checksum
 // before any ratio is reported. Release wasm; gcc -O2 (skipped with a note without gcc).
 //
-//   taskset -c 1 node --expose-gc --import tsx bench/native-sim.bench.ts [--pairs N] [--reps N] [--quick]
+//   taskset -c 1 node --expose-gc --import tsx bench/native-sim.bench.ts [--pairs N] [--reps N] [--quick] [--keep]
 //
 // Pin it (the C model inherits the affinity): the JSON records the CPUs it was allowed.
 
@@ -273,7 +273,8 @@ for (const c of CASES) {
       `; end to end ${row.wasmEndToEnd.nsPerInterruptMedian.toFixed(1)} ns\n`,
   );
 }
-rmSync(dir, { recursive: true, force: true });
+if (args.includes("--keep")) process.stdout.write(`model and inputs kept in ${dir}\n`);
+else rmSync(dir, { recursive: true, force: true });
 
 const at1024 = results.find((r) => r.vcpus === 1024)!;
 const target = {

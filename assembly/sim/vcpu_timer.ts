@@ -7,7 +7,7 @@ import { cyclesToNs } from "../time_scale";
 import { readL1Tsc } from "../tsc_scaling";
 import { startSwTscdeadline, swExpiryNs, advancePeriodicTarget, rearmTargetNs, rearmDeadlineTsc, applyPeriodicFloor, tmcct, tmictToNs } from "../lapic_timer";
 import { adjustTimerAdvance, adjustTimerAdvanceLegacy, tunerDone, TunerEra, ndelayLoops, busyWaitScaledNs, busyWaitV40Cycles } from "../timer_advance";
-import { vmxSetHvTimer, hvDeadlineHostTsc } from "../hv_timer";
+import { vmxSetHvTimerCached, hvDeadlineHostTsc } from "../hv_timer";
 import { simNowNs, hostTscAt, nsWhenHostTscReaches, hostKhz } from "./host_clock";
 import { queuePush } from "./event_queue";
 import {
@@ -351,7 +351,7 @@ export function hvArm(v: i32, rate: u32, maxValue: u64, global: bool): i32 {
   const advance = global ? globalAdvanceNs : load<u32>(p + ADVANCE_NS);
   const advanceCycles = nsecToCyclesFor(p, u64(advance));
   const host = hostTscAt(simNowNs);
-  const st = vmxSetHvTimer(load<u64>(p + TSCDEADLINE), readL1Tsc(host, load<u64>(p + RATIO), load<u64>(p + OFFSET), fracBits), host, advanceCycles, load<u64>(p + RATIO), fracBits, rate, maxValue);
+  const st = vmxSetHvTimerCached(load<u64>(p + TSCDEADLINE), readL1Tsc(host, load<u64>(p + RATIO), load<u64>(p + OFFSET), fracBits), host, advanceCycles, load<u64>(p + RATIO), fracBits, rate, maxValue);
   if (st == Status.Ok) store<u64>(p + HV_DEADLINE_TSC, hvDeadlineHostTsc);
   return st;
 }
