@@ -1074,15 +1074,18 @@ int main(int argc, char **argv) {
 	if (p != in + bytes) die(2, "input size mismatch");
 
 	double *ns_per = malloc(sizeof(double) * (size_t)reps);
+	double *cpu_per = malloc(sizeof(double) * (size_t)reps);
 	double interrupts = 0, sum_ns = 0, sum_cycles = 0, spin = 0;
 	u32 checksum = 0;
 	for (int r = 0; r <= reps; r++) {
 		reset_state(queue_capacity);
 		for (u64 v = 0; v < nv; v++) engs[v].vm = vm_of[v];
-		struct timespec t0, t1;
+		struct timespec t0, t1, c0, c1;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		run();
 		clock_gettime(CLOCK_MONOTONIC, &t1);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
 		interrupts = sum_ns = sum_cycles = spin = 0;
 		for (u64 v = 0; v < nv; v++) {
 			interrupts += met[v].interrupts;
@@ -1091,7 +1094,11 @@ int main(int argc, char **argv) {
 			spin += met[v].spin_ns;
 		}
 		double wall = (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec);
-		if (r > 0) ns_per[r - 1] = wall / interrupts; /* run 0: warm-up */
+		double cpu = (double)(c1.tv_sec - c0.tv_sec) * 1e9 + (double)(c1.tv_nsec - c0.tv_nsec);
+		if (r > 0) { /* run 0: warm-up */
+			ns_per[r - 1] = wall / interrupts;
+			cpu_per[r - 1] = cpu / interrupts;
+		}
 	}
 	checksum = fnv1a(2166136261u, hist_ns, sizeof hist_ns);
 	checksum = fnv1a(checksum, hist_cycles, sizeof hist_cycles);
@@ -1104,6 +1111,8 @@ int main(int argc, char **argv) {
 	       events, interrupts, sum_ns, sum_cycles, spin, checksum, cb_sum, logged_records, (long long)now_ns);
 	printf("\"medianNsPerInterrupt\":%.4f,\"minNsPerInterrupt\":%.4f,\"samplesNsPerInterrupt\":[", median, sorted[0]);
 	for (int r = 0; r < reps; r++) printf("%s%.4f", r ? "," : "", ns_per[r]);
-	printf("]}\n");
+	qsort(cpu_per, (size_t)reps, sizeof(double), cmp_double);
+	double cpu_median = reps % 2 ? cpu_per[reps / 2] : (cpu_per[reps / 2 - 1] + cpu_per[reps / 2]) / 2;
+	printf("],\"medianCpuNsPerInterrupt\":%.4f}\n", cpu_median);
 	return 0;
 }
