@@ -9,7 +9,6 @@
 //
 // Pin it (the C model inherits the affinity): the JSON records the CPUs it was allowed.
 
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -18,8 +17,7 @@ import { wasm, wasmVariant } from "../src/wasm.js";
 import { loadScenario } from "../src/scenario/load.js";
 import { Simulation } from "../src/sim/engine.js";
 import { HostMetrics } from "../src/metrics/index.js";
-import { delayProgram } from "../src/sim/host-delays.js";
-import { ZIGGURAT_TABLE_CELLS } from "../src/sim/ziggurat.js";
+import { MODEL_CFLAGS, buildModel, firstDifference, runModel, runWasmLoop, snapshot, type NativeResult } from "./native/model.js";
 import { median, refuseDebugWasm, writeJson } from "./report.js";
 
 refuseDebugWasm(wasmVariant);
@@ -64,122 +62,6 @@ function build(c: Case): { sim: Simulation; host: HostMetrics } {
   return { sim, host };
 }
 
-const MAGIC = 0x315f6c65646f6d63n; // "cmodel_1"
-const HDR_SLOTS = 40;
-const VM_CELLS = 36;
-const KINDS = 7;
-
-/** The model's input: the configuration, VM cells, vCPU records, streams, delay program, ziggurat. */
-function snapshot(c: Case, sim: Simulation, host: HostMetrics): Buffer {
-  const config = scenario(c);
-  const mem = () => wasm.memory.buffer;
-  const cfg = new Float64Array(mem(), wasm.probeConfig(), 24).slice();
-  const n = cfg[0]!;
-  const vms = config.vms.length;
-  const program = delayProgram(config.host.delays).cells.length;
-  const bytes = HDR_SLOTS * 8 + vms * VM_CELLS * 8 + n * 64 + n * KINDS * 16 + program * 8 + ZIGGURAT_TABLE_CELLS * 8;
-  const out = Buffer.alloc(bytes);
-  const hdr = new BigUint64Array(out.buffer, out.byteOffset, HDR_SLOTS);
-  const u = (x: number) => BigInt.asUintN(64, BigInt(x));
-  hdr[0] = MAGIC;
-  hdr[1] = u(n);
-  hdr[2] = u(vms);
-  hdr[3] = u(cfg[20]!); // horizon
-  hdr[4] = u(cfg[10]!); // start
-  hdr[5] = u(cfg[18]!); // host kHz
-  hdr[6] = u(cfg[19]!); // host TSC base
-  hdr[7] = u(cfg[21]!); // fraction bits
-  [1, 2, 3, 4, 5, 6, 7, 8, 9].forEach((k, i) => (hdr[8 + i] = u(cfg[k]!))); // era .. HZ
-  hdr[17] = u(cfg[11]!); // stall period
-  [12, 13, 14, 15, 16, 17].forEach((k, i) => (hdr[18 + i] = u(cfg[k]!))); // halt polling, hv before wait
-  // The first vCPU's collector keeps the run's advance series: its capacity (WasmEngine, deferred sinks).
-  hdr[24] = u(host.vcpus[0]!.seriesPoints);
-  hdr[25] = u(program);
-  for (let k = 0; k < KINDS; k++) hdr[26 + k] = u(wasm.probeDelayRoot(k));
-  hdr[33] = u(16 + n); // the queue's first capacity (src/sim/engine.ts, no host stalls)
-  hdr[34] = u(cfg[22]!); // summaries
-  hdr[35] = u(cfg[23]!); // tracing
-  let o = HDR_SLOTS * 8;
-  const copy = (ptr: number, len: number) => {
-    out.set(new Uint8Array(mem(), ptr, len), o);
-    o += len;
-  };
-  copy(wasm.probeVmCells(), vms * VM_CELLS * 8);
-  const recs = wasm.probeVcpuRecords();
-  const stride = wasm.probeVcpuStride();
-  const engs = wasm.probeEngineRecords();
-  const dv = new DataView(mem());
-  for (let v = 0; v < n; v++, o += 64) {
-    const r = recs + v * stride;
-    const rec = new BigUint64Array(out.buffer, out.byteOffset + o, 8);
-    rec[0] = dv.getBigUint64(r, true); // ratio
-    rec[1] = dv.getBigUint64(r + 8, true); // offset
-    rec[2] = BigInt(dv.getUint32(r + 64, true)); // virtual_tsc_khz
-    rec[3] = BigInt(dv.getUint32(r + 68, true)); // mult
-    rec[4] = BigInt.asUintN(64, BigInt(dv.getInt32(r + 72, true))); // shift
-    rec[5] = BigInt(dv.getUint32(r + 76, true)); // timer_advance_ns
-    rec[6] = BigInt(dv.getUint32(r + 80, true) & 1); // scaled
-    rec[7] = BigInt(dv.getUint32(engs + v * 104 + 36, true)); // VM
-  }
-  copy(wasm.probeStreams(), n * KINDS * 16);
-  copy(wasm.probeDelayProgram(), program * 8);
-  copy(wasm.probeZiggurat(), ZIGGURAT_TABLE_CELLS * 8);
-  void sim;
-  return out;
-}
-
-/** FNV-1a over bytes (the model's checksum of its histograms and callback counts). */
-function fnv1a(h: number, bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 16777619) >>> 0;
-  return h >>> 0;
-}
-const hex = (h: number) => h.toString(16).padStart(8, "0");
-
-interface Figures {
-  events: number;
-  interrupts: number;
-  sumNs: number;
-  sumCycles: number;
-  spinNs: number;
-  histChecksum: string;
-  callbacksChecksum: string;
-  nowNs: number;
-}
-
-/** The wasm engine's loop alone (ctEngineStart + ctEngineRun, the log cleared as drained): wall ms and its figures. */
-function runWasmLoop(c: Case): { wallMs: number; cpuMs: number; figures: Figures } {
-  const { sim } = build(c);
-  gc?.();
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  sim.start();
-  while (wasm.ctEngineRun() !== 0) wasm.engineLogClear();
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(c0);
-  const cpuMs = (cpu.user + cpu.system) / 1000;
-  const n = c.vcpus;
-  let interrupts = 0;
-  let sumNs = 0;
-  let sumCycles = 0;
-  let spinNs = 0;
-  for (let v = 0; v < n; v++) {
-    const s = new Float64Array(wasm.memory.buffer, wasm.engineSlotsOf(v), wasm.SLOTS.value);
-    interrupts += s[0]!;
-    sumNs += s[1]!;
-    sumCycles += s[2]!;
-    spinNs += s[15]!;
-  }
-  const cells = wasm.HIST_CELLS.value;
-  let h = fnv1a(2166136261, new Uint8Array(wasm.memory.buffer, wasm.engineHistNsPtr(), cells * 8));
-  h = fnv1a(h, new Uint8Array(wasm.memory.buffer, wasm.engineHistCyclesPtr(), cells * 8));
-  const cb = fnv1a(2166136261, new Uint8Array(wasm.memory.buffer, wasm.engineCallbacksPtr(), wasm.engineCallbackCells() * 4));
-  return {
-    wallMs,
-    cpuMs,
-    figures: { events: wasm.ctEngineEvents(), interrupts, sumNs, sumCycles, spinNs, histChecksum: hex(h), callbacksChecksum: hex(cb), nowNs: wasm.nowF64() },
-  };
-}
-
 /** `Simulation.run()` as `tscsim run` calls it (the log replayed, the totals handed to the host's collectors). */
 function runWasmEndToEnd(c: Case): number {
   const { sim } = build(c);
@@ -189,28 +71,17 @@ function runWasmEndToEnd(c: Case): number {
   return performance.now() - t0;
 }
 
-interface NativeResult extends Figures {
-  medianNsPerInterrupt: number;
-  minNsPerInterrupt: number;
-  samplesNsPerInterrupt: number[];
-  medianCpuNsPerInterrupt: number;
-  logRecords: number;
-}
-
-const SOURCE = fileURLToPath(new URL("./native/cyclictest_model.c", import.meta.url));
-const CFLAGS = ["-O2", "-march=x86-64", "-std=c11", "-Wall", "-Wextra"];
 const dir = mkdtempSync(join(os.tmpdir(), "tscsim-cmodel-"));
 const binary = join(dir, "cyclictest_model");
-const cc = spawnSync("gcc", [...CFLAGS, "-o", binary, SOURCE, "-lm"], { encoding: "utf8" });
-const skipped = cc.error ? `gcc could not run (${(cc.error as NodeJS.ErrnoException).code ?? cc.error.message})` : cc.status !== 0 ? `gcc failed: ${cc.stderr.trim()}` : null;
+const skipped = buildModel(binary);
 
 function runNative(input: string, reps: number): NativeResult {
-  const r = spawnSync(binary, [input, String(reps)], { encoding: "utf8" });
-  if (r.error || r.status !== 0) {
-    process.stderr.write(`bench: the native model failed (exit ${r.status}): ${r.error?.message ?? r.stderr.trim()}\n`);
+  try {
+    return runModel(binary, input, reps);
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n`);
     process.exit(1);
   }
-  return JSON.parse(r.stdout) as NativeResult;
 }
 
 const cpusAllowed = (() => {
@@ -227,20 +98,19 @@ const results = [];
 if (skipped !== null) process.stdout.write(`native model skipped: ${skipped}\n`);
 for (const c of CASES) {
   // Warm-ups: V8 tiers the wasm up in the background during a process's first runs.
-  for (let i = 0; i < WASM_WARMUPS; i++) runWasmLoop(c);
-  const check = runWasmLoop(c);
+  for (let i = 0; i < WASM_WARMUPS; i++) runWasmLoop(build(c).sim, gc);
+  const check = runWasmLoop(build(c).sim, gc);
   let native: NativeResult | null = null;
   let input = "";
   if (skipped === null) {
     const { sim, host } = build(c);
     input = join(dir, `input-${c.vcpus}.bin`);
-    writeFileSync(input, snapshot(c, sim, host));
+    writeFileSync(input, snapshot(scenario(c), sim, host));
     native = runNative(input, 1);
-    for (const k of ["events", "interrupts", "sumNs", "sumCycles", "spinNs", "histChecksum", "callbacksChecksum", "nowNs"] as const) {
-      if (native[k] !== check.figures[k]) {
-        process.stderr.write(`bench: at ${c.vcpus} vCPUs the native model's ${k} is ${native[k]}, the wasm engine's ${check.figures[k]}: not the same work, no ratio\n`);
-        process.exit(1);
-      }
+    const k = firstDifference(native, check.figures);
+    if (k !== null) {
+      process.stderr.write(`bench: at ${c.vcpus} vCPUs the native model's ${k} is ${native[k]}, the wasm engine's ${check.figures[k]}: not the same work, no ratio\n`);
+      process.exit(1);
     }
   }
   const wasmNs: number[] = [];
@@ -254,7 +124,7 @@ for (const c of CASES) {
     const order = p % 2 === 0 ? ["wasm", "native"] : ["native", "wasm"];
     for (const side of order) {
       if (side === "wasm") {
-        const w = runWasmLoop(c);
+        const w = runWasmLoop(build(c).sim, gc);
         wasmNs.push((w.wallMs * 1e6) / interrupts);
         wasmCpuNs.push((w.cpuMs * 1e6) / interrupts);
       } else if (skipped === null) {
@@ -322,7 +192,7 @@ if (!quick) {
     date: new Date().toISOString(),
     machine: { node: process.version, cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, cpusAllowed, loadAverage: { atStart: loadStart, atEnd: loadEnd } },
     workload: "cyclictest preset, 1 ms interval, guest 2.1 GHz on a 2.994 GHz host, shared histograms, seed 1",
-    config: { pairs: PAIRS, nativeRepsPerProcess: NATIVE_REPS, nativeWarmupRunsPerProcess: 1, wasmWarmups: WASM_WARMUPS, compiler: "gcc", cflags: CFLAGS, statistic: "median", gcExposed: gc !== undefined },
+    config: { pairs: PAIRS, nativeRepsPerProcess: NATIVE_REPS, nativeWarmupRunsPerProcess: 1, wasmWarmups: WASM_WARMUPS, compiler: "gcc", cflags: MODEL_CFLAGS, statistic: "median", gcExposed: gc !== undefined },
     results,
     targets,
   });
