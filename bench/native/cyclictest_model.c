@@ -1081,11 +1081,11 @@ int main(int argc, char **argv) {
 		reset_state(queue_capacity);
 		for (u64 v = 0; v < nv; v++) engs[v].vm = vm_of[v];
 		struct timespec t0, t1, c0, c1;
-		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		run();
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 		interrupts = sum_ns = sum_cycles = spin = 0;
 		for (u64 v = 0; v < nv; v++) {
 			interrupts += met[v].interrupts;
