@@ -166,6 +166,12 @@ export function queuePop(): i32 {
     const lt = load<i64>(last);
     const ls = load<u32>(last, 8);
     const lp = load<u32>(last, 12);
+    // Its slot is past the end now: a sentinel, so the walk below never picks it.
+    setSentinel(size);
+    // Bottom-up (Wegener): the hole left at the root goes down the path of least children
+    // to a leaf without comparing them with the last entry, which then rises from there.
+    // The last entry is usually among the latest (it was pushed last), so it rises a step
+    // or none: about one comparison instead of one per level on the way down.
     let i = 0;
     for (;;) {
       const first = (i << 2) + 1;
@@ -189,20 +195,23 @@ export function queuePop(): i32 {
       const cb = select<i32>(first + 3, first + 2, take3);
       const tb = select<i64>(t3, t2, take3);
       const sb = select<u32>(s3, s2, take3);
-      const takeB = lessBits(tb, sb, ta, sa);
-      const c = select<i32>(cb, ca, takeB);
-      const ct = select<i64>(tb, ta, takeB);
-      const cs = select<u32>(sb, sa, takeB);
-      if (!less(ct, cs, lt, ls)) break;
+      const c = select<i32>(cb, ca, lessBits(tb, sb, ta, sa));
       moveEntry(i, c);
       i = c;
+    }
+    while (i > 0) {
+      const parent = (i - 1) >> 2;
+      if (!less(lt, ls, timeAt(parent), seqAt(parent))) break;
+      moveEntry(i, parent);
+      i = parent;
     }
     const p = heapPtr + (usize(i) << 4);
     store<i64>(p, lt);
     store<u32>(p, ls, 8);
     store<u32>(p, lp, 12);
+  } else {
+    setSentinel(0);
   }
-  setSentinel(size);
   // Events come out in time order; the clock may only stand later than this event when
   // the cyclictest engine ran a vCPU's own next steps ahead (engine_loop.ts).
   setNowNs(t);
