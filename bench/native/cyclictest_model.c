@@ -131,8 +131,19 @@ static i64 ns_when_host_tsc_reaches(u64 tsc) {
 	return ns > (u64)I64_MAX ? I64_MAX : (i64)ns;
 }
 
+/* hostTscNow: the host TSC at the current instant, computed once per instant. */
+static i64 now_tsc_at_ns = INT64_MIN;
+static u64 now_tsc;
+static inline u64 host_tsc_now(void) {
+	if (now_ns != now_tsc_at_ns) {
+		now_tsc = host_tsc_at(now_ns);
+		now_tsc_at_ns = now_ns;
+	}
+	return now_tsc;
+}
+
 static inline u64 guest_tsc_now(const struct timer *t) {
-	u64 h = host_tsc_at(now_ns);
+	u64 h = host_tsc_now();
 	u64 s = t->ratio == (u64)1 << frac_bits ? h : mul_u64_u64_shr(h, t->ratio, frac_bits);
 	return t->offset + s;
 }
@@ -205,7 +216,14 @@ static double sample_node(int node, int stream) {
 }
 
 enum { D_HRTIMER, D_WAKEUP, D_VM_EXIT, D_VM_ENTRY, D_IRQ_DISPATCH, D_MSR_EXIT, D_CPU_IDLE_EXIT };
-static inline double delay(int kind, int v) { return sample_node(roots[kind], v * KINDS + kind); }
+/* A kind whose root is a plain lognormal draws with its mu and sigma at hand (sampleDelayInline). */
+static int lognormal_root[KINDS];
+static double lognormal_mu[KINDS], lognormal_sigma[KINDS];
+static inline double delay(int kind, int v) {
+	int stream = v * KINDS + kind;
+	if (lognormal_root[kind]) return floor(exp(lognormal_mu[kind] + lognormal_sigma[kind] * standard_normal(stream)) + 0.5);
+	return sample_node(roots[kind], stream);
+}
 
 /* ---- the event queue (event_queue.ts): 4-ary heap, (time, seq), 16-byte entries ---- */
 
@@ -264,6 +282,9 @@ static u32 queue_push(i64 t, u32 payload) {
 	return seq;
 }
 
+static inline int less_bits(i64 ta, u32 sa, i64 tb, u32 sb) { return (ta < tb) | ((ta == tb) & (rel(sa) < rel(sb))); }
+
+/* queuePop: bottom-up, the least of four children by a tournament (as event_queue.ts). */
 static i32 queue_pop(void) {
 	if (size == 0) return -1;
 	i64 t = hp[0].t;
@@ -273,28 +294,29 @@ static i32 queue_pop(void) {
 	size--;
 	if (size > 0) {
 		struct entry last = hp[size];
+		set_sentinel(size);
 		int i = 0;
 		for (;;) {
 			int first = (i << 2) + 1;
 			if (first >= size) break;
-			int c = first;
-			i64 ct = hp[c].t;
-			u32 cs = hp[c].seq;
-			for (int k = first + 1; k < first + 4; k++) {
-				i64 kt = hp[k].t;
-				u32 ks = hp[k].seq;
-				int take = (kt < ct) | ((kt == ct) & (rel(ks) < rel(cs)));
-				c = take ? k : c;
-				ct = take ? kt : ct;
-				cs = take ? ks : cs;
-			}
-			if (!less(ct, cs, last.t, last.seq)) break;
+			const struct entry *k = hp + first;
+			int take1 = less_bits(k[1].t, k[1].seq, k[0].t, k[0].seq);
+			int take3 = less_bits(k[3].t, k[3].seq, k[2].t, k[2].seq);
+			int ca = take1 ? first + 1 : first, cb = take3 ? first + 3 : first + 2;
+			int c = less_bits(hp[cb].t, hp[cb].seq, hp[ca].t, hp[ca].seq) ? cb : ca;
 			hp[i] = hp[c];
 			i = c;
 		}
+		while (i > 0) {
+			int parent = (i - 1) >> 2;
+			if (!less(last.t, last.seq, hp[parent].t, hp[parent].seq)) break;
+			hp[i] = hp[parent];
+			i = parent;
+		}
 		hp[i] = last;
+	} else {
+		set_sentinel(0);
 	}
-	set_sentinel(size);
 	now_ns = t;
 	return (i32)payload;
 }
@@ -512,7 +534,7 @@ static void cancel_hv_timer(struct eng *e, int v) {
 /* vmx_set_hv_timer: 0 ok (hv_deadline_tsc set, *expired_now), else -ERANGE. */
 static int hv_arm(struct timer *t, int *expired_now) {
 	u64 advance_cycles = pvclock_scale_delta(t->advance_ns, t->mult, t->shift);
-	u64 host = host_tsc_at(now_ns);
+	u64 host = host_tsc_now();
 	u64 guest = t->offset + (t->ratio == (u64)1 << frac_bits ? host : mul_u64_u64_shr(host, t->ratio, frac_bits));
 	u64 delta = (t->tscdeadline > guest ? t->tscdeadline : guest) - guest;
 	delta = delta > advance_cycles ? delta - advance_cycles : 0;
@@ -593,7 +615,7 @@ static double wait_lapic_expire(int v) {
 		t->advance_ns = advance;
 	}
 	if (g >= deadline) return 0;
-	u64 guest_cycles = deadline - g, host = host_tsc_at(now_ns), host_cycles;
+	u64 guest_cycles = deadline - g, host = host_tsc_now(), host_cycles;
 	if (!t->scaled) {
 		u64 bound = pvclock_scale_delta(advance, t->mult, t->shift);
 		host_cycles = guest_cycles < bound ? guest_cycles : bound;
@@ -623,7 +645,7 @@ static double wait_lapic_expire_gate(struct eng *e, int v) {
 static i64 preemption_at_ns(int v, double entry_in_ns) {
 	u64 deadline = tim[v].hv_deadline_tsc;
 	u64 entry = host_tsc_at(now_ns + (i64)entry_in_ns);
-	u64 loaded_at = hv_before_wait ? host_tsc_at(now_ns) : entry;
+	u64 loaded_at = hv_before_wait ? host_tsc_now() : entry;
 	u64 value = deadline > loaded_at ? (u64)(u32)((deadline - loaded_at) >> rate) : 0;
 	return ns_when_host_tsc_reaches(entry + (value << rate));
 }
@@ -949,6 +971,7 @@ static u64 *hdr;
 
 static void reset_state(int queue_capacity) {
 	now_ns = start_ns;
+	now_tsc_at_ns = INT64_MIN;
 	memcpy(tim, tim0, nv * sizeof *tim);
 	memcpy(streams, streams0, nv * KINDS * 16);
 	for (u64 v = 0; v < nv; v++) {
@@ -1070,6 +1093,11 @@ int main(int argc, char **argv) {
 	program = (double *)p;
 	p += program_cells * 8;
 	memcpy(zig, p, sizeof zig);
+	for (int k = 0; k < KINDS; k++) {
+		lognormal_root[k] = (int)program[roots[k]] == 3;
+		lognormal_mu[k] = lognormal_root[k] ? program[roots[k] + 1] : 0;
+		lognormal_sigma[k] = lognormal_root[k] ? program[roots[k] + 2] : 0;
+	}
 	p += sizeof zig;
 	if (p != in + bytes) die(2, "input size mismatch");
 
