@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { wasm, wasmVariant } from "../src/wasm.js";
+import { wasmVariant } from "../src/wasm.js";
 import { loadScenario } from "../src/scenario/load.js";
 import { Simulation } from "../src/sim/engine.js";
 import { HostMetrics } from "../src/metrics/index.js";

@@ -18,8 +18,13 @@ const HDR_SLOTS = 40;
 const VM_CELLS = 36;
 const KINDS = 7;
 
-/** The model's input: the configuration, VM cells, vCPU records, streams, delay program, ziggurat. */
+/**
+ * The model's input (configuration, VM cells, vCPU records, streams, delay program,
+ * ziggurat) for `sim`, built (not yet started) from `config` with the host's
+ * shared histograms: everything is read from wasm memory, which holds `sim`'s state.
+ */
 export function snapshot(config: ScenarioConfig, sim: Simulation, host: HostMetrics): Buffer {
+  if (sim.engine !== "wasm") throw new Error("the native model follows the wasm engine: build the simulation with engine \"wasm\"");
   const mem = () => wasm.memory.buffer;
   const cfg = new Float64Array(mem(), wasm.probeConfig(), 24).slice();
   const n = cfg[0]!;
@@ -72,7 +77,6 @@ export function snapshot(config: ScenarioConfig, sim: Simulation, host: HostMetr
   copy(wasm.probeStreams(), n * KINDS * 16);
   copy(wasm.probeDelayProgram(), program * 8);
   copy(wasm.probeZiggurat(), ZIGGURAT_TABLE_CELLS * 8);
-  void sim;
   return out;
 }
 
