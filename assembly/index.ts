@@ -51,6 +51,7 @@ export {
 } from "./timer_advance";
 export {
   vmxSetHvTimer,
+  vmxSetHvTimerCached,
   hvAdvanceCycles,
   preemptionTimerValue,
   getHvDeltaHostCycles,
@@ -166,3 +167,4 @@ export {
 } from "./sim/host_sched";
 export { schedSetStolen, schedStealPercent } from "./sim/steal_average";
 export { TraceKind, TraceExit, TRACE_CAPACITY, traceEnable, traceEvent, traceLogPtr, traceLogCount, traceLogClear } from "./sim/trace_log";
+export { probeVcpuRecords, probeVcpuStride, probeVmCells, probeStreams, probeDelayProgram, probeDelayRoot, probeZiggurat, probeEngineRecords, probeConfig } from "./sim/bench_probe";
