@@ -6,7 +6,7 @@ import { writeReport, writeReportChunks } from "./output.js";
 import { InputRangeError } from "../errors.js";
 import { loadScenario } from "../scenario/load.js";
 import { DEFAULT_PRESET } from "../scenario/presets.js";
-import { runScenario } from "../sim/run.js";
+import { runScenarioStreamed } from "../sim/run.js";
 import { ENGINE_CHOICES } from "../sim/engine.js";
 import { ERAS } from "../sim/eras.js";
 import { renderTable } from "../report/index.js";
@@ -77,7 +77,9 @@ export function registerRun(program: Command): void {
       if (engine === undefined) throw new InputRangeError("--engine", opts.engine, '"auto", "ts" or "wasm"');
       const config = opts.host === undefined ? loadScenario(ref, sets, warnUser) : loadWithHost(ref, sets, opts.host);
       const trace = traceRequest(opts, config);
-      const run = trace === null ? runScenario(config, { engine, histograms: opts.histograms }) : runTraced(config, { engine, histograms: opts.histograms }, trace);
+      const runOptions = { engine, histograms: opts.histograms };
+      // Per-vCPU results are built as they are written (issue #13: 10^6 vCPUs in ~1 kB each).
+      const run = trace === null ? runScenarioStreamed(config, runOptions) : runTraced(config, runOptions, trace, runScenarioStreamed);
       const { result, output } = run;
       writeRunOutputs(run, opts, process.argv.slice(2));
       if (opts.format === "json") {

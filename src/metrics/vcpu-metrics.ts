@@ -349,6 +349,11 @@ export class VcpuMetrics {
     this.context.callbacks.addCounts(countsPerMs);
   }
 
+  /** Whether this collector is one of `host`'s (HostMetrics.addVcpu). */
+  belongsTo(host: VcpuMetricsContext): boolean {
+    return this.context === host;
+  }
+
   /** Whether `other` belongs to the same host (HostMetrics) as this collector. */
   sameHost(other: VcpuMetrics): boolean {
     return other.context === this.context;

@@ -7,6 +7,7 @@
 // advance series stays readable. No trailing newline.
 
 import type { RunResult } from "../metrics/types.js";
+import { VcpuResultList, type StreamedRunResult } from "../metrics/vcpu-result-list.js";
 
 const KEY_ORDER = [
   "tscsim",
@@ -129,6 +130,20 @@ function writePretty(v: unknown, indent: string, out: PieceSink): boolean {
   }
   if (!writable(v)) return false;
   const inner = indent + "  ";
+  if (v instanceof VcpuResultList) {
+    // As the array of its results, each built only now (never all at once).
+    if (v.length === 0) {
+      out.push("[]");
+      return true;
+    }
+    out.push("[\n");
+    for (let i = 0; i < v.length; i++) {
+      out.push(i === 0 ? inner : ",\n" + inner);
+      writePretty(v.at(i), inner, out);
+    }
+    out.push("\n" + indent + "]");
+    return true;
+  }
   if (Array.isArray(v)) {
     if (v.length === 0) {
       out.push("[]");
@@ -211,7 +226,7 @@ export interface JsonOptions {
 }
 
 /** The result to write: without wallMs when the options leave it out (an undefined field is not written). */
-function withWallMsOption(result: RunResult, options: JsonOptions): unknown {
+function withWallMsOption(result: RunResult | StreamedRunResult, options: JsonOptions): unknown {
   return options.includeWallMs === false ? { ...result, wallMs: undefined } : result;
 }
 
@@ -230,7 +245,7 @@ const PIECES_PER_FLUSH = 1 << 16;
  * instead of built as one string (the same bytes): what `tscsim run --format json`
  * uses, so a result of any size can be written.
  */
-export function writeJsonStream(result: RunResult, options: JsonOptions, write: (chunk: string) => void): void {
+export function writeJsonStream(result: RunResult | StreamedRunResult, options: JsonOptions, write: (chunk: string) => void): void {
   const parts: string[] = [];
   const sink: PieceSink = {
     push(piece) {

@@ -2,6 +2,7 @@
 
 import type { ScenarioConfig } from "../scenario/types.js";
 import type { RunResult } from "../metrics/types.js";
+import { VcpuResultList, type StreamedRunResult } from "../metrics/vcpu-result-list.js";
 import { HostMetrics, aggregate } from "../metrics/index.js";
 import { defaultMetricsOptions } from "../metrics/host-metrics.js";
 import { Simulation, type EngineChoice } from "./engine.js";
@@ -31,7 +32,28 @@ export interface ScenarioRun {
   histograms: RunHistograms;
 }
 
+export type { StreamedRunResult };
+
+/** ScenarioRun with a StreamedRunResult: what `tscsim run` writes, at any vCPU count. */
+export interface StreamedScenarioRun extends Omit<ScenarioRun, "result"> {
+  result: StreamedRunResult;
+}
+
+/** The result with every vCPU's result built (the RunResult of the library API). */
+export function materialized(result: StreamedRunResult): RunResult {
+  return { ...result, vcpus: result.vcpus.toArray() };
+}
+
 export function runScenario(config: ScenarioConfig, options: RunOptions = {}): ScenarioRun {
+  const run = runScenarioStreamed(config, options);
+  return { ...run, result: materialized(run.result) };
+}
+
+/**
+ * runScenario without building the per-vCPU results up front: at 10^6 vCPUs they would
+ * take more memory than the simulation (issue #13 target 3).
+ */
+export function runScenarioStreamed(config: ScenarioConfig, options: RunOptions = {}): StreamedScenarioRun {
   const total = config.vms.reduce((n, vm) => n + vm.vcpus, 0);
   const perVcpuHistograms = options.perVcpuHistograms ?? defaultMetricsOptions(total).perVcpuHistograms;
   // HostMetrics' default advance series follows perVcpuHistograms.
@@ -41,7 +63,7 @@ export function runScenario(config: ScenarioConfig, options: RunOptions = {}): S
   sim.run();
   const wallMs = performance.now() - started;
   const histograms = runHistograms(host);
-  const result: RunResult = {
+  const result: StreamedRunResult = {
     tscsim: buildInfo(),
     scenario: config.name,
     seed: config.seed,
@@ -50,7 +72,7 @@ export function runScenario(config: ScenarioConfig, options: RunOptions = {}): S
     wallMs,
     events: sim.events,
     ...aggregate(host.vcpus, host),
-    vcpus: host.vcpus.map((m) => m.summary()),
+    vcpus: new VcpuResultList(host.vcpus),
     ...(options.histograms === true ? { histograms: encodeRunHistograms(histograms) } : {}),
   };
   const hostSched = sim.schedResult();

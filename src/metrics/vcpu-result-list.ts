@@ -1,0 +1,40 @@
+// A run's per-vCPU results, made one at a time as they are read (issue #13 target 3).
+//
+// At 10^6 vCPUs the VcpuResult objects of a whole run take ~1.4 kB each (nested objects,
+// boxed doubles), more than the simulation itself; the JSON writer and the table only
+// ever need one at a time. So `tscsim run` keeps the collectors and builds each vCPU's
+// result when it is written, and the garbage of one is gone before the next thousand.
+// toArray() gives the array a RunResult carries (the library API, sweeps, tests).
+
+import type { RunResult, VcpuResult } from "./types.js";
+import type { VcpuMetrics } from "./vcpu-metrics.js";
+
+export class VcpuResultList implements Iterable<VcpuResult> {
+  constructor(private readonly collectors: readonly VcpuMetrics[]) {}
+
+  get length(): number {
+    return this.collectors.length;
+  }
+
+  /** vCPU i's result (index order of the run), a new object on each call. */
+  at(i: number): VcpuResult {
+    const m = this.collectors[i];
+    if (m === undefined) throw new RangeError(`vCPU result ${i} of ${this.collectors.length}`);
+    return m.summary();
+  }
+
+  *[Symbol.iterator](): Iterator<VcpuResult> {
+    for (let i = 0; i < this.collectors.length; i++) yield this.collectors[i]!.summary();
+  }
+
+  /** Every result at once. */
+  toArray(): VcpuResult[] {
+    return this.collectors.map((m) => m.summary());
+  }
+}
+
+/** What readers of per-vCPU results take: the array of a RunResult or a list made as read. */
+export type VcpuResults = readonly VcpuResult[] | VcpuResultList;
+
+/** A run's result whose per-vCPU results are made as they are read. */
+export type StreamedRunResult = Omit<RunResult, "vcpus"> & { vcpus: VcpuResultList };
