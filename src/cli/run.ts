@@ -2,14 +2,14 @@
 
 import type { Command } from "commander";
 import { setsWithSeed, warnUser } from "./options.js";
-import { writeReport, writeReportChunks } from "./output.js";
+import { writeReportChunks } from "./output.js";
 import { InputRangeError } from "../errors.js";
 import { loadScenario } from "../scenario/load.js";
 import { DEFAULT_PRESET } from "../scenario/presets.js";
 import { runScenarioStreamed } from "../sim/run.js";
 import { ENGINE_CHOICES } from "../sim/engine.js";
 import { ERAS } from "../sim/eras.js";
-import { renderTable } from "../report/index.js";
+import { writeTableReport } from "../report/table.js";
 import { writeJsonStream } from "../report/json.js";
 import { writeRunOutputs } from "./run-outputs.js";
 import { resolveScenarioRef, buildScenario } from "../scenario/load.js";
@@ -86,7 +86,6 @@ export function registerRun(program: Command): void {
         writeReportChunks((write) => writeJsonStream(result, { includeWallMs: opts.wallTime }, write), opts.out);
         return;
       }
-      const printed = output.flatMap((o) => o.lines);
-      writeReport([...printed, ...(printed.length > 0 ? [""] : []), renderTable(result)].join("\n"), opts.out);
+      writeReportChunks((write) => writeTableReport(output, result, write), opts.out);
     });
 }

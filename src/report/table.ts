@@ -162,3 +162,30 @@ export function renderTable(result: RunView, options: TableOptions = {}): string
   if (r.hostSched !== undefined) lines.push("", ...hostSchedLines(r.hostSched, r.simulatedNs, maxRows));
   return lines.join("\n") + "\n";
 }
+
+/** Lines per write of writeTableReport: a few MB at most, whatever the vCPU count. */
+const LINES_PER_WRITE = 4096;
+
+/**
+ * What `tscsim run` prints: the lines guest programs printed (cyclictest's summary line
+ * per vCPU), a blank line when there were any, then the table — written in pieces, so
+ * 10^6 vCPUs' lines are never one string.
+ */
+export function writeTableReport(printed: Iterable<{ lines: readonly string[] }>, result: RunView, write: (chunk: string) => void, options: TableOptions = {}): void {
+  let pending: string[] = [];
+  let any = false;
+  for (const o of printed) {
+    for (const line of o.lines) {
+      pending.push(line);
+      any = true;
+      if (pending.length >= LINES_PER_WRITE) {
+        write(pending.join("\n") + "\n");
+        pending = [];
+      }
+    }
+  }
+  if (pending.length > 0) write(pending.join("\n") + "\n");
+  if (any) write("\n");
+  // renderTable ends with a newline; writeReportChunks adds the report's last one.
+  write(renderTable(result, options));
+}

@@ -244,15 +244,23 @@ export class Simulation {
 
   /** Lines printed by the guest programs that keep output, per vCPU (after run). */
   outputs(): { vm: number; vcpu: number; lines: string[] }[] {
+    return [...this.outputsAsRead()];
+  }
+
+  /**
+   * outputs() one vCPU at a time, made as they are read (the wasm engine's summary lines
+   * come from its memory: read them before the next simulation starts). At 10^6 vCPUs the
+   * whole list would take ~200 bytes per vCPU.
+   */
+  *outputsAsRead(): Generator<{ vm: number; vcpu: number; lines: string[] }> {
     if (this.fast !== null) {
-      const lines: { vm: number; vcpu: number; lines: string[] }[] = [];
-      this.keepOutputOf.forEach((keep, vm) => {
-        if (!keep) return;
-        for (let vcpu = 0, v = this.ids.firstIndexOf(vm); vcpu < this.config.vms[vm]!.vcpus; vcpu++, v++) lines.push({ vm, vcpu, lines: [this.fast!.summaryLine(v)] });
-      });
-      return lines;
+      for (const [vm, keep] of this.keepOutputOf.entries()) {
+        if (!keep) continue;
+        for (let vcpu = 0, v = this.ids.firstIndexOf(vm); vcpu < this.config.vms[vm]!.vcpus; vcpu++, v++) yield { vm, vcpu, lines: [this.fast.summaryLine(v)] };
+      }
+      return;
     }
-    return this.vcpus.filter((v) => v.output !== null && v.output.length > 0).map((v) => ({ vm: v.vm, vcpu: v.vcpu, lines: v.output! }));
+    for (const v of this.vcpus) if (v.output !== null && v.output.length > 0) yield { vm: v.vm, vcpu: v.vcpu, lines: v.output };
   }
 
   /** The host scheduler's metrics (after run), or null without one. */

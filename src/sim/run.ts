@@ -35,8 +35,10 @@ export interface ScenarioRun {
 export type { StreamedRunResult };
 
 /** ScenarioRun with a StreamedRunResult: what `tscsim run` writes, at any vCPU count. */
-export interface StreamedScenarioRun extends Omit<ScenarioRun, "result"> {
+export interface StreamedScenarioRun extends Omit<ScenarioRun, "result" | "output"> {
   result: StreamedRunResult;
+  /** ScenarioRun.output made as it is read (read it once, before the next simulation). */
+  output: Iterable<ScenarioRun["output"][number]>;
 }
 
 /** The result with every vCPU's result built (the RunResult of the library API). */
@@ -46,7 +48,7 @@ export function materialized(result: StreamedRunResult): RunResult {
 
 export function runScenario(config: ScenarioConfig, options: RunOptions = {}): ScenarioRun {
   const run = runScenarioStreamed(config, options);
-  return { ...run, result: materialized(run.result) };
+  return { ...run, result: materialized(run.result), output: [...run.output] };
 }
 
 /**
@@ -77,6 +79,6 @@ export function runScenarioStreamed(config: ScenarioConfig, options: RunOptions 
   };
   const hostSched = sim.schedResult();
   if (hostSched !== null) result.hostSched = hostSched;
-  const output = sim.outputs();
+  const output = sim.outputsAsRead();
   return { result, output, histograms };
 }
