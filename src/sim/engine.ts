@@ -113,7 +113,7 @@ export class Simulation {
       metrics instanceof HostMetrics && this.engine === "wasm" && !metrics.options.perVcpuHistograms && metrics.options.advanceSeriesPoints === 0 && metrics.vcpus.length === 0
         ? metrics
         : null;
-    // The horizon first: the reserve sizes the per-ms callback counts to it.
+    // The horizon, before the reserve.
     wasm.queueSetHorizon(BigInt(START_NS + config.durationNs));
     wasm.simMemoryReserve(total, config.vms.length, queueCapacity, this.engine === "wasm", this.keepOutputOf.some((keep) => keep), deferTo === null, program.cells.length * 8);
     wasm.queueReset(queueCapacity);
