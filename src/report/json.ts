@@ -8,6 +8,7 @@
 
 import type { RunResult } from "../metrics/types.js";
 import { VcpuResultList, type StreamedRunResult } from "../metrics/vcpu-result-list.js";
+import { vcpuResultJson } from "./vcpu-json.js";
 
 const KEY_ORDER = [
   "tscsim",
@@ -139,7 +140,10 @@ function writePretty(v: unknown, indent: string, out: PieceSink): boolean {
     out.push("[\n");
     for (let i = 0; i < v.length; i++) {
       out.push(i === 0 ? inner : ",\n" + inner);
-      writePretty(v.at(i), inner, out);
+      const r = v.at(i);
+      const text = vcpuResultJson(r, inner, prettyText);
+      if (text !== undefined) out.push(text);
+      else writePretty(r, inner, out);
     }
     out.push("\n" + indent + "]");
     return true;
@@ -177,6 +181,12 @@ function writePretty(v: unknown, indent: string, out: PieceSink): boolean {
   }
   out.push("\n" + indent + "}");
   return true;
+}
+
+/** writePretty's text of a value at an indent ("null" for an unwritable one). */
+function prettyText(v: unknown, indent: string): string {
+  const out: string[] = [];
+  return writePretty(v, indent, out) ? out.join("") : "null";
 }
 
 /** Where pieces go: an array joined once, or a writer flushed every so many pieces. */
@@ -237,22 +247,28 @@ export function renderJson(result: RunResult, options: JsonOptions = {}): string
   return out.join("");
 }
 
-/** Pieces per flush of writeJsonStream: large enough that each write is worth it, small enough to stay a few MB. */
-const PIECES_PER_FLUSH = 1 << 16;
+/**
+ * Characters per flush of writeJsonStream: each write worth its call, and the pieces
+ * waiting for it a few MB at most, however large each piece (a vCPU's result is one).
+ */
+const CHARS_PER_FLUSH = 1 << 20;
 
 /**
- * renderJson's document, written to `write` in chunks of about PIECES_PER_FLUSH pieces
+ * renderJson's document, written to `write` in chunks of about CHARS_PER_FLUSH characters
  * instead of built as one string (the same bytes): what `tscsim run --format json`
  * uses, so a result of any size can be written.
  */
 export function writeJsonStream(result: RunResult | StreamedRunResult, options: JsonOptions, write: (chunk: string) => void): void {
-  const parts: string[] = [];
+  let parts: string[] = [];
+  let chars = 0;
   const sink: PieceSink = {
     push(piece) {
       parts.push(piece);
-      if (parts.length >= PIECES_PER_FLUSH) {
+      chars += piece.length;
+      if (chars >= CHARS_PER_FLUSH) {
         write(parts.join(""));
-        parts.length = 0;
+        parts = [];
+        chars = 0;
       }
     },
   };

@@ -22,6 +22,8 @@ export interface RunOptions {
    * base64 encoding, all vCPUs and per VM). Default false for a run, true in sweeps.
    */
   histograms?: boolean;
+  /** Called once the simulation has run, before its result is assembled (benchmarks time the two apart). */
+  onSimulated?: () => void;
 }
 
 export interface ScenarioRun {
@@ -64,6 +66,7 @@ export function runScenarioStreamed(config: ScenarioConfig, options: RunOptions 
   const started = performance.now();
   sim.run();
   const wallMs = performance.now() - started;
+  options.onSimulated?.();
   const histograms = runHistograms(host);
   const result: StreamedRunResult = {
     tscsim: buildInfo(),
