@@ -13,9 +13,15 @@ import type { AdvanceSummary, ExitCounts, RunMetrics, TimerCounts } from "./type
 import { latencyMoments, metricsBody, type VcpuMetrics, type VcpuTotals } from "./vcpu-metrics.js";
 import { PeriodLateness } from "./period-lateness.js";
 
-function mergedHistogram(perVcpu: readonly VcpuMetrics[], pick: (m: VcpuMetrics) => LatencyHistogram): LatencyHistogram {
+/** The collectors of a run, by index (an engine's are made as they are read: HostMetrics.readVcpu). */
+interface Collectors {
+  count: number;
+  at(i: number): VcpuMetrics;
+}
+
+function mergedHistogram(perVcpu: Collectors, pick: (m: VcpuMetrics) => LatencyHistogram): LatencyHistogram {
   const merged = newAggregateHistogram();
-  for (const m of perVcpu) merged.add(pick(m));
+  for (let i = 0; i < perVcpu.count; i++) merged.add(pick(perVcpu.at(i)));
   return merged;
 }
 
@@ -82,7 +88,19 @@ function checkCollectors(perVcpu: readonly VcpuMetrics[], host: HostMetrics): vo
  */
 export function aggregate(perVcpu: readonly VcpuMetrics[], host: HostMetrics): RunMetrics {
   checkCollectors(perVcpu, host);
+  return aggregateOf({ count: perVcpu.length, at: (i) => perVcpu[i]! }, host);
+}
 
+/**
+ * The run's metrics over every collector of `host`, in its order, as Simulation made them
+ * (one per (vm, vcpu): not checked again) — those the wasm engine keeps read one at a
+ * time, never all made at once.
+ */
+export function aggregateHost(host: HostMetrics): RunMetrics {
+  return aggregateOf({ count: host.vcpuCount, at: (i) => host.readVcpu(i) }, host);
+}
+
+function aggregateOf(perVcpu: Collectors, host: HostMetrics): RunMetrics {
   const exits: ExitCounts = { msrWrite: 0, apicWrite: 0, preemptionTimer: 0, externalInterrupt: 0, hlt: 0, apicRead: 0 };
   const timers: TimerCounts = { swArms: 0, hvArms: 0, hvFallbacks: 0, hvToSw: 0, swToHv: 0, posted: 0 };
   let interrupts = 0;
@@ -100,7 +118,10 @@ export function aggregate(perVcpu: readonly VcpuMetrics[], host: HostMetrics): R
   const haltPolls = { successful: 0, failed: 0 };
   let advanceRecords = 0;
   const advance = new MergedAdvance();
-  for (const m of perVcpu) {
+  const periods: PeriodLateness[] = [];
+  for (let i = 0; i < perVcpu.count; i++) {
+    const m = perVcpu.at(i);
+    if (m.periodLateness !== null) periods.push(m.periodLateness);
     const t = m.totals();
     advanceRecords += t.advanceRecords;
     advance.add(t);
@@ -154,7 +175,6 @@ export function aggregate(perVcpu: readonly VcpuMetrics[], host: HostMetrics): R
       cycles: latencySummary(hCycles, cycles.min, cycles.mean, cycles.max),
     },
   );
-  const periods = perVcpu.flatMap((m) => (m.periodLateness === null ? [] : [m.periodLateness]));
   if (periods.length > 0) body.periodLatenessNs = PeriodLateness.merged(periods).summary();
   return body;
 }

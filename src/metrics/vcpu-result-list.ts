@@ -7,29 +7,29 @@
 // toArray() gives the array a RunResult carries (the library API, sweeps, tests).
 
 import type { RunResult, VcpuResult } from "./types.js";
-import type { VcpuMetrics } from "./vcpu-metrics.js";
+import type { HostMetrics } from "./host-metrics.js";
 
 export class VcpuResultList implements Iterable<VcpuResult> {
-  constructor(private readonly collectors: readonly VcpuMetrics[]) {}
+  /** The results of `host`'s collectors (those the wasm engine keeps are read from it: HostMetrics.readVcpu). */
+  constructor(private readonly host: HostMetrics) {}
 
   get length(): number {
-    return this.collectors.length;
+    return this.host.vcpuCount;
   }
 
   /** vCPU i's result (index order of the run), a new object on each call. */
   at(i: number): VcpuResult {
-    const m = this.collectors[i];
-    if (m === undefined) throw new RangeError(`vCPU result ${i} of ${this.collectors.length}`);
-    return m.summary();
+    if (!(i >= 0 && i < this.length)) throw new RangeError(`vCPU result ${i} of ${this.length}`);
+    return this.host.readVcpu(i).summary();
   }
 
   *[Symbol.iterator](): Iterator<VcpuResult> {
-    for (let i = 0; i < this.collectors.length; i++) yield this.collectors[i]!.summary();
+    for (let i = 0; i < this.length; i++) yield this.at(i);
   }
 
   /** Every result at once. */
   toArray(): VcpuResult[] {
-    return this.collectors.map((m) => m.summary());
+    return Array.from({ length: this.length }, (_, i) => this.at(i));
   }
 }
 

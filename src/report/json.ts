@@ -183,8 +183,8 @@ function writePretty(v: unknown, indent: string, out: PieceSink): boolean {
   return true;
 }
 
-/** writePretty's text of a value at an indent ("null" for an unwritable one). */
-function prettyText(v: unknown, indent: string): string {
+/** The pretty text of a value starting on a line indented by `indent` ("null" for an unwritable one). */
+export function prettyText(v: unknown, indent: string): string {
   const out: string[] = [];
   return writePretty(v, indent, out) ? out.join("") : "null";
 }

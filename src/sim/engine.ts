@@ -2,6 +2,7 @@
 // the discrete-event loop. Events are (time, seq)-ordered in wasm (architecture.md,
 // "Determinism"); each carries (kind, vCPU index) and is dispatched to that vCPU.
 
+import { simulationStarting } from "./sim-generation.js";
 import { wasm } from "../wasm.js";
 import { InputRangeError } from "../errors.js";
 import { computeL1TscOffset, tscFracBits, tscRatio } from "../math/tsc.js";
@@ -115,6 +116,7 @@ export class Simulation {
         : null;
     // The horizon, before the reserve.
     wasm.queueSetHorizon(BigInt(START_NS + config.durationNs));
+    simulationStarting();
     wasm.simMemoryReserve(total, config.vms.length, queueCapacity, this.engine === "wasm", this.keepOutputOf.some((keep) => keep), deferTo === null, program.cells.length * 8);
     wasm.queueReset(queueCapacity);
     wasm.vcpuStateInit(total, fracBits, this.engine === "wasm");

@@ -3,7 +3,8 @@
 import type { ScenarioConfig } from "../scenario/types.js";
 import type { RunResult } from "../metrics/types.js";
 import { VcpuResultList, type StreamedRunResult } from "../metrics/vcpu-result-list.js";
-import { HostMetrics, aggregate } from "../metrics/index.js";
+import { HostMetrics } from "../metrics/index.js";
+import { aggregateHost } from "../metrics/aggregate.js";
 import { defaultMetricsOptions } from "../metrics/host-metrics.js";
 import { Simulation, type EngineChoice } from "./engine.js";
 import type { AnyGuestProgram } from "./guest.js";
@@ -76,8 +77,8 @@ export function runScenarioStreamed(config: ScenarioConfig, options: RunOptions 
     simulatedNs: sim.simulatedNs,
     wallMs,
     events: sim.events,
-    ...aggregate(host.vcpus, host),
-    vcpus: new VcpuResultList(host.vcpus),
+    ...aggregateHost(host),
+    vcpus: new VcpuResultList(host),
     ...(options.histograms === true ? { histograms: encodeRunHistograms(histograms) } : {}),
   };
   const hostSched = sim.schedResult();

@@ -11,7 +11,8 @@ import type { ScenarioConfig, WorkloadParams } from "../scenario/types.js";
 import type { EraPolicy } from "./eras.js";
 import type { MetricsSink } from "./metrics-sink.js";
 import { VcpuMetrics } from "../metrics/vcpu-metrics.js";
-import type { HostMetrics } from "../metrics/host-metrics.js";
+import type { EngineVcpus, HostMetrics } from "../metrics/host-metrics.js";
+import { currentSimulation } from "./sim-generation.js";
 import { cyclictestSummaryLine } from "./workloads/cyclictest.js";
 import { guestCyclesOfNs } from "./guest-time.js";
 import type { VcpuIds } from "./vcpu-ids.js";
@@ -96,6 +97,26 @@ function completeSinks(sinks: readonly MetricsSink[]): VcpuMetrics[] | null {
     all.push(sink);
   }
   return all;
+}
+
+/**
+ * vCPUs 1.. of a finished deferred run, read from the engine's metric blocks
+ * (engineSlotsOf) while no other simulation has taken the memory.
+ */
+function engineVcpus(ids: VcpuIds): EngineVcpus {
+  const run = currentSimulation();
+  let view = new Float64Array(0);
+  return {
+    count: ids.count - 1,
+    vmOf: (k) => ids.vmOf(k + 1),
+    vcpuOf: (k) => ids.vcpuInVm(k + 1),
+    slotsOf(k) {
+      const ptr = wasm.engineSlotsOf(k + 1);
+      if (view.buffer !== wasm.memory.buffer || view.byteOffset !== ptr) view = new Float64Array(wasm.memory.buffer, ptr, SLOTS);
+      return view;
+    },
+    current: () => currentSimulation() === run,
+  };
 }
 
 export class WasmEngine {
@@ -209,10 +230,16 @@ export class WasmEngine {
       return;
     }
     const first = sinks.kind === "deferred" ? sinks.first : this.complete![0]!;
-    for (let v = 0; v < ids.count; v++) {
-      wasm.engineSlotsOf(v);
-      const m = v === 0 ? first : sinks.kind === "deferred" ? sinks.host.addVcpu(ids.vmOf(v), ids.vcpuInVm(v)) : this.complete![v]!;
-      m.absorbEngineTotals(slots);
+    if (sinks.kind === "deferred") {
+      wasm.engineSlotsOf(0);
+      first.absorbEngineTotals(slots);
+      // The other vCPUs' totals stay in the engine's blocks until the results read them.
+      sinks.host.addEngineVcpus(engineVcpus(ids));
+    } else {
+      for (let v = 0; v < ids.count; v++) {
+        wasm.engineSlotsOf(v);
+        this.complete![v]!.absorbEngineTotals(slots);
+      }
     }
     if (!first.ownHistograms) {
       const { ns, cycles } = first.histograms;
