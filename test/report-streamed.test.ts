@@ -77,3 +77,20 @@ describe("a vCPU's result from one template", () => {
     expect(prettyText({ b: 1, a: [1, 2] }, "")).toBe(stableJson({ b: 1, a: [1, 2] }));
   });
 });
+
+describe("the wasm engine's totals read when the results are written", () => {
+  const config = () => loadScenario("cyclictest", ["vms.0.vcpus=100", "duration=3ms"]);
+
+  test("the streamed run reads vCPUs 1.. from the engine: the same result as collectors made at the end", () => {
+    const streamed = runScenarioStreamed(config(), { engine: "wasm" });
+    const json = streamedText((w) => writeJsonStream(streamed.result, { includeWallMs: false }, w));
+    expect(json).toBe(renderJson(runScenario(config(), { engine: "wasm" }).result, { includeWallMs: false }));
+    expect(JSON.parse(json).vcpus).toHaveLength(100);
+  });
+
+  test("read after another simulation started: an error, never another run's totals", () => {
+    const streamed = runScenarioStreamed(config(), { engine: "wasm" });
+    runScenario(config(), { engine: "wasm" });
+    expect(() => streamed.result.vcpus.at(5)).toThrow(/after another simulation started/);
+  });
+});

@@ -90,7 +90,7 @@ export class HostMetrics {
    * a set here, which would cost ~40 bytes per vCPU for the run's whole life.
    */
   addVcpu(vm: number, vcpu: number): VcpuMetrics {
-    this.materialize();
+    this.collectEngineVcpus();
     for (const [field, v] of [["vm", vm], ["vcpu", vcpu]] as const) {
       if (!Number.isInteger(v) || v < 0 || v >= 2 ** 32) throw new InputRangeError(field, v, "an integer in [0, 2^32)");
     }
@@ -124,7 +124,7 @@ export class HostMetrics {
    * engine's totals absorbed. Reading `vcpus` makes them all, once.
    */
   addEngineVcpus(engine: EngineVcpus): void {
-    this.materialize();
+    this.collectEngineVcpus();
     if (this.collectors.length === 0) throw new RangeError("addEngineVcpus: the first vCPU's collector is added first (it keeps the aggregate's advance series)");
     this.engine = engine;
   }
@@ -157,7 +157,7 @@ export class HostMetrics {
 
   /** The collectors, in the order they were added (those an engine keeps are made now, once). */
   get vcpus(): readonly VcpuMetrics[] {
-    this.materialize();
+    this.collectEngineVcpus();
     return this.collectors;
   }
 
@@ -168,8 +168,8 @@ export class HostMetrics {
     return engine;
   }
 
-  /** The engine's vCPUs as collectors of this host's own, as addVcpu makes them. */
-  private materialize(): void {
+  /** Makes the engine's vCPUs (addEngineVcpus) collectors of this host's own now, as addVcpu makes them. */
+  collectEngineVcpus(): void {
     if (this.engine === null) return;
     const engine = this.engineOrThrow();
     this.engine = null;

@@ -63,7 +63,7 @@ export function runScenarioStreamed(config: ScenarioConfig, options: RunOptions 
   const perVcpuHistograms = options.perVcpuHistograms ?? defaultMetricsOptions(total).perVcpuHistograms;
   // HostMetrics' default advance series follows perVcpuHistograms.
   const host = new HostMetrics({ perVcpuHistograms });
-  const sim = new Simulation(config, host, options.programs, { engine: options.engine ?? "auto" });
+  const sim = new Simulation(config, host, options.programs, { engine: options.engine ?? "auto", engineTotalsUntilRead: true });
   const started = performance.now();
   sim.run();
   const wallMs = performance.now() - started;

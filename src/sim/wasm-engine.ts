@@ -76,7 +76,7 @@ export interface WasmEngineSetup {
  * from the start for the advance series the aggregate reports (the host's histograms
  * are shared and its other vCPUs keep no series: Simulation decides).
  */
-export type EngineSinks = { kind: "each"; sinks: readonly MetricsSink[] } | { kind: "deferred"; host: HostMetrics; first: VcpuMetrics };
+export type EngineSinks = { kind: "each"; sinks: readonly MetricsSink[] } | { kind: "deferred"; host: HostMetrics; first: VcpuMetrics; untilRead: boolean };
 
 /**
  * The engine's complete mode (assembly/sim/engine_metrics.ts) applies when every sink is a
@@ -233,8 +233,10 @@ export class WasmEngine {
     if (sinks.kind === "deferred") {
       wasm.engineSlotsOf(0);
       first.absorbEngineTotals(slots);
-      // The other vCPUs' totals stay in the engine's blocks until the results read them.
+      // The other vCPUs' totals stay in the engine's blocks until the results read them
+      // (SimulationOptions.engineTotalsUntilRead), else they are collectors now.
       sinks.host.addEngineVcpus(engineVcpus(ids));
+      if (!sinks.untilRead) sinks.host.collectEngineVcpus();
     } else {
       for (let v = 0; v < ids.count; v++) {
         wasm.engineSlotsOf(v);
