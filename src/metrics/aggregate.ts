@@ -13,15 +13,15 @@ import type { AdvanceSummary, ExitCounts, RunMetrics, TimerCounts } from "./type
 import { latencyMoments, metricsBody, type VcpuMetrics, type VcpuTotals } from "./vcpu-metrics.js";
 import { PeriodLateness } from "./period-lateness.js";
 
-/** The collectors of a run, by index (an engine's are made as they are read: HostMetrics.readVcpu). */
+/** The collectors of a run, by index: f(collector i), which is valid only inside f (HostMetrics.withVcpu). */
 interface Collectors {
   count: number;
-  at(i: number): VcpuMetrics;
+  with<T>(i: number, f: (m: VcpuMetrics) => T): T;
 }
 
 function mergedHistogram(perVcpu: Collectors, pick: (m: VcpuMetrics) => LatencyHistogram): LatencyHistogram {
   const merged = newAggregateHistogram();
-  for (let i = 0; i < perVcpu.count; i++) merged.add(pick(perVcpu.at(i)));
+  for (let i = 0; i < perVcpu.count; i++) merged.add(perVcpu.with(i, pick));
   return merged;
 }
 
@@ -88,7 +88,7 @@ function checkCollectors(perVcpu: readonly VcpuMetrics[], host: HostMetrics): vo
  */
 export function aggregate(perVcpu: readonly VcpuMetrics[], host: HostMetrics): RunMetrics {
   checkCollectors(perVcpu, host);
-  return aggregateOf({ count: perVcpu.length, at: (i) => perVcpu[i]! }, host);
+  return aggregateOf({ count: perVcpu.length, with: (i, f) => f(perVcpu[i]!) }, host);
 }
 
 /**
@@ -97,7 +97,7 @@ export function aggregate(perVcpu: readonly VcpuMetrics[], host: HostMetrics): R
  * time, never all made at once.
  */
 export function aggregateHost(host: HostMetrics): RunMetrics {
-  return aggregateOf({ count: host.vcpuCount, at: (i) => host.readVcpu(i) }, host);
+  return aggregateOf({ count: host.vcpuCount, with: (i, f) => host.withVcpu(i, f) }, host);
 }
 
 function aggregateOf(perVcpu: Collectors, host: HostMetrics): RunMetrics {
@@ -120,9 +120,10 @@ function aggregateOf(perVcpu: Collectors, host: HostMetrics): RunMetrics {
   const advance = new MergedAdvance();
   const periods: PeriodLateness[] = [];
   for (let i = 0; i < perVcpu.count; i++) {
-    const m = perVcpu.at(i);
-    if (m.periodLateness !== null) periods.push(m.periodLateness);
-    const t = m.totals();
+    const t = perVcpu.with(i, (m) => {
+      if (m.periodLateness !== null) periods.push(m.periodLateness);
+      return m.totals();
+    });
     advanceRecords += t.advanceRecords;
     advance.add(t);
     interrupts += t.interrupts;

@@ -70,6 +70,8 @@ export class HostMetrics {
   private chunkUsed = 0;
   /** Collectors after `collectors`, kept by an engine until read (addEngineVcpus). */
   private engine: EngineVcpus | null = null;
+  /** The slots withVcpu reuses. */
+  private readonly scratch = new Float64Array(VCPU_SLOTS);
 
   constructor(options: Partial<MetricsOptions> = {}) {
     const perVcpuHistograms = options.perVcpuHistograms ?? true;
@@ -153,6 +155,22 @@ export class HostMetrics {
     const m = this.collector(engine.vmOf(k), engine.vcpuOf(k), new Float64Array(VCPU_SLOTS), 0, false);
     m.absorbEngineTotals(engine.slotsOf(k));
     return m;
+  }
+
+  /**
+   * f(collector i): as readVcpu, but one the engine keeps is made over slots reused by
+   * the next call — valid only inside f (a typed array per read would be most of
+   * reading 10^6 vCPUs: aggregateHost and VcpuResultList read them this way).
+   */
+  withVcpu<T>(i: number, f: (m: VcpuMetrics) => T): T {
+    const n = this.collectors.length;
+    if (i < n) return f(this.collectors[i]!);
+    const engine = this.engineOrThrow();
+    const k = i - n;
+    if (!(k >= 0 && k < engine.count)) throw new RangeError(`collector ${i} of ${this.vcpuCount}`);
+    const m = this.collector(engine.vmOf(k), engine.vcpuOf(k), this.scratch, 0, false);
+    m.absorbEngineTotals(engine.slotsOf(k));
+    return f(m);
   }
 
   /** The collectors, in the order they were added (those an engine keeps are made now, once). */

@@ -8,6 +8,9 @@
 
 import type { RunResult, VcpuResult } from "./types.js";
 import type { HostMetrics } from "./host-metrics.js";
+import type { VcpuMetrics } from "./vcpu-metrics.js";
+
+const summaryOf = (m: VcpuMetrics): VcpuResult => m.summary();
 
 export class VcpuResultList implements Iterable<VcpuResult> {
   /** The results of `host`'s collectors (those the wasm engine keeps are read from it: HostMetrics.readVcpu). */
@@ -20,7 +23,7 @@ export class VcpuResultList implements Iterable<VcpuResult> {
   /** vCPU i's result (index order of the run), a new object on each call. */
   at(i: number): VcpuResult {
     if (!(i >= 0 && i < this.length)) throw new RangeError(`vCPU result ${i} of ${this.length}`);
-    return this.host.readVcpu(i).summary();
+    return this.host.withVcpu(i, summaryOf);
   }
 
   *[Symbol.iterator](): Iterator<VcpuResult> {
