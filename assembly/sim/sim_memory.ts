@@ -23,6 +23,8 @@ import { queueBytes, queueRelease } from "./event_queue";
 import { rngStreamsBytes, rngStreamsRelease } from "./rng_streams";
 import { DELAY_KINDS, delayProgramRelease, delayZigguratInit } from "./delay_samplers";
 import { vcpuStateRelease, vcpuStride } from "./vcpu_timer";
+import { schedRelease } from "./host_sched";
+import { schedEngineBytes, schedEngineRelease } from "./engine_sched_state";
 
 /** Allocator overhead and alignment per array, generously. */
 const PER_ARRAY_SLACK: usize = 256;
@@ -53,6 +55,8 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
   rngStreamsRelease();
   ctEngineRelease();
   engineMetricsRelease();
+  schedRelease();
+  schedEngineRelease();
   const queue = queueBytes(queueCapacity);
   const records = usize(max(n, 1)) * usize(vcpuStride(engineRecords));
   const streams = rngStreamsBytes(n * DELAY_KINDS);
@@ -66,6 +70,10 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
     arrays += engine + metrics;
     largest = max(largest, max(engine, metrics));
   }
+  // The host scheduler's decisions and, on the wasm engine, its side arrays (schedEnginePlan; 0 without one).
+  const sched = schedEngineBytes();
+  arrays += sched;
+  largest = max(largest, sched);
   const need = arrays + ARRAYS * PER_ARRAY_SLACK + (tlsfRoundSize(largest) - largest);
   // The least request whose rounding still covers `need` (the rounding steps at powers of two).
   let request = need - (tlsfRoundSize(need) - need);
