@@ -129,7 +129,7 @@ export {
 } from "./sim/deadline_proposals";
 export { rngStreamsInit, rngDrawU32, rngDrawFloat } from "./sim/rng_streams";
 export { DelayNode, delayProgramInit, delaySetRoot, delayZigguratInit, sampleDelay, sampleDelayNode } from "./sim/delay_samplers";
-export { Count, Counter, LogRecord, Slot, SLOTS, M_STRIDE, HIST_CELLS, HIST_HALF_MAGNITUDE, LOG_CAPACITY, engineMetricsInit, engineSetSeriesCap, engineSlotsOf, engineSetCount, engineHistNsPtr, engineHistCyclesPtr, engineCallbacksPtr, engineCallbackCells, engineLogPtr, engineLogCount, engineLogClear } from "./sim/engine_metrics";
+export { Count, Counter, LogRecord, Slot, SLOTS, M_STRIDE, HIST_CELLS, HIST_HALF_MAGNITUDE, LOG_CAPACITY, engineMetricsInit, engineSetSeriesCap, engineSlotsOf, engineSetCount, engineHistNsPtr, engineHistCyclesPtr, engineCallbacksPtr, engineCallbacksLatestMs, engineCallbacksPeak, CALLBACK_WINDOW_MS, engineLogPtr, engineLogCount, engineLogClear } from "./sim/engine_metrics";
 export { ctEngineConfigure, ctEngineEraFlags, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVmCell, ctEngineSetVcpu, ESTRIDE, VM_WORKLOAD, WK_CYCLICTEST, WK_TSCDEADLINE_LATENCY, WK_REARM_STORM, WK_IDLE_NOHZ, WK_PERIODIC, WK_ONESHOT } from "./sim/engine_record";
 export { ctEngineEvents, ctEngineStart, ctEngineRun, } from "./sim/engine_loop";
 export { ctEngineSetYieldEvery } from "./sim/engine_yield";

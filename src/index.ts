@@ -64,7 +64,8 @@ export {
   batchU64ShlDivU64,
 } from "./math/batch.js";
 export { wasmVariant } from "./wasm.js";
-export { runScenario, type RunOptions, type ScenarioRun } from "./sim/run.js";
+export { runScenario, runScenarioStreamed, type RunOptions, type ScenarioRun, type StreamedScenarioRun, type StreamedRunResult } from "./sim/run.js";
+export { VcpuResultList } from "./metrics/vcpu-result-list.js";
 export { Simulation, START_NS } from "./sim/engine.js";
 export { Exit, type GuestCtx, type GuestProgram, type GuestGenerator } from "./sim/guest.js";
 export * as apic from "./sim/apic-regs.js";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { InputRangeError } from "../src/errors.js";
-import { aggregate, CallbacksPerMs, ExitReason, HostMetrics, TimerBackend, type MetricsOptions } from "../src/metrics/index.js";
+import { aggregate, ExitReason, HostMetrics, TimerBackend, type MetricsOptions } from "../src/metrics/index.js";
 import { stableJson } from "../src/report/json.js";
 import { compileDelay } from "../src/sim/distributions.js";
 import { Purpose, rngStream } from "../src/sim/rng.js";
@@ -83,28 +83,7 @@ describe("aggregate", () => {
     expect(aggregate(host.vcpus, host).callbacksPerMsPeak).toBe(100);
   });
 
-  test("host-wide counting does not depend on the order callbacks are reported in", () => {
-    const a = new CallbacksPerMs();
-    const b = new CallbacksPerMs();
-    const times = [0.5e6, 3.2e6, 3.9e6, 3.1e6, 7e6, 0.1e6, 3.5e6, 5000e6];
-    times.forEach((t) => a.record(t));
-    [...times].reverse().forEach((t) => b.record(t));
-    expect(a.peak).toBe(4);
-    expect(b.peak).toBe(4);
-  });
-
-  test("shards merge: two halves give the one-process peak", () => {
-    const whole = new CallbacksPerMs();
-    const left = new CallbacksPerMs();
-    const right = new CallbacksPerMs();
-    for (let i = 0; i < 1000; i++) {
-      const t = (i * 7919) % 3_000_000_000;
-      whole.record(t);
-      (i % 2 ? left : right).record(t);
-    }
-    left.mergeFrom(right);
-    expect(left.peak).toBe(whole.peak);
-  });
+  // CallbacksPerMs itself (window, order, merging, bounded memory): test/metrics-callback-rate.test.ts.
 
   test("advance: initial/final/series from the first vCPU that recorded one, min/max over all", () => {
     const host = new HostMetrics();

@@ -14,15 +14,15 @@
 // complete mode (every sink a VcpuMetrics of one host, or a host whose collectors come at
 // the end: `tscsim run`, sweeps) this file also keeps what those calls keep, exactly as
 // VcpuMetrics does — latency moments and early counts, advance initial/final/min/max,
-// per-vCPU callbacks per ms — and the host-wide callbacks per ms. What it logs then: the
+// per-vCPU callbacks per ms — and the host-wide callbacks per ms (the last
+// CALLBACK_WINDOW_MS ms in a ring and the peak, as src/metrics/callback-rate.ts keeps
+// them: callbacks come in simulated-time order). What it logs then: the
 // advance-series points a collector's series keeps (seriesKeeps), and latencies for
 // the histograms — every one with per-vCPU histograms (up to 64 vCPUs by default), only
 // those >= 2^32 with one pair shared by all vCPUs, whose counts it keeps itself in
 // HdrHistogram's bucket layout. The host merges it all at the end (WasmEngine.handOver).
 
 import { cyclesToNsSigned } from "./vcpu_timer";
-import { horizonNs } from "./event_queue";
-import { simNowNs } from "./host_clock";
 
 /** Slots per vCPU in the expanded layout (VcpuMetrics VCPU_SLOTS) and the indices used here (VcpuMetrics' names). */
 export const SLOTS: i32 = 37;
@@ -159,9 +159,17 @@ let complete: bool = false;
 let histogramsInHost: bool = false;
 let histNsPtr: usize = 0;
 let histCyclesPtr: usize = 0;
-/** Host-wide hrtimer callbacks per simulated ms since the start (u32 cells). */
+/**
+ * Host-wide hrtimer callbacks per aligned simulated ms, the last CALLBACK_WINDOW_MS of them
+ * (u32 cells, cell ms & (WINDOW - 1)): CallbacksPerMs's ring (src/metrics/callback-rate.ts),
+ * a fixed 4 kB however long the run. Callbacks arrive in time order (the loop pops events
+ * in time order), so a count only grows while its ms is current and the peak is exact.
+ */
+export const CALLBACK_WINDOW_MS: i32 = 1024;
 let cbPtr: usize = 0;
-let cbCells: i32 = 0;
+/** The latest ms with a callback; -1 before the first. */
+let cbLatestMs: f64 = -1;
+let cbPeak: u32 = 0;
 
 /** Frees what a simulation allocated here (simMemoryReserve). */
 export function engineMetricsRelease(): void {
@@ -186,17 +194,12 @@ export function engineLogInit(): void {
   if (logPtr == 0) logPtr = heap.alloc(usize(LOG_CAPACITY) * RECORD_BYTES);
 }
 
-/** Callbacks-per-ms cells for the run to the horizon (1024 at least; past 2^24, ~4.7 hours, they grow as needed). */
-function callbackCellsToHorizon(): i32 {
-  return i32(max<i64>(1024, min<i64>((horizonNs - simNowNs) / 1000000 + 2, 1 << 24)));
-}
-
 /**
  * Bytes engineMetricsInit allocates for n vCPUs, with a series capacity for each when
- * `seriesEach`, for a run to the queue's horizon (simMemoryReserve).
+ * `seriesEach` (simMemoryReserve): none grows with simulated time.
  */
 export function engineMetricsBytes(n: i32, seriesEach: bool): usize {
-  return usize(max(n, 1)) * (M_STRIDE + (seriesEach ? 4 : 0)) + (usize(HIST_CELLS) << 4) + (usize(callbackCellsToHorizon()) << 2);
+  return usize(max(n, 1)) * (M_STRIDE + (seriesEach ? 4 : 0)) + (usize(HIST_CELLS) << 4) + (usize(CALLBACK_WINDOW_MS) << 2);
 }
 
 export function engineMetricsInit(n: i32, completeMode: bool, hostHistograms: bool): void {
@@ -215,9 +218,10 @@ export function engineMetricsInit(n: i32, completeMode: bool, hostHistograms: bo
   logCount = 0;
   complete = completeMode;
   histogramsInHost = completeMode && hostHistograms;
-  cbCells = callbackCellsToHorizon();
-  cbPtr = heap.alloc(usize(cbCells) << 2);
-  memory.fill(cbPtr, 0, usize(cbCells) << 2);
+  cbPtr = heap.alloc(usize(CALLBACK_WINDOW_MS) << 2);
+  memory.fill(cbPtr, 0, usize(CALLBACK_WINDOW_MS) << 2);
+  cbLatestMs = -1;
+  cbPeak = 0;
   if (complete && !histogramsInHost) {
     histNsPtr = heap.alloc(usize(HIST_CELLS) << 3);
     histCyclesPtr = heap.alloc(usize(HIST_CELLS) << 3);
@@ -271,8 +275,14 @@ export function engineCallbacksPtr(): usize {
   return cbPtr;
 }
 
-export function engineCallbackCells(): i32 {
-  return cbCells;
+/** The latest ms with a host-wide callback (-1 for none): the ring holds (latest - WINDOW, latest]. */
+export function engineCallbacksLatestMs(): f64 {
+  return cbLatestMs;
+}
+
+/** The largest host-wide count in any one aligned ms (0 for none). */
+export function engineCallbacksPeak(): u32 {
+  return cbPeak;
 }
 
 export function engineLogPtr(): usize {
@@ -444,16 +454,31 @@ export function metricCallback(v: i32, nowNs: f64): void {
   else store<f64>(b + M_CB_MS, ms);
   store<u32>(b + M_CB_COUNT, n);
   if (n > load<u32>(b + M_CB_PEAK)) store<u32>(b + M_CB_PEAK, n);
-  const cell = i32(ms);
-  if (cell >= cbCells) {
-    let cells = cbCells;
-    while (cell >= cells) cells <<= 1;
-    cbPtr = heap.realloc(cbPtr, usize(cells) << 2);
-    memory.fill(cbPtr + (usize(cbCells) << 2), 0, usize(cells - cbCells) << 2);
-    cbCells = cells;
+  hostCallbackInMs(ms);
+}
+
+/** The cell of aligned ms `ms` in the host-wide ring. */
+// @ts-ignore: decorator
+@inline
+function cbCell(ms: f64): usize {
+  return cbPtr + (usize(i64(ms) & i64(CALLBACK_WINDOW_MS - 1)) << 2);
+}
+
+/** One host-wide callback in aligned ms `ms` (CallbacksPerMs.recordMs). */
+function hostCallbackInMs(ms: f64): void {
+  if (ms > cbLatestMs) {
+    // The ms between the old latest and this one start at 0.
+    if (cbLatestMs < 0 || ms - cbLatestMs >= f64(CALLBACK_WINDOW_MS)) memory.fill(cbPtr, 0, usize(CALLBACK_WINDOW_MS) << 2);
+    else for (let k = cbLatestMs + 1; k <= ms; k++) store<u32>(cbCell(k), 0);
+    cbLatestMs = ms;
+  } else {
+    // Events are popped in time order: a callback behind the ring is a broken engine.
+    assert(ms > cbLatestMs - f64(CALLBACK_WINDOW_MS), "hrtimer callback out of time order");
   }
-  const p = cbPtr + (usize(cell) << 2);
-  store<u32>(p, load<u32>(p) + 1);
+  const p = cbCell(ms);
+  const n = load<u32>(p) + 1;
+  store<u32>(p, n);
+  if (n > cbPeak) cbPeak = n;
 }
 
 // @ts-ignore: decorator

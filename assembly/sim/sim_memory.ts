@@ -39,7 +39,7 @@ function tlsfRoundSize(size: usize): usize {
 
 /**
  * Frees the previous simulation's arrays and grows memory once for a new one of n vCPUs
- * (on the wasm engine when `engineRecords`) over `vms` VMs, run to the queue's horizon,
+ * (on the wasm engine when `engineRecords`) over `vms` VMs,
  * whose queue starts with room for `queueCapacity` events, keeping cyclictest summaries
  * when `summaries` and an advance series for more vCPUs than the first when `seriesEach`,
  * whose host delays compile to `delayProgramBytes`. The inits that follow allocate inside

@@ -73,12 +73,11 @@ static void reset_state(int queue_capacity) {
 	}
 	memset(hist_ns, 0, sizeof hist_ns);
 	memset(hist_cycles, 0, sizeof hist_cycles);
-	i64 cells = (horizon_ns - now_ns) / 1000000 + 2;
-	if (cells > (1 << 24)) cells = 1 << 24;
-	if (cells < 1024) cells = 1024;
 	free(cb_cells);
-	cb_count = (int)cells;
+	cb_count = CALLBACK_WINDOW_MS;
 	cb_cells = calloc((size_t)cb_count, 4);
+	cb_latest_ms = -1;
+	cb_host_peak = 0;
 	log_count = 0;
 	logged_records = 0;
 	queue_reset(queue_capacity);

@@ -146,7 +146,7 @@ export function runWasmLoop(sim: Simulation, gc?: () => void): { wallMs: number;
   const cells = wasm.HIST_CELLS.value;
   let h = fnv1a(2166136261, new Uint8Array(wasm.memory.buffer, wasm.engineHistNsPtr(), cells * 8));
   h = fnv1a(h, new Uint8Array(wasm.memory.buffer, wasm.engineHistCyclesPtr(), cells * 8));
-  const cb = fnv1a(2166136261, new Uint8Array(wasm.memory.buffer, wasm.engineCallbacksPtr(), wasm.engineCallbackCells() * 4));
+  const cb = fnv1a(2166136261, new Uint8Array(wasm.memory.buffer, wasm.engineCallbacksPtr(), wasm.CALLBACK_WINDOW_MS.value * 4));
   return {
     wallMs,
     cpuMs,

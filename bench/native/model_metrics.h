@@ -6,8 +6,12 @@
 enum { HALF_MAGNITUDE = 10, HALF_COUNT = 1 << HALF_MAGNITUDE, HIST_CELLS = (22 << HALF_MAGNITUDE) + HALF_COUNT };
 enum { LOG_CAPACITY = 4096, LOG_SLACK = 16 };
 static double hist_ns[HIST_CELLS], hist_cycles[HIST_CELLS];
+/* Host-wide callbacks per ms: the last CALLBACK_WINDOW_MS in a ring, and the peak (engine_metrics.ts). */
+enum { CALLBACK_WINDOW_MS = 1024 };
 static u32 *cb_cells;
 static int cb_count;
+static double cb_latest_ms = -1;
+static u32 cb_host_peak;
 static double log_records[LOG_CAPACITY * 4];
 static int log_count;
 static double logged_records; /* records drained in all (the host replays them) */
@@ -77,14 +81,12 @@ static void metric_callback(int v, double now) {
 	else m->cb_ms = ms;
 	m->cb_count = n;
 	if (n > m->cb_peak) m->cb_peak = n;
-	int cell = (int)ms;
-	if (cell >= cb_count) {
-		int cells = cb_count;
-		while (cell >= cells) cells <<= 1;
-		cb_cells = realloc(cb_cells, (size_t)cells * 4);
-		memset(cb_cells + cb_count, 0, (size_t)(cells - cb_count) * 4);
-		cb_count = cells;
+	if (ms > cb_latest_ms) {
+		if (cb_latest_ms < 0 || ms - cb_latest_ms >= CALLBACK_WINDOW_MS) memset(cb_cells, 0, (size_t)CALLBACK_WINDOW_MS * 4);
+		else for (double k = cb_latest_ms + 1; k <= ms; k++) cb_cells[(i64)k & (CALLBACK_WINDOW_MS - 1)] = 0;
+		cb_latest_ms = ms;
 	}
-	cb_cells[cell]++;
+	u32 *cell = cb_cells + ((i64)ms & (CALLBACK_WINDOW_MS - 1));
+	if (++*cell > cb_host_peak) cb_host_peak = *cell;
 }
 

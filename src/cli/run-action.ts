@@ -3,13 +3,13 @@
 // a run starts, not for `tscsim --help` or another command (docs/performance.md).
 
 import { setsWithSeed, warnUser } from "./options.js";
-import { writeReport, writeReportChunks } from "./output.js";
+import { writeReportChunks } from "./output.js";
 import { InputRangeError } from "../errors.js";
 import { loadScenario, resolveScenarioRef, buildScenario } from "../scenario/load.js";
-import { runScenario } from "../sim/run.js";
+import { runScenarioStreamed } from "../sim/run.js";
 import { ENGINE_CHOICES } from "../sim/engine.js";
 import { wasmEngineExclusion } from "../sim/wasm-engine.js";
-import { renderTable } from "../report/index.js";
+import { writeTableReport } from "../report/table.js";
 import { writeJsonStream } from "../report/json.js";
 import type { RunCliOptions } from "./run.js";
 import { DEFAULT_RUN_COSTS, estimateLine, estimateRun, type RunCosts } from "./run-estimate.js";
@@ -53,7 +53,8 @@ export async function runAction(ref: string, opts: RunCliOptions, deps: RunActio
   const runOptions = { engine, histograms: opts.histograms, ...(progress?.simulation == null ? {} : { progress: progress.simulation }) };
   let run;
   try {
-    run = trace === null ? runScenario(config, runOptions) : traced!.runTraced(config, runOptions, trace);
+    // Per-vCPU results are built as they are written (issue #13: 10^6 vCPUs in ~1 kB each).
+    run = trace === null ? runScenarioStreamed(config, runOptions) : traced!.runTraced(config, runOptions, trace, runScenarioStreamed);
   } finally {
     progress?.stop();
   }
@@ -63,6 +64,5 @@ export async function runAction(ref: string, opts: RunCliOptions, deps: RunActio
     writeReportChunks((write) => writeJsonStream(result, { includeWallMs: opts.wallTime }, write), opts.out);
     return;
   }
-  const printed = output.flatMap((o) => o.lines);
-  writeReport([...printed, ...(printed.length > 0 ? [""] : []), renderTable(result)].join("\n"), opts.out);
+  writeReportChunks((write) => writeTableReport(output, result, write), opts.out);
 }

@@ -39,6 +39,21 @@ export function defaultMetricsOptions(vcpuCount: number): MetricsOptions {
   return { perVcpuHistograms, advanceSeriesPoints: perVcpuHistograms ? AGGREGATE_SERIES_POINTS : 0 };
 }
 
+/**
+ * vCPUs whose totals stay in an engine until read (the wasm engine's deferred hand-over,
+ * src/sim/wasm-engine.ts): at 10^6 vCPUs a collector each would be ~420 bytes per vCPU
+ * more, for totals that are read once, when the results are written.
+ */
+export interface EngineVcpus {
+  readonly count: number;
+  vmOf(i: number): number;
+  vcpuOf(i: number): number;
+  /** vCPU i's totals in VcpuMetrics' slot layout, as absorbEngineTotals takes them (valid until the next call). */
+  slotsOf(i: number): Float64Array;
+  /** Whether the engine still holds this run's totals (no simulation has started since). */
+  current(): boolean;
+}
+
 // vCPU slot blocks are allocated in chunks: one Float64Array per vCPU would add ~200
 // bytes of typed-array and buffer headers to each 280-byte block (VCPU_SLOTS doubles).
 const VCPUS_PER_CHUNK = 256;
@@ -53,6 +68,10 @@ export class HostMetrics {
   private readonly collectors: VcpuMetrics[] = [];
   private chunk = new Float64Array(0);
   private chunkUsed = 0;
+  /** Collectors after `collectors`, kept by an engine until read (addEngineVcpus). */
+  private engine: EngineVcpus | null = null;
+  /** The slots withVcpu reuses. */
+  private readonly scratch = new Float64Array(VCPU_SLOTS);
 
   constructor(options: Partial<MetricsOptions> = {}) {
     const perVcpuHistograms = options.perVcpuHistograms ?? true;
@@ -73,6 +92,7 @@ export class HostMetrics {
    * a set here, which would cost ~40 bytes per vCPU for the run's whole life.
    */
   addVcpu(vm: number, vcpu: number): VcpuMetrics {
+    this.collectEngineVcpus();
     for (const [field, v] of [["vm", vm], ["vcpu", vcpu]] as const) {
       if (!Number.isInteger(v) || v < 0 || v >= 2 ** 32) throw new InputRangeError(field, v, "an integer in [0, 2^32)");
     }
@@ -80,24 +100,97 @@ export class HostMetrics {
       this.chunk = new Float64Array(VCPUS_PER_CHUNK * VCPU_SLOTS);
       this.chunkUsed = 0;
     }
-    const own = this.options.perVcpuHistograms;
-    const m = new VcpuMetrics({
-      vm,
-      vcpu,
-      slots: this.chunk,
-      base: this.chunkUsed * VCPU_SLOTS,
-      latencyNs: own ? newVcpuHistogram() : this.sharedLatencyNs!,
-      latencyCycles: own ? newVcpuHistogram() : this.sharedLatencyCycles!,
-      context: this,
-      seriesPoints: this.collectors.length === 0 ? Math.max(AGGREGATE_SERIES_POINTS, this.options.advanceSeriesPoints) : this.options.advanceSeriesPoints,
-    });
+    const m = this.collector(vm, vcpu, this.chunk, this.chunkUsed * VCPU_SLOTS, this.collectors.length === 0);
     this.chunkUsed++;
     this.collectors.push(m);
     return m;
   }
 
-  /** The collectors, in the order they were added. */
+  private collector(vm: number, vcpu: number, slots: Float64Array, base: number, first: boolean): VcpuMetrics {
+    const own = this.options.perVcpuHistograms;
+    return new VcpuMetrics({
+      vm,
+      vcpu,
+      slots,
+      base,
+      latencyNs: own ? newVcpuHistogram() : this.sharedLatencyNs!,
+      latencyCycles: own ? newVcpuHistogram() : this.sharedLatencyCycles!,
+      context: this,
+      seriesPoints: first ? Math.max(AGGREGATE_SERIES_POINTS, this.options.advanceSeriesPoints) : this.options.advanceSeriesPoints,
+    });
+  }
+
+  /**
+   * The engine's vCPUs, as collectors after the ones added so far (in its order): each is
+   * made when read (readVcpu), the same collector addVcpu would have made with the
+   * engine's totals absorbed. Reading `vcpus` makes them all, once.
+   */
+  addEngineVcpus(engine: EngineVcpus): void {
+    this.collectEngineVcpus();
+    if (this.collectors.length === 0) throw new RangeError("addEngineVcpus: the first vCPU's collector is added first (it keeps the aggregate's advance series)");
+    this.engine = engine;
+  }
+
+  /** How many collectors the host has (those an engine keeps included). */
+  get vcpuCount(): number {
+    return this.collectors.length + (this.engine?.count ?? 0);
+  }
+
+  /** The VM of collector i (cheap: no collector is made). */
+  vmOf(i: number): number {
+    const n = this.collectors.length;
+    return i < n ? this.collectors[i]!.vm : this.engineOrThrow().vmOf(i - n);
+  }
+
+  /**
+   * Collector i, in the order of `vcpus`: one an engine keeps is made now (a new object
+   * on each call, with its own slots, dropped once read).
+   */
+  readVcpu(i: number): VcpuMetrics {
+    const n = this.collectors.length;
+    if (i < n) return this.collectors[i]!;
+    const engine = this.engineOrThrow();
+    const k = i - n;
+    if (!(k >= 0 && k < engine.count)) throw new RangeError(`collector ${i} of ${this.vcpuCount}`);
+    const m = this.collector(engine.vmOf(k), engine.vcpuOf(k), new Float64Array(VCPU_SLOTS), 0, false);
+    m.absorbEngineTotals(engine.slotsOf(k));
+    return m;
+  }
+
+  /**
+   * f(collector i): as readVcpu, but one the engine keeps is made over slots reused by
+   * the next call — valid only inside f (a typed array per read would be most of
+   * reading 10^6 vCPUs: aggregateHost and VcpuResultList read them this way).
+   */
+  withVcpu<T>(i: number, f: (m: VcpuMetrics) => T): T {
+    const n = this.collectors.length;
+    if (i < n) return f(this.collectors[i]!);
+    const engine = this.engineOrThrow();
+    const k = i - n;
+    if (!(k >= 0 && k < engine.count)) throw new RangeError(`collector ${i} of ${this.vcpuCount}`);
+    const m = this.collector(engine.vmOf(k), engine.vcpuOf(k), this.scratch, 0, false);
+    m.absorbEngineTotals(engine.slotsOf(k));
+    return f(m);
+  }
+
+  /** The collectors, in the order they were added (those an engine keeps are made now, once). */
   get vcpus(): readonly VcpuMetrics[] {
+    this.collectEngineVcpus();
     return this.collectors;
+  }
+
+  private engineOrThrow(): EngineVcpus {
+    const engine = this.engine!;
+    // Broken invariant, not bad input: the engine's memory was reused by a later simulation.
+    if (!engine.current()) throw new Error("a run's per-vCPU totals were read after another simulation started: read them (or `vcpus`) first");
+    return engine;
+  }
+
+  /** Makes the engine's vCPUs (addEngineVcpus) collectors of this host's own now, as addVcpu makes them. */
+  collectEngineVcpus(): void {
+    if (this.engine === null) return;
+    const engine = this.engineOrThrow();
+    this.engine = null;
+    for (let k = 0; k < engine.count; k++) this.addVcpu(engine.vmOf(k), engine.vcpuOf(k)).absorbEngineTotals(engine.slotsOf(k));
   }
 }

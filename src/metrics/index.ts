@@ -2,7 +2,7 @@
 
 export type * from "./types.js";
 export { ExitReason, EXIT_REASON_NAMES, TimerBackend, VcpuMetrics, VCPU_SLOTS, type VcpuTotals, type VcpuMetricsContext } from "./vcpu-metrics.js";
-export { HostMetrics, AGGREGATE_SERIES_POINTS, PER_VCPU_HISTOGRAMS_MAX_VCPUS, defaultMetricsOptions, type MetricsOptions } from "./host-metrics.js";
+export { HostMetrics, AGGREGATE_SERIES_POINTS, PER_VCPU_HISTOGRAMS_MAX_VCPUS, defaultMetricsOptions, type MetricsOptions, type EngineVcpus } from "./host-metrics.js";
 export { CallbacksPerMs } from "./callback-rate.js";
-export { aggregate } from "./aggregate.js";
+export { aggregate, aggregateHost } from "./aggregate.js";
 export { LatencyHistogram32, LatencyHistogram64, type LatencyHistogram, SIGNIFICANT_DIGITS } from "./histogram.js";

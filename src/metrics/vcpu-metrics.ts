@@ -344,9 +344,14 @@ export class VcpuMetrics {
     s[o + CB_PEAK] = Math.max(s[o + CB_PEAK]!, block[CB_PEAK]!);
   }
 
-  /** Host-wide hrtimer callbacks per aligned ms that the wasm engine counted (index = ms). */
-  addHostCallbacks(countsPerMs: Uint32Array): void {
-    this.context.callbacks.addCounts(countsPerMs);
+  /** Host-wide hrtimer callbacks per aligned ms that the wasm engine counted: its window and peak (CallbacksPerMs.mergeWindow). */
+  addHostCallbacks(cells: Uint32Array, latestMs: number, peak: number): void {
+    this.context.callbacks.mergeWindow(cells, latestMs, peak);
+  }
+
+  /** Whether this collector is one of `host`'s (HostMetrics.addVcpu). */
+  belongsTo(host: VcpuMetricsContext): boolean {
+    return this.context === host;
   }
 
   /** Whether `other` belongs to the same host (HostMetrics) as this collector. */

@@ -39,7 +39,9 @@ export interface RunHistograms {
 export function runHistograms(host: HostMetrics): RunHistograms {
   if (!host.options.perVcpuHistograms) {
     const all = host.sharedLatencyNs!;
-    const vmIds = new Set(host.vcpus.map((m) => m.vm));
+    const vmIds = new Set<number>();
+    // By index: the wasm engine's collectors are not made for this (HostMetrics.vmOf).
+    for (let i = 0; i < host.vcpuCount; i++) vmIds.add(host.vmOf(i));
     // One VM: its histogram is the shared one.
     const vms = vmIds.size === 1 ? [{ vm: [...vmIds][0]!, histogram: all }] : null;
     return { all, vms, vcpus: null };

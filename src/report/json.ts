@@ -7,6 +7,8 @@
 // advance series stays readable. No trailing newline.
 
 import type { RunResult } from "../metrics/types.js";
+import { VcpuResultList, type StreamedRunResult } from "../metrics/vcpu-result-list.js";
+import { vcpuResultJson } from "./vcpu-json.js";
 
 const KEY_ORDER = [
   "tscsim",
@@ -129,6 +131,23 @@ function writePretty(v: unknown, indent: string, out: PieceSink): boolean {
   }
   if (!writable(v)) return false;
   const inner = indent + "  ";
+  if (v instanceof VcpuResultList) {
+    // As the array of its results, each built only now (never all at once).
+    if (v.length === 0) {
+      out.push("[]");
+      return true;
+    }
+    out.push("[\n");
+    for (let i = 0; i < v.length; i++) {
+      out.push(i === 0 ? inner : ",\n" + inner);
+      const r = v.at(i);
+      const text = vcpuResultJson(r, inner, prettyText);
+      if (text !== undefined) out.push(text);
+      else writePretty(r, inner, out);
+    }
+    out.push("\n" + indent + "]");
+    return true;
+  }
   if (Array.isArray(v)) {
     if (v.length === 0) {
       out.push("[]");
@@ -162,6 +181,12 @@ function writePretty(v: unknown, indent: string, out: PieceSink): boolean {
   }
   out.push("\n" + indent + "}");
   return true;
+}
+
+/** The pretty text of a value starting on a line indented by `indent` ("null" for an unwritable one). */
+export function prettyText(v: unknown, indent: string): string {
+  const out: string[] = [];
+  return writePretty(v, indent, out) ? out.join("") : "null";
 }
 
 /** Where pieces go: an array joined once, or a writer flushed every so many pieces. */
@@ -211,7 +236,7 @@ export interface JsonOptions {
 }
 
 /** The result to write: without wallMs when the options leave it out (an undefined field is not written). */
-function withWallMsOption(result: RunResult, options: JsonOptions): unknown {
+function withWallMsOption(result: RunResult | StreamedRunResult, options: JsonOptions): unknown {
   return options.includeWallMs === false ? { ...result, wallMs: undefined } : result;
 }
 
@@ -222,22 +247,28 @@ export function renderJson(result: RunResult, options: JsonOptions = {}): string
   return out.join("");
 }
 
-/** Pieces per flush of writeJsonStream: large enough that each write is worth it, small enough to stay a few MB. */
-const PIECES_PER_FLUSH = 1 << 16;
+/**
+ * Characters per flush of writeJsonStream: each write worth its call, and the pieces
+ * waiting for it a few MB at most, however large each piece (a vCPU's result is one).
+ */
+const CHARS_PER_FLUSH = 1 << 20;
 
 /**
- * renderJson's document, written to `write` in chunks of about PIECES_PER_FLUSH pieces
+ * renderJson's document, written to `write` in chunks of about CHARS_PER_FLUSH characters
  * instead of built as one string (the same bytes): what `tscsim run --format json`
  * uses, so a result of any size can be written.
  */
-export function writeJsonStream(result: RunResult, options: JsonOptions, write: (chunk: string) => void): void {
-  const parts: string[] = [];
+export function writeJsonStream(result: RunResult | StreamedRunResult, options: JsonOptions, write: (chunk: string) => void): void {
+  let parts: string[] = [];
+  let chars = 0;
   const sink: PieceSink = {
     push(piece) {
       parts.push(piece);
-      if (parts.length >= PIECES_PER_FLUSH) {
+      chars += piece.length;
+      if (chars >= CHARS_PER_FLUSH) {
         write(parts.join(""));
-        parts.length = 0;
+        parts = [];
+        chars = 0;
       }
     },
   };

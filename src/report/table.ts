@@ -1,10 +1,11 @@
 // The summary a person reads at a glance after `tscsim run` (issue #3 §8).
 
-import type { LatencyMoments, LatencySummary, RunResult, VcpuResult } from "../metrics/types.js";
+import type { LatencyMoments, LatencySummary, VcpuResult } from "../metrics/types.js";
+import { VcpuResultList, type VcpuResults } from "../metrics/vcpu-result-list.js";
 import type { HostSchedResult } from "../metrics/sched-types.js";
 import { EXIT_REASON_NAMES } from "../metrics/vcpu-metrics.js";
 import { columns, duration, MISSING, num, ratio } from "./format.js";
-import { advanceHeadline, hasPercentiles, perVmLines, vmCount } from "./headline.js";
+import { advanceHeadline, hasPercentiles, perVmLines, vcpuOverview, type RunView } from "./headline.js";
 
 export interface TableOptions {
   /** Per-vCPU rows shown before "… N more"; default 16. */
@@ -23,8 +24,14 @@ function latencyLine(l: LatencySummary): string {
   ].join("  ");
 }
 
-function vcpuTable(vcpus: readonly VcpuResult[], maxRows: number): string[] {
-  const shown = vcpus.slice(0, maxRows);
+/** The first n results (only these are built when the list makes them as read). */
+function firstVcpus(vcpus: VcpuResults, n: number): VcpuResult[] {
+  if (vcpus instanceof VcpuResultList) return Array.from({ length: Math.min(n, vcpus.length) }, (_, i) => vcpus.at(i));
+  return vcpus.slice(0, n);
+}
+
+function vcpuTable(vcpus: VcpuResults, maxRows: number): string[] {
+  const shown = firstVcpus(vcpus, maxRows);
   const header = ["vm", "vcpu", "interrupts", "min ns", "p50 ns", "p99 ns", "max ns", "mean ns", "early", "exits", "spin", "advance ns"];
   const rows = shown.map((v) => {
     const l = v.latency.ns;
@@ -90,7 +97,7 @@ function hostSchedLines(h: HostSchedResult, simulatedNs: number, maxRows: number
 }
 
 /** A plain-text summary of a run: totals first, then the first vCPUs one per row. */
-export function renderTable(result: RunResult, options: TableOptions = {}): string {
+export function renderTable(result: RunView, options: TableOptions = {}): string {
   const maxRows = options.maxVcpuRows ?? 16;
   const r = result;
   const seconds = r.simulatedNs / 1e9;
@@ -109,7 +116,8 @@ export function renderTable(result: RunResult, options: TableOptions = {}): stri
   lines.push("");
 
   const exitRows = EXIT_REASON_NAMES.map((k) => [`  ${k}`, num(r.exits[k]), perSecond(r.exits[k])]);
-  const vms = vmCount(r);
+  const overview = vcpuOverview(r);
+  const vms = overview.vms.size;
   const early = r.early.count;
   const totals: string[][] = [
     ["interrupts", num(r.interrupts)],
@@ -126,7 +134,7 @@ export function renderTable(result: RunResult, options: TableOptions = {}): stri
       `sw arms ${num(r.timers.swArms)}  hv arms ${num(r.timers.hvArms)}  hv fallbacks ${num(r.timers.hvFallbacks)}  ` +
         `hv→sw ${num(r.timers.hvToSw)}  sw→hv ${num(r.timers.swToHv)}  posted ${num(r.timers.posted)}`,
     ],
-    ["advance", advanceHeadline(r)],
+    ["advance", advanceHeadline(overview)],
     ["coalesced", num(r.coalesced)],
     [
       "halt polling",
@@ -137,7 +145,7 @@ export function renderTable(result: RunResult, options: TableOptions = {}): stri
   ];
   if (vms > 1) lines.push(`totals over all ${num(nVcpus)} vCPUs of ${vms} VMs; latency per VM below`);
   lines.push(...columns(totals, 2));
-  const perVm = perVmLines(r);
+  const perVm = perVmLines(overview);
   if (perVm.length > 0) {
     lines.push("");
     lines.push("per VM (latency in ns and in the VM's own guest TSC cycles)");
@@ -153,4 +161,31 @@ export function renderTable(result: RunResult, options: TableOptions = {}): stri
   }
   if (r.hostSched !== undefined) lines.push("", ...hostSchedLines(r.hostSched, r.simulatedNs, maxRows));
   return lines.join("\n") + "\n";
+}
+
+/** Lines per write of writeTableReport: a few MB at most, whatever the vCPU count. */
+const LINES_PER_WRITE = 4096;
+
+/**
+ * What `tscsim run` prints: the lines guest programs printed (cyclictest's summary line
+ * per vCPU), a blank line when there were any, then the table — written in pieces, so
+ * 10^6 vCPUs' lines are never one string.
+ */
+export function writeTableReport(printed: Iterable<{ lines: readonly string[] }>, result: RunView, write: (chunk: string) => void, options: TableOptions = {}): void {
+  let pending: string[] = [];
+  let any = false;
+  for (const o of printed) {
+    for (const line of o.lines) {
+      pending.push(line);
+      any = true;
+      if (pending.length >= LINES_PER_WRITE) {
+        write(pending.join("\n") + "\n");
+        pending = [];
+      }
+    }
+  }
+  if (pending.length > 0) write(pending.join("\n") + "\n");
+  if (any) write("\n");
+  // renderTable ends with a newline; writeReportChunks adds the report's last one.
+  write(renderTable(result, options));
 }

@@ -2,6 +2,7 @@
 // the discrete-event loop. Events are (time, seq)-ordered in wasm (architecture.md,
 // "Determinism"); each carries (kind, vCPU index) and is dispatched to that vCPU.
 
+import { simulationStarting } from "./sim-generation.js";
 import { wasm } from "../wasm.js";
 import { InputRangeError } from "../errors.js";
 import { computeL1TscOffset, tscFracBits, tscRatio } from "../math/tsc.js";
@@ -59,6 +60,14 @@ export interface SimulationOptions {
    * `everyEvents` events or so. Changes no result: the engines only pause to report.
    */
   progress?: SimulationProgress;
+  /**
+   * With a HostMetrics the wasm engine defers (shared histograms, no per-vCPU series):
+   * leave vCPUs 1.. in the engine's metric blocks, made into collectors only as they are
+   * read (HostMetrics.readVcpu), valid until the next simulation starts. Default false:
+   * every collector exists when run() returns. `tscsim run` sets it (issue #13: ~420
+   * bytes per vCPU less at 10^6 vCPUs).
+   */
+  engineTotalsUntilRead?: boolean;
 }
 
 export interface SimulationProgress {
@@ -136,8 +145,9 @@ export class Simulation {
       metrics instanceof HostMetrics && this.engine === "wasm" && !metrics.options.perVcpuHistograms && metrics.options.advanceSeriesPoints === 0 && metrics.vcpus.length === 0
         ? metrics
         : null;
-    // The horizon first: the reserve sizes the per-ms callback counts to it.
+    // The horizon, before the reserve.
     wasm.queueSetHorizon(BigInt(START_NS + config.durationNs));
+    simulationStarting();
     wasm.simMemoryReserve(total, config.vms.length, queueCapacity, this.engine === "wasm", this.keepOutputOf.some((keep) => keep), deferTo === null, program.cells.length * 8);
     wasm.queueReset(queueCapacity);
     wasm.vcpuStateInit(total, fracBits, this.engine === "wasm");
@@ -179,7 +189,7 @@ export class Simulation {
         exits: exitsOf,
         ids: this.ids,
         summaries: this.keepOutputOf.some((keep) => keep),
-        sinks: deferTo !== null ? { kind: "deferred", host: deferTo, first: sinks[0] as VcpuMetrics } : { kind: "each", sinks },
+        sinks: deferTo !== null ? { kind: "deferred", host: deferTo, first: sinks[0] as VcpuMetrics, untilRead: options.engineTotalsUntilRead === true } : { kind: "each", sinks },
         sched: this.fastSched,
       });
       return;
@@ -277,15 +287,23 @@ export class Simulation {
 
   /** Lines printed by the guest programs that keep output, per vCPU (after run). */
   outputs(): { vm: number; vcpu: number; lines: string[] }[] {
+    return [...this.outputsAsRead()];
+  }
+
+  /**
+   * outputs() one vCPU at a time, made as they are read (the wasm engine's summary lines
+   * come from its memory: read them before the next simulation starts). At 10^6 vCPUs the
+   * whole list would take ~200 bytes per vCPU.
+   */
+  *outputsAsRead(): Generator<{ vm: number; vcpu: number; lines: string[] }> {
     if (this.fast !== null) {
-      const lines: { vm: number; vcpu: number; lines: string[] }[] = [];
-      this.keepOutputOf.forEach((keep, vm) => {
-        if (!keep) return;
-        for (let vcpu = 0, v = this.ids.firstIndexOf(vm); vcpu < this.config.vms[vm]!.vcpus; vcpu++, v++) lines.push({ vm, vcpu, lines: [this.fast!.summaryLine(v)] });
-      });
-      return lines;
+      for (const [vm, keep] of this.keepOutputOf.entries()) {
+        if (!keep) continue;
+        for (let vcpu = 0, v = this.ids.firstIndexOf(vm); vcpu < this.config.vms[vm]!.vcpus; vcpu++, v++) yield { vm, vcpu, lines: [this.fast.summaryLine(v)] };
+      }
+      return;
     }
-    return this.vcpus.filter((v) => v.output !== null && v.output.length > 0).map((v) => ({ vm: v.vm, vcpu: v.vcpu, lines: v.output! }));
+    for (const v of this.vcpus) if (v.output !== null && v.output.length > 0) yield { vm: v.vm, vcpu: v.vcpu, lines: v.output };
   }
 
   /** The host scheduler's metrics (after run), or null without one. */

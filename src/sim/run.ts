@@ -2,7 +2,9 @@
 
 import type { ScenarioConfig } from "../scenario/types.js";
 import type { RunResult } from "../metrics/types.js";
-import { HostMetrics, aggregate } from "../metrics/index.js";
+import { VcpuResultList, type StreamedRunResult } from "../metrics/vcpu-result-list.js";
+import { HostMetrics } from "../metrics/index.js";
+import { aggregateHost } from "../metrics/aggregate.js";
 import { defaultMetricsOptions } from "../metrics/host-metrics.js";
 import { Simulation, type EngineChoice, type SimulationProgress } from "./engine.js";
 import type { AnyGuestProgram } from "./guest.js";
@@ -23,6 +25,8 @@ export interface RunOptions {
   histograms?: boolean;
   /** Told how far the run has got now and then (SimulationOptions.progress). */
   progress?: SimulationProgress;
+  /** Called once the simulation has run, before its result is assembled (benchmarks time the two apart). */
+  onSimulated?: () => void;
 }
 
 export interface ScenarioRun {
@@ -33,17 +37,41 @@ export interface ScenarioRun {
   histograms: RunHistograms;
 }
 
+export type { StreamedRunResult };
+
+/** ScenarioRun with a StreamedRunResult: what `tscsim run` writes, at any vCPU count. */
+export interface StreamedScenarioRun extends Omit<ScenarioRun, "result" | "output"> {
+  result: StreamedRunResult;
+  /** ScenarioRun.output made as it is read (read it once, before the next simulation). */
+  output: Iterable<ScenarioRun["output"][number]>;
+}
+
+/** The result with every vCPU's result built (the RunResult of the library API). */
+export function materialized(result: StreamedRunResult): RunResult {
+  return { ...result, vcpus: result.vcpus.toArray() };
+}
+
 export function runScenario(config: ScenarioConfig, options: RunOptions = {}): ScenarioRun {
+  const run = runScenarioStreamed(config, options);
+  return { ...run, result: materialized(run.result), output: [...run.output] };
+}
+
+/**
+ * runScenario without building the per-vCPU results up front: at 10^6 vCPUs they would
+ * take more memory than the simulation (issue #13 target 3).
+ */
+export function runScenarioStreamed(config: ScenarioConfig, options: RunOptions = {}): StreamedScenarioRun {
   const total = config.vms.reduce((n, vm) => n + vm.vcpus, 0);
   const perVcpuHistograms = options.perVcpuHistograms ?? defaultMetricsOptions(total).perVcpuHistograms;
   // HostMetrics' default advance series follows perVcpuHistograms.
   const host = new HostMetrics({ perVcpuHistograms });
-  const sim = new Simulation(config, host, options.programs, { engine: options.engine ?? "auto", ...(options.progress === undefined ? {} : { progress: options.progress }) });
+  const sim = new Simulation(config, host, options.programs, { engine: options.engine ?? "auto", engineTotalsUntilRead: true, ...(options.progress === undefined ? {} : { progress: options.progress }) });
   const started = performance.now();
   sim.run();
   const wallMs = performance.now() - started;
+  options.onSimulated?.();
   const histograms = runHistograms(host);
-  const result: RunResult = {
+  const result: StreamedRunResult = {
     tscsim: buildInfo(),
     scenario: config.name,
     seed: config.seed,
@@ -51,12 +79,12 @@ export function runScenario(config: ScenarioConfig, options: RunOptions = {}): S
     simulatedNs: sim.simulatedNs,
     wallMs,
     events: sim.events,
-    ...aggregate(host.vcpus, host),
-    vcpus: host.vcpus.map((m) => m.summary()),
+    ...aggregateHost(host),
+    vcpus: new VcpuResultList(host),
     ...(options.histograms === true ? { histograms: encodeRunHistograms(histograms) } : {}),
   };
   const hostSched = sim.schedResult();
   if (hostSched !== null) result.hostSched = hostSched;
-  const output = sim.outputs();
+  const output = sim.outputsAsRead();
   return { result, output, histograms };
 }

@@ -11,7 +11,8 @@ import type { ScenarioConfig, WorkloadParams } from "../scenario/types.js";
 import type { EraPolicy } from "./eras.js";
 import type { MetricsSink } from "./metrics-sink.js";
 import { VcpuMetrics } from "../metrics/vcpu-metrics.js";
-import type { HostMetrics } from "../metrics/host-metrics.js";
+import type { EngineVcpus, HostMetrics } from "../metrics/host-metrics.js";
+import { currentSimulation } from "./sim-generation.js";
 import { cyclictestSummaryLine } from "./workloads/cyclictest.js";
 import { guestCyclesOfNs } from "./guest-time.js";
 import type { VcpuIds } from "./vcpu-ids.js";
@@ -75,7 +76,7 @@ export interface WasmEngineSetup {
  * from the start for the advance series the aggregate reports (the host's histograms
  * are shared and its other vCPUs keep no series: Simulation decides).
  */
-export type EngineSinks = { kind: "each"; sinks: readonly MetricsSink[] } | { kind: "deferred"; host: HostMetrics; first: VcpuMetrics };
+export type EngineSinks = { kind: "each"; sinks: readonly MetricsSink[] } | { kind: "deferred"; host: HostMetrics; first: VcpuMetrics; untilRead: boolean };
 
 /**
  * The engine's complete mode (assembly/sim/engine_metrics.ts) applies when every sink is a
@@ -96,6 +97,26 @@ function completeSinks(sinks: readonly MetricsSink[]): VcpuMetrics[] | null {
     all.push(sink);
   }
   return all;
+}
+
+/**
+ * vCPUs 1.. of a finished deferred run, read from the engine's metric blocks
+ * (engineSlotsOf) while no other simulation has taken the memory.
+ */
+function engineVcpus(ids: VcpuIds): EngineVcpus {
+  const run = currentSimulation();
+  let view = new Float64Array(0);
+  return {
+    count: ids.count - 1,
+    vmOf: (k) => ids.vmOf(k + 1),
+    vcpuOf: (k) => ids.vcpuInVm(k + 1),
+    slotsOf(k) {
+      const ptr = wasm.engineSlotsOf(k + 1);
+      if (view.buffer !== wasm.memory.buffer || view.byteOffset !== ptr) view = new Float64Array(wasm.memory.buffer, ptr, SLOTS);
+      return view;
+    },
+    current: () => currentSimulation() === run,
+  };
 }
 
 export class WasmEngine {
@@ -217,10 +238,18 @@ export class WasmEngine {
       return;
     }
     const first = sinks.kind === "deferred" ? sinks.first : this.complete![0]!;
-    for (let v = 0; v < ids.count; v++) {
-      wasm.engineSlotsOf(v);
-      const m = v === 0 ? first : sinks.kind === "deferred" ? sinks.host.addVcpu(ids.vmOf(v), ids.vcpuInVm(v)) : this.complete![v]!;
-      m.absorbEngineTotals(slots);
+    if (sinks.kind === "deferred") {
+      wasm.engineSlotsOf(0);
+      first.absorbEngineTotals(slots);
+      // The other vCPUs' totals stay in the engine's blocks until the results read them
+      // (SimulationOptions.engineTotalsUntilRead), else they are collectors now.
+      sinks.host.addEngineVcpus(engineVcpus(ids));
+      if (!sinks.untilRead) sinks.host.collectEngineVcpus();
+    } else {
+      for (let v = 0; v < ids.count; v++) {
+        wasm.engineSlotsOf(v);
+        this.complete![v]!.absorbEngineTotals(slots);
+      }
     }
     if (!first.ownHistograms) {
       const { ns, cycles } = first.histograms;
@@ -229,7 +258,7 @@ export class WasmEngine {
         for (let i = 0; i < HIST_CELLS; i++) if (counts[i]! > 0) h.recordValueWithCount(h.valueFromIndex(i), counts[i]!);
       }
     }
-    first.addHostCallbacks(new Uint32Array(wasm.memory.buffer, wasm.engineCallbacksPtr(), wasm.engineCallbackCells()));
+    first.addHostCallbacks(new Uint32Array(wasm.memory.buffer, wasm.engineCallbacksPtr(), wasm.CALLBACK_WINDOW_MS.value), wasm.engineCallbacksLatestMs(), wasm.engineCallbacksPeak());
   }
 
   /** cyclictest's summary line for vCPU v (engine order), as workloads/cyclictest.ts prints it. */

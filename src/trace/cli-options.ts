@@ -90,9 +90,12 @@ export function traceRequest(opts: TraceCliOptions, config: ScenarioConfig): Tra
 }
 
 /** Runs the scenario (on either engine: both write the same trace points) while writing its trace. */
-export function runTraced(config: ScenarioConfig, options: RunOptions, req: TraceRequest): ScenarioRun {
+export function runTraced(config: ScenarioConfig, options: RunOptions, req: TraceRequest): ScenarioRun;
+/** With another runner (`tscsim run` streams its per-vCPU results: runScenarioStreamed). */
+export function runTraced<R>(config: ScenarioConfig, options: RunOptions, req: TraceRequest, runner: (config: ScenarioConfig, options: RunOptions) => R): R;
+export function runTraced(config: ScenarioConfig, options: RunOptions, req: TraceRequest, runner: (config: ScenarioConfig, options: RunOptions) => unknown = runScenario): unknown {
   const writer = new TraceWriter(req.file, req.ids, req.options);
-  const run = withTrace(writer, () => runScenario(config, options));
+  const run = withTrace(writer, () => runner(config, options));
   writer.finish();
   return run;
 }

@@ -1,0 +1,96 @@
+// `tscsim run` writes per-vCPU results as it makes them (issue #13 target 3): the same
+// bytes as the whole result written at once — the JSON (with a vCPU's text from one
+// template, src/report/vcpu-json.ts) and the table with the guests' printed lines.
+
+import { describe, expect, test } from "vitest";
+import fc from "fast-check";
+import { loadScenario } from "../src/scenario/load.js";
+import { runScenario, runScenarioStreamed } from "../src/sim/run.js";
+import { prettyText, renderJson, stableJson, writeJsonStream } from "../src/report/json.js";
+import { renderTable, writeTableReport } from "../src/report/table.js";
+import { vcpuResultJson } from "../src/report/vcpu-json.js";
+import type { LatencyMoments, LatencySummary, VcpuResult } from "../src/metrics/types.js";
+
+const CASES: [string, string[]][] = [
+  // Per-vCPU histograms (percentiles per vCPU), printed summary lines, advance series.
+  ["cyclictest", ["duration=20ms"]],
+  // Shared histograms (min/mean/max per vCPU), two VMs.
+  ["default", ["vms.0.vcpus=40", "vms.1.vcpus=40", "duration=5ms"]],
+  // Periodic timers: per-period lateness per vCPU (the TypeScript engine).
+  ["s10-periodic-negative-delta", ["duration=200ms"]],
+];
+
+function streamedText(produce: (write: (chunk: string) => void) => void): string {
+  const chunks: string[] = [];
+  produce((c) => chunks.push(c));
+  return chunks.join("");
+}
+
+describe("results streamed per vCPU", () => {
+  test.each(CASES)("%s: the JSON and the table are the whole result's bytes", (preset, sets) => {
+    const config = loadScenario(preset, sets);
+    const whole = runScenario(config);
+    const streamed = runScenarioStreamed(config);
+    expect(streamedText((w) => writeJsonStream(streamed.result, { includeWallMs: false }, w))).toBe(renderJson(whole.result, { includeWallMs: false }));
+    // The table as `tscsim run` printed it before: printed lines, a blank line, the table.
+    const printed = whole.output.flatMap((o) => o.lines);
+    const expected = [...printed, ...(printed.length > 0 ? [""] : []), renderTable({ ...whole.result, wallMs: 1 })].join("\n");
+    expect(streamedText((w) => writeTableReport(streamed.output, { ...streamed.result, wallMs: 1 }, w))).toBe(expected);
+  });
+});
+
+const num = fc.oneof(fc.integer({ min: -1e9, max: 1e12 }), fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, -0, 0));
+const moments: fc.Arbitrary<LatencyMoments> = fc.record({ min: num, mean: num, max: num });
+const summary: fc.Arbitrary<LatencySummary> = fc.record({ min: num, mean: num, max: num, p50: num, p90: num, p99: num, p999: num });
+const latency = fc.oneof(moments, summary);
+const vcpuResult: fc.Arbitrary<VcpuResult> = fc
+  .record({
+    vm: fc.nat(),
+    vcpu: fc.nat(),
+    interrupts: num,
+    latency: fc.record({ ns: latency, cycles: latency }),
+    early: fc.record({ count: num, worstNs: num }),
+    periods: fc.option(fc.record({ count: fc.nat(), min: num, mean: num, max: num, p50: num, p90: num, p99: num, p999: num })),
+    exits: fc.record({ msrWrite: num, apicWrite: num, preemptionTimer: num, externalInterrupt: num, hlt: num, apicRead: num }),
+    spinNs: num,
+    advanceNs: fc.record({ initial: num, final: num, min: num, max: num, series: fc.array(fc.tuple(num, num), { maxLength: 4 }) }),
+    timers: fc.record({ swArms: num, hvArms: num, hvFallbacks: num, hvToSw: num, swToHv: num, posted: num }),
+    coalesced: num,
+    haltPollNs: num,
+    haltPolls: fc.record({ successful: num, failed: num }),
+    callbacksPerMsPeak: num,
+  })
+  // In summary()'s key order for the body; the writer sorts keys anyway.
+  .map(({ periods, ...r }) => (periods === null ? r : { ...r, periodLatenessNs: periods }));
+
+describe("a vCPU's result from one template", () => {
+  test("the generic writer's bytes for any values of summary()'s shape, at any indent", () => {
+    fc.assert(
+      fc.property(vcpuResult, fc.constantFrom("", "  ", "    "), (v, indent) => {
+        expect(vcpuResultJson(v, indent, prettyText)).toBe(prettyText(v, indent));
+      }),
+    );
+  });
+
+  test("another shape is left to the generic writer", () => {
+    expect(vcpuResultJson({ vm: 0, vcpu: 0 } as unknown as VcpuResult, "", prettyText)).toBeUndefined();
+    expect(prettyText({ b: 1, a: [1, 2] }, "")).toBe(stableJson({ b: 1, a: [1, 2] }));
+  });
+});
+
+describe("the wasm engine's totals read when the results are written", () => {
+  const config = () => loadScenario("cyclictest", ["vms.0.vcpus=100", "duration=3ms"]);
+
+  test("the streamed run reads vCPUs 1.. from the engine: the same result as collectors made at the end", () => {
+    const streamed = runScenarioStreamed(config(), { engine: "wasm" });
+    const json = streamedText((w) => writeJsonStream(streamed.result, { includeWallMs: false }, w));
+    expect(json).toBe(renderJson(runScenario(config(), { engine: "wasm" }).result, { includeWallMs: false }));
+    expect(JSON.parse(json).vcpus).toHaveLength(100);
+  });
+
+  test("read after another simulation started: an error, never another run's totals", () => {
+    const streamed = runScenarioStreamed(config(), { engine: "wasm" });
+    runScenario(config(), { engine: "wasm" });
+    expect(() => streamed.result.vcpus.at(5)).toThrow(/after another simulation started/);
+  });
+});
