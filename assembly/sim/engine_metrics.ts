@@ -122,6 +122,8 @@ export enum LogRecord {
   Advance = 1,
   /** hrtimerCallback(a = now since start ns) (log mode only) */
   Callback = 2,
+  /** recordPeriodLateness(a = ns), both modes: the host keeps the per-period lateness (a periodic timer's; src/metrics/period-lateness.ts) */
+  PeriodLateness = 3,
 }
 
 /** Records per drain; the engine stops for a drain when fewer than LOG_SLACK are free. */
@@ -410,6 +412,11 @@ export function metricLatency(v: i32, cycles: f64, ns: f64): void {
   } else {
     logRecord(v, LogRecord.Latency, hc, hn, 0);
   }
+}
+
+/** MetricsSink.recordPeriodLateness: logged in both modes (the host keeps PeriodLateness per vCPU). */
+export function metricPeriodLateness(v: i32, ns: f64): void {
+  logRecord(v, LogRecord.PeriodLateness, ns, 0, 0);
 }
 
 /** MetricsSink.recordAdvance (VcpuMetrics.recordAdvance's slots in the complete mode). */

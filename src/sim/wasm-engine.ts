@@ -18,6 +18,8 @@ import type { VcpuIds } from "./vcpu-ids.js";
 import type { GuestExitPolicy } from "./exits-in-guest.js";
 import { usesHostScheduler } from "../scenario/schema.js";
 import { drainTrace } from "../trace/session.js";
+import { REARM_VARIANTS, tmictToNs } from "../math/lapic-timer.js";
+import { PeriodLateness } from "../metrics/period-lateness.js";
 
 const U32_MAX = 0xffffffff;
 // The engine's layouts (assembly/sim/engine_metrics.ts): slots per vCPU block (VcpuMetrics'),
@@ -27,11 +29,12 @@ const HIST_CELLS = wasm.HIST_CELLS.value;
 const HIST_HALF_MAGNITUDE = wasm.HIST_HALF_MAGNITUDE.value;
 const LOG_RECORD_F64 = 4;
 const LOG_CAPACITY = wasm.LOG_CAPACITY.value;
-const { Latency: LOG_LATENCY, Advance: LOG_ADVANCE } = wasm.LogRecord;
+const { Latency: LOG_LATENCY, Advance: LOG_ADVANCE, PeriodLateness: LOG_PERIOD_LATENESS } = wasm.LogRecord;
 
 /**
  * Why the scenario needs the TypeScript engine, or null when the wasm engine runs it:
- * every VM runs the built-in cyclictest through IA32_TSC_DEADLINE with the CPUID bit,
+ * every VM runs the built-in cyclictest through IA32_TSC_DEADLINE with the CPUID bit, or
+ * the built-in periodic or oneshot workload (LVTT one-shot/periodic through TMICT/TDCR),
  * without pauses, migrations or the lazy/PV deadline proposals.
  */
 export function wasmEngineExclusion(config: ScenarioConfig): string | null {
@@ -44,9 +47,14 @@ export function wasmEngineExclusion(config: ScenarioConfig): string | null {
     if (!Number.isInteger(hp) || hp < 0 || hp > U32_MAX) return `${i} is outside u32`;
   }
   for (const [i, vm] of config.vms.entries()) {
-    if (vm.workload.kind !== "cyclictest") return `vms.${i}.workload.kind is ${vm.workload.kind}`;
-    if (vm.workload.deadlineMsr !== "tsc") return `vms.${i}.workload.deadlineMsr is ${vm.workload.deadlineMsr}`;
-    if (!vm.tscDeadline) return `vms.${i}.tscDeadline is false`;
+    const w = vm.workload;
+    if (w.kind === "periodic" || w.kind === "oneshot") {
+      for (const [f, x] of [["tmict", w.tmict], ["tdcr", w.tdcr]] as const) if (!Number.isInteger(x) || x < 0 || x > U32_MAX) return `vms.${i}.workload.${f} is outside u32`;
+    } else {
+      if (w.kind !== "cyclictest") return `vms.${i}.workload.kind is ${w.kind}`;
+      if (w.deadlineMsr !== "tsc") return `vms.${i}.workload.deadlineMsr is ${w.deadlineMsr}`;
+      if (!vm.tscDeadline) return `vms.${i}.tscDeadline is false`;
+    }
     if (vm.pauses.length > 0) return `vms.${i}.pauses is not empty`;
     if (vm.migrations.length > 0) return `vms.${i}.migrations is not empty`;
   }
@@ -101,6 +109,8 @@ function completeSinks(sinks: readonly MetricsSink[]): VcpuMetrics[] | null {
 export class WasmEngine {
   /** The sinks, when the engine runs in its complete mode with a sink per vCPU. */
   private readonly complete: VcpuMetrics[] | null;
+  /** Deferred sinks: each vCPU's per-period lateness until its collector exists (handOver). */
+  private readonly periods: (PeriodLateness | undefined)[] = [];
 
   constructor(private readonly s: WasmEngineSetup) {
     const { config, era } = s;
@@ -132,14 +142,48 @@ export class WasmEngine {
       wasm.engineMetricsInit(s.ids.count, this.complete !== null, this.complete?.[0]?.ownHistograms ?? false);
       this.complete?.forEach((m, v) => wasm.engineSetSeriesCap(v, m.seriesPoints));
     }
-    config.vms.forEach((vm, i) => {
-      const w = vm.workload as WorkloadParams<"cyclictest">;
-      // The guest converts the interval with the calibration it booted with (cyclictest.ts).
-      const x = s.exits[i]!;
-      wasm.ctEngineSetVm(i, guestCyclesOfNs(w.intervalNs, vm.tscKhz), w.loops, vm.tscKhz, s.pollAllowed[i]!, w.workNs, w.idle === "poll", x.idleInGuest, x.canPostTimer, x.hvTimer);
-      wasm.ctEngineSetVmCell(i, wasm.VM_WORKLOAD.value, wasm.WK_CYCLICTEST.value);
-    });
+    wasm.ctEngineLapicConfigure(
+      kvm.apicBusCycleNs,
+      kvm.minTimerPeriodUs,
+      REARM_VARIANTS[kvm.periodicNegativeDelta ?? (era.periodicRearm === "clamp" ? "clamp" : "wrap")],
+      kvm.periodicNegativeDelta === null && era.periodicRearm === "drift",
+      kvm.advanceOneshot,
+      era.hvLatchesDeadline,
+      era.hrtimerFollowsTarget,
+    );
+    config.vms.forEach((vm, i) => this.configureVm(i));
     for (let v = 0; v < s.ids.count; v++) wasm.ctEngineSetVcpu(v, s.ids.vmOf(v));
+  }
+
+  /** VM i's parameters: its workload's and the per-VM cells every VM sets (cells are not zeroed). */
+  private configureVm(i: number): void {
+    const { config, exits, pollAllowed } = this.s;
+    const { kvm } = config;
+    const vm = config.vms[i]!;
+    const x = exits[i]!;
+    const w = vm.workload;
+    const cell = (c: { value: number }, value: number): void => wasm.ctEngineSetVmCell(i, c.value, value);
+    if (w.kind === "periodic" || w.kind === "oneshot") {
+      const periodic = w.kind === "periodic";
+      wasm.ctEngineSetVm(i, 0, 0, vm.tscKhz, pollAllowed[i]!, 0, false, x.idleInGuest, x.canPostTimer, x.hvTimer);
+      cell(wasm.VM_WORKLOAD, periodic ? wasm.WK_PERIODIC.value : wasm.WK_ONESHOT.value);
+      cell(wasm.VM_TIMER_MODE, periodic ? wasm.TM_PERIODIC.value : wasm.TM_ONESHOT.value);
+      cell(wasm.VM_TMICT, w.tmict);
+      cell(wasm.VM_TDCR, w.tdcr);
+      // lapic-count.ts periodCycles: the guest's own conversion, at its boot calibration.
+      let ns = Number(tmictToNs(w.tmict, w.tdcr, kvm.apicBusCycleNs));
+      if (periodic) ns = Math.max(ns, kvm.minTimerPeriodUs * 1000);
+      cell(wasm.VM_PERIOD_CYCLES, guestCyclesOfNs(ns, vm.tscKhz));
+      cell(wasm.VM_GAP_NS, periodic ? 0 : (w as WorkloadParams<"oneshot">).gapNs);
+      cell(wasm.VM_WAIT_BUSY, w.wait === "busy" ? 1 : 0);
+      return;
+    }
+    const c = w as WorkloadParams<"cyclictest">;
+    // The guest converts the interval with the calibration it booted with (cyclictest.ts).
+    wasm.ctEngineSetVm(i, guestCyclesOfNs(c.intervalNs, vm.tscKhz), c.loops, vm.tscKhz, pollAllowed[i]!, c.workNs, c.idle === "poll", x.idleInGuest, x.canPostTimer, x.hvTimer);
+    cell(wasm.VM_WORKLOAD, wasm.WK_CYCLICTEST.value);
+    cell(wasm.VM_TIMER_MODE, wasm.TM_DEADLINE.value);
+    for (const k of [wasm.VM_TMICT, wasm.VM_TDCR, wasm.VM_PERIOD_CYCLES, wasm.VM_GAP_NS, wasm.VM_WAIT_BUSY]) cell(k, 0);
   }
 
   /** Every vCPU's first events, in index order (Vcpu.start). */
@@ -177,6 +221,7 @@ export class WasmEngine {
         const sink = sinks.sinks[(code - type) / 4]!;
         if (type === LOG_LATENCY) sink.recordLatency(log[o + 1]!, log[o + 2]!);
         else if (type === LOG_ADVANCE) sink.recordAdvance(log[o + 1]!, log[o + 2]!);
+        else if (type === LOG_PERIOD_LATENESS) sink.recordPeriodLateness?.(log[o + 1]!);
         else sink.hrtimerCallback(log[o + 1]!);
       }
     } else {
@@ -185,6 +230,13 @@ export class WasmEngine {
       for (let i = 0, o = 0; i < n; i++, o += LOG_RECORD_F64) {
         const code = log[o]!;
         const type = code % 4;
+        if (type === LOG_PERIOD_LATENESS) {
+          const v = (code - type) / 4;
+          if (collectors !== null) collectors[v]!.recordPeriodLateness(log[o + 1]!);
+          // Deferred, the vCPU's collector comes at the hand-over: its periods wait here.
+          else (this.periods[v] ??= new PeriodLateness()).record(log[o + 1]!);
+          continue;
+        }
         const m = collectors === null ? (sinks as { first: VcpuMetrics }).first : collectors[(code - type) / 4]!;
         if (type === LOG_LATENCY) m.recordLatencyHistograms(log[o + 1]!, log[o + 2]!);
         else m.advanceSeriesPoint(log[o + 3]!, log[o + 1]!, log[o + 2]!);
@@ -213,6 +265,8 @@ export class WasmEngine {
       wasm.engineSlotsOf(v);
       const m = v === 0 ? first : sinks.kind === "deferred" ? sinks.host.addVcpu(ids.vmOf(v), ids.vcpuInVm(v)) : this.complete![v]!;
       m.absorbEngineTotals(slots);
+      const periods = this.periods[v];
+      if (periods !== undefined) m.adoptPeriodLateness(periods);
     }
     if (!first.ownHistograms) {
       const { ns, cycles } = first.histograms;
