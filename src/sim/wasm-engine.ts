@@ -169,7 +169,7 @@ export class WasmEngine {
       cell(wasm.VM_WORKLOAD, periodic ? wasm.WK_PERIODIC.value : wasm.WK_ONESHOT.value);
       cell(wasm.VM_TIMER_MODE, periodic ? wasm.TM_PERIODIC.value : wasm.TM_ONESHOT.value);
       cell(wasm.VM_TMICT, w.tmict);
-      cell(wasm.VM_TDCR, w.tdcr);
+      cell(wasm.VM_TDCR, w.tdcr & 0xb); // LapicTimer.writeTdcr keeps val & 0xb
       // lapic-count.ts periodCycles: the guest's own conversion, at its boot calibration.
       let ns = Number(tmictToNs(w.tmict, w.tdcr, kvm.apicBusCycleNs));
       if (periodic) ns = Math.max(ns, kvm.minTimerPeriodUs * 1000);

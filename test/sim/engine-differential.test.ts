@@ -11,7 +11,7 @@ import { runScenario } from "../../src/sim/run.js";
 import { Simulation } from "../../src/sim/engine.js";
 import { wasmEngineExclusion } from "../../src/sim/wasm-engine.js";
 import { InputRangeError } from "../../src/errors.js";
-import type { DelayDist, ScenarioConfig } from "../../src/scenario/types.js";
+import type { DelayDist, ScenarioConfig, Workload } from "../../src/scenario/types.js";
 import { CYCLICTEST, scenario } from "./harness.js";
 import { wasm } from "../../src/wasm.js";
 import { ExitReason, TimerBackend, VCPU_SLOTS, VCPU_SLOT_INDEX as I } from "../../src/metrics/vcpu-metrics.js";
@@ -37,6 +37,26 @@ const delay: fc.Arbitrary<DelayDist> = fc.oneof(
 
 const era = fc.constantFrom("v4.0", "v4.20", "v5.1", "v5.4", "mainline" as const);
 
+interface VmDraw {
+  kind: "cyclictest" | "periodic" | "oneshot";
+  intervalNs: number;
+  loops: number;
+  printSummary: boolean;
+  workNs: number;
+  idle: "halt" | "poll";
+  tmict: number;
+  tdcr: number;
+  wait: "hlt" | "busy";
+  gapNs: number;
+}
+
+/** The VM's workload: cyclictest, or the LAPIC one-shot/periodic ones (src/sim/workloads/lapic-count.ts). */
+function workloadOf(vm: VmDraw): Workload {
+  if (vm.kind === "periodic") return { kind: "periodic", tmict: vm.tmict, tdcr: vm.tdcr, wait: vm.wait };
+  if (vm.kind === "oneshot") return { kind: "oneshot", tmict: vm.tmict, tdcr: vm.tdcr, gapNs: vm.gapNs, wait: vm.wait };
+  return { ...CYCLICTEST, intervalNs: vm.intervalNs, loops: vm.loops, printSummary: vm.printSummary, workNs: vm.workNs, idle: vm.idle };
+}
+
 const config: fc.Arbitrary<ScenarioConfig> = fc
   .record({
     era,
@@ -55,6 +75,11 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
       maxStealPercent: fc.constantFrom(null, 10),
     }),
     stalls: fc.option(fc.record({ everyNs: fc.integer({ min: 500_000, max: 5_000_000 }), lengthNs: fc.integer({ min: 0, max: 400_000 }) })),
+    // The LAPIC one-shot/periodic paths (the periodic and oneshot workloads).
+    minTimerPeriodUs: fc.constantFrom(200, 200, 50, 0),
+    periodicNegativeDelta: fc.constantFrom(null, null, "wrap", "skip-negative", "clamp" as const),
+    advanceOneshot: fc.boolean(),
+    apicBusCycleNs: fc.constantFrom(1, 1, 5),
     vms: fc.array(
       fc.record({
         vcpus: fc.integer({ min: 1, max: 3 }),
@@ -66,6 +91,12 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
         workNs: fc.constantFrom(0, 0, 3_000, 15_000, 120_000),
         idle: fc.constantFrom("halt", "halt", "poll" as const),
         disableExits: fc.constantFrom([], [], ["hlt"], ["mwait"], ["hlt", "pause"], ["mwait", "hlt", "cstate"] as const).map((x) => [...x]),
+        kind: fc.constantFrom("cyclictest", "cyclictest", "periodic", "oneshot" as const),
+        tmict: fc.constantFrom(0, 3_000, 10_000, 50_000, 209_731, 1_000_000),
+        tdcr: fc.constantFrom(0xb, 0x0, 0x1, 0x3, 0x8),
+        wait: fc.constantFrom("hlt", "hlt", "busy" as const),
+        gapNs: fc.constantFrom(0, 0, 5_000, 60_000),
+        tscDeadline: fc.boolean(),
       }),
       { minLength: 1, maxLength: 3 },
     ),
@@ -84,6 +115,11 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
         hvTimer: r.hvTimer,
         apicv: r.apicv,
         haltPoll: r.haltPoll,
+        minTimerPeriodUs: r.minTimerPeriodUs,
+        periodicNegativeDelta: r.periodicNegativeDelta,
+        advanceOneshot: r.advanceOneshot,
+        // KVM_CAP_X86_APIC_BUS_CYCLES_NS is mainline only (the scenario layer refuses it elsewhere).
+        apicBusCycleNs: r.era === "mainline" ? r.apicBusCycleNs : 1,
         // pi_inject_timer is modelled as mainline has it (the scenario layer refuses it elsewhere).
         postedTimerInterrupts: r.era === "mainline" && r.postedTimerInterrupts,
       },
@@ -91,13 +127,14 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
         name: `vm${i}`,
         vcpus: vm.vcpus,
         tscKhz: vm.tscKhz,
-        tscDeadline: true,
+        // The CPUID bit matters to cyclictest's deadline mode only (the wasm engine needs it there).
+        tscDeadline: vm.kind === "cyclictest" || vm.tscDeadline,
         pollControl: vm.pollControl,
         pauses: [],
         migrations: [],
         // KVM_CAP_X86_DISABLE_EXITS does not exist in v4.0.
         disableExits: r.era === "v4.0" ? [] : vm.disableExits,
-        workload: { ...CYCLICTEST, intervalNs: vm.intervalNs, loops: vm.loops, printSummary: vm.printSummary, workNs: vm.workNs, idle: vm.idle },
+        workload: workloadOf(vm),
       })),
     });
     return base;
@@ -177,6 +214,7 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
             haltPoll: (ns, ok) => m.haltPoll(ns, ok),
             recordAdvance: (t, a) => m.recordAdvance(t, a),
             hrtimerCallback: (t) => m.hrtimerCallback(t),
+            recordPeriodLateness: (ns) => m.recordPeriodLateness(ns),
             addCounts: (block) => m.addCounts(block),
           };
           return forward;
