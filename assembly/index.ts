@@ -131,6 +131,7 @@ export { DelayNode, delayProgramInit, delaySetRoot, delayZigguratInit, sampleDel
 export { Count, Counter, LogRecord, Slot, SLOTS, M_STRIDE, HIST_CELLS, HIST_HALF_MAGNITUDE, LOG_CAPACITY, engineMetricsInit, engineSetSeriesCap, engineSlotsOf, engineSetCount, engineHistNsPtr, engineHistCyclesPtr, engineCallbacksPtr, engineCallbackCells, engineLogPtr, engineLogCount, engineLogClear } from "./sim/engine_metrics";
 export { ctEngineConfigure, ctEngineEraFlags, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVmCell, ctEngineSetVcpu, ESTRIDE, VM_WORKLOAD, WK_CYCLICTEST, WK_TSCDEADLINE_LATENCY, WK_REARM_STORM, WK_IDLE_NOHZ, WK_PERIODIC, WK_ONESHOT } from "./sim/engine_record";
 export { ctEngineEvents, ctEngineStart, ctEngineRun, } from "./sim/engine_loop";
+export { ctEngineControlReserve, ctEngineControlInit, ctEngineAddMigration, ctEngineAddPause, VM_MIGRATION_FIRST, VM_MIGRATIONS, VM_PAUSE_FIRST, VM_PAUSES } from "./sim/engine_control";
 export { ctEngineLapicConfigure, VM_TIMER_MODE, VM_TMICT, VM_TDCR, VM_PERIOD_CYCLES, VM_GAP_NS, VM_WAIT_BUSY, TM_DEADLINE, TM_ONESHOT, TM_PERIODIC } from "./sim/engine_lapic_count";
 export { ctEngineStats } from "./sim/guest_cyclictest";
 export { simMemoryReserve } from "./sim/sim_memory";

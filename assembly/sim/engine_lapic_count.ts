@@ -9,7 +9,8 @@
 // in use, vector to deliver, in service) is the engine record's flags, as in deadline mode.
 
 import { simNowNs } from "./host_clock";
-import { hvArm, pushAtExpiryPlusPeriod, pushAtTarget, periodIsZero, periodicRearm, periodicRearmLegacyDrift, setTargetExpiration, swExpiryCallbackAtNs, swExpiryInNs, targetPassed, tdIsZero, vcpuAdvance } from "./vcpu_timer";
+import { hvArm, pushAtExpiryPlusPeriod, pushAtTarget, periodIsZero, periodicRearm, periodicRearmLegacyDrift, readTmcct, setTargetExpiration, setTargetExpirationFromCount, swExpiryCallbackAtNs, swExpiryInNs, targetPassed, tdIsZero, vcpuAdvance } from "./vcpu_timer";
+import { tdcrDivide } from "../lapic_timer";
 import { hvExpired } from "../hv_timer";
 import { Count, count } from "./engine_metrics";
 import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, HRTIMER_AT_NS, HRTIMER_SEQ, clear, delay, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set, VM_HV_TIMER, vmCell } from "./engine_record";
@@ -36,6 +37,8 @@ export const TM_PERIODIC = 2;
 // Flag bits 1<<18..1<<21 (engine_record.ts).
 /** One-shot: the timer interrupt came since the last TMICT write (lapic-count.ts firedOf). */
 export const F_FIRED: u32 = 1 << 18;
+/** The workload wrote TMICT (before, LapicTimer.tmict is 0: a restore has no count to start). */
+export const F_TMICT_SET: u32 = 1 << 20;
 
 // Scenario-wide (ctEngineLapicConfigure).
 let busCycleNs: u32 = 1;
@@ -45,9 +48,11 @@ let legacyPeriodicDrift: bool = false;
 let advanceOneshot: bool = false;
 export let hvLatchesDeadline: bool = false;
 let hrtimerFollowsTarget: bool = true;
+let restoreExpiredOneshotNow: bool = true;
 
 /** LapicTimerOptions and EraPolicy fields the one-shot/periodic paths read (set for every run). */
-export function ctEngineLapicConfigure(apicBusCycleNs: u32, minPeriodUs: u32, periodicRearmVariant: i32, legacyDrift: bool, advanceOneshotOn: bool, hvLatches: bool, followsTarget: bool): void {
+export function ctEngineLapicConfigure(apicBusCycleNs: u32, minPeriodUs: u32, periodicRearmVariant: i32, legacyDrift: bool, advanceOneshotOn: bool, hvLatches: bool, followsTarget: bool, restoreOneshotNow: bool): void {
+  restoreExpiredOneshotNow = restoreOneshotNow;
   busCycleNs = apicBusCycleNs;
   minTimerPeriodUs = minPeriodUs;
   rearmVariant = periodicRearmVariant;
@@ -81,11 +86,30 @@ function cancelHrtimer(e: usize, v: i32): void {
 
 /** LapicTimer.writeTmict (apic_reg_write APIC_TMICT): cancel_apic_timer, then start_apic_timer. */
 export function writeTmict(e: usize, v: i32): void {
+  set(e, F_TMICT_SET);
   cancelHrtimer(e, v);
   if (has(e, F_HV_IN_USE)) cancelHvTimer(e, v);
   clear(e, F_PENDING);
   // start_apic_timer: set_target_expiration (nothing to start for a zero period), restart_apic_timer.
   if (!setTargetExpiration(v, u32(vmCell(e, VM_TMICT)), u32(vmCell(e, VM_TDCR)), busCycleNs, timerMode(e) == TM_PERIODIC, minTimerPeriodUs)) return;
+  countRestartApicTimer(e, v);
+}
+
+/**
+ * LapicTimer.restartFromTmcct, after a migration: kvm_apic_set_state →
+ * __start_apic_timer(apic, APIC_TMCCT) — pending dropped, the first deadline from the
+ * saved TMCCT (apic_get_tmcct), converted with the vCPU's new TSC rate.
+ */
+export function restartFromTmcct(e: usize, v: i32): void {
+  const written = has(e, F_TMICT_SET);
+  const tmict = written ? u32(vmCell(e, VM_TMICT)) : 0;
+  const tdcr = u32(vmCell(e, VM_TDCR));
+  // The workload writes TDCR before TMICT: with no TMICT the divide plays no part.
+  const left = readTmcct(v, tmict, busCycleNs, written ? tdcrDivide(tdcr) : 2);
+  cancelHrtimer(e, v);
+  if (has(e, F_HV_IN_USE)) cancelHvTimer(e, v);
+  clear(e, F_PENDING);
+  if (!setTargetExpirationFromCount(v, tmict, left, tdcr, busCycleNs, timerMode(e) == TM_PERIODIC, minTimerPeriodUs, restoreExpiredOneshotNow)) return;
   countRestartApicTimer(e, v);
 }
 

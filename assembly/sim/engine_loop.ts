@@ -18,6 +18,7 @@ import { guestInterruptStep, guestStep } from "./engine_guest";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, X_APIC_WRITE_TRACED, X_IDLE_POLL } from "./engine_record";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
 import { TraceExit, TraceKind, trace, traceFull, tracing } from "./trace_log";
+import { EV_MIGRATE, EV_PAUSE, controlOn, holdWhilePaused, onControlEvent, scheduleControl } from "./engine_control";
 
 let events: f64 = 0;
 
@@ -35,10 +36,12 @@ export function ctEngineStart(): void {
     setState(e, S_GUEST);
     schedule(e, v, EV_GUEST_RESUME, 0);
     if (stallEveryNs > 0) scheduleStall(e, v);
+    if (controlOn) scheduleControl(e, v);
   }
   // A traced run queues every event: its trace records then come in time order (chaining
-  // changes no result, only the order in which the vCPUs' steps are taken).
-  setChaining(!globalAdvance && !tracing());
+  // changes no result, only the order in which the vCPUs' steps are taken). Pauses and
+  // migrations are events of the vCPU that ownEarliestNs does not track: no chaining.
+  setChaining(!globalAdvance && !tracing() && !controlOn);
 }
 
 /** The latest time a chained step ran at (the clock's end value when it ran last). */
@@ -134,8 +137,13 @@ function onEvent(v: i32, kind: u32, seq: i64): void {
     stall(e, v);
     return;
   }
+  if (kind >= EV_PAUSE && kind <= EV_MIGRATE) {
+    onControlEvent(e, v, kind);
+    return;
+  }
   if (seq != load<i64>(e + THREAD_SEQ)) return;
   store<i64>(e + THREAD_SEQ, -1);
+  if (controlOn && holdWhilePaused(e, v, kind)) return;
   onThreadEvent(e, v, kind);
 }
 

@@ -152,6 +152,42 @@ let carryPtr: usize = 0;
 let seriesCapPtr: usize = 0;
 let seriesCaps: i32 = 0;
 let seriesCapRoom: i32 = 0;
+/**
+ * Per vCPU [min, max, last, worst early] latency in ns (f64 each), kept only when some VM
+ * migrates (engine_control.ts owns the array): the TSC rate then changes during the run,
+ * so those cannot be derived from the cycles at the end.
+ */
+let nsExtremesPtr: usize = 0;
+const NS_EXTREMES_BYTES: usize = 32;
+
+/** Bytes of the ns extremes for n vCPUs (engine_control.ts allocates them). */
+export function nsExtremesBytes(n: i32): usize {
+  return usize(max(n, 1)) * NS_EXTREMES_BYTES;
+}
+
+/** Keeps the ns extremes in the array at ptr (0: derive them from the cycles), initialized here. */
+export function engineKeepNsExtremes(ptr: usize, n: i32): void {
+  nsExtremesPtr = ptr;
+  for (let v = 0; ptr != 0 && v < n; v++) {
+    const p = ptr + usize(v) * NS_EXTREMES_BYTES;
+    store<f64>(p, Infinity);
+    store<f64>(p, -Infinity, 8);
+    store<f64>(p, 0, 16);
+    store<f64>(p, 0, 24);
+  }
+}
+
+/** VcpuMetrics.recordLatency's ns extremes, as it keeps them. */
+// @ts-ignore: decorator
+@inline
+function keepNsExtremes(v: i32, cycles: f64, ns: f64): void {
+  const p = nsExtremesPtr + usize(v) * NS_EXTREMES_BYTES;
+  if (ns < load<f64>(p)) store<f64>(p, ns);
+  if (ns > load<f64>(p, 8)) store<f64>(p, ns, 8);
+  store<f64>(p, ns, 16);
+  if (cycles < 0 && -ns > load<f64>(p, 24)) store<f64>(p, -ns, 24);
+}
+
 /** The expanded slot block engineSlotsOf fills (static). */
 const expandedPtr: usize = memory.data(SLOTS << 3, 8);
 let logPtr: usize = 0;
@@ -402,6 +438,7 @@ export function metricLatency(v: i32, cycles: f64, ns: f64): void {
   }
   store<f64>(b + M_SUM_NS, load<f64>(b + M_SUM_NS) + ns);
   store<f64>(b + M_SUM_CYCLES, load<f64>(b + M_SUM_CYCLES) + cycles);
+  if (nsExtremesPtr != 0) keepNsExtremes(v, cycles, ns);
   // Early interrupts go into the histograms as 0 (VcpuMetrics.recordLatency).
   const hc = cycles < 0 ? 0 : cycles;
   const hn = ns > 0 ? ns : 0;
@@ -499,6 +536,14 @@ export function engineSlotsOf(v: i32): usize {
   put(Slot.Early, countOf(v, Count.Early));
   // Early latencies are the negative ones, so the worst is the least (0 when none).
   put(Slot.EarlyWorstNs, -minNs > 0 ? -minNs : 0);
+  if (nsExtremesPtr != 0) {
+    // Kept as recorded (the TSC rate changed during the run).
+    const p = nsExtremesPtr + usize(v) * NS_EXTREMES_BYTES;
+    put(Slot.MinNs, load<f64>(p));
+    put(Slot.MaxNs, load<f64>(p, 8));
+    put(Slot.LastNs, load<f64>(p, 16));
+    put(Slot.EarlyWorstNs, load<f64>(p, 24));
+  }
   put(Counter.ExitMsrWrite, countOf(v, Count.ExitMsrWrite));
   put(Counter.ExitApicWrite, countOf(v, Count.ExitApicWrite));
   put(Counter.ExitPreemptionTimer, countOf(v, Count.ExitPreemptionTimer));

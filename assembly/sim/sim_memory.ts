@@ -23,11 +23,12 @@ import { queueBytes, queueRelease } from "./event_queue";
 import { rngStreamsBytes, rngStreamsRelease } from "./rng_streams";
 import { DELAY_KINDS, delayProgramRelease, delayZigguratInit } from "./delay_samplers";
 import { vcpuStateRelease, vcpuStride } from "./vcpu_timer";
+import { controlBytes, controlRelease } from "./engine_control";
 
 /** Allocator overhead and alignment per array, generously. */
 const PER_ARRAY_SLACK: usize = 256;
-/** Arrays a simulation allocates at most (queue, records, streams, program; engine, VM, sums, blocks, capacities, histograms, callbacks). */
-const ARRAYS: usize = 12;
+/** Arrays a simulation allocates at most (queue, records, streams, program; engine, VM, sums, blocks, capacities, histograms, callbacks; migrations, pauses, their per-vCPU state, latency ns extremes). */
+const ARRAYS: usize = 16;
 
 /** The block TLSF needs free to serve a request of `size` bytes (rt/tlsf.ts roundSize). */
 function tlsfRoundSize(size: usize): usize {
@@ -53,6 +54,7 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
   rngStreamsRelease();
   ctEngineRelease();
   engineMetricsRelease();
+  controlRelease();
   const queue = queueBytes(queueCapacity);
   const records = usize(max(n, 1)) * usize(vcpuStride(engineRecords));
   const streams = rngStreamsBytes(n * DELAY_KINDS);
@@ -63,7 +65,8 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
   if (engineRecords) {
     const engine = ctEngineBytes(n, vms, summaries);
     const metrics = engineMetricsBytes(n, seriesEach);
-    arrays += engine + metrics;
+    // Pauses and migrations (engine_control.ts; 0 unless ctEngineControlReserve said so).
+    arrays += engine + metrics + controlBytes(n);
     largest = max(largest, max(engine, metrics));
   }
   const need = arrays + ARRAYS * PER_ARRAY_SLACK + (tlsfRoundSize(largest) - largest);

@@ -20,6 +20,7 @@ import { usesHostScheduler } from "../scenario/schema.js";
 import { drainTrace } from "../trace/session.js";
 import { REARM_VARIANTS, tmictToNs } from "../math/lapic-timer.js";
 import { PeriodLateness } from "../metrics/period-lateness.js";
+import { tscFracBits } from "../math/tsc.js";
 
 const U32_MAX = 0xffffffff;
 // The engine's layouts (assembly/sim/engine_metrics.ts): slots per vCPU block (VcpuMetrics'),
@@ -35,7 +36,7 @@ const { Latency: LOG_LATENCY, Advance: LOG_ADVANCE, PeriodLateness: LOG_PERIOD_L
  * Why the scenario needs the TypeScript engine, or null when the wasm engine runs it:
  * every VM runs the built-in cyclictest through IA32_TSC_DEADLINE with the CPUID bit, or
  * the built-in periodic or oneshot workload (LVTT one-shot/periodic through TMICT/TDCR),
- * without pauses, migrations or the lazy/PV deadline proposals.
+ * with or without pauses and migrations, without the lazy/PV deadline proposals.
  */
 export function wasmEngineExclusion(config: ScenarioConfig): string | null {
   const { kvm } = config;
@@ -55,8 +56,6 @@ export function wasmEngineExclusion(config: ScenarioConfig): string | null {
       if (w.deadlineMsr !== "tsc") return `vms.${i}.workload.deadlineMsr is ${w.deadlineMsr}`;
       if (!vm.tscDeadline) return `vms.${i}.tscDeadline is false`;
     }
-    if (vm.pauses.length > 0) return `vms.${i}.pauses is not empty`;
-    if (vm.migrations.length > 0) return `vms.${i}.migrations is not empty`;
   }
   return null;
 }
@@ -150,8 +149,10 @@ export class WasmEngine {
       kvm.advanceOneshot,
       era.hvLatchesDeadline,
       era.hrtimerFollowsTarget,
+      era.restoreExpiredOneshotNow,
     );
     config.vms.forEach((vm, i) => this.configureVm(i));
+    this.configureControl();
     for (let v = 0; v < s.ids.count; v++) wasm.ctEngineSetVcpu(v, s.ids.vmOf(v));
   }
 
@@ -184,6 +185,26 @@ export class WasmEngine {
     cell(wasm.VM_WORKLOAD, wasm.WK_CYCLICTEST.value);
     cell(wasm.VM_TIMER_MODE, wasm.TM_DEADLINE.value);
     for (const k of [wasm.VM_TMICT, wasm.VM_TDCR, wasm.VM_PERIOD_CYCLES, wasm.VM_GAP_NS, wasm.VM_WAIT_BUSY]) cell(k, 0);
+  }
+
+  /**
+   * Each VM's pauses and migrations (assembly/sim/engine_control.ts), its cells saying
+   * where its entries are; a destination's TSC rate is a ratio to the one host clock.
+   */
+  private configureControl(): void {
+    const { config } = this.s;
+    wasm.ctEngineControlInit(this.s.ids.count);
+    const fracBits = BigInt(tscFracBits(config.host.vendor));
+    let migrations = 0;
+    let pauses = 0;
+    config.vms.forEach((vm, i) => {
+      wasm.ctEngineSetVmCell(i, wasm.VM_MIGRATION_FIRST.value, migrations);
+      wasm.ctEngineSetVmCell(i, wasm.VM_MIGRATIONS.value, vm.migrations.length);
+      wasm.ctEngineSetVmCell(i, wasm.VM_PAUSE_FIRST.value, pauses);
+      wasm.ctEngineSetVmCell(i, wasm.VM_PAUSES.value, vm.pauses.length);
+      for (const m of vm.migrations) migrations = 1 + wasm.ctEngineAddMigration(m.atNs, ((1n << fracBits) * BigInt(m.tscKhz)) / BigInt(config.host.tscKhz), m.tscKhz);
+      for (const p of vm.pauses) pauses = 1 + wasm.ctEngineAddPause(p.atNs, p.lengthNs);
+    });
   }
 
   /** Every vCPU's first events, in index order (Vcpu.start). */

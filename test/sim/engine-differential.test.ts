@@ -50,6 +50,17 @@ interface VmDraw {
   gapNs: number;
 }
 
+/** Pauses from [gap before, length] pairs: sorted and not overlapping, as the scenario layer requires. */
+function pausesOf(draws: readonly (readonly [number, number])[]): { atNs: number; lengthNs: number }[] {
+  let atNs = 0;
+  return draws.map(([gapNs, lengthNs]) => {
+    atNs += gapNs;
+    const pause = { atNs, lengthNs };
+    atNs += lengthNs;
+    return pause;
+  });
+}
+
 /** The VM's workload: cyclictest, or the LAPIC one-shot/periodic ones (src/sim/workloads/lapic-count.ts). */
 function workloadOf(vm: VmDraw): Workload {
   if (vm.kind === "periodic") return { kind: "periodic", tmict: vm.tmict, tdcr: vm.tdcr, wait: vm.wait };
@@ -97,6 +108,9 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
         wait: fc.constantFrom("hlt", "hlt", "busy" as const),
         gapNs: fc.constantFrom(0, 0, 5_000, 60_000),
         tscDeadline: fc.boolean(),
+        // Pauses: gaps and lengths (sorted, not overlapping); migrations: times (sorted, ties allowed) and destination rates.
+        pauses: fc.array(fc.tuple(fc.integer({ min: 0, max: 12_000_000 }), fc.integer({ min: 0, max: 3_000_000 })), { maxLength: 2 }),
+        migrations: fc.array(fc.tuple(fc.integer({ min: 0, max: 30_000_000 }), fc.constantFrom(2_500_000, 3_000_000, 1_500_000, 3_700_000)), { maxLength: 2 }),
       }),
       { minLength: 1, maxLength: 3 },
     ),
@@ -130,8 +144,8 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
         // The CPUID bit matters to cyclictest's deadline mode only (the wasm engine needs it there).
         tscDeadline: vm.kind === "cyclictest" || vm.tscDeadline,
         pollControl: vm.pollControl,
-        pauses: [],
-        migrations: [],
+        pauses: pausesOf(vm.pauses),
+        migrations: [...vm.migrations].sort((a, b) => a[0] - b[0]).map(([atNs, tscKhz]) => ({ atNs, tscKhz })),
         // KVM_CAP_X86_DISABLE_EXITS does not exist in v4.0.
         disableExits: r.era === "v4.0" ? [] : vm.disableExits,
         workload: workloadOf(vm),
@@ -166,6 +180,7 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
     fc.assert(
       fc.property(config, (c) => {
         if (c.host.stalls !== null) return; // stalls do not combine with the scheduler
+        if (c.vms.some((vm) => vm.pauses.length > 0)) return; // nor do pauses (the scenario layer refuses them)
         const total = c.vms.reduce((n, vm) => n + vm.vcpus, 0);
         const shared: ScenarioConfig = { ...c, host: { ...c.host, cpus: total } };
         expect(wasmEngineExclusion(shared)).toMatch(/host scheduler/);
@@ -358,8 +373,6 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
     ["kvm.lazyTscDeadline", scenario({ kvm: { lazyTscDeadline: true } }), /lazyTscDeadline/],
     ["kvm.pvDeadline", scenario({ kvm: { pvDeadline: true } }), /pvDeadline/],
     ["a PV-MSR cyclictest", scenario({}, { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "pv", workNs: 0, idle: "halt" }), /deadlineMsr/],
-    ["pauses", scenario({ vm: { pauses: [{ atNs: 1_000_000, lengthNs: 1_000_000 }] } }), /pauses/],
-    ["migrations", scenario({ vm: { migrations: [{ atNs: 1_000_000, tscKhz: 2_000_000 }] } }), /migrations/],
     ["no TSC-deadline CPUID", scenario({ vm: { tscDeadline: false } }), /tscDeadline/],
     ["another workload", scenario({}, { kind: "idle-tick", hz: 250, nohz: false }), /workload.kind/],
   ])("out of scope (%s): auto runs the TypeScript engine, engine=wasm is refused with the reason", (_name, c, reason) => {
