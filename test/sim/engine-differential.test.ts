@@ -12,7 +12,9 @@ import { Simulation } from "../../src/sim/engine.js";
 import { wasmEngineExclusion } from "../../src/sim/wasm-engine.js";
 import { InputRangeError } from "../../src/errors.js";
 import type { DelayDist, ScenarioConfig, Workload } from "../../src/scenario/types.js";
-import { CYCLICTEST, scenario } from "./harness.js";
+import { CYCLICTEST, scenario, type Overrides } from "./harness.js";
+import { PRESETS } from "../../src/scenario/presets.js";
+import { validateScenario } from "../../src/scenario/schema.js";
 import { wasm } from "../../src/wasm.js";
 import { ExitReason, TimerBackend, VCPU_SLOTS, VCPU_SLOT_INDEX as I } from "../../src/metrics/vcpu-metrics.js";
 import { newAggregateHistogram } from "../../src/metrics/histogram.js";
@@ -155,6 +157,7 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
   });
 
 type RunSummary = { exits: ExitCounts; timers: TimerCounts };
+type RunResult = RunSummary & { interrupts: number; coalesced: number; spinNs: number; periodLatenessNs?: { count: number } };
 
 function resultOf(c: ScenarioConfig, engine: "ts" | "wasm", perVcpuHistograms = true): string {
   const { result, output } = runScenario(c, { engine, perVcpuHistograms });
@@ -367,6 +370,54 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
     const sim = new Simulation(c, () => ({ recordLatency() {}, recordExit() {}, addSpinNs() {}, timerArm() {}, hvFallback() {}, hvToSw() {}, swToHv() {}, coalesced() {}, timerPosted() {}, haltPoll() {}, recordAdvance() {}, hrtimerCallback() {}, addCounts() {} }));
     expect(sim.engine).toBe("wasm");
     expect(resultOf(c, "wasm")).toBe(resultOf(c, "ts"));
+  });
+
+  // The LAPIC one-shot/periodic workloads, pauses and migrations on purpose, one case each
+  // (the property tests draw them at random too).
+  const PERIODIC_10US = { kind: "periodic", tmict: 10_000, tdcr: 0xb, wait: "busy" } as const;
+  const ONESHOT_100US = { kind: "oneshot", tmict: 100_000, tdcr: 0xb, gapNs: 0, wait: "busy" } as const;
+  const jitter = { hrtimer: { dist: "lognormal", medianNs: 1500, p99Ns: 30_000 }, wakeup: { dist: "uniform", minNs: 1000, maxNs: 9000 } } as const;
+  test.each([
+    ["periodic on the hv timer, busy, 50 µs floor (S13's)", { kvm: { minTimerPeriodUs: 0 } }, PERIODIC_10US, (r: RunResult) => r.timers.hvArms > 0 && r.periodLatenessNs!.count > 1000],
+    ["periodic on the hrtimer, HLT, pre-2025 re-arm at expiry + period (v5.4)", { kvm: { era: "v5.4", hvTimer: false, timerAdvance: { kind: "fixed", ns: 1000 } } }, { kind: "periodic", tmict: 250_000, tdcr: 0xb, wait: "hlt" }, (r: RunResult) => r.exits.hlt > 0 && r.timers.hvArms === 0 && r.periodLatenessNs!.count > 50],
+    ["periodic, the legacy drift (v4.0), divide by 16", { kvm: { era: "v4.0", hvTimer: false, timerAdvance: { kind: "off" } } }, { kind: "periodic", tmict: 20_000, tdcr: 0x3, wait: "hlt" }, (r: RunResult) => r.interrupts > 50],
+    ["periodic, negative delta skipped, hv timer before d981dd15498b (v5.1)", { kvm: { era: "v5.1", periodicNegativeDelta: "skip-negative" }, host: { stalls: { everyNs: 2_000_000, lengthNs: 500_000 } } }, { kind: "periodic", tmict: 209_731, tdcr: 0xb, wait: "busy" }, (r: RunResult) => r.timers.hvArms > 0 && r.interrupts > 50],
+    ["one-shot on the hv timer, busy (S08's)", {}, ONESHOT_100US, (r: RunResult) => r.timers.hvArms > 0 && r.exits.preemptionTimer > 0],
+    ["one-shot on the hrtimer, HLT, a gap, kvm.advanceOneshot", { kvm: { hvTimer: false, advanceOneshot: true } }, { kind: "oneshot", tmict: 50_000, tdcr: 0xb, gapNs: 20_000, wait: "hlt" }, (r: RunResult) => r.timers.swArms > 0 && r.spinNs > 0],
+    // 10 µs floored to 200 µs: 100 periods a vCPU in 20 ms, fewer with a 5 ms pause.
+    ["pauses of a periodic guest (S11's, short)", { vm: { pauses: [{ atNs: 3_000_000, lengthNs: 5_000_000 }, { atNs: 12_000_000, lengthNs: 0 }] } }, PERIODIC_10US, (r: RunResult) => r.interrupts > 50 && r.interrupts < 190],
+    ["pauses of cyclictest", { vm: { pauses: [{ atNs: 2_500_000, lengthNs: 4_000_000 }] } }, { ...CYCLICTEST, intervalNs: 100_000 }, (r: RunResult) => r.interrupts > 50],
+    ["migrations of cyclictest (the deadline keeps its TSC value)", { vm: { migrations: [{ atNs: 5_000_000, tscKhz: 6_000_000 }, { atNs: 5_000_000, tscKhz: 1_500_000 }] } }, { ...CYCLICTEST, intervalNs: 100_000 }, (r: RunResult) => r.interrupts > 50],
+    ["migrations of a periodic guest (restart from TMCCT)", { vm: { migrations: [{ atNs: 4_000_000, tscKhz: 2_000_000 }] } }, PERIODIC_10US, (r: RunResult) => r.periodLatenessNs!.count > 150],
+    ["migrations of a one-shot guest (restart from TMCCT)", { vm: { migrations: [{ atNs: 4_000_000, tscKhz: 4_000_000 }, { atNs: 9_000_000, tscKhz: 2_500_000 }] } }, ONESHOT_100US, (r: RunResult) => r.interrupts > 50],
+  ] as const)("%s: identical on both engines, auto picks the wasm engine", (_name, o, workload, check) => {
+    const c = scenario({ seed: 5, durationNs: 20_000_000, ...(o as Overrides), vm: { vcpus: 2, ...(o as Overrides).vm }, delays: jitter }, workload as Workload);
+    expect(wasmEngineExclusion(c)).toBeNull();
+    for (const perVcpuHistograms of [true, false]) {
+      const wasmResult = resultOf(c, "wasm", perVcpuHistograms);
+      expect(wasmResult).toBe(resultOf(c, "ts", perVcpuHistograms));
+      expect(check(JSON.parse(wasmResult).rest as RunResult)).toBe(true);
+    }
+  });
+
+  // Every preset with a periodic or oneshot workload, pauses or migrations: on the wasm
+  // engine unless something else keeps it on the TypeScript one, with the same result.
+  test("the presets with these workloads, pauses or migrations run on the wasm engine, identical to the TypeScript one", () => {
+    let covered = 0;
+    for (const p of PRESETS) {
+      const c = validateScenario(p.scenario, p.name);
+      if (!c.vms.some((vm) => vm.workload.kind === "periodic" || vm.workload.kind === "oneshot" || vm.pauses.length > 0 || vm.migrations.length > 0)) continue;
+      const why = wasmEngineExclusion(c);
+      if (why !== null) {
+        expect(why).not.toMatch(/periodic|oneshot|pauses|migrations|tmict|tdcr/);
+        continue;
+      }
+      covered++;
+      // S11 needs its 10 s pause and the resume; the others are shortened.
+      const short = { ...c, durationNs: Math.min(c.durationNs, p.name === "s11-stopped-vm" ? c.durationNs : 300_000_000) };
+      expect(resultOf(short, "wasm", false), p.name).toBe(resultOf(short, "ts", false));
+    }
+    expect(covered).toBeGreaterThanOrEqual(7);
   });
 
   test.each([
