@@ -19,7 +19,7 @@ import { cancelHvTimer, restartApicTimer } from "./engine_lapic";
 import { TM_DEADLINE, restartFromTmcct, timerMode } from "./engine_lapic_count";
 import { leaveGuest } from "./engine_loop";
 import { TraceKind, trace } from "./trace_log";
-import { engineKeepNsExtremes, nsExtremesBytes } from "./engine_metrics";
+import { engineKeepLatenessRuns, engineKeepNsExtremes, latenessRunsBytes, nsExtremesBytes } from "./engine_metrics";
 
 // Event kinds (src/sim/events.ts).
 export const EV_PAUSE: u32 = 12;
@@ -39,13 +39,17 @@ export const F_PAUSED: u32 = 1 << 19;
 const MIGRATION_BYTES: usize = 24;
 const PAUSE_BYTES: usize = 16;
 // Per vCPU: migrations taken (u32), the held-back thread event kind (u8; Vcpu.deferred);
-// with migrations also the latency ns extremes (engine_metrics.ts engineKeepNsExtremes).
+// with migrations also the latency ns extremes (engine_metrics.ts engineKeepNsExtremes);
+// with a periodic timer the per-period lateness runs (engineKeepLatenessRuns).
 const CTRL_STRIDE: usize = 8;
 const CTRL_TAKEN: usize = 0;
 const CTRL_DEFERRED: usize = 4;
 
 let reservedMigrations: i32 = 0;
 let reservedPauses: i32 = 0;
+/** Some VM runs a periodic timer: the per-period lateness runs (engine_metrics.ts). */
+let reservedLatenessRuns: bool = false;
+let latenessRunsPtr: usize = 0;
 let migrationsPtr: usize = 0;
 let pausesPtr: usize = 0;
 let perVcpuPtr: usize = 0;
@@ -57,16 +61,21 @@ let pauseCount: i32 = 0;
 /** Whether the run has pauses or migrations (then the engine does not chain steps: engine_loop.ts). */
 export let controlOn: bool = false;
 
-/** How many list entries the next simulation needs, said before simMemoryReserve (0, 0: none). */
-export function ctEngineControlReserve(migrations: i32, pauses: i32): void {
+/**
+ * How many list entries the next simulation needs, and whether it keeps per-period
+ * lateness runs, said before simMemoryReserve (0, 0, false: none).
+ */
+export function ctEngineControlReserve(migrations: i32, pauses: i32, latenessRuns: bool): void {
   reservedMigrations = migrations;
   reservedPauses = pauses;
+  reservedLatenessRuns = latenessRuns;
 }
 
 /** Bytes ctEngineControlInit allocates for n vCPUs (simMemoryReserve). */
 export function controlBytes(n: i32): usize {
-  if (reservedMigrations == 0 && reservedPauses == 0) return 0;
-  return usize(reservedMigrations) * MIGRATION_BYTES + usize(reservedPauses) * PAUSE_BYTES + usize(max(n, 1)) * CTRL_STRIDE + (reservedMigrations > 0 ? nsExtremesBytes(n) : 0);
+  const runs = reservedLatenessRuns ? latenessRunsBytes(n) : 0;
+  if (reservedMigrations == 0 && reservedPauses == 0) return runs;
+  return usize(reservedMigrations) * MIGRATION_BYTES + usize(reservedPauses) * PAUSE_BYTES + usize(max(n, 1)) * CTRL_STRIDE + (reservedMigrations > 0 ? nsExtremesBytes(n) : 0) + runs;
 }
 
 export function controlRelease(): void {
@@ -74,8 +83,11 @@ export function controlRelease(): void {
   if (pausesPtr != 0) heap.free(pausesPtr);
   if (perVcpuPtr != 0) heap.free(perVcpuPtr);
   if (nsExtremesPtr != 0) heap.free(nsExtremesPtr);
+  if (latenessRunsPtr != 0) heap.free(latenessRunsPtr);
   nsExtremesPtr = 0;
+  latenessRunsPtr = 0;
   engineKeepNsExtremes(0, 0);
+  engineKeepLatenessRuns(0, 0);
   migrationsPtr = 0;
   pausesPtr = 0;
   perVcpuPtr = 0;
@@ -88,6 +100,10 @@ export function ctEngineControlInit(n: i32): void {
   migrationCount = 0;
   pauseCount = 0;
   controlOn = reservedMigrations > 0 || reservedPauses > 0;
+  if (reservedLatenessRuns) {
+    latenessRunsPtr = heap.alloc(latenessRunsBytes(n));
+    engineKeepLatenessRuns(latenessRunsPtr, n);
+  }
   if (!controlOn) return;
   if (reservedMigrations > 0) migrationsPtr = heap.alloc(usize(reservedMigrations) * MIGRATION_BYTES);
   if (reservedPauses > 0) pausesPtr = heap.alloc(usize(reservedPauses) * PAUSE_BYTES);

@@ -122,7 +122,7 @@ export enum LogRecord {
   Advance = 1,
   /** hrtimerCallback(a = now since start ns) (log mode only) */
   Callback = 2,
-  /** recordPeriodLateness(a = ns), both modes: the host keeps the per-period lateness (a periodic timer's; src/metrics/period-lateness.ts) */
+  /** recordPeriodLateness(a = ns) b times in a row, both modes: the host keeps the per-period lateness (a periodic timer's; src/metrics/period-lateness.ts) */
   PeriodLateness = 3,
 }
 
@@ -451,9 +451,61 @@ export function metricLatency(v: i32, cycles: f64, ns: f64): void {
   }
 }
 
-/** MetricsSink.recordPeriodLateness: logged in both modes (the host keeps PeriodLateness per vCPU). */
+/**
+ * Per vCPU [value, count] (f64 each): the run of equal per-period lateness values not yet
+ * logged (engine_control.ts owns the array; 0 when no VM runs a periodic timer). A steady
+ * periodic timer repeats its lateness, and the host's PeriodLateness takes a run at once.
+ */
+let latenessRunsPtr: usize = 0;
+const LATENESS_RUN_BYTES: usize = 16;
+
+/** Bytes of the lateness runs for n vCPUs. */
+export function latenessRunsBytes(n: i32): usize {
+  return usize(max(n, 1)) * LATENESS_RUN_BYTES;
+}
+
+/** Keeps the lateness runs in the array at ptr (0: log every value), emptied here. */
+export function engineKeepLatenessRuns(ptr: usize, n: i32): void {
+  latenessRunsPtr = ptr;
+  if (ptr != 0) memory.fill(ptr, 0, latenessRunsBytes(n));
+}
+
+/**
+ * MetricsSink.recordPeriodLateness, in both modes through the log (the host keeps
+ * PeriodLateness per vCPU): a record is a value and how many times in a row it came.
+ */
 export function metricPeriodLateness(v: i32, ns: f64): void {
-  logRecord(v, LogRecord.PeriodLateness, ns, 0, 0);
+  if (latenessRunsPtr == 0) {
+    logRecord(v, LogRecord.PeriodLateness, ns, 1, 0);
+    return;
+  }
+  const p = latenessRunsPtr + usize(v) * LATENESS_RUN_BYTES;
+  const times = load<f64>(p, 8);
+  // The same bits (-0 and 0 are told apart, as the host's sums would).
+  if (times > 0 && reinterpret<u64>(load<f64>(p)) == reinterpret<u64>(ns)) {
+    store<f64>(p, times + 1, 8);
+    return;
+  }
+  if (times > 0) logRecord(v, LogRecord.PeriodLateness, load<f64>(p), times, 0);
+  store<f64>(p, ns);
+  store<f64>(p, 1, 8);
+}
+
+/**
+ * Logs the lateness runs still open, from vCPU `from` on: returns the vCPU to go on from
+ * once the host drained the log, or -1 when all are logged (at the end of a run).
+ */
+export function engineFlushLatenessRuns(from: i32): i32 {
+  if (latenessRunsPtr == 0) return -1;
+  for (let v = from; v < vcpus; v++) {
+    if (logFull()) return v;
+    const p = latenessRunsPtr + usize(v) * LATENESS_RUN_BYTES;
+    const times = load<f64>(p, 8);
+    if (times == 0) continue;
+    logRecord(v, LogRecord.PeriodLateness, load<f64>(p), times, 0);
+    store<f64>(p, 0, 8);
+  }
+  return -1;
 }
 
 /** MetricsSink.recordAdvance (VcpuMetrics.recordAdvance's slots in the complete mode). */

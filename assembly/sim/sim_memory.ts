@@ -27,8 +27,8 @@ import { controlBytes, controlRelease } from "./engine_control";
 
 /** Allocator overhead and alignment per array, generously. */
 const PER_ARRAY_SLACK: usize = 256;
-/** Arrays a simulation allocates at most (queue, records, streams, program; engine, VM, sums, blocks, capacities, histograms, callbacks; migrations, pauses, their per-vCPU state, latency ns extremes). */
-const ARRAYS: usize = 16;
+/** Arrays a simulation allocates at most (queue, records, streams, program; engine, VM, sums, blocks, capacities, histograms, callbacks; migrations, pauses, their per-vCPU state, latency ns extremes, lateness runs). */
+const ARRAYS: usize = 17;
 
 /** The block TLSF needs free to serve a request of `size` bytes (rt/tlsf.ts roundSize). */
 function tlsfRoundSize(size: usize): usize {

@@ -37,6 +37,16 @@ export class PeriodLateness {
     this.histogram.recordValue(latenessNs > 0 ? latenessNs : 0);
   }
 
+  /** `times` interrupts in a row with the same lateness: what as many record() calls keep. */
+  recordRun(latenessNs: number, times: number): void {
+    this.count += times;
+    // Added one by one: the sum is the one record() would make.
+    for (let i = 0; i < times; i++) this.sumNs += latenessNs;
+    if (latenessNs < this.minNs) this.minNs = latenessNs;
+    if (latenessNs > this.maxNs) this.maxNs = latenessNs;
+    this.histogram.recordValueWithCount(latenessNs > 0 ? latenessNs : 0, times);
+  }
+
   /** The run's: several vCPUs' periods together. */
   static merged(parts: readonly PeriodLateness[]): PeriodLateness {
     const all = new PeriodLateness(newAggregateHistogram());

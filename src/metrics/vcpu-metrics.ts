@@ -229,6 +229,11 @@ export class VcpuMetrics {
     (this.periods ??= new PeriodLateness()).record(latenessNs);
   }
 
+  /** recordPeriodLateness `times` times in a row (the wasm engine's runs). */
+  recordPeriodLatenessRun(latenessNs: number, times: number): void {
+    (this.periods ??= new PeriodLateness()).recordRun(latenessNs, times);
+  }
+
   /** @internal The wasm engine's hand-over: the periods it kept for this vCPU before the collector existed (none kept here yet). */
   adoptPeriodLateness(periods: PeriodLateness): void {
     this.periods = periods;

@@ -220,6 +220,9 @@ export class WasmEngine {
       drainTrace();
       if (more === 0) break;
     }
+    // The per-period lateness runs still open (assembly/sim/engine_metrics.ts).
+    for (let from = 0; (from = wasm.engineFlushLatenessRuns(from)) >= 0; ) this.drain();
+    this.drain();
     this.handOver();
     return wasm.ctEngineEvents();
   }
@@ -242,7 +245,7 @@ export class WasmEngine {
         const sink = sinks.sinks[(code - type) / 4]!;
         if (type === LOG_LATENCY) sink.recordLatency(log[o + 1]!, log[o + 2]!);
         else if (type === LOG_ADVANCE) sink.recordAdvance(log[o + 1]!, log[o + 2]!);
-        else if (type === LOG_PERIOD_LATENESS) sink.recordPeriodLateness?.(log[o + 1]!);
+        else if (type === LOG_PERIOD_LATENESS) for (let k = log[o + 2]!; k > 0; k--) sink.recordPeriodLateness?.(log[o + 1]!);
         else sink.hrtimerCallback(log[o + 1]!);
       }
     } else {
@@ -253,9 +256,9 @@ export class WasmEngine {
         const type = code % 4;
         if (type === LOG_PERIOD_LATENESS) {
           const v = (code - type) / 4;
-          if (collectors !== null) collectors[v]!.recordPeriodLateness(log[o + 1]!);
+          if (collectors !== null) collectors[v]!.recordPeriodLatenessRun(log[o + 1]!, log[o + 2]!);
           // Deferred, the vCPU's collector comes at the hand-over: its periods wait here.
-          else (this.periods[v] ??= new PeriodLateness()).record(log[o + 1]!);
+          else (this.periods[v] ??= new PeriodLateness()).recordRun(log[o + 1]!, log[o + 2]!);
           continue;
         }
         const m = collectors === null ? (sinks as { first: VcpuMetrics }).first : collectors[(code - type) / 4]!;
