@@ -18,6 +18,7 @@ import { guestInterruptStep, guestStep } from "./engine_guest";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, X_APIC_WRITE_TRACED, X_IDLE_POLL } from "./engine_record";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
 import { TraceExit, TraceKind, trace, traceFull, tracing } from "./trace_log";
+import { BUSY_STEP_NS, busyWaiting } from "./guest_lapic_count";
 import { EV_MIGRATE, EV_PAUSE, controlOn, holdWhilePaused, onControlEvent, scheduleControl } from "./engine_control";
 
 let events: f64 = 0;
@@ -86,6 +87,10 @@ function flushChain(v: i32): void {
   while (has(e, F_DEFERRED)) {
     const at = load<i64>(e + NEXT_AT_NS);
     if (at >= ownEarliestNs(e) || at > horizonNs || logFull() || traceFull()) break;
+    if (load<u32>(e + NEXT_KIND) == EV_GUEST_RESUME && busyWaiting(e)) {
+      skipBusySteps(e, at, ownEarliestNs(e));
+      continue;
+    }
     clear(e, F_DEFERRED);
     setNowNs(at);
     if (at > chainedUntilNs) chainedUntilNs = at;
@@ -98,6 +103,24 @@ function flushChain(v: i32): void {
   // was loaded at a VM entry before the thread's next event was scheduled.
   if (has(e, F_HV_DEFERRED)) pushHv(e, v);
   if (has(e, F_DEFERRED)) pushDeferred(e, v);
+}
+
+/**
+ * A busy-waiting guest's steps (guest_lapic_count.ts busyWaiting) up to the vCPU's next
+ * own event, at once: each would run at its time, do nothing but start the next 10 µs of
+ * work (Vcpu.enterCompute) and count as an event, so n of them leave the clock at the
+ * last one's time, the work's end 10 µs later and the next step queued after it.
+ */
+function skipBusySteps(e: usize, at: i64, ownEarliest: i64): void {
+  const limit = ownEarliest - 1 < horizonNs ? ownEarliest - 1 : horizonNs;
+  const n = (limit - at) / BUSY_STEP_NS + 1;
+  const last = at + (n - 1) * BUSY_STEP_NS;
+  setNowNs(last);
+  if (last > chainedUntilNs) chainedUntilNs = last;
+  events += f64(n);
+  store<f64>(e + COMPUTE_END_NS, f64(last) + f64(BUSY_STEP_NS));
+  store<i64>(e + NEXT_AT_NS, last + BUSY_STEP_NS);
+  store<i64>(e + THREAD_SEQ, -1);
 }
 
 /**

@@ -17,6 +17,7 @@
 import { rec, reg, guestTscNow } from "./vcpu_layout";
 import { cyclesToNsSigned } from "./vcpu_timer";
 import { Count, count, metricLatency, metricPeriodLateness } from "./engine_metrics";
+import { F_IN_HANDLER, F_TO_DELIVER, F_WAIT_IDLE, F_WAIT_POLL, STATE, S_GUEST } from "./engine_record";
 import { F_HANDLER_DONE, F_IN_SERVICE, PHASE, R_NEXT, R_NOW, COMPUTE_LEFT_NS, X_APIC_WRITE, X_APIC_WRITE_TRACED, X_COMPUTE, X_HALT, X_IRET, X_NONE, apicv, clear, has, set, vmCell } from "./engine_record";
 import { F_FIRED, TM_PERIODIC, VM_GAP_NS, VM_PERIOD_CYCLES, VM_WAIT_BUSY, timerMode, writeTmict } from "./engine_lapic_count";
 import { TraceExit, TraceKind, trace } from "./trace_log";
@@ -28,7 +29,7 @@ const LC_ARM: u8 = 2;
 const LC_WAIT: u8 = 3;
 
 /** Guest work between checks when waiting busy (lapic-count.ts BUSY_STEP_NS). */
-const BUSY_STEP_NS: f64 = 10000;
+export const BUSY_STEP_NS: i64 = 10000;
 
 /** Vcpu.writeApic's exit, counted and traced before the LAPIC work it does. */
 // @ts-ignore: decorator
@@ -63,10 +64,21 @@ export function lapicCountStep(e: usize, v: i32): i32 {
         return X_COMPUTE;
       }
       if (vmCell(e, VM_WAIT_BUSY) == 0) return X_HALT;
-      store<f64>(e + COMPUTE_LEFT_NS, BUSY_STEP_NS);
+      store<f64>(e + COMPUTE_LEFT_NS, f64(BUSY_STEP_NS));
       return X_COMPUTE;
     }
   }
+}
+
+/**
+ * The vCPU's next step (its GUEST_RESUME in guest mode) only starts another 10 µs of busy
+ * waiting: the workload waits busy, nothing is to be delivered or handled, no work is
+ * left over, and a one-shot's interrupt has not come (engine_loop.ts skipBusySteps).
+ */
+export function busyWaiting(e: usize): bool {
+  if (vmCell(e, VM_WAIT_BUSY) == 0 || load<u8>(e + PHASE) != LC_WAIT || load<u8>(e + STATE) != S_GUEST) return false;
+  if (has(e, F_IN_HANDLER | F_TO_DELIVER | F_WAIT_POLL | F_WAIT_IDLE) || load<f64>(e + COMPUTE_LEFT_NS) != 0) return false;
+  return timerMode(e) == TM_PERIODIC || !has(e, F_FIRED);
 }
 
 /** RDTSC, then the TMICT write that starts the count (periodic: once). */
