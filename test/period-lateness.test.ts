@@ -3,6 +3,7 @@
 // schedule, which carries a phase lost once into every later interrupt.
 
 import { describe, expect, test } from "vitest";
+import fc from "fast-check";
 import { loadScenario } from "../src/scenario/load.js";
 import { runScenario } from "../src/sim/run.js";
 import { renderJson, renderTable } from "../src/report/index.js";
@@ -14,6 +15,24 @@ function run(preset: string, ...sets: string[]): RunResult {
 }
 
 describe("per-period lateness", () => {
+  // The wasm engine hands over a run of equal values at once (assembly/sim/engine_metrics.ts).
+  test("property: recordRun(x, k) keeps what k record(x) calls keep", () => {
+    const value = fc.oneof(fc.integer({ min: -5_000, max: 5_000 }), fc.double({ min: -1e6, max: 1e10, noNaN: true }), fc.constantFrom(0, -0, 0.1, 0.2, 4294967296.5));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(value, fc.integer({ min: 1, max: 9 })), { minLength: 1, maxLength: 40 }), (runs) => {
+        const one = new PeriodLateness();
+        const batched = new PeriodLateness();
+        for (const [x, k] of runs) {
+          for (let i = 0; i < k; i++) one.record(x);
+          batched.recordRun(x, k);
+        }
+        expect(JSON.stringify(batched.summary())).toBe(JSON.stringify(one.summary()));
+        expect(batched.histogram.totalCount).toBe(one.histogram.totalCount);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   test("kept for periodic timers only: one per interrupt, on every vCPU and in total", () => {
     const periodic = run("s10-periodic-negative-delta", "kvm.era=mainline", "duration=500ms");
     expect(periodic.periodLatenessNs?.count).toBe(periodic.interrupts);
