@@ -37,14 +37,18 @@ export class PeriodLateness {
     this.histogram.recordValue(latenessNs > 0 ? latenessNs : 0);
   }
 
-  /** `times` interrupts in a row with the same lateness: what as many record() calls keep. */
-  recordRun(latenessNs: number, times: number): void {
-    this.count += times;
-    // Added one by one: the sum is the one record() would make.
-    for (let i = 0; i < times; i++) this.sumNs += latenessNs;
-    if (latenessNs < this.minNs) this.minNs = latenessNs;
-    if (latenessNs > this.maxNs) this.maxNs = latenessNs;
-    this.histogram.recordValueWithCount(latenessNs > 0 ? latenessNs : 0, times);
+  /**
+   * The wasm engine's hand-over (assembly/sim/engine_metrics.ts): `times` histogram
+   * counts of `histogramNs` (early ticks as 0), and the totals it kept as record() does.
+   */
+  addHistogramCount(histogramNs: number, times: number): void {
+    this.histogram.recordValueWithCount(histogramNs, times);
+  }
+  absorbTotals(count: number, sumNs: number, minNs: number, maxNs: number): void {
+    this.count += count;
+    this.sumNs += sumNs;
+    if (minNs < this.minNs) this.minNs = minNs;
+    if (maxNs > this.maxNs) this.maxNs = maxNs;
   }
 
   /** The run's: several vCPUs' periods together. */

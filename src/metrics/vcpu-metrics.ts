@@ -229,9 +229,9 @@ export class VcpuMetrics {
     (this.periods ??= new PeriodLateness()).record(latenessNs);
   }
 
-  /** recordPeriodLateness `times` times in a row (the wasm engine's runs). */
-  recordPeriodLatenessRun(latenessNs: number, times: number): void {
-    (this.periods ??= new PeriodLateness()).recordRun(latenessNs, times);
+  /** @internal The per-period lateness, made now if none is kept yet (the wasm engine hands its parts over). */
+  periodLatenessForEngine(): PeriodLateness {
+    return (this.periods ??= new PeriodLateness());
   }
 
   /** @internal The wasm engine's hand-over: the periods it kept for this vCPU before the collector existed (none kept here yet). */

@@ -255,10 +255,8 @@ export class WasmEngine {
         const code = log[o]!;
         const type = code % 4;
         if (type === LOG_PERIOD_LATENESS) {
-          const v = (code - type) / 4;
-          if (collectors !== null) collectors[v]!.recordPeriodLatenessRun(log[o + 1]!, log[o + 2]!);
-          // Deferred, the vCPU's collector comes at the hand-over: its periods wait here.
-          else (this.periods[v] ??= new PeriodLateness()).recordRun(log[o + 1]!, log[o + 2]!);
+          // Histogram counts (the engine keeps the totals: handOver).
+          this.periodLateness((code - type) / 4).addHistogramCount(log[o + 1]!, log[o + 2]!);
           continue;
         }
         const m = collectors === null ? (sinks as { first: VcpuMetrics }).first : collectors[(code - type) / 4]!;
@@ -267,6 +265,11 @@ export class WasmEngine {
       }
     }
     wasm.engineLogClear();
+  }
+
+  /** vCPU v's per-period lateness in the complete mode: its collector's, or (deferred) one kept here until the collector exists. */
+  private periodLateness(v: number): PeriodLateness {
+    return this.complete !== null ? this.complete[v]!.periodLatenessForEngine() : (this.periods[v] ??= new PeriodLateness());
   }
 
   /**
@@ -285,12 +288,16 @@ export class WasmEngine {
       return;
     }
     const first = sinks.kind === "deferred" ? sinks.first : this.complete![0]!;
+    const lateness = new Float64Array(wasm.memory.buffer, wasm.engineLatenessTotals(0), 4);
     for (let v = 0; v < ids.count; v++) {
       wasm.engineSlotsOf(v);
+      wasm.engineLatenessTotals(v);
       const m = v === 0 ? first : sinks.kind === "deferred" ? sinks.host.addVcpu(ids.vmOf(v), ids.vcpuInVm(v)) : this.complete![v]!;
       m.absorbEngineTotals(slots);
       const periods = this.periods[v];
       if (periods !== undefined) m.adoptPeriodLateness(periods);
+      const [count, sumNs, minNs, maxNs] = lateness;
+      if (count! > 0) m.periodLatenessForEngine().absorbTotals(count!, sumNs!, minNs!, maxNs!);
     }
     if (!first.ownHistograms) {
       const { ns, cycles } = first.histograms;
