@@ -19,7 +19,8 @@ import { cancelHvTimer, restartApicTimer } from "./engine_lapic";
 import { TM_DEADLINE, restartFromTmcct, timerMode } from "./engine_lapic_count";
 import { leaveGuest } from "./engine_loop";
 import { TraceKind, trace } from "./trace_log";
-import { engineKeepLatenessRuns, engineKeepNsExtremes, latenessRunsBytes, nsExtremesBytes } from "./engine_metrics";
+import { engineKeepNsExtremes, nsExtremesBytes } from "./engine_metrics";
+import { engineKeepLatenessRuns, latenessRunsBytes } from "./engine_lateness";
 
 // Event kinds (src/sim/events.ts).
 export const EV_PAUSE: u32 = 12;

@@ -16,7 +16,8 @@
 
 import { rec, reg, guestTscNow } from "./vcpu_layout";
 import { cyclesToNsSigned } from "./vcpu_timer";
-import { Count, count, metricLatency, metricPeriodLateness } from "./engine_metrics";
+import { Count, count, metricLatency } from "./engine_metrics";
+import { metricPeriodLateness } from "./engine_lateness";
 import { F_IN_HANDLER, F_TO_DELIVER, F_WAIT_IDLE, F_WAIT_POLL, STATE, S_GUEST } from "./engine_record";
 import { F_HANDLER_DONE, F_IN_SERVICE, PHASE, R_NEXT, R_NOW, COMPUTE_LEFT_NS, X_APIC_WRITE, X_APIC_WRITE_TRACED, X_COMPUTE, X_HALT, X_IRET, X_NONE, apicv, clear, has, set, vmCell } from "./engine_record";
 import { F_FIRED, TM_PERIODIC, VM_GAP_NS, VM_PERIOD_CYCLES, VM_WAIT_BUSY, timerMode, writeTmict } from "./engine_lapic_count";
