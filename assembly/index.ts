@@ -51,6 +51,7 @@ export {
 } from "./timer_advance";
 export {
   vmxSetHvTimer,
+  vmxSetHvTimerCached,
   hvAdvanceCycles,
   preemptionTimerValue,
   getHvDeltaHostCycles,
@@ -127,7 +128,7 @@ export {
   vcpuMigrateTsc,
 } from "./sim/deadline_proposals";
 export { rngStreamsInit, rngDrawU32, rngDrawFloat } from "./sim/rng_streams";
-export { DelayNode, delayProgramInit, delaySetRoot, delayZigguratInit, sampleDelay } from "./sim/delay_samplers";
+export { DelayNode, delayProgramInit, delaySetRoot, delayZigguratInit, sampleDelay, sampleDelayNode } from "./sim/delay_samplers";
 export { Count, Counter, LogRecord, Slot, SLOTS, M_STRIDE, HIST_CELLS, HIST_HALF_MAGNITUDE, LOG_CAPACITY, engineMetricsInit, engineSetSeriesCap, engineSlotsOf, engineSetCount, engineHistNsPtr, engineHistCyclesPtr, engineCallbacksPtr, engineCallbackCells, engineLogPtr, engineLogCount, engineLogClear } from "./sim/engine_metrics";
 export { engineFlushLatenessRuns, engineLatenessTotals } from "./sim/engine_lateness";
 export { ctEngineConfigure, ctEngineEraFlags, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVmCell, ctEngineSetVcpu, ESTRIDE, VM_WORKLOAD, WK_CYCLICTEST, WK_TSCDEADLINE_LATENCY, WK_REARM_STORM, WK_IDLE_NOHZ, WK_PERIODIC, WK_ONESHOT } from "./sim/engine_record";
@@ -136,6 +137,7 @@ export { ctEngineControlReserve, ctEngineControlInit, ctEngineAddMigration, ctEn
 export { ctEngineLapicConfigure, VM_TIMER_MODE, VM_TMICT, VM_TDCR, VM_PERIOD_CYCLES, VM_GAP_NS, VM_WAIT_BUSY, TM_DEADLINE, TM_ONESHOT, TM_PERIODIC } from "./sim/engine_lapic_count";
 export { ctEngineStats } from "./sim/guest_cyclictest";
 export { simMemoryReserve } from "./sim/sim_memory";
+export { schedEnginePlan, schedEngineInit, schedEngineSetLoad, schedEngineFinish, schedEngineVcpuStealNs, schedEngineNoPollSteal, schedWaitLogPtr, schedWaitLogCount, schedWaitLogClear } from "./sim/engine_sched_state";
 export {
   Activity,
   TaskState,
@@ -167,3 +169,4 @@ export {
 } from "./sim/host_sched";
 export { schedSetStolen, schedStealPercent } from "./sim/steal_average";
 export { TraceKind, TraceExit, TRACE_CAPACITY, traceEnable, traceEvent, traceLogPtr, traceLogCount, traceLogClear } from "./sim/trace_log";
+export { probeVcpuRecords, probeVcpuStride, probeVmCells, probeStreams, probeDelayProgram, probeDelayRoot, probeZiggurat, probeEngineRecords, probeConfig } from "./sim/bench_probe";

@@ -24,6 +24,8 @@ import { rngStreamsBytes, rngStreamsRelease } from "./rng_streams";
 import { DELAY_KINDS, delayProgramRelease, delayZigguratInit } from "./delay_samplers";
 import { vcpuStateRelease, vcpuStride } from "./vcpu_timer";
 import { controlBytes, controlRelease } from "./engine_control";
+import { schedRelease } from "./host_sched";
+import { schedEngineBytes, schedEngineRelease } from "./engine_sched_state";
 
 /** Allocator overhead and alignment per array, generously. */
 const PER_ARRAY_SLACK: usize = 256;
@@ -55,6 +57,8 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
   ctEngineRelease();
   engineMetricsRelease();
   controlRelease();
+  schedRelease();
+  schedEngineRelease();
   const queue = queueBytes(queueCapacity);
   const records = usize(max(n, 1)) * usize(vcpuStride(engineRecords));
   const streams = rngStreamsBytes(n * DELAY_KINDS);
@@ -69,6 +73,10 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
     arrays += engine + metrics + controlBytes(n);
     largest = max(largest, max(engine, metrics));
   }
+  // The host scheduler's decisions and, on the wasm engine, its side arrays (schedEnginePlan; 0 without one).
+  const sched = schedEngineBytes();
+  arrays += sched;
+  largest = max(largest, sched);
   const need = arrays + ARRAYS * PER_ARRAY_SLACK + (tlsfRoundSize(largest) - largest);
   // The least request whose rounding still covers `need` (the rounding steps at powers of two).
   let request = need - (tlsfRoundSize(need) - need);

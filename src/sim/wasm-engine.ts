@@ -16,7 +16,7 @@ import { cyclictestSummaryLine } from "./workloads/cyclictest.js";
 import { guestCyclesOfNs } from "./guest-time.js";
 import type { VcpuIds } from "./vcpu-ids.js";
 import type { GuestExitPolicy } from "./exits-in-guest.js";
-import { usesHostScheduler } from "../scenario/schema.js";
+import type { WasmSched } from "./wasm-sched.js";
 import { drainTrace } from "../trace/session.js";
 import { REARM_VARIANTS, tmictToNs } from "../math/lapic-timer.js";
 import { PeriodLateness } from "../metrics/period-lateness.js";
@@ -40,8 +40,6 @@ const { Latency: LOG_LATENCY, Advance: LOG_ADVANCE, PeriodLateness: LOG_PERIOD_L
  */
 export function wasmEngineExclusion(config: ScenarioConfig): string | null {
   const { kvm } = config;
-  // The host scheduler (src/sim/host-sched.ts) runs on the TypeScript engine only so far.
-  if (usesHostScheduler(config)) return "the host scheduler (host.cpus, host.load, host.outer or vms.<i>.pin) runs on the TypeScript engine only";
   if (kvm.lazyTscDeadline) return "kvm.lazyTscDeadline is on";
   if (kvm.pvDeadline) return "kvm.pvDeadline is on";
   for (const [i, hp] of [["kvm.haltPoll.maxNs", kvm.haltPoll.maxNs], ["kvm.haltPoll.growStartNs", kvm.haltPoll.growStartNs], ["kvm.haltPoll.grow", kvm.haltPoll.grow], ["kvm.haltPoll.shrink", kvm.haltPoll.shrink]] as const) {
@@ -74,6 +72,8 @@ export interface WasmEngineSetup {
   /** Some VM prints cyclictest's summary line (its sums are kept). */
   summaries: boolean;
   sinks: EngineSinks;
+  /** The host scheduler (host.cpus, host.load, host.outer, pins; wasm-sched.ts), or null. */
+  sched: WasmSched | null;
 }
 
 /**
@@ -217,6 +217,7 @@ export class WasmEngine {
     for (;;) {
       const more = wasm.ctEngineRun();
       this.drain();
+      this.s.sched?.drain();
       drainTrace();
       if (more === 0) break;
     }
