@@ -133,6 +133,9 @@ export { Count, Counter, LogRecord, Slot, SLOTS, M_STRIDE, HIST_CELLS, HIST_HALF
 export { ctEngineConfigure, ctEngineEraFlags, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVmCell, ctEngineSetVcpu, ESTRIDE, VM_WORKLOAD, WK_CYCLICTEST, WK_TSCDEADLINE_LATENCY, WK_REARM_STORM, WK_IDLE_NOHZ, WK_PERIODIC, WK_ONESHOT } from "./sim/engine_record";
 export { ctEngineEvents, ctEngineStart, ctEngineRun, } from "./sim/engine_loop";
 export { ctEngineSetYieldEvery } from "./sim/engine_yield";
+export { engineFlushLatenessRuns, engineLatenessTotals } from "./sim/engine_lateness";
+export { ctEngineControlReserve, ctEngineControlInit, ctEngineAddMigration, ctEngineAddPause, VM_MIGRATION_FIRST, VM_MIGRATIONS, VM_PAUSE_FIRST, VM_PAUSES } from "./sim/engine_control";
+export { ctEngineLapicConfigure, VM_TIMER_MODE, VM_TMICT, VM_TDCR, VM_PERIOD_CYCLES, VM_GAP_NS, VM_WAIT_BUSY, TM_DEADLINE, TM_ONESHOT, TM_PERIODIC } from "./sim/engine_lapic_count";
 export { ctEngineStats } from "./sim/guest_cyclictest";
 export { simMemoryReserve } from "./sim/sim_memory";
 export { schedEnginePlan, schedEngineInit, schedEngineSetLoad, schedEngineFinish, schedEngineVcpuStealNs, schedEngineNoPollSteal, schedWaitLogPtr, schedWaitLogCount, schedWaitLogClear } from "./sim/engine_sched_state";

@@ -3,6 +3,7 @@
 // schedule, which carries a phase lost once into every later interrupt.
 
 import { describe, expect, test } from "vitest";
+import fc from "fast-check";
 import { loadScenario } from "../src/scenario/load.js";
 import { runScenario } from "../src/sim/run.js";
 import { renderJson, renderTable } from "../src/report/index.js";
@@ -14,6 +15,35 @@ function run(preset: string, ...sets: string[]): RunResult {
 }
 
 describe("per-period lateness", () => {
+  // The wasm engine hands over histogram counts and the totals it kept (assembly/sim/engine_metrics.ts).
+  test("property: histogram counts in any grouping plus the totals = one record call per value", () => {
+    const value = fc.oneof(fc.integer({ min: -5_000, max: 5_000 }), fc.double({ min: -1e6, max: 1e10, noNaN: true }), fc.constantFrom(0, -0, 0.1, 0.2, 4294967296.5));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(value, fc.integer({ min: 1, max: 9 })), { minLength: 1, maxLength: 40 }), fc.boolean(), (runs, reversed) => {
+        const one = new PeriodLateness();
+        const parts = new PeriodLateness();
+        let count = 0;
+        let sum = 0;
+        let min = Infinity;
+        let max = -Infinity;
+        for (const [x, k] of runs) {
+          for (let i = 0; i < k; i++) {
+            one.record(x);
+            count++;
+            sum += x;
+            if (x < min) min = x;
+            if (x > max) max = x;
+          }
+        }
+        // The counts may come in another order (a slot given up, the rest at the end).
+        for (const [x, k] of reversed ? [...runs].reverse() : runs) parts.addHistogramCount(x > 0 ? x : 0, k);
+        parts.absorbTotals(count, sum, min, max);
+        expect(JSON.stringify(parts.summary())).toBe(JSON.stringify(one.summary()));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   test("kept for periodic timers only: one per interrupt, on every vCPU and in total", () => {
     const periodic = run("s10-periodic-negative-delta", "kvm.era=mainline", "duration=500ms");
     expect(periodic.periodLatenessNs?.count).toBe(periodic.interrupts);

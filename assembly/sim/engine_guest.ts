@@ -3,12 +3,16 @@
 // workload code (VM_WORKLOAD, set by ctEngineSetVm). A step performs the instant
 // operations of one step and returns the exit (X_*) that ends it, as GuestMachine.step does.
 
-import { VM_WORKLOAD, WK_CYCLICTEST, vmCell } from "./engine_record";
+import { VM_WORKLOAD, WK_CYCLICTEST, WK_ONESHOT, WK_PERIODIC, vmCell } from "./engine_record";
 import { cyclictestInterruptStep, cyclictestStep } from "./guest_cyclictest";
+import { lapicCountInterruptStep, lapicCountStep } from "./guest_lapic_count";
 
 /** GuestMachine.step of the VM's workload. */
 export function guestStep(e: usize, v: i32): i32 {
   switch (i32(vmCell(e, VM_WORKLOAD))) {
+    case WK_PERIODIC:
+    case WK_ONESHOT:
+      return lapicCountStep(e, v);
     case WK_CYCLICTEST:
     default:
       return cyclictestStep(e, v);
@@ -18,6 +22,9 @@ export function guestStep(e: usize, v: i32): i32 {
 /** GuestMachine.interruptStep of the VM's workload. */
 export function guestInterruptStep(e: usize, v: i32): i32 {
   switch (i32(vmCell(e, VM_WORKLOAD))) {
+    case WK_PERIODIC:
+    case WK_ONESHOT:
+      return lapicCountInterruptStep(e, v);
     case WK_CYCLICTEST:
     default:
       return cyclictestInterruptStep(e, v);

@@ -17,6 +17,7 @@ function idleExitNs(e: usize, v: i32): f64 {
   return has(e, F_WAIT_IDLE) ? delay(D_CPU_IDLE_EXIT, v) : 0;
 }
 import { TraceExit, TraceKind, trace } from "./trace_log";
+import { countHrtimerRestart, countHvRestart } from "./engine_lapic_count";
 import { schedBusyWait, schedNoPollForSteal } from "./engine_sched";
 import { schedOn } from "./engine_sched_state";
 import { schedKickBlocked, schedPollStart, schedSleep } from "./engine_sched_thread";
@@ -213,7 +214,7 @@ export function waitLapicExpireGate(e: usize, v: i32): f64 {
   return spinNs;
 }
 
-/** Vcpu.preemptionExit + LapicTimer.hvTimerFired (deadline mode). */
+/** Vcpu.preemptionExit + LapicTimer.hvTimerFired. */
 export function preemptionExit(e: usize, v: i32): void {
   count(v, Count.ExitPreemptionTimer);
   const idleNs = idleExitNs(e, v);
@@ -227,6 +228,7 @@ export function preemptionExit(e: usize, v: i32): void {
       cancelHvTimer(e, v);
       expired(e, v, false);
     }
+    countHvRestart(e, v);
   }
   const exitNs = delay(D_VM_EXIT, v);
   beginEntry(e, v, idleNs + exitNs + delay(D_VM_ENTRY, v));
@@ -241,10 +243,11 @@ export function stall(e: usize, v: i32): void {
   beginEntry(e, v, stallLengthNs);
 }
 
-/** Vcpu.hrtimerCallback + LapicTimer.hrtimerFired (deadline mode: no restart). */
+/** Vcpu.hrtimerCallback + LapicTimer.hrtimerFired (a periodic timer restarts). */
 export function hrtimerCallback(e: usize, v: i32): void {
   store<i64>(e + HRTIMER_SEQ, -1);
   metricCallback(v, f64(simNowNs - startNs));
   trace(TraceKind.HrtimerExpire, v, load<u8>(e + STATE) == S_GUEST ? 1 : 0);
   expired(e, v, true);
+  countHrtimerRestart(e, v);
 }

@@ -1,5 +1,6 @@
-// The wasm cyclictest engine's LAPIC timer in TSC-deadline mode: src/sim/lapic.ts's
-// LapicTimer methods that cyclictest reaches, step for step (spec §4.4, §4.5, §6.3).
+// The wasm engine's LAPIC timer in TSC-deadline mode: src/sim/lapic.ts's LapicTimer
+// methods that cyclictest reaches, step for step (spec §4.4, §4.5, §6.3). The entry points
+// the host paths call branch to engine_lapic_count.ts for a VM in one-shot/periodic mode.
 
 import { simNowNs } from "./host_clock";
 import { swTscdeadlineArm, swExpiryCallbackAtNs, swExpiryInNs, hvArm, hvCancel, tdFromReg, tdIsZero, tdClear, expiredTdLatch } from "./vcpu_timer";
@@ -11,6 +12,8 @@ import { kick, posted, postedWait, unblock } from "./engine_host";
 import { STATE, S_GUEST, VM_CAN_POST, VM_HV_TIMER, vmCell } from "./engine_record";
 import { dropHv } from "./engine_loop";
 import { TraceKind, trace } from "./trace_log";
+import { TM_DEADLINE, TM_ONESHOT, countRestartApicTimer, countStartSwTimer, latchesDeadline, timerMode } from "./engine_lapic_count";
+import { targetClear } from "./vcpu_timer";
 
 /** LapicTimer.writeTscDeadline + startApicTimer. */
 export function writeTscDeadline(e: usize, v: i32): void {
@@ -21,8 +24,12 @@ export function writeTscDeadline(e: usize, v: i32): void {
   restartApicTimer(e, v);
 }
 
-/** LapicTimer.restartApicTimer (deadline mode). */
+/** LapicTimer.restartApicTimer. */
 export function restartApicTimer(e: usize, v: i32): void {
+  if (timerMode(e) != TM_DEADLINE) {
+    countRestartApicTimer(e, v);
+    return;
+  }
   if (has(e, F_PENDING)) return;
   if (!startHvTimer(e, v)) startSwTimer(e, v);
 }
@@ -56,8 +63,12 @@ export function cancelHvTimer(e: usize, v: i32): void {
   dropHv(e);
 }
 
-/** LapicTimer.startSwTimer (deadline mode). */
+/** LapicTimer.startSwTimer. */
 export function startSwTimer(e: usize, v: i32): void {
+  if (timerMode(e) != TM_DEADLINE) {
+    countStartSwTimer(e, v);
+    return;
+  }
   if (has(e, F_HV_IN_USE)) cancelHvTimer(e, v);
   if (has(e, F_PENDING)) return;
   const st = swTscdeadlineArm(v, expireWithinAdvance, globalAdvance);
@@ -73,13 +84,13 @@ export function startSwTimer(e: usize, v: i32): void {
   trace(TraceKind.HvTimerState, v, 0);
 }
 
-/** LapicTimer.expired (apic_timer_expired) in deadline mode. */
+/** LapicTimer.expired (apic_timer_expired). */
 export function expired(e: usize, v: i32, fromTimerFn: bool): void {
   if (has(e, F_PENDING)) {
     count(v, Count.Coalesced);
     return;
   }
-  expiredTdLatch(v);
+  if (latchesDeadline(e, timerMode(e))) expiredTdLatch(v);
   if (!fromTimerFn && apicv) {
     injectTimerIrq(e, v);
     unblock(e, v);
@@ -97,12 +108,20 @@ export function expired(e: usize, v: i32, fromTimerFn: bool): void {
   if (fromTimerFn) kick(e, v);
 }
 
-/** LapicTimer.injectTimerIrq (deadline mode; LVTT is unmasked once the mode is set). */
+/**
+ * LapicTimer.injectTimerIrq (LVTT is unmasked once the workload set the mode, before any
+ * timer runs): tscdeadline cleared in deadline and one-shot mode, target in one-shot.
+ */
 // @ts-ignore: decorator
 @inline
 export function injectTimerIrq(e: usize, v: i32): void {
   set(e, F_TO_DELIVER);
-  tdClear(v);
+  const mode = timerMode(e);
+  if (mode == TM_DEADLINE) tdClear(v);
+  else if (mode == TM_ONESHOT) {
+    tdClear(v);
+    targetClear(v);
+  }
 }
 
 /** LapicTimer.injectPending. */

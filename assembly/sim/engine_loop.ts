@@ -15,9 +15,11 @@ import { queuePop, queuePoppedSeq, horizonNs } from "./event_queue";
 import { Count, Sum, addNs, count, logFull } from "./engine_metrics";
 import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, eng, has, schedule, set, setState, stallEveryNs, vcpuCount, vmCell } from "./engine_record";
 import { guestInterruptStep, guestStep } from "./engine_guest";
-import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, X_IDLE_POLL } from "./engine_record";
+import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, X_APIC_WRITE_TRACED, X_IDLE_POLL } from "./engine_record";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
 import { TraceExit, TraceKind, trace, traceFull, tracing } from "./trace_log";
+import { BUSY_STEP_NS, busyWaiting } from "./guest_lapic_count";
+import { EV_MIGRATE, EV_PAUSE, controlOn, holdWhilePaused, onControlEvent, scheduleControl } from "./engine_control";
 import { schedOnEvent, schedStart } from "./engine_sched";
 import { EV_SCHED_BASE, schedLogFull, schedOn } from "./engine_sched_state";
 import { schedHoldForCpu, schedHoldHrtimer, schedSleep, schedThreadStart } from "./engine_sched_thread";
@@ -41,13 +43,15 @@ export function ctEngineStart(): void {
     if (schedOn) schedThreadStart(v);
     else schedule(e, v, EV_GUEST_RESUME, 0);
     if (stallEveryNs > 0) scheduleStall(e, v);
+    if (controlOn) scheduleControl(e, v);
   }
   // HostScheduler.start: each vCPU wakes on its CPU, the background tasks' first periods.
   if (schedOn) schedStart();
   // A traced run queues every event: its trace records then come in time order (chaining
-  // changes no result, only the order in which the vCPUs' steps are taken).
+  // changes no result, only the order in which the vCPUs' steps are taken). Pauses and
+  // migrations are events of the vCPU that ownEarliestNs does not track: no chaining.
   // With a host scheduler the vCPUs act on one another through their CPUs: no chaining.
-  setChaining(!globalAdvance && !tracing() && !schedOn);
+  setChaining(!globalAdvance && !tracing() && !controlOn && !schedOn);
 }
 
 /** The latest time a chained step ran at (the clock's end value when it ran last). */
@@ -92,6 +96,10 @@ function flushChain(v: i32): void {
   while (has(e, F_DEFERRED)) {
     const at = load<i64>(e + NEXT_AT_NS);
     if (at >= ownEarliestNs(e) || at > horizonNs || logFull() || traceFull()) break;
+    if (load<u32>(e + NEXT_KIND) == EV_GUEST_RESUME && busyWaiting(e)) {
+      skipBusySteps(e, at, ownEarliestNs(e));
+      continue;
+    }
     clear(e, F_DEFERRED);
     setNowNs(at);
     if (at > chainedUntilNs) chainedUntilNs = at;
@@ -104,6 +112,24 @@ function flushChain(v: i32): void {
   // was loaded at a VM entry before the thread's next event was scheduled.
   if (has(e, F_HV_DEFERRED)) pushHv(e, v);
   if (has(e, F_DEFERRED)) pushDeferred(e, v);
+}
+
+/**
+ * A busy-waiting guest's steps (guest_lapic_count.ts busyWaiting) up to the vCPU's next
+ * own event, at once: each would run at its time, do nothing but start the next 10 µs of
+ * work (Vcpu.enterCompute) and count as an event, so n of them leave the clock at the
+ * last one's time, the work's end 10 µs later and the next step queued after it.
+ */
+function skipBusySteps(e: usize, at: i64, ownEarliest: i64): void {
+  const limit = ownEarliest - 1 < horizonNs ? ownEarliest - 1 : horizonNs;
+  const n = (limit - at) / BUSY_STEP_NS + 1;
+  const last = at + (n - 1) * BUSY_STEP_NS;
+  setNowNs(last);
+  if (last > chainedUntilNs) chainedUntilNs = last;
+  events += f64(n);
+  store<f64>(e + COMPUTE_END_NS, f64(last) + f64(BUSY_STEP_NS));
+  store<i64>(e + NEXT_AT_NS, last + BUSY_STEP_NS);
+  store<i64>(e + THREAD_SEQ, -1);
 }
 
 /**
@@ -149,8 +175,14 @@ function onEvent(v: i32, kind: u32, seq: i64): void {
     stall(e, v);
     return;
   }
+  if (kind >= EV_PAUSE && kind <= EV_MIGRATE) {
+    onControlEvent(e, v, kind);
+    return;
+  }
   if (seq != load<i64>(e + THREAD_SEQ)) return;
   store<i64>(e + THREAD_SEQ, -1);
+  // Vcpu.onEvent: a paused VM's thread events wait for the resume; else the CPU may be taken.
+  if (controlOn && holdWhilePaused(e, v, kind)) return;
   if (schedOn && schedHoldForCpu(v, kind)) return;
   onThreadEvent(e, v, kind);
 }
@@ -237,8 +269,8 @@ export function runProgram(e: usize, v: i32): void {
       set(e, exit == X_IDLE_POLL ? F_WAIT_POLL : F_WAIT_IDLE);
       return;
     }
-    // Vcpu.onExit (the WRMSR's kvm_exit is traced before it arms the timer, in step)
-    if (exit != X_MSR_WRITE) trace(TraceKind.Exit, v, exit == X_HALT ? TraceExit.Hlt : TraceExit.ApicWrite);
+    // Vcpu.onExit (the WRMSR's and X_APIC_WRITE_TRACED's kvm_exit are traced before they arm the timer, in step)
+    if (exit != X_MSR_WRITE && exit != X_APIC_WRITE_TRACED) trace(TraceKind.Exit, v, exit == X_HALT ? TraceExit.Hlt : TraceExit.ApicWrite);
     leaveGuest(e);
     setState(e, S_EXIT);
     if (exit == X_HALT) {

@@ -122,6 +122,8 @@ export enum LogRecord {
   Advance = 1,
   /** hrtimerCallback(a = now since start ns) (log mode only) */
   Callback = 2,
+  /** recordPeriodLateness(a = ns) b times in a row (c = 0), or b counts of a in its histogram (c = 1, complete mode): the host keeps the per-period lateness (src/metrics/period-lateness.ts) */
+  PeriodLateness = 3,
 }
 
 /** Records per drain; the engine stops for a drain when fewer than LOG_SLACK are free. */
@@ -150,6 +152,42 @@ let carryPtr: usize = 0;
 let seriesCapPtr: usize = 0;
 let seriesCaps: i32 = 0;
 let seriesCapRoom: i32 = 0;
+/**
+ * Per vCPU [min, max, last, worst early] latency in ns (f64 each), kept only when some VM
+ * migrates (engine_control.ts owns the array): the TSC rate then changes during the run,
+ * so those cannot be derived from the cycles at the end.
+ */
+let nsExtremesPtr: usize = 0;
+const NS_EXTREMES_BYTES: usize = 32;
+
+/** Bytes of the ns extremes for n vCPUs (engine_control.ts allocates them). */
+export function nsExtremesBytes(n: i32): usize {
+  return usize(max(n, 1)) * NS_EXTREMES_BYTES;
+}
+
+/** Keeps the ns extremes in the array at ptr (0: derive them from the cycles), initialized here. */
+export function engineKeepNsExtremes(ptr: usize, n: i32): void {
+  nsExtremesPtr = ptr;
+  for (let v = 0; ptr != 0 && v < n; v++) {
+    const p = ptr + usize(v) * NS_EXTREMES_BYTES;
+    store<f64>(p, Infinity);
+    store<f64>(p, -Infinity, 8);
+    store<f64>(p, 0, 16);
+    store<f64>(p, 0, 24);
+  }
+}
+
+/** VcpuMetrics.recordLatency's ns extremes, as it keeps them. */
+// @ts-ignore: decorator
+@inline
+function keepNsExtremes(v: i32, cycles: f64, ns: f64): void {
+  const p = nsExtremesPtr + usize(v) * NS_EXTREMES_BYTES;
+  if (ns < load<f64>(p)) store<f64>(p, ns);
+  if (ns > load<f64>(p, 8)) store<f64>(p, ns, 8);
+  store<f64>(p, ns, 16);
+  if (cycles < 0 && -ns > load<f64>(p, 24)) store<f64>(p, -ns, 24);
+}
+
 /** The expanded slot block engineSlotsOf fills (static). */
 const expandedPtr: usize = memory.data(SLOTS << 3, 8);
 let logPtr: usize = 0;
@@ -187,6 +225,16 @@ export function engineMetricsRelease(): void {
   histNsPtr = 0;
   histCyclesPtr = 0;
   cbPtr = 0;
+}
+
+/** The complete mode is on (engine_lateness.ts keeps its totals then). */
+export function metricsComplete(): bool {
+  return complete;
+}
+
+/** vCPUs of the current run. */
+export function metricsVcpus(): i32 {
+  return vcpus;
 }
 
 /** The metric log, which lives as long as the instance (allocated before any simulation's space: simMemoryReserve). */
@@ -367,7 +415,7 @@ export function lastLatencyCycles(v: i32): f64 {
 
 // @ts-ignore: decorator
 @inline
-function logRecord(v: i32, type: LogRecord, a: f64, b: f64, c: f64): void {
+export function logRecord(v: i32, type: LogRecord, a: f64, b: f64, c: f64): void {
   const p = logPtr + usize(logCount) * RECORD_BYTES;
   store<f64>(p, f64(v) * 4 + f64(type));
   store<f64>(p, a, 8);
@@ -410,6 +458,7 @@ export function metricLatency(v: i32, cycles: f64, ns: f64): void {
   }
   store<f64>(b + M_SUM_NS, load<f64>(b + M_SUM_NS) + ns);
   store<f64>(b + M_SUM_CYCLES, load<f64>(b + M_SUM_CYCLES) + cycles);
+  if (nsExtremesPtr != 0) keepNsExtremes(v, cycles, ns);
   // Early interrupts go into the histograms as 0 (VcpuMetrics.recordLatency).
   const hc = cycles < 0 ? 0 : cycles;
   const hn = ns > 0 ? ns : 0;
@@ -517,6 +566,14 @@ export function engineSlotsOf(v: i32): usize {
   put(Slot.Early, countOf(v, Count.Early));
   // Early latencies are the negative ones, so the worst is the least (0 when none).
   put(Slot.EarlyWorstNs, -minNs > 0 ? -minNs : 0);
+  if (nsExtremesPtr != 0) {
+    // Kept as recorded (the TSC rate changed during the run).
+    const p = nsExtremesPtr + usize(v) * NS_EXTREMES_BYTES;
+    put(Slot.MinNs, load<f64>(p));
+    put(Slot.MaxNs, load<f64>(p, 8));
+    put(Slot.LastNs, load<f64>(p, 16));
+    put(Slot.EarlyWorstNs, load<f64>(p, 24));
+  }
   put(Counter.ExitMsrWrite, countOf(v, Count.ExitMsrWrite));
   put(Counter.ExitApicWrite, countOf(v, Count.ExitApicWrite));
   put(Counter.ExitPreemptionTimer, countOf(v, Count.ExitPreemptionTimer));

@@ -56,6 +56,8 @@ export const X_DONE = 4;
 export const X_IRET = 5;
 export const X_COMPUTE = 6;
 export const X_IDLE_POLL = 8;
+/** An APIC-register write whose kvm_exit the step traced itself, before the LAPIC work it traces (TMICT arms a timer). */
+export const X_APIC_WRITE_TRACED = 9;
 
 export const R_NEXT = 0;
 export const R_NOW = 1;

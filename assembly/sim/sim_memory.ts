@@ -23,13 +23,14 @@ import { queueBytes, queueRelease } from "./event_queue";
 import { rngStreamsBytes, rngStreamsRelease } from "./rng_streams";
 import { DELAY_KINDS, delayProgramRelease, delayZigguratInit } from "./delay_samplers";
 import { vcpuStateRelease, vcpuStride } from "./vcpu_timer";
+import { controlBytes, controlRelease } from "./engine_control";
 import { schedRelease } from "./host_sched";
 import { schedEngineBytes, schedEngineRelease } from "./engine_sched_state";
 
 /** Allocator overhead and alignment per array, generously. */
 const PER_ARRAY_SLACK: usize = 256;
-/** Arrays a simulation allocates at most (queue, records, streams, program; engine, VM, sums, blocks, capacities, histograms, callbacks). */
-const ARRAYS: usize = 12;
+/** Arrays a simulation allocates at most (queue, records, streams, program; engine, VM, sums, blocks, capacities, histograms, callbacks; migrations, pauses, their per-vCPU state, latency ns extremes, lateness runs). */
+const ARRAYS: usize = 17;
 
 /** The block TLSF needs free to serve a request of `size` bytes (rt/tlsf.ts roundSize). */
 function tlsfRoundSize(size: usize): usize {
@@ -55,6 +56,7 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
   rngStreamsRelease();
   ctEngineRelease();
   engineMetricsRelease();
+  controlRelease();
   schedRelease();
   schedEngineRelease();
   const queue = queueBytes(queueCapacity);
@@ -67,7 +69,8 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
   if (engineRecords) {
     const engine = ctEngineBytes(n, vms, summaries);
     const metrics = engineMetricsBytes(n, seriesEach);
-    arrays += engine + metrics;
+    // Pauses and migrations (engine_control.ts; 0 unless ctEngineControlReserve said so).
+    arrays += engine + metrics + controlBytes(n);
     largest = max(largest, max(engine, metrics));
   }
   // The host scheduler's decisions and, on the wasm engine, its side arrays (schedEnginePlan; 0 without one).

@@ -37,6 +37,20 @@ export class PeriodLateness {
     this.histogram.recordValue(latenessNs > 0 ? latenessNs : 0);
   }
 
+  /**
+   * The wasm engine's hand-over (assembly/sim/engine_metrics.ts): `times` histogram
+   * counts of `histogramNs` (early ticks as 0), and the totals it kept as record() does.
+   */
+  addHistogramCount(histogramNs: number, times: number): void {
+    this.histogram.recordValueWithCount(histogramNs, times);
+  }
+  absorbTotals(count: number, sumNs: number, minNs: number, maxNs: number): void {
+    this.count += count;
+    this.sumNs += sumNs;
+    if (minNs < this.minNs) this.minNs = minNs;
+    if (maxNs > this.maxNs) this.maxNs = maxNs;
+  }
+
   /** The run's: several vCPUs' periods together. */
   static merged(parts: readonly PeriodLateness[]): PeriodLateness {
     const all = new PeriodLateness(newAggregateHistogram());

@@ -229,6 +229,16 @@ export class VcpuMetrics {
     (this.periods ??= new PeriodLateness()).record(latenessNs);
   }
 
+  /** @internal The per-period lateness, made now if none is kept yet (the wasm engine hands its parts over). */
+  periodLatenessForEngine(): PeriodLateness {
+    return (this.periods ??= new PeriodLateness());
+  }
+
+  /** @internal The wasm engine's hand-over: the periods it kept for this vCPU before the collector existed (none kept here yet). */
+  adoptPeriodLateness(periods: PeriodLateness): void {
+    this.periods = periods;
+  }
+
   /** @internal The per-period lateness kept so far, or null (aggregate). */
   get periodLateness(): PeriodLateness | null {
     return this.periods;

@@ -148,6 +148,9 @@ export class Simulation {
     // The horizon, before the reserve.
     wasm.queueSetHorizon(BigInt(START_NS + config.durationNs));
     simulationStarting();
+    // The wasm engine's pause and migration lists and per-period lateness runs (assembly/sim/engine_control.ts), inside the reserve.
+    const perVm = (n: (vm: ScenarioConfig["vms"][number]) => number) => (this.engine === "wasm" ? config.vms.reduce((sum, vm) => sum + n(vm), 0) : 0);
+    wasm.ctEngineControlReserve(perVm((vm) => vm.migrations.length), perVm((vm) => vm.pauses.length), perVm((vm) => (vm.workload.kind === "periodic" ? 1 : 0)) > 0);
     wasm.simMemoryReserve(total, config.vms.length, queueCapacity, this.engine === "wasm", this.keepOutputOf.some((keep) => keep), deferTo === null, program.cells.length * 8);
     wasm.queueReset(queueCapacity);
     wasm.vcpuStateInit(total, fracBits, this.engine === "wasm");

@@ -19,6 +19,9 @@ import type { VcpuIds } from "./vcpu-ids.js";
 import type { GuestExitPolicy } from "./exits-in-guest.js";
 import type { WasmSched } from "./wasm-sched.js";
 import { drainTrace } from "../trace/session.js";
+import { REARM_VARIANTS, tmictToNs } from "../math/lapic-timer.js";
+import { PeriodLateness } from "../metrics/period-lateness.js";
+import { tscFracBits } from "../math/tsc.js";
 
 const U32_MAX = 0xffffffff;
 // The engine's layouts (assembly/sim/engine_metrics.ts): slots per vCPU block (VcpuMetrics'),
@@ -28,12 +31,13 @@ const HIST_CELLS = wasm.HIST_CELLS.value;
 const HIST_HALF_MAGNITUDE = wasm.HIST_HALF_MAGNITUDE.value;
 const LOG_RECORD_F64 = 4;
 const LOG_CAPACITY = wasm.LOG_CAPACITY.value;
-const { Latency: LOG_LATENCY, Advance: LOG_ADVANCE } = wasm.LogRecord;
+const { Latency: LOG_LATENCY, Advance: LOG_ADVANCE, PeriodLateness: LOG_PERIOD_LATENESS } = wasm.LogRecord;
 
 /**
  * Why the scenario needs the TypeScript engine, or null when the wasm engine runs it:
- * every VM runs the built-in cyclictest through IA32_TSC_DEADLINE with the CPUID bit,
- * without pauses, migrations or the lazy/PV deadline proposals.
+ * every VM runs the built-in cyclictest through IA32_TSC_DEADLINE with the CPUID bit, or
+ * the built-in periodic or oneshot workload (LVTT one-shot/periodic through TMICT/TDCR),
+ * with or without pauses and migrations, without the lazy/PV deadline proposals.
  */
 export function wasmEngineExclusion(config: ScenarioConfig): string | null {
   const { kvm } = config;
@@ -43,11 +47,14 @@ export function wasmEngineExclusion(config: ScenarioConfig): string | null {
     if (!Number.isInteger(hp) || hp < 0 || hp > U32_MAX) return `${i} is outside u32`;
   }
   for (const [i, vm] of config.vms.entries()) {
-    if (vm.workload.kind !== "cyclictest") return `vms.${i}.workload.kind is ${vm.workload.kind}`;
-    if (vm.workload.deadlineMsr !== "tsc") return `vms.${i}.workload.deadlineMsr is ${vm.workload.deadlineMsr}`;
-    if (!vm.tscDeadline) return `vms.${i}.tscDeadline is false`;
-    if (vm.pauses.length > 0) return `vms.${i}.pauses is not empty`;
-    if (vm.migrations.length > 0) return `vms.${i}.migrations is not empty`;
+    const w = vm.workload;
+    if (w.kind === "periodic" || w.kind === "oneshot") {
+      for (const [f, x] of [["tmict", w.tmict], ["tdcr", w.tdcr]] as const) if (!Number.isInteger(x) || x < 0 || x > U32_MAX) return `vms.${i}.workload.${f} is outside u32`;
+    } else {
+      if (w.kind !== "cyclictest") return `vms.${i}.workload.kind is ${w.kind}`;
+      if (w.deadlineMsr !== "tsc") return `vms.${i}.workload.deadlineMsr is ${w.deadlineMsr}`;
+      if (!vm.tscDeadline) return `vms.${i}.tscDeadline is false`;
+    }
   }
   return null;
 }
@@ -122,6 +129,8 @@ function engineVcpus(ids: VcpuIds): EngineVcpus {
 export class WasmEngine {
   /** The sinks, when the engine runs in its complete mode with a sink per vCPU. */
   private readonly complete: VcpuMetrics[] | null;
+  /** Deferred sinks: each vCPU's per-period lateness until its collector exists (handOver). */
+  private readonly periods: (PeriodLateness | undefined)[] = [];
 
   constructor(private readonly s: WasmEngineSetup) {
     const { config, era } = s;
@@ -153,14 +162,70 @@ export class WasmEngine {
       wasm.engineMetricsInit(s.ids.count, this.complete !== null, this.complete?.[0]?.ownHistograms ?? false);
       this.complete?.forEach((m, v) => wasm.engineSetSeriesCap(v, m.seriesPoints));
     }
-    config.vms.forEach((vm, i) => {
-      const w = vm.workload as WorkloadParams<"cyclictest">;
-      // The guest converts the interval with the calibration it booted with (cyclictest.ts).
-      const x = s.exits[i]!;
-      wasm.ctEngineSetVm(i, guestCyclesOfNs(w.intervalNs, vm.tscKhz), w.loops, vm.tscKhz, s.pollAllowed[i]!, w.workNs, w.idle === "poll", x.idleInGuest, x.canPostTimer, x.hvTimer);
-      wasm.ctEngineSetVmCell(i, wasm.VM_WORKLOAD.value, wasm.WK_CYCLICTEST.value);
-    });
+    wasm.ctEngineLapicConfigure(
+      kvm.apicBusCycleNs,
+      kvm.minTimerPeriodUs,
+      REARM_VARIANTS[kvm.periodicNegativeDelta ?? (era.periodicRearm === "clamp" ? "clamp" : "wrap")],
+      kvm.periodicNegativeDelta === null && era.periodicRearm === "drift",
+      kvm.advanceOneshot,
+      era.hvLatchesDeadline,
+      era.hrtimerFollowsTarget,
+      era.restoreExpiredOneshotNow,
+    );
+    config.vms.forEach((vm, i) => this.configureVm(i));
+    this.configureControl();
     for (let v = 0; v < s.ids.count; v++) wasm.ctEngineSetVcpu(v, s.ids.vmOf(v));
+  }
+
+  /** VM i's parameters: its workload's and the per-VM cells every VM sets (cells are not zeroed). */
+  private configureVm(i: number): void {
+    const { config, exits, pollAllowed } = this.s;
+    const { kvm } = config;
+    const vm = config.vms[i]!;
+    const x = exits[i]!;
+    const w = vm.workload;
+    const cell = (c: { value: number }, value: number): void => wasm.ctEngineSetVmCell(i, c.value, value);
+    if (w.kind === "periodic" || w.kind === "oneshot") {
+      const periodic = w.kind === "periodic";
+      wasm.ctEngineSetVm(i, 0, 0, vm.tscKhz, pollAllowed[i]!, 0, false, x.idleInGuest, x.canPostTimer, x.hvTimer);
+      cell(wasm.VM_WORKLOAD, periodic ? wasm.WK_PERIODIC.value : wasm.WK_ONESHOT.value);
+      cell(wasm.VM_TIMER_MODE, periodic ? wasm.TM_PERIODIC.value : wasm.TM_ONESHOT.value);
+      cell(wasm.VM_TMICT, w.tmict);
+      cell(wasm.VM_TDCR, w.tdcr & 0xb); // LapicTimer.writeTdcr keeps val & 0xb
+      // lapic-count.ts periodCycles: the guest's own conversion, at its boot calibration.
+      let ns = Number(tmictToNs(w.tmict, w.tdcr, kvm.apicBusCycleNs));
+      if (periodic) ns = Math.max(ns, kvm.minTimerPeriodUs * 1000);
+      cell(wasm.VM_PERIOD_CYCLES, guestCyclesOfNs(ns, vm.tscKhz));
+      cell(wasm.VM_GAP_NS, periodic ? 0 : (w as WorkloadParams<"oneshot">).gapNs);
+      cell(wasm.VM_WAIT_BUSY, w.wait === "busy" ? 1 : 0);
+      return;
+    }
+    const c = w as WorkloadParams<"cyclictest">;
+    // The guest converts the interval with the calibration it booted with (cyclictest.ts).
+    wasm.ctEngineSetVm(i, guestCyclesOfNs(c.intervalNs, vm.tscKhz), c.loops, vm.tscKhz, pollAllowed[i]!, c.workNs, c.idle === "poll", x.idleInGuest, x.canPostTimer, x.hvTimer);
+    cell(wasm.VM_WORKLOAD, wasm.WK_CYCLICTEST.value);
+    cell(wasm.VM_TIMER_MODE, wasm.TM_DEADLINE.value);
+    for (const k of [wasm.VM_TMICT, wasm.VM_TDCR, wasm.VM_PERIOD_CYCLES, wasm.VM_GAP_NS, wasm.VM_WAIT_BUSY]) cell(k, 0);
+  }
+
+  /**
+   * Each VM's pauses and migrations (assembly/sim/engine_control.ts), its cells saying
+   * where its entries are; a destination's TSC rate is a ratio to the one host clock.
+   */
+  private configureControl(): void {
+    const { config } = this.s;
+    wasm.ctEngineControlInit(this.s.ids.count);
+    const fracBits = BigInt(tscFracBits(config.host.vendor));
+    let migrations = 0;
+    let pauses = 0;
+    config.vms.forEach((vm, i) => {
+      wasm.ctEngineSetVmCell(i, wasm.VM_MIGRATION_FIRST.value, migrations);
+      wasm.ctEngineSetVmCell(i, wasm.VM_MIGRATIONS.value, vm.migrations.length);
+      wasm.ctEngineSetVmCell(i, wasm.VM_PAUSE_FIRST.value, pauses);
+      wasm.ctEngineSetVmCell(i, wasm.VM_PAUSES.value, vm.pauses.length);
+      for (const m of vm.migrations) migrations = 1 + wasm.ctEngineAddMigration(m.atNs, ((1n << fracBits) * BigInt(m.tscKhz)) / BigInt(config.host.tscKhz), m.tscKhz);
+      for (const p of vm.pauses) pauses = 1 + wasm.ctEngineAddPause(p.atNs, p.lengthNs);
+    });
   }
 
   /** Every vCPU's first events, in index order (Vcpu.start). */
@@ -184,6 +249,9 @@ export class WasmEngine {
     } finally {
       if (progress !== null) wasm.ctEngineSetYieldEvery(0, 0);
     }
+    // The per-period lateness runs still open (assembly/sim/engine_metrics.ts).
+    for (let from = 0; (from = wasm.engineFlushLatenessRuns(from)) >= 0; ) this.drain();
+    this.drain();
     this.handOver();
     return wasm.ctEngineEvents();
   }
@@ -206,6 +274,7 @@ export class WasmEngine {
         const sink = sinks.sinks[(code - type) / 4]!;
         if (type === LOG_LATENCY) sink.recordLatency(log[o + 1]!, log[o + 2]!);
         else if (type === LOG_ADVANCE) sink.recordAdvance(log[o + 1]!, log[o + 2]!);
+        else if (type === LOG_PERIOD_LATENESS) for (let k = log[o + 2]!; k > 0; k--) sink.recordPeriodLateness?.(log[o + 1]!);
         else sink.hrtimerCallback(log[o + 1]!);
       }
     } else {
@@ -214,12 +283,22 @@ export class WasmEngine {
       for (let i = 0, o = 0; i < n; i++, o += LOG_RECORD_F64) {
         const code = log[o]!;
         const type = code % 4;
+        if (type === LOG_PERIOD_LATENESS) {
+          // Histogram counts (the engine keeps the totals: handOver).
+          this.periodLateness((code - type) / 4).addHistogramCount(log[o + 1]!, log[o + 2]!);
+          continue;
+        }
         const m = collectors === null ? (sinks as { first: VcpuMetrics }).first : collectors[(code - type) / 4]!;
         if (type === LOG_LATENCY) m.recordLatencyHistograms(log[o + 1]!, log[o + 2]!);
         else m.advanceSeriesPoint(log[o + 3]!, log[o + 1]!, log[o + 2]!);
       }
     }
     wasm.engineLogClear();
+  }
+
+  /** vCPU v's per-period lateness in the complete mode: its collector's, or (deferred) one kept here until the collector exists. */
+  private periodLateness(v: number): PeriodLateness {
+    return this.complete !== null ? this.complete[v]!.periodLatenessForEngine() : (this.periods[v] ??= new PeriodLateness());
   }
 
   /**
@@ -238,17 +317,26 @@ export class WasmEngine {
       return;
     }
     const first = sinks.kind === "deferred" ? sinks.first : this.complete![0]!;
-    if (sinks.kind === "deferred") {
+    // Per-period lateness (periodic workloads) is handed over per vCPU with its collector;
+    // without it, deferred, the other vCPUs' totals stay in the engine's blocks until the
+    // results read them (SimulationOptions.engineTotalsUntilRead), else they are collectors now.
+    const periodic = this.s.config.vms.some((vm) => vm.workload.kind === "periodic");
+    if (sinks.kind === "deferred" && !periodic) {
       wasm.engineSlotsOf(0);
       first.absorbEngineTotals(slots);
-      // The other vCPUs' totals stay in the engine's blocks until the results read them
-      // (SimulationOptions.engineTotalsUntilRead), else they are collectors now.
       sinks.host.addEngineVcpus(engineVcpus(ids));
       if (!sinks.untilRead) sinks.host.collectEngineVcpus();
     } else {
+      const lateness = new Float64Array(wasm.memory.buffer, wasm.engineLatenessTotals(0), 4);
       for (let v = 0; v < ids.count; v++) {
         wasm.engineSlotsOf(v);
-        this.complete![v]!.absorbEngineTotals(slots);
+        wasm.engineLatenessTotals(v);
+        const m = v === 0 ? first : sinks.kind === "deferred" ? sinks.host.addVcpu(ids.vmOf(v), ids.vcpuInVm(v)) : this.complete![v]!;
+        m.absorbEngineTotals(slots);
+        const periods = this.periods[v];
+        if (periods !== undefined) m.adoptPeriodLateness(periods);
+        const [count, sumNs, minNs, maxNs] = lateness;
+        if (count! > 0) m.periodLatenessForEngine().absorbTotals(count!, sumNs!, minNs!, maxNs!);
       }
     }
     if (!first.ownHistograms) {

@@ -11,8 +11,10 @@ import { runScenario } from "../../src/sim/run.js";
 import { Simulation } from "../../src/sim/engine.js";
 import { wasmEngineExclusion } from "../../src/sim/wasm-engine.js";
 import { InputRangeError } from "../../src/errors.js";
-import type { DelayDist, ScenarioConfig } from "../../src/scenario/types.js";
-import { CYCLICTEST, scenario } from "./harness.js";
+import type { DelayDist, ScenarioConfig, Workload } from "../../src/scenario/types.js";
+import { CYCLICTEST, scenario, type Overrides } from "./harness.js";
+import { PRESETS } from "../../src/scenario/presets.js";
+import { validateScenario } from "../../src/scenario/schema.js";
 import { withScheduler } from "./sched-arbitraries.js";
 import { wasm } from "../../src/wasm.js";
 import { ExitReason, TimerBackend, VCPU_SLOTS, VCPU_SLOT_INDEX as I } from "../../src/metrics/vcpu-metrics.js";
@@ -38,6 +40,37 @@ const delay: fc.Arbitrary<DelayDist> = fc.oneof(
 
 const era = fc.constantFrom("v4.0", "v4.20", "v5.1", "v5.4", "mainline" as const);
 
+interface VmDraw {
+  kind: "cyclictest" | "periodic" | "oneshot";
+  intervalNs: number;
+  loops: number;
+  printSummary: boolean;
+  workNs: number;
+  idle: "halt" | "poll";
+  tmict: number;
+  tdcr: number;
+  wait: "hlt" | "busy";
+  gapNs: number;
+}
+
+/** Pauses from [gap before, length] pairs: sorted and not overlapping, as the scenario layer requires. */
+function pausesOf(draws: readonly (readonly [number, number])[]): { atNs: number; lengthNs: number }[] {
+  let atNs = 0;
+  return draws.map(([gapNs, lengthNs]) => {
+    atNs += gapNs;
+    const pause = { atNs, lengthNs };
+    atNs += lengthNs;
+    return pause;
+  });
+}
+
+/** The VM's workload: cyclictest, or the LAPIC one-shot/periodic ones (src/sim/workloads/lapic-count.ts). */
+function workloadOf(vm: VmDraw): Workload {
+  if (vm.kind === "periodic") return { kind: "periodic", tmict: vm.tmict, tdcr: vm.tdcr, wait: vm.wait };
+  if (vm.kind === "oneshot") return { kind: "oneshot", tmict: vm.tmict, tdcr: vm.tdcr, gapNs: vm.gapNs, wait: vm.wait };
+  return { ...CYCLICTEST, intervalNs: vm.intervalNs, loops: vm.loops, printSummary: vm.printSummary, workNs: vm.workNs, idle: vm.idle };
+}
+
 const config: fc.Arbitrary<ScenarioConfig> = fc
   .record({
     era,
@@ -56,6 +89,11 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
       maxStealPercent: fc.constantFrom(null, 10),
     }),
     stalls: fc.option(fc.record({ everyNs: fc.integer({ min: 500_000, max: 5_000_000 }), lengthNs: fc.integer({ min: 0, max: 400_000 }) })),
+    // The LAPIC one-shot/periodic paths (the periodic and oneshot workloads).
+    minTimerPeriodUs: fc.constantFrom(200, 200, 50, 0),
+    periodicNegativeDelta: fc.constantFrom(null, null, "wrap", "skip-negative", "clamp" as const),
+    advanceOneshot: fc.boolean(),
+    apicBusCycleNs: fc.constantFrom(1, 1, 5),
     vms: fc.array(
       fc.record({
         vcpus: fc.integer({ min: 1, max: 3 }),
@@ -67,6 +105,15 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
         workNs: fc.constantFrom(0, 0, 3_000, 15_000, 120_000),
         idle: fc.constantFrom("halt", "halt", "poll" as const),
         disableExits: fc.constantFrom([], [], ["hlt"], ["mwait"], ["hlt", "pause"], ["mwait", "hlt", "cstate"] as const).map((x) => [...x]),
+        kind: fc.constantFrom("cyclictest", "cyclictest", "periodic", "oneshot" as const),
+        tmict: fc.constantFrom(0, 3_000, 10_000, 50_000, 209_731, 1_000_000),
+        tdcr: fc.constantFrom(0xb, 0x0, 0x1, 0x3, 0x8),
+        wait: fc.constantFrom("hlt", "hlt", "busy" as const),
+        gapNs: fc.constantFrom(0, 0, 5_000, 60_000),
+        tscDeadline: fc.boolean(),
+        // Pauses: gaps and lengths (sorted, not overlapping); migrations: times (sorted, ties allowed) and destination rates.
+        pauses: fc.array(fc.tuple(fc.integer({ min: 0, max: 12_000_000 }), fc.integer({ min: 0, max: 3_000_000 })), { maxLength: 2 }),
+        migrations: fc.array(fc.tuple(fc.integer({ min: 0, max: 30_000_000 }), fc.constantFrom(2_500_000, 3_000_000, 1_500_000, 3_700_000)), { maxLength: 2 }),
       }),
       { minLength: 1, maxLength: 3 },
     ),
@@ -85,6 +132,11 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
         hvTimer: r.hvTimer,
         apicv: r.apicv,
         haltPoll: r.haltPoll,
+        minTimerPeriodUs: r.minTimerPeriodUs,
+        periodicNegativeDelta: r.periodicNegativeDelta,
+        advanceOneshot: r.advanceOneshot,
+        // KVM_CAP_X86_APIC_BUS_CYCLES_NS is mainline only (the scenario layer refuses it elsewhere).
+        apicBusCycleNs: r.era === "mainline" ? r.apicBusCycleNs : 1,
         // pi_inject_timer is modelled as mainline has it (the scenario layer refuses it elsewhere).
         postedTimerInterrupts: r.era === "mainline" && r.postedTimerInterrupts,
       },
@@ -92,19 +144,23 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
         name: `vm${i}`,
         vcpus: vm.vcpus,
         tscKhz: vm.tscKhz,
-        tscDeadline: true,
+        // The CPUID bit matters to cyclictest's deadline mode only (the wasm engine needs it there).
+        tscDeadline: vm.kind === "cyclictest" || vm.tscDeadline,
         pollControl: vm.pollControl,
-        pauses: [],
-        migrations: [],
+        pauses: pausesOf(vm.pauses),
+        migrations: [...vm.migrations].sort((a, b) => a[0] - b[0]).map(([atNs, tscKhz]) => ({ atNs, tscKhz })),
         // KVM_CAP_X86_DISABLE_EXITS does not exist in v4.0.
         disableExits: r.era === "v4.0" ? [] : vm.disableExits,
-        workload: { ...CYCLICTEST, intervalNs: vm.intervalNs, loops: vm.loops, printSummary: vm.printSummary, workNs: vm.workNs, idle: vm.idle },
+        workload: workloadOf(vm),
       })),
     });
     return base;
   });
 
+const noPauses = config.map((c) => ({ ...c, vms: c.vms.map((vm) => ({ ...vm, pauses: [] })) }));
+
 type RunSummary = { exits: ExitCounts; timers: TimerCounts };
+type RunResult = RunSummary & { interrupts: number; coalesced: number; spinNs: number; periodLatenessNs?: { count: number } };
 
 function resultOf(c: ScenarioConfig, engine: "ts" | "wasm", perVcpuHistograms = true): string {
   const { result, output } = runScenario(c, { engine, perVcpuHistograms });
@@ -129,6 +185,7 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
     fc.assert(
       fc.property(config, fc.constantFrom("ts", "wasm" as const), (c, engine) => {
         if (c.host.stalls !== null) return; // stalls do not combine with the scheduler
+        if (c.vms.some((vm) => vm.pauses.length > 0)) return; // nor do pauses (the scenario layer refuses them)
         const total = c.vms.reduce((n, vm) => n + vm.vcpus, 0);
         const shared: ScenarioConfig = { ...c, host: { ...c.host, cpus: total } };
         expect(wasmEngineExclusion(shared)).toBeNull();
@@ -147,7 +204,8 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
   test("property: identical results with a host scheduler (overcommit, pins, load, outer level, steal)", () => {
     let contended = 0;
     fc.assert(
-      fc.property(withScheduler(config, delay), fc.boolean(), (c, perVcpu) => {
+      // Pauses do not combine with a host scheduler (the scenario layer refuses them).
+      fc.property(withScheduler(noPauses, delay), fc.boolean(), (c, perVcpu) => {
         const wasmResult = resultOf(c, "wasm", perVcpu);
         expect(wasmResult).toBe(resultOf(c, "ts", perVcpu));
         if ((JSON.parse(wasmResult).rest.hostSched.runQueueWaitNs.sum as number) > 0) contended++;
@@ -201,6 +259,7 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
             haltPoll: (ns, ok) => m.haltPoll(ns, ok),
             recordAdvance: (t, a) => m.recordAdvance(t, a),
             hrtimerCallback: (t) => m.hrtimerCallback(t),
+            recordPeriodLateness: (ns) => m.recordPeriodLateness(ns),
             addCounts: (block) => m.addCounts(block),
           };
           return forward;
@@ -340,12 +399,58 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
     expect(resultOf(c, "wasm")).toBe(resultOf(c, "ts"));
   });
 
+  // The LAPIC one-shot/periodic workloads, pauses and migrations on purpose, one case each
+  // (the property tests draw them at random too).
+  const PERIODIC_10US = { kind: "periodic", tmict: 10_000, tdcr: 0xb, wait: "busy" } as const;
+  const ONESHOT_100US = { kind: "oneshot", tmict: 100_000, tdcr: 0xb, gapNs: 0, wait: "busy" } as const;
+  const jitter = { hrtimer: { dist: "lognormal", medianNs: 1500, p99Ns: 30_000 }, wakeup: { dist: "uniform", minNs: 1000, maxNs: 9000 } } as const;
+  test.each([
+    ["periodic on the hv timer, busy, 50 µs floor (S13's)", { kvm: { minTimerPeriodUs: 0 } }, PERIODIC_10US, (r: RunResult) => r.timers.hvArms > 0 && r.periodLatenessNs!.count > 1000],
+    ["periodic on the hrtimer, HLT, pre-2025 re-arm at expiry + period (v5.4)", { kvm: { era: "v5.4", hvTimer: false, timerAdvance: { kind: "fixed", ns: 1000 } } }, { kind: "periodic", tmict: 250_000, tdcr: 0xb, wait: "hlt" }, (r: RunResult) => r.exits.hlt > 0 && r.timers.hvArms === 0 && r.periodLatenessNs!.count > 50],
+    ["periodic, the legacy drift (v4.0), divide by 16", { kvm: { era: "v4.0", hvTimer: false, timerAdvance: { kind: "off" } } }, { kind: "periodic", tmict: 20_000, tdcr: 0x3, wait: "hlt" }, (r: RunResult) => r.interrupts > 50],
+    ["periodic, negative delta skipped, hv timer before d981dd15498b (v5.1)", { kvm: { era: "v5.1", periodicNegativeDelta: "skip-negative" }, host: { stalls: { everyNs: 2_000_000, lengthNs: 500_000 } } }, { kind: "periodic", tmict: 209_731, tdcr: 0xb, wait: "busy" }, (r: RunResult) => r.timers.hvArms > 0 && r.interrupts > 50],
+    ["one-shot on the hv timer, busy (S08's)", {}, ONESHOT_100US, (r: RunResult) => r.timers.hvArms > 0 && r.exits.preemptionTimer > 0],
+    ["one-shot on the hrtimer, HLT, a gap, kvm.advanceOneshot", { kvm: { hvTimer: false, advanceOneshot: true } }, { kind: "oneshot", tmict: 50_000, tdcr: 0xb, gapNs: 20_000, wait: "hlt" }, (r: RunResult) => r.timers.swArms > 0 && r.spinNs > 0],
+    // 10 µs floored to 200 µs: 100 periods a vCPU in 20 ms, fewer with a 5 ms pause.
+    ["pauses of a periodic guest (S11's, short)", { vm: { pauses: [{ atNs: 3_000_000, lengthNs: 5_000_000 }, { atNs: 12_000_000, lengthNs: 0 }] } }, PERIODIC_10US, (r: RunResult) => r.interrupts > 50 && r.interrupts < 190],
+    ["pauses of cyclictest", { vm: { pauses: [{ atNs: 2_500_000, lengthNs: 4_000_000 }] } }, { ...CYCLICTEST, intervalNs: 100_000 }, (r: RunResult) => r.interrupts > 50],
+    ["migrations of cyclictest (the deadline keeps its TSC value)", { vm: { migrations: [{ atNs: 5_000_000, tscKhz: 6_000_000 }, { atNs: 5_000_000, tscKhz: 1_500_000 }] } }, { ...CYCLICTEST, intervalNs: 100_000 }, (r: RunResult) => r.interrupts > 50],
+    ["migrations of a periodic guest (restart from TMCCT)", { vm: { migrations: [{ atNs: 4_000_000, tscKhz: 2_000_000 }] } }, PERIODIC_10US, (r: RunResult) => r.periodLatenessNs!.count > 150],
+    ["migrations of a one-shot guest (restart from TMCCT)", { vm: { migrations: [{ atNs: 4_000_000, tscKhz: 4_000_000 }, { atNs: 9_000_000, tscKhz: 2_500_000 }] } }, ONESHOT_100US, (r: RunResult) => r.interrupts > 50],
+  ] as const)("%s: identical on both engines, auto picks the wasm engine", (_name, o, workload, check) => {
+    const c = scenario({ seed: 5, durationNs: 20_000_000, ...(o as Overrides), vm: { vcpus: 2, ...(o as Overrides).vm }, delays: jitter }, workload as Workload);
+    expect(wasmEngineExclusion(c)).toBeNull();
+    for (const perVcpuHistograms of [true, false]) {
+      const wasmResult = resultOf(c, "wasm", perVcpuHistograms);
+      expect(wasmResult).toBe(resultOf(c, "ts", perVcpuHistograms));
+      expect(check(JSON.parse(wasmResult).rest as RunResult)).toBe(true);
+    }
+  });
+
+  // Every preset with a periodic or oneshot workload, pauses or migrations: on the wasm
+  // engine unless something else keeps it on the TypeScript one, with the same result.
+  test("the presets with these workloads, pauses or migrations run on the wasm engine, identical to the TypeScript one", () => {
+    let covered = 0;
+    for (const p of PRESETS) {
+      const c = validateScenario(p.scenario, p.name);
+      if (!c.vms.some((vm) => vm.workload.kind === "periodic" || vm.workload.kind === "oneshot" || vm.pauses.length > 0 || vm.migrations.length > 0)) continue;
+      const why = wasmEngineExclusion(c);
+      if (why !== null) {
+        expect(why).not.toMatch(/periodic|oneshot|pauses|migrations|tmict|tdcr/);
+        continue;
+      }
+      covered++;
+      // S11 needs its 10 s pause and the resume; the others are shortened.
+      const short = { ...c, durationNs: Math.min(c.durationNs, p.name === "s11-stopped-vm" ? c.durationNs : 300_000_000) };
+      expect(resultOf(short, "wasm", false), p.name).toBe(resultOf(short, "ts", false));
+    }
+    expect(covered).toBeGreaterThanOrEqual(7);
+  });
+
   test.each([
     ["kvm.lazyTscDeadline", scenario({ kvm: { lazyTscDeadline: true } }), /lazyTscDeadline/],
     ["kvm.pvDeadline", scenario({ kvm: { pvDeadline: true } }), /pvDeadline/],
     ["a PV-MSR cyclictest", scenario({}, { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "pv", workNs: 0, idle: "halt" }), /deadlineMsr/],
-    ["pauses", scenario({ vm: { pauses: [{ atNs: 1_000_000, lengthNs: 1_000_000 }] } }), /pauses/],
-    ["migrations", scenario({ vm: { migrations: [{ atNs: 1_000_000, tscKhz: 2_000_000 }] } }), /migrations/],
     ["no TSC-deadline CPUID", scenario({ vm: { tscDeadline: false } }), /tscDeadline/],
     ["another workload", scenario({}, { kind: "idle-tick", hz: 250, nohz: false }), /workload.kind/],
   ])("out of scope (%s): auto runs the TypeScript engine, engine=wasm is refused with the reason", (_name, c, reason) => {

@@ -1,0 +1,200 @@
+// The wasm engine's LAPIC timer in one-shot and periodic mode (LVTT, TDCR, TMICT):
+// src/sim/lapic.ts's LapicTimer methods that the `oneshot` and `periodic` workloads reach,
+// step for step (spec §4.4, §4.5, §6.3). TSC-deadline mode is engine_lapic.ts; its entry
+// points (restartApicTimer, startSwTimer, expired, injectTimerIrq) branch here by the VM's
+// timer mode. The decisions themselves are vcpu_timer.ts's, which lapic.ts calls too.
+//
+// Per-vCPU state needs no side array: a VM's vCPUs all write the same TDCR, LVTT and
+// TMICT (the workload's), so those are per-VM cells, and the run state (pending, hv timer
+// in use, vector to deliver, in service) is the engine record's flags, as in deadline mode.
+
+import { simNowNs } from "./host_clock";
+import { hvArm, pushAtExpiryPlusPeriod, pushAtTarget, periodIsZero, periodicRearm, periodicRearmLegacyDrift, readTmcct, setTargetExpiration, setTargetExpirationFromCount, swExpiryCallbackAtNs, swExpiryInNs, targetPassed, tdIsZero, vcpuAdvance } from "./vcpu_timer";
+import { tdcrDivide } from "../lapic_timer";
+import { hvExpired } from "../hv_timer";
+import { Count, count } from "./engine_metrics";
+import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, HRTIMER_AT_NS, HRTIMER_SEQ, clear, delay, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set, VM_HV_TIMER, vmCell } from "./engine_record";
+import { cancelHvTimer, expired } from "./engine_lapic";
+import { TraceKind, trace } from "./trace_log";
+
+// Per-VM cells 18-27 (engine_record.ts): the LAPIC one-shot/periodic workloads, pauses, migrations.
+/** The VM's LVTT timer mode once its workload set it (TM_*): every VM sets it, cyclictest's TM_DEADLINE. */
+export const VM_TIMER_MODE = 18;
+/** The workload's TMICT and TDCR (every vCPU of the VM writes the same). */
+export const VM_TMICT = 19;
+export const VM_TDCR = 20;
+/** The workload's period in guest cycles at its boot calibration (lapic-count.ts periodCycles). */
+export const VM_PERIOD_CYCLES = 21;
+/** One-shot: guest ns of work between the interrupt and re-arming. */
+export const VM_GAP_NS = 22;
+/** The workload waits busy in guest mode (wait: "busy") instead of HLT. */
+export const VM_WAIT_BUSY = 23;
+
+export const TM_DEADLINE = 0;
+export const TM_ONESHOT = 1;
+export const TM_PERIODIC = 2;
+
+// Flag bits 1<<18..1<<21 (engine_record.ts).
+/** One-shot: the timer interrupt came since the last TMICT write (lapic-count.ts firedOf). */
+export const F_FIRED: u32 = 1 << 18;
+/** The workload wrote TMICT (before, LapicTimer.tmict is 0: a restore has no count to start). */
+export const F_TMICT_SET: u32 = 1 << 20;
+
+// Scenario-wide (ctEngineLapicConfigure).
+let busCycleNs: u32 = 1;
+let minTimerPeriodUs: u32 = 200;
+let rearmVariant: i32 = 0;
+let legacyPeriodicDrift: bool = false;
+let advanceOneshot: bool = false;
+export let hvLatchesDeadline: bool = false;
+let hrtimerFollowsTarget: bool = true;
+let restoreExpiredOneshotNow: bool = true;
+
+/** LapicTimerOptions and EraPolicy fields the one-shot/periodic paths read (set for every run). */
+export function ctEngineLapicConfigure(apicBusCycleNs: u32, minPeriodUs: u32, periodicRearmVariant: i32, legacyDrift: bool, advanceOneshotOn: bool, hvLatches: bool, followsTarget: bool, restoreOneshotNow: bool): void {
+  restoreExpiredOneshotNow = restoreOneshotNow;
+  busCycleNs = apicBusCycleNs;
+  minTimerPeriodUs = minPeriodUs;
+  rearmVariant = periodicRearmVariant;
+  legacyPeriodicDrift = legacyDrift;
+  advanceOneshot = advanceOneshotOn;
+  hvLatchesDeadline = hvLatches;
+  hrtimerFollowsTarget = followsTarget;
+}
+
+/** The VM's timer mode (TM_*). */
+// @ts-ignore: decorator
+@inline
+export function timerMode(e: usize): i32 {
+  return i32(vmCell(e, VM_TIMER_MODE));
+}
+
+/** Whether expired() latches expired_tscdeadline (apic_timer_expired; LapicTimer.expired's `latch`). */
+// @ts-ignore: decorator
+@inline
+export function latchesDeadline(e: usize, mode: i32): bool {
+  return mode == TM_DEADLINE || (hvLatchesDeadline && has(e, F_HV_IN_USE)) || (advanceOneshot && mode == TM_ONESHOT);
+}
+
+/** Vcpu.cancelHrtimer. */
+// @ts-ignore: decorator
+@inline
+function cancelHrtimer(e: usize, v: i32): void {
+  if (load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
+  store<i64>(e + HRTIMER_SEQ, -1);
+}
+
+/** LapicTimer.writeTmict (apic_reg_write APIC_TMICT): cancel_apic_timer, then start_apic_timer. */
+export function writeTmict(e: usize, v: i32): void {
+  set(e, F_TMICT_SET);
+  cancelHrtimer(e, v);
+  if (has(e, F_HV_IN_USE)) cancelHvTimer(e, v);
+  clear(e, F_PENDING);
+  // start_apic_timer: set_target_expiration (nothing to start for a zero period), restart_apic_timer.
+  if (!setTargetExpiration(v, u32(vmCell(e, VM_TMICT)), u32(vmCell(e, VM_TDCR)), busCycleNs, timerMode(e) == TM_PERIODIC, minTimerPeriodUs)) return;
+  countRestartApicTimer(e, v);
+}
+
+/**
+ * LapicTimer.restartFromTmcct, after a migration: kvm_apic_set_state →
+ * __start_apic_timer(apic, APIC_TMCCT) — pending dropped, the first deadline from the
+ * saved TMCCT (apic_get_tmcct), converted with the vCPU's new TSC rate.
+ */
+export function restartFromTmcct(e: usize, v: i32): void {
+  const written = has(e, F_TMICT_SET);
+  const tmict = written ? u32(vmCell(e, VM_TMICT)) : 0;
+  const tdcr = u32(vmCell(e, VM_TDCR));
+  // The workload writes TDCR before TMICT: with no TMICT the divide plays no part.
+  const left = readTmcct(v, tmict, busCycleNs, written ? tdcrDivide(tdcr) : 2);
+  cancelHrtimer(e, v);
+  if (has(e, F_HV_IN_USE)) cancelHvTimer(e, v);
+  clear(e, F_PENDING);
+  if (!setTargetExpirationFromCount(v, tmict, left, tdcr, busCycleNs, timerMode(e) == TM_PERIODIC, minTimerPeriodUs, restoreExpiredOneshotNow)) return;
+  countRestartApicTimer(e, v);
+}
+
+/** LapicTimer.restartApicTimer (restart_apic_timer) in one-shot/periodic mode. */
+export function countRestartApicTimer(e: usize, v: i32): void {
+  if (timerMode(e) != TM_PERIODIC && has(e, F_PENDING)) return;
+  if (!countStartHvTimer(e, v)) countStartSwTimer(e, v);
+}
+
+/** LapicTimer.startHvTimer (start_hv_timer) in one-shot/periodic mode. */
+function countStartHvTimer(e: usize, v: i32): bool {
+  // kvm_can_use_hv_timer per VM (MWAIT in the guest, posted timer interrupts).
+  if (!hvTimer || vmCell(e, VM_HV_TIMER) == 0 || tdIsZero(v)) return false;
+  if (hvArm(v, preemptionRate, 0xffffffff, globalAdvance) != 0) {
+    count(v, Count.HvFallbacks);
+    return false;
+  }
+  set(e, F_HV_IN_USE);
+  count(v, Count.HvArms);
+  trace(TraceKind.HvTimerState, v, 1);
+  cancelHrtimer(e, v);
+  // A periodic timer stays on the hv timer even when its first expiry is already due.
+  if (timerMode(e) != TM_PERIODIC) {
+    if (has(e, F_PENDING)) {
+      cancelHvTimer(e, v);
+    } else if (hvExpired) {
+      expired(e, v, false);
+      cancelHvTimer(e, v);
+    }
+  }
+  return true;
+}
+
+/** LapicTimer.startSwTimer (start_sw_timer → start_sw_period) in one-shot/periodic mode. */
+export function countStartSwTimer(e: usize, v: i32): void {
+  if (has(e, F_HV_IN_USE)) cancelHvTimer(e, v);
+  const mode = timerMode(e);
+  if (mode != TM_PERIODIC && has(e, F_PENDING)) return;
+  if (periodIsZero(v)) return;
+  if (targetPassed(v)) {
+    expired(e, v, false);
+    if (mode == TM_ONESHOT) return;
+    advancePeriodicTarget(v);
+  }
+  // No advance for one-shot/periodic on the hrtimer (spec §5.3), unless kvm.advanceOneshot.
+  const d = delay(D_HRTIMER, v);
+  const earlyNs = advanceOneshot && mode == TM_ONESHOT ? f64(vcpuAdvance(v, globalAdvance)) : 0;
+  cancelHrtimer(e, v);
+  store<i64>(e + HRTIMER_SEQ, i64(pushAtTarget(v, payloadOf(EV_HRTIMER, v), d, earlyNs)));
+  armed(e, v, d);
+  trace(TraceKind.HvTimerState, v, 0);
+}
+
+/** Vcpu.armHrtimer's bookkeeping after the push: the callback's time, the trace, the count. */
+// @ts-ignore: decorator
+@inline
+function armed(e: usize, v: i32, delayNs: f64): void {
+  store<i64>(e + HRTIMER_AT_NS, swExpiryCallbackAtNs(v, delayNs));
+  trace(TraceKind.HrtimerStart, v, f64(simNowNs) + swExpiryInNs(v));
+  count(v, Count.SwArms);
+}
+
+/** LapicTimer.advancePeriodicTarget: advance_periodic_target_expiration with the era's variant, or the legacy drift. */
+export function advancePeriodicTarget(v: i32): void {
+  if (legacyPeriodicDrift) periodicRearmLegacyDrift(v);
+  else periodicRearm(v, rearmVariant);
+}
+
+/**
+ * The rest of apic_timer_fn after apic_timer_expired (LapicTimer.hrtimerFired and
+ * Vcpu.hrtimerCallback): a periodic timer advances its target and the hrtimer restarts
+ * (HRTIMER_RESTART), at the new target (mainline) or at its own expiry plus the period.
+ */
+export function countHrtimerRestart(e: usize, v: i32): void {
+  if (timerMode(e) != TM_PERIODIC || periodIsZero(v)) return;
+  advancePeriodicTarget(v);
+  const d = delay(D_HRTIMER, v);
+  const p = payloadOf(EV_HRTIMER, v);
+  store<i64>(e + HRTIMER_SEQ, i64(hrtimerFollowsTarget ? pushAtTarget(v, p, d, 0) : pushAtExpiryPlusPeriod(v, p, d)));
+  armed(e, v, d);
+}
+
+/** The end of kvm_lapic_expired_hv_timer (LapicTimer.hvTimerFired): a periodic timer advances and restarts. */
+export function countHvRestart(e: usize, v: i32): void {
+  if (timerMode(e) != TM_PERIODIC || periodIsZero(v)) return;
+  advancePeriodicTarget(v);
+  countRestartApicTimer(e, v);
+}
