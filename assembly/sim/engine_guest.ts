@@ -3,12 +3,21 @@
 // workload code (VM_WORKLOAD, set by ctEngineSetVm). A step performs the instant
 // operations of one step and returns the exit (X_*) that ends it, as GuestMachine.step does.
 
-import { VM_WORKLOAD, WK_CYCLICTEST, vmCell } from "./engine_record";
+import { VM_WORKLOAD, WK_CYCLICTEST, WK_IDLE_NOHZ, WK_REARM_STORM, WK_TSCDEADLINE_LATENCY, vmCell } from "./engine_record";
 import { cyclictestInterruptStep, cyclictestStep } from "./guest_cyclictest";
+import { tdlInterruptStep, tdlStep } from "./guest_tscdeadline_latency";
+import { rearmStormInterruptStep, rearmStormStep } from "./guest_rearm_storm";
+import { idleNohzInterruptStep, idleNohzStep } from "./guest_idle";
 
 /** GuestMachine.step of the VM's workload. */
 export function guestStep(e: usize, v: i32): i32 {
   switch (i32(vmCell(e, VM_WORKLOAD))) {
+    case WK_TSCDEADLINE_LATENCY:
+      return tdlStep(e, v);
+    case WK_REARM_STORM:
+      return rearmStormStep(e, v);
+    case WK_IDLE_NOHZ:
+      return idleNohzStep();
     case WK_CYCLICTEST:
     default:
       return cyclictestStep(e, v);
@@ -18,6 +27,12 @@ export function guestStep(e: usize, v: i32): i32 {
 /** GuestMachine.interruptStep of the VM's workload. */
 export function guestInterruptStep(e: usize, v: i32): i32 {
   switch (i32(vmCell(e, VM_WORKLOAD))) {
+    case WK_TSCDEADLINE_LATENCY:
+      return tdlInterruptStep(e, v);
+    case WK_REARM_STORM:
+      return rearmStormInterruptStep(e, v);
+    case WK_IDLE_NOHZ:
+      return idleNohzInterruptStep();
     case WK_CYCLICTEST:
     default:
       return cyclictestInterruptStep(e, v);

@@ -23,11 +23,12 @@ import { queueBytes, queueRelease } from "./event_queue";
 import { rngStreamsBytes, rngStreamsRelease } from "./rng_streams";
 import { DELAY_KINDS, delayProgramRelease, delayZigguratInit } from "./delay_samplers";
 import { vcpuStateRelease, vcpuStride } from "./vcpu_timer";
+import { guestStateBytes, guestStateFullRecords, guestStateLargest, guestStateRelease } from "./guest_tscdl_state";
 
 /** Allocator overhead and alignment per array, generously. */
 const PER_ARRAY_SLACK: usize = 256;
-/** Arrays a simulation allocates at most (queue, records, streams, program; engine, VM, sums, blocks, capacities, histograms, callbacks). */
-const ARRAYS: usize = 12;
+/** Arrays a simulation allocates at most (queue, records, streams, program; engine, VM, sums, blocks, capacities, histograms, callbacks; samples, rewrites, PV stats). */
+const ARRAYS: usize = 15;
 
 /** The block TLSF needs free to serve a request of `size` bytes (rt/tlsf.ts roundSize). */
 function tlsfRoundSize(size: usize): usize {
@@ -53,8 +54,10 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
   rngStreamsRelease();
   ctEngineRelease();
   engineMetricsRelease();
+  guestStateRelease();
   const queue = queueBytes(queueCapacity);
-  const records = usize(max(n, 1)) * usize(vcpuStride(engineRecords));
+  // The deadline proposals keep their state in the full layout (guestStatePlan).
+  const records = usize(max(n, 1)) * usize(vcpuStride(engineRecords && !guestStateFullRecords()));
   const streams = rngStreamsBytes(n * DELAY_KINDS);
   const program = usize(delayProgramBytes);
   let arrays = queue + records + streams + program;
@@ -63,8 +66,9 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
   if (engineRecords) {
     const engine = ctEngineBytes(n, vms, summaries);
     const metrics = engineMetricsBytes(n, seriesEach);
-    arrays += engine + metrics;
-    largest = max(largest, max(engine, metrics));
+    const guest = guestStateBytes(n);
+    arrays += engine + metrics + guest;
+    largest = max(largest, max(max(engine, metrics), guestStateLargest(n)));
   }
   const need = arrays + ARRAYS * PER_ARRAY_SLACK + (tlsfRoundSize(largest) - largest);
   // The least request whose rounding still covers `need` (the rounding steps at powers of two).

@@ -19,6 +19,7 @@ import { VcpuIds } from "./vcpu-ids.js";
 import type { AnyGuestProgram } from "./guest.js";
 import { workloadProgram } from "./workloads/index.js";
 import { WasmEngine, wasmEngineExclusion } from "./wasm-engine.js";
+import { needsFullRecords, planGuestState } from "./wasm-engine-tscdl.js";
 import { HostMetrics } from "../metrics/host-metrics.js";
 import { guestExitPolicy } from "./exits-in-guest.js";
 import { drainTrace, traceActive } from "../trace/session.js";
@@ -94,7 +95,11 @@ export class Simulation {
       throw new InputRangeError("kvm.timerAdvance", "adaptive", `"off" or a fixed duration for era ${kvm.era} (no auto-tuning before v4.20)`);
     }
     const choice = options.engine ?? "auto";
-    const exclusion = programs.some((p) => p !== undefined) ? "custom guest programs" : wasmEngineExclusion(config);
+    const exclusion = programs.some((p) => p !== undefined)
+      ? "custom guest programs"
+      : options.lazyClearExpiredAtArm === false
+        ? "lazyClearExpiredAtArm off (a test's option)"
+        : wasmEngineExclusion(config);
     if (choice === "wasm" && exclusion !== null) {
       throw new InputRangeError("engine", "wasm", `a scenario the wasm cyclictest engine covers (here: ${exclusion}); use "ts" or "auto"`);
     }
@@ -115,9 +120,11 @@ export class Simulation {
         : null;
     // The horizon first: the reserve sizes the per-ms callback counts to it.
     wasm.queueSetHorizon(BigInt(START_NS + config.durationNs));
+    planGuestState(config, this.engine === "wasm");
     wasm.simMemoryReserve(total, config.vms.length, queueCapacity, this.engine === "wasm", this.keepOutputOf.some((keep) => keep), deferTo === null, program.cells.length * 8);
     wasm.queueReset(queueCapacity);
-    wasm.vcpuStateInit(total, fracBits, this.engine === "wasm");
+    // The compact records on the wasm engine, unless a deadline proposal needs the full ones.
+    wasm.vcpuStateInit(total, fracBits, this.engine === "wasm" && !needsFullRecords(config));
     // kvmclock reads 0 at the guests' boot, the start of the simulation.
     wasm.setKvmclockEpoch(BigInt(START_NS));
 
@@ -248,7 +255,11 @@ export class Simulation {
       const lines: { vm: number; vcpu: number; lines: string[] }[] = [];
       this.keepOutputOf.forEach((keep, vm) => {
         if (!keep) return;
-        for (let vcpu = 0, v = this.ids.firstIndexOf(vm); vcpu < this.config.vms[vm]!.vcpus; vcpu++, v++) lines.push({ vm, vcpu, lines: [this.fast!.summaryLine(v)] });
+        for (let vcpu = 0, v = this.ids.firstIndexOf(vm); vcpu < this.config.vms[vm]!.vcpus; vcpu++, v++) {
+          // As the TypeScript engine: only vCPUs that printed something.
+          const printed = this.fast!.linesOf(v);
+          if (printed.length > 0) lines.push({ vm, vcpu, lines: printed });
+        }
       });
       return lines;
     }

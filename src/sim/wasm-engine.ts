@@ -18,6 +18,7 @@ import type { VcpuIds } from "./vcpu-ids.js";
 import type { GuestExitPolicy } from "./exits-in-guest.js";
 import { usesHostScheduler } from "../scenario/schema.js";
 import { drainTrace } from "../trace/session.js";
+import { engineVmParams, setTscdlCells, tdlLines, tscdlVmExclusion } from "./wasm-engine-tscdl.js";
 
 const U32_MAX = 0xffffffff;
 // The engine's layouts (assembly/sim/engine_metrics.ts): slots per vCPU block (VcpuMetrics'),
@@ -31,22 +32,20 @@ const { Latency: LOG_LATENCY, Advance: LOG_ADVANCE } = wasm.LogRecord;
 
 /**
  * Why the scenario needs the TypeScript engine, or null when the wasm engine runs it:
- * every VM runs the built-in cyclictest through IA32_TSC_DEADLINE with the CPUID bit,
- * without pauses, migrations or the lazy/PV deadline proposals.
+ * every VM runs a built-in TSC-deadline workload (cyclictest on either deadline MSR,
+ * tscdeadline-latency, rearm-storm, idle-tick), without pauses or migrations; the lazy
+ * and PV deadline proposals are in scope.
  */
 export function wasmEngineExclusion(config: ScenarioConfig): string | null {
   const { kvm } = config;
   // The host scheduler (src/sim/host-sched.ts) runs on the TypeScript engine only so far.
   if (usesHostScheduler(config)) return "the host scheduler (host.cpus, host.load, host.outer or vms.<i>.pin) runs on the TypeScript engine only";
-  if (kvm.lazyTscDeadline) return "kvm.lazyTscDeadline is on";
-  if (kvm.pvDeadline) return "kvm.pvDeadline is on";
   for (const [i, hp] of [["kvm.haltPoll.maxNs", kvm.haltPoll.maxNs], ["kvm.haltPoll.growStartNs", kvm.haltPoll.growStartNs], ["kvm.haltPoll.grow", kvm.haltPoll.grow], ["kvm.haltPoll.shrink", kvm.haltPoll.shrink]] as const) {
     if (!Number.isInteger(hp) || hp < 0 || hp > U32_MAX) return `${i} is outside u32`;
   }
   for (const [i, vm] of config.vms.entries()) {
-    if (vm.workload.kind !== "cyclictest") return `vms.${i}.workload.kind is ${vm.workload.kind}`;
-    if (vm.workload.deadlineMsr !== "tsc") return `vms.${i}.workload.deadlineMsr is ${vm.workload.deadlineMsr}`;
-    if (!vm.tscDeadline) return `vms.${i}.tscDeadline is false`;
+    const tscdl = tscdlVmExclusion(i, vm);
+    if (tscdl !== null) return tscdl;
     if (vm.pauses.length > 0) return `vms.${i}.pauses is not empty`;
     if (vm.migrations.length > 0) return `vms.${i}.migrations is not empty`;
   }
@@ -132,15 +131,23 @@ export class WasmEngine {
       wasm.engineMetricsInit(s.ids.count, this.complete !== null, this.complete?.[0]?.ownHistograms ?? false);
       this.complete?.forEach((m, v) => wasm.engineSetSeriesCap(v, m.seriesPoints));
     }
+    wasm.ctEngineDeadlineProposals(kvm.lazyTscDeadline, kvm.pvDeadline);
+    let sampleBase = 0;
     config.vms.forEach((vm, i) => {
-      const w = vm.workload as WorkloadParams<"cyclictest">;
+      const w = engineVmParams(vm.workload);
       // The guest converts the interval with the calibration it booted with (cyclictest.ts).
       const x = s.exits[i]!;
-      wasm.ctEngineSetVm(i, guestCyclesOfNs(w.intervalNs, vm.tscKhz), w.loops, vm.tscKhz, s.pollAllowed[i]!, w.workNs, w.idle === "poll", x.idleInGuest, x.canPostTimer, x.hvTimer);
-      wasm.ctEngineSetVmCell(i, wasm.VM_WORKLOAD.value, wasm.WK_CYCLICTEST.value);
+      wasm.ctEngineSetVm(i, guestCyclesOfNs(w.intervalNs, vm.tscKhz), w.loops, vm.tscKhz, s.pollAllowed[i]!, w.workNs, w.idlePoll, x.idleInGuest, x.canPostTimer, x.hvTimer);
+      wasm.ctEngineSetVmCell(i, wasm.VM_WORKLOAD.value, w.code);
+      this.sampleBases.push(sampleBase);
+      sampleBase = setTscdlCells(i, vm, s.ids.firstIndexOf(i), sampleBase);
     });
     for (let v = 0; v < s.ids.count; v++) wasm.ctEngineSetVcpu(v, s.ids.vmOf(v));
+    wasm.guestStateInit(s.ids.count);
   }
+
+  /** Per VM, its first sample cell (tscdeadline-latency printing its samples). */
+  private readonly sampleBases: number[] = [];
 
   /** Every vCPU's first events, in index order (Vcpu.start). */
   start(): void {
@@ -222,6 +229,13 @@ export class WasmEngine {
       }
     }
     first.addHostCallbacks(new Uint32Array(wasm.memory.buffer, wasm.engineCallbacksPtr(), wasm.engineCallbackCells()));
+  }
+
+  /** The lines vCPU v's program printed (engine order), as the TypeScript programs print them. */
+  linesOf(v: number): string[] {
+    const w = this.s.config.vms[this.s.ids.vmOf(v)]!.workload;
+    if (w.kind === "cyclictest") return w.printSummary ? [this.summaryLine(v)] : [];
+    return tdlLines(this.s.config, this.s.ids, this.sampleBases, v);
   }
 
   /** cyclictest's summary line for vCPU v (engine order), as workloads/cyclictest.ts prints it. */

@@ -11,7 +11,7 @@ import { runScenario } from "../../src/sim/run.js";
 import { Simulation } from "../../src/sim/engine.js";
 import { wasmEngineExclusion } from "../../src/sim/wasm-engine.js";
 import { InputRangeError } from "../../src/errors.js";
-import type { DelayDist, ScenarioConfig } from "../../src/scenario/types.js";
+import type { DelayDist, ScenarioConfig, Workload } from "../../src/scenario/types.js";
 import { CYCLICTEST, scenario } from "./harness.js";
 import { wasm } from "../../src/wasm.js";
 import { ExitReason, TimerBackend, VCPU_SLOTS, VCPU_SLOT_INDEX as I } from "../../src/metrics/vcpu-metrics.js";
@@ -66,9 +66,23 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
         workNs: fc.constantFrom(0, 0, 3_000, 15_000, 120_000),
         idle: fc.constantFrom("halt", "halt", "poll" as const),
         disableExits: fc.constantFrom([], [], ["hlt"], ["mwait"], ["hlt", "pause"], ["mwait", "hlt", "cstate"] as const).map((x) => [...x]),
+        // The VM's workload: cyclictest (on either deadline MSR) or another TSC-deadline one.
+        kind: fc.constantFrom("cyclictest", "cyclictest", "tscdeadline-latency", "rearm-storm", "idle-tick" as const),
+        deadlineMsr: fc.constantFrom("tsc", "tsc", "pv" as const),
+        tdl: fc.record({
+          deltaCycles: fc.constantFrom(3_000, 20_000, 200_000, 1_000_000),
+          size: fc.constantFrom(10_000, 12_000, 50, 3),
+          breakmaxCycles: fc.constantFrom(0, 0, 5_000, 30_000),
+          printLatencies: fc.boolean(),
+        }),
+        storm: fc.record({ intervalNs: fc.constantFrom(60_000, 100_000, 250_000), rewrites: fc.constantFrom(0, 1, 4), spacingNs: fc.constantFrom(0, 5_000, 40_000) }),
+        tick: fc.record({ hz: fc.constantFrom(100, 250, 1000), nohz: fc.boolean(), tscDeadline: fc.boolean() }),
       }),
       { minLength: 1, maxLength: 3 },
     ),
+    // The unmerged deadline proposals (seed 003, 004).
+    lazyTscDeadline: fc.boolean(),
+    pvDeadline: fc.boolean(),
     seed: fc.integer({ min: 0, max: 1_000_000 }),
   })
   .map((r) => {
@@ -86,22 +100,50 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
         haltPoll: r.haltPoll,
         // pi_inject_timer is modelled as mainline has it (the scenario layer refuses it elsewhere).
         postedTimerInterrupts: r.era === "mainline" && r.postedTimerInterrupts,
+        lazyTscDeadline: r.lazyTscDeadline,
+        pvDeadline: r.pvDeadline,
       },
       vms: r.vms.map((vm, i) => ({
         name: `vm${i}`,
         vcpus: vm.vcpus,
         tscKhz: vm.tscKhz,
-        tscDeadline: true,
+        // Without the CPUID bit only idle-tick's nohz validates (it arms no timer).
+        tscDeadline: vm.kind === "idle-tick" && vm.tick.nohz ? vm.tick.tscDeadline : true,
         pollControl: vm.pollControl,
         pauses: [],
         migrations: [],
         // KVM_CAP_X86_DISABLE_EXITS does not exist in v4.0.
         disableExits: r.era === "v4.0" ? [] : vm.disableExits,
-        workload: { ...CYCLICTEST, intervalNs: vm.intervalNs, loops: vm.loops, printSummary: vm.printSummary, workNs: vm.workNs, idle: vm.idle },
+        workload: workloadOf(vm),
       })),
     });
     return base;
   });
+
+/** A random VM's workload of its drawn kind. */
+function workloadOf(vm: {
+  kind: Workload["kind"];
+  intervalNs: number;
+  loops: number;
+  printSummary: boolean;
+  workNs: number;
+  idle: "halt" | "poll";
+  deadlineMsr: "tsc" | "pv";
+  tdl: { deltaCycles: number; size: number; breakmaxCycles: number; printLatencies: boolean };
+  storm: { intervalNs: number; rewrites: number; spacingNs: number };
+  tick: { hz: number; nohz: boolean };
+}): Workload {
+  switch (vm.kind) {
+    case "tscdeadline-latency":
+      return { kind: vm.kind, ...vm.tdl, idle: vm.idle };
+    case "rearm-storm":
+      return { kind: vm.kind, ...vm.storm };
+    case "idle-tick":
+      return { kind: vm.kind, hz: vm.tick.hz, nohz: vm.tick.nohz };
+    default:
+      return { ...CYCLICTEST, intervalNs: vm.intervalNs, loops: vm.loops, printSummary: vm.printSummary, workNs: vm.workNs, idle: vm.idle, deadlineMsr: vm.deadlineMsr };
+  }
+}
 
 type RunSummary = { exits: ExitCounts; timers: TimerCounts };
 
@@ -317,13 +359,10 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
   });
 
   test.each([
-    ["kvm.lazyTscDeadline", scenario({ kvm: { lazyTscDeadline: true } }), /lazyTscDeadline/],
-    ["kvm.pvDeadline", scenario({ kvm: { pvDeadline: true } }), /pvDeadline/],
-    ["a PV-MSR cyclictest", scenario({}, { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "pv", workNs: 0, idle: "halt" }), /deadlineMsr/],
     ["pauses", scenario({ vm: { pauses: [{ atNs: 1_000_000, lengthNs: 1_000_000 }] } }), /pauses/],
     ["migrations", scenario({ vm: { migrations: [{ atNs: 1_000_000, tscKhz: 2_000_000 }] } }), /migrations/],
     ["no TSC-deadline CPUID", scenario({ vm: { tscDeadline: false } }), /tscDeadline/],
-    ["another workload", scenario({}, { kind: "idle-tick", hz: 250, nohz: false }), /workload.kind/],
+    ["a LAPIC count workload", scenario({}, { kind: "periodic", tmict: 1_000_000, tdcr: 0xb, wait: "hlt" }), /workload.kind/],
   ])("out of scope (%s): auto runs the TypeScript engine, engine=wasm is refused with the reason", (_name, c, reason) => {
     const sinks = () => ({ recordLatency() {}, recordExit() {}, addSpinNs() {}, timerArm() {}, hvFallback() {}, hvToSw() {}, swToHv() {}, coalesced() {}, timerPosted() {}, haltPoll() {}, recordAdvance() {}, hrtimerCallback() {}, addCounts() {} });
     expect(new Simulation(c, sinks).engine).toBe("ts");
