@@ -351,6 +351,32 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
     expect(check(JSON.parse(wasmResult).rest as RunSummary)).toBe(true);
   });
 
+  // One fixed case per TSC-deadline workload and deadline proposal, each showing its mechanism at work.
+  type Fixed = { output: { lines: string[] }[]; rest: RunSummary & { interrupts: number; events: number } };
+  const TDL = { kind: "tscdeadline-latency" as const, deltaCycles: 30_000, size: 10_000, breakmaxCycles: 0, printLatencies: false, idle: "halt" as const };
+  const STORM = { kind: "rearm-storm" as const, intervalNs: 100_000, rewrites: 4, spacingNs: 5_000 };
+  const PV = { ...CYCLICTEST, intervalNs: 200_000, deadlineMsr: "pv" as const };
+  test.each([
+    ["tscdeadline-latency, printing its samples", {}, {}, { ...TDL, size: 40, printLatencies: true }, (r: Fixed) => r.rest.interrupts === 80 && r.output.length === 2 && r.output.every((o) => o.lines.length === 40 && o.lines.every((l) => /^latency: -?\d+$/.test(l)))],
+    ["tscdeadline-latency stopped by breakmax", { hvTimer: false }, {}, { ...TDL, breakmaxCycles: 1, printLatencies: true }, (r: Fixed) => r.output.length === 2 && r.output.every((o) => o.lines.length === 1 && o.lines[0]!.startsWith("hit max: 1 < latency: "))],
+    ["tscdeadline-latency polling (idle=poll)", {}, {}, { ...TDL, idle: "poll" as const }, (r: Fixed) => r.rest.interrupts > 1000 && r.rest.exits.hlt === 0],
+    ["tscdeadline-latency, lazy TSC-deadline", { lazyTscDeadline: true }, {}, TDL, (r: Fixed) => r.rest.interrupts > 1000],
+    ["rearm-storm", {}, {}, STORM, (r: Fixed) => r.rest.interrupts > 300 && r.rest.exits.msrWrite >= 5 * r.rest.interrupts],
+    ["rearm-storm, lazy TSC-deadline: later rewrites do not trap", { lazyTscDeadline: true }, {}, STORM, (r: Fixed) => r.rest.interrupts > 300 && r.rest.exits.msrWrite < 2 * r.rest.interrupts],
+    ["rearm-storm, lazy TSC-deadline on the hrtimer", { lazyTscDeadline: true, hvTimer: false }, {}, STORM, (r: Fixed) => r.rest.interrupts > 300 && r.rest.exits.msrWrite < 2 * r.rest.interrupts],
+    ["idle-tick at HZ=250", {}, {}, { kind: "idle-tick" as const, hz: 250, nohz: false }, (r: Fixed) => r.rest.interrupts === 2 * 5 - 2 || r.rest.interrupts === 2 * 5],
+    ["idle-tick nohz without the TSC-deadline CPUID bit", {}, { tscDeadline: false }, { kind: "idle-tick" as const, hz: 250, nohz: true }, (r: Fixed) => r.rest.interrupts === 0 && r.rest.exits.hlt === 2 && r.rest.exits.apicWrite === 0],
+    ["cyclictest on the PV deadline MSR, with its summary", { pvDeadline: true }, {}, { ...PV, printSummary: true }, (r: Fixed) => r.rest.interrupts > 150 && r.output.length === 2 && r.output.every((o) => /^T: \d/.test(o.lines[0]!))],
+    ["cyclictest on the PV MSR without kvm.pvDeadline: the writes do nothing", {}, {}, PV, (r: Fixed) => r.rest.interrupts === 0 && r.rest.exits.msrWrite === 2],
+    ["cyclictest, lazy TSC-deadline and the PV MSR enabled", { lazyTscDeadline: true, pvDeadline: true }, {}, { ...CYCLICTEST, intervalNs: 200_000, workNs: 30_000 }, (r: Fixed) => r.rest.interrupts > 150],
+  ] as const)("%s: identical on both engines", (_name, kvm, vm, workload, check) => {
+    const c = scenario({ seed: 5, durationNs: 20_000_000, kvm, vm: { vcpus: 2, ...vm }, delays: { hrtimer: { dist: "lognormal", medianNs: 1500, p99Ns: 6000 } } }, workload);
+    expect(wasmEngineExclusion(c)).toBeNull();
+    const wasmResult = resultOf(c, "wasm");
+    expect(wasmResult).toBe(resultOf(c, "ts"));
+    expect(check(JSON.parse(wasmResult) as Fixed)).toBe(true);
+  });
+
   test("the default and cyclictest presets' shapes: identical, and auto picks the wasm engine", () => {
     const c = scenario({ durationNs: 200_000_000, vm: { vcpus: 4 } });
     const sim = new Simulation(c, () => ({ recordLatency() {}, recordExit() {}, addSpinNs() {}, timerArm() {}, hvFallback() {}, hvToSw() {}, swToHv() {}, coalesced() {}, timerPosted() {}, haltPoll() {}, recordAdvance() {}, hrtimerCallback() {}, addCounts() {} }));
