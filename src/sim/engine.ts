@@ -48,7 +48,7 @@ export interface SimulationOptions {
   lazyClearExpiredAtArm?: boolean;
   /**
    * Which backend runs the vCPUs: "ts" the TypeScript state machine (any guest program),
-   * "wasm" the wasm cyclictest engine (scenarios inside wasmEngineExclusion's scope;
+   * "wasm" the wasm engine (scenarios inside wasmEngineExclusion's scope;
    * InputRangeError otherwise), "auto" (default) the wasm engine whenever it can.
    * Both give identical results.
    */
@@ -101,7 +101,7 @@ export class Simulation {
         ? "lazyClearExpiredAtArm off (a test's option)"
         : wasmEngineExclusion(config);
     if (choice === "wasm" && exclusion !== null) {
-      throw new InputRangeError("engine", "wasm", `a scenario the wasm cyclictest engine covers (here: ${exclusion}); use "ts" or "auto"`);
+      throw new InputRangeError("engine", "wasm", `a scenario the wasm engine covers (here: ${exclusion}); use "ts" or "auto"`);
     }
     this.engine = choice === "ts" || exclusion !== null ? "ts" : "wasm";
     const fracBits = tscFracBits(host.vendor);

@@ -1,9 +1,10 @@
 // The two backends of the simulator (architecture.md, "One factory, two backends"): the
-// TypeScript vCPU/LAPIC state machine and the wasm cyclictest engine must give the same
+// TypeScript vCPU/LAPIC state machine and the wasm engine must give the same
 // result, byte for byte, for every scenario the wasm engine covers. fast-check feeds both
 // the same random scenarios: eras, backends, vendors, advance modes, host delays of every
 // distribution form, halt polling, stalls, several VMs at different TSC rates, guests
-// that poll instead of halting, exits disabled in the guest, posted timer interrupts.
+// that poll instead of halting, exits disabled in the guest, posted timer interrupts,
+// every TSC-deadline workload, both deadline MSRs, the lazy and PV deadline proposals.
 
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
@@ -153,7 +154,7 @@ function resultOf(c: ScenarioConfig, engine: "ts" | "wasm", perVcpuHistograms = 
   return JSON.stringify({ rest, output });
 }
 
-describe("wasm cyclictest engine = TypeScript state machine", () => {
+describe("wasm engine = TypeScript state machine", () => {
   test("property: identical results (metrics, events, per-vCPU series, cyclictest lines) for random scenarios, per-vCPU histograms", () => {
     fc.assert(
       fc.property(config, (c) => {
