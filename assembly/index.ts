@@ -129,7 +129,7 @@ export {
 export { rngStreamsInit, rngDrawU32, rngDrawFloat } from "./sim/rng_streams";
 export { DelayNode, delayProgramInit, delaySetRoot, delayZigguratInit, sampleDelay } from "./sim/delay_samplers";
 export { Count, Counter, LogRecord, Slot, SLOTS, M_STRIDE, HIST_CELLS, HIST_HALF_MAGNITUDE, LOG_CAPACITY, engineMetricsInit, engineSetSeriesCap, engineSlotsOf, engineSetCount, engineHistNsPtr, engineHistCyclesPtr, engineCallbacksPtr, engineCallbackCells, engineLogPtr, engineLogCount, engineLogClear } from "./sim/engine_metrics";
-export { ctEngineConfigure, ctEngineEraFlags, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVmCell, ctEngineSetVcpu, ESTRIDE, VM_WORKLOAD, VM_CT_PV, VM_CT_INTERVAL_NS, VM_TDL_DELTA_CYCLES, VM_TDL_SIZE, VM_TDL_BREAKMAX_CYCLES, VM_TDL_SAMPLES_BASE, VM_TDL_FIRST_VCPU, VM_RS_INTERVAL_CYCLES, VM_RS_REWRITES, VM_RS_SPACING_NS, WK_CYCLICTEST, WK_TSCDEADLINE_LATENCY, WK_REARM_STORM, WK_IDLE_NOHZ, WK_PERIODIC, WK_ONESHOT } from "./sim/engine_record";
+export { ctEngineConfigure, ctEngineEraFlags, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVmCell, ctEngineSetVcpu, ESTRIDE, VM_WORKLOAD, VM_CT_INTERVAL_NS, VM_TDL_DELTA_CYCLES, VM_TDL_SIZE, VM_TDL_BREAKMAX_CYCLES, VM_TDL_SAMPLES_BASE, VM_TDL_FIRST_VCPU, VM_RS_INTERVAL_CYCLES, VM_RS_REWRITES, VM_RS_SPACING_NS, WK_CYCLICTEST, WK_TSCDEADLINE_LATENCY, WK_REARM_STORM, WK_IDLE_NOHZ, WK_PERIODIC, WK_ONESHOT, WK_CYCLICTEST_PV } from "./sim/engine_record";
 export { ctEngineEvents, ctEngineStart, ctEngineRun, } from "./sim/engine_loop";
 export { ctEngineStats } from "./sim/guest_cyclictest";
 export { ctEngineTdlHitMax } from "./sim/guest_tscdeadline_latency";

@@ -92,7 +92,7 @@ function runOnce(w: WorkloadRow, vcpus: number): Run {
 const gc = (globalThis as { gc?: () => void }).gc;
 const loadAtStart = os.loadavg()[0]!;
 const spread = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs) });
-const results = [];
+const results: Record<string, unknown>[] = [];
 for (const vcpus of VCPUS) {
   for (let r = 0; r < WARMUPS; r++) for (const w of rows) runOnce(w, vcpus);
   const runs = rows.map(() => [] as Run[]);

@@ -28,6 +28,8 @@ export function ctEngineDeadlineProposals(lazy: bool, pv: bool): void {
  * the mode first): with the lazy proposal the guest updates the shared page and traps only
  * when nothing is armed or the new deadline is earlier (X_NONE: no exit).
  */
+// @ts-ignore: decorator
+@inline
 export function wrmsrTscDeadline(e: usize, v: i32): i32 {
   if (lazyOn && !lazyGuestWrite(v, R_NEXT)) return X_NONE;
   count(v, Count.ExitMsrWrite);

@@ -3,8 +3,8 @@
 // workload code (VM_WORKLOAD, set by ctEngineSetVm). A step performs the instant
 // operations of one step and returns the exit (X_*) that ends it, as GuestMachine.step does.
 
-import { VM_WORKLOAD, WK_CYCLICTEST, WK_IDLE_NOHZ, WK_REARM_STORM, WK_TSCDEADLINE_LATENCY, vmCell } from "./engine_record";
-import { cyclictestInterruptStep, cyclictestStep } from "./guest_cyclictest";
+import { VM_WORKLOAD, WK_CYCLICTEST, WK_CYCLICTEST_PV, WK_IDLE_NOHZ, WK_REARM_STORM, WK_TSCDEADLINE_LATENCY, vmCell } from "./engine_record";
+import { cyclictestInterruptStep, cyclictestPvInterruptStep, cyclictestPvStep, cyclictestStep } from "./guest_cyclictest";
 import { tdlInterruptStep, tdlStep } from "./guest_tscdeadline_latency";
 import { rearmStormInterruptStep, rearmStormStep } from "./guest_rearm_storm";
 import { idleNohzInterruptStep, idleNohzStep } from "./guest_idle";
@@ -12,6 +12,8 @@ import { idleNohzInterruptStep, idleNohzStep } from "./guest_idle";
 /** GuestMachine.step of the VM's workload. */
 export function guestStep(e: usize, v: i32): i32 {
   switch (i32(vmCell(e, VM_WORKLOAD))) {
+    case WK_CYCLICTEST_PV:
+      return cyclictestPvStep(e, v);
     case WK_TSCDEADLINE_LATENCY:
       return tdlStep(e, v);
     case WK_REARM_STORM:
@@ -27,6 +29,8 @@ export function guestStep(e: usize, v: i32): i32 {
 /** GuestMachine.interruptStep of the VM's workload. */
 export function guestInterruptStep(e: usize, v: i32): i32 {
   switch (i32(vmCell(e, VM_WORKLOAD))) {
+    case WK_CYCLICTEST_PV:
+      return cyclictestPvInterruptStep(e, v);
     case WK_TSCDEADLINE_LATENCY:
       return tdlInterruptStep(e, v);
     case WK_REARM_STORM:

@@ -119,9 +119,8 @@ export const VM_CAN_POST = 7;
 export const VM_HV_TIMER = 8;
 /** The VM's built-in workload (WK_*): which guest program engine_guest.ts runs. */
 export const VM_WORKLOAD = 9;
-/** cyclictest arms the PV ns-deadline MSR (deadlineMsr "pv"), every VM_CT_INTERVAL_NS of kvmclock. */
-export const VM_CT_PV = 10;
-export const VM_CT_INTERVAL_NS = 11;
+/** cyclictest on the PV ns-deadline MSR (WK_CYCLICTEST_PV): its interval in kvmclock ns. */
+export const VM_CT_INTERVAL_NS = 10;
 /** tscdeadline-latency: delta (cycles), samples at most (TABLE_SIZE capped), breakmax (cycles, 0 = none). */
 export const VM_TDL_DELTA_CYCLES = 12;
 export const VM_TDL_SIZE = 13;
@@ -145,6 +144,8 @@ export const WK_REARM_STORM = 2;
 export const WK_IDLE_NOHZ = 3;
 export const WK_PERIODIC = 4;
 export const WK_ONESHOT = 5;
+/** cyclictest arming the PV ns-deadline MSR (deadlineMsr "pv"). */
+export const WK_CYCLICTEST_PV = 6;
 
 export let enginePtr: usize = 0;
 export let vmPtr: usize = 0;

@@ -59,7 +59,7 @@ export interface EngineVmParams {
 export function engineVmParams(w: Workload): EngineVmParams {
   switch (w.kind) {
     case "cyclictest":
-      return { code: wasm.WK_CYCLICTEST.value, intervalNs: w.intervalNs, loops: w.loops, workNs: w.workNs, idlePoll: w.idle === "poll" };
+      return { code: w.deadlineMsr === "pv" ? wasm.WK_CYCLICTEST_PV.value : wasm.WK_CYCLICTEST.value, intervalNs: w.intervalNs, loops: w.loops, workNs: w.workNs, idlePoll: w.idle === "poll" };
     case "idle-tick":
       // workloads/idle-tick.ts: the tick is cyclictest every 1/HZ s, forever, halting.
       if (!w.nohz) return { code: wasm.WK_CYCLICTEST.value, intervalNs: Math.round(1e9 / w.hz), loops: 0, workNs: 0, idlePoll: false };
@@ -81,7 +81,6 @@ export function engineVmParams(w: Workload): EngineVmParams {
 export function setTscdlCells(i: number, vm: VmConfig, firstVcpu: number, sampleBase: number): number {
   const w = vm.workload;
   const cell = (c: { value: number }, x: number): void => wasm.ctEngineSetVmCell(i, c.value, x);
-  cell(wasm.VM_CT_PV, w.kind === "cyclictest" && w.deadlineMsr === "pv" ? 1 : 0);
   cell(wasm.VM_CT_INTERVAL_NS, w.kind === "cyclictest" ? w.intervalNs : 0);
   if (w.kind === "tscdeadline-latency") {
     const size = Math.min(w.size, TABLE_SIZE);
