@@ -2,6 +2,7 @@
 
 import { Status } from "./status";
 import { hi64, u64ShlDivU64, pvclockScaleDelta } from "./math64";
+import { divPreinvShifted, recipDivisor, recipShift, recipValue, setReciprocal } from "./reciprocal_div";
 
 /** Results of the last vmxSetHvTimer call. */
 export let hvDeltaHostCycles: u64 = 0;
@@ -39,6 +40,51 @@ export function vmxSetHvTimer(
 /** The advance in guest cycles subtracted by vmx_set_hv_timer: nsec_to_cycles(timer_advance_ns). */
 export function hvAdvanceCycles(advanceNs: u32, nsToCyclesMult: u32, nsToCyclesShift: i32): u64 {
   return pvclockScaleDelta(u64(advanceNs), nsToCyclesMult, nsToCyclesShift);
+}
+
+// The L1 ratio's reciprocal, for vmxSetHvTimerCached: a vCPU's ratio is constant between
+// migrations and every vCPU of a VM has the same one, so it is computed again only when
+// the ratio changes. The 128/64 divide is then one 64x64->128 multiply and a correction
+// (reciprocal_div.ts) instead of a long division (wasm has no divq); same quotient.
+let cachedRatio: u64 = 0;
+let cachedShift: u64 = 0;
+let cachedDivisor: u64 = 0;
+let cachedReciprocal: u64 = 0;
+
+/**
+ * vmxSetHvTimer with the divide by the L1 ratio through its cached reciprocal: the same
+ * results (status, hvDeltaHostCycles, hvDeadlineHostTsc, hvExpired) for every input.
+ */
+export function vmxSetHvTimerCached(
+  deadlineTsc: u64,
+  guestTsc: u64,
+  hostTsc: u64,
+  advanceCycles: u64,
+  l1Ratio: u64,
+  fracBits: u32,
+  rate: u32,
+  maxValue: u64,
+): i32 {
+  let delta = (deadlineTsc > guestTsc ? deadlineTsc : guestTsc) - guestTsc;
+  delta = delta > advanceCycles ? delta - advanceCycles : 0;
+  if (l1Ratio != u64(1) << u64(fracBits) && delta != 0) {
+    // u64_shl_div_u64: overflow when the high word of delta << fracBits reaches the divisor.
+    const hi = delta >> u64(64 - fracBits);
+    if (hi >= l1Ratio) return Status.ERange;
+    if (l1Ratio != cachedRatio) {
+      setReciprocal(l1Ratio);
+      cachedRatio = l1Ratio;
+      cachedShift = u64(recipShift);
+      cachedDivisor = recipDivisor;
+      cachedReciprocal = recipValue;
+    }
+    delta = divPreinvShifted(hi, delta << u64(fracBits), cachedShift, cachedDivisor, cachedReciprocal);
+  }
+  if (delta >> u64(rate) > maxValue) return Status.ERange;
+  hvDeltaHostCycles = delta;
+  hvDeadlineHostTsc = hostTsc + delta;
+  hvExpired = delta == 0;
+  return Status.Ok;
 }
 
 /** vmx_update_hv_timer (§6.2): u32((hv_deadline_tsc - host_tsc) >> rate), 0 once past. */

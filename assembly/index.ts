@@ -51,6 +51,7 @@ export {
 } from "./timer_advance";
 export {
   vmxSetHvTimer,
+  vmxSetHvTimerCached,
   hvAdvanceCycles,
   preemptionTimerValue,
   getHvDeltaHostCycles,
@@ -127,7 +128,7 @@ export {
   vcpuMigrateTsc,
 } from "./sim/deadline_proposals";
 export { rngStreamsInit, rngDrawU32, rngDrawFloat } from "./sim/rng_streams";
-export { DelayNode, delayProgramInit, delaySetRoot, delayZigguratInit, sampleDelay } from "./sim/delay_samplers";
+export { DelayNode, delayProgramInit, delaySetRoot, delayZigguratInit, sampleDelay, sampleDelayNode } from "./sim/delay_samplers";
 export { Count, Counter, LogRecord, Slot, SLOTS, M_STRIDE, HIST_CELLS, HIST_HALF_MAGNITUDE, LOG_CAPACITY, engineMetricsInit, engineSetSeriesCap, engineSlotsOf, engineSetCount, engineHistNsPtr, engineHistCyclesPtr, engineCallbacksPtr, engineCallbackCells, engineLogPtr, engineLogCount, engineLogClear } from "./sim/engine_metrics";
 export { ctEngineConfigure, ctEngineEraFlags, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVmCell, ctEngineSetVcpu, ESTRIDE, VM_WORKLOAD, VM_CT_INTERVAL_NS, VM_TDL_DELTA_CYCLES, VM_TDL_SIZE, VM_TDL_BREAKMAX_CYCLES, VM_TDL_SAMPLES_BASE, VM_TDL_FIRST_VCPU, VM_RS_INTERVAL_CYCLES, VM_RS_REWRITES, VM_RS_SPACING_NS, WK_CYCLICTEST, WK_TSCDEADLINE_LATENCY, WK_REARM_STORM, WK_IDLE_NOHZ, WK_PERIODIC, WK_ONESHOT, WK_CYCLICTEST_PV } from "./sim/engine_record";
 export { ctEngineEvents, ctEngineStart, ctEngineRun, } from "./sim/engine_loop";
@@ -136,6 +137,7 @@ export { ctEngineTdlHitMax } from "./sim/guest_tscdeadline_latency";
 export { ctEngineDeadlineProposals } from "./sim/engine_deadline";
 export { guestStatePlan, guestStateInit, ctEngineSamplesPtr } from "./sim/guest_tscdl_state";
 export { simMemoryReserve } from "./sim/sim_memory";
+export { schedEnginePlan, schedEngineInit, schedEngineSetLoad, schedEngineFinish, schedEngineVcpuStealNs, schedEngineNoPollSteal, schedWaitLogPtr, schedWaitLogCount, schedWaitLogClear } from "./sim/engine_sched_state";
 export {
   Activity,
   TaskState,
@@ -167,3 +169,4 @@ export {
 } from "./sim/host_sched";
 export { schedSetStolen, schedStealPercent } from "./sim/steal_average";
 export { TraceKind, TraceExit, TRACE_CAPACITY, traceEnable, traceEvent, traceLogPtr, traceLogCount, traceLogClear } from "./sim/trace_log";
+export { probeVcpuRecords, probeVcpuStride, probeVmCells, probeStreams, probeDelayProgram, probeDelayRoot, probeZiggurat, probeEngineRecords, probeConfig } from "./sim/bench_probe";

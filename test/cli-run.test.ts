@@ -25,10 +25,10 @@ describe("tscsim run", () => {
     const lazy = (["ts", "wasm"] as const).map((engine) => tscsim("run", "s16-lazy-clear", "--format", "json", "--no-wall-time", "--engine", engine, ...SHORT));
     expect(lazy[0]!.code).toBe(0);
     expect(lazy[1]!.stdout).toBe(lazy[0]!.stdout);
-    const out = tscsim("run", "overcommit-poll", "--engine", "wasm", ...SHORT);
+    const out = tscsim("run", "s11-stopped-vm", "--engine", "wasm", ...SHORT);
     expect(out.code).toBe(2);
     expect(out.stderr.trim().split("\n")).toHaveLength(1);
-    expect(out.stderr).toMatch(/engine.*host scheduler/);
+    expect(out.stderr).toMatch(/engine.*vms\.0\.(workload\.kind|pauses)/);
     const bad = tscsim("run", "--engine", "fast", ...SHORT);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--engine.*"auto", "ts" or "wasm"/);

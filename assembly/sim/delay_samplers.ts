@@ -30,13 +30,28 @@ export function delayProgramRelease(): void {
 /** Allocates a program of n f64 cells and returns its address, for the host to fill. */
 export function delayProgramInit(n: i32): usize {
   delayProgramRelease();
+  for (let k = 0; k < 8; k++) lognormalRoot[k] = false;
   programPtr = heap.alloc(usize(max(n, 1)) << 3);
   return programPtr;
 }
 
-/** The program cell where delay kind `kind`'s distribution starts. */
+/**
+ * Per delay kind whose distribution is a plain lognormal (the default host delays): its
+ * mu and sigma, read once when the root is set, so a draw goes straight to the sampler
+ * without reading the node's kind and parameters from the program (sampleDelayInline).
+ * The arithmetic is the Lognormal case's, on the same values: the same draws.
+ */
+const lognormalRoot = new StaticArray<bool>(8);
+const lognormalMu = new StaticArray<f64>(8);
+const lognormalSigma = new StaticArray<f64>(8);
+
+/** The program cell where delay kind `kind`'s distribution starts (after the program is written). */
 export function delaySetRoot(kind: i32, node: i32): void {
   roots[kind] = node;
+  const lognormal = i32(cell(node)) == DelayNode.Lognormal;
+  lognormalRoot[kind] = lognormal;
+  lognormalMu[kind] = lognormal ? cell(node + 1) : 0;
+  lognormalSigma[kind] = lognormal ? cell(node + 2) : 0;
 }
 
 // @ts-ignore: decorator
@@ -128,10 +143,26 @@ function sampleNode(node: i32, stream: i32): f64 {
 // @ts-ignore: decorator
 @inline
 export function sampleDelayInline(kind: i32, v: i32): f64 {
-  return sampleNode(unchecked(roots[kind]), v * DELAY_KINDS + kind);
+  const stream = v * DELAY_KINDS + kind;
+  if (unchecked(lognormalRoot[kind])) return Math.floor(Math.exp(unchecked(lognormalMu[kind]) + unchecked(lognormalSigma[kind]) * standardNormal(stream)) + 0.5);
+  return sampleNode(unchecked(roots[kind]), stream);
+}
+
+/** One draw of the program's node `node` from stream `stream` (the host scheduler's background tasks, engine_sched.ts). */
+export function sampleDelayNode(node: i32, stream: i32): f64 {
+  return sampleNode(node, stream);
 }
 
 export function sampleDelay(kind: i32, v: i32): f64 {
   return sampleDelayInline(kind, v);
 }
 
+
+/** Where the program lies and where a kind's distribution starts (sim/bench_probe.ts). */
+export function delayProgramPtr(): usize {
+  return programPtr;
+}
+
+export function delayRootOf(kind: i32): i32 {
+  return roots[kind];
+}

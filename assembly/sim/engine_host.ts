@@ -19,11 +19,16 @@ function idleExitNs(e: usize, v: i32): f64 {
   return has(e, F_WAIT_IDLE) ? delay(D_CPU_IDLE_EXIT, v) : 0;
 }
 import { TraceExit, TraceKind, trace } from "./trace_log";
+import { schedBusyWait, schedNoPollForSteal } from "./engine_sched";
+import { schedOn } from "./engine_sched_state";
+import { schedKickBlocked, schedPollStart, schedSleep } from "./engine_sched_thread";
 
 /** Vcpu.kick. */
 export function kick(e: usize, v: i32): void {
   const s = load<u8>(e + STATE);
-  if (s == S_BLOCKED) {
+  if (s == S_BLOCKED && schedOn) {
+    schedKickBlocked(e, v);
+  } else if (s == S_BLOCKED) {
     trace(TraceKind.Waking, v, 0);
     setState(e, S_WAKING);
     schedule(e, v, EV_WAKE, delay(D_WAKEUP, v));
@@ -98,13 +103,15 @@ export function block(e: usize, v: i32): void {
   }
   store<i64>(e + HALT_START_NS, simNowNs);
   setState(e, S_BLOCKED);
-  if (vmCell(e, VM_POLL_ALLOWED) != 0 && window > 0) {
+  // With a scheduler: kvm_arch_no_poll by steal, and the poll loop yields to runnable tasks (engine_sched_thread.ts).
+  if (vmCell(e, VM_POLL_ALLOWED) != 0 && window > 0 && !(schedOn && schedNoPollForSteal(v))) {
     set(e, F_POLLING);
     setState(e, S_POLLING);
-    schedule(e, v, EV_POLL_END, f64(window));
+    schedule(e, v, EV_POLL_END, schedOn ? schedPollStart(e, v, f64(window)) : f64(window));
   } else {
     clear(e, F_POLLING);
     trace(TraceKind.SwitchOut, v, 0);
+    if (schedOn && !hasWakeReason(e)) schedSleep(v);
   }
   // kvm_vcpu_block checks before schedule(): no scheduler wake-up delay.
   if (hasWakeReason(e)) {
@@ -117,6 +124,7 @@ export function block(e: usize, v: i32): void {
 export function wake(e: usize, v: i32): void {
   if (has(e, F_HALTED) && !hasWakeReason(e)) {
     setState(e, S_BLOCKED);
+    if (schedOn) schedSleep(v);
     return;
   }
   const haltStart = load<i64>(e + HALT_START_NS);
@@ -202,6 +210,7 @@ export function waitLapicExpireGate(e: usize, v: i32): f64 {
   const spinNs = waitLapicExpire(v, era, tune, globalAdvance, hz);
   trace(TraceKind.WaitLapicExpire, v, lastWaitDelta(v));
   addNs(v, Sum.SpinNs, spinNs);
+  if (schedOn && spinNs > 0) schedBusyWait(v, spinNs);
   metricAdvance(v, f64(simNowNs - startNs), vcpuAdvance(v, globalAdvance));
   return spinNs;
 }

@@ -18,6 +18,10 @@ import { guestInterruptStep, guestStep } from "./engine_guest";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, X_IDLE_POLL } from "./engine_record";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
 import { TraceExit, TraceKind, trace, traceFull, tracing } from "./trace_log";
+import { schedOnEvent, schedStart } from "./engine_sched";
+import { EV_SCHED_BASE, schedLogFull, schedOn } from "./engine_sched_state";
+import { schedHoldForCpu, schedHoldHrtimer, schedSleep, schedThreadStart } from "./engine_sched_thread";
+import { HALT_START_NS } from "./engine_record";
 
 let events: f64 = 0;
 
@@ -33,12 +37,16 @@ export function ctEngineStart(): void {
   for (let v = 0; v < vcpuCount; v++) {
     const e = eng(v);
     setState(e, S_GUEST);
-    schedule(e, v, EV_GUEST_RESUME, 0);
+    if (schedOn) schedThreadStart(v);
+    else schedule(e, v, EV_GUEST_RESUME, 0);
     if (stallEveryNs > 0) scheduleStall(e, v);
   }
+  // HostScheduler.start: each vCPU wakes on its CPU, the background tasks' first periods.
+  if (schedOn) schedStart();
   // A traced run queues every event: its trace records then come in time order (chaining
   // changes no result, only the order in which the vCPUs' steps are taken).
-  setChaining(!globalAdvance && !tracing());
+  // With a host scheduler the vCPUs act on one another through their CPUs: no chaining.
+  setChaining(!globalAdvance && !tracing() && !schedOn);
 }
 
 /** The latest time a chained step ran at (the clock's end value when it ran last). */
@@ -103,7 +111,7 @@ function flushChain(v: i32): void {
  */
 export function ctEngineRun(): i32 {
   for (;;) {
-    if (logFull() || traceFull()) return 1;
+    if (logFull() || traceFull() || (schedOn && schedLogFull())) return 1;
     const p = queuePop();
     if (p < 0) {
       // The clock ends at the last event run, which may have been a chained one.
@@ -120,10 +128,15 @@ export function ctEngineRun(): i32 {
 
 /** Vcpu.onEvent. */
 function onEvent(v: i32, kind: u32, seq: i64): void {
+  if (kind >= EV_SCHED_BASE) {
+    // Simulation.run: the host scheduler's own events (index: a CPU or a task).
+    schedOnEvent(kind, v, seq);
+    return;
+  }
   const e = eng(v);
   if (load<u8>(e + STATE) == S_DONE) return;
   if (kind == EV_HRTIMER) {
-    if (seq == load<i64>(e + HRTIMER_SEQ)) hrtimerCallback(e, v);
+    if (seq == load<i64>(e + HRTIMER_SEQ) && !(schedOn && schedHoldHrtimer(v, seq))) hrtimerCallback(e, v);
     return;
   }
   if (kind == EV_PREEMPTION) {
@@ -136,6 +149,7 @@ function onEvent(v: i32, kind: u32, seq: i64): void {
   }
   if (seq != load<i64>(e + THREAD_SEQ)) return;
   store<i64>(e + THREAD_SEQ, -1);
+  if (schedOn && schedHoldForCpu(v, kind)) return;
   onThreadEvent(e, v, kind);
 }
 
@@ -162,11 +176,13 @@ function onThreadEvent(e: usize, v: i32, kind: u32): void {
       block(e, v);
       return;
     case EV_POLL_END:
-      addNs(v, Sum.HaltPollNs, f64(load<u32>(e + HALT_POLL_NS)));
+      // With a scheduler the poll may have ended early (another task runnable): its length.
+      addNs(v, Sum.HaltPollNs, schedOn ? f64(simNowNs - load<i64>(e + HALT_START_NS)) : f64(load<u32>(e + HALT_POLL_NS)));
       count(v, Count.PollFailed);
       clear(e, F_POLLING);
       setState(e, S_BLOCKED);
       trace(TraceKind.SwitchOut, v, 0);
+      if (schedOn) schedSleep(v);
       return;
     case EV_WAKE:
       wake(e, v);
@@ -204,6 +220,7 @@ export function runProgram(e: usize, v: i32): void {
     if (exit == X_DONE) {
       setState(e, S_DONE);
       dropHv(e);
+      if (schedOn) schedSleep(v);
       return;
     }
     if (exit == X_NONE) continue;

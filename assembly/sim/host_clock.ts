@@ -18,6 +18,7 @@ let khzNormalised: u64 = 0;
 let khzReciprocal: u64 = 0;
 
 export function setHostClock(khz: u32, tscBase: u64, startNs: i64): void {
+  nowTscAtNs = i64.MIN_VALUE;
   hostKhz = u64(khz);
   hostTscBase = tscBase;
   simNowNs = startNs;
@@ -44,6 +45,23 @@ export function hostTscAt(ns: i64): u64 {
   const q = n / 1000000;
   const r = n - q * 1000000;
   return hostTscBase + q * hostKhz + (r * hostKhz) / 1000000;
+}
+
+// The host TSC at the current simulated time, kept for the instant it was computed at:
+// an event reads it several times (the guest's RDTSC, the hv timer's arming, the
+// busy-wait), each time with the same now. i64.MIN_VALUE: none yet.
+let nowTscAtNs: i64 = i64.MIN_VALUE;
+let nowTsc: u64 = 0;
+
+/** hostTscAt(simNowNs), computed once per simulated instant. */
+// @ts-ignore: decorator
+@inline
+export function hostTscNow(): u64 {
+  if (simNowNs != nowTscAtNs) {
+    nowTsc = hostTscAt(simNowNs);
+    nowTscAtNs = simNowNs;
+  }
+  return nowTsc;
 }
 
 /** The earliest host time at which the host TSC has reached `tsc` (ceil of the inverse). */

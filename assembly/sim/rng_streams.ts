@@ -61,3 +61,8 @@ export function rngDrawU32(i: i32): u32 {
 export function rngDrawFloat(i: i32): f64 {
   return rngNextFloat(i);
 }
+
+/** Where the streams lie (the bench's native model copies them: sim/bench_probe.ts). */
+export function rngStreamsPtr(): usize {
+  return streamsPtr;
+}

@@ -24,6 +24,8 @@ import { rngStreamsBytes, rngStreamsRelease } from "./rng_streams";
 import { DELAY_KINDS, delayProgramRelease, delayZigguratInit } from "./delay_samplers";
 import { vcpuStateRelease, vcpuStride } from "./vcpu_timer";
 import { guestStateBytes, guestStateFullRecords, guestStateLargest, guestStateRelease } from "./guest_tscdl_state";
+import { schedRelease } from "./host_sched";
+import { schedEngineBytes, schedEngineRelease } from "./engine_sched_state";
 
 /** Allocator overhead and alignment per array, generously. */
 const PER_ARRAY_SLACK: usize = 256;
@@ -55,6 +57,8 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
   ctEngineRelease();
   engineMetricsRelease();
   guestStateRelease();
+  schedRelease();
+  schedEngineRelease();
   const queue = queueBytes(queueCapacity);
   // The deadline proposals keep their state in the full layout (guestStatePlan).
   const records = usize(max(n, 1)) * usize(vcpuStride(engineRecords && !guestStateFullRecords()));
@@ -70,6 +74,10 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
     arrays += engine + metrics + guest;
     largest = max(largest, max(max(engine, metrics), guestStateLargest(n)));
   }
+  // The host scheduler's decisions and, on the wasm engine, its side arrays (schedEnginePlan; 0 without one).
+  const sched = schedEngineBytes();
+  arrays += sched;
+  largest = max(largest, sched);
   const need = arrays + ARRAYS * PER_ARRAY_SLACK + (tlsfRoundSize(largest) - largest);
   // The least request whose rounding still covers `need` (the rounding steps at powers of two).
   let request = need - (tlsfRoundSize(need) - need);

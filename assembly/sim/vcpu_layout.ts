@@ -3,7 +3,7 @@
 
 import { pvclockScaleDelta } from "../math64";
 import { readL1Tsc } from "../tsc_scaling";
-import { simNowNs, hostTscAt } from "./host_clock";
+import { hostTscNow } from "./host_clock";
 import { nsToCyclesMult, timeScaleShift } from "../time_scale";
 
 export const RATIO = 0; // u64 L1 TSC scaling ratio
@@ -59,7 +59,7 @@ export function rec(v: i32): usize {
 // @ts-ignore: decorator
 @inline
 export function guestTscNow(p: usize): u64 {
-  return readL1Tsc(hostTscAt(simNowNs), load<u64>(p + RATIO), load<u64>(p + OFFSET), fracBits);
+  return readL1Tsc(hostTscNow(), load<u64>(p + RATIO), load<u64>(p + OFFSET), fracBits);
 }
 
 // @ts-ignore: decorator

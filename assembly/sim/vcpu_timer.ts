@@ -7,8 +7,8 @@ import { cyclesToNs } from "../time_scale";
 import { readL1Tsc } from "../tsc_scaling";
 import { startSwTscdeadline, swExpiryNs, advancePeriodicTarget, rearmTargetNs, rearmDeadlineTsc, applyPeriodicFloor, tmcct, tmictToNs } from "../lapic_timer";
 import { adjustTimerAdvance, adjustTimerAdvanceLegacy, tunerDone, TunerEra, ndelayLoops, busyWaitScaledNs, busyWaitV40Cycles } from "../timer_advance";
-import { vmxSetHvTimer, hvDeadlineHostTsc } from "../hv_timer";
-import { simNowNs, hostTscAt, nsWhenHostTscReaches, hostKhz } from "./host_clock";
+import { vmxSetHvTimerCached, hvDeadlineHostTsc } from "../hv_timer";
+import { simNowNs, hostTscAt, hostTscNow, nsWhenHostTscReaches, hostKhz } from "./host_clock";
 import { queuePush } from "./event_queue";
 import {
   RATIO,
@@ -350,8 +350,8 @@ export function hvArm(v: i32, rate: u32, maxValue: u64, global: bool): i32 {
   const p = rec(v);
   const advance = global ? globalAdvanceNs : load<u32>(p + ADVANCE_NS);
   const advanceCycles = nsecToCyclesFor(p, u64(advance));
-  const host = hostTscAt(simNowNs);
-  const st = vmxSetHvTimer(load<u64>(p + TSCDEADLINE), readL1Tsc(host, load<u64>(p + RATIO), load<u64>(p + OFFSET), fracBits), host, advanceCycles, load<u64>(p + RATIO), fracBits, rate, maxValue);
+  const host = hostTscNow();
+  const st = vmxSetHvTimerCached(load<u64>(p + TSCDEADLINE), readL1Tsc(host, load<u64>(p + RATIO), load<u64>(p + OFFSET), fracBits), host, advanceCycles, load<u64>(p + RATIO), fracBits, rate, maxValue);
   if (st == Status.Ok) store<u64>(p + HV_DEADLINE_TSC, hvDeadlineHostTsc);
   return st;
 }
@@ -387,7 +387,7 @@ export function lastPreemptionAtNs(): f64 {
 export function preemptionAtNs(v: i32, rate: u32, entryInNs: f64, loadedBeforeWait: bool): i64 {
   const deadline = load<u64>(rec(v) + HV_DEADLINE_TSC);
   const entry = hostTscAt(simNowNs + i64(entryInNs));
-  const loadedAt = loadedBeforeWait ? hostTscAt(simNowNs) : entry;
+  const loadedAt = loadedBeforeWait ? hostTscNow() : entry;
   const value: u64 = deadline > loadedAt ? u64(u32((deadline - loadedAt) >> u64(rate))) : 0;
   return nsWhenHostTscReaches(entry + (value << u64(rate)));
 }
@@ -431,7 +431,7 @@ export function waitLapicExpire(v: i32, era: i32, tune: bool, global: bool, hz: 
   }
   if (g >= deadline) return 0;
   const guestCycles = deadline - g;
-  const host = hostTscAt(simNowNs);
+  const host = hostTscNow();
   let hostCycles: u64;
   if (era == EraCode.V4_0) {
     // __delay(deadline - guest_tsc): guest cycles as host cycles, unbounded (d0659d946be0).

@@ -10,9 +10,11 @@ import type { HostStalls, ScenarioConfig } from "../scenario/types.js";
 import { ERAS, type EraPolicy } from "./eras.js";
 import { MAX_VCPUS, SCHED_EVENT_BASE, VCPU_MASK } from "./events.js";
 import { HostScheduler } from "./host-sched.js";
+import { planHostSched } from "./sched-plan.js";
+import { WasmSched, emitLoadPrograms, loadStreamKeys, planSchedMemory } from "./wasm-sched.js";
 import { usesHostScheduler } from "../scenario/schema.js";
 import type { HostSchedResult } from "../metrics/sched-types.js";
-import { HostDelaySamplers, delayProgram } from "./host-delays.js";
+import { DELAY_KINDS, HostDelaySamplers, delayProgram } from "./host-delays.js";
 import type { MetricsSink } from "./metrics-sink.js";
 import { Vcpu, type VcpuEnv } from "./vcpu.js";
 import { VcpuIds } from "./vcpu-ids.js";
@@ -70,6 +72,8 @@ export class Simulation {
   private readonly fast: WasmEngine | null = null;
   /** The host scheduler when vCPU threads share CPUs (host.cpus, host.load, host.outer, pins). */
   readonly sched: HostScheduler | null = null;
+  /** The host scheduler on the wasm engine. */
+  private readonly fastSched: WasmSched | null = null;
   /** Per VM: its program's printed lines are kept. */
   private readonly keepOutputOf: boolean[];
 
@@ -111,9 +115,16 @@ export class Simulation {
     // The queue's room: the wasm engine keeps one event a vCPU in it (its thread's next
     // event waits in the vCPU's record), two with host stalls; the TypeScript engine up to
     // four (thread, hrtimer, preemption timer, stall). It grows if ever short.
-    const queueCapacity = 16 + total * (this.engine === "wasm" ? (host.stalls === null ? 1 : 2) : 4) + (usesHostScheduler(config) ? 2 * (host.cpus ?? total) + 2 * (host.outer?.cpus ?? 0) : 0);
+    // With a host scheduler the wasm engine queues every event (no chaining): up to three a vCPU.
+    const schedPlan = usesHostScheduler(config) ? planHostSched(config) : null;
+    const perVcpuEvents = this.engine === "wasm" ? (schedPlan !== null ? 3 : host.stalls === null ? 1 : 2) : 4;
+    const queueCapacity = 16 + total * perVcpuEvents + (schedPlan !== null ? 2 * (host.cpus ?? total) + 2 * (host.outer?.cpus ?? 0) + schedPlan.loads.length : 0);
     this.keepOutputOf = config.vms.map((vm) => ("printLatencies" in vm.workload ? vm.workload.printLatencies : "printSummary" in vm.workload ? vm.workload.printSummary : false));
     const program = delayProgram(host.delays);
+    // The wasm engine draws the background tasks' runs from the delay program, on streams after the vCPUs'.
+    const fastSched = this.engine === "wasm" ? schedPlan : null;
+    const loadRoots = fastSched === null ? [] : emitLoadPrograms(fastSched, program);
+    planSchedMemory(schedPlan, fastSched !== null);
     const deferTo =
       metrics instanceof HostMetrics && this.engine === "wasm" && !metrics.options.perVcpuHistograms && metrics.options.advanceSeriesPoints === 0 && metrics.vcpus.length === 0
         ? metrics
@@ -129,7 +140,7 @@ export class Simulation {
     wasm.setKvmclockEpoch(BigInt(START_NS));
 
     this.ids = new VcpuIds(config.vms.map((vm) => vm.vcpus));
-    const delays = new HostDelaySamplers(program, config.seed, this.ids);
+    const delays = new HostDelaySamplers(program, config.seed, this.ids, fastSched === null ? [] : loadStreamKeys(fastSched));
     const advanceNs = kvm.timerAdvance.kind === "off" ? 0 : kvm.timerAdvance.kind === "fixed" ? kvm.timerAdvance.ns : 1000;
     const hostTscAtStart = (BigInt(START_NS) * BigInt(host.tscKhz)) / 1_000_000n;
 
@@ -151,7 +162,9 @@ export class Simulation {
         if (deferTo === null || index === 0) sinks.push(metricsFor({ vm: vmIndex, vcpu: i }, index));
       }
     });
+    const perVcpuWaits = metrics instanceof HostMetrics ? metrics.options.perVcpuHistograms : total <= 64;
     if (this.engine === "wasm") {
+      if (fastSched !== null) this.fastSched = new WasmSched(fastSched, config, START_NS, loadRoots, total * DELAY_KINDS.length, perVcpuWaits);
       this.fast = new WasmEngine({
         config,
         era: this.era,
@@ -162,13 +175,13 @@ export class Simulation {
         ids: this.ids,
         summaries: this.keepOutputOf.some((keep) => keep),
         sinks: deferTo !== null ? { kind: "deferred", host: deferTo, first: sinks[0] as VcpuMetrics } : { kind: "each", sinks },
+        sched: this.fastSched,
       });
       return;
     }
 
     if (usesHostScheduler(config)) {
-      const perVcpu = metrics instanceof HostMetrics ? metrics.options.perVcpuHistograms : total <= 64;
-      this.sched = new HostScheduler(config, START_NS, perVcpu);
+      this.sched = new HostScheduler(config, START_NS, perVcpuWaits);
     }
     index = 0;
     config.vms.forEach((vm, vmIndex) => {
@@ -268,6 +281,10 @@ export class Simulation {
 
   /** The host scheduler's metrics (after run), or null without one. */
   schedResult(): HostSchedResult | null {
+    if (this.fastSched !== null) {
+      const ids = Array.from({ length: this.ids.count }, (_, v) => ({ vm: this.ids.vmOf(v), vcpu: this.ids.vcpuInVm(v) }));
+      return this.fastSched.result(START_NS + this.simulatedNs, ids);
+    }
     if (this.sched === null) return null;
     return this.sched.result(START_NS + this.simulatedNs, this.vcpus.map((v) => ({ vm: v.vm, vcpu: v.vcpu })));
   }

@@ -29,7 +29,7 @@ const NODE = {
 } as const;
 
 /** Appends the program of `d` (already validated by compileDelay) to `out`; returns its first cell. */
-function emit(d: DelayDist, out: number[]): number {
+export function emit(d: DelayDist, out: number[]): number {
   const at = out.length;
   switch (d.dist) {
     case "fixed":
@@ -88,8 +88,12 @@ export function delayProgram(config: HostDelaysConfig): DelayProgram {
 let zigguratLoaded = false;
 
 export class HostDelaySamplers {
-  /** Loads `program` into wasm and seeds each vCPU's streams from (seed, vm, vcpu, purpose). */
-  constructor({ cells: program, roots }: DelayProgram, seed: number, ids: Pick<VcpuIds, "count" | "vmOf" | "vcpuInVm">) {
+  /**
+   * Loads `program` into wasm and seeds each vCPU's streams from (seed, vm, vcpu, purpose);
+   * then one stream per `extra` key (the wasm engine's background tasks), from index
+   * count × kinds on.
+   */
+  constructor({ cells: program, roots }: DelayProgram, seed: number, ids: Pick<VcpuIds, "count" | "vmOf" | "vcpuInVm">, extra: readonly { vm: number; vcpu: number; purpose: number }[] = []) {
     if (!zigguratLoaded) {
       new Float64Array(wasm.memory.buffer, wasm.delayZigguratInit(), ZIGGURAT_TABLE_CELLS).set(zigguratTables());
       zigguratLoaded = true;
@@ -97,7 +101,7 @@ export class HostDelaySamplers {
     const programPtr = wasm.delayProgramInit(program.length);
     new Float64Array(wasm.memory.buffer, programPtr, program.length).set(program);
     roots.forEach((node, kind) => wasm.delaySetRoot(kind, node));
-    const streams = Math.max(1, ids.count * STREAMS_PER_VCPU);
+    const streams = Math.max(1, ids.count * STREAMS_PER_VCPU + extra.length);
     const statePtr = wasm.rngStreamsInit(streams);
     const state = new Int32Array(wasm.memory.buffer, statePtr, streams * 4);
     for (let i = 0; i < ids.count; i++) {
@@ -105,6 +109,7 @@ export class HostDelaySamplers {
       const vcpu = ids.vcpuInVm(i);
       DELAY_KINDS.forEach((kind, k) => deriveStreamState(seed, vm, vcpu, Purpose[kind], state, (i * STREAMS_PER_VCPU + k) * 4));
     }
+    extra.forEach((key, k) => deriveStreamState(seed, key.vm, key.vcpu, key.purpose, state, (ids.count * STREAMS_PER_VCPU + k) * 4));
   }
 
   hrtimer(v: number): number {

@@ -10,13 +10,15 @@
 // by the outer level, then the outer tenants. CPUs: the host's, then the outer level's.
 
 import { wasm } from "../wasm.js";
-import type { DelayDist, HostLoad, ScenarioConfig, SchedParams } from "../scenario/types.js";
+import type { ScenarioConfig, SchedParams } from "../scenario/types.js";
 import { compileDelay, type DelaySampler } from "./distributions.js";
 import { rngStream, type Rng } from "./rng.js";
 import { EventKind, payload } from "./events.js";
-import { placeThreads } from "./placement.js";
+import { applySchedPlan, planHostSched } from "./sched-plan.js";
 import type { HostSchedResult } from "../metrics/sched-types.js";
 import { SchedTally, schedResult } from "./host-sched-result.js";
+
+export { tickNsOf } from "./sched-plan.js";
 
 const { Activity } = wasm;
 
@@ -38,9 +40,9 @@ export interface SchedThread {
 }
 
 /** Purpose of the background tasks' random streams (rng.ts Purpose continues; appended). */
-const LOAD_PURPOSE = 8;
+export const LOAD_PURPOSE = 8;
 /** The "VM" number of background tasks' streams: above any real VM index. */
-const LOAD_STREAM_VM = 0x7fff_0000;
+export const LOAD_STREAM_VM = 0x7fff_0000;
 
 interface LoadTask {
   task: number;
@@ -57,15 +59,6 @@ interface LoadTask {
   runnable: boolean;
   /** It has been runnable before (its first wake-up is a new task's). */
   started: boolean;
-}
-
-function loadCpus(l: HostLoad, cpus: number): number[] {
-  return l.cpus === "all" ? Array.from({ length: cpus }, (_, c) => c) : [...new Set(l.cpus)].sort((a, b) => a - b);
-}
-
-/** TICK_NSEC: the kernel's tick in whole ns, (NSEC_PER_SEC + HZ/2) / HZ (3,333,333 at HZ=300). */
-export function tickNsOf(hz: number): number {
-  return Math.floor((1e9 + Math.floor(hz / 2)) / hz);
 }
 
 export class HostScheduler {
@@ -93,54 +86,33 @@ export class HostScheduler {
     private readonly startNs: number,
     perVcpuHistograms: boolean,
   ) {
-    const { host } = config;
-    this.params = host.sched ?? { latencyNs: 6_000_000, minGranularityNs: 750_000, wakeupGranularityNs: 1_000_000, pollYieldNs: 100 };
-    const total = config.vms.reduce((n, vm) => n + vm.vcpus, 0);
+    const plan = planHostSched(config);
+    this.params = plan.params;
+    const total = plan.nVcpus;
     this.nVcpus = total;
-    this.innerCpus = host.cpus ?? total;
-    const outer = host.outer ?? null;
-    this.nested = outer !== null;
-    this.outerCpus = outer?.cpus ?? 0;
-    const vcpuCpu = placeThreads(
-      this.innerCpus,
-      config.vms.map((vm) => ({ count: vm.vcpus, pin: vm.pin ?? "spread" })),
-    );
-    const innerLoads = (host.load ?? []).flatMap((l) => loadCpus(l, this.innerCpus).map((cpu) => ({ l, cpu })));
-    const outerLoads = (outer?.load ?? []).flatMap((l) => loadCpus(l, this.outerCpus).map((cpu) => ({ l, cpu: this.innerCpus + cpu })));
-    this.innerTaskBase = outer === null ? -1 : total + innerLoads.length;
-    const nTasks = total + innerLoads.length + (outer === null ? 0 : this.innerCpus) + outerLoads.length;
-    const nCpus = this.innerCpus + this.outerCpus;
-    const p = this.params;
-    // s390's steal average: the mean form since 367c50f78451 (2024), mainline here.
-    wasm.schedInit(nCpus, nTasks, p.latencyNs, p.minGranularityNs, p.wakeupGranularityNs, tickNsOf(host.hz), startNs, config.kvm.era === "mainline");
-    for (let v = 0; v < total; v++) wasm.schedSetTaskCpu(v, vcpuCpu[v]!);
-    let task = total;
-    const addLoads = (list: { l: HostLoad; cpu: number }[], field: string): void =>
-      list.forEach(({ l, cpu }) => {
-        const t: LoadTask = {
-          task,
-          cpu,
-          periodNs: l.periodNs,
-          sampler: compileDelay(l.run as DelayDist, `${field}.run`),
-          rng: rngStream(config.seed, LOAD_STREAM_VM, task, LOAD_PURPOSE),
-          remainingNs: 0,
-          runStartNs: 0,
-          doneSeq: -1,
-          runnable: false,
-          started: false,
-        };
-        wasm.schedSetTaskCpu(task, cpu);
-        this.loads.push(t);
-        this.loadOf[task - total] = t;
-        task++;
-      });
-    addLoads(innerLoads, "host.load");
-    if (outer !== null) {
-      const innerCpuOuter = placeThreads(this.outerCpus, [{ count: this.innerCpus, pin: outer.pin }]);
-      for (let c = 0; c < this.innerCpus; c++, task++) wasm.schedSetTaskCpu(task, this.innerCpus + innerCpuOuter[c]!);
+    this.innerCpus = plan.innerCpus;
+    this.nested = plan.nested;
+    this.outerCpus = plan.outerCpus;
+    const outer = config.host.outer ?? null;
+    this.innerTaskBase = plan.innerTaskBase;
+    const nCpus = plan.nCpus;
+    applySchedPlan(plan, config, startNs);
+    for (const { task, cpu, periodNs, run, field } of plan.loads) {
+      const t: LoadTask = {
+        task,
+        cpu,
+        periodNs,
+        sampler: compileDelay(run, field),
+        rng: rngStream(config.seed, LOAD_STREAM_VM, task, LOAD_PURPOSE),
+        remainingNs: 0,
+        runStartNs: 0,
+        doneSeq: -1,
+        runnable: false,
+        started: false,
+      };
+      this.loads.push(t);
+      this.loadOf[task - total] = t;
     }
-    addLoads(outerLoads, "host.outer.load");
-    wasm.schedLayout();
     this.tickPending = new Uint8Array(nCpus);
     this.stolen = new Uint8Array(this.innerCpus);
     this.stolenSinceNs = new Float64Array(this.innerCpus);

@@ -16,7 +16,7 @@ import { cyclictestSummaryLine } from "./workloads/cyclictest.js";
 import { guestCyclesOfNs } from "./guest-time.js";
 import type { VcpuIds } from "./vcpu-ids.js";
 import type { GuestExitPolicy } from "./exits-in-guest.js";
-import { usesHostScheduler } from "../scenario/schema.js";
+import type { WasmSched } from "./wasm-sched.js";
 import { drainTrace } from "../trace/session.js";
 import { engineVmParams, setTscdlCells, tdlLines, tscdlVmExclusion } from "./wasm-engine-tscdl.js";
 
@@ -34,12 +34,10 @@ const { Latency: LOG_LATENCY, Advance: LOG_ADVANCE } = wasm.LogRecord;
  * Why the scenario needs the TypeScript engine, or null when the wasm engine runs it:
  * every VM runs a built-in TSC-deadline workload (cyclictest on either deadline MSR,
  * tscdeadline-latency, rearm-storm, idle-tick), without pauses or migrations; the lazy
- * and PV deadline proposals are in scope.
+ * and PV deadline proposals and the host scheduler are in scope.
  */
 export function wasmEngineExclusion(config: ScenarioConfig): string | null {
   const { kvm } = config;
-  // The host scheduler (src/sim/host-sched.ts) runs on the TypeScript engine only so far.
-  if (usesHostScheduler(config)) return "the host scheduler (host.cpus, host.load, host.outer or vms.<i>.pin) runs on the TypeScript engine only";
   for (const [i, hp] of [["kvm.haltPoll.maxNs", kvm.haltPoll.maxNs], ["kvm.haltPoll.growStartNs", kvm.haltPoll.growStartNs], ["kvm.haltPoll.grow", kvm.haltPoll.grow], ["kvm.haltPoll.shrink", kvm.haltPoll.shrink]] as const) {
     if (!Number.isInteger(hp) || hp < 0 || hp > U32_MAX) return `${i} is outside u32`;
   }
@@ -66,6 +64,8 @@ export interface WasmEngineSetup {
   /** Some VM prints cyclictest's summary line (its sums are kept). */
   summaries: boolean;
   sinks: EngineSinks;
+  /** The host scheduler (host.cpus, host.load, host.outer, pins; wasm-sched.ts), or null. */
+  sched: WasmSched | null;
 }
 
 /**
@@ -159,6 +159,7 @@ export class WasmEngine {
     for (;;) {
       const more = wasm.ctEngineRun();
       this.drain();
+      this.s.sched?.drain();
       drainTrace();
       if (more === 0) break;
     }

@@ -115,6 +115,7 @@ describe("tscsim run --trace", () => {
     ["SVM", ["host.vendor=svm"]],
     ["host stalls", ["host.stalls.every=700us", "host.stalls.length=90us"]],
     ["v4.20 tuning, no APICv", ["kvm.era=v4.20", "kvm.timerAdvance=adaptive", "kvm.apicv=false"]],
+    ["shared host CPUs, halt polling", ["host.cpus=1", "kvm.haltPoll.max=50us", "vms.0.workload.work=30us"]],
   ])("both engines write the same trace: %s", (_name, sets) => {
     const config = loadScenario("cyclictest", [...SETS, ...sets]);
     const texts = (["wasm", "ts"] as const).map((engine) => {

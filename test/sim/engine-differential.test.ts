@@ -14,6 +14,7 @@ import { wasmEngineExclusion } from "../../src/sim/wasm-engine.js";
 import { InputRangeError } from "../../src/errors.js";
 import type { DelayDist, ScenarioConfig, Workload } from "../../src/scenario/types.js";
 import { CYCLICTEST, scenario } from "./harness.js";
+import { withScheduler } from "./sched-arbitraries.js";
 import { wasm } from "../../src/wasm.js";
 import { ExitReason, TimerBackend, VCPU_SLOTS, VCPU_SLOT_INDEX as I } from "../../src/metrics/vcpu-metrics.js";
 import { newAggregateHistogram } from "../../src/metrics/histogram.js";
@@ -165,23 +166,46 @@ describe("wasm engine = TypeScript state machine", () => {
     );
   });
 
-  // The host scheduler runs on the TypeScript engine only (wasmEngineExclusion says
-  // so). With a CPU per vCPU and no load it must change nothing: the TypeScript engine
-  // with the scheduler on gives the wasm engine's result without it, plus its own block.
-  test("property: a host scheduler with one CPU per vCPU (TypeScript) = the wasm engine without one", () => {
+  // With a CPU per vCPU and no load the host scheduler must change nothing: on either
+  // engine, the scheduler on gives the result without it, plus its own block.
+  test("property: a host scheduler with one CPU per vCPU (either engine) = the wasm engine without one", () => {
     fc.assert(
-      fc.property(config, (c) => {
+      fc.property(config, fc.constantFrom("ts", "wasm" as const), (c, engine) => {
         if (c.host.stalls !== null) return; // stalls do not combine with the scheduler
         const total = c.vms.reduce((n, vm) => n + vm.vcpus, 0);
         const shared: ScenarioConfig = { ...c, host: { ...c.host, cpus: total } };
-        expect(wasmEngineExclusion(shared)).toMatch(/host scheduler/);
-        const { result, output } = runScenario(shared, { engine: "ts", perVcpuHistograms: true });
+        expect(wasmEngineExclusion(shared)).toBeNull();
+        const { result, output } = runScenario(shared, { engine, perVcpuHistograms: true });
         const { wallMs: _wall, hostSched, ...rest } = result;
         expect(hostSched!.runQueueWaitNs.max).toBe(0);
         expect(JSON.stringify({ rest, output })).toBe(resultOf(c, "wasm"));
       }),
       { numRuns: 30 },
     );
+  });
+
+  // Shared CPUs (fewer than vCPUs, pins), background load, an outer level with tenants,
+  // polling on and off, kvm_arch_no_poll by steal: the wasm engine's scheduler
+  // (assembly/sim/engine_sched.ts) against host-sched.ts, byte for byte.
+  test("property: identical results with a host scheduler (overcommit, pins, load, outer level, steal)", () => {
+    let contended = 0;
+    fc.assert(
+      fc.property(withScheduler(config, delay), fc.boolean(), (c, perVcpu) => {
+        const wasmResult = resultOf(c, "wasm", perVcpu);
+        expect(wasmResult).toBe(resultOf(c, "ts", perVcpu));
+        if ((JSON.parse(wasmResult).rest.hostSched.runQueueWaitNs.sum as number) > 0) contended++;
+      }),
+      { numRuns: 60 },
+    );
+    // The property is about contention: most runs must have had some.
+    expect(contended).toBeGreaterThan(20);
+  });
+
+  test.each(["overcommit-poll", "overcommit-no-poll", "nested-poll", "nested-no-poll", "nested-steal-no-poll", "rt-pinned"])("preset %s (100 ms): identical on both engines, and auto picks the wasm engine", async (name) => {
+    const { loadScenario } = await import("../../src/scenario/load.js");
+    const c = loadScenario(name, ["duration=100ms"]);
+    expect(wasmEngineExclusion(c)).toBeNull();
+    expect(resultOf(c, "wasm", false)).toBe(resultOf(c, "ts", false));
   });
 
   // The host's own collectors put the wasm engine in its complete mode: it keeps latency

@@ -177,11 +177,25 @@ describe("scenario checks and engine choice", () => {
     expect((err as ScenarioError).issues.map((i) => i.path)).toContain(field);
   });
 
-  test("the wasm engine refuses a shared host with the reason; auto runs it on TypeScript", () => {
+  test("auto runs a shared host on the wasm engine (assembly/sim/engine_sched.ts), with the TypeScript engine's result", () => {
     const config = validateScenario({ duration: "5ms", host: { cpus: 1 }, vms: [{ vcpus: 2 }] });
-    expect(wasmEngineExclusion(config)).toMatch(/host scheduler/);
-    expect(() => new Simulation(config, new HostMetrics({ perVcpuHistograms: true }), [], { engine: "wasm" })).toThrow(/host scheduler/);
-    expect(new Simulation(config, new HostMetrics({ perVcpuHistograms: true })).engine).toBe("ts");
+    expect(wasmEngineExclusion(config)).toBeNull();
+    expect(new Simulation(config, new HostMetrics({ perVcpuHistograms: true })).engine).toBe("wasm");
+    const run = (engine: "ts" | "wasm") => ({ ...runScenario(config, { engine }).result, wallMs: 0 });
+    const wasmResult = run("wasm");
+    expect(wasmResult.hostSched!.runQueueWaitNs.count).toBeGreaterThan(0);
+    expect(wasmResult).toEqual(run("ts"));
+  });
+
+  // At the start every vCPU wakes at once: one logged wait per CPU, more than the wait
+  // log's base room (4096) here; it must neither overflow nor lose a wait.
+  test("4,160 host CPUs, some shared: the wasm engine's result is the TypeScript engine's", () => {
+    const config = validateScenario({ duration: "150us", host: { cpus: 4160 }, vms: [{ vcpus: 4200, workload: { kind: "cyclictest", interval: "50us", work: "20us" } }] });
+    const run = (engine: "ts" | "wasm") => ({ ...runScenario(config, { engine }).result, wallMs: 0 });
+    const wasmResult = run("wasm");
+    expect(wasmResult.hostSched!.runQueueWaitNs.count).toBeGreaterThan(4200);
+    // As strings: a deep comparison of 4,200 vCPUs' entries takes seconds.
+    expect(JSON.stringify(wasmResult)).toBe(JSON.stringify(run("ts")));
   });
 
   test("same scenario and seed: identical results", () => {
