@@ -9,6 +9,7 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { runScenario } from "../../src/sim/run.js";
+import { loadScenario } from "../../src/scenario/load.js";
 import { Simulation } from "../../src/sim/engine.js";
 import { wasmEngineExclusion } from "../../src/sim/wasm-engine.js";
 import { InputRangeError } from "../../src/errors.js";
@@ -400,6 +401,16 @@ describe("wasm engine = TypeScript state machine", () => {
     const wasmResult = resultOf(c, "wasm");
     expect(wasmResult).toBe(resultOf(c, "ts"));
     expect(check(JSON.parse(wasmResult) as Fixed)).toBe(true);
+  });
+
+  // The TSC-deadline workloads and the proposals with a host scheduler (vCPUs sharing CPUs).
+  test.each([
+    ["rearm-storm on shared CPUs", ["vms.0.workload.kind=rearm-storm"]],
+    ["cyclictest on the PV MSR with both proposals, on shared CPUs", ["kvm.lazyTscDeadline=true", "kvm.pvDeadline=true", "vms.0.workload.deadlineMsr=pv", "vms.0.workload.printSummary=true"]],
+  ])("%s: identical on both engines", (_name, sets) => {
+    const c = loadScenario("overcommit-poll", ["duration=20ms", ...sets]);
+    expect(wasmEngineExclusion(c)).toBeNull();
+    expect(resultOf(c, "wasm")).toBe(resultOf(c, "ts"));
   });
 
   test("the default and cyclictest presets' shapes: identical, and auto picks the wasm engine", () => {
