@@ -130,13 +130,16 @@ export {
 export { rngStreamsInit, rngDrawU32, rngDrawFloat } from "./sim/rng_streams";
 export { DelayNode, delayProgramInit, delaySetRoot, delayZigguratInit, sampleDelay, sampleDelayNode } from "./sim/delay_samplers";
 export { Count, Counter, LogRecord, Slot, SLOTS, M_STRIDE, HIST_CELLS, HIST_HALF_MAGNITUDE, LOG_CAPACITY, engineMetricsInit, engineSetSeriesCap, engineSlotsOf, engineSetCount, engineHistNsPtr, engineHistCyclesPtr, engineCallbacksPtr, engineCallbacksLatestMs, engineCallbacksPeak, CALLBACK_WINDOW_MS, engineLogPtr, engineLogCount, engineLogClear } from "./sim/engine_metrics";
-export { ctEngineConfigure, ctEngineEraFlags, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVmCell, ctEngineSetVcpu, ESTRIDE, VM_WORKLOAD, WK_CYCLICTEST, WK_TSCDEADLINE_LATENCY, WK_REARM_STORM, WK_IDLE_NOHZ, WK_PERIODIC, WK_ONESHOT } from "./sim/engine_record";
+export { ctEngineConfigure, ctEngineEraFlags, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVmCell, ctEngineSetVcpu, ESTRIDE, VM_WORKLOAD, VM_CT_INTERVAL_NS, VM_TDL_DELTA_CYCLES, VM_TDL_SIZE, VM_TDL_BREAKMAX_CYCLES, VM_TDL_SAMPLES_BASE, VM_TDL_FIRST_VCPU, VM_RS_INTERVAL_CYCLES, VM_RS_REWRITES, VM_RS_SPACING_NS, WK_CYCLICTEST, WK_TSCDEADLINE_LATENCY, WK_REARM_STORM, WK_IDLE_NOHZ, WK_PERIODIC, WK_ONESHOT, WK_CYCLICTEST_PV } from "./sim/engine_record";
 export { ctEngineEvents, ctEngineStart, ctEngineRun, } from "./sim/engine_loop";
 export { ctEngineSetYieldEvery } from "./sim/engine_yield";
 export { engineFlushLatenessRuns, engineLatenessTotals } from "./sim/engine_lateness";
 export { ctEngineControlReserve, ctEngineControlInit, ctEngineAddMigration, ctEngineAddPause, VM_MIGRATION_FIRST, VM_MIGRATIONS, VM_PAUSE_FIRST, VM_PAUSES } from "./sim/engine_control";
 export { ctEngineLapicConfigure, VM_TIMER_MODE, VM_TMICT, VM_TDCR, VM_PERIOD_CYCLES, VM_GAP_NS, VM_WAIT_BUSY, TM_DEADLINE, TM_ONESHOT, TM_PERIODIC } from "./sim/engine_lapic_count";
 export { ctEngineStats } from "./sim/guest_cyclictest";
+export { ctEngineTdlHitMax } from "./sim/guest_tscdeadline_latency";
+export { ctEngineDeadlineProposals } from "./sim/engine_deadline";
+export { guestStatePlan, guestStateInit, ctEngineSamplesPtr } from "./sim/guest_tscdl_state";
 export { simMemoryReserve } from "./sim/sim_memory";
 export { schedEnginePlan, schedEngineInit, schedEngineSetLoad, schedEngineFinish, schedEngineVcpuStealNs, schedEngineNoPollSteal, schedWaitLogPtr, schedWaitLogCount, schedWaitLogClear } from "./sim/engine_sched_state";
 export {

@@ -83,6 +83,11 @@ export function pvDeadlineToReg(v: i32, r: i32): void {
   store<u64>(reg(p, r), load<u64>(p + PV_DEADLINE_NS));
 }
 
+/** The PV ns deadline is set: the timer was armed through the PV MSR (a TSC-deadline write and the injection clear it). */
+export function pvDeadlineIsSet(v: i32): bool {
+  return load<u64>(rec(v) + PV_DEADLINE_NS) != 0;
+}
+
 export function pvDeadlineClear(v: i32): void {
   store<u64>(rec(v) + PV_DEADLINE_NS, 0);
 }

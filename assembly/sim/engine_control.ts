@@ -13,7 +13,8 @@
 import { simNowNs } from "./host_clock";
 import { queuePush } from "./event_queue";
 import { tdIsZero } from "./vcpu_timer";
-import { vcpuMigrateTsc } from "./deadline_proposals";
+import { pvDeadlineFromReg, pvDeadlineIsSet, pvDeadlineToReg, vcpuMigrateTsc } from "./deadline_proposals";
+import { pvOn } from "./engine_deadline";
 import { EV_GUEST_RESUME, F_HV_IN_USE, F_PENDING, HRTIMER_SEQ, STATE, S_EXIT, S_GUEST, clear, has, payloadOf, schedule, set, setState, vmCell } from "./engine_record";
 import { cancelHvTimer, restartApicTimer } from "./engine_lapic";
 import { TM_DEADLINE, restartFromTmcct, timerMode } from "./engine_lapic_count";
@@ -203,10 +204,14 @@ function migrate(e: usize, v: i32): void {
   }
 }
 
+/** The register a migration's PV re-arm converts through (Vcpu's SCRATCH_REG; the full records that kvm.pvDeadline uses have it). */
+const SCRATCH_REG = 7;
+
 /**
- * LapicTimer.rearmAfterMigration: one-shot/periodic restart from TMCCT; a TSC deadline
- * keeps its value and is re-armed (on the wasm engine only IA32_TSC_DEADLINE arms it, so
- * it was armed exactly while tscdeadline is non-zero).
+ * LapicTimer.rearmAfterMigration: one-shot/periodic restart from TMCCT; a deadline is
+ * re-armed the way it was armed (seed 003): it is armed exactly while tscdeadline is
+ * non-zero, and through the PV MSR exactly while the PV ns deadline is also set, which
+ * is then converted again at the new TSC rate; a TSC deadline keeps its value.
  */
 function rearmAfterMigration(e: usize, v: i32): void {
   if (timerMode(e) != TM_DEADLINE) {
@@ -217,5 +222,9 @@ function rearmAfterMigration(e: usize, v: i32): void {
   if (load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
   store<i64>(e + HRTIMER_SEQ, -1);
   if (has(e, F_HV_IN_USE)) cancelHvTimer(e, v);
+  if (pvOn && pvDeadlineIsSet(v)) {
+    pvDeadlineToReg(v, SCRATCH_REG);
+    pvDeadlineFromReg(v, SCRATCH_REG);
+  }
   if (!has(e, F_PENDING)) restartApicTimer(e, v);
 }

@@ -10,6 +10,8 @@ import { cancelHvTimer, expired, injectPending, restartApicTimer, startSwTimer }
 import { leaveGuest, runProgram } from "./engine_loop";
 import { D_CPU_IDLE_EXIT, F_KICK_AT_ENTRY, F_WAIT_IDLE, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ, apicv, hvTimerBeforeWait } from "./engine_record";
 
+import { lazyOn, lazyRearm } from "./engine_deadline";
+
 /** Vcpu.idleExitNs: a CPU idling in the guest's HLT/MWAIT pays its C-state exit first. */
 // @ts-ignore: decorator
 @inline
@@ -220,7 +222,8 @@ export function preemptionExit(e: usize, v: i32): void {
   const idleNs = idleExitNs(e, v);
   trace(TraceKind.Exit, v, TraceExit.PreemptionTimer);
   leaveGuest(e);
-  if (has(e, F_HV_IN_USE)) {
+  // LapicTimer.hvTimerFired: the lazy proposal may re-arm instead of injecting.
+  if (has(e, F_HV_IN_USE) && !(lazyOn && lazyRearm(e, v, true))) {
     if (hvBusyWaitEveryMode) {
       expired(e, v, false);
       cancelHvTimer(e, v);
@@ -248,6 +251,8 @@ export function hrtimerCallback(e: usize, v: i32): void {
   store<i64>(e + HRTIMER_SEQ, -1);
   metricCallback(v, f64(simNowNs - startNs));
   trace(TraceKind.HrtimerExpire, v, load<u8>(e + STATE) == S_GUEST ? 1 : 0);
+  // LapicTimer.hrtimerFired: the lazy proposal may re-arm instead of injecting.
+  if (lazyOn && lazyRearm(e, v, false)) return;
   expired(e, v, true);
   countHrtimerRestart(e, v);
 }

@@ -3,23 +3,26 @@
 // the host paths call branch to engine_lapic_count.ts for a VM in one-shot/periodic mode.
 
 import { simNowNs } from "./host_clock";
-import { swTscdeadlineArm, swExpiryCallbackAtNs, swExpiryInNs, hvArm, hvCancel, tdFromReg, tdIsZero, tdClear, expiredTdLatch } from "./vcpu_timer";
+import { clearPeriod, swTscdeadlineArm, swExpiryCallbackAtNs, swExpiryInNs, hvArm, hvCancel, tdFromReg, tdIsZero, tdClear, expiredTdLatch } from "./vcpu_timer";
 import { hvExpired } from "../hv_timer";
 import { Count, count } from "./engine_metrics";
 import { queuePush } from "./event_queue";
 import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_AT_NS, HRTIMER_SEQ, R_NEXT, apicv, clear, delay, expireWithinAdvance, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set } from "./engine_record";
 import { kick, posted, postedWait, unblock } from "./engine_host";
-import { STATE, S_GUEST, VM_CAN_POST, VM_HV_TIMER, vmCell } from "./engine_record";
+import { F_IN_SERVICE, STATE, S_GUEST, VM_CAN_POST, VM_HV_TIMER, X_APIC_WRITE, X_NONE, vmCell } from "./engine_record";
 import { dropHv } from "./engine_loop";
 import { TraceKind, trace } from "./trace_log";
 import { TM_DEADLINE, TM_ONESHOT, countRestartApicTimer, countStartSwTimer, latchesDeadline, timerMode } from "./engine_lapic_count";
 import { targetClear } from "./vcpu_timer";
+import { afterTscDeadlineWrite, lazyClear, pvOn } from "./engine_deadline";
+import { pvDeadlineClear } from "./deadline_proposals";
 
 /** LapicTimer.writeTscDeadline + startApicTimer. */
 export function writeTscDeadline(e: usize, v: i32): void {
   if (load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
   store<i64>(e + HRTIMER_SEQ, -1);
   tdFromReg(v, R_NEXT);
+  afterTscDeadlineWrite(v);
   clear(e, F_PENDING);
   restartApicTimer(e, v);
 }
@@ -50,6 +53,7 @@ export function startHvTimer(e: usize, v: i32): bool {
   if (has(e, F_PENDING)) {
     cancelHvTimer(e, v);
   } else if (hvExpired) {
+    lazyClear(v);
     expired(e, v, false);
     cancelHvTimer(e, v);
   }
@@ -79,6 +83,7 @@ export function startSwTimer(e: usize, v: i32): void {
     store<i64>(e + HRTIMER_AT_NS, at);
     count(v, Count.SwArms);
   } else if (st == 1) {
+    lazyClear(v);
     expired(e, v, false);
   }
   trace(TraceKind.HvTimerState, v, 0);
@@ -117,8 +122,10 @@ export function expired(e: usize, v: i32, fromTimerFn: bool): void {
 export function injectTimerIrq(e: usize, v: i32): void {
   set(e, F_TO_DELIVER);
   const mode = timerMode(e);
-  if (mode == TM_DEADLINE) tdClear(v);
-  else if (mode == TM_ONESHOT) {
+  if (mode == TM_DEADLINE) {
+    tdClear(v);
+    if (pvOn) pvDeadlineClear(v);
+  } else if (mode == TM_ONESHOT) {
     tdClear(v);
     targetClear(v);
   }
@@ -131,4 +138,30 @@ export function injectPending(e: usize, v: i32): void {
   if (!has(e, F_PENDING)) return;
   injectTimerIrq(e, v);
   clear(e, F_PENDING);
+}
+
+/**
+ * GuestCtx.writeApic(LVTT, TSC-deadline | vector) from one-shot mode, the first step of
+ * every TSC-deadline program: LapicTimer.updateLvtt into deadline mode stops the timer and
+ * clears its state (apic_update_lvtt). Returns the APIC-write exit.
+ */
+export function setTscDeadlineMode(e: usize, v: i32): i32 {
+  count(v, Count.ExitApicWrite);
+  lazyClear(v);
+  store<i64>(e + HRTIMER_SEQ, -1);
+  clear(e, F_PENDING);
+  clearPeriod(v);
+  tdClear(v);
+  if (pvOn) pvDeadlineClear(v);
+  return X_APIC_WRITE;
+}
+
+/** GuestCtx.eoi: APICv virtualizes it; else an APIC-write exit. */
+// @ts-ignore: decorator
+@inline
+export function guestEoi(e: usize, v: i32): i32 {
+  clear(e, F_IN_SERVICE);
+  if (apicv) return X_NONE;
+  count(v, Count.ExitApicWrite);
+  return X_APIC_WRITE;
 }

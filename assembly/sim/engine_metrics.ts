@@ -23,6 +23,7 @@
 // HdrHistogram's bucket layout. The host merges it all at the end (WasmEngine.handOver).
 
 import { cyclesToNsSigned } from "./vcpu_timer";
+import { exactNsCell } from "./guest_tscdl_state";
 
 /** Slots per vCPU in the expanded layout (VcpuMetrics VCPU_SLOTS) and the indices used here (VcpuMetrics' names). */
 export const SLOTS: i32 = 37;
@@ -559,13 +560,17 @@ export function engineSlotsOf(v: i32): usize {
   const maxCycles = load<f64>(b + M_MAX_CYCLES);
   put(Slot.MinCycles, minCycles);
   put(Slot.MaxCycles, maxCycles);
-  const minNs = interrupts == 0 ? Infinity : nsOfCycles(v, minCycles);
+  // Latencies measured in ns (the PV deadline MSR) keep their ns extremes exactly.
+  const exact = exactNsCell(v);
+  const minNs = interrupts == 0 ? Infinity : exact != 0 ? load<f64>(exact) : nsOfCycles(v, minCycles);
   put(Slot.MinNs, minNs);
-  put(Slot.MaxNs, interrupts == 0 ? -Infinity : nsOfCycles(v, maxCycles));
-  put(Slot.LastNs, interrupts == 0 ? 0 : nsOfCycles(v, load<f64>(b + M_LAST_CYCLES)));
-  put(Slot.Early, countOf(v, Count.Early));
-  // Early latencies are the negative ones, so the worst is the least (0 when none).
-  put(Slot.EarlyWorstNs, -minNs > 0 ? -minNs : 0);
+  put(Slot.MaxNs, interrupts == 0 ? -Infinity : exact != 0 ? load<f64>(exact, 8) : nsOfCycles(v, maxCycles));
+  put(Slot.LastNs, interrupts == 0 ? 0 : exact != 0 ? load<f64>(exact, 16) : nsOfCycles(v, load<f64>(b + M_LAST_CYCLES)));
+  const early = countOf(v, Count.Early);
+  put(Slot.Early, early);
+  // Early latencies are those below 0 cycles and the least in ns among them is the least
+  // of all (ns and cycles order alike), so the worst is the least (0 when none is early).
+  put(Slot.EarlyWorstNs, early > 0 && -minNs > 0 ? -minNs : 0);
   if (nsExtremesPtr != 0) {
     // Kept as recorded (the TSC rate changed during the run).
     const p = nsExtremesPtr + usize(v) * NS_EXTREMES_BYTES;

@@ -82,6 +82,10 @@ export const F_WAIT_POLL: u32 = 4096;
 export const F_WAIT_IDLE: u32 = 8192;
 /** Kicked while entering, after kvm_vcpu_exit_request's check: exits right after entry (Vcpu.kickedAtEntry). */
 export const F_KICK_AT_ENTRY: u32 = 16384;
+/** tscdeadline-latency's handler phase (2 bits: Start, Rearm, Eoi, Return) and its hit-max flag. */
+export const F_TDL_HPHASE_SHIFT: u32 = 15;
+export const F_TDL_HPHASE: u32 = 3 << 15;
+export const F_TDL_HIT_MAX: u32 = 1 << 17;
 // Bits 1<<15..1<<17: TSC-deadline workloads and the deadline proposals; 1<<18..1<<21: LAPIC
 // one-shot and periodic workloads, pauses, migrations; 1<<22..1<<25: the host scheduler.
 
@@ -119,6 +123,20 @@ export const VM_CAN_POST = 7;
 export const VM_HV_TIMER = 8;
 /** The VM's built-in workload (WK_*): which guest program engine_guest.ts runs. */
 export const VM_WORKLOAD = 9;
+/** cyclictest on the PV ns-deadline MSR (WK_CYCLICTEST_PV): its interval in kvmclock ns. */
+export const VM_CT_INTERVAL_NS = 10;
+/** tscdeadline-latency: delta (cycles), samples at most (TABLE_SIZE capped), breakmax (cycles, 0 = none). */
+export const VM_TDL_DELTA_CYCLES = 12;
+export const VM_TDL_SIZE = 13;
+export const VM_TDL_BREAKMAX_CYCLES = 14;
+/** tscdeadline-latency printing its samples: the VM's first sample cell (guest_tscdl_state.ts), or -1. */
+export const VM_TDL_SAMPLES_BASE = 15;
+/** The VM's first vCPU (engine order): its vCPUs' samples follow one another from the base. */
+export const VM_TDL_FIRST_VCPU = 16;
+/** rearm-storm: interval (guest cycles at the VM's rate), rewrites per period, spacing (ns). */
+export const VM_RS_INTERVAL_CYCLES = 12;
+export const VM_RS_REWRITES = 13;
+export const VM_RS_SPACING_NS = 14;
 // Cells 10-17: TSC-deadline workloads and the deadline proposals; 18-27: LAPIC one-shot and
 // periodic workloads, pauses, migrations; 28-35: the host scheduler. Set with ctEngineSetVmCell.
 export const VM_CELLS = 36;
@@ -130,6 +148,8 @@ export const WK_REARM_STORM = 2;
 export const WK_IDLE_NOHZ = 3;
 export const WK_PERIODIC = 4;
 export const WK_ONESHOT = 5;
+/** cyclictest arming the PV ns-deadline MSR (deadlineMsr "pv"). */
+export const WK_CYCLICTEST_PV = 6;
 
 export let enginePtr: usize = 0;
 export let vmPtr: usize = 0;

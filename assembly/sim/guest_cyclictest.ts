@@ -3,27 +3,40 @@
 // statistics. engine_guest.ts dispatches to it by the VM's workload.
 
 import { rec, reg, guestTscNow } from "./vcpu_layout";
-import { cyclesToNsSigned, tdClear, clearPeriod } from "./vcpu_timer";
+import { cyclesToNsSigned, nsToCyclesSigned } from "./vcpu_timer";
 import { Count, count, countOf, lastLatencyCycles, maxLatencyCycles, metricLatency, minLatencyCycles } from "./engine_metrics";
-import { F_HANDLER_DONE, F_IN_SERVICE, F_PENDING, HRTIMER_SEQ, PHASE, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, ST_LOOPS, COMPUTE_LEFT_NS, VM_BOOT_KHZ, VM_IDLE_POLL, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_APIC_WRITE, X_COMPUTE, X_DONE, X_HALT, X_IDLE_POLL, X_IRET, X_MSR_WRITE, X_NONE, addStatUs, apicv, clear, eng, has, set, statSumUs, statsKept, vmCell } from "./engine_record";
-import { writeTscDeadline } from "./engine_lapic";
-import { TraceExit, TraceKind, trace } from "./trace_log";
+import { F_HANDLER_DONE, PHASE, VM_CT_INTERVAL_NS, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, ST_LOOPS, COMPUTE_LEFT_NS, VM_BOOT_KHZ, VM_IDLE_POLL, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_COMPUTE, X_DONE, X_HALT, X_IDLE_POLL, X_IRET, X_NONE, addStatUs, clear, eng, has, set, statSumUs, statsKept, vmCell } from "./engine_record";
+import { guestEoi, setTscDeadlineMode } from "./engine_lapic";
+import { wrmsrPvDeadline, wrmsrTscDeadline } from "./engine_deadline";
+import { gKvmclock } from "./deadline_proposals";
+import { exactNsCell, pvStatsCell } from "./guest_tscdl_state";
 
-/** cyclictest's main flow (GuestMachine.step). */
+/** cyclictest's main flow (GuestMachine.step) through IA32_TSC_DEADLINE. */
 export function cyclictestStep(e: usize, v: i32): i32 {
+  return cyclictestStepOn(e, v, false);
+}
+
+/** cyclictest's main flow on the PV ns-deadline MSR (deadlineMsr "pv"). */
+export function cyclictestPvStep(e: usize, v: i32): i32 {
+  return cyclictestStepOn(e, v, true);
+}
+
+/**
+ * GuestMachine.step, once per deadline MSR: `pv` is a constant at each call, so the
+ * TSC-deadline step carries no test of it (the workload code chose, engine_guest.ts).
+ */
+// @ts-ignore: decorator
+@inline
+function cyclictestStepOn(e: usize, v: i32, pv: bool): i32 {
   const p = rec(v);
   switch (load<u8>(e + PHASE)) {
     case PH_SET_MODE:
       store<u8>(e + PHASE, PH_START);
-      // writeApic(LVTT, TSC-deadline | vector): into deadline mode (LapicTimer.updateLvtt).
-      count(v, Count.ExitApicWrite);
-      store<i64>(e + HRTIMER_SEQ, -1);
-      clear(e, F_PENDING);
-      tdClear(v);
-      clearPeriod(v);
-      return X_APIC_WRITE;
+      return setTscDeadlineMode(e, v);
     case PH_START:
-      store<u64>(reg(p, R_NEXT), guestTscNow(p));
+      // On the PV MSR the thread counts in kvmclock ns.
+      if (pv) gKvmclock(v, R_NEXT);
+      else store<u64>(reg(p, R_NEXT), guestTscNow(p));
       store<u8>(e + PHASE, PH_ARM);
       return X_NONE;
     case PH_ARM: {
@@ -33,12 +46,13 @@ export function cyclictestStep(e: usize, v: i32): i32 {
       store<f64>(e + ST_LOOPS, loops + 1);
       store<u8>(e + PHASE, PH_HALT);
       const r = reg(p, R_NEXT);
+      if (pv) {
+        store<u64>(r, load<u64>(r) + u64(i64(vmCell(e, VM_CT_INTERVAL_NS))));
+        return wrmsrPvDeadline(e, v);
+      }
+      // The guest converts the interval with the calibration it booted with.
       store<u64>(r, load<u64>(r) + u64(i64(vmCell(e, VM_INTERVAL_CYCLES))));
-      // wrmsrTscDeadline
-      count(v, Count.ExitMsrWrite);
-      trace(TraceKind.Exit, v, TraceExit.MsrWrite);
-      writeTscDeadline(e, v);
-      return X_MSR_WRITE;
+      return wrmsrTscDeadline(e, v);
     }
     case PH_WORK:
       store<u8>(e + PHASE, PH_ARM);
@@ -51,24 +65,50 @@ export function cyclictestStep(e: usize, v: i32): i32 {
   }
 }
 
-/** cyclictest's interrupt handler (GuestMachine.interruptStep). */
+/** cyclictest's interrupt handler (GuestMachine.interruptStep) through IA32_TSC_DEADLINE. */
 export function cyclictestInterruptStep(e: usize, v: i32): i32 {
+  return cyclictestInterruptStepOn(e, v, false);
+}
+
+/** cyclictest's interrupt handler on the PV ns-deadline MSR. */
+export function cyclictestPvInterruptStep(e: usize, v: i32): i32 {
+  return cyclictestInterruptStepOn(e, v, true);
+}
+
+// @ts-ignore: decorator
+@inline
+function cyclictestInterruptStepOn(e: usize, v: i32, pv: bool): i32 {
   if (has(e, F_HANDLER_DONE)) {
     clear(e, F_HANDLER_DONE);
     return X_IRET;
   }
   const p = rec(v);
-  const now = guestTscNow(p);
-  store<u64>(reg(p, R_NOW), now);
-  const latency = f64(i64(now - load<u64>(reg(p, R_NEXT))));
-  metricLatency(v, latency, cyclesToNsSigned(v, latency));
-  if (statsKept()) addStatUs(v, cyclictestUs(e, latency));
+  if (pv) {
+    pvInterrupt(e, v, p);
+  } else {
+    const now = guestTscNow(p);
+    store<u64>(reg(p, R_NOW), now);
+    const latency = f64(i64(now - load<u64>(reg(p, R_NEXT))));
+    metricLatency(v, latency, cyclesToNsSigned(v, latency));
+    if (statsKept()) addStatUs(v, cyclictestUs(e, latency));
+  }
   set(e, F_HANDLER_DONE);
-  // eoi(): APICv virtualizes it; else an APIC-write exit.
-  clear(e, F_IN_SERVICE);
-  if (apicv) return X_NONE;
-  count(v, Count.ExitApicWrite);
-  return X_APIC_WRITE;
+  return guestEoi(e, v);
+}
+
+/**
+ * The handler's measurement on the PV MSR: the deadline is in kvmclock ns, so the thread
+ * measures against kvmclock (recordLatencyNs) and its µs are the ns truncated.
+ */
+function pvInterrupt(e: usize, v: i32, p: usize): void {
+  gKvmclock(v, R_NOW);
+  const ns = f64(i64(load<u64>(reg(p, R_NOW)) - load<u64>(reg(p, R_NEXT))));
+  metricLatency(v, nsToCyclesSigned(v, ns), ns);
+  const s = pvStatsCell(v);
+  if (ns < load<f64>(s)) store<f64>(s, ns);
+  if (ns > load<f64>(s, 8)) store<f64>(s, ns, 8);
+  store<f64>(s, ns, 16);
+  if (statsKept()) addStatUs(v, Math.trunc(ns / 1000));
 }
 
 /** A latency in cyclictest's µs: the guest's cycles at its boot calibration, truncated. */
@@ -88,13 +128,15 @@ const statsPtr: usize = memory.data(6 << 3, 8);
 export function ctEngineStats(v: i32): usize {
   const e = eng(v);
   const n = countOf(v, Count.Interrupts);
-  const minUs = n == 0 ? 1000000 : cyclictestUs(e, minLatencyCycles(v));
-  const maxUs = n == 0 ? 0 : cyclictestUs(e, maxLatencyCycles(v));
+  // On the PV MSR, cyclictest's µs are the kvmclock ns truncated (nondecreasing in them too).
+  const exact = exactNsCell(v);
+  const minUs = n == 0 ? 1000000 : exact != 0 ? Math.trunc(load<f64>(exact) / 1000) : cyclictestUs(e, minLatencyCycles(v));
+  const maxUs = n == 0 ? 0 : exact != 0 ? Math.trunc(load<f64>(exact, 8) / 1000) : cyclictestUs(e, maxLatencyCycles(v));
   store<f64>(statsPtr, n);
   store<f64>(statsPtr, load<f64>(e + ST_LOOPS), 8);
   store<f64>(statsPtr, minUs < 1000000 ? minUs : 1000000, 16);
   store<f64>(statsPtr, maxUs > 0 ? maxUs : 0, 24);
-  store<f64>(statsPtr, n == 0 ? 0 : cyclictestUs(e, lastLatencyCycles(v)), 32);
+  store<f64>(statsPtr, n == 0 ? 0 : exact != 0 ? Math.trunc(load<f64>(exact, 16) / 1000) : cyclictestUs(e, lastLatencyCycles(v)), 32);
   store<f64>(statsPtr, statSumUs(v), 40);
   return statsPtr;
 }

@@ -24,13 +24,14 @@ import { rngStreamsBytes, rngStreamsRelease } from "./rng_streams";
 import { DELAY_KINDS, delayProgramRelease, delayZigguratInit } from "./delay_samplers";
 import { vcpuStateRelease, vcpuStride } from "./vcpu_timer";
 import { controlBytes, controlRelease } from "./engine_control";
+import { guestStateBytes, guestStateFullRecords, guestStateLargest, guestStateRelease } from "./guest_tscdl_state";
 import { schedRelease } from "./host_sched";
 import { schedEngineBytes, schedEngineRelease } from "./engine_sched_state";
 
 /** Allocator overhead and alignment per array, generously. */
 const PER_ARRAY_SLACK: usize = 256;
-/** Arrays a simulation allocates at most (queue, records, streams, program; engine, VM, sums, blocks, capacities, histograms, callbacks; migrations, pauses, their per-vCPU state, latency ns extremes, lateness runs). */
-const ARRAYS: usize = 17;
+/** Arrays a simulation allocates at most (queue, records, streams, program; engine, VM, sums, blocks, capacities, histograms, callbacks; migrations, pauses, their per-vCPU state, latency ns extremes, lateness runs; samples, rewrites, PV stats). */
+const ARRAYS: usize = 20;
 
 /** The block TLSF needs free to serve a request of `size` bytes (rt/tlsf.ts roundSize). */
 function tlsfRoundSize(size: usize): usize {
@@ -57,10 +58,12 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
   ctEngineRelease();
   engineMetricsRelease();
   controlRelease();
+  guestStateRelease();
   schedRelease();
   schedEngineRelease();
   const queue = queueBytes(queueCapacity);
-  const records = usize(max(n, 1)) * usize(vcpuStride(engineRecords));
+  // The deadline proposals keep their state in the full layout (guestStatePlan).
+  const records = usize(max(n, 1)) * usize(vcpuStride(engineRecords && !guestStateFullRecords()));
   const streams = rngStreamsBytes(n * DELAY_KINDS);
   const program = usize(delayProgramBytes);
   let arrays = queue + records + streams + program;
@@ -70,8 +73,9 @@ export function simMemoryReserve(n: i32, vms: i32, queueCapacity: i32, engineRec
     const engine = ctEngineBytes(n, vms, summaries);
     const metrics = engineMetricsBytes(n, seriesEach);
     // Pauses and migrations (engine_control.ts; 0 unless ctEngineControlReserve said so).
-    arrays += engine + metrics + controlBytes(n);
-    largest = max(largest, max(engine, metrics));
+    const guest = guestStateBytes(n);
+    arrays += engine + metrics + controlBytes(n) + guest;
+    largest = max(largest, max(max(engine, metrics), guestStateLargest(n)));
   }
   // The host scheduler's decisions and, on the wasm engine, its side arrays (schedEnginePlan; 0 without one).
   const sched = schedEngineBytes();

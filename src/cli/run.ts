@@ -38,7 +38,7 @@ export function registerRun(program: Command): void {
     .option("--format <table|json>", "table for people, json for tools (format in docs/results-format.md)", "table")
     .option("--out <file>", "write the report to a file instead of stdout")
     .option("--no-wall-time", "leave wallMs out of JSON, so two runs compare byte for byte")
-    .option("--engine <auto|ts|wasm>", "which backend runs the vCPUs: wasm (built-in cyclictest only), ts (any workload), auto (wasm when it can); results are identical", "auto")
+    .option("--engine <auto|ts|wasm>", "which backend runs the vCPUs: wasm (the built-in TSC-deadline workloads, docs/simulator.md), ts (any workload), auto (wasm when it can); results are identical", "auto")
     .option("--histograms", "JSON: carry the latency histograms (HdrHistogram compressed base64, all vCPUs and per VM) under `histograms`", false)
     .option("--report <file.html>", "also write an offline HTML report with charts (see `tscsim report`)")
     .option("--hgrm <file>", "also write the latency percentile distribution (all vCPUs, µs) in HdrHistogram's .hgrm text layout")

@@ -22,6 +22,7 @@ import { VcpuIds } from "./vcpu-ids.js";
 import type { AnyGuestProgram } from "./guest.js";
 import { workloadProgram } from "./workloads/index.js";
 import { WasmEngine, wasmEngineExclusion } from "./wasm-engine.js";
+import { needsFullRecords, planGuestState } from "./wasm-engine-tscdl.js";
 import { HostMetrics } from "../metrics/host-metrics.js";
 import { guestExitPolicy } from "./exits-in-guest.js";
 import { drainTrace, traceActive } from "../trace/session.js";
@@ -50,7 +51,7 @@ export interface SimulationOptions {
   lazyClearExpiredAtArm?: boolean;
   /**
    * Which backend runs the vCPUs: "ts" the TypeScript state machine (any guest program),
-   * "wasm" the wasm cyclictest engine (scenarios inside wasmEngineExclusion's scope;
+   * "wasm" the wasm engine (scenarios inside wasmEngineExclusion's scope;
    * InputRangeError otherwise), "auto" (default) the wasm engine whenever it can.
    * Both give identical results.
    */
@@ -119,9 +120,13 @@ export class Simulation {
     }
     this.progress = options.progress ?? null;
     const choice = options.engine ?? "auto";
-    const exclusion = programs.some((p) => p !== undefined) ? "custom guest programs" : wasmEngineExclusion(config);
+    const exclusion = programs.some((p) => p !== undefined)
+      ? "custom guest programs"
+      : options.lazyClearExpiredAtArm === false
+        ? "lazyClearExpiredAtArm off (a test's option)"
+        : wasmEngineExclusion(config);
     if (choice === "wasm" && exclusion !== null) {
-      throw new InputRangeError("engine", "wasm", `a scenario the wasm cyclictest engine covers (here: ${exclusion}); use "ts" or "auto"`);
+      throw new InputRangeError("engine", "wasm", `a scenario the wasm engine covers (here: ${exclusion}); use "ts" or "auto"`);
     }
     this.engine = choice === "ts" || exclusion !== null ? "ts" : "wasm";
     const fracBits = tscFracBits(host.vendor);
@@ -151,9 +156,11 @@ export class Simulation {
     // The wasm engine's pause and migration lists and per-period lateness runs (assembly/sim/engine_control.ts), inside the reserve.
     const perVm = (n: (vm: ScenarioConfig["vms"][number]) => number) => (this.engine === "wasm" ? config.vms.reduce((sum, vm) => sum + n(vm), 0) : 0);
     wasm.ctEngineControlReserve(perVm((vm) => vm.migrations.length), perVm((vm) => vm.pauses.length), perVm((vm) => (vm.workload.kind === "periodic" ? 1 : 0)) > 0);
+    planGuestState(config, this.engine === "wasm");
     wasm.simMemoryReserve(total, config.vms.length, queueCapacity, this.engine === "wasm", this.keepOutputOf.some((keep) => keep), deferTo === null, program.cells.length * 8);
     wasm.queueReset(queueCapacity);
-    wasm.vcpuStateInit(total, fracBits, this.engine === "wasm");
+    // The compact records on the wasm engine, unless a deadline proposal needs the full ones.
+    wasm.vcpuStateInit(total, fracBits, this.engine === "wasm" && !needsFullRecords(config));
     // kvmclock reads 0 at the guests' boot, the start of the simulation.
     wasm.setKvmclockEpoch(BigInt(START_NS));
 
@@ -302,7 +309,11 @@ export class Simulation {
     if (this.fast !== null) {
       for (const [vm, keep] of this.keepOutputOf.entries()) {
         if (!keep) continue;
-        for (let vcpu = 0, v = this.ids.firstIndexOf(vm); vcpu < this.config.vms[vm]!.vcpus; vcpu++, v++) yield { vm, vcpu, lines: [this.fast.summaryLine(v)] };
+        for (let vcpu = 0, v = this.ids.firstIndexOf(vm); vcpu < this.config.vms[vm]!.vcpus; vcpu++, v++) {
+          // As the TypeScript engine: only vCPUs that printed something.
+          const printed = this.fast.linesOf(v);
+          if (printed.length > 0) yield { vm, vcpu, lines: printed };
+        }
       }
       return;
     }

@@ -22,6 +22,7 @@ import { drainTrace } from "../trace/session.js";
 import { REARM_VARIANTS, tmictToNs } from "../math/lapic-timer.js";
 import { PeriodLateness } from "../metrics/period-lateness.js";
 import { tscFracBits } from "../math/tsc.js";
+import { engineVmParams, setTscdlCells, tdlLines, tscdlVmExclusion } from "./wasm-engine-tscdl.js";
 
 const U32_MAX = 0xffffffff;
 // The engine's layouts (assembly/sim/engine_metrics.ts): slots per vCPU block (VcpuMetrics'),
@@ -35,14 +36,13 @@ const { Latency: LOG_LATENCY, Advance: LOG_ADVANCE, PeriodLateness: LOG_PERIOD_L
 
 /**
  * Why the scenario needs the TypeScript engine, or null when the wasm engine runs it:
- * every VM runs the built-in cyclictest through IA32_TSC_DEADLINE with the CPUID bit, or
- * the built-in periodic or oneshot workload (LVTT one-shot/periodic through TMICT/TDCR),
- * with or without pauses and migrations, without the lazy/PV deadline proposals.
+ * every VM runs a built-in workload: cyclictest on either deadline MSR, tscdeadline-latency,
+ * rearm-storm or idle-tick through IA32_TSC_DEADLINE, or periodic or oneshot through
+ * TMICT/TDCR; pauses, migrations, the lazy and PV deadline proposals and the host
+ * scheduler are in scope.
  */
 export function wasmEngineExclusion(config: ScenarioConfig): string | null {
   const { kvm } = config;
-  if (kvm.lazyTscDeadline) return "kvm.lazyTscDeadline is on";
-  if (kvm.pvDeadline) return "kvm.pvDeadline is on";
   for (const [i, hp] of [["kvm.haltPoll.maxNs", kvm.haltPoll.maxNs], ["kvm.haltPoll.growStartNs", kvm.haltPoll.growStartNs], ["kvm.haltPoll.grow", kvm.haltPoll.grow], ["kvm.haltPoll.shrink", kvm.haltPoll.shrink]] as const) {
     if (!Number.isInteger(hp) || hp < 0 || hp > U32_MAX) return `${i} is outside u32`;
   }
@@ -51,9 +51,8 @@ export function wasmEngineExclusion(config: ScenarioConfig): string | null {
     if (w.kind === "periodic" || w.kind === "oneshot") {
       for (const [f, x] of [["tmict", w.tmict], ["tdcr", w.tdcr]] as const) if (!Number.isInteger(x) || x < 0 || x > U32_MAX) return `vms.${i}.workload.${f} is outside u32`;
     } else {
-      if (w.kind !== "cyclictest") return `vms.${i}.workload.kind is ${w.kind}`;
-      if (w.deadlineMsr !== "tsc") return `vms.${i}.workload.deadlineMsr is ${w.deadlineMsr}`;
-      if (!vm.tscDeadline) return `vms.${i}.tscDeadline is false`;
+      const tscdl = tscdlVmExclusion(i, vm);
+      if (tscdl !== null) return tscdl;
     }
   }
   return null;
@@ -172,13 +171,22 @@ export class WasmEngine {
       era.hrtimerFollowsTarget,
       era.restoreExpiredOneshotNow,
     );
-    config.vms.forEach((vm, i) => this.configureVm(i));
+    wasm.ctEngineDeadlineProposals(kvm.lazyTscDeadline, kvm.pvDeadline);
+    let sampleBase = 0;
+    config.vms.forEach((_, i) => {
+      this.sampleBases.push(sampleBase);
+      sampleBase = this.configureVm(i, sampleBase);
+    });
     this.configureControl();
     for (let v = 0; v < s.ids.count; v++) wasm.ctEngineSetVcpu(v, s.ids.vmOf(v));
+    wasm.guestStateInit(s.ids.count);
   }
 
-  /** VM i's parameters: its workload's and the per-VM cells every VM sets (cells are not zeroed). */
-  private configureVm(i: number): void {
+  /**
+   * VM i's parameters: its workload's and the per-VM cells every VM sets (cells are not
+   * zeroed); returns the next VM's first sample cell (wasm-engine-tscdl.ts setTscdlCells).
+   */
+  private configureVm(i: number, sampleBase: number): number {
     const { config, exits, pollAllowed } = this.s;
     const { kvm } = config;
     const vm = config.vms[i]!;
@@ -198,14 +206,15 @@ export class WasmEngine {
       cell(wasm.VM_PERIOD_CYCLES, guestCyclesOfNs(ns, vm.tscKhz));
       cell(wasm.VM_GAP_NS, periodic ? 0 : (w as WorkloadParams<"oneshot">).gapNs);
       cell(wasm.VM_WAIT_BUSY, w.wait === "busy" ? 1 : 0);
-      return;
+      return setTscdlCells(i, vm, this.s.ids.firstIndexOf(i), sampleBase);
     }
-    const c = w as WorkloadParams<"cyclictest">;
+    const p = engineVmParams(w);
     // The guest converts the interval with the calibration it booted with (cyclictest.ts).
-    wasm.ctEngineSetVm(i, guestCyclesOfNs(c.intervalNs, vm.tscKhz), c.loops, vm.tscKhz, pollAllowed[i]!, c.workNs, c.idle === "poll", x.idleInGuest, x.canPostTimer, x.hvTimer);
-    cell(wasm.VM_WORKLOAD, wasm.WK_CYCLICTEST.value);
+    wasm.ctEngineSetVm(i, guestCyclesOfNs(p.intervalNs, vm.tscKhz), p.loops, vm.tscKhz, pollAllowed[i]!, p.workNs, p.idlePoll, x.idleInGuest, x.canPostTimer, x.hvTimer);
+    cell(wasm.VM_WORKLOAD, p.code);
     cell(wasm.VM_TIMER_MODE, wasm.TM_DEADLINE.value);
     for (const k of [wasm.VM_TMICT, wasm.VM_TDCR, wasm.VM_PERIOD_CYCLES, wasm.VM_GAP_NS, wasm.VM_WAIT_BUSY]) cell(k, 0);
+    return setTscdlCells(i, vm, this.s.ids.firstIndexOf(i), sampleBase);
   }
 
   /**
@@ -227,6 +236,8 @@ export class WasmEngine {
       for (const p of vm.pauses) pauses = 1 + wasm.ctEngineAddPause(p.atNs, p.lengthNs);
     });
   }
+  /** Per VM, its first sample cell (tscdeadline-latency printing its samples). */
+  private readonly sampleBases: number[] = [];
 
   /** Every vCPU's first events, in index order (Vcpu.start). */
   start(): void {
@@ -347,6 +358,13 @@ export class WasmEngine {
       }
     }
     first.addHostCallbacks(new Uint32Array(wasm.memory.buffer, wasm.engineCallbacksPtr(), wasm.CALLBACK_WINDOW_MS.value), wasm.engineCallbacksLatestMs(), wasm.engineCallbacksPeak());
+  }
+
+  /** The lines vCPU v's program printed (engine order), as the TypeScript programs print them. */
+  linesOf(v: number): string[] {
+    const w = this.s.config.vms[this.s.ids.vmOf(v)]!.workload;
+    if (w.kind === "cyclictest") return w.printSummary ? [this.summaryLine(v)] : [];
+    return tdlLines(this.s.config, this.s.ids, this.sampleBases, v);
   }
 
   /** cyclictest's summary line for vCPU v (engine order), as workloads/cyclictest.ts prints it. */

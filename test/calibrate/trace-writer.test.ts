@@ -127,8 +127,25 @@ describe("tscsim run --trace", () => {
     expect(texts[1]).toBe(texts[0]);
   });
 
+  // The TSC-deadline workloads and the deadline proposals on both engines.
+  test.each([
+    ["tscdeadline-latency", "tscdeadline-latency", ["duration=3ms", "vms.0.vcpus=2"]],
+    ["rearm-storm, lazy TSC-deadline (s15)", "s15-lazy-tscdeadline", ["duration=3ms"]],
+    ["rearm-storm, lazy TSC-deadline on the hrtimer", "s15-lazy-tscdeadline", ["duration=3ms", "kvm.hvTimer=false"]],
+    ["cyclictest on the PV MSR", "cyclictest", [...SETS, "kvm.pvDeadline=true", "vms.0.workload.deadlineMsr=pv", "vms.0.workload.interval=200us"]],
+  ])("both engines write the same trace: %s", (_name, preset, sets) => {
+    const config = loadScenario(preset, sets);
+    const texts = (["wasm", "ts"] as const).map((engine) => {
+      const file = join(dir, `w-${engine}.txt`);
+      runTraced(config, { engine }, traceRequest({ trace: file, traceNs: true }, config)!);
+      return readFileSync(file, "latin1");
+    });
+    expect(texts[0]!.split("\n").length).toBeGreaterThan(20);
+    expect(texts[1]).toBe(texts[0]);
+  });
+
   test("workloads only the TypeScript engine runs are traced too", () => {
-    const config = loadScenario("tscdeadline-latency", ["duration=2ms"]);
+    const config = loadScenario("s14-oneshot-vs-deadline", ["duration=2ms"]);
     const file = join(dir, "tl.txt");
     runTraced(config, { engine: "auto" }, traceRequest({ trace: file }, config)!);
     const text = readFileSync(file, "latin1");

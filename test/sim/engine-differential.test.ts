@@ -1,13 +1,15 @@
 // The two backends of the simulator (architecture.md, "One factory, two backends"): the
-// TypeScript vCPU/LAPIC state machine and the wasm cyclictest engine must give the same
+// TypeScript vCPU/LAPIC state machine and the wasm engine must give the same
 // result, byte for byte, for every scenario the wasm engine covers. fast-check feeds both
 // the same random scenarios: eras, backends, vendors, advance modes, host delays of every
 // distribution form, halt polling, stalls, several VMs at different TSC rates, guests
-// that poll instead of halting, exits disabled in the guest, posted timer interrupts.
+// that poll instead of halting, exits disabled in the guest, posted timer interrupts,
+// every TSC-deadline workload, both deadline MSRs, the lazy and PV deadline proposals.
 
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { runScenario } from "../../src/sim/run.js";
+import { loadScenario } from "../../src/scenario/load.js";
 import { Simulation } from "../../src/sim/engine.js";
 import { wasmEngineExclusion } from "../../src/sim/wasm-engine.js";
 import { InputRangeError } from "../../src/errors.js";
@@ -41,7 +43,7 @@ const delay: fc.Arbitrary<DelayDist> = fc.oneof(
 const era = fc.constantFrom("v4.0", "v4.20", "v5.1", "v5.4", "mainline" as const);
 
 interface VmDraw {
-  kind: "cyclictest" | "periodic" | "oneshot";
+  kind: Workload["kind"];
   intervalNs: number;
   loops: number;
   printSummary: boolean;
@@ -51,6 +53,10 @@ interface VmDraw {
   tdcr: number;
   wait: "hlt" | "busy";
   gapNs: number;
+  deadlineMsr: "tsc" | "pv";
+  tdl: { deltaCycles: number; size: number; breakmaxCycles: number; printLatencies: boolean };
+  storm: { intervalNs: number; rewrites: number; spacingNs: number };
+  tick: { hz: number; nohz: boolean };
 }
 
 /** Pauses from [gap before, length] pairs: sorted and not overlapping, as the scenario layer requires. */
@@ -64,11 +70,22 @@ function pausesOf(draws: readonly (readonly [number, number])[]): { atNs: number
   });
 }
 
-/** The VM's workload: cyclictest, or the LAPIC one-shot/periodic ones (src/sim/workloads/lapic-count.ts). */
+/** The VM's workload of its drawn kind: cyclictest (on either deadline MSR), the LAPIC one-shot/periodic ones, or another TSC-deadline one. */
 function workloadOf(vm: VmDraw): Workload {
-  if (vm.kind === "periodic") return { kind: "periodic", tmict: vm.tmict, tdcr: vm.tdcr, wait: vm.wait };
-  if (vm.kind === "oneshot") return { kind: "oneshot", tmict: vm.tmict, tdcr: vm.tdcr, gapNs: vm.gapNs, wait: vm.wait };
-  return { ...CYCLICTEST, intervalNs: vm.intervalNs, loops: vm.loops, printSummary: vm.printSummary, workNs: vm.workNs, idle: vm.idle };
+  switch (vm.kind) {
+    case "periodic":
+      return { kind: "periodic", tmict: vm.tmict, tdcr: vm.tdcr, wait: vm.wait };
+    case "oneshot":
+      return { kind: "oneshot", tmict: vm.tmict, tdcr: vm.tdcr, gapNs: vm.gapNs, wait: vm.wait };
+    case "tscdeadline-latency":
+      return { kind: vm.kind, ...vm.tdl, idle: vm.idle };
+    case "rearm-storm":
+      return { kind: vm.kind, ...vm.storm };
+    case "idle-tick":
+      return { kind: vm.kind, hz: vm.tick.hz, nohz: vm.tick.nohz };
+    default:
+      return { ...CYCLICTEST, intervalNs: vm.intervalNs, loops: vm.loops, printSummary: vm.printSummary, workNs: vm.workNs, idle: vm.idle, deadlineMsr: vm.deadlineMsr };
+  }
 }
 
 const config: fc.Arbitrary<ScenarioConfig> = fc
@@ -105,7 +122,7 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
         workNs: fc.constantFrom(0, 0, 3_000, 15_000, 120_000),
         idle: fc.constantFrom("halt", "halt", "poll" as const),
         disableExits: fc.constantFrom([], [], ["hlt"], ["mwait"], ["hlt", "pause"], ["mwait", "hlt", "cstate"] as const).map((x) => [...x]),
-        kind: fc.constantFrom("cyclictest", "cyclictest", "periodic", "oneshot" as const),
+        kind: fc.constantFrom("cyclictest", "cyclictest", "periodic", "oneshot", "tscdeadline-latency", "rearm-storm", "idle-tick" as const),
         tmict: fc.constantFrom(0, 3_000, 10_000, 50_000, 209_731, 1_000_000),
         tdcr: fc.constantFrom(0xb, 0x0, 0x1, 0x3, 0x8),
         wait: fc.constantFrom("hlt", "hlt", "busy" as const),
@@ -114,9 +131,21 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
         // Pauses: gaps and lengths (sorted, not overlapping); migrations: times (sorted, ties allowed) and destination rates.
         pauses: fc.array(fc.tuple(fc.integer({ min: 0, max: 12_000_000 }), fc.integer({ min: 0, max: 3_000_000 })), { maxLength: 2 }),
         migrations: fc.array(fc.tuple(fc.integer({ min: 0, max: 30_000_000 }), fc.constantFrom(2_500_000, 3_000_000, 1_500_000, 3_700_000)), { maxLength: 2 }),
+        deadlineMsr: fc.constantFrom("tsc", "tsc", "pv" as const),
+        tdl: fc.record({
+          deltaCycles: fc.constantFrom(3_000, 20_000, 200_000, 1_000_000),
+          size: fc.constantFrom(10_000, 12_000, 50, 3),
+          breakmaxCycles: fc.constantFrom(0, 0, 5_000, 30_000),
+          printLatencies: fc.boolean(),
+        }),
+        storm: fc.record({ intervalNs: fc.constantFrom(60_000, 100_000, 250_000), rewrites: fc.constantFrom(0, 1, 4), spacingNs: fc.constantFrom(0, 5_000, 40_000) }),
+        tick: fc.record({ hz: fc.constantFrom(100, 250, 1000), nohz: fc.boolean(), tscDeadline: fc.boolean() }),
       }),
       { minLength: 1, maxLength: 3 },
     ),
+    // The unmerged deadline proposals (seed 003, 004).
+    lazyTscDeadline: fc.boolean(),
+    pvDeadline: fc.boolean(),
     seed: fc.integer({ min: 0, max: 1_000_000 }),
   })
   .map((r) => {
@@ -139,13 +168,16 @@ const config: fc.Arbitrary<ScenarioConfig> = fc
         apicBusCycleNs: r.era === "mainline" ? r.apicBusCycleNs : 1,
         // pi_inject_timer is modelled as mainline has it (the scenario layer refuses it elsewhere).
         postedTimerInterrupts: r.era === "mainline" && r.postedTimerInterrupts,
+        lazyTscDeadline: r.lazyTscDeadline,
+        pvDeadline: r.pvDeadline,
       },
       vms: r.vms.map((vm, i) => ({
         name: `vm${i}`,
         vcpus: vm.vcpus,
         tscKhz: vm.tscKhz,
-        // The CPUID bit matters to cyclictest's deadline mode only (the wasm engine needs it there).
-        tscDeadline: vm.kind === "cyclictest" || vm.tscDeadline,
+        // The CPUID bit: the LAPIC count workloads do not need it; of the TSC-deadline ones
+        // only idle-tick's nohz validates without it (it arms no timer).
+        tscDeadline: vm.kind === "periodic" || vm.kind === "oneshot" ? vm.tscDeadline : vm.kind === "idle-tick" && vm.tick.nohz ? vm.tick.tscDeadline : true,
         pollControl: vm.pollControl,
         pauses: pausesOf(vm.pauses),
         migrations: [...vm.migrations].sort((a, b) => a[0] - b[0]).map(([atNs, tscKhz]) => ({ atNs, tscKhz })),
@@ -168,7 +200,7 @@ function resultOf(c: ScenarioConfig, engine: "ts" | "wasm", perVcpuHistograms = 
   return JSON.stringify({ rest, output });
 }
 
-describe("wasm cyclictest engine = TypeScript state machine", () => {
+describe("wasm engine = TypeScript state machine", () => {
   test("property: identical results (metrics, events, per-vCPU series, cyclictest lines) for random scenarios, per-vCPU histograms", () => {
     fc.assert(
       fc.property(config, (c) => {
@@ -392,6 +424,42 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
     expect(check(JSON.parse(wasmResult).rest as RunSummary)).toBe(true);
   });
 
+  // One fixed case per TSC-deadline workload and deadline proposal, each showing its mechanism at work.
+  type Fixed = { output: { lines: string[] }[]; rest: RunSummary & { interrupts: number; events: number } };
+  const TDL = { kind: "tscdeadline-latency" as const, deltaCycles: 30_000, size: 10_000, breakmaxCycles: 0, printLatencies: false, idle: "halt" as const };
+  const STORM = { kind: "rearm-storm" as const, intervalNs: 100_000, rewrites: 4, spacingNs: 5_000 };
+  const PV = { ...CYCLICTEST, intervalNs: 200_000, deadlineMsr: "pv" as const };
+  test.each([
+    ["tscdeadline-latency, printing its samples", {}, {}, { ...TDL, size: 40, printLatencies: true }, (r: Fixed) => r.rest.interrupts === 80 && r.output.length === 2 && r.output.every((o) => o.lines.length === 40 && o.lines.every((l) => /^latency: -?\d+$/.test(l)))],
+    ["tscdeadline-latency stopped by breakmax", { hvTimer: false }, {}, { ...TDL, breakmaxCycles: 1, printLatencies: true }, (r: Fixed) => r.output.length === 2 && r.output.every((o) => o.lines.length === 1 && o.lines[0]!.startsWith("hit max: 1 < latency: "))],
+    ["tscdeadline-latency polling (idle=poll)", {}, {}, { ...TDL, idle: "poll" as const }, (r: Fixed) => r.rest.interrupts > 1000 && r.rest.exits.hlt === 0],
+    ["tscdeadline-latency, lazy TSC-deadline", { lazyTscDeadline: true }, {}, TDL, (r: Fixed) => r.rest.interrupts > 1000],
+    ["rearm-storm", {}, {}, STORM, (r: Fixed) => r.rest.interrupts > 300 && r.rest.exits.msrWrite >= 5 * r.rest.interrupts],
+    ["rearm-storm, lazy TSC-deadline: later rewrites do not trap", { lazyTscDeadline: true }, {}, STORM, (r: Fixed) => r.rest.interrupts > 300 && r.rest.exits.msrWrite < 2 * r.rest.interrupts],
+    ["rearm-storm, lazy TSC-deadline on the hrtimer", { lazyTscDeadline: true, hvTimer: false }, {}, STORM, (r: Fixed) => r.rest.interrupts > 300 && r.rest.exits.msrWrite < 2 * r.rest.interrupts],
+    ["idle-tick at HZ=250", {}, {}, { kind: "idle-tick" as const, hz: 250, nohz: false }, (r: Fixed) => r.rest.interrupts === 2 * 5 - 2 || r.rest.interrupts === 2 * 5],
+    ["idle-tick nohz without the TSC-deadline CPUID bit", {}, { tscDeadline: false }, { kind: "idle-tick" as const, hz: 250, nohz: true }, (r: Fixed) => r.rest.interrupts === 0 && r.rest.exits.hlt === 2 && r.rest.exits.apicWrite === 0],
+    ["cyclictest on the PV deadline MSR, with its summary", { pvDeadline: true }, {}, { ...PV, printSummary: true }, (r: Fixed) => r.rest.interrupts > 150 && r.output.length === 2 && r.output.every((o) => /^T: \d/.test(o.lines[0]!))],
+    ["cyclictest on the PV MSR without kvm.pvDeadline: the writes do nothing", {}, {}, PV, (r: Fixed) => r.rest.interrupts === 0 && r.rest.exits.msrWrite === 2],
+    ["cyclictest, lazy TSC-deadline and the PV MSR enabled", { lazyTscDeadline: true, pvDeadline: true }, {}, { ...CYCLICTEST, intervalNs: 200_000, workNs: 30_000 }, (r: Fixed) => r.rest.interrupts > 150],
+  ] as const)("%s: identical on both engines", (_name, kvm, vm, workload, check) => {
+    const c = scenario({ seed: 5, durationNs: 20_000_000, kvm, vm: { vcpus: 2, ...vm }, delays: { hrtimer: { dist: "lognormal", medianNs: 1500, p99Ns: 6000 } } }, workload);
+    expect(wasmEngineExclusion(c)).toBeNull();
+    const wasmResult = resultOf(c, "wasm");
+    expect(wasmResult).toBe(resultOf(c, "ts"));
+    expect(check(JSON.parse(wasmResult) as Fixed)).toBe(true);
+  });
+
+  // The TSC-deadline workloads and the proposals with a host scheduler (vCPUs sharing CPUs).
+  test.each([
+    ["rearm-storm on shared CPUs", ["vms.0.workload.kind=rearm-storm"]],
+    ["cyclictest on the PV MSR with both proposals, on shared CPUs", ["kvm.lazyTscDeadline=true", "kvm.pvDeadline=true", "vms.0.workload.deadlineMsr=pv", "vms.0.workload.printSummary=true"]],
+  ])("%s: identical on both engines", (_name, sets) => {
+    const c = loadScenario("overcommit-poll", ["duration=20ms", ...sets]);
+    expect(wasmEngineExclusion(c)).toBeNull();
+    expect(resultOf(c, "wasm")).toBe(resultOf(c, "ts"));
+  });
+
   test("the default and cyclictest presets' shapes: identical, and auto picks the wasm engine", () => {
     const c = scenario({ durationNs: 200_000_000, vm: { vcpus: 4 } });
     const sim = new Simulation(c, () => ({ recordLatency() {}, recordExit() {}, addSpinNs() {}, timerArm() {}, hvFallback() {}, hvToSw() {}, swToHv() {}, coalesced() {}, timerPosted() {}, haltPoll() {}, recordAdvance() {}, hrtimerCallback() {}, addCounts() {} }));
@@ -448,11 +516,7 @@ describe("wasm cyclictest engine = TypeScript state machine", () => {
   });
 
   test.each([
-    ["kvm.lazyTscDeadline", scenario({ kvm: { lazyTscDeadline: true } }), /lazyTscDeadline/],
-    ["kvm.pvDeadline", scenario({ kvm: { pvDeadline: true } }), /pvDeadline/],
-    ["a PV-MSR cyclictest", scenario({}, { kind: "cyclictest", intervalNs: 1_000_000, loops: 0, printSummary: false, deadlineMsr: "pv", workNs: 0, idle: "halt" }), /deadlineMsr/],
     ["no TSC-deadline CPUID", scenario({ vm: { tscDeadline: false } }), /tscDeadline/],
-    ["another workload", scenario({}, { kind: "idle-tick", hz: 250, nohz: false }), /workload.kind/],
   ])("out of scope (%s): auto runs the TypeScript engine, engine=wasm is refused with the reason", (_name, c, reason) => {
     const sinks = () => ({ recordLatency() {}, recordExit() {}, addSpinNs() {}, timerArm() {}, hvFallback() {}, hvToSw() {}, swToHv() {}, coalesced() {}, timerPosted() {}, haltPoll() {}, recordAdvance() {}, hrtimerCallback() {}, addCounts() {} });
     expect(new Simulation(c, sinks).engine).toBe("ts");

@@ -1,0 +1,88 @@
+// The wasm engine's deadline MSR writes and the two unmerged deadline proposals around
+// them: src/sim/vcpu.ts's wrmsrTscDeadline / wrmsrPvDeadline and src/sim/lapic.ts's
+// lazy TSC-deadline hooks (lazyClear, lazyRearm), step for step. The proposals'
+// decisions themselves live in deadline_proposals.ts, shared with the TypeScript engine.
+// Both proposals keep their state in the vCPU record's full layout (LAZY_*, PV_DEADLINE_NS):
+// a scenario that turns one on runs with FULL_STRIDE records (src/sim/wasm-engine-tscdl.ts).
+
+import { Count, count } from "./engine_metrics";
+import { F_PENDING, HRTIMER_SEQ, R_NEXT, clear } from "./engine_record";
+import { restartApicTimer, startSwTimer, writeTscDeadline } from "./engine_lapic";
+import { TraceExit, TraceKind, trace } from "./trace_log";
+import { lazyArm, lazyClearArmed, lazyGuestWrite, lazyRearmIfLater, pvDeadlineClear, pvDeadlineFromReg } from "./deadline_proposals";
+import { X_MSR_WRITE, X_NONE } from "./engine_record";
+
+/** kvm.lazyTscDeadline: the shared {armed, pending} page of the lazy TSC-deadline RFC (seed 004). */
+export let lazyOn: bool = false;
+/** kvm.pvDeadline: the PV nanosecond deadline MSR exists (seed 003). */
+export let pvOn: bool = false;
+
+/** The scenario's deadline proposals (before ctEngineStart). */
+export function ctEngineDeadlineProposals(lazy: bool, pv: bool): void {
+  lazyOn = lazy;
+  pvOn = pv;
+}
+
+/**
+ * Vcpu.wrmsrTscDeadline of register R_NEXT in deadline mode (every guest program here sets
+ * the mode first): with the lazy proposal the guest updates the shared page and traps only
+ * when nothing is armed or the new deadline is earlier (X_NONE: no exit).
+ */
+// @ts-ignore: decorator
+@inline
+export function wrmsrTscDeadline(e: usize, v: i32): i32 {
+  if (lazyOn && !lazyGuestWrite(v, R_NEXT)) return X_NONE;
+  count(v, Count.ExitMsrWrite);
+  trace(TraceKind.Exit, v, TraceExit.MsrWrite);
+  // LapicTimer.writeTscDeadline: tdFromReg, lazyArm, the PV MSR disarmed, startApicTimer.
+  writeTscDeadline(e, v);
+  return X_MSR_WRITE;
+}
+
+/** The parts of LapicTimer.writeTscDeadline between tdFromReg and startApicTimer (engine_lapic.ts). */
+// @ts-ignore: decorator
+@inline
+export function afterTscDeadlineWrite(v: i32): void {
+  if (lazyOn) lazyArm(v);
+  // A write to one deadline MSR disarms the other (seed 003).
+  if (pvOn) pvDeadlineClear(v);
+}
+
+/**
+ * Vcpu.wrmsrPvDeadline of register R_NEXT (kvmclock ns) + LapicTimer.writePvDeadline:
+ * the exit is taken either way; without kvm.pvDeadline the MSR does nothing.
+ */
+export function wrmsrPvDeadline(e: usize, v: i32): i32 {
+  count(v, Count.ExitMsrWrite);
+  trace(TraceKind.Exit, v, TraceExit.MsrWrite);
+  if (!pvOn) return X_MSR_WRITE;
+  // host.cancelHrtimer, then the TSC form of the ns deadline, then startApicTimer.
+  if (load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
+  store<i64>(e + HRTIMER_SEQ, -1);
+  pvDeadlineFromReg(v, R_NEXT);
+  clear(e, F_PENDING);
+  restartApicTimer(e, v);
+  return X_MSR_WRITE;
+}
+
+/** LapicTimer.lazyClear: forget the armed deadline (mode change, expired at arm). */
+// @ts-ignore: decorator
+@inline
+export function lazyClear(v: i32): void {
+  if (lazyOn) lazyClearArmed(v);
+}
+
+/**
+ * LapicTimer.lazyRearm, when the armed deadline fires (in deadline mode): if the guest has
+ * since moved its deadline later, re-arm to it without injecting (true); else `armed` is
+ * cleared and the caller injects (false).
+ */
+export function lazyRearm(e: usize, v: i32, onHv: bool): bool {
+  if (!lazyRearmIfLater(v)) {
+    lazyClearArmed(v);
+    return false;
+  }
+  if (onHv) restartApicTimer(e, v);
+  else startSwTimer(e, v);
+  return true;
+}

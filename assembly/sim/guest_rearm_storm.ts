@@ -1,0 +1,67 @@
+// A TCP_RR-like timer pattern on the wasm engine: src/sim/workloads/rearm-storm.ts's
+// GuestMachine, mirrored step for step. Each period the guest arms a TSC deadline an
+// interval ahead and rewrites it `rewrites` times, `spacing` of guest work apart, each
+// further out; then it HLTs until the interrupt.
+// State: the phase in PHASE, the periods armed in ST_LOOPS, the interrupts handled are the
+// vCPU's interrupt count (one metricLatency each), the rewrites in a side array.
+
+import { rec, reg, guestTscNow } from "./vcpu_layout";
+import { cyclesToNsSigned } from "./vcpu_timer";
+import { Count, countOf, metricLatency } from "./engine_metrics";
+import { COMPUTE_LEFT_NS, F_HANDLER_DONE, PHASE, R_NEXT, R_NOW, ST_LOOPS, VM_RS_INTERVAL_CYCLES, VM_RS_REWRITES, VM_RS_SPACING_NS, X_COMPUTE, X_HALT, X_IRET, X_NONE, clear, has, set, vmCell } from "./engine_record";
+import { guestEoi, setTscDeadlineMode } from "./engine_lapic";
+import { wrmsrTscDeadline } from "./engine_deadline";
+import { rewritesCell } from "./guest_tscdl_state";
+
+const PH_SET_MODE: u8 = 0;
+const PH_ARM: u8 = 1;
+const PH_WORK: u8 = 2;
+const PH_REWRITE: u8 = 3;
+
+/** writeDeadline: R_NEXT = now + interval (the guest's cycles at the VM's rate) to the MSR. */
+function writeDeadline(e: usize, v: i32): i32 {
+  const p = rec(v);
+  store<u64>(reg(p, R_NEXT), guestTscNow(p) + u64(i64(vmCell(e, VM_RS_INTERVAL_CYCLES))));
+  return wrmsrTscDeadline(e, v);
+}
+
+/** GuestMachine.step. */
+export function rearmStormStep(e: usize, v: i32): i32 {
+  switch (load<u8>(e + PHASE)) {
+    case PH_SET_MODE:
+      store<u8>(e + PHASE, PH_ARM);
+      return setTscDeadlineMode(e, v);
+    case PH_ARM:
+      store<u32>(rewritesCell(v), 0);
+      store<f64>(e + ST_LOOPS, load<f64>(e + ST_LOOPS) + 1);
+      store<u8>(e + PHASE, PH_WORK);
+      return writeDeadline(e, v);
+    case PH_WORK:
+      if (f64(load<u32>(rewritesCell(v))) < vmCell(e, VM_RS_REWRITES)) {
+        store<u8>(e + PHASE, PH_REWRITE);
+        store<f64>(e + COMPUTE_LEFT_NS, vmCell(e, VM_RS_SPACING_NS));
+        return X_COMPUTE;
+      }
+      store<u8>(e + PHASE, PH_ARM);
+      return countOf(v, Count.Interrupts) >= load<f64>(e + ST_LOOPS) ? X_NONE : X_HALT;
+    default:
+      store<u32>(rewritesCell(v), load<u32>(rewritesCell(v)) + 1);
+      store<u8>(e + PHASE, PH_WORK);
+      return writeDeadline(e, v);
+  }
+}
+
+/** GuestMachine.interruptStep: the latency against the last deadline written. */
+export function rearmStormInterruptStep(e: usize, v: i32): i32 {
+  if (has(e, F_HANDLER_DONE)) {
+    clear(e, F_HANDLER_DONE);
+    return X_IRET;
+  }
+  const p = rec(v);
+  const now = guestTscNow(p);
+  store<u64>(reg(p, R_NOW), now);
+  const latency = f64(i64(now - load<u64>(reg(p, R_NEXT))));
+  metricLatency(v, latency, cyclesToNsSigned(v, latency));
+  set(e, F_HANDLER_DONE);
+  return guestEoi(e, v);
+}
