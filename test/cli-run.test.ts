@@ -16,7 +16,7 @@ describe("tscsim run", () => {
     expect(r.stdout).toMatch(/VM exits/);
   });
 
-  test("--engine ts and --engine wasm print the same bytes; wasm outside its scope and a bad name exit 2 with one line", () => {
+  test("--engine ts and --engine wasm print the same bytes; a bad name exits 2 with one line", () => {
     const ts = tscsim("run", "cyclictest", "--format", "json", "--no-wall-time", "--engine", "ts", ...SHORT);
     const wasm = tscsim("run", "cyclictest", "--format", "json", "--no-wall-time", "--engine", "wasm", ...SHORT);
     expect(ts.code).toBe(0);
@@ -25,10 +25,11 @@ describe("tscsim run", () => {
     const lazy = (["ts", "wasm"] as const).map((engine) => tscsim("run", "s16-lazy-clear", "--format", "json", "--no-wall-time", "--engine", engine, ...SHORT));
     expect(lazy[0]!.code).toBe(0);
     expect(lazy[1]!.stdout).toBe(lazy[0]!.stdout);
-    const out = tscsim("run", "s11-stopped-vm", "--engine", "wasm", ...SHORT);
-    expect(out.code).toBe(2);
-    expect(out.stderr.trim().split("\n")).toHaveLength(1);
-    expect(out.stderr).toMatch(/engine.*vms\.0\.(workload\.kind|pauses)/);
+    // So do a periodic timer with a pause (every scenario the CLI accepts runs on both:
+    // only a custom guest program, through the library, needs the TypeScript engine).
+    const paused = (["ts", "wasm"] as const).map((engine) => tscsim("run", "s11-stopped-vm", "--format", "json", "--no-wall-time", "--engine", engine, ...SHORT));
+    expect(paused[0]!.code).toBe(0);
+    expect(paused[1]!.stdout).toBe(paused[0]!.stdout);
     const bad = tscsim("run", "--engine", "fast", ...SHORT);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--engine.*"auto", "ts" or "wasm"/);

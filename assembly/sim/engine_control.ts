@@ -16,7 +16,7 @@ import { tdIsZero } from "./vcpu_timer";
 import { pvDeadlineFromReg, pvDeadlineIsSet, pvDeadlineToReg, vcpuMigrateTsc } from "./deadline_proposals";
 import { pvOn } from "./engine_deadline";
 import { EV_GUEST_RESUME, F_HV_IN_USE, F_PENDING, HRTIMER_SEQ, STATE, S_EXIT, S_GUEST, clear, has, payloadOf, schedule, set, setState, vmCell } from "./engine_record";
-import { cancelHvTimer, restartApicTimer } from "./engine_lapic";
+import { cancelHrtimer, cancelHvTimer, restartApicTimer } from "./engine_lapic";
 import { TM_DEADLINE, restartFromTmcct, timerMode } from "./engine_lapic_count";
 import { leaveGuest } from "./engine_loop";
 import { TraceKind, trace } from "./trace_log";
@@ -219,8 +219,7 @@ function rearmAfterMigration(e: usize, v: i32): void {
     return;
   }
   if (tdIsZero(v)) return;
-  if (load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
-  store<i64>(e + HRTIMER_SEQ, -1);
+  cancelHrtimer(e, v);
   if (has(e, F_HV_IN_USE)) cancelHvTimer(e, v);
   if (pvOn && pvDeadlineIsSet(v)) {
     pvDeadlineToReg(v, SCRATCH_REG);

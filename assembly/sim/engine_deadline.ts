@@ -7,7 +7,7 @@
 
 import { Count, count } from "./engine_metrics";
 import { F_PENDING, HRTIMER_SEQ, R_NEXT, clear } from "./engine_record";
-import { restartApicTimer, startSwTimer, writeTscDeadline } from "./engine_lapic";
+import { cancelHrtimer, restartApicTimer, startSwTimer, writeTscDeadline } from "./engine_lapic";
 import { TraceExit, TraceKind, trace } from "./trace_log";
 import { lazyArm, lazyClearArmed, lazyGuestWrite, lazyRearmIfLater, pvDeadlineClear, pvDeadlineFromReg } from "./deadline_proposals";
 import { X_MSR_WRITE, X_NONE } from "./engine_record";
@@ -57,8 +57,7 @@ export function wrmsrPvDeadline(e: usize, v: i32): i32 {
   trace(TraceKind.Exit, v, TraceExit.MsrWrite);
   if (!pvOn) return X_MSR_WRITE;
   // host.cancelHrtimer, then the TSC form of the ns deadline, then startApicTimer.
-  if (load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
-  store<i64>(e + HRTIMER_SEQ, -1);
+  cancelHrtimer(e, v);
   pvDeadlineFromReg(v, R_NEXT);
   clear(e, F_PENDING);
   restartApicTimer(e, v);

@@ -19,8 +19,7 @@ import { pvDeadlineClear } from "./deadline_proposals";
 
 /** LapicTimer.writeTscDeadline + startApicTimer. */
 export function writeTscDeadline(e: usize, v: i32): void {
-  if (load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
-  store<i64>(e + HRTIMER_SEQ, -1);
+  cancelHrtimer(e, v);
   tdFromReg(v, R_NEXT);
   afterTscDeadlineWrite(v);
   clear(e, F_PENDING);
@@ -37,8 +36,21 @@ export function restartApicTimer(e: usize, v: i32): void {
   if (!startHvTimer(e, v)) startSwTimer(e, v);
 }
 
-/** LapicTimer.startHvTimer. */
-export function startHvTimer(e: usize, v: i32): bool {
+/** Vcpu.cancelHrtimer: the LAPIC hrtimer's event is no longer wanted (traced when one was queued). */
+// @ts-ignore: decorator
+@inline
+export function cancelHrtimer(e: usize, v: i32): void {
+  if (load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
+  store<i64>(e + HRTIMER_SEQ, -1);
+}
+
+/**
+ * The start of LapicTimer.startHvTimer (start_hv_timer) in every mode: arm the preemption
+ * timer (false when the VM cannot use it or the delta does not fit: a fallback), count
+ * and trace it, and cancel the hrtimer, in the TypeScript engine's order (hvArmed, then
+ * cancelHrtimer).
+ */
+export function armHvTimer(e: usize, v: i32): bool {
   // kvm_can_use_hv_timer per VM (MWAIT in the guest, posted timer interrupts).
   if (!hvTimer || vmCell(e, VM_HV_TIMER) == 0 || tdIsZero(v)) return false;
   if (hvArm(v, preemptionRate, 0xffffffff, globalAdvance) != 0) {
@@ -47,9 +59,14 @@ export function startHvTimer(e: usize, v: i32): bool {
   }
   set(e, F_HV_IN_USE);
   count(v, Count.HvArms);
-  if (load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
-  store<i64>(e + HRTIMER_SEQ, -1);
   trace(TraceKind.HvTimerState, v, 1);
+  cancelHrtimer(e, v);
+  return true;
+}
+
+/** LapicTimer.startHvTimer. */
+export function startHvTimer(e: usize, v: i32): bool {
+  if (!armHvTimer(e, v)) return false;
   if (has(e, F_PENDING)) {
     cancelHvTimer(e, v);
   } else if (hvExpired) {

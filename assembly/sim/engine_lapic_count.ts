@@ -14,7 +14,7 @@ import { tdcrDivide } from "../lapic_timer";
 import { hvExpired } from "../hv_timer";
 import { Count, count } from "./engine_metrics";
 import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, HRTIMER_AT_NS, HRTIMER_SEQ, clear, delay, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set, VM_HV_TIMER, vmCell } from "./engine_record";
-import { cancelHvTimer, expired } from "./engine_lapic";
+import { armHvTimer, cancelHrtimer, cancelHvTimer, expired } from "./engine_lapic";
 import { TraceKind, trace } from "./trace_log";
 
 // Per-VM cells 18-27 (engine_record.ts): the LAPIC one-shot/periodic workloads, pauses, migrations.
@@ -76,14 +76,6 @@ export function latchesDeadline(e: usize, mode: i32): bool {
   return mode == TM_DEADLINE || (hvLatchesDeadline && has(e, F_HV_IN_USE)) || (advanceOneshot && mode == TM_ONESHOT);
 }
 
-/** Vcpu.cancelHrtimer. */
-// @ts-ignore: decorator
-@inline
-function cancelHrtimer(e: usize, v: i32): void {
-  if (load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
-  store<i64>(e + HRTIMER_SEQ, -1);
-}
-
 /** LapicTimer.writeTmict (apic_reg_write APIC_TMICT): cancel_apic_timer, then start_apic_timer. */
 export function writeTmict(e: usize, v: i32): void {
   set(e, F_TMICT_SET);
@@ -121,16 +113,7 @@ export function countRestartApicTimer(e: usize, v: i32): void {
 
 /** LapicTimer.startHvTimer (start_hv_timer) in one-shot/periodic mode. */
 function countStartHvTimer(e: usize, v: i32): bool {
-  // kvm_can_use_hv_timer per VM (MWAIT in the guest, posted timer interrupts).
-  if (!hvTimer || vmCell(e, VM_HV_TIMER) == 0 || tdIsZero(v)) return false;
-  if (hvArm(v, preemptionRate, 0xffffffff, globalAdvance) != 0) {
-    count(v, Count.HvFallbacks);
-    return false;
-  }
-  set(e, F_HV_IN_USE);
-  count(v, Count.HvArms);
-  trace(TraceKind.HvTimerState, v, 1);
-  cancelHrtimer(e, v);
+  if (!armHvTimer(e, v)) return false;
   // A periodic timer stays on the hv timer even when its first expiry is already due.
   if (timerMode(e) != TM_PERIODIC) {
     if (has(e, F_PENDING)) {

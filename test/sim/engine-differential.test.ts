@@ -14,7 +14,7 @@ import { Simulation } from "../../src/sim/engine.js";
 import { wasmEngineExclusion } from "../../src/sim/wasm-engine.js";
 import { InputRangeError } from "../../src/errors.js";
 import type { DelayDist, ScenarioConfig, Workload } from "../../src/scenario/types.js";
-import { CYCLICTEST, scenario, type Overrides } from "./harness.js";
+import { CYCLICTEST, NULL_SINK, scenario, type Overrides } from "./harness.js";
 import { PRESETS } from "../../src/scenario/presets.js";
 import { validateScenario } from "../../src/scenario/schema.js";
 import { withScheduler } from "./sched-arbitraries.js";
@@ -462,7 +462,7 @@ describe("wasm engine = TypeScript state machine", () => {
 
   test("the default and cyclictest presets' shapes: identical, and auto picks the wasm engine", () => {
     const c = scenario({ durationNs: 200_000_000, vm: { vcpus: 4 } });
-    const sim = new Simulation(c, () => ({ recordLatency() {}, recordExit() {}, addSpinNs() {}, timerArm() {}, hvFallback() {}, hvToSw() {}, swToHv() {}, coalesced() {}, timerPosted() {}, haltPoll() {}, recordAdvance() {}, hrtimerCallback() {}, addCounts() {} }));
+    const sim = new Simulation(c, () => NULL_SINK);
     expect(sim.engine).toBe("wasm");
     expect(resultOf(c, "wasm")).toBe(resultOf(c, "ts"));
   });
@@ -518,7 +518,7 @@ describe("wasm engine = TypeScript state machine", () => {
   test.each([
     ["no TSC-deadline CPUID", scenario({ vm: { tscDeadline: false } }), /tscDeadline/],
   ])("out of scope (%s): auto runs the TypeScript engine, engine=wasm is refused with the reason", (_name, c, reason) => {
-    const sinks = () => ({ recordLatency() {}, recordExit() {}, addSpinNs() {}, timerArm() {}, hvFallback() {}, hvToSw() {}, swToHv() {}, coalesced() {}, timerPosted() {}, haltPoll() {}, recordAdvance() {}, hrtimerCallback() {}, addCounts() {} });
+    const sinks = () => NULL_SINK;
     expect(new Simulation(c, sinks).engine).toBe("ts");
     expect(() => new Simulation(c, sinks, [], { engine: "wasm" })).toThrow(InputRangeError);
     expect(() => new Simulation(c, sinks, [], { engine: "wasm" })).toThrow(reason);

@@ -7,6 +7,23 @@ import { VCPU_SLOT_INDEX as I } from "../../src/metrics/vcpu-metrics.js";
 import { Simulation, type SimulationOptions } from "../../src/sim/engine.js";
 
 /** Counts everything the vCPU reports; enough for assertions. */
+/** A sink that keeps nothing: for tests of what a simulation allocates or which engine runs it. */
+export const NULL_SINK: MetricsSink = {
+  recordLatency() {},
+  recordExit() {},
+  addSpinNs() {},
+  timerArm() {},
+  hvFallback() {},
+  hvToSw() {},
+  swToHv() {},
+  timerPosted() {},
+  coalesced() {},
+  haltPoll() {},
+  recordAdvance() {},
+  hrtimerCallback() {},
+  addCounts() {},
+};
+
 export class CountingSink implements MetricsSink {
   latenciesNs: number[] = [];
   latenciesCycles: number[] = [];

@@ -7,8 +7,7 @@
 import { describe, expect, test } from "vitest";
 import { wasm } from "../../src/wasm.js";
 import { Simulation } from "../../src/sim/engine.js";
-import type { MetricsSink } from "../../src/sim/metrics-sink.js";
-import { scenario } from "./harness.js";
+import { scenario, NULL_SINK } from "./harness.js";
 
 const N = 50_000;
 const CPUS = N / 2;
@@ -17,21 +16,7 @@ const PER_VCPU = wasm.vcpuStride(true) + wasm.ESTRIDE.value + wasm.M_STRIDE.valu
 /** Per host CPU: the decisions' record (64) and time per activity (64), the side record (24), a wait-log slot (16), two queue entries. */
 const PER_CPU = 64 + 64 + 24 + 16 + 2 * 16;
 
-const sink: MetricsSink = {
-  recordLatency() {},
-  recordExit() {},
-  addSpinNs() {},
-  timerArm() {},
-  hvFallback() {},
-  hvToSw() {},
-  swToHv() {},
-  timerPosted() {},
-  coalesced() {},
-  haltPoll() {},
-  recordAdvance() {},
-  hrtimerCallback() {},
-  addCounts() {},
-};
+const sink = NULL_SINK;
 
 function build(engine: "wasm" | "ts"): Simulation {
   const sim = new Simulation(scenario({ durationNs: 1_000_000, host: { cpus: CPUS }, vm: { vcpus: N } }), () => sink, [], { engine });

@@ -5,28 +5,13 @@
 import { describe, expect, test } from "vitest";
 import { wasm } from "../../src/wasm.js";
 import { Simulation } from "../../src/sim/engine.js";
-import type { MetricsSink } from "../../src/sim/metrics-sink.js";
-import { scenario } from "./harness.js";
+import { scenario, NULL_SINK } from "./harness.js";
 
 const N = 50_000;
 /** Bytes a vCPU allocates in wasm: timer record, engine record, metric block, six streams, one queue entry. */
 const WASM_ENGINE_BYTES = wasm.vcpuStride(true) + wasm.ESTRIDE.value + wasm.M_STRIDE.value + 6 * 16 + 16;
 
-const sink: MetricsSink = {
-  recordLatency() {},
-  recordExit() {},
-  addSpinNs() {},
-  timerArm() {},
-  hvFallback() {},
-  hvToSw() {},
-  swToHv() {},
-  timerPosted() {},
-  coalesced() {},
-  haltPoll() {},
-  recordAdvance() {},
-  hrtimerCallback() {},
-  addCounts() {},
-};
+const sink = NULL_SINK;
 
 function build(engine: "wasm" | "ts", delays = {}): Simulation {
   const sim = new Simulation(scenario({ durationNs: 1_000_000, vm: { vcpus: N }, delays }), () => sink, [], { engine });

@@ -5,29 +5,14 @@
 import { describe, expect, test } from "vitest";
 import { wasm } from "../../src/wasm.js";
 import { Simulation } from "../../src/sim/engine.js";
-import type { MetricsSink } from "../../src/sim/metrics-sink.js";
-import { scenario } from "./harness.js";
+import { scenario, NULL_SINK } from "./harness.js";
 
 const N = 20_000;
 const SAMPLES = 200;
 /** Bytes a vCPU allocates: full timer record, engine record, metric block, six streams, one queue entry, its samples. */
 const BYTES = wasm.vcpuStride(false) + wasm.ESTRIDE.value + wasm.M_STRIDE.value + 6 * 16 + 16 + SAMPLES * 8;
 
-const sink: MetricsSink = {
-  recordLatency() {},
-  recordExit() {},
-  addSpinNs() {},
-  timerArm() {},
-  hvFallback() {},
-  hvToSw() {},
-  swToHv() {},
-  timerPosted() {},
-  coalesced() {},
-  haltPoll() {},
-  recordAdvance() {},
-  hrtimerCallback() {},
-  addCounts() {},
-};
+const sink = NULL_SINK;
 
 describe("wasm memory for the TSC-deadline workloads", () => {
   test("tscdeadline-latency printing its samples, with the lazy proposal: one growth, by the samples and full records", () => {
