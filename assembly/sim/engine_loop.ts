@@ -91,6 +91,8 @@ function ownEarliestNs(e: usize): i64 {
  * trips through the heap an interrupt takes: the differential test holds it to the
  * TypeScript engine, which queues every event. Counted as events all the same.
  */
+// @ts-ignore: decorator
+@inline
 function flushChain(v: i32): void {
   const e = eng(v);
   while (has(e, F_DEFERRED)) {
@@ -154,7 +156,9 @@ export function ctEngineRun(): i32 {
   return 0;
 }
 
-/** Vcpu.onEvent. */
+/** Vcpu.onEvent (inlined into the loop, as before the scheduler's branch grew it past binaryen's limit). */
+// @ts-ignore: decorator
+@inline
 function onEvent(v: i32, kind: u32, seq: i64): void {
   if (kind >= EV_SCHED_BASE) {
     // Simulation.run: the host scheduler's own events (index: a CPU or a task).
