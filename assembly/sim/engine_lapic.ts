@@ -17,7 +17,9 @@ import { targetClear } from "./vcpu_timer";
 import { afterTscDeadlineWrite, lazyClear, pvOn } from "./engine_deadline";
 import { pvDeadlineClear } from "./deadline_proposals";
 
-/** LapicTimer.writeTscDeadline + startApicTimer. */
+/** LapicTimer.writeTscDeadline + startApicTimer (inlined: cyclictest's WRMSR, once per interrupt). */
+// @ts-ignore: decorator
+@inline
 export function writeTscDeadline(e: usize, v: i32): void {
   cancelHrtimer(e, v);
   tdFromReg(v, R_NEXT);
@@ -49,7 +51,10 @@ export function cancelHrtimer(e: usize, v: i32): void {
  * timer (false when the VM cannot use it or the delta does not fit: a fallback), count
  * and trace it, and cancel the hrtimer, in the TypeScript engine's order (hvArmed, then
  * cancelHrtimer).
+ * Inlined: the hot path's one start of the preemption timer per interrupt.
  */
+// @ts-ignore: decorator
+@inline
 export function armHvTimer(e: usize, v: i32): bool {
   // kvm_can_use_hv_timer per VM (MWAIT in the guest, posted timer interrupts).
   if (!hvTimer || vmCell(e, VM_HV_TIMER) == 0 || tdIsZero(v)) return false;
