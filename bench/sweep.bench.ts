@@ -373,6 +373,10 @@ const medians = {
   steadySpeedup: med((r) => r.steadySpeedup),
   cpuLoopSpeedup: med((r) => r.machine.speedup),
   bareSimulatorSpeedup: med((r) => r.simulator.ceiling),
+  // Issue #13 target 6: each repetition's sweep speed-up over the bare-thread ceiling it
+  // measured just before (the two CPUs differ, so the absolute speed-up depends on them).
+  speedupOfCeiling: med((r) => r.speedup / r.simulator.ceiling),
+  steadySpeedupOfCeiling: med((r) => r.steadySpeedup / r.simulator.ceiling),
 };
 const speedup = medians.speedup;
 const steadySpeedup = medians.steadySpeedup;
@@ -394,6 +398,8 @@ process.stdout.write(
 if (gc === undefined) process.stdout.write("(run with node --expose-gc for clean heap readings)\n");
 
 const targets = [
+  { target: `1→${cores}-worker speed-up >= 0.95× the bare-thread ceiling of the same rep (end to end; median of ${reps.length} reps)`, measured: medians.speedupOfCeiling, pass: medians.speedupOfCeiling >= 0.95 },
+  { target: `1→${cores}-worker speed-up >= 0.95× the bare-thread ceiling of the same rep (steady state; median of ${reps.length} reps)`, measured: medians.steadySpeedupOfCeiling, pass: medians.steadySpeedupOfCeiling >= 0.95 },
   { target: `>= 1.8× runs/s from 1 to ${cores} workers (end to end: process start to exit; median of ${reps.length} reps)`, measured: speedup, pass: speedup >= 1.8 },
   { target: `>= 1.8× runs/s from 1 to ${cores} workers (steady state; median of ${reps.length} reps)`, measured: steadySpeedup, pass: steadySpeedup >= 1.8 },
   // Flat: the main thread's heap does not grow with the runs (< 100 B/run over the

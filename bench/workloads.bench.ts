@@ -45,6 +45,11 @@ export const WORKLOADS: readonly WorkloadRow[] = [
   { name: "rearm-storm, lazy TSC-deadline", preset: "s15-lazy-tscdeadline", sets: [], interruptsPerVcpuHz: 8_000 },
   { name: "idle-tick (250 Hz)", preset: "s18-idle-tick", sets: [], interruptsPerVcpuHz: 250 },
   { name: "idle-tick nohz", preset: "s18-idle-tick", sets: ["vms.0.workload.nohz=true"], interruptsPerVcpuHz: 0 },
+  // The LAPIC one-shot/periodic paths: S10's periodic timer (4,768 Hz) busy in the guest and
+  // halting, and S08's 100 µs one-shot on the preemption timer.
+  { name: "periodic s10 (busy)", preset: "s10-periodic-negative-delta", sets: [], interruptsPerVcpuHz: 4768 },
+  { name: "periodic s10 (HLT)", preset: "s10-periodic-negative-delta", sets: ["vms.0.workload.wait=hlt"], interruptsPerVcpuHz: 4768 },
+  { name: "oneshot (s08)", preset: "s08-hv-oneshot", sets: [], interruptsPerVcpuHz: 9000 },
 ];
 
 const TARGET_INTERRUPTS = 200_000;
