@@ -9,6 +9,25 @@ export let hvDeltaHostCycles: u64 = 0;
 export let hvDeadlineHostTsc: u64 = 0;
 export let hvExpired: bool = false;
 
+/** vmx_set_hv_timer's guest delta: max(deadline, g) - g, less the advance, floored at 0. */
+// @ts-ignore: decorator
+@inline
+function guestDeltaCycles(deadlineTsc: u64, guestTsc: u64, advanceCycles: u64): u64 {
+  const delta = (deadlineTsc > guestTsc ? deadlineTsc : guestTsc) - guestTsc;
+  return delta > advanceCycles ? delta - advanceCycles : 0;
+}
+
+/** vmx_set_hv_timer's end: ERange when delta >> rate exceeds maxValue, else the results stored. */
+// @ts-ignore: decorator
+@inline
+function storeHvTimer(delta: u64, hostTsc: u64, rate: u32, maxValue: u64): i32 {
+  if (delta >> u64(rate) > maxValue) return Status.ERange;
+  hvDeltaHostCycles = delta;
+  hvDeadlineHostTsc = hostTsc + delta;
+  hvExpired = delta == 0;
+  return Status.Ok;
+}
+
 /**
  * vmx_set_hv_timer (§6.2). delta = max(deadline, g) - g, minus the advance in guest
  * cycles (floored at 0); through the L1 ratio when it is not the default and the delta
@@ -24,17 +43,12 @@ export function vmxSetHvTimer(
   rate: u32,
   maxValue: u64,
 ): i32 {
-  let delta = (deadlineTsc > guestTsc ? deadlineTsc : guestTsc) - guestTsc;
-  delta = delta > advanceCycles ? delta - advanceCycles : 0;
+  let delta = guestDeltaCycles(deadlineTsc, guestTsc, advanceCycles);
   if (l1Ratio != u64(1) << u64(fracBits) && delta != 0) {
     if (u64ShlDivU64(delta, fracBits, l1Ratio) != Status.Ok) return Status.ERange;
     delta = hi64;
   }
-  if (delta >> u64(rate) > maxValue) return Status.ERange;
-  hvDeltaHostCycles = delta;
-  hvDeadlineHostTsc = hostTsc + delta;
-  hvExpired = delta == 0;
-  return Status.Ok;
+  return storeHvTimer(delta, hostTsc, rate, maxValue);
 }
 
 /** The advance in guest cycles subtracted by vmx_set_hv_timer: nsec_to_cycles(timer_advance_ns). */
@@ -65,8 +79,7 @@ export function vmxSetHvTimerCached(
   rate: u32,
   maxValue: u64,
 ): i32 {
-  let delta = (deadlineTsc > guestTsc ? deadlineTsc : guestTsc) - guestTsc;
-  delta = delta > advanceCycles ? delta - advanceCycles : 0;
+  let delta = guestDeltaCycles(deadlineTsc, guestTsc, advanceCycles);
   if (l1Ratio != u64(1) << u64(fracBits) && delta != 0) {
     // u64_shl_div_u64: overflow when the high word of delta << fracBits reaches the divisor.
     const hi = delta >> u64(64 - fracBits);
@@ -80,11 +93,7 @@ export function vmxSetHvTimerCached(
     }
     delta = divPreinvShifted(hi, delta << u64(fracBits), cachedShift, cachedDivisor, cachedReciprocal);
   }
-  if (delta >> u64(rate) > maxValue) return Status.ERange;
-  hvDeltaHostCycles = delta;
-  hvDeadlineHostTsc = hostTsc + delta;
-  hvExpired = delta == 0;
-  return Status.Ok;
+  return storeHvTimer(delta, hostTsc, rate, maxValue);
 }
 
 /** vmx_update_hv_timer (§6.2): u32((hv_deadline_tsc - host_tsc) >> rate), 0 once past. */
