@@ -106,6 +106,7 @@ describe("bad inputs at the command line (exit 2, one line on stderr, nothing on
     [["run", "--seed", "abc"], /^tscsim: --seed = "abc": allowed a whole number 0\.\.4294967295$/],
     [["calc", "--host", "3GHz", "--guest", "2GHz", "--vendor", "arm"], /^tscsim: --vendor = "arm": allowed "vmx" or "svm"$/],
     [["run", "--out", dir], /^tscsim: --out = ".*": cannot be written \(it is a directory\); a file path in a writable directory$/],
+    [["run", "cyclictest", "--set", "vms.0.workload.deadlineMsr=pv"], /^tscsim: invalid scenario \(preset cyclictest\): vms\.0\.workload\.deadlineMsr = "pv": allowed "tsc" unless kvm\.pvDeadline is true/],
   ])("tscsim %j", async (args, message) => {
     const r = await tscsim(...args);
     expect(r.stderr.trimEnd()).toMatch(message);

@@ -218,6 +218,11 @@ function crossCheck(p: Parsed, raw: unknown): { config: ScenarioConfig; issues: 
       if (!(err instanceof KvmRefusedError)) throw err;
       issue(["vms", i, "tscKhz"], `a rate KVM_SET_TSC_KHZ accepts: KVM refuses ${tscKhz} kHz (-EINVAL): ${err.reason}`);
     }
+    // The PV deadline MSR exists only with the proposal: without it the guest's WRMSR
+    // would do nothing here (a real guest takes #GP), and the guest would wait forever.
+    if (vm.workload.kind === "cyclictest" && vm.workload.deadlineMsr === "pv" && !kvm.pvDeadline) {
+      issue(["vms", i, "workload", "deadlineMsr"], `"tsc" unless kvm.pvDeadline is true (the PV deadline MSR exists only with the PV deadline proposal)`);
+    }
     if (!vm.tscDeadline && needsTscDeadline(vm.workload)) {
       issue(["vms", i, "tscDeadline"], `true for workload kind "${vm.workload.kind}" (it arms IA32_TSC_DEADLINE, which needs the CPUID bit)`);
     }
