@@ -1,6 +1,6 @@
 // Straightforward JS BigInt reference kernels over BigUint64Array: the baseline the wasm
 // batch kernels must beat, and the oracle they are verified against before timing.
-// Each one re-states its spec section (shared/spec/kvm-timer-reference.md) directly.
+// Each one re-states the formula docs/kvm-timer-model.md gives for it, directly.
 //
 // Storing into a BigUint64Array converts with ToBigUint64 (reduction mod 2^64), which is
 // exactly the kernel's "keep the low 64 bits"; wraps that happen *before* a later step

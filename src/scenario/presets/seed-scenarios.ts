@@ -1,4 +1,4 @@
-// The 21 scenarios of shared/spec/seed-history.md §7 as presets (issue #4 §2). Each
+// The 21 scenarios from the timer-path mailing-list history as presets (issue #4 §2). Each
 // one's expected outcome, the real-world figure it is compared with, and tscsim's figure
 // are in docs/scenarios.md; test/scenarios.test.ts asserts the outcomes.
 import type { ScenarioFile } from "../schema.js";
