@@ -5,12 +5,9 @@
 import { readFileSync } from "node:fs";
 import { ScenarioError } from "../scenario/errors.js";
 import { readErrorReason } from "../scenario/load.js";
+import { isRecord } from "../is-record.js";
 
 export type HostProfile = Record<string, unknown> & { delays?: Record<string, unknown> };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function hostFileError(file: string, reason: string): ScenarioError {
   return new ScenarioError([{ path: "host", value: file, allowed: `a readable JSON host profile such as {"delays": {...}} (${reason})` }], file, `cannot load host profile ${JSON.stringify(file)}: ${reason}`);

@@ -9,6 +9,7 @@ import type { RunResult } from "../metrics/types.js";
 import { EXIT_REASON_NAMES } from "../metrics/vcpu-metrics.js";
 import { columns, duration, MISSING, num } from "./format.js";
 import { renderJson, stableJson } from "./json.js";
+import { isRecord } from "../is-record.js";
 
 /** One side of a comparison: its `path=value` overrides (applied after the shared --sets) and its result. */
 export interface CompareSide {
@@ -55,10 +56,6 @@ export function relativeDiff(a: number, b: number): number {
 
 export function metricDiff(a: number, b: number): MetricDiff {
   return { a, b, abs: b - a, rel: relativeDiff(a, b) };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** The value at a dotted path, or undefined. */

@@ -6,6 +6,7 @@
 // the raw value together.
 
 import type { z } from "zod";
+import { isRecord } from "../is-record.js";
 
 const durationSchemas = new WeakSet<object>();
 
@@ -22,10 +23,6 @@ type Def = { type: string; shape?: Record<string, unknown>; element?: unknown; i
 
 function defOf(schema: unknown): Def | undefined {
   return (schema as { _zod?: { def?: Def } })?._zod?.def;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Dotted paths of durations in `raw` given as bare numbers 0 < n < 1000 (ns). */

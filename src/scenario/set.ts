@@ -4,6 +4,7 @@
 
 import { ScenarioError } from "./errors.js";
 import { DEPTH_ALLOWED, nestsDeeperThan } from "./depth.js";
+import { isRecord } from "../is-record.js";
 
 const INDEX = /^(0|[1-9]\d*)$/;
 /** Keys that would reach Object.prototype rather than create a field. */
@@ -28,10 +29,6 @@ export function parseSet(set: string): { path: string; value: unknown } {
   }
   if (nestsDeeperThan(value)) throw setError(`${path}=${text.length > 40 ? `${text.slice(0, 37)}...` : text}`, `a value ${DEPTH_ALLOWED}`);
   return { path, value };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**

@@ -19,6 +19,7 @@ import { DEPTH_ALLOWED, nestsDeeperThan } from "../scenario/depth.js";
 import { canonicalJson, sha256Hex } from "./identity.js";
 import { expandRange, type AxisRange } from "./range.js";
 import { MAX_RUNS, sweepFileSchema, sweepIssues } from "./schema.js";
+import { isRecord } from "../is-record.js";
 
 export interface SweepAxis {
   /** Dotted path into the scenario's file form. */
@@ -43,10 +44,6 @@ export interface SweepSpec {
   /** Axes in file order: the first varies slowest. */
   axes: readonly SweepAxis[];
   seeds: readonly number[];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** `axes[kvm.era]`: the dotted path is one key of the sweep file, so it is bracketed. */

@@ -9,6 +9,7 @@
 import { renderCompactJson } from "../report/json.js";
 import type { RunResult } from "../metrics/types.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../scenario/depth.js";
+import { isRecord } from "../is-record.js";
 
 export type RunStatus = "ok" | "failed";
 
@@ -58,10 +59,6 @@ export function okLine(id: string, params: Record<string, unknown>, seed: number
 
 export function failedLine(id: string, params: Record<string, unknown>, seed: number, error: string, wallMs: number): string {
   return `${head(id, params, seed)},"status":"failed","error":${JSON.stringify(error)},"wallMs":${ms(wallMs)}}`;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** The line as a ResultLine, or a reason it is not one. */
