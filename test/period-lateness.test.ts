@@ -77,7 +77,7 @@ describe("per-period lateness", () => {
         expect(lazy[0]!.histogram.totalCount).toBe(eager[0]!.histogram.totalCount);
         expect(lazy[0]!.histogram.getValueAtPercentile(50)).toBe(eager[0]!.histogram.getValueAtPercentile(50));
       }),
-      { numRuns: 150 },
+      { numRuns: 60 },
     );
   });
 

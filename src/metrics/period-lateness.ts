@@ -27,7 +27,8 @@ export interface PeriodLatenessSummary extends LatencySummary {
 
 /**
  * (value, count) records kept before a vCPU's histogram is made: 4 KB of numbers against
- * the histogram's ~94 KB, and a run of a few hundred periods per vCPU never makes one.
+ * the histogram's ~94 KB; a vCPU whose timer repeats a few values (the wasm engine hands
+ * them over as counts: engine_lateness.ts), or a run of a few hundred periods, never makes one.
  */
 const RECORDS_BEFORE_HISTOGRAM = 256;
 /**
@@ -87,9 +88,16 @@ export class PeriodLateness {
       this.kept.recordValueWithCount(histogramNs, times);
       return;
     }
+    this.listedCount += times;
+    // A run of one value (a steady timer on the TypeScript engine: a call per period) is one record.
+    const last = this.values.length - 1;
+    if (last >= 0 && this.values[last] === histogramNs) {
+      this.counts[last] = this.counts[last]! + times;
+      if (this.listedCount >= COUNT_BEFORE_HISTOGRAM) void this.histogram;
+      return;
+    }
     this.values.push(histogramNs);
     this.counts.push(times);
-    this.listedCount += times;
     if (this.values.length > RECORDS_BEFORE_HISTOGRAM || this.listedCount >= COUNT_BEFORE_HISTOGRAM) void this.histogram;
   }
   absorbTotals(count: number, sumNs: number, minNs: number, maxNs: number): void {
