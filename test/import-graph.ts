@@ -90,5 +90,5 @@ export function importCycles(graph: ImportGraph): string[][] {
     }
   };
   for (const v of [...graph.keys()].sort()) if (!index.has(v)) visit(v);
-  return out.sort((a, b) => a[0].localeCompare(b[0]));
+  return out.sort((a, b) => a.join(" ").localeCompare(b.join(" ")));
 }
