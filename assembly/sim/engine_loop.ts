@@ -6,9 +6,13 @@
 // (src/sim/wasm-engine.ts). Same events, same sequence numbers, same draws, same
 // metric calls: test/sim/engine-differential.test.ts holds the two to byte-identical
 // results. Each step names the TypeScript method it mirrors; those name the kernel
-// functions (spec §4–§6). This file: the event loop and the guest (cyclictest's thread);
-// engine_lapic.ts the LAPIC timer, engine_host.ts the host paths, engine_record.ts the
-// per-vCPU record and configuration.
+// functions (spec §4–§6). This file: the event loop and the guest (cyclictest's thread).
+// Layers, each importing only those below it (test/import-cycles.test.ts): engine_record.ts
+// (per-vCPU record, configuration), metrics, trace, queue and the other leaves;
+// engine_leave_guest.ts; engine_kick.ts (kick, posted path); engine_lapic.ts,
+// engine_lapic_count.ts, engine_lapic_start.ts (the LAPIC timer); engine_deadline.ts;
+// engine_host.ts (exits, halts, entries); the guests (guest_*.ts); engine_guest.ts; this.
+// An upward step is a result the caller acts on (engine_host.ts reenter → runProgram here).
 
 import { simNowNs, setNowNs } from "./host_clock";
 import { queuePop, queuePoppedSeq, horizonNs } from "./event_queue";

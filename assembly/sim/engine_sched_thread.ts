@@ -1,7 +1,7 @@
 // The vCPU threads' side of the host scheduler on the wasm engine: src/sim/vcpu.ts's
 // hooks into the host paths (holdForCpu, schedSleep, the wake-up of a blocked thread, the
-// poll loop's end), step for step. engine_sched.ts is the scheduler; engine_host.ts and engine_loop.ts call
-// the hooks here only while it runs (schedOn).
+// poll loop's end), step for step. engine_sched.ts is the scheduler; engine_host.ts,
+// engine_kick.ts and engine_loop.ts call the hooks here only while it runs (schedOn).
 
 import { nowF64 } from "./host_clock";
 import { queuePushIn } from "./event_queue";
