@@ -2,9 +2,11 @@
 //  0. what the machine allows at the time, before each repetition: (a) a pure-CPU loop
 //     on 1 and on N worker threads (the machine is shared, so "2 cores" may be 1.2 at
 //     that moment), and (b) the sweep's own runs simulated back to back on bare threads
-//     (no pool, no results file: bench/sweep-raw-worker.mjs), the same runs on 1 thread
-//     and on each of N, per-run time after the cold start — the simulator's own scaling
-//     on this machine (shared caches and memory), the ceiling for any sweep machinery;
+//     (no pool, no results file: bench/sweep-raw-worker.mjs, each run exactly a sweep
+//     worker's per-run work, src/sweep/run-task.ts), the same runs on 1 thread and on each
+//     of N, timed together after the cold start — the simulator's own scaling on this
+//     machine (shared caches, memory, V8's GC helper threads), the ceiling for any sweep
+//     machinery;
 //  1. a fixed grid of 1,680 runs (cyclictest, 4 vCPUs, 1 s simulated each: see
 //     bench/README.md for why) through `tscsim sweep` (the built CLI, a new process)
 //     with 1 worker and with every core: runs/s and guest interrupts/s end to end (from
