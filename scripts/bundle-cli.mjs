@@ -51,20 +51,44 @@ const zodEnglishOnly = {
 // Chunk names carry content hashes: clear the last build's, or the package ships them all.
 rmSync(outdir, { recursive: true, force: true });
 
-// hdr-histogram-js builds an Intl.NumberFormat when its log writer module loads, which
-// makes V8 load ICU's locale data (about a sixth of a run's start-up, counted in
-// instructions) although tscsim never writes an HdrHistogram log. The bundle builds that
-// formatter on its first use instead; the build fails if the library's line changes.
-const hdrFormatterOnUse = {
-  name: "hdr-formatter-on-use",
+// Work that dependencies do when their modules load, for features tscsim rarely or never
+// uses, deferred to first use. Each entry names the module, the line that does the work
+// eagerly and its on-use replacement; the build fails if the library's line changes.
+const ON_USE = [
+  // hdr-histogram-js builds an Intl.NumberFormat for its log writer, which makes V8 load
+  // ICU's locale data (about a sixth of a run's start-up, counted in instructions)
+  // although tscsim never writes an HdrHistogram log.
+  {
+    module: /[\\/]hdr-histogram-js[\\/]dist[\\/]HistogramLogWriter\.js$/,
+    eager: "const timeFormatter = (0, formatters_1.floatFormatter)(5, 3);",
+    onUse: "let timeFormatterOnce; const timeFormatter = (x) => (timeFormatterOnce ??= (0, formatters_1.floatFormatter)(5, 3))(x);",
+  },
+  // hdr-histogram-js looks up node:zlib when its encoding module loads (Node's zlib
+  // modules, ~12 M instructions); only results with histograms (--histograms, sweeps)
+  // compress one.
+  {
+    module: /[\\/]hdr-histogram-js[\\/]dist[\\/]JsHistogram\.encoding\.js$/,
+    eager: "exports.deflate = findDeflateFunction();\nexports.inflate = findInflateFunction();",
+    onUse: "let deflateOnce, inflateOnce;\nexports.deflate = (...args) => (deflateOnce ??= findDeflateFunction())(...args);\nexports.inflate = (...args) => (inflateOnce ??= findInflateFunction())(...args);",
+  },
+  // commander loads node:child_process (with net, dgram and Node's streams: ~13 M
+  // instructions, every command) to start executable subcommands, which tscsim has none of.
+  {
+    module: /[\\/]commander[\\/]lib[\\/]command\.js$/,
+    eager: "const childProcess = require('node:child_process');",
+    onUse: "let childProcessOnce; const childProcess = { spawn: (...args) => (childProcessOnce ??= require('node:child_process')).spawn(...args) };",
+  },
+];
+const dependenciesOnUse = {
+  name: "dependencies-on-use",
   setup(b) {
-    const eager = "const timeFormatter = (0, formatters_1.floatFormatter)(5, 3);";
-    const onUse = "let timeFormatterOnce; const timeFormatter = (x) => (timeFormatterOnce ??= (0, formatters_1.floatFormatter)(5, 3))(x);";
-    b.onLoad({ filter: /[\\/]hdr-histogram-js[\\/]dist[\\/]HistogramLogWriter\.js$/ }, (args) => {
-      const source = readFileSync(args.path, "utf8");
-      if (!source.includes(eager)) throw new Error(`${args.path}: the module-level formatter this build defers is gone; update scripts/bundle-cli.mjs`);
-      return { contents: source.replace(eager, onUse), loader: "js", resolveDir: dirname(args.path) };
-    });
+    for (const { module, eager, onUse } of ON_USE) {
+      b.onLoad({ filter: module }, (args) => {
+        const source = readFileSync(args.path, "utf8");
+        if (!source.includes(eager)) throw new Error(`${args.path}: the module-level line this build defers (${JSON.stringify(eager)}) is gone; update scripts/bundle-cli.mjs`);
+        return { contents: source.replace(eager, onUse), loader: "js", resolveDir: dirname(args.path) };
+      });
+    }
   },
 };
 
@@ -113,6 +137,6 @@ await build({
   external: ["piscina", "cli-progress", "benchmark"],
   // CommonJS dependencies (hdr-histogram-js, pako) call require() on Node built-ins.
   banner: { js: 'import { createRequire as __tscsimRequire } from "node:module"; const require = __tscsimRequire(import.meta.url);' },
-  plugins: [ownSources, zodEnglishOnly, hdrFormatterOnUse, hdrWithoutWasm],
+  plugins: [ownSources, zodEnglishOnly, dependenciesOnUse, hdrWithoutWasm],
   logLevel: "warning",
 });
