@@ -309,7 +309,11 @@ function distinctIssues(issues: readonly ScenarioIssue[]): ScenarioIssue[] {
 export function validateScenario(raw: unknown, source?: string): ScenarioConfig {
   // Before the validator, which walks the value recursively.
   if (nestsDeeperThan(raw)) throw new ScenarioError([{ path: "", value: "(a deeply nested value)", problem: "nested too deeply", allowed: DEPTH_ALLOWED }], source);
-  const parsed = scenarioFileSchema.safeParse(raw);
+  // Without zod's generated fast path (`new Function` per object schema, compiled on its
+  // first parse): a process validates a scenario once or a few times, never enough for
+  // the generated code to repay compiling it (~2 % of a short `tscsim run`'s start-up,
+  // counted in instructions). Same results and issues either way.
+  const parsed = scenarioFileSchema.safeParse(raw, { jitless: true });
   if (!parsed.success) throw new ScenarioError(distinctIssues(parsed.error.issues.flatMap((iss) => fromZodIssue(iss, raw))), source);
   const { config, issues } = crossCheck(parsed.data, raw);
   if (issues.length > 0) throw new ScenarioError(issues, source);
