@@ -76,6 +76,12 @@ export {
   vcpuSetTsc,
   vcpuSetAdvance,
   vcpuAdvance,
+  lastWaitDelta,
+  waitLapicExpire,
+  cyclesToNsSigned,
+  nsToCyclesSigned,
+} from "./sim/vcpu_timer";
+export {
   gRdtsc,
   gAddImm,
   gSetImm,
@@ -89,6 +95,8 @@ export {
   expiredTdLatch,
   expiredTdIsSet,
   expiredTdClear,
+} from "./sim/vcpu_regs";
+export {
   swTscdeadlineArm,
   pushAtSwExpiry,
   pushAtTarget,
@@ -106,15 +114,13 @@ export {
   periodicRearmLegacyDrift,
   updateTargetExpiration,
   readTmcct,
+} from "./sim/vcpu_sw_timer";
+export {
   hvArm,
   hvCancel,
   pushAtPreemption,
   lastPreemptionAtNs,
-  lastWaitDelta,
-  waitLapicExpire,
-  cyclesToNsSigned,
-  nsToCyclesSigned,
-} from "./sim/vcpu_timer";
+} from "./sim/vcpu_hv_timer";
 export {
   lazyGuestWrite,
   lazyArm,

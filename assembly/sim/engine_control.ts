@@ -12,7 +12,7 @@
 
 import { simNowNs } from "./host_clock";
 import { queuePush } from "./event_queue";
-import { tdIsZero } from "./vcpu_timer";
+import { tdIsZero } from "./vcpu_regs";
 import { pvDeadlineFromReg, pvDeadlineIsSet, pvDeadlineToReg, vcpuMigrateTsc } from "./deadline_proposals";
 
 import { EV_GUEST_RESUME, F_HV_IN_USE, F_PENDING, HRTIMER_SEQ, STATE, S_EXIT, S_GUEST, clear, has, payloadOf, schedule, set, vmCell, setState } from "./engine_record";
