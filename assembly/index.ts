@@ -152,14 +152,7 @@ export { guestStatePlan, guestStateInit, ctEngineSamplesPtr } from "./sim/guest_
 export { simMemoryReserve } from "./sim/sim_memory";
 export { schedEnginePlan, schedEngineInit, schedEngineSetLoad, schedEngineFinish, schedEngineVcpuStealNs, schedEngineNoPollSteal, schedWaitLogPtr, schedWaitLogCount, schedWaitLogClear } from "./sim/engine_sched_state";
 export {
-  Activity,
-  TaskState,
   Placement,
-  schedInit,
-  schedRelease,
-  schedSetTaskCpu,
-  schedLayout,
-  schedLeftmost,
   schedAccount,
   schedSetActivity,
   schedActivity,
@@ -180,6 +173,17 @@ export {
   schedTaskWaitSumNs,
   schedTaskWaits,
 } from "./sim/host_sched";
+export {
+  Activity,
+  TaskState,
+  schedInit,
+  schedRelease,
+  schedSetTaskCpu,
+  schedLayout,
+} from "./sim/host_sched_state";
+export {
+  schedLeftmost,
+} from "./sim/host_sched_queue";
 export { schedSetStolen, schedStealPercent } from "./sim/steal_average";
 export { TraceKind, TraceExit, TRACE_CAPACITY, traceEnable, traceEvent, traceLogPtr, traceLogCount, traceLogClear } from "./sim/trace_log";
 export { probeVcpuRecords, probeVcpuStride, probeVmCells, probeStreams, probeDelayProgram, probeDelayRoot, probeZiggurat, probeEngineRecords, probeConfig } from "./sim/bench_probe";
