@@ -6,7 +6,9 @@
 // (reenter's result) instead of calling up into it.
 
 import { simNowNs } from "./host_clock";
-import { preemptionAtNs, waitLapicExpire, vcpuAdvance, expiredTdIsSet, lastWaitDelta } from "./vcpu_timer";
+import { waitLapicExpire, vcpuAdvance, lastWaitDelta } from "./vcpu_timer";
+import { expiredTdIsSet } from "./vcpu_regs";
+import { preemptionAtNs } from "./vcpu_hv_timer";
 import { Count, Sum, addNs, count, metricAdvance, metricCallback } from "./engine_metrics";
 import { F_HV_DEFERRED, chaining, pushHv, scheduleStall, D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, stallLengthNs, startNs, tune, vmCell, setState } from "./engine_record";
 import { cancelHvTimer, expired, injectPending } from "./engine_lapic";

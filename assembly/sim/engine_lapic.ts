@@ -4,7 +4,9 @@
 // that branch on the timer mode are engine_lapic_start.ts (above this and
 // engine_lapic_count.ts); the kick and posted path the expiry takes are engine_kick.ts.
 
-import { clearPeriod, hvArm, hvCancel, tdIsZero, tdClear, expiredTdLatch } from "./vcpu_timer";
+import { tdIsZero, tdClear, expiredTdLatch } from "./vcpu_regs";
+import { clearPeriod } from "./vcpu_sw_timer";
+import { hvArm, hvCancel } from "./vcpu_hv_timer";
 import { Count, count } from "./engine_metrics";
 import { F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_SEQ, apicv, clear, globalAdvance, has, hvTimer, preemptionRate, set } from "./engine_record";
 import { kick, posted, postedWait, unblock } from "./engine_kick";
@@ -12,7 +14,7 @@ import { F_IN_SERVICE, STATE, S_GUEST, VM_CAN_POST, VM_HV_TIMER, X_APIC_WRITE, X
 import { dropHv } from "./engine_leave_guest";
 import { TraceKind, trace } from "./trace_log";
 import { TM_DEADLINE, TM_ONESHOT, latchesDeadline, timerMode } from "./engine_lapic_mode";
-import { targetClear } from "./vcpu_timer";
+import { targetClear } from "./vcpu_sw_timer";
 import { lazyClear, pvOn } from "./engine_proposals";
 import { pvDeadlineClear } from "./deadline_proposals";
 

@@ -9,7 +9,7 @@ import { F_HANDLER_DONE, PHASE, VM_CT_INTERVAL_NS, PH_ARM, PH_HALT, PH_SET_MODE,
 import { guestEoi, setTscDeadlineMode } from "./engine_lapic";
 import { wrmsrPvDeadline, wrmsrTscDeadline } from "./engine_deadline";
 import { gKvmclock } from "./deadline_proposals";
-import { exactNsCell, pvStatsCell } from "./guest_tscdl_state";
+import { exactNsCell, pvStatsCell } from "./metrics_ns_extremes";
 
 /** cyclictest's main flow (GuestMachine.step) through IA32_TSC_DEADLINE. */
 export function cyclictestStep(e: usize, v: i32): i32 {
