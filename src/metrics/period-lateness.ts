@@ -10,12 +10,7 @@
 // Kept only by workloads that run a periodic timer (the TypeScript engine's `periodic`).
 
 import { latencySummary, newAggregateHistogram, newVcpuHistogram, type LatencyHistogram } from "./histogram.js";
-import type { LatencySummary } from "./types.js";
-
-/** min/mean/p50…p99.9/max of the per-period lateness in ns, and how many periods. */
-export interface PeriodLatenessSummary extends LatencySummary {
-  count: number;
-}
+import type { PeriodLatenessSummary } from "./latency-summary.js";
 
 export class PeriodLateness {
   count = 0;
