@@ -20,7 +20,7 @@ describe("wasm engine = TypeScript state machine: the metrics block", () => {
   });
 
   test("every index of the engine's Slot and Counter enums is VcpuMetrics' slot of that name", () => {
-    // wasm name -> VcpuMetrics slot (assembly/sim/engine_metrics.ts, src/metrics/vcpu-metrics.ts).
+    // wasm name -> VcpuMetrics slot (assembly/sim/engine_metrics.ts, src/metrics/vcpu-slots.ts).
     const slots: Record<keyof typeof wasm.Slot, number> = {
       Interrupts: I.INTERRUPTS,
       SumNs: I.SUM_NS,

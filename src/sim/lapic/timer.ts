@@ -64,6 +64,7 @@ export const enum ArmedBy {
   PvMsr = 2,
 }
 
+/** The VMX-preemption timer counts in 32 bits: a longer delta is vmx_set_hv_timer's -ERANGE. */
 const HV_MAX_VALUE = 0xffffffffn;
 
 /** The timer's state and its arming and expiry; LapicTimer (../lapic.ts) adds the register accesses. */
