@@ -20,7 +20,7 @@ export abstract class VcpuTimers extends VcpuHostPaths implements TimerHost {
   /** Busy-wait of the posted path, spent on the housekeeping CPU (ns). */
   protected postedSpinNs = 0;
 
-  /** The preemption timer fired in guest mode: exit, expire, re-enter. */
+  /** The preemption timer fired in guest mode (handle_preemption_timer): exit, expire (kvm_lapic_expired_hv_timer), re-enter. */
   protected preemptionExit(): void {
     this.metrics.recordExit(ExitReason.preemptionTimer);
     const idleNs = this.idleExitNs();
@@ -49,6 +49,7 @@ export abstract class VcpuTimers extends VcpuHostPaths implements TimerHost {
 
   // ---- TimerHost: what the LAPIC timer (lapic.ts, lapic/timer.ts) asks of its vCPU ----
 
+  /** hrtimer_start of the LAPIC timer's hrtimer (start_sw_tscdeadline, start_sw_period); the callback runs host.delays.hrtimer late. */
   armHrtimer(atTarget: boolean, advanceEarly = false): void {
     const p = payload(EventKind.HrtimerCallback, this.index);
     const delay = this.env.delays.hrtimer(this.index);
@@ -59,6 +60,7 @@ export abstract class VcpuTimers extends VcpuHostPaths implements TimerHost {
     this.trace(TK.HvTimerState, 0);
     this.metrics.timerArm(TimerBackend.sw);
   }
+  /** hrtimer_cancel: the pending callback becomes stale. */
   cancelHrtimer(): void {
     if (this.hrtimerSeq >= 0) this.trace(TK.HrtimerCancel, 0);
     this.hrtimerSeq = -1;
@@ -72,6 +74,7 @@ export abstract class VcpuTimers extends VcpuHostPaths implements TimerHost {
   hvCancelled(): void {
     this.hvSeq = -1;
   }
+  /** kvm_vcpu_kick from apic_timer_expired: wake a blocked or polling thread, or IPI a vCPU in guest mode or entering. */
   kick(): void {
     if (this.state === "blocked" && this.sched !== null) {
       // try_to_wake_up: the thread runs when its CPU picks it, `wakeup` after that.
