@@ -15,7 +15,7 @@ import { idleExitNs } from "./engine_kick";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ, apicv, hvTimerBeforeWait } from "./engine_record";
 import { lazyOn, lazyRearm } from "./engine_deadline";
 import { TraceExit, TraceKind, trace } from "./trace_log";
-import { countHrtimerRestart, countHvRestart } from "./engine_lapic_count";
+import { TM_PERIODIC, countHrtimerRestart, countHvRestart, timerMode } from "./engine_lapic_count";
 import { schedBusyWait, schedNoPollForSteal } from "./engine_sched";
 import { schedOn } from "./engine_sched_state";
 import { schedPollStart, schedSleep } from "./engine_sched_thread";
@@ -178,7 +178,8 @@ export function preemptionExit(e: usize, v: i32): void {
       cancelHvTimer(e, v);
       expired(e, v, false);
     }
-    countHvRestart(e, v);
+    // Only a periodic timer restarts (the check is countHvRestart's own first, here without a call).
+    if (timerMode(e) == TM_PERIODIC) countHvRestart(e, v);
   }
   const exitNs = delay(D_VM_EXIT, v);
   beginEntry(e, v, idleNs + exitNs + delay(D_VM_ENTRY, v));
@@ -201,5 +202,6 @@ export function hrtimerCallback(e: usize, v: i32): void {
   // LapicTimer.hrtimerFired: the lazy proposal may re-arm instead of injecting.
   if (lazyOn && lazyRearm(e, v, false)) return;
   expired(e, v, true);
-  countHrtimerRestart(e, v);
+  // Only a periodic timer restarts (countHrtimerRestart's own first check, here without a call).
+  if (timerMode(e) == TM_PERIODIC) countHrtimerRestart(e, v);
 }

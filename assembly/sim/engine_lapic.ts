@@ -60,16 +60,17 @@ export function expired(e: usize, v: i32, fromTimerFn: bool): void {
     count(v, Count.Coalesced);
     return;
   }
-  if (latchesDeadline(e, timerMode(e))) expiredTdLatch(v);
+  const mode = timerMode(e);
+  if (latchesDeadline(e, mode)) expiredTdLatch(v);
   if (!fromTimerFn && apicv) {
-    injectTimerIrq(e, v);
+    injectTimerIrqIn(e, v, mode);
     unblock(e, v);
     return;
   }
   // kvm_use_posted_timer_interrupt: busy-wait where the hrtimer ran, inject, post.
   if (vmCell(e, VM_CAN_POST) != 0 && load<u8>(e + STATE) == S_GUEST) {
     const spinNs = postedWait(e, v);
-    injectTimerIrq(e, v);
+    injectTimerIrqIn(e, v, mode);
     posted(e, v, spinNs);
     return;
   }
@@ -85,8 +86,14 @@ export function expired(e: usize, v: i32, fromTimerFn: bool): void {
 // @ts-ignore: decorator
 @inline
 export function injectTimerIrq(e: usize, v: i32): void {
+  injectTimerIrqIn(e, v, timerMode(e));
+}
+
+/** injectTimerIrq with the VM's timer mode at hand. */
+// @ts-ignore: decorator
+@inline
+function injectTimerIrqIn(e: usize, v: i32, mode: i32): void {
   set(e, F_TO_DELIVER);
-  const mode = timerMode(e);
   if (mode == TM_DEADLINE) {
     tdClear(v);
     if (pvOn) pvDeadlineClear(v);
