@@ -18,12 +18,7 @@
 // else (percentiles.ts), so every summary is the one the histogram gives.
 
 import { latencySummary, newAggregateHistogram, newVcpuHistogram, type LatencyHistogram } from "./histogram.js";
-import type { LatencySummary } from "./types.js";
-
-/** min/mean/p50…p99.9/max of the per-period lateness in ns, and how many periods. */
-export interface PeriodLatenessSummary extends LatencySummary {
-  count: number;
-}
+import type { PeriodLatenessSummary } from "./latency-summary.js";
 
 /**
  * (value, count) records kept before a vCPU's histogram is made: 4 KB of numbers against
