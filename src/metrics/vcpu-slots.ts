@@ -1,7 +1,7 @@
 // The slot block of one vCPU's metrics: which Float64Array slot holds which counter,
 // and the exit reasons and timer backends that index runs of slots. The layout is a
 // contract with the wasm engine, which keeps the same block in linear memory
-// (assembly/sim/engine_metrics.ts Slot and Counter; test/sim/engine-metrics-layout.test.ts
+// (assembly/sim/metrics_slots.ts Slot and Counter; test/sim/engine-metrics-layout.test.ts
 // pins one to the other), so it lives apart from the collector that fills it
 // (vcpu-metrics.ts) and the reader that sums it up (vcpu-totals.ts).
 
@@ -67,7 +67,7 @@ export const TIMERS_POSTED = 36;
 /** Slots per vCPU. */
 export const VCPU_SLOTS = 37;
 /**
- * The slot layout above by name, for the wasm engine's copy of it (assembly/sim/engine_metrics.ts
+ * The slot layout above by name, for the wasm engine's copy of it (assembly/sim/metrics_slots.ts
  * Slot and Counter; a test pins one to the other). EXITS and ARMS are the first of their runs.
  */
 export const VCPU_SLOT_INDEX = Object.freeze({
