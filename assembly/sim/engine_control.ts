@@ -144,7 +144,7 @@ function ctrl(v: i32): usize {
   return perVcpuPtr + usize(v) * CTRL_STRIDE;
 }
 
-/** Vcpu.start's control events, after the thread's first event and the stall: migrations, then each pause and its resume. */
+/** Vcpu.startControl: migrations, then each pause and its resume (after the thread's first event and the stall). */
 export function scheduleControl(e: usize, v: i32): void {
   const m0 = i32(vmCell(e, VM_MIGRATION_FIRST));
   const m1 = m0 + i32(vmCell(e, VM_MIGRATIONS));

@@ -51,10 +51,14 @@ export function ctEngineStart(): void {
     if (schedOn) schedThreadStart(v);
     else schedule(e, v, EV_GUEST_RESUME, 0);
     if (stallEveryNs > 0) scheduleStall(e, v);
-    if (controlOn) scheduleControl(e, v);
+    if (controlOn && !schedOn) scheduleControl(e, v);
   }
-  // HostScheduler.start: each vCPU wakes on its CPU, the background tasks' first periods.
-  if (schedOn) schedStart();
+  // HostScheduler.start: each vCPU wakes on its CPU, the background tasks' first periods;
+  // then the control events (Vcpu.startControl: after each thread's first event).
+  if (schedOn) {
+    schedStart();
+    if (controlOn) for (let v = 0; v < vcpuCount; v++) scheduleControl(eng(v), v);
+  }
   // A traced run queues every event: its trace records then come in time order (chaining
   // changes no result, only the order in which the vCPUs' steps are taken). Pauses and
   // migrations are events of the vCPU that ownEarliestNs does not track: no chaining.

@@ -259,7 +259,10 @@ export class Simulation {
     if (this.fast !== null) this.fast.start();
     else {
       for (const v of this.vcpus) v.start();
-      this.sched?.start();
+      if (this.sched !== null) {
+        this.sched.start();
+        for (const v of this.vcpus) v.startControl();
+      }
     }
   }
 

@@ -125,6 +125,16 @@ export class Vcpu extends VcpuTimers implements GuestCtx, TimerHost, SchedThread
       this.deferred = EventKind.GuestResume;
     } else this.schedule(EventKind.GuestResume, 0);
     if (this.env.stalls !== null) wasm.queuePushIn(this.env.stalls.everyNs, payload(EventKind.Stall, this.index));
+    if (this.sched === null) this.startControl();
+  }
+
+  /**
+   * The migrations, pauses and resumes. With a host scheduler they are queued after
+   * HostScheduler.start has put each thread's first event in the queue (Engine.start), so
+   * that at equal times the thread's first entry comes first, as it does without one: a
+   * migration at 0 then finds the vCPU after its first entry either way.
+   */
+  startControl(): void {
     for (const m of this.env.migrations) wasm.queuePushIn(m.atNs, payload(EventKind.Migrate, this.index));
     for (const p of this.env.pauses) {
       wasm.queuePushIn(p.atNs, payload(EventKind.Pause, this.index));

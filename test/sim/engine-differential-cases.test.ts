@@ -95,4 +95,19 @@ describe("wasm engine = TypeScript state machine: one case per mechanism", () =>
       expect(check(JSON.parse(wasmResult).rest as RunResult)).toBe(true);
     }
   });
+
+  // A migration at time 0 with a host scheduler: its control events are queued after each
+  // thread's first event (Vcpu.startControl), so the migration finds the vCPU after its first
+  // entry, as without a scheduler. Before, it came first there and left one stale event behind.
+  test("a migration at 0 with one host CPU per vCPU = no scheduler, on both engines", () => {
+    const c = scenario({ seed: 0, durationNs: 30_000_000, kvm: { era: "v4.0", hvTimer: false, timerAdvance: { kind: "off" } }, vm: { vcpus: 2, migrations: [{ atNs: 0, tscKhz: 2_500_000 }, { atNs: 7_000_000, tscKhz: 3_500_000 }] }, delays: jitter }, { ...CYCLICTEST, intervalNs: 100_000 });
+    const shared = { ...c, host: { ...c.host, cpus: 2 } };
+    expect(wasmEngineExclusion(shared)).toBeNull();
+    const alone = resultOf(c, "wasm");
+    for (const engine of ["ts", "wasm"] as const) {
+      const r = JSON.parse(resultOf(shared, engine)) as { rest: { hostSched?: unknown }; output: unknown };
+      delete r.rest.hostSched;
+      expect(JSON.stringify(r)).toBe(alone);
+    }
+  });
 });
