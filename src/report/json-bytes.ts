@@ -23,6 +23,19 @@ export function fragment(s: string): Uint8Array {
   return encoder.encode(s);
 }
 
+/** Fixed text around k numbers: k + 1 pre-encoded parts (JsonBytes.fill). */
+export interface Template {
+  parts: readonly Uint8Array[];
+  /** The parts' bytes in all. */
+  bytes: number;
+}
+
+/** A Template from its text, `slot` marking where each number goes. */
+export function template(text: string, slot: string): Template {
+  const parts = text.split(slot).map(fragment);
+  return { parts, bytes: parts.reduce((n, p) => n + p.length, 0) };
+}
+
 export class JsonBytes {
   private buf: Buffer;
   private used = 0;
@@ -77,6 +90,11 @@ export class JsonBytes {
    */
   num(x: number): void {
     this.room(NUMBER_MAX_BYTES);
+    this.numInRoom(x);
+  }
+
+  /** num, with the room for it made. */
+  private numInRoom(x: number): void {
     const buf = this.buf;
     if (!Number.isFinite(x)) {
       // "null"
@@ -116,6 +134,26 @@ export class JsonBytes {
         x = q;
       } while (x !== 0);
     }
+  }
+
+  /**
+   * parts[0], values[0], parts[1], ..., values[k-1], parts[k]: a template's fixed text
+   * (pre-encoded) around its numbers (num's rule), with one check for room.
+   */
+  fill(t: Template, values: readonly number[]): void {
+    const parts = t.parts;
+    this.room(t.bytes + NUMBER_MAX_BYTES * values.length);
+    const buf = this.buf;
+    let at = this.used;
+    for (let k = 0; ; k++) {
+      const f = parts[k]!;
+      for (let j = 0; j < f.length; j++) buf[at++] = f[j]!;
+      if (k === values.length) break;
+      this.used = at;
+      this.numInRoom(values[k]!);
+      at = this.used;
+    }
+    this.used = at;
   }
 
   /** Hands over what is written so far (nothing when empty); the next bytes go into a new chunk. */

@@ -8,25 +8,13 @@
 // generic writer. test/report-streamed.test.ts holds the two to the same bytes.
 
 import type { AdvanceSummary, LatencyMoments, LatencySummary, VcpuResult } from "../metrics/types.js";
-import { fragment, type JsonBytes } from "./json-bytes.js";
+import { template, type JsonBytes, type Template } from "./json-bytes.js";
 
-/** Where a value goes in a template's text. */
+/** Where a number goes in a template's text. */
 const SLOT = "\u0000";
 
-/** The text between a template's values, encoded (a template with k values has k + 1). */
-type Fragments = Uint8Array[];
-
-function compile(text: string): Fragments {
-  return text.split(SLOT).map(fragment);
-}
-
-/** Writes fragments with a value between each two. */
-function fill(out: JsonBytes, f: Fragments, values: readonly number[]): void {
-  for (let k = 0; k < values.length; k++) {
-    out.frag(f[k]!);
-    out.num(values[k]!);
-  }
-  out.frag(f[values.length]!);
+function compile(text: string): Template {
+  return template(text, SLOT);
 }
 
 /** A `{ "key": value, ... }` object's text at `i` (its keys' indent), values as SLOTs, from its opening brace to its closing one. */
@@ -42,25 +30,25 @@ const TIMERS = ["swArms", "hvArms", "hvFallbacks", "hvToSw", "swToHv", "posted"]
 /** The fixed text of summary()'s shape at one indent. */
 interface Templates {
   /** `{` through `"latency": {` and `"ns": `. */
-  head: Fragments;
-  moments: Fragments;
-  summary: Fragments;
+  head: Template;
+  moments: Template;
+  summary: Template;
   /** Between the ns and cycles summaries. */
-  cycles: Fragments;
+  cycles: Template;
   /** The end of latency, and early. */
-  early: Fragments;
+  early: Template;
   /** Before the per-period lateness (written by the generic writer). */
-  periods: Fragments;
+  periods: Template;
   /** exits, spinNs, and advanceNs up to its series. */
-  exitsToAdvance: Fragments;
-  emptySeries: Fragments;
-  seriesOpen: Fragments;
+  exitsToAdvance: Template;
+  emptySeries: Template;
+  seriesOpen: Template;
   /** A series point, the first and the others (after a comma). */
-  firstPoint: Fragments;
-  point: Fragments;
-  seriesClose: Fragments;
+  firstPoint: Template;
+  point: Template;
+  seriesClose: Template;
   /** The end of advanceNs, timers, and everything after. */
-  tail: Fragments;
+  tail: Template;
 }
 
 function templates(indent: string): Templates {
@@ -90,23 +78,25 @@ function templates(indent: string): Templates {
   };
 }
 
+const NONE: readonly number[] = [];
+
 /** Templates by indent (a run's vCPUs all sit at one). */
 const byIndent = new Map<string, Templates>();
 
 function latency(out: JsonBytes, t: Templates, l: LatencyMoments | LatencySummary): void {
-  if ("p50" in l) fill(out, t.summary, [l.min, l.mean, l.p50, l.p90, l.p99, l.p999, l.max]);
-  else fill(out, t.moments, [l.min, l.mean, l.max]);
+  if ("p50" in l) out.fill(t.summary, [l.min, l.mean, l.p50, l.p90, l.p99, l.p999, l.max]);
+  else out.fill(t.moments, [l.min, l.mean, l.max]);
 }
 
 function series(out: JsonBytes, t: Templates, a: AdvanceSummary): void {
   const s = a.series;
   if (s.length === 0) {
-    out.frag(t.emptySeries[0]!);
+    out.fill(t.emptySeries, NONE);
     return;
   }
-  out.frag(t.seriesOpen[0]!);
-  for (let k = 0; k < s.length; k++) fill(out, k === 0 ? t.firstPoint : t.point, s[k]!);
-  out.frag(t.seriesClose[0]!);
+  out.fill(t.seriesOpen, NONE);
+  for (let k = 0; k < s.length; k++) out.fill(k === 0 ? t.firstPoint : t.point, s[k]!);
+  out.fill(t.seriesClose, NONE);
 }
 
 /** Keys of a summary() result without periodLatenessNs. */
@@ -125,20 +115,20 @@ export function writeVcpuResult(out: JsonBytes, v: VcpuResult, indent: string, o
   if (typeof v.vm !== "number" || typeof v.vcpu !== "number" || typeof v.interrupts !== "number") return false;
   let t = byIndent.get(indent);
   if (t === undefined) byIndent.set(indent, (t = templates(indent)));
-  fill(out, t.head, [v.vm, v.vcpu, v.interrupts]);
+  out.fill(t.head, [v.vm, v.vcpu, v.interrupts]);
   latency(out, t, v.latency.ns);
-  out.frag(t.cycles[0]!);
+  out.fill(t.cycles, NONE);
   latency(out, t, v.latency.cycles);
-  fill(out, t.early, [v.early.count, v.early.worstNs]);
+  out.fill(t.early, [v.early.count, v.early.worstNs]);
   if (periods !== undefined) {
-    out.frag(t.periods[0]!);
+    out.fill(t.periods, NONE);
     other(periods, indent + "  ");
   }
   const e = v.exits;
   const a = v.advanceNs;
-  fill(out, t.exitsToAdvance, [e.msrWrite, e.apicWrite, e.preemptionTimer, e.externalInterrupt, e.hlt, e.apicRead, v.spinNs, a.initial, a.final, a.min, a.max]);
+  out.fill(t.exitsToAdvance, [e.msrWrite, e.apicWrite, e.preemptionTimer, e.externalInterrupt, e.hlt, e.apicRead, v.spinNs, a.initial, a.final, a.min, a.max]);
   series(out, t, a);
   const m = v.timers;
-  fill(out, t.tail, [m.swArms, m.hvArms, m.hvFallbacks, m.hvToSw, m.swToHv, m.posted, v.coalesced, v.haltPollNs, v.haltPolls.successful, v.haltPolls.failed, v.callbacksPerMsPeak]);
+  out.fill(t.tail, [m.swArms, m.hvArms, m.hvFallbacks, m.hvToSw, m.swToHv, m.posted, v.coalesced, v.haltPollNs, v.haltPolls.successful, v.haltPolls.failed, v.callbacksPerMsPeak]);
   return true;
 }
