@@ -14,14 +14,18 @@ import { simNowNs } from "./host_clock";
 import { queuePush } from "./event_queue";
 import { tdIsZero } from "./vcpu_timer";
 import { pvDeadlineFromReg, pvDeadlineIsSet, pvDeadlineToReg, vcpuMigrateTsc } from "./deadline_proposals";
-import { pvOn } from "./engine_deadline";
-import { EV_GUEST_RESUME, F_HV_IN_USE, F_PENDING, HRTIMER_SEQ, STATE, S_EXIT, S_GUEST, clear, has, payloadOf, schedule, set, setState, vmCell } from "./engine_record";
-import { cancelHrtimer, cancelHvTimer, restartApicTimer } from "./engine_lapic";
+
+import { EV_GUEST_RESUME, F_HV_IN_USE, F_PENDING, HRTIMER_SEQ, STATE, S_EXIT, S_GUEST, clear, has, payloadOf, schedule, set, vmCell, setState } from "./engine_record";
+import { cancelHrtimer, cancelHvTimer } from "./engine_lapic";
 import { TM_DEADLINE, restartFromTmcct, timerMode } from "./engine_lapic_count";
-import { leaveGuest } from "./engine_loop";
+
 import { TraceKind, trace } from "./trace_log";
 import { engineKeepNsExtremes, nsExtremesBytes } from "./engine_metrics";
 import { engineKeepLatenessRuns, latenessRunsBytes } from "./engine_lateness";
+
+import { leaveGuest } from "./engine_leave_guest";
+import { restartApicTimer } from "./engine_lapic_start";
+import { pvOn } from "./engine_proposals";
 
 // Event kinds (src/sim/events.ts).
 export const EV_PAUSE: u32 = 12;

@@ -7,21 +7,14 @@
 
 import { Count, count } from "./engine_metrics";
 import { F_PENDING, HRTIMER_SEQ, R_NEXT, clear } from "./engine_record";
-import { cancelHrtimer, restartApicTimer, startSwTimer, writeTscDeadline } from "./engine_lapic";
+import { cancelHrtimer } from "./engine_lapic";
+import { restartApicTimer, startSwTimer, writeTscDeadline } from "./engine_lapic_start";
 import { TraceExit, TraceKind, trace } from "./trace_log";
-import { lazyArm, lazyClearArmed, lazyGuestWrite, lazyRearmIfLater, pvDeadlineClear, pvDeadlineFromReg } from "./deadline_proposals";
+import { lazyClearArmed, lazyGuestWrite, lazyRearmIfLater, pvDeadlineFromReg } from "./deadline_proposals";
+// The flags and the LAPIC's hooks into the proposals (a leaf below the LAPIC); re-exported for the paths above.
+import { lazyOn, pvOn } from "./engine_proposals";
+export { lazyOn, pvOn, ctEngineDeadlineProposals, lazyClear } from "./engine_proposals";
 import { X_MSR_WRITE, X_NONE } from "./engine_record";
-
-/** kvm.lazyTscDeadline: the shared {armed, pending} page of the lazy TSC-deadline RFC (seed 004). */
-export let lazyOn: bool = false;
-/** kvm.pvDeadline: the PV nanosecond deadline MSR exists (seed 003). */
-export let pvOn: bool = false;
-
-/** The scenario's deadline proposals (before ctEngineStart). */
-export function ctEngineDeadlineProposals(lazy: bool, pv: bool): void {
-  lazyOn = lazy;
-  pvOn = pv;
-}
 
 /**
  * Vcpu.wrmsrTscDeadline of register R_NEXT in deadline mode (every guest program here sets
@@ -39,15 +32,6 @@ export function wrmsrTscDeadline(e: usize, v: i32): i32 {
   return X_MSR_WRITE;
 }
 
-/** The parts of LapicTimer.writeTscDeadline between tdFromReg and startApicTimer (engine_lapic.ts). */
-// @ts-ignore: decorator
-@inline
-export function afterTscDeadlineWrite(v: i32): void {
-  if (lazyOn) lazyArm(v);
-  // A write to one deadline MSR disarms the other (seed 003).
-  if (pvOn) pvDeadlineClear(v);
-}
-
 /**
  * Vcpu.wrmsrPvDeadline of register R_NEXT (kvmclock ns) + LapicTimer.writePvDeadline:
  * the exit is taken either way; without kvm.pvDeadline the MSR does nothing.
@@ -62,13 +46,6 @@ export function wrmsrPvDeadline(e: usize, v: i32): i32 {
   clear(e, F_PENDING);
   restartApicTimer(e, v);
   return X_MSR_WRITE;
-}
-
-/** LapicTimer.lazyClear: forget the armed deadline (mode change, expired at arm). */
-// @ts-ignore: decorator
-@inline
-export function lazyClear(v: i32): void {
-  if (lazyOn) lazyClearArmed(v);
 }
 
 /**

@@ -1,81 +1,26 @@
 // The wasm cyclictest engine's host side: src/sim/vcpu.ts's Vcpu methods between a timer
 // expiry and the guest's handler — kick or wake-up, halt polling, injection,
 // kvm_wait_lapic_expire's busy-wait, VM entry — step for step (spec §4.5, §5.4, §6.4).
+// The kick and the posted path, which the LAPIC calls, are engine_kick.ts (below the
+// LAPIC); these paths call the LAPIC, and hand the guest's run back to the loop
+// (reenter's result) instead of calling up into it.
 
 import { simNowNs } from "./host_clock";
 import { preemptionAtNs, waitLapicExpire, vcpuAdvance, expiredTdIsSet, lastWaitDelta } from "./vcpu_timer";
 import { Count, Sum, addNs, count, metricAdvance, metricCallback } from "./engine_metrics";
-import { F_HV_DEFERRED, chaining, pushHv, scheduleStall, D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, setState, stallLengthNs, startNs, tune, vmCell } from "./engine_record";
-import { cancelHvTimer, expired, injectPending, restartApicTimer, startSwTimer } from "./engine_lapic";
-import { leaveGuest, runProgram } from "./engine_loop";
-import { D_CPU_IDLE_EXIT, F_KICK_AT_ENTRY, F_WAIT_IDLE, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ, apicv, hvTimerBeforeWait } from "./engine_record";
-
+import { F_HV_DEFERRED, chaining, pushHv, scheduleStall, D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, stallLengthNs, startNs, tune, vmCell, setState } from "./engine_record";
+import { cancelHvTimer, expired, injectPending } from "./engine_lapic";
+import { leaveGuest } from "./engine_leave_guest";
+import { idleExitNs } from "./engine_kick";
+import { F_KICK_AT_ENTRY, F_WAIT_IDLE, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ, apicv, hvTimerBeforeWait } from "./engine_record";
 import { lazyOn, lazyRearm } from "./engine_deadline";
-
-/** Vcpu.idleExitNs: a CPU idling in the guest's HLT/MWAIT pays its C-state exit first. */
-// @ts-ignore: decorator
-@inline
-function idleExitNs(e: usize, v: i32): f64 {
-  return has(e, F_WAIT_IDLE) ? delay(D_CPU_IDLE_EXIT, v) : 0;
-}
 import { TraceExit, TraceKind, trace } from "./trace_log";
 import { countHrtimerRestart, countHvRestart } from "./engine_lapic_count";
 import { schedBusyWait, schedNoPollForSteal } from "./engine_sched";
 import { schedOn } from "./engine_sched_state";
-import { schedKickBlocked, schedPollStart, schedSleep } from "./engine_sched_thread";
+import { schedPollStart, schedSleep } from "./engine_sched_thread";
 
-/** Vcpu.kick. */
-export function kick(e: usize, v: i32): void {
-  const s = load<u8>(e + STATE);
-  if (s == S_BLOCKED && schedOn) {
-    schedKickBlocked(e, v);
-  } else if (s == S_BLOCKED) {
-    trace(TraceKind.Waking, v, 0);
-    setState(e, S_WAKING);
-    schedule(e, v, EV_WAKE, delay(D_WAKEUP, v));
-  } else if (s == S_POLLING) {
-    setState(e, S_WAKING);
-    schedule(e, v, EV_WAKE, 0);
-  } else if (s == S_ENTERING) {
-    set(e, F_KICK_AT_ENTRY);
-  } else if (s == S_GUEST) {
-    const idleNs = idleExitNs(e, v);
-    trace(TraceKind.Exit, v, TraceExit.ExternalInterrupt);
-    leaveGuest(e);
-    setState(e, S_EXIT);
-    schedule(e, v, EV_KICK_EXIT, idleNs + delay(D_VM_EXIT, v));
-  }
-}
-
-/** Vcpu.postedWait: the posted path's busy-wait, on the housekeeping CPU; returns its ns. */
-export function postedWait(e: usize, v: i32): f64 {
-  if (!expiredTdIsSet(v) || vcpuAdvance(v, globalAdvance) == 0) return 0;
-  const spinNs = waitLapicExpire(v, era, tune, globalAdvance, hz);
-  addNs(v, Sum.SpinNs, spinNs);
-  metricAdvance(v, f64(simNowNs - startNs), vcpuAdvance(v, globalAdvance));
-  return spinNs;
-}
-
-/** Vcpu.posted: the notification reaches the running guest, no exit on its CPU. */
-export function posted(e: usize, v: i32, spinNs: f64): void {
-  count(v, Count.Posted);
-  if (load<i64>(e + THREAD_SEQ) >= 0) {
-    const left = load<f64>(e + COMPUTE_END_NS) - f64(simNowNs) - spinNs;
-    store<f64>(e + COMPUTE_LEFT_NS, left > 0 ? left : 0);
-    store<i64>(e + THREAD_SEQ, -1);
-  }
-  const idleNs = idleExitNs(e, v);
-  setState(e, S_ENTERING);
-  schedule(e, v, EV_ENTRY_DONE, spinNs + idleNs + delay(D_IRQ_DISPATCH, v));
-}
-
-/** Vcpu.unblock. */
-// @ts-ignore: decorator
-@inline
-export function unblock(e: usize, v: i32): void {
-  const s = load<u8>(e + STATE);
-  if (s == S_BLOCKED || s == S_POLLING) kick(e, v);
-}
+import { restartApicTimer, startSwTimer } from "./engine_lapic_start";
 
 /** Vcpu.hasWakeReason (LVTT unmasked in deadline mode). */
 // @ts-ignore: decorator
@@ -173,8 +118,8 @@ export function beginEntry(e: usize, v: i32, inNs: f64): void {
   schedule(e, v, EV_ENTRY_WAIT, inNs);
 }
 
-/** Vcpu.reenter: inject, busy-wait, enter. */
-export function reenter(e: usize, v: i32): void {
+/** Vcpu.reenter: inject, busy-wait, enter; true when the guest runs on at once (Vcpu.runProgram). */
+export function reenter(e: usize, v: i32): bool {
   clear(e, F_KICK_AT_ENTRY);
   trace(TraceKind.Entry, v, 0);
   injectPending(e, v);
@@ -183,7 +128,7 @@ export function reenter(e: usize, v: i32): void {
   if (has(e, F_HV_IN_USE)) {
     store<i64>(e + HV_AT_NS, preemptionAtNs(v, preemptionRate, spinNs, hvTimerBeforeWait));
     // Chaining holds it back like the thread's next event: a guest that exits at once (it
-    // usually halts) cancels it before it ever reaches the queue (engine_loop.ts dropHv).
+    // usually halts) cancels it before it ever reaches the queue (engine_leave_guest.ts dropHv).
     if (chaining) set(e, F_HV_DEFERRED);
     else pushHv(e, v);
   }
@@ -191,16 +136,18 @@ export function reenter(e: usize, v: i32): void {
     const dispatch = deliver ? delay(D_IRQ_DISPATCH, v) : 0;
     setState(e, S_ENTERING);
     schedule(e, v, EV_ENTRY_DONE, spinNs + dispatch);
-    return;
+    return false;
   }
   if (has(e, F_HV_IN_USE) && load<i64>(e + HV_AT_NS) <= simNowNs) {
     // Vcpu.reenter: a preemption timer loaded with 0 exits before the guest's first instruction.
     setState(e, S_ENTERING);
     schedule(e, v, EV_ENTRY_DONE, 0);
-    return;
+    return false;
   }
+  // The guest runs on now: the caller (engine_loop.ts) runs its program, which this layer
+  // below the guests cannot call.
   setState(e, S_GUEST);
-  runProgram(e, v);
+  return true;
 }
 
 /** Vcpu.waitLapicExpire: kvm_wait_lapic_expire's precondition, then the busy-wait. */

@@ -1,42 +1,20 @@
-// The wasm engine's LAPIC timer in TSC-deadline mode: src/sim/lapic.ts's LapicTimer
-// methods that cyclictest reaches, step for step (spec §4.4, §4.5, §6.3). The entry points
-// the host paths call branch to engine_lapic_count.ts for a VM in one-shot/periodic mode.
+// The wasm engine's LAPIC timer: src/sim/lapic.ts's LapicTimer methods that cyclictest
+// reaches, step for step (spec §4.4, §4.5, §6.3) — arming and cancelling the two timers,
+// the expiry (apic_timer_expired) and the injection, which every mode shares. The starts
+// that branch on the timer mode are engine_lapic_start.ts (above this and
+// engine_lapic_count.ts); the kick and posted path the expiry takes are engine_kick.ts.
 
-import { simNowNs } from "./host_clock";
-import { clearPeriod, swTscdeadlineArm, swExpiryCallbackAtNs, swExpiryInNs, hvArm, hvCancel, tdFromReg, tdIsZero, tdClear, expiredTdLatch } from "./vcpu_timer";
-import { hvExpired } from "../hv_timer";
+import { clearPeriod, hvArm, hvCancel, tdIsZero, tdClear, expiredTdLatch } from "./vcpu_timer";
 import { Count, count } from "./engine_metrics";
-import { queuePush } from "./event_queue";
-import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_AT_NS, HRTIMER_SEQ, R_NEXT, apicv, clear, delay, expireWithinAdvance, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set } from "./engine_record";
-import { kick, posted, postedWait, unblock } from "./engine_host";
+import { F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_SEQ, apicv, clear, globalAdvance, has, hvTimer, preemptionRate, set } from "./engine_record";
+import { kick, posted, postedWait, unblock } from "./engine_kick";
 import { F_IN_SERVICE, STATE, S_GUEST, VM_CAN_POST, VM_HV_TIMER, X_APIC_WRITE, X_NONE, vmCell } from "./engine_record";
-import { dropHv } from "./engine_loop";
+import { dropHv } from "./engine_leave_guest";
 import { TraceKind, trace } from "./trace_log";
-import { TM_DEADLINE, TM_ONESHOT, countRestartApicTimer, countStartSwTimer, latchesDeadline, timerMode } from "./engine_lapic_count";
+import { TM_DEADLINE, TM_ONESHOT, latchesDeadline, timerMode } from "./engine_lapic_mode";
 import { targetClear } from "./vcpu_timer";
-import { afterTscDeadlineWrite, lazyClear, pvOn } from "./engine_deadline";
+import { lazyClear, pvOn } from "./engine_proposals";
 import { pvDeadlineClear } from "./deadline_proposals";
-
-/** LapicTimer.writeTscDeadline + startApicTimer (inlined: cyclictest's WRMSR, once per interrupt). */
-// @ts-ignore: decorator
-@inline
-export function writeTscDeadline(e: usize, v: i32): void {
-  cancelHrtimer(e, v);
-  tdFromReg(v, R_NEXT);
-  afterTscDeadlineWrite(v);
-  clear(e, F_PENDING);
-  restartApicTimer(e, v);
-}
-
-/** LapicTimer.restartApicTimer. */
-export function restartApicTimer(e: usize, v: i32): void {
-  if (timerMode(e) != TM_DEADLINE) {
-    countRestartApicTimer(e, v);
-    return;
-  }
-  if (has(e, F_PENDING)) return;
-  if (!startHvTimer(e, v)) startSwTimer(e, v);
-}
 
 /** Vcpu.cancelHrtimer: the LAPIC hrtimer's event is no longer wanted (traced when one was queued). */
 // @ts-ignore: decorator
@@ -69,46 +47,11 @@ export function armHvTimer(e: usize, v: i32): bool {
   return true;
 }
 
-/** LapicTimer.startHvTimer. */
-export function startHvTimer(e: usize, v: i32): bool {
-  if (!armHvTimer(e, v)) return false;
-  if (has(e, F_PENDING)) {
-    cancelHvTimer(e, v);
-  } else if (hvExpired) {
-    lazyClear(v);
-    expired(e, v, false);
-    cancelHvTimer(e, v);
-  }
-  return true;
-}
-
 /** LapicTimer.cancelHvTimer. */
 export function cancelHvTimer(e: usize, v: i32): void {
   hvCancel(v);
   clear(e, F_HV_IN_USE);
   dropHv(e);
-}
-
-/** LapicTimer.startSwTimer. */
-export function startSwTimer(e: usize, v: i32): void {
-  if (timerMode(e) != TM_DEADLINE) {
-    countStartSwTimer(e, v);
-    return;
-  }
-  if (has(e, F_HV_IN_USE)) cancelHvTimer(e, v);
-  if (has(e, F_PENDING)) return;
-  const st = swTscdeadlineArm(v, expireWithinAdvance, globalAdvance);
-  if (st == 2) {
-    const at = swExpiryCallbackAtNs(v, delay(D_HRTIMER, v));
-    trace(TraceKind.HrtimerStart, v, f64(simNowNs) + swExpiryInNs(v));
-    store<i64>(e + HRTIMER_SEQ, i64(queuePush(at, payloadOf(EV_HRTIMER, v))));
-    store<i64>(e + HRTIMER_AT_NS, at);
-    count(v, Count.SwArms);
-  } else if (st == 1) {
-    lazyClear(v);
-    expired(e, v, false);
-  }
-  trace(TraceKind.HvTimerState, v, 0);
 }
 
 /** LapicTimer.expired (apic_timer_expired). */

@@ -1,8 +1,9 @@
 // The wasm engine's LAPIC timer in one-shot and periodic mode (LVTT, TDCR, TMICT):
 // src/sim/lapic.ts's LapicTimer methods that the `oneshot` and `periodic` workloads reach,
-// step for step (spec §4.4, §4.5, §6.3). TSC-deadline mode is engine_lapic.ts; its entry
-// points (restartApicTimer, startSwTimer, expired, injectTimerIrq) branch here by the VM's
-// timer mode. The decisions themselves are vcpu_timer.ts's, which lapic.ts calls too.
+// step for step (spec §4.4, §4.5, §6.3). TSC-deadline mode is engine_lapic_start.ts and
+// engine_lapic.ts; their entry points (restartApicTimer, startSwTimer, expired,
+// injectTimerIrq) branch here or on engine_lapic_mode.ts by the VM's timer mode. The
+// decisions themselves are vcpu_timer.ts's, which lapic.ts calls too.
 //
 // Per-vCPU state needs no side array: a VM's vCPUs all write the same TDCR, LVTT and
 // TMICT (the workload's), so those are per-VM cells, and the run state (pending, hv timer
@@ -16,10 +17,11 @@ import { Count, count } from "./engine_metrics";
 import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, HRTIMER_AT_NS, HRTIMER_SEQ, clear, delay, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set, VM_HV_TIMER, vmCell } from "./engine_record";
 import { armHvTimer, cancelHrtimer, cancelHvTimer, expired } from "./engine_lapic";
 import { TraceKind, trace } from "./trace_log";
+import { TM_DEADLINE, TM_ONESHOT, TM_PERIODIC, advanceOneshot, hvLatchesDeadline, timerMode } from "./engine_lapic_mode";
 
-// Per-VM cells 18-27 (engine_record.ts): the LAPIC one-shot/periodic workloads, pauses, migrations.
-/** The VM's LVTT timer mode once its workload set it (TM_*): every VM sets it, cyclictest's TM_DEADLINE. */
-export const VM_TIMER_MODE = 18;
+// Per-VM cells 18-27 (engine_record.ts): the LAPIC one-shot/periodic workloads, pauses,
+// migrations. Cell 18 (VM_TIMER_MODE) and the mode tests are engine_lapic_mode.ts's.
+export { VM_TIMER_MODE, TM_DEADLINE, TM_ONESHOT, TM_PERIODIC, timerMode, latchesDeadline } from "./engine_lapic_mode";
 /** The workload's TMICT and TDCR (every vCPU of the VM writes the same). */
 export const VM_TMICT = 19;
 export const VM_TDCR = 20;
@@ -29,10 +31,6 @@ export const VM_PERIOD_CYCLES = 21;
 export const VM_GAP_NS = 22;
 /** The workload waits busy in guest mode (wait: "busy") instead of HLT. */
 export const VM_WAIT_BUSY = 23;
-
-export const TM_DEADLINE = 0;
-export const TM_ONESHOT = 1;
-export const TM_PERIODIC = 2;
 
 // Flag bits 1<<18..1<<21 (engine_record.ts).
 /** One-shot: the timer interrupt came since the last TMICT write (lapic-count.ts firedOf). */
@@ -45,8 +43,6 @@ let busCycleNs: u32 = 1;
 let minTimerPeriodUs: u32 = 200;
 let rearmVariant: i32 = 0;
 let legacyPeriodicDrift: bool = false;
-let advanceOneshot: bool = false;
-export let hvLatchesDeadline: bool = false;
 let hrtimerFollowsTarget: bool = true;
 let restoreExpiredOneshotNow: bool = true;
 
@@ -60,20 +56,6 @@ export function ctEngineLapicConfigure(apicBusCycleNs: u32, minPeriodUs: u32, pe
   advanceOneshot = advanceOneshotOn;
   hvLatchesDeadline = hvLatches;
   hrtimerFollowsTarget = followsTarget;
-}
-
-/** The VM's timer mode (TM_*). */
-// @ts-ignore: decorator
-@inline
-export function timerMode(e: usize): i32 {
-  return i32(vmCell(e, VM_TIMER_MODE));
-}
-
-/** Whether expired() latches expired_tscdeadline (apic_timer_expired; LapicTimer.expired's `latch`). */
-// @ts-ignore: decorator
-@inline
-export function latchesDeadline(e: usize, mode: i32): bool {
-  return mode == TM_DEADLINE || (hvLatchesDeadline && has(e, F_HV_IN_USE)) || (advanceOneshot && mode == TM_ONESHOT);
 }
 
 /** LapicTimer.writeTmict (apic_reg_write APIC_TMICT): cancel_apic_timer, then start_apic_timer. */

@@ -6,14 +6,18 @@
 // (src/sim/wasm-engine.ts). Same events, same sequence numbers, same draws, same
 // metric calls: test/sim/engine-differential.test.ts holds the two to byte-identical
 // results. Each step names the TypeScript method it mirrors; those name the kernel
-// functions (spec §4–§6). This file: the event loop and the guest (cyclictest's thread);
-// engine_lapic.ts the LAPIC timer, engine_host.ts the host paths, engine_record.ts the
-// per-vCPU record and configuration.
+// functions (spec §4–§6). This file: the event loop and the guest (cyclictest's thread).
+// Layers, each importing only those below it (test/import-cycles.test.ts): engine_record.ts
+// (per-vCPU record, configuration), metrics, trace, queue and the other leaves;
+// engine_leave_guest.ts; engine_kick.ts (kick, posted path); engine_lapic.ts,
+// engine_lapic_count.ts, engine_lapic_start.ts (the LAPIC timer); engine_deadline.ts;
+// engine_host.ts (exits, halts, entries); the guests (guest_*.ts); engine_guest.ts; this.
+// An upward step is a result the caller acts on (engine_host.ts reenter → runProgram here).
 
 import { simNowNs, setNowNs } from "./host_clock";
 import { queuePop, queuePoppedSeq, horizonNs } from "./event_queue";
 import { Count, Sum, addNs, count, logFull } from "./engine_metrics";
-import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, eng, has, schedule, set, setState, stallEveryNs, vcpuCount, vmCell } from "./engine_record";
+import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, eng, has, schedule, set, stallEveryNs, vcpuCount, vmCell, setState } from "./engine_record";
 import { guestInterruptStep, guestStep } from "./engine_guest";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, X_APIC_WRITE_TRACED, X_IDLE_POLL } from "./engine_record";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
@@ -22,11 +26,11 @@ import { BUSY_STEP_NS, busyWaiting } from "./guest_lapic_count";
 import { EV_MIGRATE, EV_PAUSE, controlOn, holdWhilePaused, onControlEvent, scheduleControl } from "./engine_control";
 import { schedOnEvent, schedStart } from "./engine_sched";
 import { EV_SCHED_BASE, schedLogFull, schedOn } from "./engine_sched_state";
-import { schedHoldForCpu, schedHoldHrtimer, schedSleep, schedThreadStart } from "./engine_sched_thread";
+import { schedHoldForCpu, schedHoldHrtimer, schedSleep, schedThreadBind, schedThreadStart } from "./engine_sched_thread";
 import { HALT_START_NS } from "./engine_record";
 import { yieldDue } from "./engine_yield";
-
-let events: f64 = 0;
+import { chainedUntilNs, events } from "./engine_events";
+import { dropHv, leaveGuest } from "./engine_leave_guest";
 
 export function ctEngineEvents(): f64 {
   return events;
@@ -36,6 +40,7 @@ export function ctEngineEvents(): f64 {
 export function ctEngineStart(): void {
   events = 0;
   chainedUntilNs = 0;
+  schedThreadBind();
   setChaining(false);
   for (let v = 0; v < vcpuCount; v++) {
     const e = eng(v);
@@ -52,24 +57,6 @@ export function ctEngineStart(): void {
   // migrations are events of the vCPU that ownEarliestNs does not track: no chaining.
   // With a host scheduler the vCPUs act on one another through their CPUs: no chaining.
   setChaining(!globalAdvance && !tracing() && !controlOn && !schedOn);
-}
-
-/** The latest time a chained step ran at (the clock's end value when it ran last). */
-let chainedUntilNs: i64 = 0;
-
-/**
- * The preemption-timer event is no longer wanted (the TypeScript engine's hvSeq := -1).
- * If it was held back, the TypeScript engine has it in its queue all the same, where it
- * is popped (and counted) as a stale event at its time unless that lies past the end.
- */
-export function dropHv(e: usize): void {
-  store<i64>(e + HV_SEQ, -1);
-  if (!has(e, F_HV_DEFERRED)) return;
-  clear(e, F_HV_DEFERRED);
-  const at = load<i64>(e + HV_AT_NS);
-  if (at > horizonNs) return;
-  events++;
-  if (at > chainedUntilNs) chainedUntilNs = at;
 }
 
 /** The earliest live event vCPU e has in the queue (its hrtimer, preemption timer, stall). */
@@ -195,8 +182,7 @@ function onEvent(v: i32, kind: u32, seq: i64): void {
 function onThreadEvent(e: usize, v: i32, kind: u32): void {
   switch (kind) {
     case EV_GUEST_RESUME:
-      if (load<u8>(e + STATE) == S_GUEST) runProgram(e, v);
-      else reenter(e, v);
+      if (load<u8>(e + STATE) == S_GUEST || reenter(e, v)) runProgram(e, v);
       return;
     case EV_ENTRY_DONE:
       if (has(e, F_KICK_AT_ENTRY)) {
@@ -230,7 +216,7 @@ function onThreadEvent(e: usize, v: i32, kind: u32): void {
       beginEntry(e, v, delay(D_VM_ENTRY, v));
       return;
     case EV_ENTRY_WAIT:
-      reenter(e, v);
+      if (reenter(e, v)) runProgram(e, v);
       return;
   }
 }
@@ -302,16 +288,4 @@ export function enterCompute(e: usize, v: i32, ns: f64): void {
   setState(e, S_GUEST);
   store<f64>(e + COMPUTE_END_NS, f64(simNowNs) + ns);
   schedule(e, v, EV_GUEST_RESUME, ns);
-}
-
-/** Vcpu.leaveGuest: the preemption timer only counts in guest mode; interrupted work is kept. */
-// @ts-ignore: decorator
-@inline
-export function leaveGuest(e: usize): void {
-  dropHv(e);
-  if (load<u8>(e + STATE) == S_GUEST && load<i64>(e + THREAD_SEQ) >= 0) {
-    const left = load<f64>(e + COMPUTE_END_NS) - f64(simNowNs);
-    store<f64>(e + COMPUTE_LEFT_NS, left > 0 ? left : 0);
-    store<i64>(e + THREAD_SEQ, -1);
-  }
 }

@@ -7,7 +7,7 @@ import { simNowNs } from "./host_clock";
 import { queuePush } from "./event_queue";
 import { sampleDelayInline } from "./delay_samplers";
 import { schedOn } from "./engine_sched_state";
-import { schedStateChanged } from "./engine_sched_thread";
+import { schedStateChangedHook } from "./engine_sched_hook";
 
 // Event kinds: src/sim/events.ts.
 export const EV_GUEST_RESUME: u32 = 1;
@@ -346,7 +346,7 @@ export function clear(e: usize, f: u32): void {
 export function setState(e: usize, s: u8): void {
   store<u8>(e + STATE, s);
   // Vcpu's state setter: with a host scheduler, the running thread's CPU follows it.
-  if (schedOn) schedStateChanged(e, s);
+  if (schedOn) schedStateChangedHook(e, s);
 }
 
 // @ts-ignore: decorator

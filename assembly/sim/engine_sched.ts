@@ -2,8 +2,8 @@
 // host.outer / vms.<i>.pin; docs/host-model.md): src/sim/host-sched.ts's HostScheduler,
 // step for step — run queues, wake-up with queueing and preemption, the tick, the
 // background tasks, the outer level and its steal — over the same decisions
-// (host_sched.ts, steal_average.ts). The vCPU threads' side (Vcpu's SchedThread methods
-// and its hooks into the host paths) is engine_sched_thread.ts.
+// (host_sched.ts, steal_average.ts). The vCPU threads' side (Vcpu's SchedThread methods) is
+// engine_sched_thread_ops.ts, its hooks into the host paths engine_sched_thread.ts.
 //
 // Its state (side arrays allocated only when a scenario uses the scheduler) is in
 // engine_sched_state.ts; nothing is allocated per event.
@@ -16,7 +16,7 @@ import { rngNextFloat } from "./rng_streams";
 import { sampleDelayNode } from "./delay_samplers";
 import { payloadOf } from "./engine_record";
 import { CP_HRT_HEAD, CP_HRT_TAIL, CP_STOLEN, CP_STOLEN_SINCE_NS, CP_TICK_PENDING, EV_LOAD_DONE, EV_LOAD_WAKE, EV_SCHED_TICK, L_CPU, L_DONE_SEQ, L_PERIOD_NS, L_REMAINING_NS, L_ROOT, L_RUNNABLE, L_RUN_START_NS, L_STARTED, L_STREAM, L_TASK, V_HRT_NEXT, V_NO_POLL_STEAL, V_STEAL_NS, cpuRec, innerTaskBase, loadOf, loadRec, maxStealPercent, nInner, nLoads, nV, nested, recordWait, vRec } from "./engine_sched_state";
-import { threadActivity, threadFreeze, threadHrtimerThaw, threadPollYield, threadPreempt, threadRun, threadThaw } from "./engine_sched_thread";
+import { threadActivity, threadFreeze, threadHrtimerThaw, threadPollYield, threadPreempt, threadRun, threadThaw } from "./engine_sched_thread_ops";
 
 // ---- queries the vCPU threads make (HostScheduler's public methods) ----
 

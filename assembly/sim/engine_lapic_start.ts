@@ -1,0 +1,73 @@
+// The wasm engine's LAPIC timer starts: src/sim/lapic.ts's LapicTimer.writeTscDeadline,
+// restartApicTimer, startHvTimer and startSwTimer (start_apic_timer, restart_apic_timer,
+// start_hv_timer, start_sw_timer; spec §4.4, §4.5, §6.3) in TSC-deadline mode, branching to
+// engine_lapic_count.ts for a VM in one-shot/periodic mode. Above both: the arm, cancel and
+// expiry steps they share are engine_lapic.ts's.
+
+import { simNowNs } from "./host_clock";
+import { swTscdeadlineArm, swExpiryCallbackAtNs, swExpiryInNs, tdFromReg } from "./vcpu_timer";
+import { hvExpired } from "../hv_timer";
+import { Count, count } from "./engine_metrics";
+import { queuePush } from "./event_queue";
+import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, HRTIMER_AT_NS, HRTIMER_SEQ, R_NEXT, clear, delay, expireWithinAdvance, globalAdvance, has, payloadOf } from "./engine_record";
+import { armHvTimer, cancelHrtimer, cancelHvTimer, expired } from "./engine_lapic";
+import { TraceKind, trace } from "./trace_log";
+import { TM_DEADLINE, timerMode } from "./engine_lapic_mode";
+import { countRestartApicTimer, countStartSwTimer } from "./engine_lapic_count";
+import { afterTscDeadlineWrite, lazyClear } from "./engine_proposals";
+
+/** LapicTimer.writeTscDeadline + startApicTimer (inlined: cyclictest's WRMSR, once per interrupt). */
+// @ts-ignore: decorator
+@inline
+export function writeTscDeadline(e: usize, v: i32): void {
+  cancelHrtimer(e, v);
+  tdFromReg(v, R_NEXT);
+  afterTscDeadlineWrite(v);
+  clear(e, F_PENDING);
+  restartApicTimer(e, v);
+}
+
+/** LapicTimer.restartApicTimer. */
+export function restartApicTimer(e: usize, v: i32): void {
+  if (timerMode(e) != TM_DEADLINE) {
+    countRestartApicTimer(e, v);
+    return;
+  }
+  if (has(e, F_PENDING)) return;
+  if (!startHvTimer(e, v)) startSwTimer(e, v);
+}
+
+/** LapicTimer.startHvTimer. */
+export function startHvTimer(e: usize, v: i32): bool {
+  if (!armHvTimer(e, v)) return false;
+  if (has(e, F_PENDING)) {
+    cancelHvTimer(e, v);
+  } else if (hvExpired) {
+    lazyClear(v);
+    expired(e, v, false);
+    cancelHvTimer(e, v);
+  }
+  return true;
+}
+
+/** LapicTimer.startSwTimer. */
+export function startSwTimer(e: usize, v: i32): void {
+  if (timerMode(e) != TM_DEADLINE) {
+    countStartSwTimer(e, v);
+    return;
+  }
+  if (has(e, F_HV_IN_USE)) cancelHvTimer(e, v);
+  if (has(e, F_PENDING)) return;
+  const st = swTscdeadlineArm(v, expireWithinAdvance, globalAdvance);
+  if (st == 2) {
+    const at = swExpiryCallbackAtNs(v, delay(D_HRTIMER, v));
+    trace(TraceKind.HrtimerStart, v, f64(simNowNs) + swExpiryInNs(v));
+    store<i64>(e + HRTIMER_SEQ, i64(queuePush(at, payloadOf(EV_HRTIMER, v))));
+    store<i64>(e + HRTIMER_AT_NS, at);
+    count(v, Count.SwArms);
+  } else if (st == 1) {
+    lazyClear(v);
+    expired(e, v, false);
+  }
+  trace(TraceKind.HvTimerState, v, 0);
+}
