@@ -76,6 +76,12 @@ export {
   vcpuSetTsc,
   vcpuSetAdvance,
   vcpuAdvance,
+  lastWaitDelta,
+  waitLapicExpire,
+  cyclesToNsSigned,
+  nsToCyclesSigned,
+} from "./sim/vcpu_timer";
+export {
   gRdtsc,
   gAddImm,
   gSetImm,
@@ -89,6 +95,8 @@ export {
   expiredTdLatch,
   expiredTdIsSet,
   expiredTdClear,
+} from "./sim/vcpu_regs";
+export {
   swTscdeadlineArm,
   pushAtSwExpiry,
   pushAtTarget,
@@ -106,15 +114,13 @@ export {
   periodicRearmLegacyDrift,
   updateTargetExpiration,
   readTmcct,
+} from "./sim/vcpu_sw_timer";
+export {
   hvArm,
   hvCancel,
   pushAtPreemption,
   lastPreemptionAtNs,
-  lastWaitDelta,
-  waitLapicExpire,
-  cyclesToNsSigned,
-  nsToCyclesSigned,
-} from "./sim/vcpu_timer";
+} from "./sim/vcpu_hv_timer";
 export {
   lazyGuestWrite,
   lazyArm,
@@ -129,7 +135,10 @@ export {
 } from "./sim/deadline_proposals";
 export { rngStreamsInit, rngDrawU32, rngDrawFloat } from "./sim/rng_streams";
 export { DelayNode, delayProgramInit, delaySetRoot, delayZigguratInit, sampleDelay, sampleDelayNode } from "./sim/delay_samplers";
-export { Count, Counter, LogRecord, Slot, SLOTS, M_STRIDE, HIST_CELLS, HIST_HALF_MAGNITUDE, LOG_CAPACITY, engineMetricsInit, engineSetSeriesCap, engineSlotsOf, engineSetCount, engineHistNsPtr, engineHistCyclesPtr, engineCallbacksPtr, engineCallbacksLatestMs, engineCallbacksPeak, CALLBACK_WINDOW_MS, engineLogPtr, engineLogCount, engineLogClear } from "./sim/engine_metrics";
+export { Count, LogRecord, M_STRIDE, LOG_CAPACITY, engineMetricsInit, engineSetSeriesCap, engineSetCount, engineLogPtr, engineLogCount, engineLogClear } from "./sim/engine_metrics";
+export { Counter, Slot, SLOTS, engineSlotsOf } from "./sim/metrics_slots";
+export { HIST_CELLS, HIST_HALF_MAGNITUDE, engineHistNsPtr, engineHistCyclesPtr } from "./sim/metrics_histogram";
+export { engineCallbacksPtr, engineCallbacksLatestMs, engineCallbacksPeak, CALLBACK_WINDOW_MS } from "./sim/metrics_callback_ring";
 export { ctEngineConfigure, ctEngineEraFlags, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVmCell, ctEngineSetVcpu, ESTRIDE, VM_WORKLOAD, VM_CT_INTERVAL_NS, VM_TDL_DELTA_CYCLES, VM_TDL_SIZE, VM_TDL_BREAKMAX_CYCLES, VM_TDL_SAMPLES_BASE, VM_TDL_FIRST_VCPU, VM_RS_INTERVAL_CYCLES, VM_RS_REWRITES, VM_RS_SPACING_NS, WK_CYCLICTEST, WK_TSCDEADLINE_LATENCY, WK_REARM_STORM, WK_IDLE_NOHZ, WK_PERIODIC, WK_ONESHOT, WK_CYCLICTEST_PV } from "./sim/engine_record";
 export { ctEngineEvents, ctEngineStart, ctEngineRun, } from "./sim/engine_loop";
 export { ctEngineSetYieldEvery } from "./sim/engine_yield";
@@ -143,14 +152,7 @@ export { guestStatePlan, guestStateInit, ctEngineSamplesPtr } from "./sim/guest_
 export { simMemoryReserve } from "./sim/sim_memory";
 export { schedEnginePlan, schedEngineInit, schedEngineSetLoad, schedEngineFinish, schedEngineVcpuStealNs, schedEngineNoPollSteal, schedWaitLogPtr, schedWaitLogCount, schedWaitLogClear } from "./sim/engine_sched_state";
 export {
-  Activity,
-  TaskState,
   Placement,
-  schedInit,
-  schedRelease,
-  schedSetTaskCpu,
-  schedLayout,
-  schedLeftmost,
   schedAccount,
   schedSetActivity,
   schedActivity,
@@ -171,6 +173,17 @@ export {
   schedTaskWaitSumNs,
   schedTaskWaits,
 } from "./sim/host_sched";
+export {
+  Activity,
+  TaskState,
+  schedInit,
+  schedRelease,
+  schedSetTaskCpu,
+  schedLayout,
+} from "./sim/host_sched_state";
+export {
+  schedLeftmost,
+} from "./sim/host_sched_queue";
 export { schedSetStolen, schedStealPercent } from "./sim/steal_average";
 export { TraceKind, TraceExit, TRACE_CAPACITY, traceEnable, traceEvent, traceLogPtr, traceLogCount, traceLogClear } from "./sim/trace_log";
 export { probeVcpuRecords, probeVcpuStride, probeVmCells, probeStreams, probeDelayProgram, probeDelayRoot, probeZiggurat, probeEngineRecords, probeConfig } from "./sim/bench_probe";

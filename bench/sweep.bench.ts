@@ -2,9 +2,11 @@
 //  0. what the machine allows at the time, before each repetition: (a) a pure-CPU loop
 //     on 1 and on N worker threads (the machine is shared, so "2 cores" may be 1.2 at
 //     that moment), and (b) the sweep's own runs simulated back to back on bare threads
-//     (no pool, no results file: bench/sweep-raw-worker.mjs), the same runs on 1 thread
-//     and on each of N, per-run time after the cold start — the simulator's own scaling
-//     on this machine (shared caches and memory), the ceiling for any sweep machinery;
+//     (no pool, no results file: bench/sweep-raw-worker.mjs, each run exactly a sweep
+//     worker's per-run work, src/sweep/run-task.ts), the same runs on 1 thread and on each
+//     of N, timed together after the cold start — the simulator's own scaling on this
+//     machine (shared caches, memory, V8's GC helper threads), the ceiling for any sweep
+//     machinery;
 //  1. a fixed grid of 1,680 runs (cyclictest, 4 vCPUs, 1 s simulated each: see
 //     bench/README.md for why) through `tscsim sweep` (the built CLI, a new process)
 //     with 1 worker and with every core: runs/s and guest interrupts/s end to end (from
@@ -47,7 +49,7 @@ const THROUGHPUT_SWEEP = {
 };
 const THROUGHPUT_REPS = quick ? 1 : 3;
 /** Runs per bare thread for the simulator's own scaling, and how many of them are the untimed cold start. */
-const RAW_RUNS = quick ? 15 : 80;
+const RAW_RUNS = quick ? 15 : 130;
 const RAW_SKIP = 10;
 const MEMORY_RUNS = quick ? 1000 : 10_000;
 const MEMORY_SWEEP = {
@@ -182,10 +184,14 @@ async function throughput(workers: number): Promise<Throughput> {
 
 /** Per-run time of the sweep's runs simulated back to back on `threads` bare threads (sweep-raw-worker.mjs), after the cold start. */
 async function rawThreads(threads: number): Promise<{ msPerRun: number; interruptsPerRun: number }> {
+  // The threads start their timed runs together (sweep-raw-worker.mjs's gate): a thread
+  // that started early would otherwise time some runs alone on the machine.
+  const gate = new SharedArrayBuffer(8);
+  new Int32Array(gate)[1] = threads;
   const replies = await Promise.all(
     Array.from({ length: threads }, () => new Promise<{ timedRuns: number; timedMs: number; interrupts: number }>((resolve, reject) => {
       // Every thread does the same runs (the grid's first RAW_RUNS): the per-run times compare like with like.
-      const w = new Worker(new URL("./sweep-raw-worker.mjs", import.meta.url), { workerData: { sweep: THROUGHPUT_SWEEP, from: 0, count: RAW_RUNS, skip: RAW_SKIP } });
+      const w = new Worker(new URL("./sweep-raw-worker.mjs", import.meta.url), { workerData: { sweep: THROUGHPUT_SWEEP, from: 0, count: RAW_RUNS, skip: RAW_SKIP, gate } });
       w.once("message", (m) => void w.terminate().then(() => resolve(m)));
       w.once("error", reject);
     })),

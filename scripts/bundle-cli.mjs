@@ -12,18 +12,28 @@ import { build } from "esbuild";
 const dist = fileURLToPath(new URL("../dist/", import.meta.url));
 const outdir = join(dist, "bundle");
 
-// Modules find the package's files (build/*.wasm, package.json, docs/) relative to their
-// own URL. Inside the bundle every chunk sits in dist/bundle/, so each module's
-// `import.meta.url` becomes the URL its unbundled file has in dist/.
-const ownUrls = {
-  name: "own-import-meta-url",
+// tscsim's own compiled modules (dist/**/*.js) go through two rewrites on their way in:
+//  - Modules find the package's files (build/*.wasm, package.json, docs/) relative to
+//    their own URL. Inside the bundle every chunk sits in dist/bundle/, so each module's
+//    `import.meta.url` becomes the URL its unbundled file has in dist/.
+//  - `import { z } from "zod"` hands over zod's namespace object whole, so esbuild keeps
+//    every export of zod (its JSON Schema reader, its schema compiler: ~80 KB that a run
+//    compiles for nothing). As `import * as z from` zod's classic API module, the same
+//    namespace, esbuild keeps only what tscsim reaches through `z.`.
+const zodClassic = join(dirname(fileURLToPath(import.meta.resolve("zod"))), "v4", "classic", "external.js");
+const ownSources = {
+  name: "own-sources",
   setup(b) {
     b.onLoad({ filter: /\.js$/ }, (args) => {
       if (!args.path.startsWith(dist)) return undefined;
-      const source = readFileSync(args.path, "utf8");
-      if (!source.includes("import.meta.url")) return undefined;
-      const fromBundle = relative(outdir, args.path).split("\\").join("/");
-      return { contents: source.replaceAll("import.meta.url", `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`), loader: "js", resolveDir: dirname(args.path) };
+      let source = readFileSync(args.path, "utf8");
+      const original = source;
+      if (source.includes("import.meta.url")) {
+        const fromBundle = relative(outdir, args.path).split("\\").join("/");
+        source = source.replaceAll("import.meta.url", `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`);
+      }
+      source = source.replaceAll('import { z } from "zod";', `import * as z from ${JSON.stringify(zodClassic)};`);
+      return source === original ? undefined : { contents: source, loader: "js", resolveDir: dirname(args.path) };
     });
   },
 };
@@ -41,19 +51,73 @@ const zodEnglishOnly = {
 // Chunk names carry content hashes: clear the last build's, or the package ships them all.
 rmSync(outdir, { recursive: true, force: true });
 
-// hdr-histogram-js builds an Intl.NumberFormat when its log writer module loads, which
-// makes V8 load ICU's locale data (about a sixth of a run's start-up, counted in
-// instructions) although tscsim never writes an HdrHistogram log. The bundle builds that
-// formatter on its first use instead; the build fails if the library's line changes.
-const hdrFormatterOnUse = {
-  name: "hdr-formatter-on-use",
+// Work that dependencies do when their modules load, for features tscsim rarely or never
+// uses, deferred to first use. Each entry names the module, the line that does the work
+// eagerly and its on-use replacement; the build fails if the library's line changes.
+const ON_USE = [
+  // hdr-histogram-js builds an Intl.NumberFormat for its log writer, which makes V8 load
+  // ICU's locale data (about a sixth of a run's start-up, counted in instructions)
+  // although tscsim never writes an HdrHistogram log.
+  {
+    module: /[\\/]hdr-histogram-js[\\/]dist[\\/]HistogramLogWriter\.js$/,
+    eager: "const timeFormatter = (0, formatters_1.floatFormatter)(5, 3);",
+    onUse: "let timeFormatterOnce; const timeFormatter = (x) => (timeFormatterOnce ??= (0, formatters_1.floatFormatter)(5, 3))(x);",
+  },
+  // hdr-histogram-js looks up node:zlib when its encoding module loads (Node's zlib
+  // modules, ~12 M instructions); only results with histograms (--histograms, sweeps)
+  // compress one.
+  {
+    module: /[\\/]hdr-histogram-js[\\/]dist[\\/]JsHistogram\.encoding\.js$/,
+    eager: "exports.deflate = findDeflateFunction();\nexports.inflate = findInflateFunction();",
+    onUse: "let deflateOnce, inflateOnce;\nexports.deflate = (...args) => (deflateOnce ??= findDeflateFunction())(...args);\nexports.inflate = (...args) => (inflateOnce ??= findInflateFunction())(...args);",
+  },
+  // commander loads node:child_process (with net, dgram and Node's streams: ~13 M
+  // instructions, every command) to start executable subcommands, which tscsim has none of.
+  {
+    module: /[\\/]commander[\\/]lib[\\/]command\.js$/,
+    eager: "const childProcess = require('node:child_process');",
+    onUse: "let childProcessOnce; const childProcess = { spawn: (...args) => (childProcessOnce ??= require('node:child_process')).spawn(...args) };",
+  },
+];
+const dependenciesOnUse = {
+  name: "dependencies-on-use",
   setup(b) {
-    const eager = "const timeFormatter = (0, formatters_1.floatFormatter)(5, 3);";
-    const onUse = "let timeFormatterOnce; const timeFormatter = (x) => (timeFormatterOnce ??= (0, formatters_1.floatFormatter)(5, 3))(x);";
-    b.onLoad({ filter: /[\\/]hdr-histogram-js[\\/]dist[\\/]HistogramLogWriter\.js$/ }, (args) => {
-      const source = readFileSync(args.path, "utf8");
-      if (!source.includes(eager)) throw new Error(`${args.path}: the module-level formatter this build defers is gone; update scripts/bundle-cli.mjs`);
-      return { contents: source.replace(eager, onUse), loader: "js", resolveDir: dirname(args.path) };
+    for (const { module, eager, onUse } of ON_USE) {
+      b.onLoad({ filter: module }, (args) => {
+        const source = readFileSync(args.path, "utf8");
+        if (!source.includes(eager)) throw new Error(`${args.path}: the module-level line this build defers (${JSON.stringify(eager)}) is gone; update scripts/bundle-cli.mjs`);
+        return { contents: source.replace(eager, onUse), loader: "js", resolveDir: dirname(args.path) };
+      });
+    }
+  },
+};
+
+// hdr-histogram-js carries a WebAssembly histogram (its binary as a deflated base64
+// string, inflated with pako and loaded with @assemblyscript/loader) and pako as the
+// browser's deflate. Under Node its encoder and decoder deflate with node:zlib, and
+// tscsim only builds JS histograms (Int32Histogram, Float64Histogram), so those three
+// modules are dead weight: ~100 KB that every run compiled. The bundle replaces them
+// with stand-ins that throw if anything ever calls them; the build fails if the library
+// stops importing one of them (the stand-in would then hide nothing and should go).
+const hdrWithoutWasm = {
+  name: "hdr-without-wasm",
+  setup(b) {
+    const notBundled = (what) => `throw new Error(${JSON.stringify(`${what} is not in tscsim's bundle: tscsim uses hdr-histogram-js's JS histograms and node:zlib`)});`;
+    const stubs = {
+      pako: `const unavailable = () => { ${notBundled("pako")} }; module.exports = { deflate: unavailable, inflate: unavailable };`,
+      "@assemblyscript/loader": `const unavailable = () => { ${notBundled("hdr-histogram-js's WebAssembly histogram")} }; module.exports = { instantiate: unavailable, instantiateSync: unavailable };`,
+      "./generated-wasm": `Object.defineProperty(exports, "BINARY", { get() { ${notBundled("hdr-histogram-js's WebAssembly histogram")} } });`,
+    };
+    const used = new Set();
+    b.onResolve({ filter: /^(pako|@assemblyscript\/loader|\.\/generated-wasm)$/ }, (args) => {
+      if (!/[\\/]hdr-histogram-js[\\/]dist[\\/]/.test(args.importer)) return undefined;
+      used.add(args.path);
+      return { path: args.path, namespace: "hdr-stub" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "hdr-stub" }, (args) => ({ contents: stubs[args.path], loader: "js" }));
+    b.onEnd((result) => {
+      const unused = Object.keys(stubs).filter((s) => !used.has(s));
+      if (result.errors.length === 0 && unused.length > 0) throw new Error(`hdr-histogram-js no longer imports ${unused.join(", ")}: update scripts/bundle-cli.mjs`);
     });
   },
 };
@@ -73,6 +137,6 @@ await build({
   external: ["piscina", "cli-progress", "benchmark"],
   // CommonJS dependencies (hdr-histogram-js, pako) call require() on Node built-ins.
   banner: { js: 'import { createRequire as __tscsimRequire } from "node:module"; const require = __tscsimRequire(import.meta.url);' },
-  plugins: [ownUrls, zodEnglishOnly, hdrFormatterOnUse],
+  plugins: [ownSources, zodEnglishOnly, dependenciesOnUse, hdrWithoutWasm],
   logLevel: "warning",
 });

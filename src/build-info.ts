@@ -31,7 +31,5 @@ export function buildInfo(): BuildInfo {
   return cached;
 }
 
-/** tscsim's version alone (for --version: it does not need the wasm). */
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL("package.json", ROOT), "utf8")) as { version: string }).version;
-}
+// Kept importable from here for the library's callers.
+export { packageVersion } from "./package-version.js";

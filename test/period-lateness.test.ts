@@ -8,6 +8,7 @@ import { loadScenario } from "../src/scenario/load.js";
 import { runScenario } from "../src/sim/run.js";
 import { renderJson, renderTable } from "../src/report/index.js";
 import { PeriodLateness } from "../src/metrics/period-lateness.js";
+import { newVcpuHistogram } from "../src/metrics/histogram.js";
 import type { RunResult } from "../src/metrics/types.js";
 
 function run(preset: string, ...sets: string[]): RunResult {
@@ -41,6 +42,42 @@ describe("per-period lateness", () => {
         expect(JSON.stringify(parts.summary())).toBe(JSON.stringify(one.summary()));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  // The histogram is made only when needed (a list of records until then): any mix of
+  // listed and made parts, summarised alone or merged, gives what eager histograms give.
+  test("property: a histogram made when needed = one made at once, alone and merged", () => {
+    const value = fc.oneof(fc.integer({ min: -5_000, max: 70_000 }), fc.double({ min: -1e6, max: 1e10, noNaN: true }), fc.constantFrom(0, -0, 0.5, 4294967296.5));
+    const part = fc.array(fc.tuple(value, fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 400 });
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 4 }), fc.boolean(), (parts, viaRecord) => {
+        const lazy = parts.map(() => new PeriodLateness());
+        const eager = parts.map(() => new PeriodLateness(newVcpuHistogram()));
+        parts.forEach((runs, i) => {
+          for (const [x, k] of runs) {
+            for (const p of [lazy[i]!, eager[i]!]) {
+              if (viaRecord) for (let j = 0; j < k; j++) p.record(x);
+              else p.addHistogramCount(x > 0 ? x : 0, k);
+            }
+          }
+          if (!viaRecord) {
+            const xs = runs.flatMap(([x, k]) => new Array<number>(k).fill(x));
+            for (const p of [lazy[i]!, eager[i]!]) p.absorbTotals(xs.length, xs.reduce((a, b) => a + b, 0), Math.min(...xs), Math.max(...xs));
+          }
+        });
+        // Each alone (a listed one twice: the scratch histogram is left empty), then merged.
+        for (let i = 0; i < parts.length; i++) {
+          const want = JSON.stringify(eager[i]!.summary());
+          expect(JSON.stringify(lazy[i]!.summary())).toBe(want);
+          expect(JSON.stringify(lazy[i]!.summary())).toBe(want);
+        }
+        expect(JSON.stringify(PeriodLateness.merged(lazy).summary())).toBe(JSON.stringify(PeriodLateness.merged(eager).summary()));
+        // And its histogram, asked for, holds the same counts.
+        expect(lazy[0]!.histogram.totalCount).toBe(eager[0]!.histogram.totalCount);
+        expect(lazy[0]!.histogram.getValueAtPercentile(50)).toBe(eager[0]!.histogram.getValueAtPercentile(50));
+      }),
+      { numRuns: 60 },
     );
   });
 

@@ -78,6 +78,39 @@ describe("startBatch", () => {
     for (const r of reports) expect("ok" in r && r.ok.interrupts > 0).toBe(true);
   });
 
+  test("each outcome says whether the worker went on to the next run: all but the last", async () => {
+    const p = await poolWith(undefined);
+    const reports: RunOutcome[] = [];
+    const outcome = await startBatch(p, tasks.slice(0, 3), 60_000, (r) => reports.push(r)).done;
+    expect(outcome).toMatchObject({ reported: 3, taken: 3, error: undefined, inProgress: false });
+    expect(reports.map((r) => r.next)).toEqual([true, true, false]);
+  });
+
+  test("runs added while a batch runs are taken by the same task, in order, or left untaken as a whole", async () => {
+    const p = await poolWith(undefined);
+    const reports: RunOutcome[] = [];
+    const asked: number[] = [];
+    const runs = tasks.slice(0, 2);
+    const outcome = await startBatch(p, runs, 60_000, (r) => reports.push(r), undefined, () => {
+      asked.push(runs.length);
+      return asked.length === 1 ? tasks.slice(2) : [];
+    }).done;
+    // Asked when the worker began its second-to-last run (run 0 of 2), and again (once)
+    // at the new length if the worker took the added runs.
+    expect(asked[0]).toBe(2);
+    expect(runs.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    // Whether the added runs reached the worker before it finished run 1 depends on the
+    // timing; either way the task is consistent: the runs it took all reported, in order,
+    // and the rest were never begun (the runner sends them again).
+    expect(outcome.error).toBeUndefined();
+    expect([2, 6]).toContain(outcome.taken);
+    expect(outcome.reported).toBe(outcome.taken);
+    expect(reports.map((r) => r.k)).toEqual([...Array(outcome.taken).keys()]);
+    for (const r of reports) expect("ok" in r && r.ok.interrupts > 0).toBe(true);
+    expect(reports[reports.length - 1]!.next).toBe(false);
+    expect(asked).toEqual(outcome.taken === 6 ? [2, 6] : [2]);
+  });
+
   test("a run that throws is reported as failed and the batch goes on", async () => {
     const p = await poolWith("throw:2");
     const reports: RunOutcome[] = [];

@@ -12,7 +12,7 @@
 
 import { simNowNs } from "./host_clock";
 import { queuePush } from "./event_queue";
-import { tdIsZero } from "./vcpu_timer";
+import { tdIsZero } from "./vcpu_regs";
 import { pvDeadlineFromReg, pvDeadlineIsSet, pvDeadlineToReg, vcpuMigrateTsc } from "./deadline_proposals";
 
 import { EV_GUEST_RESUME, F_HV_IN_USE, F_PENDING, HRTIMER_SEQ, STATE, S_EXIT, S_GUEST, clear, has, payloadOf, schedule, set, vmCell, setState } from "./engine_record";
@@ -20,7 +20,7 @@ import { cancelHrtimer, cancelHvTimer } from "./engine_lapic";
 import { TM_DEADLINE, restartFromTmcct, timerMode } from "./engine_lapic_count";
 
 import { TraceKind, trace } from "./trace_log";
-import { engineKeepNsExtremes, nsExtremesBytes } from "./engine_metrics";
+import { engineKeepNsExtremes, nsExtremesBytes } from "./metrics_ns_extremes";
 import { engineKeepLatenessRuns, latenessRunsBytes } from "./engine_lateness";
 
 import { leaveGuest } from "./engine_leave_guest";
@@ -45,7 +45,7 @@ export const F_PAUSED: u32 = 1 << 19;
 const MIGRATION_BYTES: usize = 24;
 const PAUSE_BYTES: usize = 16;
 // Per vCPU: migrations taken (u32), the held-back thread event kind (u8; Vcpu.deferred);
-// with migrations also the latency ns extremes (engine_metrics.ts engineKeepNsExtremes);
+// with migrations also the latency ns extremes (metrics_ns_extremes.ts engineKeepNsExtremes);
 // with a periodic timer the per-period lateness runs (engineKeepLatenessRuns).
 const CTRL_STRIDE: usize = 8;
 const CTRL_TAKEN: usize = 0;
@@ -59,7 +59,7 @@ let latenessRunsPtr: usize = 0;
 let migrationsPtr: usize = 0;
 let pausesPtr: usize = 0;
 let perVcpuPtr: usize = 0;
-/** The latency ns extremes engine_metrics.ts keeps when some VM migrates. */
+/** The latency ns extremes metrics_ns_extremes.ts keeps when some VM migrates. */
 let nsExtremesPtr: usize = 0;
 let migrationCount: i32 = 0;
 let pauseCount: i32 = 0;

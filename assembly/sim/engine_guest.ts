@@ -10,9 +10,19 @@ import { tdlInterruptStep, tdlStep } from "./guest_tscdeadline_latency";
 import { rearmStormInterruptStep, rearmStormStep } from "./guest_rearm_storm";
 import { idleNohzInterruptStep, idleNohzStep } from "./guest_idle";
 
-/** GuestMachine.step of the VM's workload. */
-export function guestStep(e: usize, v: i32): i32 {
-  switch (i32(vmCell(e, VM_WORKLOAD))) {
+/** The VM's workload code (WK_*): runProgram reads it once per call, not once per step. */
+// @ts-ignore: decorator
+@inline
+export function workloadOf(e: usize): i32 {
+  return i32(vmCell(e, VM_WORKLOAD));
+}
+
+/** GuestMachine.step of the VM's workload `wk` (workloadOf). */
+// @ts-ignore: decorator
+@inline
+export function guestStep(e: usize, v: i32, wk: i32): i32 {
+  if (wk == WK_CYCLICTEST) return cyclictestStep(e, v);
+  switch (wk) {
     case WK_PERIODIC:
     case WK_ONESHOT:
       return lapicCountStep(e, v);
@@ -30,9 +40,12 @@ export function guestStep(e: usize, v: i32): i32 {
   }
 }
 
-/** GuestMachine.interruptStep of the VM's workload. */
-export function guestInterruptStep(e: usize, v: i32): i32 {
-  switch (i32(vmCell(e, VM_WORKLOAD))) {
+/** GuestMachine.interruptStep of the VM's workload `wk` (workloadOf). */
+// @ts-ignore: decorator
+@inline
+export function guestInterruptStep(e: usize, v: i32, wk: i32): i32 {
+  if (wk == WK_CYCLICTEST) return cyclictestInterruptStep(e, v);
+  switch (wk) {
     case WK_PERIODIC:
     case WK_ONESHOT:
       return lapicCountInterruptStep(e, v);

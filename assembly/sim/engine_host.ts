@@ -6,7 +6,9 @@
 // (reenter's result) instead of calling up into it.
 
 import { simNowNs } from "./host_clock";
-import { preemptionAtNs, waitLapicExpire, vcpuAdvance, expiredTdIsSet, lastWaitDelta } from "./vcpu_timer";
+import { waitLapicExpire, vcpuAdvance, lastWaitDelta } from "./vcpu_timer";
+import { expiredTdIsSet } from "./vcpu_regs";
+import { preemptionAtNs } from "./vcpu_hv_timer";
 import { Count, Sum, addNs, count, metricAdvance, metricCallback } from "./engine_metrics";
 import { F_HV_DEFERRED, chaining, pushHv, scheduleStall, D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, stallLengthNs, startNs, tune, vmCell, setState } from "./engine_record";
 import { cancelHvTimer, expired, injectPending } from "./engine_lapic";
@@ -15,7 +17,7 @@ import { idleExitNs } from "./engine_kick";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ, apicv, hvTimerBeforeWait } from "./engine_record";
 import { lazyOn, lazyRearm } from "./engine_deadline";
 import { TraceExit, TraceKind, trace } from "./trace_log";
-import { countHrtimerRestart, countHvRestart } from "./engine_lapic_count";
+import { TM_PERIODIC, countHrtimerRestart, countHvRestart, timerMode } from "./engine_lapic_count";
 import { schedBusyWait, schedNoPollForSteal } from "./engine_sched";
 import { schedOn } from "./engine_sched_state";
 import { schedPollStart, schedSleep } from "./engine_sched_thread";
@@ -178,7 +180,8 @@ export function preemptionExit(e: usize, v: i32): void {
       cancelHvTimer(e, v);
       expired(e, v, false);
     }
-    countHvRestart(e, v);
+    // Only a periodic timer restarts (the check is countHvRestart's own first, here without a call).
+    if (timerMode(e) == TM_PERIODIC) countHvRestart(e, v);
   }
   const exitNs = delay(D_VM_EXIT, v);
   beginEntry(e, v, idleNs + exitNs + delay(D_VM_ENTRY, v));
@@ -201,5 +204,6 @@ export function hrtimerCallback(e: usize, v: i32): void {
   // LapicTimer.hrtimerFired: the lazy proposal may re-arm instead of injecting.
   if (lazyOn && lazyRearm(e, v, false)) return;
   expired(e, v, true);
-  countHrtimerRestart(e, v);
+  // Only a periodic timer restarts (countHrtimerRestart's own first check, here without a call).
+  if (timerMode(e) == TM_PERIODIC) countHrtimerRestart(e, v);
 }

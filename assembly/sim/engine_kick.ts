@@ -5,7 +5,8 @@
 // below the LAPIC, and the host paths that do (engine_host.ts) sit above it.
 
 import { simNowNs } from "./host_clock";
-import { waitLapicExpire, vcpuAdvance, expiredTdIsSet } from "./vcpu_timer";
+import { waitLapicExpire, vcpuAdvance } from "./vcpu_timer";
+import { expiredTdIsSet } from "./vcpu_regs";
 import { Count, Sum, addNs, count, metricAdvance } from "./engine_metrics";
 import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_CPU_IDLE_EXIT, D_IRQ_DISPATCH, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_KICK_EXIT, EV_WAKE, F_KICK_AT_ENTRY, F_WAIT_IDLE, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, THREAD_SEQ, delay, era, globalAdvance, has, hz, schedule, set, startNs, tune, setState } from "./engine_record";
 

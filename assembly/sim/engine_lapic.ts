@@ -4,7 +4,9 @@
 // that branch on the timer mode are engine_lapic_start.ts (above this and
 // engine_lapic_count.ts); the kick and posted path the expiry takes are engine_kick.ts.
 
-import { clearPeriod, hvArm, hvCancel, tdIsZero, tdClear, expiredTdLatch } from "./vcpu_timer";
+import { tdIsZero, tdClear, expiredTdLatch } from "./vcpu_regs";
+import { clearPeriod } from "./vcpu_sw_timer";
+import { hvArm, hvCancel } from "./vcpu_hv_timer";
 import { Count, count } from "./engine_metrics";
 import { F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_SEQ, apicv, clear, globalAdvance, has, hvTimer, preemptionRate, set } from "./engine_record";
 import { kick, posted, postedWait, unblock } from "./engine_kick";
@@ -12,7 +14,7 @@ import { F_IN_SERVICE, STATE, S_GUEST, VM_CAN_POST, VM_HV_TIMER, X_APIC_WRITE, X
 import { dropHv } from "./engine_leave_guest";
 import { TraceKind, trace } from "./trace_log";
 import { TM_DEADLINE, TM_ONESHOT, latchesDeadline, timerMode } from "./engine_lapic_mode";
-import { targetClear } from "./vcpu_timer";
+import { targetClear } from "./vcpu_sw_timer";
 import { lazyClear, pvOn } from "./engine_proposals";
 import { pvDeadlineClear } from "./deadline_proposals";
 
@@ -60,16 +62,17 @@ export function expired(e: usize, v: i32, fromTimerFn: bool): void {
     count(v, Count.Coalesced);
     return;
   }
-  if (latchesDeadline(e, timerMode(e))) expiredTdLatch(v);
+  const mode = timerMode(e);
+  if (latchesDeadline(e, mode)) expiredTdLatch(v);
   if (!fromTimerFn && apicv) {
-    injectTimerIrq(e, v);
+    injectTimerIrqIn(e, v, mode);
     unblock(e, v);
     return;
   }
   // kvm_use_posted_timer_interrupt: busy-wait where the hrtimer ran, inject, post.
   if (vmCell(e, VM_CAN_POST) != 0 && load<u8>(e + STATE) == S_GUEST) {
     const spinNs = postedWait(e, v);
-    injectTimerIrq(e, v);
+    injectTimerIrqIn(e, v, mode);
     posted(e, v, spinNs);
     return;
   }
@@ -85,8 +88,14 @@ export function expired(e: usize, v: i32, fromTimerFn: bool): void {
 // @ts-ignore: decorator
 @inline
 export function injectTimerIrq(e: usize, v: i32): void {
+  injectTimerIrqIn(e, v, timerMode(e));
+}
+
+/** injectTimerIrq with the VM's timer mode at hand. */
+// @ts-ignore: decorator
+@inline
+function injectTimerIrqIn(e: usize, v: i32, mode: i32): void {
   set(e, F_TO_DELIVER);
-  const mode = timerMode(e);
   if (mode == TM_DEADLINE) {
     tdClear(v);
     if (pvOn) pvDeadlineClear(v);

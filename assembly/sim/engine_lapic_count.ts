@@ -10,7 +10,10 @@
 // in use, vector to deliver, in service) is the engine record's flags, as in deadline mode.
 
 import { simNowNs } from "./host_clock";
-import { hvArm, pushAtExpiryPlusPeriod, pushAtTarget, periodIsZero, periodicRearm, periodicRearmLegacyDrift, readTmcct, setTargetExpiration, setTargetExpirationFromCount, swExpiryCallbackAtNs, swExpiryInNs, targetPassed, tdIsZero, vcpuAdvance } from "./vcpu_timer";
+import { vcpuAdvance } from "./vcpu_timer";
+import { tdIsZero } from "./vcpu_regs";
+import { pushAtExpiryPlusPeriod, pushAtTarget, periodIsZero, periodicRearm, periodicRearmLegacyDrift, readTmcct, setTargetExpiration, setTargetExpirationFromCount, swExpiryCallbackAtNs, swExpiryInNs, targetPassed } from "./vcpu_sw_timer";
+import { hvArm } from "./vcpu_hv_timer";
 import { tdcrDivide } from "../lapic_timer";
 import { hvExpired } from "../hv_timer";
 import { Count, count } from "./engine_metrics";

@@ -5,7 +5,8 @@
 // expiry steps they share are engine_lapic.ts's.
 
 import { simNowNs } from "./host_clock";
-import { swTscdeadlineArm, swExpiryCallbackAtNs, swExpiryInNs, tdFromReg } from "./vcpu_timer";
+import { tdFromReg } from "./vcpu_regs";
+import { swTscdeadlineArm, swExpiryCallbackAtNs, swExpiryInNs } from "./vcpu_sw_timer";
 import { hvExpired } from "../hv_timer";
 import { Count, count } from "./engine_metrics";
 import { queuePush } from "./event_queue";

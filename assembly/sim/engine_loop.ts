@@ -18,17 +18,18 @@ import { simNowNs, setNowNs } from "./host_clock";
 import { queuePop, queuePoppedSeq, horizonNs } from "./event_queue";
 import { Count, Sum, addNs, count, logFull } from "./engine_metrics";
 import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, eng, has, schedule, set, stallEveryNs, vcpuCount, vmCell, setState } from "./engine_record";
-import { guestInterruptStep, guestStep } from "./engine_guest";
+import { guestInterruptStep, guestStep, workloadOf } from "./engine_guest";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, X_APIC_WRITE_TRACED, X_IDLE_POLL } from "./engine_record";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
 import { TraceExit, TraceKind, trace, traceFull, tracing } from "./trace_log";
 import { BUSY_STEP_NS, busyWaiting } from "./guest_lapic_count";
+import { VM_WAIT_BUSY } from "./engine_lapic_count";
 import { EV_MIGRATE, EV_PAUSE, controlOn, holdWhilePaused, onControlEvent, scheduleControl } from "./engine_control";
 import { schedOnEvent, schedStart } from "./engine_sched";
 import { EV_SCHED_BASE, schedLogFull, schedOn } from "./engine_sched_state";
 import { schedHoldForCpu, schedHoldHrtimer, schedSleep, schedThreadBind, schedThreadStart } from "./engine_sched_thread";
 import { HALT_START_NS } from "./engine_record";
-import { yieldDue } from "./engine_yield";
+import { yieldDue, yieldOn } from "./engine_yield";
 import { chainedUntilNs, events } from "./engine_events";
 import { dropHv, leaveGuest } from "./engine_leave_guest";
 
@@ -42,8 +43,10 @@ export function ctEngineStart(): void {
   chainedUntilNs = 0;
   schedThreadBind();
   setChaining(false);
+  busyWaitAny = false;
   for (let v = 0; v < vcpuCount; v++) {
     const e = eng(v);
+    if (vmCell(e, VM_WAIT_BUSY) != 0) busyWaitAny = true;
     setState(e, S_GUEST);
     if (schedOn) schedThreadStart(v);
     else schedule(e, v, EV_GUEST_RESUME, 0);
@@ -58,6 +61,12 @@ export function ctEngineStart(): void {
   // With a host scheduler the vCPUs act on one another through their CPUs: no chaining.
   setChaining(!globalAdvance && !tracing() && !controlOn && !schedOn);
 }
+
+/**
+ * Some VM's guest waits busy (guest_lapic_count.ts busyWaiting): only then can a chained
+ * step be one of its busy steps. Set at ctEngineStart, once the VMs' cells are written.
+ */
+let busyWaitAny = false;
 
 /** The earliest live event vCPU e has in the queue (its hrtimer, preemption timer, stall). */
 // @ts-ignore: decorator
@@ -80,12 +89,12 @@ function ownEarliestNs(e: usize): i64 {
  */
 // @ts-ignore: decorator
 @inline
-function flushChain(v: i32): void {
+function flushChain(v: i32, traced: bool, busyAny: bool): void {
   const e = eng(v);
   while (has(e, F_DEFERRED)) {
     const at = load<i64>(e + NEXT_AT_NS);
-    if (at >= ownEarliestNs(e) || at > horizonNs || logFull() || traceFull()) break;
-    if (load<u32>(e + NEXT_KIND) == EV_GUEST_RESUME && busyWaiting(e)) {
+    if (at >= ownEarliestNs(e) || at > horizonNs || logFull() || (traced && traceFull())) break;
+    if (busyAny && load<u32>(e + NEXT_KIND) == EV_GUEST_RESUME && busyWaiting(e)) {
       skipBusySteps(e, at, ownEarliestNs(e));
       continue;
     }
@@ -127,8 +136,15 @@ function skipBusySteps(e: usize, at: i64, ownEarliest: i64): void {
  * (returns 1; call again after draining).
  */
 export function ctEngineRun(): i32 {
+  // What does not change during a call, in locals: the checks a run without a trace, a
+  // scheduler or a periodic return does not need cost one test of a local per event.
+  // (Without a trace its buffer stays empty; without a scheduler its log too.)
+  const traced = tracing();
+  const slow = traced || schedOn || yieldOn();
+  const chain = chaining;
+  const busyAny = busyWaitAny;
   for (;;) {
-    if (logFull() || traceFull() || (schedOn && schedLogFull()) || yieldDue(events)) return 1;
+    if (logFull() || (slow && (traceFull() || (schedOn && schedLogFull()) || yieldDue(events)))) return 1;
     const p = queuePop();
     if (p < 0) {
       // The clock ends at the last event run, which may have been a chained one.
@@ -138,7 +154,7 @@ export function ctEngineRun(): i32 {
     events++;
     const v = p & VCPU_MASK;
     onEvent(v, u32(p) >>> 24, i64(queuePoppedSeq()));
-    if (chaining && has(eng(v), F_DEFERRED | F_HV_DEFERRED)) flushChain(v);
+    if (chain && has(eng(v), F_DEFERRED | F_HV_DEFERRED)) flushChain(v, traced, busyAny);
   }
   return 0;
 }
@@ -225,6 +241,7 @@ function onThreadEvent(e: usize, v: i32, kind: u32): void {
 
 /** Vcpu.runProgram. */
 export function runProgram(e: usize, v: i32): void {
+  const wk = workloadOf(e);
   for (;;) {
     takeInterrupt(e);
     // Still waiting in guest mode: nothing happens until an interrupt arrives.
@@ -236,7 +253,7 @@ export function runProgram(e: usize, v: i32): void {
       enterCompute(e, v, left);
       return;
     }
-    const exit = has(e, F_IN_HANDLER) ? guestInterruptStep(e, v) : guestStep(e, v);
+    const exit = has(e, F_IN_HANDLER) ? guestInterruptStep(e, v, wk) : guestStep(e, v, wk);
     if (exit == X_IRET) {
       clear(e, F_IN_HANDLER);
       continue;

@@ -1,12 +1,12 @@
-// What the wasm cyclictest engine reports (src/sim/metrics-sink.ts's MetricsSink calls).
-// Each vCPU has a compact block (M_STRIDE bytes): the sums and latency extremes as f64,
-// the counts as u32 — a count that wraps carries 2^32 into a table allocated the first
-// time one does, so counts stay exact past 2^32 while a run keeps 4 bytes per count
-// (issue #3 §9, ≤ 512 bytes per vCPU). engineSlotsOf expands a block into
-// src/metrics/vcpu-metrics.ts's slot layout (Slot and Counter below; a test pins the
-// indices), which the host reads once at the end. What the block does not keep it
-// derives: latency extremes and the last latency in ns from those in cycles, and the
-// worst earliness from the least latency (cyclesToNsSigned is nondecreasing in cycles).
+// What the wasm cyclictest engine reports (src/sim/metrics-sink.ts's MetricsSink calls):
+// the counts and sums, the per-vCPU recording calls, and the log. Each vCPU has a compact
+// block (M_STRIDE bytes): the sums and latency extremes as f64, the counts as u32 — a
+// count that wraps carries 2^32 into a table allocated the first time one does, so counts
+// stay exact past 2^32 while a run keeps 4 bytes per count (issue #3 §9, ≤ 512 bytes per
+// vCPU). metrics_slots.ts reads a block out in src/metrics/vcpu-metrics.ts's slot layout
+// at the end. Beside it: the shared histograms (metrics_histogram.ts), the host-wide
+// callbacks per ms (metrics_callback_ring.ts), the ns extremes the cycles cannot give
+// (metrics_ns_extremes.ts) — leaves this file records into.
 //
 // Two modes. In the log mode the calls that need the host's collectors — latency
 // (histograms), the advance (its series), hrtimer callbacks (the host-wide count per ms)
@@ -16,68 +16,23 @@
 // VcpuMetrics does — latency moments and early counts, advance initial/final/min/max,
 // per-vCPU callbacks per ms — and the host-wide callbacks per ms (the last
 // CALLBACK_WINDOW_MS ms in a ring and the peak, as src/metrics/callback-rate.ts keeps
-// them: callbacks come in simulated-time order). What it logs then: the
+// them: callbacks come in simulated-time order; metrics_callback_ring.ts). What it logs then: the
 // advance-series points a collector's series keeps (seriesKeeps), and latencies for
 // the histograms — every one with per-vCPU histograms (up to 64 vCPUs by default), only
 // those >= 2^32 with one pair shared by all vCPUs, whose counts it keeps itself in
 // HdrHistogram's bucket layout. The host merges it all at the end (WasmEngine.handOver).
 
-import { cyclesToNsSigned } from "./vcpu_timer";
-import { exactNsCell } from "./guest_tscdl_state";
-
-/** Slots per vCPU in the expanded layout (VcpuMetrics VCPU_SLOTS) and the indices used here (VcpuMetrics' names). */
-export const SLOTS: i32 = 37;
-export enum Slot {
-  Interrupts = 0,
-  SumNs = 1,
-  SumCycles = 2,
-  MinNs = 3,
-  MaxNs = 4,
-  MinCycles = 5,
-  MaxCycles = 6,
-  LastNs = 7,
-  Early = 8,
-  EarlyWorstNs = 9,
-  AdvRecords = 22,
-  AdvInitial = 23,
-  AdvFinal = 24,
-  AdvMin = 25,
-  AdvMax = 26,
-  SeriesCap = 27,
-  CbMs = 29,
-  CbCount = 30,
-  CbPeak = 31,
-}
-
-/** The counted events (VcpuMetrics slots EXITS.. COALESCED, HALT_POLL_NS.. POLL_FAILED). */
-export enum Counter {
-  ExitMsrWrite = 10,
-  ExitApicWrite = 11,
-  ExitPreemptionTimer = 12,
-  ExitExternalInterrupt = 13,
-  ExitHlt = 14,
-  SpinNs = 15,
-  SwArms = 16,
-  HvArms = 17,
-  HvFallbacks = 18,
-  HvToSw = 19,
-  SwToHv = 20,
-  Coalesced = 21,
-  HaltPollNs = 32,
-  PollOk = 33,
-  PollFailed = 34,
-  /** exits.apicRead (never counted here: cyclictest reads no APIC register). */
-  ExitApicRead = 35,
-  TimerPosted = 36,
-}
+import { histAdd, histCyclesPtr, histNsPtr, histogramsBytes, histogramsInit, histogramsRelease } from "./metrics_histogram";
+import { callbackRingBytes, callbackRingInit, callbackRingRelease, hostCallbackInMs } from "./metrics_callback_ring";
+import { keepNsExtremes, nsExtremesPtr } from "./metrics_ns_extremes";
 
 // The compact block (byte offsets). f64 first, then u32.
-const M_SUM_NS: usize = 0;
-const M_SUM_CYCLES: usize = 8;
-const M_MIN_CYCLES: usize = 16;
-const M_MAX_CYCLES: usize = 24;
-const M_LAST_CYCLES: usize = 32;
-const M_CB_MS: usize = 48;
+export const M_SUM_NS: usize = 0;
+export const M_SUM_CYCLES: usize = 8;
+export const M_MIN_CYCLES: usize = 16;
+export const M_MAX_CYCLES: usize = 24;
+export const M_LAST_CYCLES: usize = 32;
+export const M_CB_MS: usize = 48;
 /** The sums the engine adds ns to. */
 export enum Sum {
   SpinNs = 40,
@@ -106,12 +61,12 @@ export enum Count {
 const COUNT_FIRST: usize = 64;
 const COUNTS: i32 = 17;
 // u32 values that cannot wrap: callbacks within one ms, and timer_advance_ns values.
-const M_CB_COUNT: usize = 132;
-const M_CB_PEAK: usize = 136;
-const M_ADV_INITIAL: usize = 140;
-const M_ADV_FINAL: usize = 144;
-const M_ADV_MIN: usize = 148;
-const M_ADV_MAX: usize = 152;
+export const M_CB_COUNT: usize = 132;
+export const M_CB_PEAK: usize = 136;
+export const M_ADV_INITIAL: usize = 140;
+export const M_ADV_FINAL: usize = 144;
+export const M_ADV_MIN: usize = 148;
+export const M_ADV_MAX: usize = 152;
 /** Bytes of one vCPU's block (a multiple of 8: its f64s stay aligned). */
 export const M_STRIDE: usize = 160;
 
@@ -132,14 +87,6 @@ export const LOG_CAPACITY: i32 = 4096;
 export const LOG_SLACK: i32 = 16;
 const RECORD_BYTES: usize = 32;
 
-// HdrHistogram's layout for 3 significant digits and a lowest value of 1
-// (src/metrics/histogram.ts): 1024 half sub-buckets, unit magnitude 0. Values below 2^32
-// have indices below HIST_CELLS.
-export const HIST_HALF_MAGNITUDE: i32 = 10;
-const HALF_MAGNITUDE: i32 = HIST_HALF_MAGNITUDE;
-const HALF_COUNT: i32 = 1 << HALF_MAGNITUDE;
-export const HIST_CELLS: i32 = (22 << HALF_MAGNITUDE) + HALF_COUNT;
-
 const TWO_POW_32: f64 = 4294967296;
 
 let blocksPtr: usize = 0;
@@ -153,79 +100,23 @@ let carryPtr: usize = 0;
 let seriesCapPtr: usize = 0;
 let seriesCaps: i32 = 0;
 let seriesCapRoom: i32 = 0;
-/**
- * Per vCPU [min, max, last, worst early] latency in ns (f64 each), kept only when some VM
- * migrates (engine_control.ts owns the array): the TSC rate then changes during the run,
- * so those cannot be derived from the cycles at the end.
- */
-let nsExtremesPtr: usize = 0;
-const NS_EXTREMES_BYTES: usize = 32;
-
-/** Bytes of the ns extremes for n vCPUs (engine_control.ts allocates them). */
-export function nsExtremesBytes(n: i32): usize {
-  return usize(max(n, 1)) * NS_EXTREMES_BYTES;
-}
-
-/** Keeps the ns extremes in the array at ptr (0: derive them from the cycles), initialized here. */
-export function engineKeepNsExtremes(ptr: usize, n: i32): void {
-  nsExtremesPtr = ptr;
-  for (let v = 0; ptr != 0 && v < n; v++) {
-    const p = ptr + usize(v) * NS_EXTREMES_BYTES;
-    store<f64>(p, Infinity);
-    store<f64>(p, -Infinity, 8);
-    store<f64>(p, 0, 16);
-    store<f64>(p, 0, 24);
-  }
-}
-
-/** VcpuMetrics.recordLatency's ns extremes, as it keeps them. */
-// @ts-ignore: decorator
-@inline
-function keepNsExtremes(v: i32, cycles: f64, ns: f64): void {
-  const p = nsExtremesPtr + usize(v) * NS_EXTREMES_BYTES;
-  if (ns < load<f64>(p)) store<f64>(p, ns);
-  if (ns > load<f64>(p, 8)) store<f64>(p, ns, 8);
-  store<f64>(p, ns, 16);
-  if (cycles < 0 && -ns > load<f64>(p, 24)) store<f64>(p, -ns, 24);
-}
-
-/** The expanded slot block engineSlotsOf fills (static). */
-const expandedPtr: usize = memory.data(SLOTS << 3, 8);
 let logPtr: usize = 0;
 let logCount: i32 = 0;
 let complete: bool = false;
 /** Complete mode with the histograms on the host (per-vCPU ones): every latency is logged for them. */
 let histogramsInHost: bool = false;
-let histNsPtr: usize = 0;
-let histCyclesPtr: usize = 0;
-/**
- * Host-wide hrtimer callbacks per aligned simulated ms, the last CALLBACK_WINDOW_MS of them
- * (u32 cells, cell ms & (WINDOW - 1)): CallbacksPerMs's ring (src/metrics/callback-rate.ts),
- * a fixed 4 kB however long the run. Callbacks arrive in time order (the loop pops events
- * in time order), so a count only grows while its ms is current and the peak is exact.
- */
-export const CALLBACK_WINDOW_MS: i32 = 1024;
-let cbPtr: usize = 0;
-/** The latest ms with a callback; -1 before the first. */
-let cbLatestMs: f64 = -1;
-let cbPeak: u32 = 0;
-
 /** Frees what a simulation allocated here (simMemoryReserve). */
 export function engineMetricsRelease(): void {
   if (blocksPtr != 0) heap.free(blocksPtr);
   if (seriesCapPtr != 0) heap.free(seriesCapPtr);
   if (carryPtr != 0) heap.free(carryPtr);
-  if (histNsPtr != 0) heap.free(histNsPtr);
-  if (histCyclesPtr != 0) heap.free(histCyclesPtr);
-  if (cbPtr != 0) heap.free(cbPtr);
+  histogramsRelease();
+  callbackRingRelease();
   blocksPtr = 0;
   seriesCapPtr = 0;
   seriesCaps = 0;
   seriesCapRoom = 0;
   carryPtr = 0;
-  histNsPtr = 0;
-  histCyclesPtr = 0;
-  cbPtr = 0;
 }
 
 /** The complete mode is on (engine_lateness.ts keeps its totals then). */
@@ -248,7 +139,7 @@ export function engineLogInit(): void {
  * `seriesEach` (simMemoryReserve): none grows with simulated time.
  */
 export function engineMetricsBytes(n: i32, seriesEach: bool): usize {
-  return usize(max(n, 1)) * (M_STRIDE + (seriesEach ? 4 : 0)) + (usize(HIST_CELLS) << 4) + (usize(CALLBACK_WINDOW_MS) << 2);
+  return usize(max(n, 1)) * (M_STRIDE + (seriesEach ? 4 : 0)) + histogramsBytes() + callbackRingBytes();
 }
 
 export function engineMetricsInit(n: i32, completeMode: bool, hostHistograms: bool): void {
@@ -267,16 +158,8 @@ export function engineMetricsInit(n: i32, completeMode: bool, hostHistograms: bo
   logCount = 0;
   complete = completeMode;
   histogramsInHost = completeMode && hostHistograms;
-  cbPtr = heap.alloc(usize(CALLBACK_WINDOW_MS) << 2);
-  memory.fill(cbPtr, 0, usize(CALLBACK_WINDOW_MS) << 2);
-  cbLatestMs = -1;
-  cbPeak = 0;
-  if (complete && !histogramsInHost) {
-    histNsPtr = heap.alloc(usize(HIST_CELLS) << 3);
-    histCyclesPtr = heap.alloc(usize(HIST_CELLS) << 3);
-    memory.fill(histNsPtr, 0, usize(HIST_CELLS) << 3);
-    memory.fill(histCyclesPtr, 0, usize(HIST_CELLS) << 3);
-  }
+  callbackRingInit();
+  if (complete && !histogramsInHost) histogramsInit();
 }
 
 /**
@@ -298,6 +181,11 @@ export function engineSetSeriesCap(v: i32, points: u32): void {
   store<u32>(seriesCapPtr + (usize(v) << 2), points);
 }
 
+/** vCPU v's advance-series capacity (0 = none). */
+export function seriesCapOf(v: i32): u32 {
+  return v < seriesCaps ? load<u32>(seriesCapPtr + (usize(v) << 2)) : 0;
+}
+
 /**
  * Whether call k of an advance series of capacity cap is one it keeps
  * (VcpuMetrics.advanceSeriesPoint): calls 0, s, 2s, ... where the stride s is 1 up to call
@@ -310,28 +198,6 @@ function seriesKeeps(k: f64, cap: u32): bool {
   let stride: f64 = 1;
   while (k > f64(cap) * stride) stride *= 2;
   return k % stride == 0;
-}
-
-export function engineHistNsPtr(): usize {
-  return histNsPtr;
-}
-
-export function engineHistCyclesPtr(): usize {
-  return histCyclesPtr;
-}
-
-export function engineCallbacksPtr(): usize {
-  return cbPtr;
-}
-
-/** The latest ms with a host-wide callback (-1 for none): the ring holds (latest - WINDOW, latest]. */
-export function engineCallbacksLatestMs(): f64 {
-  return cbLatestMs;
-}
-
-/** The largest host-wide count in any one aligned ms (0 for none). */
-export function engineCallbacksPeak(): u32 {
-  return cbPeak;
 }
 
 export function engineLogPtr(): usize {
@@ -352,9 +218,10 @@ export function logFull(): bool {
   return logCount > LOG_CAPACITY - LOG_SLACK;
 }
 
+/** vCPU v's block (M_STRIDE bytes at the offsets above). */
 // @ts-ignore: decorator
 @inline
-function blk(v: i32): usize {
+export function blk(v: i32): usize {
   return blocksPtr + usize(v) * M_STRIDE;
 }
 
@@ -425,23 +292,6 @@ export function logRecord(v: i32, type: LogRecord, a: f64, b: f64, c: f64): void
   logCount++;
 }
 
-/** HdrHistogram's counts index of a whole value in [0, 2^32) (histogram.ts fastCountsIndex). */
-// @ts-ignore: decorator
-@inline
-function histIndex(value: u32): i32 {
-  const shift = 31 - i32(clz<u32>(value)) - HALF_MAGNITUDE;
-  const bucket = shift > 0 ? shift : 0;
-  const sub = i32(value >>> u32(bucket));
-  return ((bucket + 1) << HALF_MAGNITUDE) + sub - HALF_COUNT;
-}
-
-// @ts-ignore: decorator
-@inline
-function histAdd(ptr: usize, value: f64): void {
-  const p = ptr + (usize(histIndex(u32(value))) << 3);
-  store<f64>(p, load<f64>(p) + 1);
-}
-
 /**
  * MetricsSink.recordLatency (VcpuMetrics.recordLatency in the complete mode). Both modes
  * count the interrupt and keep the extremes and the last latency in cycles: the guest's
@@ -505,107 +355,6 @@ export function metricCallback(v: i32, nowNs: f64): void {
   store<u32>(b + M_CB_COUNT, n);
   if (n > load<u32>(b + M_CB_PEAK)) store<u32>(b + M_CB_PEAK, n);
   hostCallbackInMs(ms);
-}
-
-/** The cell of aligned ms `ms` in the host-wide ring. */
-// @ts-ignore: decorator
-@inline
-function cbCell(ms: f64): usize {
-  return cbPtr + (usize(i64(ms) & i64(CALLBACK_WINDOW_MS - 1)) << 2);
-}
-
-/** One host-wide callback in aligned ms `ms` (CallbacksPerMs.recordMs). */
-function hostCallbackInMs(ms: f64): void {
-  if (ms > cbLatestMs) {
-    // The ms between the old latest and this one start at 0.
-    if (cbLatestMs < 0 || ms - cbLatestMs >= f64(CALLBACK_WINDOW_MS)) memory.fill(cbPtr, 0, usize(CALLBACK_WINDOW_MS) << 2);
-    else for (let k = cbLatestMs + 1; k <= ms; k++) store<u32>(cbCell(k), 0);
-    cbLatestMs = ms;
-  } else {
-    // Events are popped in time order: a callback behind the ring is a broken engine.
-    assert(ms > cbLatestMs - f64(CALLBACK_WINDOW_MS), "hrtimer callback out of time order");
-  }
-  const p = cbCell(ms);
-  const n = load<u32>(p) + 1;
-  store<u32>(p, n);
-  if (n > cbPeak) cbPeak = n;
-}
-
-// @ts-ignore: decorator
-@inline
-function put(slot: i32, x: f64): void {
-  store<f64>(expandedPtr + (usize(slot) << 3), x);
-}
-
-/** Latency cycles -> ns for the expanded block, with -0 as 0. */
-// @ts-ignore: decorator
-@inline
-function nsOfCycles(v: i32, cycles: f64): f64 {
-  const ns = cyclesToNsSigned(v, cycles);
-  return ns == 0 ? 0 : ns;
-}
-
-/**
- * vCPU v's block expanded into VcpuMetrics' slot layout (SLOTS f64; valid until the next
- * call): what absorbEngineTotals (complete mode) and addCounts (both modes) read.
- */
-export function engineSlotsOf(v: i32): usize {
-  const b = blk(v);
-  memory.fill(expandedPtr, 0, usize(SLOTS) << 3);
-  const interrupts = countOf(v, Count.Interrupts);
-  put(Slot.Interrupts, interrupts);
-  put(Slot.SumNs, load<f64>(b + M_SUM_NS));
-  put(Slot.SumCycles, load<f64>(b + M_SUM_CYCLES));
-  const minCycles = load<f64>(b + M_MIN_CYCLES);
-  const maxCycles = load<f64>(b + M_MAX_CYCLES);
-  put(Slot.MinCycles, minCycles);
-  put(Slot.MaxCycles, maxCycles);
-  // Latencies measured in ns (the PV deadline MSR) keep their ns extremes exactly.
-  const exact = exactNsCell(v);
-  const minNs = interrupts == 0 ? Infinity : exact != 0 ? load<f64>(exact) : nsOfCycles(v, minCycles);
-  put(Slot.MinNs, minNs);
-  put(Slot.MaxNs, interrupts == 0 ? -Infinity : exact != 0 ? load<f64>(exact, 8) : nsOfCycles(v, maxCycles));
-  put(Slot.LastNs, interrupts == 0 ? 0 : exact != 0 ? load<f64>(exact, 16) : nsOfCycles(v, load<f64>(b + M_LAST_CYCLES)));
-  const early = countOf(v, Count.Early);
-  put(Slot.Early, early);
-  // Early latencies are those below 0 cycles and the least in ns among them is the least
-  // of all (ns and cycles order alike), so the worst is the least (0 when none is early).
-  put(Slot.EarlyWorstNs, early > 0 && -minNs > 0 ? -minNs : 0);
-  if (nsExtremesPtr != 0) {
-    // Kept as recorded (the TSC rate changed during the run).
-    const p = nsExtremesPtr + usize(v) * NS_EXTREMES_BYTES;
-    put(Slot.MinNs, load<f64>(p));
-    put(Slot.MaxNs, load<f64>(p, 8));
-    put(Slot.LastNs, load<f64>(p, 16));
-    put(Slot.EarlyWorstNs, load<f64>(p, 24));
-  }
-  put(Counter.ExitMsrWrite, countOf(v, Count.ExitMsrWrite));
-  put(Counter.ExitApicWrite, countOf(v, Count.ExitApicWrite));
-  put(Counter.ExitPreemptionTimer, countOf(v, Count.ExitPreemptionTimer));
-  put(Counter.ExitExternalInterrupt, countOf(v, Count.ExitExternalInterrupt));
-  put(Counter.ExitHlt, countOf(v, Count.ExitHlt));
-  put(Counter.SpinNs, load<f64>(b + usize(Sum.SpinNs)));
-  put(Counter.SwArms, countOf(v, Count.SwArms));
-  put(Counter.HvArms, countOf(v, Count.HvArms));
-  put(Counter.HvFallbacks, countOf(v, Count.HvFallbacks));
-  put(Counter.HvToSw, countOf(v, Count.HvToSw));
-  put(Counter.SwToHv, countOf(v, Count.SwToHv));
-  put(Counter.Coalesced, countOf(v, Count.Coalesced));
-  const records = countOf(v, Count.AdvRecords);
-  put(Slot.AdvRecords, records);
-  put(Slot.AdvInitial, records == 0 ? 0 : f64(load<u32>(b + M_ADV_INITIAL)));
-  put(Slot.AdvFinal, records == 0 ? 0 : f64(load<u32>(b + M_ADV_FINAL)));
-  put(Slot.AdvMin, records == 0 ? Infinity : f64(load<u32>(b + M_ADV_MIN)));
-  put(Slot.AdvMax, records == 0 ? -Infinity : f64(load<u32>(b + M_ADV_MAX)));
-  put(Slot.SeriesCap, v < seriesCaps ? f64(load<u32>(seriesCapPtr + (usize(v) << 2))) : 0);
-  put(Slot.CbMs, load<f64>(b + M_CB_MS));
-  put(Slot.CbCount, f64(load<u32>(b + M_CB_COUNT)));
-  put(Slot.CbPeak, f64(load<u32>(b + M_CB_PEAK)));
-  put(Counter.HaltPollNs, load<f64>(b + usize(Sum.HaltPollNs)));
-  put(Counter.PollOk, countOf(v, Count.PollOk));
-  put(Counter.PollFailed, countOf(v, Count.PollFailed));
-  put(Counter.TimerPosted, countOf(v, Count.Posted));
-  return expandedPtr;
 }
 
 /** Sets count c of vCPU v to `value` (tests: counts past 2^32 without 2^32 events). */

@@ -323,6 +323,19 @@ export function vmCell(e: usize, cell: i32): f64 {
   return load<f64>(vmPtr + (usize(load<u32>(e + VM)) * VM_CELLS + usize(cell)) * 8);
 }
 
+/** The address of the per-VM cells of vCPU record e: one computation for several vmAt reads. */
+// @ts-ignore: decorator
+@inline
+export function vmCells(e: usize): usize {
+  return vmPtr + usize(load<u32>(e + VM)) * VM_CELLS * 8;
+}
+
+// @ts-ignore: decorator
+@inline
+export function vmAt(cells: usize, cell: i32): f64 {
+  return load<f64>(cells + usize(cell) * 8);
+}
+
 // @ts-ignore: decorator
 @inline
 export function has(e: usize, f: u32): bool {

@@ -10,7 +10,8 @@
 
 import { nowF64 } from "./host_clock";
 import { queuePushIn } from "./event_queue";
-import { Activity, Placement, TaskState, schedCurr, schedEnqueue, schedLastWaitNs, schedMoveCpuNs, schedNextTickNs, schedQueued, schedSetActivity, schedSwitch, schedTaskCpu, schedTaskState, schedTickPreempts, schedWakeupPreempts } from "./host_sched";
+import { Placement, schedCurr, schedEnqueue, schedLastWaitNs, schedMoveCpuNs, schedNextTickNs, schedQueued, schedSetActivity, schedSwitch, schedTaskCpu, schedTaskState, schedTickPreempts, schedWakeupPreempts } from "./host_sched";
+import { Activity, TaskState } from "./host_sched_state";
 import { schedSetStolen, schedStealPercent } from "./steal_average";
 import { rngNextFloat } from "./rng_streams";
 import { sampleDelayNode } from "./delay_samplers";

@@ -5,7 +5,7 @@
 
 import { nowF64 } from "./host_clock";
 import { queuePushIn } from "./event_queue";
-import { Activity } from "./host_sched";
+import { Activity } from "./host_sched_state";
 import { D_WAKEUP, ESTRIDE, EV_GUEST_RESUME, EV_HRTIMER, EV_POLL_END, EV_WAKE, HALT_START_NS, HRTIMER_AT_NS, HRTIMER_SEQ, STATE, S_BLOCKED, S_DONE, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, delay, eng, enginePtr, payloadOf, schedule, setState } from "./engine_record";
 import { TraceKind, trace } from "./trace_log";
 import { schedActivityOf, schedDeferHrtimer, schedFrozen, schedOthersRunnable, schedSleepTask, schedWake, schedYieldCpu } from "./engine_sched";

@@ -6,7 +6,7 @@
 
 import { nowF64 } from "./host_clock";
 import { queuePushIn } from "./event_queue";
-import { Activity } from "./host_sched";
+import { Activity } from "./host_sched_state";
 import { D_WAKEUP, EV_GUEST_RESUME, EV_HRTIMER, EV_POLL_END, EV_WAKE, HRTIMER_AT_NS, HRTIMER_SEQ, STATE, S_BLOCKED, S_DONE, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, delay, eng, payloadOf, schedule, setState } from "./engine_record";
 import { leaveGuest } from "./engine_leave_guest";
 import { V_DEFERRED, V_FROZEN_HRT_SEQ, V_NEED_RESCHED, V_OFF_CPU, V_POLL_END_NS, V_WAKE_QUEUED, pollYieldNs, vRec } from "./engine_sched_state";

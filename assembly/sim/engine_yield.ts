@@ -13,6 +13,11 @@ export function ctEngineSetYieldEvery(every: f64, fromEvents: f64): void {
   nextYieldAtEvents = fromEvents + every;
 }
 
+/** Whether periodic returns are asked for at all (the loop skips yieldDue when not). */
+export function yieldOn(): bool {
+  return yieldEveryEvents != 0;
+}
+
 /** Whether the loop should return now, with `events` run so far (one compare when off). */
 export function yieldDue(events: f64): bool {
   if (yieldEveryEvents == 0 || events < nextYieldAtEvents) return false;

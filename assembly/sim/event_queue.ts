@@ -71,41 +71,15 @@ function timeAt(i: i32): i64 {
   return load<i64>(heapPtr + (usize(i) << 4));
 }
 
+/** The entry at index i of the heap at hp (the hot paths keep heapPtr in a local: V8 reloads a global after every store). */
 // @ts-ignore: decorator
 @inline
-function seqAt(i: i32): u32 {
-  return load<u32>(heapPtr + (usize(i) << 4), 8);
+function entryAt(hp: usize, i: i32): usize {
+  return hp + (usize(i) << 4);
 }
 
-/** Copies entry `from` over entry `to` (two 8-byte moves; cheaper than memory.copy here). */
-// @ts-ignore: decorator
-@inline
-function moveEntry(to: i32, from: i32): void {
-  const src = heapPtr + (usize(from) << 4);
-  const dst = heapPtr + (usize(to) << 4);
-  store<i64>(dst, load<i64>(src));
-  store<i64>(dst, load<i64>(src, 8), 8);
-}
-
-/** seq relative to the next one: the older an entry, the smaller (ages 1 .. 2^32 - 1). */
-// @ts-ignore: decorator
-@inline
-function rel(seq: u32): u32 {
-  return seq - nextSeq;
-}
-
-// @ts-ignore: decorator
-@inline
-function less(ta: i64, sa: u32, tb: i64, sb: u32): bool {
-  return ta < tb || (ta == tb && rel(sa) < rel(sb));
-}
-
-/** less() without branches: (time, age) of a before b's. */
-// @ts-ignore: decorator
-@inline
-function lessBits(ta: i64, sa: u32, tb: i64, sb: u32): bool {
-  return (i32(ta < tb) | (i32(ta == tb) & i32(rel(sa) < rel(sb)))) != 0;
-}
+// Ties in time are ordered by age: seq - nextSeq (mod 2^32), the older an entry, the
+// smaller (ages 1 .. 2^32 - 1). The pop compares (time, age) pairs with nextSeq in a local.
 
 /** Schedules `payload` at absolute time timeNs; returns its seq (for cancellation checks). */
 export function queuePush(timeNs: i64, payload: u32): u32 {
@@ -121,20 +95,30 @@ export function queuePush(timeNs: i64, payload: u32): u32 {
     heap.free(oldBlock);
   }
   const seq = nextSeq++;
-  let i = size++;
+  const hp = heapPtr;
+  const n = size;
+  size = n + 1;
+  let i = n;
   while (i > 0) {
     const parent = (i - 1) >> 2;
-    const pt = timeAt(parent);
-    if (!less(timeNs, seq, pt, seqAt(parent))) break;
-    moveEntry(i, parent);
+    const pp = entryAt(hp, parent);
+    const pt = load<i64>(pp);
+    // less(timeNs, seq, pt, seqParent): the new entry is the youngest, so on a tie in time
+    // it never goes first; only an earlier time moves it up.
+    if (timeNs >= pt) break;
+    const dst = entryAt(hp, i);
+    store<i64>(dst, pt);
+    store<i64>(dst, load<i64>(pp, 8), 8);
     i = parent;
   }
-  const p = heapPtr + (usize(i) << 4);
+  const p = entryAt(hp, i);
   store<i64>(p, timeNs);
   store<u32>(p, seq, 8);
   store<u32>(p, payload, 12);
   // The entry past the end was a sentinel and became an entry; keep three past the end.
-  setSentinel(size + SENTINELS - 1);
+  const sp = entryAt(hp, n + SENTINELS);
+  store<i64>(sp, i64.MAX_VALUE);
+  store<u32>(sp, u32.MAX_VALUE, 8);
   pushedSeq = seq;
   return seq;
 }
@@ -154,68 +138,86 @@ export function queueSetHorizon(untilNs: i64): void {
  * -1 when the queue is empty or the next event lies after the horizon.
  */
 export function queuePop(): i32 {
-  if (size == 0) return -1;
-  const top = heapPtr;
-  const t = load<i64>(top);
+  const n = size;
+  if (n == 0) return -1;
+  // The globals in locals: V8 reloads a global after every store to memory.
+  const hp = heapPtr;
+  const t = load<i64>(hp);
   if (t > horizonNs) return -1;
-  poppedSeq = load<u32>(top, 8);
-  poppedPayload = load<u32>(top, 12);
-  size--;
-  if (size > 0) {
-    const last = heapPtr + (usize(size) << 4);
-    const lt = load<i64>(last);
-    const ls = load<u32>(last, 8);
-    const lp = load<u32>(last, 12);
+  const ns = nextSeq;
+  const payload = load<u32>(hp, 12);
+  poppedSeq = load<u32>(hp, 8);
+  poppedPayload = payload;
+  const last = n - 1;
+  size = last;
+  if (last > 0) {
+    const lastP = entryAt(hp, last);
+    const lt = load<i64>(lastP);
+    const ls = load<u32>(lastP, 8);
+    const lp = load<u32>(lastP, 12);
     // Its slot is past the end now: a sentinel, so the walk below never picks it.
-    setSentinel(size);
+    store<i64>(lastP, i64.MAX_VALUE);
+    store<u32>(lastP, u32.MAX_VALUE, 8);
     // Bottom-up (Wegener): the hole left at the root goes down the path of least children
     // to a leaf without comparing them with the last entry, which then rises from there.
     // The last entry is usually among the latest (it was pushed last), so it rises a step
     // or none: about one comparison instead of one per level on the way down.
     let i = 0;
+    let hole = hp;
     for (;;) {
       const first = (i << 2) + 1;
-      if (first >= size) break;
+      if (first >= last) break;
       // The least of the four children (sentinels past the end), without branches, as a
       // tournament: the two pairs' winners are independent, so the CPU compares them at
       // once (a chain of three dependent selects was the critical path of a pop).
-      const t0 = timeAt(first);
-      const s0 = seqAt(first);
-      const t1 = timeAt(first + 1);
-      const s1 = seqAt(first + 1);
-      const t2 = timeAt(first + 2);
-      const s2 = seqAt(first + 2);
-      const t3 = timeAt(first + 3);
-      const s3 = seqAt(first + 3);
-      const take1 = lessBits(t1, s1, t0, s0);
-      const take3 = lessBits(t3, s3, t2, s2);
-      const ca = select<i32>(first + 1, first, take1);
+      const c0 = entryAt(hp, first);
+      const t0 = load<i64>(c0);
+      const s0 = load<u32>(c0, 8) - ns;
+      const t1 = load<i64>(c0, 16);
+      const s1 = load<u32>(c0, 24) - ns;
+      const t2 = load<i64>(c0, 32);
+      const s2 = load<u32>(c0, 40) - ns;
+      const t3 = load<i64>(c0, 48);
+      const s3 = load<u32>(c0, 56) - ns;
+      // lessBits on ages (seq - nextSeq) taken once per child.
+      const take1 = (i32(t1 < t0) | (i32(t1 == t0) & i32(s1 < s0))) != 0;
+      const take3 = (i32(t3 < t2) | (i32(t3 == t2) & i32(s3 < s2))) != 0;
+      const ka = select<i32>(1, 0, take1);
       const ta = select<i64>(t1, t0, take1);
       const sa = select<u32>(s1, s0, take1);
-      const cb = select<i32>(first + 3, first + 2, take3);
+      const kb = select<i32>(3, 2, take3);
       const tb = select<i64>(t3, t2, take3);
       const sb = select<u32>(s3, s2, take3);
-      const c = select<i32>(cb, ca, lessBits(tb, sb, ta, sa));
-      moveEntry(i, c);
+      const k = select<i32>(kb, ka, (i32(tb < ta) | (i32(tb == ta) & i32(sb < sa))) != 0);
+      const c = first + k;
+      const src = c0 + (usize(k) << 4);
+      store<i64>(hole, load<i64>(src));
+      store<i64>(hole, load<i64>(src, 8), 8);
+      hole = src;
       i = c;
     }
+    const lage = ls - ns;
     while (i > 0) {
       const parent = (i - 1) >> 2;
-      if (!less(lt, ls, timeAt(parent), seqAt(parent))) break;
-      moveEntry(i, parent);
+      const pp = entryAt(hp, parent);
+      const pt = load<i64>(pp);
+      if (!(lt < pt || (lt == pt && lage < load<u32>(pp, 8) - ns))) break;
+      store<i64>(hole, pt);
+      store<i64>(hole, load<i64>(pp, 8), 8);
+      hole = pp;
       i = parent;
     }
-    const p = heapPtr + (usize(i) << 4);
-    store<i64>(p, lt);
-    store<u32>(p, ls, 8);
-    store<u32>(p, lp, 12);
+    store<i64>(hole, lt);
+    store<u32>(hole, ls, 8);
+    store<u32>(hole, lp, 12);
   } else {
-    setSentinel(0);
+    store<i64>(hp, i64.MAX_VALUE);
+    store<u32>(hp, u32.MAX_VALUE, 8);
   }
   // Events come out in time order; the clock may only stand later than this event when
   // the cyclictest engine ran a vCPU's own next steps ahead (engine_loop.ts).
   setNowNs(t);
-  return i32(poppedPayload);
+  return i32(payload);
 }
 
 /** Sets the next seq (tests: the push count passing 2^32 without 4·10^9 pushes); only with the queue empty. */

@@ -5,11 +5,11 @@
 import { rec, reg, guestTscNow } from "./vcpu_layout";
 import { cyclesToNsSigned, nsToCyclesSigned } from "./vcpu_timer";
 import { Count, count, countOf, lastLatencyCycles, maxLatencyCycles, metricLatency, minLatencyCycles } from "./engine_metrics";
-import { F_HANDLER_DONE, PHASE, VM_CT_INTERVAL_NS, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, ST_LOOPS, COMPUTE_LEFT_NS, VM_BOOT_KHZ, VM_IDLE_POLL, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_COMPUTE, X_DONE, X_HALT, X_IDLE_POLL, X_IRET, X_NONE, addStatUs, clear, eng, has, set, statSumUs, statsKept, vmCell } from "./engine_record";
+import { F_HANDLER_DONE, PHASE, VM_CT_INTERVAL_NS, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, ST_LOOPS, COMPUTE_LEFT_NS, VM_BOOT_KHZ, VM_IDLE_POLL, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_COMPUTE, X_DONE, X_HALT, X_IDLE_POLL, X_IRET, X_NONE, addStatUs, clear, eng, has, set, statSumUs, statsKept, vmAt, vmCell, vmCells } from "./engine_record";
 import { guestEoi, setTscDeadlineMode } from "./engine_lapic";
 import { wrmsrPvDeadline, wrmsrTscDeadline } from "./engine_deadline";
 import { gKvmclock } from "./deadline_proposals";
-import { exactNsCell, pvStatsCell } from "./guest_tscdl_state";
+import { exactNsCell, pvStatsCell } from "./metrics_ns_extremes";
 
 /** cyclictest's main flow (GuestMachine.step) through IA32_TSC_DEADLINE. */
 export function cyclictestStep(e: usize, v: i32): i32 {
@@ -40,28 +40,31 @@ function cyclictestStepOn(e: usize, v: i32, pv: bool): i32 {
       store<u8>(e + PHASE, PH_ARM);
       return X_NONE;
     case PH_ARM: {
+      const cells = vmCells(e);
       const loops = load<f64>(e + ST_LOOPS);
-      const limit = vmCell(e, VM_LOOPS);
+      const limit = vmAt(cells, VM_LOOPS);
       if (limit != 0 && loops >= limit) return X_DONE;
       store<f64>(e + ST_LOOPS, loops + 1);
       store<u8>(e + PHASE, PH_HALT);
       const r = reg(p, R_NEXT);
       if (pv) {
-        store<u64>(r, load<u64>(r) + u64(i64(vmCell(e, VM_CT_INTERVAL_NS))));
+        store<u64>(r, load<u64>(r) + u64(i64(vmAt(cells, VM_CT_INTERVAL_NS))));
         return wrmsrPvDeadline(e, v);
       }
       // The guest converts the interval with the calibration it booted with.
-      store<u64>(r, load<u64>(r) + u64(i64(vmCell(e, VM_INTERVAL_CYCLES))));
+      store<u64>(r, load<u64>(r) + u64(i64(vmAt(cells, VM_INTERVAL_CYCLES))));
       return wrmsrTscDeadline(e, v);
     }
     case PH_WORK:
       store<u8>(e + PHASE, PH_ARM);
       store<f64>(e + COMPUTE_LEFT_NS, vmCell(e, VM_WORK_NS));
       return X_COMPUTE;
-    default:
-      store<u8>(e + PHASE, vmCell(e, VM_WORK_NS) > 0 ? PH_WORK : PH_ARM);
+    default: {
+      const cells = vmCells(e);
+      store<u8>(e + PHASE, vmAt(cells, VM_WORK_NS) > 0 ? PH_WORK : PH_ARM);
       if (countOf(v, Count.Interrupts) >= load<f64>(e + ST_LOOPS)) return X_NONE;
-      return vmCell(e, VM_IDLE_POLL) != 0 ? X_IDLE_POLL : X_HALT;
+      return vmAt(cells, VM_IDLE_POLL) != 0 ? X_IDLE_POLL : X_HALT;
+    }
   }
 }
 

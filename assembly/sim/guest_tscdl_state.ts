@@ -7,6 +7,9 @@
 // - on the PV deadline MSR, each vCPU's least, greatest and last latency in kvmclock ns
 //   (3 f64 per vCPU): there the ns are measured and the cycles converted from them, so
 //   engine_metrics.ts cannot derive the ns from the cycles it keeps (nor cyclictest its µs).
+//   Planned and allocated here; the cells are metrics_ns_extremes.ts's (a metrics leaf).
+
+import { setPvStatsPtr } from "./metrics_ns_extremes";
 
 let plannedSamples: i32 = 0;
 let plannedRewrites: bool = false;
@@ -15,7 +18,7 @@ let plannedFullRecords: bool = false;
 
 export let samplesPtr: usize = 0;
 export let rewritesPtr: usize = 0;
-export let pvStatsPtr: usize = 0;
+let pvStatsPtr: usize = 0;
 
 /**
  * What the next simulation's TSC-deadline programs need (before simMemoryReserve):
@@ -53,6 +56,7 @@ export function guestStateRelease(): void {
   samplesPtr = 0;
   rewritesPtr = 0;
   pvStatsPtr = 0;
+  setPvStatsPtr(0);
 }
 
 /** Allocates the planned arrays for n vCPUs (after ctEngineInit); PV stats start as cyclictest's. */
@@ -66,6 +70,7 @@ export function guestStateInit(n: i32): void {
   }
   if (plannedPvStats) {
     pvStatsPtr = heap.alloc(count * 24);
+    setPvStatsPtr(pvStatsPtr);
     // A vCPU without a PV latency keeps NaN as its last: engine_metrics.ts derives its ns.
     for (let v: usize = 0; v < count; v++) {
       store<f64>(pvStatsPtr + v * 24, Infinity); // least ns
@@ -84,22 +89,6 @@ export function sampleCell(i: f64): usize {
 @inline
 export function rewritesCell(v: i32): usize {
   return rewritesPtr + (usize(v) << 2);
-}
-
-// @ts-ignore: decorator
-@inline
-export function pvStatsCell(v: i32): usize {
-  return pvStatsPtr + usize(v) * 24;
-}
-
-/**
- * vCPU v's exact least, greatest and last latency in ns (f64 at +0, +8, +16) when its
- * latencies were measured in ns (the PV MSR), else 0.
- */
-export function exactNsCell(v: i32): usize {
-  if (pvStatsPtr == 0) return 0;
-  const c = pvStatsCell(v);
-  return isNaN(load<f64>(c, 16)) ? 0 : c;
 }
 
 /** Pointer to the f64 samples array (the host reads vCPU v's from its VM's base). */

@@ -25,7 +25,7 @@ import { DELAY_KINDS, delayProgramRelease, delayZigguratInit } from "./delay_sam
 import { vcpuStateRelease, vcpuStride } from "./vcpu_timer";
 import { controlBytes, controlRelease } from "./engine_control";
 import { guestStateBytes, guestStateFullRecords, guestStateLargest, guestStateRelease } from "./guest_tscdl_state";
-import { schedRelease } from "./host_sched";
+import { schedRelease } from "./host_sched_state";
 import { schedEngineBytes, schedEngineRelease } from "./engine_sched_state";
 
 /** Allocator overhead and alignment per array, generously. */

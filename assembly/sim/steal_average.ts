@@ -2,7 +2,7 @@
 // host.outer): s390's avg_steal_timer, the figure its kvm_arch_no_poll compares with
 // halt_poll_max_steal. Kept per CPU in the scheduler's CPU records (host_sched.ts).
 
-import { C_STEAL_AVG, C_STEAL_START, C_TICK_END, C_TICK_STEAL, cpuRecord, schedTickNs, stealAverageIsMean } from "./host_sched";
+import { C_STEAL_AVG, C_STEAL_START, C_TICK_END, C_TICK_STEAL, cpuRecord, schedTickNs, stealAverageIsMean } from "./host_sched_state";
 
 /**
  * Folds the ticks that ended by nowNs into the average (s390's vtime_flush): before

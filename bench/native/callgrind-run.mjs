@@ -4,8 +4,8 @@
 // callgrind with two durations; the difference in instructions over the difference in
 // interrupts is the loop's cost per interrupt. Uses the built package (npm run build).
 //
-//   valgrind --tool=callgrind --callgrind-out-file=/dev/null node bench/native/callgrind-run.mjs 1024 20e6
-//   valgrind --tool=callgrind --callgrind-out-file=/dev/null node bench/native/callgrind-run.mjs 1024 60e6
+//   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable --no-liftoff --hash-seed=1 --random-seed=1 bench/native/callgrind-run.mjs 1024 20e6
+//   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable --no-liftoff --hash-seed=1 --random-seed=1 bench/native/callgrind-run.mjs 1024 100e6
 
 import { wasm } from "../../dist/wasm.js";
 import { loadScenario } from "../../dist/scenario/load.js";

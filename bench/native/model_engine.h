@@ -1,4 +1,4 @@
-/* The engine's host side and LAPIC timer (assembly/sim/engine_host.ts, engine_lapic.ts, vcpu_timer.ts).
+/* The engine's host side and LAPIC timer (assembly/sim/engine_host.ts, engine_lapic.ts, vcpu_timer.ts, vcpu_sw_timer.ts, vcpu_hv_timer.ts).
  * Part of cyclictest_model.c (one translation unit: it includes the parts in order). */
 
 /* ---- the engine (engine_record.ts, engine_loop.ts, engine_host.ts, engine_lapic.ts) ---- */

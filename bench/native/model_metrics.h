@@ -6,7 +6,7 @@
 enum { HALF_MAGNITUDE = 10, HALF_COUNT = 1 << HALF_MAGNITUDE, HIST_CELLS = (22 << HALF_MAGNITUDE) + HALF_COUNT };
 enum { LOG_CAPACITY = 4096, LOG_SLACK = 16 };
 static double hist_ns[HIST_CELLS], hist_cycles[HIST_CELLS];
-/* Host-wide callbacks per ms: the last CALLBACK_WINDOW_MS in a ring, and the peak (engine_metrics.ts). */
+/* Host-wide callbacks per ms: the last CALLBACK_WINDOW_MS in a ring, and the peak (metrics_callback_ring.ts). */
 enum { CALLBACK_WINDOW_MS = 1024 };
 static u32 *cb_cells;
 static int cb_count;

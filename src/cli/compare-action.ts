@@ -10,6 +10,8 @@ import { parseSet } from "../scenario/set.js";
 import type { ScenarioConfig } from "../scenario/types.js";
 import { runScenario, type ScenarioRun } from "../sim/run.js";
 import { renderCompareJson, renderCompareTable, type Comparison } from "../report/compare.js";
+import { wasmEngineExclusion } from "../sim/wasm-engine.js";
+import { compareEstimateLine, DEFAULT_RUN_COSTS, estimateRun, type RunCosts, type SideEstimate } from "./run-estimate.js";
 
 export interface CompareCliOptions {
   a: string[];
@@ -23,6 +25,20 @@ export interface CompareCliOptions {
 }
 
 type Side = "A" | "B";
+
+/** Where compareAction reports besides stdout: the estimate's costs and stderr (tests inject both). */
+export interface CompareActionDeps {
+  costs: RunCosts;
+  stderr: { write(chunk: string): boolean };
+}
+
+const DEFAULT_DEPS: CompareActionDeps = { costs: DEFAULT_RUN_COSTS, stderr: process.stderr };
+
+/** A side's estimate, on the engine runScenario's "auto" picks for it. */
+function sideEstimate(config: ScenarioConfig, costs: RunCosts): SideEstimate {
+  const engine = wasmEngineExclusion(config) === null ? "wasm" : "ts";
+  return { estimate: estimateRun(config, engine, costs), engine };
+}
 
 /**
  * The same user error with the side in front, so "which of my overrides?" is answered
@@ -59,7 +75,7 @@ function runSide(side: Side, config: ScenarioConfig, overrides: readonly string[
   }
 }
 
-export async function compareAction(ref: string, opts: CompareCliOptions): Promise<void> {
+export async function compareAction(ref: string, opts: CompareCliOptions, deps: CompareActionDeps = DEFAULT_DEPS): Promise<void> {
   const sets = setsWithSeed(opts);
   // The shared part first, unattributed: a mistake there is nobody's side. The
   // scenario is resolved (preset looked up, file read) once for the three loads.
@@ -68,6 +84,9 @@ export async function compareAction(ref: string, opts: CompareCliOptions): Promi
   // Both sides load before either runs, so a bad --b fails before A's run.
   const configA = loadSide("A", resolved, sets, opts.a);
   const configB = loadSide("B", resolved, sets, opts.b);
+  // Before a long comparison, as before a long run, one line on stderr with the estimate.
+  const estimate = compareEstimateLine(sideEstimate(configA, deps.costs), sideEstimate(configB, deps.costs));
+  if (estimate !== null) deps.stderr.write(`${estimate}\n`);
   const runA = runSide("A", configA, opts.a, opts.histograms);
   const runB = runSide("B", configB, opts.b, opts.histograms);
   const comparison: Comparison = {

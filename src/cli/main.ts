@@ -18,7 +18,7 @@ import { registerSchema } from "./schema.js";
 import { registerFit } from "./fit.js";
 import { registerCheck } from "./check.js";
 import { WorkerStartError } from "../sweep/errors.js";
-import { packageVersion } from "../build-info.js";
+import { packageVersion } from "../package-version.js";
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;

@@ -78,9 +78,30 @@ export function formatWall(ms: number): string {
   return `${(s / 3600).toFixed(1)} h`;
 }
 
+/** "25.6 M guest timer interrupts on 512 vCPUs, wasm engine": what an estimate counts. */
+function whatIsCounted(estimate: RunEstimate, engine: "ts" | "wasm"): string {
+  const interrupts = estimate.interrupts >= 1e6 ? `${(estimate.interrupts / 1e6).toFixed(1)} M` : `${Math.round(estimate.interrupts).toLocaleString("en-US")}`;
+  return `${interrupts} guest timer interrupts on ${estimate.vcpus.toLocaleString("en-US")} vCPUs, ${engine} engine`;
+}
+
 /** The stderr line before a long run, or null when the run is expected to be short. */
 export function estimateLine(estimate: RunEstimate, engine: "ts" | "wasm", progressFollows: boolean, thresholdMs = ESTIMATE_THRESHOLD_MS): string | null {
   if (estimate.wallMs <= thresholdMs) return null;
-  const interrupts = estimate.interrupts >= 1e6 ? `${(estimate.interrupts / 1e6).toFixed(1)} M` : `${Math.round(estimate.interrupts).toLocaleString("en-US")}`;
-  return `tscsim: estimated ${formatWall(estimate.wallMs)} (${interrupts} guest timer interrupts on ${estimate.vcpus.toLocaleString("en-US")} vCPUs, ${engine} engine)${progressFollows ? "; progress below" : ""}`;
+  return `tscsim: estimated ${formatWall(estimate.wallMs)} (${whatIsCounted(estimate, engine)})${progressFollows ? "; progress below" : ""}`;
+}
+
+/** One side of `tscsim compare`: its estimate and the engine that will run it. */
+export interface SideEstimate {
+  estimate: RunEstimate;
+  engine: "ts" | "wasm";
+}
+
+/**
+ * The stderr line before a long `tscsim compare` (its two runs one after the other), or
+ * null when both together are expected to take the threshold or less.
+ */
+export function compareEstimateLine(a: SideEstimate, b: SideEstimate, thresholdMs = ESTIMATE_THRESHOLD_MS): string | null {
+  const wallMs = a.estimate.wallMs + b.estimate.wallMs;
+  if (wallMs <= thresholdMs) return null;
+  return `tscsim: estimated ${formatWall(wallMs)} for both sides (A: ${whatIsCounted(a.estimate, a.engine)}; B: ${whatIsCounted(b.estimate, b.engine)})`;
 }

@@ -4,8 +4,13 @@
 // byte on stdout. The simulation reports every PROGRESS_EVERY_EVENTS events
 // (SimulationOptions.progress), which costs one compare per event.
 
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type CliProgress from "cli-progress";
 import type { SimulationProgress } from "../sim/engine.js";
+
+// cli-progress (CommonJS, a dozen files with its string-width dependencies) loads only
+// when a bar is drawn: most runs are short, or off a terminal, and never draw one.
+const requireHere = createRequire(import.meta.url);
 
 /** Events between two reports: ~0.1 s of the wasm engine, ~0.5 s of the TypeScript one. */
 export const PROGRESS_EVERY_EVENTS = 1 << 18;
@@ -34,6 +39,7 @@ const NONE: RunProgress = { simulation: null, stop() {} };
 /** A progress line for a run of `durationNs` simulated, when `stream` is a terminal. */
 export function createRunProgress(durationNs: number, stream: ProgressStream = process.stderr, everyEvents = PROGRESS_EVERY_EVENTS): RunProgress {
   if (stream.isTTY !== true) return NONE;
+  const cliProgress = requireHere("cli-progress") as typeof CliProgress;
   const bar = new cliProgress.SingleBar(
     {
       stream: stream as NodeJS.WritableStream,

@@ -9,7 +9,6 @@ import os from "node:os";
 import type { Command } from "commander";
 import { InputRangeError, InputUnusableError } from "../errors.js";
 import { parseDurationNs } from "../units.js";
-import { Grid } from "../sweep/grid.js";
 import type { SweepOutcome } from "../sweep/runner.js";
 import { formatShard, parseShard, shardIndices, WHOLE_GRID, type Shard } from "../sweep/shard.js";
 import { formatDuration } from "../sweep/summary-format.js";
@@ -101,8 +100,9 @@ export function registerSweep(program: Command): void {
       if (opts.repair && !opts.resume) throw new InputUnusableError("--repair", true, "needs --resume", "tscsim sweep FILE --out RESULTS --resume --repair");
       const detail = LINE_DETAILS.find((d) => d === opts.detail.toLowerCase());
       if (detail === undefined) throw new InputRangeError("--detail", opts.detail, '"full" (every vCPU\'s figures) or "aggregates" (the run\'s only)');
-      // The sweep file's schema (zod) loads when a sweep runs, not at start-up (docs/performance.md).
-      const [{ loadSweepFile }, { validateGrid }, { STDOUT }] = await Promise.all([import("../sweep/file.js"), import("../sweep/preflight.js"), import("../sweep/results-file.js")]);
+      // The sweep file's schema (zod) and the grid (its run ids hash with node:crypto) load
+      // when a sweep runs, not at start-up (docs/performance.md).
+      const [{ loadSweepFile }, { validateGrid }, { STDOUT }, { Grid }] = await Promise.all([import("../sweep/file.js"), import("../sweep/preflight.js"), import("../sweep/results-file.js"), import("../sweep/grid.js")]);
       const spec = loadSweepFile(file);
 
       if (opts.dryRun) {

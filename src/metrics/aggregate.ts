@@ -10,7 +10,8 @@ import { InputRangeError } from "../errors.js";
 import type { HostMetrics } from "./host-metrics.js";
 import { latencySummary, newAggregateHistogram, type LatencyHistogram } from "./histogram.js";
 import type { AdvanceSummary, ExitCounts, RunMetrics, TimerCounts } from "./types.js";
-import { latencyMoments, metricsBody, type VcpuMetrics, type VcpuTotals } from "./vcpu-metrics.js";
+import type { VcpuMetrics } from "./vcpu-metrics.js";
+import { latencyMoments, metricsBody, type VcpuTotals } from "./vcpu-totals.js";
 import { PeriodLateness } from "./period-lateness.js";
 
 /** The collectors of a run, by index: f(collector i), which is valid only inside f (HostMetrics.withVcpu). */

@@ -11,7 +11,7 @@
 // order): a count only grows while its ms is current. A callback may still come up to
 // WINDOW_MS - 1 ms behind the latest one reported and count exactly; one further behind
 // is a broken invariant (RangeError), never a silent miscount. The wasm engine keeps the
-// same ring (assembly/sim/engine_metrics.ts) and hands it over (mergeWindow).
+// same ring (assembly/sim/metrics_callback_ring.ts) and hands it over (mergeWindow).
 
 const NS_PER_MS = 1_000_000;
 /** The ring's length in ms (a power of two). */

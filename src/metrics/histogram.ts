@@ -11,7 +11,7 @@
 // VcpuMetrics.recordLatency).
 
 import { Float64Histogram, Int32Histogram, type JsHistogram } from "hdr-histogram-js";
-import type { LatencySummary } from "./types.js";
+import type { LatencySummary } from "./latency-summary.js";
 import { valuesAtPercentiles } from "./percentiles.js";
 
 /** 3 significant digits: 0.1 % value resolution. */

@@ -5,7 +5,8 @@
 import { InputRangeError } from "../errors.js";
 import { CallbacksPerMs } from "./callback-rate.js";
 import { newAggregateHistogram, newVcpuHistogram, type LatencyHistogram64 } from "./histogram.js";
-import { VCPU_SLOTS, VcpuMetrics } from "./vcpu-metrics.js";
+import { VcpuMetrics } from "./vcpu-metrics.js";
+import { VCPU_SLOTS } from "./vcpu-slots.js";
 
 /** Points in the advance series of the first vCPU, whatever advanceSeriesPoints says. */
 export const AGGREGATE_SERIES_POINTS = 256;

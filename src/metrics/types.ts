@@ -1,25 +1,12 @@
 // Result format of a simulation run (issue #3 §7; contract names in issue #3 §8).
 
 import type { HostSchedResult } from "./sched-types.js";
-import type { PeriodLatenessSummary } from "./period-lateness.js";
+import type { LatencyMoments, LatencySummary, PeriodLatenessSummary } from "./latency-summary.js";
 
-/**
- * Exact statistics of the latencies, from running values. With no interrupts they are
- * undefined and held as NaN (rendered as null in JSON).
- */
-export interface LatencyMoments {
-  min: number;
-  mean: number;
-  max: number;
-}
-
-/** Moments plus percentiles from the HdrHistogram (3 significant digits). */
-export interface LatencySummary extends LatencyMoments {
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-}
+// The latency summary shapes live in a leaf (latency-summary.ts) so that histogram.ts and
+// period-lateness.ts need not import this file; they are part of the result format, so
+// readers of it get them here too.
+export type { LatencyMoments, LatencySummary } from "./latency-summary.js";
 
 export interface ExitCounts {
   /** WRMSR IA32_TSC_DEADLINE. */

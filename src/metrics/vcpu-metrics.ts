@@ -1,4 +1,6 @@
-// Per-vCPU metrics collector, called on the engine's hot path (issue #3 §7, §9).
+// Per-vCPU metrics collector, called on the engine's hot path (issue #3 §7, §9): the
+// recording side. The slot layout it writes is vcpu-slots.ts (shared with the wasm
+// engine); reading the block back into totals and a result is vcpu-totals.ts.
 //
 // Every counter lives in a Float64Array slot block owned by HostMetrics (35 slots =
 // 280 bytes per vCPU), not in object fields: V8 boxes a double-valued field in a
@@ -11,135 +13,19 @@
 
 import type { CallbacksPerMs } from "./callback-rate.js";
 import { latencySummary, type LatencyHistogram } from "./histogram.js";
-import type { AdvanceSummary, ExitCounts, LatencyMoments, MetricsOf, TimerCounts, VcpuResult } from "./types.js";
+import type { VcpuResult } from "./types.js";
 import { PeriodLateness } from "./period-lateness.js";
+import {
+  ADV_FINAL, ADV_INITIAL, ADV_MAX, ADV_MIN, ADV_RECORDS, ARMS, CB_COUNT, CB_MS, CB_PEAK, COALESCED, EARLY, EARLY_WORST_NS, EXIT_REASON_COUNT,
+  type ExitReason, exitSlot, EXITS, HALT_POLL_NS, HV_FALLBACKS, HV_TO_SW, INTERRUPTS, LAST_NS, MAX_CYCLES, MAX_NS, MIN_CYCLES, MIN_NS, POLL_FAILED,
+  POLL_OK, SERIES_CAP, SERIES_STRIDE, SPIN_NS, SUM_CYCLES, SUM_NS, SW_TO_HV, type TimerBackend, TIMERS_POSTED, VCPU_SLOTS,
+} from "./vcpu-slots.js";
+import { latencyMoments, metricsBody, totalsOfBlock, type VcpuTotals } from "./vcpu-totals.js";
 
-/** Why the vCPU exited to the host. Values index ExitCounts in this order. */
-export const ExitReason = {
-  /** WRMSR IA32_TSC_DEADLINE. */
-  msrWrite: 0,
-  /** APIC register write (LVTT, TMICT, TDCR, ...). */
-  apicWrite: 1,
-  preemptionTimer: 2,
-  externalInterrupt: 3,
-  hlt: 4,
-  /** A trapped APIC register read (TMCCT always; any register without APICv). */
-  apicRead: 5,
-} as const satisfies Record<keyof ExitCounts, number>;
-export type ExitReason = (typeof ExitReason)[keyof typeof ExitReason];
-const EXIT_REASON_COUNT = 6;
-/** ExitCounts keys by ExitReason value. */
-export const EXIT_REASON_NAMES: readonly (keyof ExitCounts)[] = ["msrWrite", "apicWrite", "preemptionTimer", "externalInterrupt", "hlt", "apicRead"];
-
-/** Which timer a deadline was armed on: the hrtimer (sw) or the VMX preemption timer (hv). */
-export const TimerBackend = { sw: 0, hv: 1 } as const;
-export type TimerBackend = (typeof TimerBackend)[keyof typeof TimerBackend];
-
-// Slot layout of one vCPU's block.
-const INTERRUPTS = 0;
-const SUM_NS = 1;
-const SUM_CYCLES = 2;
-const MIN_NS = 3;
-const MAX_NS = 4;
-const MIN_CYCLES = 5;
-const MAX_CYCLES = 6;
-const LAST_NS = 7;
-const EARLY = 8;
-const EARLY_WORST_NS = 9;
-const EXITS = 10; // 10..14, by ExitReason
-const SPIN_NS = 15;
-const ARMS = 16; // 16 sw, 17 hv, by TimerBackend
-const HV_FALLBACKS = 18;
-const HV_TO_SW = 19;
-const SW_TO_HV = 20;
-const COALESCED = 21;
-const ADV_RECORDS = 22;
-const ADV_INITIAL = 23;
-const ADV_FINAL = 24;
-const ADV_MIN = 25;
-const ADV_MAX = 26;
-const SERIES_CAP = 27; // capacity of the advance series (points); its length follows from ADV_RECORDS and the stride
-const SERIES_STRIDE = 28;
-const CB_MS = 29;
-const CB_COUNT = 30;
-const CB_PEAK = 31;
-const HALT_POLL_NS = 32;
-const POLL_OK = 33;
-const POLL_FAILED = 34;
-/** exits.apicRead: after the first five exit reasons' run (ExitReason.apicRead). */
-const EXIT_APIC_READ = 35;
-const TIMERS_POSTED = 36;
-/** Slots per vCPU. */
-export const VCPU_SLOTS = 37;
-/**
- * The slot layout above by name, for the wasm engine's copy of it (assembly/sim/engine_metrics.ts
- * Slot and Counter; a test pins one to the other). EXITS and ARMS are the first of their runs.
- */
-export const VCPU_SLOT_INDEX = Object.freeze({
-  INTERRUPTS,
-  SUM_NS,
-  SUM_CYCLES,
-  MIN_NS,
-  MAX_NS,
-  MIN_CYCLES,
-  MAX_CYCLES,
-  LAST_NS,
-  EARLY,
-  EARLY_WORST_NS,
-  EXITS,
-  SPIN_NS,
-  ARMS,
-  HV_FALLBACKS,
-  HV_TO_SW,
-  SW_TO_HV,
-  COALESCED,
-  ADV_RECORDS,
-  ADV_INITIAL,
-  ADV_FINAL,
-  ADV_MIN,
-  ADV_MAX,
-  SERIES_CAP,
-  SERIES_STRIDE,
-  CB_MS,
-  CB_COUNT,
-  CB_PEAK,
-  HALT_POLL_NS,
-  POLL_OK,
-  POLL_FAILED,
-  EXIT_APIC_READ,
-  TIMERS_POSTED,
-} as const);
+// The report layer reads the exit reasons' names from here.
+export { EXIT_REASON_NAMES } from "./vcpu-slots.js";
 
 const NS_PER_MS = 1_000_000;
-
-/** The slot of an exit reason: the first five in one run from EXITS, apicRead after the rest. */
-function exitSlot(reason: ExitReason): number {
-  return reason === ExitReason.apicRead ? EXIT_APIC_READ : EXITS + reason;
-}
-
-/** Raw totals of one vCPU, for aggregation (exact sums, ±Infinity extremes when empty). */
-export interface VcpuTotals {
-  vm: number;
-  vcpu: number;
-  interrupts: number;
-  latencySumNs: number;
-  latencySumCycles: number;
-  latencyMinNs: number;
-  latencyMaxNs: number;
-  latencyMinCycles: number;
-  latencyMaxCycles: number;
-  earlyCount: number;
-  earlyWorstNs: number;
-  exits: ExitCounts;
-  spinNs: number;
-  timers: TimerCounts;
-  coalesced: number;
-  haltPollNs: number;
-  haltPolls: { successful: number; failed: number };
-  advanceRecords: number;
-  advance: AdvanceSummary;
-  callbacksPerMsPeak: number;
-}
 
 /** What every collector of one host shares (HostMetrics is one). */
 export interface VcpuMetricsContext {
@@ -469,46 +355,7 @@ export class VcpuMetrics {
 
   /** Exact raw totals, for aggregation. */
   totals(): VcpuTotals {
-    const s = this.s;
-    const o = this.o;
-    const exits = {} as ExitCounts;
-    EXIT_REASON_NAMES.forEach((name, i) => (exits[name] = s[o + exitSlot(i as ExitReason)]!));
-    const records = s[o + ADV_RECORDS]!;
-    const series: [number, number][] = [];
-    const len = this.series === null || records === 0 ? 0 : Math.floor((records - 1) / s[o + SERIES_STRIDE]!) + 1;
-    for (let i = 0; i < len; i++) series.push([this.series![2 * i]!, this.series![2 * i + 1]!]);
-    return {
-      vm: this.vm,
-      vcpu: this.vcpu,
-      interrupts: s[o + INTERRUPTS]!,
-      latencySumNs: s[o + SUM_NS]!,
-      latencySumCycles: s[o + SUM_CYCLES]!,
-      latencyMinNs: s[o + MIN_NS]!,
-      latencyMaxNs: s[o + MAX_NS]!,
-      latencyMinCycles: s[o + MIN_CYCLES]!,
-      latencyMaxCycles: s[o + MAX_CYCLES]!,
-      earlyCount: s[o + EARLY]!,
-      earlyWorstNs: s[o + EARLY_WORST_NS]!,
-      exits,
-      spinNs: s[o + SPIN_NS]!,
-      timers: {
-        swArms: s[o + ARMS + TimerBackend.sw]!,
-        hvArms: s[o + ARMS + TimerBackend.hv]!,
-        hvFallbacks: s[o + HV_FALLBACKS]!,
-        hvToSw: s[o + HV_TO_SW]!,
-        swToHv: s[o + SW_TO_HV]!,
-        posted: s[o + TIMERS_POSTED]!,
-      },
-      coalesced: s[o + COALESCED]!,
-      haltPollNs: s[o + HALT_POLL_NS]!,
-      haltPolls: { successful: s[o + POLL_OK]!, failed: s[o + POLL_FAILED]! },
-      advanceRecords: records,
-      advance:
-        records === 0
-          ? { initial: 0, final: 0, min: 0, max: 0, series }
-          : { initial: s[o + ADV_INITIAL]!, final: s[o + ADV_FINAL]!, min: s[o + ADV_MIN]!, max: s[o + ADV_MAX]!, series },
-      callbacksPerMsPeak: s[o + CB_PEAK]!,
-    };
+    return totalsOfBlock(this.vm, this.vcpu, this.s, this.o, this.series);
   }
 
   /**
@@ -531,26 +378,4 @@ export class VcpuMetrics {
     if (this.periods !== null) body.periodLatenessNs = this.periods.summary();
     return { vm: t.vm, vcpu: t.vcpu, ...body };
   }
-}
-
-/** @internal Exact moments; NaN with no samples (a statistic of nothing is undefined). */
-export function latencyMoments(n: number, sum: number, min: number, max: number): LatencyMoments {
-  return n === 0 ? { min: NaN, mean: NaN, max: NaN } : { min, mean: sum / n, max };
-}
-
-/** @internal The metrics body around a latency summary, in the result's key order. */
-export function metricsBody<L extends LatencyMoments>(t: Omit<VcpuTotals, "vm" | "vcpu">, latency: { ns: L; cycles: L }): MetricsOf<L> {
-  return {
-    interrupts: t.interrupts,
-    latency,
-    early: { count: t.earlyCount, worstNs: t.earlyWorstNs },
-    exits: t.exits,
-    spinNs: t.spinNs,
-    advanceNs: t.advance,
-    timers: t.timers,
-    coalesced: t.coalesced,
-    haltPollNs: t.haltPollNs,
-    haltPolls: t.haltPolls,
-    callbacksPerMsPeak: t.callbacksPerMsPeak,
-  };
 }

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { DelayDist, HostDelays } from "./types.js";
 import { duration, positive, strict } from "./fields.js";
+import { groupDigits } from "../group-digits.js";
 
 export const DELAY_NAMES = ["hrtimer", "wakeup", "vmExit", "vmEntry", "irqDispatch", "msrExit", "cpuIdleExit"] as const satisfies readonly (keyof HostDelays)[];
 
@@ -29,7 +30,7 @@ function lognormalShape() {
 function empiricalShape() {
   return {
     dist: z.literal("empirical"),
-    samples: z.array(duration(), { error: `a list of 1..${MAX_EMPIRICAL_SAMPLES.toLocaleString("en-US")} durations` }).min(1).max(MAX_EMPIRICAL_SAMPLES),
+    samples: z.array(duration(), { error: `a list of 1..${groupDigits(MAX_EMPIRICAL_SAMPLES)} durations` }).min(1).max(MAX_EMPIRICAL_SAMPLES),
   };
 }
 

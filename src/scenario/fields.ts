@@ -7,6 +7,7 @@ import { z } from "zod";
 import { parseDurationNs, parseFrequencyKhz } from "../units.js";
 import { InputRangeError } from "../errors.js";
 import { registerDuration } from "./bare-durations.js";
+import { groupDigits } from "../group-digits.js";
 
 /** Marks the message of an unrecognized_keys issue so the mapper can list the known keys. */
 export const KNOWN_KEYS_MESSAGE = "\u0000known-keys:";
@@ -36,7 +37,7 @@ export interface DurationBounds {
 }
 
 function describeNs(ns: number): string {
-  return `${ns.toLocaleString("en-US")} ns`;
+  return `${groupDigits(ns)} ns`;
 }
 
 /** A duration (string with units or integer ns) -> whole ns as a number. */
@@ -79,7 +80,7 @@ export function frequency() {
 
 /** An integer in [lo, hi]. */
 export function intIn(lo: number, hi: number, note = "") {
-  const fmt = (n: number): string => (n >= 100_000 ? n.toLocaleString("en-US") : String(n));
+  const fmt = (n: number): string => (n >= 100_000 ? groupDigits(n) : String(n));
   return z.number({ error: `an integer ${fmt(lo)}..${fmt(hi)}${note}` }).int().min(lo).max(hi);
 }
 

@@ -17,6 +17,7 @@ import { DEFAULT_TSC_TOLERANCE_PPM, scaledTscKhz, tscFracBits, tscRatio } from "
 import { MAX_APIC_BUS_CYCLE_NS, DEFAULT_MIN_TIMER_PERIOD_US } from "../math/lapic-timer.js";
 import { DEFAULT_PREEMPTION_TIMER_RATE } from "../math/hv-timer.js";
 import { DEPTH_ALLOWED, nestsDeeperThan } from "./depth.js";
+import { groupDigits } from "../group-digits.js";
 
 export const MAX_VCPUS_PER_VM = 1_000_000;
 /** CONFIG_HZ choices. */
@@ -92,7 +93,7 @@ export const scenarioFileSchema = strict(
         hz: z.literal(KERNEL_HZ, { error: `one of ${KERNEL_HZ.join(", ")} (CONFIG_HZ)` }).prefault(1000),
         delays: hostDelaysSchema,
         stalls: stallsSchema.prefault(null),
-        cpus: z.union([intIn(1, MAX_HOST_CPUS), z.null()], { error: `an integer 1..${MAX_HOST_CPUS.toLocaleString("en-US")}, or null (one per vCPU, no scheduler)` }).optional(),
+        cpus: z.union([intIn(1, MAX_HOST_CPUS), z.null()], { error: `an integer 1..${groupDigits(MAX_HOST_CPUS)}, or null (one per vCPU, no scheduler)` }).optional(),
         sched: schedParamsSchema.prefault({}),
         load: loadSchema.prefault([]),
         outer: outerSchema.prefault(null),
@@ -308,7 +309,11 @@ function distinctIssues(issues: readonly ScenarioIssue[]): ScenarioIssue[] {
 export function validateScenario(raw: unknown, source?: string): ScenarioConfig {
   // Before the validator, which walks the value recursively.
   if (nestsDeeperThan(raw)) throw new ScenarioError([{ path: "", value: "(a deeply nested value)", problem: "nested too deeply", allowed: DEPTH_ALLOWED }], source);
-  const parsed = scenarioFileSchema.safeParse(raw);
+  // Without zod's generated fast path (`new Function` per object schema, compiled on its
+  // first parse): a process validates a scenario once or a few times, never enough for
+  // the generated code to repay compiling it (~2 % of a short `tscsim run`'s start-up,
+  // counted in instructions). Same results and issues either way.
+  const parsed = scenarioFileSchema.safeParse(raw, { jitless: true });
   if (!parsed.success) throw new ScenarioError(distinctIssues(parsed.error.issues.flatMap((iss) => fromZodIssue(iss, raw))), source);
   const { config, issues } = crossCheck(parsed.data, raw);
   if (issues.length > 0) throw new ScenarioError(issues, source);

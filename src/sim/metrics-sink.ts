@@ -1,9 +1,9 @@
 // What the vCPU state machine reports, as it happens. src/metrics/VcpuMetrics
 // implements it; tests use a counting implementation.
 
-import type { ExitReason, TimerBackend } from "../metrics/vcpu-metrics.js";
+import type { ExitReason, TimerBackend } from "../metrics/vcpu-slots.js";
 
-export { ExitReason, TimerBackend } from "../metrics/vcpu-metrics.js";
+export { ExitReason, TimerBackend } from "../metrics/vcpu-slots.js";
 
 export interface MetricsSink {
   recordLatency(latencyCycles: number, latencyNs: number): void;

@@ -49,9 +49,17 @@ export const REAL_CLOCK: RunClock = {
 export interface BatchOutcome {
   /** Runs whose outcome arrived: runs[0..reported-1]. */
   reported: number;
+  /**
+   * Runs the worker took on: runs[0..taken-1]. The runs after them (sent as an extension
+   * the worker had not taken when it ended, or after the run in progress when it died)
+   * never started: the runner sends them again without using up an attempt.
+   */
+  taken: number;
   /** Why the task ended before its last run reported (crash, timeout, stop); undefined when it completed. */
   error: unknown;
-  /** Time the run in progress had been running when the task ended, ms (0 if it had not begun). */
+  /** A run had begun and not reported when the task ended: runs[reported]. */
+  inProgress: boolean;
+  /** Time the run in progress had been running when the task ended, ms (0 if none had begun). */
   inProgressMs: number;
 }
 
@@ -61,48 +69,71 @@ export interface InFlightBatch {
   done: Promise<BatchOutcome>;
 }
 
-export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, onReport: (outcome: RunOutcome) => void, clock: RunClock = REAL_CLOCK): InFlightBatch {
+/**
+ * Starts a task for `runs` (which it then owns: an extension is appended to it).
+ * `extend`, if given, is asked for more runs when the worker begins the second-to-last
+ * run it has: they go to the worker on the task's port while it still has a run to do,
+ * so it goes on to them without waiting for the main thread (worker.ts). An empty answer
+ * lets the task end.
+ */
+export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, onReport: (outcome: RunOutcome) => void, clock: RunClock = REAL_CLOCK, extend?: () => RunTask[]): InFlightBatch {
   const { port1, port2 } = new MessageChannel();
   const controller = new AbortController();
   let reported = 0;
   /** clock.now() when the run in progress began; undefined between runs and before the first. */
   let runBeganMs: number | undefined;
   let cancelTimer = (): void => {};
+  /** runs.length when `extend` was last asked: once per length. */
+  let extendedAt = 0;
+  let ended = false;
+  const begin = (k: number): void => {
+    // The timeout times the run from the worker's word that it begins it: a worker
+    // that is still starting (a replacement after a crash or a timeout loads its
+    // modules and compiles its wasm) is never charged to a run, and a worker is never
+    // terminated while it loads its modules (Node aborts the whole process then).
+    runBeganMs = clock.now();
+    cancelTimer = clock.arm(timeoutMs, runs[k]!, () => controller.abort(new TimeoutError(`timed out after ${timeoutMs} ms`)));
+    if (extend !== undefined && !ended && k >= runs.length - 2 && extendedAt !== runs.length) {
+      extendedAt = runs.length;
+      const more = extend();
+      if (more.length > 0) {
+        runs.push(...more);
+        port1.postMessage(more);
+      }
+    }
+  };
   const take = (report: RunReport): void => {
     cancelTimer();
-    if ("begin" in report) {
-      // The timeout times the run from the worker's word that it begins it: a worker
-      // that is still starting (a replacement after a crash or a timeout loads its
-      // modules and compiles its wasm) is never charged to a run, and a worker is never
-      // terminated while it loads its modules (Node aborts the whole process then).
-      runBeganMs = clock.now();
-      cancelTimer = clock.arm(timeoutMs, runs[report.k]!, () => controller.abort(new TimeoutError(`timed out after ${timeoutMs} ms`)));
-      return;
-    }
+    if ("begin" in report) return begin(report.k);
     reported++;
     runBeganMs = undefined;
     cancelTimer = () => {};
+    // A run's outcome also says whether the worker went on to the next run (worker.ts).
+    if (report.next) begin(report.k + 1);
     onReport(report);
   };
   port1.on("message", take);
   const done = pool.run({ runs, port: port2 }, { signal: controller.signal, transferList: [port2] }).then(
-    () => undefined,
-    (err: unknown) => (controller.signal.aborted ? controller.signal.reason : err),
+    (taken) => ({ taken, error: undefined as unknown }),
+    (err: unknown) => ({ taken: undefined, error: controller.signal.aborted ? controller.signal.reason : err }),
   );
   return {
     abort: (reason) => controller.abort(reason),
-    done: done.then((error) => {
+    done: done.then(({ taken, error }) => {
       // The task's reply and the port are separate channels: reports the worker posted
       // before it finished or died may not have been delivered yet. They are already in
       // this port's queue, so take them now, before deciding which run was in progress.
+      ended = true;
       try {
         for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) take(m.message as RunReport);
       } finally {
         cancelTimer();
         port1.close();
       }
+      const inProgress = runBeganMs !== undefined;
       const inProgressMs = runBeganMs === undefined ? 0 : clock.now() - runBeganMs;
-      return { reported, error: reported < runs.length ? (error ?? new Error("the worker ended the batch early")) : undefined, inProgressMs };
+      if (taken !== undefined && reported >= taken) return { reported, taken, error: undefined, inProgress: false, inProgressMs: 0 };
+      return { reported, taken: reported + (inProgress ? 1 : 0), error: error ?? new Error("the worker ended the batch early"), inProgress, inProgressMs };
     }),
   };
 }

@@ -249,15 +249,19 @@ export class ResultsAppender {
   }
 
   append(line: string): void {
+    this.appendBytes(Buffer.from(`${line}\n`, "utf8"));
+  }
+
+  /** A line already encoded as UTF-8, its newline included (a worker's line: run-task.ts). */
+  appendBytes(bytes: Uint8Array): void {
     if (this.toStdout) {
       // Standard output as a stream: synchronous for files, pipes and terminals on Linux;
       // a reader that goes away (EPIPE) ends the process quietly (cli/main.ts).
-      process.stdout.write(`${line}\n`);
+      process.stdout.write(bytes);
       return;
     }
     // One write(2) per line on an O_APPEND descriptor: the line lands whole or not at all
     // as far as another reader of a local file is concerned.
-    const bytes = Buffer.from(`${line}\n`, "utf8");
     let off = 0;
     while (off < bytes.length) off += writeSync(this.fd, bytes, off);
     if (!this.regular) return;

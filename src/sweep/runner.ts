@@ -15,11 +15,11 @@ import { existsSync, statSync } from "node:fs";
 import { InputUnusableError } from "../errors.js";
 import type { SweepSpec } from "./file.js";
 import { Grid, type RunSpec } from "./grid.js";
-import { failedLine, okLine, type LineDetail } from "./line.js";
+import { failedLine, type LineDetail } from "./line.js";
 import { BatchSizer, startBatch, type InFlightBatch, type RunClock, type RunOutcome } from "./batch.js";
 import { WorkerStartError } from "./errors.js";
 import { createPool, startWorkers, type SweepPool } from "./pool.js";
-import type { RunTaskResult } from "./worker.js";
+import type { RunTask, RunTaskResult } from "./worker.js";
 import { validateGrid } from "./preflight.js";
 import { moveLinesAside, scanResults, repairTornTail, ResultsAppender, STDOUT, type BadLine, type ScanResults, type TornTail } from "./results-file.js";
 import { lockResultsFile } from "./lock.js";
@@ -272,8 +272,9 @@ async function runLocked(options: SweepOptions, grid: Grid): Promise<SweepOutcom
       if (!stopping) onStop();
     }
   };
-  const record = (line: string, ok: boolean): void => {
-    appender.append(line);
+  const record = (line: string | Uint8Array, ok: boolean): void => {
+    if (typeof line === "string") appender.append(line);
+    else appender.appendBytes(line);
     progress.done++;
     progress.sessionDone++;
     if (!ok) progress.failed++;
@@ -299,28 +300,49 @@ async function runLocked(options: SweepOptions, grid: Grid): Promise<SweepOutcom
     progress.sessionInterrupts += res.interrupts;
     options.onRunDone?.(res);
     // A run that finished is kept even while stopping.
-    record(okLine(job.run.id, job.run.params, job.run.seed, res.resultJson, res.wallMs), true);
+    // The worker built the line (run-task.ts) from this job's id, params and seed.
+    record(res.line, true);
   };
 
-  const takeBatch = (): Job[] => {
-    const retry = retries.shift();
-    if (retry !== undefined) return [retry];
+  /** First attempts (requeued ones first), as many as the sizer says. */
+  const takeFresh = (): Job[] => {
     const n = sizer.size(requeued.length + pendingCount - next);
     const jobs = requeued.splice(0, n);
     while (jobs.length < n && next < pendingCount) jobs.push({ run: grid.runAt(pending[next++]!), attempt: 1, errors: [], wallMs: 0 });
     return jobs;
   };
+  const takeBatch = (): Job[] => {
+    const retry = retries.shift();
+    return retry !== undefined ? [retry] : takeFresh();
+  };
+  const taskOf = ({ run, attempt }: Job): RunTask => ({ index: run.index, id: run.id, params: run.params, seed: run.seed, attempt });
 
   const launch = (jobs: Job[]): void => {
-    const tasks = jobs.map(({ run, attempt }) => ({ index: run.index, id: run.id, params: run.params, seed: run.seed, attempt }));
-    const batch = startBatch(pool, tasks, timeoutMs, (report) => guard(() => onReport(jobs[report.k]!, report)), options.clock);
+    // A batch is extended with first attempts while it runs (batch.ts), so a worker goes
+    // from batch to batch without waiting for this thread; a retry waits for a task of
+    // its own (the batch then ends), and nothing is added once stopping.
+    const extend = (): RunTask[] => {
+      if (stopping || retries.length > 0) return [];
+      const more = takeFresh();
+      jobs.push(...more);
+      return more.map(taskOf);
+    };
+    const batch = startBatch(pool, jobs.map(taskOf), timeoutMs, (report) => guard(() => onReport(jobs[report.k]!, report)), options.clock, extend);
     inFlight.add(batch);
     batch.done
-      .then(({ reported, error, inProgressMs }) => {
-        if (error === undefined || stopping) return;
-        const reason = error instanceof Error ? error.message : String(error);
-        guard(() => failAttempt(jobs[reported]!, reason, inProgressMs));
-        requeued.unshift(...jobs.slice(reported + 1));
+      .then(({ reported, taken, error, inProgress, inProgressMs }) => {
+        if (stopping) return;
+        if (error !== undefined && (inProgress || reported === 0)) {
+          // The run in progress when the task ended (or, if none had begun, the first:
+          // a worker that dies before every run must not be retried for ever).
+          const reason = error instanceof Error ? error.message : String(error);
+          guard(() => failAttempt(jobs[reported]!, reason, inProgressMs));
+          requeued.unshift(...jobs.slice(reported + 1));
+        } else {
+          // Runs the worker never took (an extension it ended before seeing, or the runs
+          // after a finished one when it died between runs): sent again as they are.
+          requeued.unshift(...jobs.slice(error !== undefined ? reported : taken));
+        }
       })
       .catch((err: unknown) => {
         // A bug of ours, not a run's failure: stop, keep what is written, and say so.

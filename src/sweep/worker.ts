@@ -9,15 +9,20 @@
 // thread writes each line as its run finishes and knows which run was in progress if
 // the worker dies or hangs. A run that throws is reported as such and the batch goes
 // on: one bad run does not cost its batch-mates a recomputation.
+//
+// One message per run: the worker says it begins the batch's first run, and each run's
+// outcome also says that the next run of the batch begins (the worker goes straight on
+// to it). The finished line travels as bytes the main thread writes as they are
+// (run-task.ts).
 
-import type { MessagePort } from "node:worker_threads";
-import { getHeapStatistics } from "node:v8";
+import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { workerData } from "piscina";
-import { wasm } from "../wasm.js";
-import { runScenario } from "../sim/run.js";
 import { injectFault, injectLoadFault } from "./fault-hook.js";
-import { compactResultJson, type LineDetail } from "./line.js";
+import type { LineDetail } from "./line.js";
+import { runToLine, type RunTaskResult } from "./run-task.js";
 import { RunConfigMemo } from "./scenario-of-run.js";
+
+export type { RunTaskResult } from "./run-task.js";
 
 export interface WorkerData {
   baseRaw: unknown;
@@ -36,18 +41,6 @@ export interface RunTask {
   attempt: number;
 }
 
-export interface RunTaskResult {
-  /** compactResultJson of the result. */
-  resultJson: string;
-  /** Wall time of the whole task in this worker (scenario, simulation, serialisation), ms. */
-  wallMs: number;
-  interrupts: number;
-  events: number;
-  /** This worker's JS heap in use and wasm memory size after the run (leak watch: bench/sweep.bench.ts). */
-  workerHeapUsedBytes: number;
-  wasmMemoryBytes: number;
-}
-
 /** One task: runs to do in order, and where to report each one's outcome. */
 export interface BatchTask {
   runs: RunTask[];
@@ -55,11 +48,12 @@ export interface BatchTask {
 }
 
 /**
- * What the worker posts for runs[k] of its batch: that it begins the run (the main
- * thread's per-run timeout starts here, so a worker's start-up is never charged to a
- * run), then the result or why the run threw.
+ * What the worker posts for runs[k] of its batch: that it begins the run (only for the
+ * batch's first run: the main thread's per-run timeout starts here, so a worker's
+ * start-up is never charged to a run), then the result or why the run threw, with
+ * whether the worker went straight on to runs[k + 1] (`next`).
  */
-export type RunReport = { k: number; begin: true } | { k: number; ok: RunTaskResult } | { k: number; error: string; wallMs: number };
+export type RunReport = { k: number; begin: true } | { k: number; next: boolean; ok: RunTaskResult } | { k: number; next: boolean; error: string; wallMs: number };
 
 const data = workerData as WorkerData;
 /** The last combination's validated scenario: its other seeds are not validated again. */
@@ -71,18 +65,32 @@ export function ping(): true {
   return true;
 }
 
-/** The task: every run of the batch, each one's outcome posted as soon as it is known. */
+/**
+ * The task: every run of the batch, each one's outcome posted as soon as it is known.
+ * Runs the main thread adds while the batch runs (batch.ts's `extend`) arrive on the port
+ * and are taken when the last run in hand is done, so the worker does not wait for the
+ * main thread between batches. Returns how many runs it took.
+ */
 export default function runBatch({ runs, port }: BatchTask): number {
+  if (runs.length > 0) port.postMessage({ k: 0, begin: true } satisfies RunReport);
   for (let k = 0; k < runs.length; k++) {
-    port.postMessage({ k, begin: true } satisfies RunReport);
     const started = performance.now();
-    let report: RunReport;
+    let ok: RunTaskResult | undefined;
+    let error = "";
+    let errorMs = 0;
     try {
-      report = { k, ok: runTask(runs[k]!) };
+      ok = runTask(runs[k]!);
     } catch (err) {
-      report = { k, error: err instanceof Error ? err.message : String(err), wallMs: performance.now() - started };
+      error = err instanceof Error ? err.message : String(err);
+      errorMs = performance.now() - started;
     }
-    port.postMessage(report);
+    if (k + 1 === runs.length) {
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) runs.push(...(m.message as RunTask[]));
+    }
+    const next = k + 1 < runs.length;
+    // The line's buffer changes hands: no copy of a ~20 KB line per run.
+    if (ok !== undefined) port.postMessage({ k, next, ok } satisfies RunReport, [ok.line.buffer as ArrayBuffer]);
+    else port.postMessage({ k, next, error, wallMs: errorMs } satisfies RunReport);
   }
   // Messages already posted are still delivered after close (they are in the main
   // thread's queue); closing frees the port in this long-lived worker.
@@ -91,19 +99,6 @@ export default function runBatch({ runs, port }: BatchTask): number {
 }
 
 function runTask(task: RunTask): RunTaskResult {
-  const started = performance.now();
   injectFault(task, task.attempt);
-  const config = configs.configOf(task.params, task.seed);
-  // Results lines carry the latency histograms (~1–3 KB each), so that summarize and
-  // report can pool them across seeds (true pooled percentiles).
-  const { result } = runScenario(config, { histograms: true });
-  const resultJson = compactResultJson(result, data.detail ?? "full");
-  return {
-    resultJson,
-    wallMs: performance.now() - started,
-    interrupts: result.interrupts,
-    events: result.events,
-    workerHeapUsedBytes: getHeapStatistics().used_heap_size,
-    wasmMemoryBytes: wasm.memory.buffer.byteLength,
-  };
+  return runToLine(configs, task, data.detail ?? "full");
 }

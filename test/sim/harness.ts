@@ -3,7 +3,7 @@
 import type { ScenarioConfig, Workload } from "../../src/scenario/types.js";
 import type { AnyGuestProgram, GuestCtx, GuestGenerator, GuestProgram } from "../../src/sim/guest.js";
 import { ExitReason, TimerBackend, type MetricsSink } from "../../src/sim/metrics-sink.js";
-import { VCPU_SLOT_INDEX as I } from "../../src/metrics/vcpu-metrics.js";
+import { VCPU_SLOT_INDEX as I } from "../../src/metrics/vcpu-slots.js";
 import { Simulation, type SimulationOptions } from "../../src/sim/engine.js";
 
 /** Counts everything the vCPU reports; enough for assertions. */

@@ -206,7 +206,7 @@ describe("scenario checks and engine choice", () => {
   });
 });
 
-describe("the wasm run queue (assembly/sim/host_sched.ts) against a sorted reference", () => {
+describe("the wasm run queue (assembly/sim/host_sched_queue.ts) against a sorted reference", () => {
   test("picks the least (vruntime, task) and conserves tasks", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 5 })), { minLength: 1, maxLength: 80 }), (ops) => {

@@ -1,0 +1,61 @@
+// The hv timer: the VMX preemption timer KVM arms in place of the hrtimer (spec §6) —
+// vmx_set_hv_timer's deadline in host TSC (../hv_timer.ts), its cancel, and when the timer
+// loaded at VM entry fires (vmx_update_hv_timer, with the era's order of the load and the
+// advance's busy-wait). Both engines call these over the per-vCPU record (vcpu_layout.ts).
+
+import { Status } from "../status";
+import { readL1Tsc } from "../tsc_scaling";
+import { vmxSetHvTimerCached, hvDeadlineHostTsc } from "../hv_timer";
+import { simNowNs, hostTscAt, hostTscNow, nsWhenHostTscReaches } from "./host_clock";
+import { queuePush } from "./event_queue";
+import { RATIO, OFFSET, TSCDEADLINE, HV_DEADLINE_TSC, ADVANCE_NS, fracBits, rec, nsecToCyclesFor } from "./vcpu_layout";
+import { globalAdvanceNs } from "./vcpu_timer";
+
+// ---- hv timer (VMX preemption timer, spec §6) ----
+
+/** vmx_set_hv_timer for tscdeadline at the current time: Status.Ok or ERange; sets hvExpired. */
+export function hvArm(v: i32, rate: u32, maxValue: u64, global: bool): i32 {
+  const p = rec(v);
+  const advance = global ? globalAdvanceNs : load<u32>(p + ADVANCE_NS);
+  const advanceCycles = nsecToCyclesFor(p, u64(advance));
+  const host = hostTscNow();
+  const st = vmxSetHvTimerCached(load<u64>(p + TSCDEADLINE), readL1Tsc(host, load<u64>(p + RATIO), load<u64>(p + OFFSET), fracBits), host, advanceCycles, load<u64>(p + RATIO), fracBits, rate, maxValue);
+  if (st == Status.Ok) store<u64>(p + HV_DEADLINE_TSC, hvDeadlineHostTsc);
+  return st;
+}
+
+/** vmx_cancel_hv_timer: hv_deadline_tsc = -1. */
+export function hvCancel(v: i32): void {
+  store<u64>(rec(v) + HV_DEADLINE_TSC, u64.MAX_VALUE);
+}
+
+/**
+ * At VM entry (vmx_update_hv_timer): the timer is loaded with u32((deadline - tsc) >> rate)
+ * (0 once past) and fires after that many ticks of 2^rate host cycles. Schedules the
+ * preemption-timer exit for an entry entryInNs from now and returns its seq.
+ */
+export function pushAtPreemption(v: i32, payload: u32, rate: u32, entryInNs: f64, loadedBeforeWait: bool): u32 {
+  preemptionAt = preemptionAtNs(v, rate, entryInNs, loadedBeforeWait);
+  return queuePush(preemptionAt, payload);
+}
+
+let preemptionAt: i64 = 0;
+
+/** When the preemption timer pushAtPreemption queued last fires (host ns). */
+export function lastPreemptionAtNs(): f64 {
+  return f64(preemptionAt);
+}
+
+/**
+ * When the preemption timer of a VM entry entryInNs from now fires (host ns). It counts
+ * from VM entry; its value is computed now when the entry programs it before the
+ * busy-wait (vmx_update_hv_timer before kvm_wait_lapic_expire in vmx_vcpu_run,
+ * 010fd37fddf6), else at entry (the busy-wait in vcpu_enter_guest came first).
+ */
+export function preemptionAtNs(v: i32, rate: u32, entryInNs: f64, loadedBeforeWait: bool): i64 {
+  const deadline = load<u64>(rec(v) + HV_DEADLINE_TSC);
+  const entry = hostTscAt(simNowNs + i64(entryInNs));
+  const loadedAt = loadedBeforeWait ? hostTscNow() : entry;
+  const value: u64 = deadline > loadedAt ? u64(u32((deadline - loadedAt) >> u64(rate))) : 0;
+  return nsWhenHostTscReaches(entry + (value << u64(rate)));
+}
