@@ -2,19 +2,22 @@
 // run command does (src/cli/run.ts: runScenarioStreamed, then writeJsonStream or
 // writeTableReport through writeReportChunks), with the process's RSS before the
 // simulation (the baseline), its peak, and the CPU time of each phase. Prints one JSON line.
-//   node --expose-gc --import tsx bench/results-memory-child.ts VCPUS DURATION json|table OUT
+// The "library" format is the library's runScenario instead (every vCPU's result kept in
+// memory), then the JSON of that result.
+//   node --expose-gc --import tsx bench/results-memory-child.ts VCPUS DURATION json|table|library OUT
 
 import { loadScenario } from "../src/scenario/load.js";
-import { runScenarioStreamed } from "../src/sim/run.js";
+import { runScenario, runScenarioStreamed } from "../src/sim/run.js";
 import { writeJsonStream } from "../src/report/json.js";
 import { writeTableReport } from "../src/report/table.js";
 import { writeReportChunks } from "../src/cli/output.js";
 import { wasm, wasmVariant } from "../src/wasm.js";
+import type { StreamedRunResult } from "../src/sim/run.js";
 
 const [vcpusArg, duration, format, out] = process.argv.slice(2);
 const vcpus = Number(vcpusArg);
-if (!(vcpus >= 1) || duration === undefined || (format !== "json" && format !== "table") || out === undefined) {
-  process.stderr.write("usage: results-memory-child.ts VCPUS DURATION json|table OUT\n");
+if (!(vcpus >= 1) || duration === undefined || (format !== "json" && format !== "table" && format !== "library") || out === undefined) {
+  process.stderr.write("usage: results-memory-child.ts VCPUS DURATION json|table|library OUT\n");
   process.exit(2);
 }
 const cpuMs = (): number => {
@@ -29,9 +32,10 @@ const config = loadScenario("cyclictest", [`vms.0.vcpus=${vcpus}`, `duration=${d
 const baselineRssBytes = process.memoryUsage().rss;
 const c0 = cpuMs();
 let c1 = 0;
-const run = runScenarioStreamed(config, { onSimulated: () => (c1 = cpuMs()) });
-if (format === "json") writeReportChunks((write) => writeJsonStream(run.result, { includeWallMs: false }, write), out);
-else writeReportChunks((write) => writeTableReport(run.output, run.result, write), out);
+const options = { onSimulated: () => (c1 = cpuMs()) };
+const run = format === "library" ? runScenario(config, options) : runScenarioStreamed(config, options);
+if (format !== "table") writeReportChunks((write) => writeJsonStream(run.result, { includeWallMs: false }, write), out);
+else writeReportChunks((write) => writeTableReport(run.output, run.result as StreamedRunResult, write), out);
 const c2 = cpuMs();
 const peakRssBytes = process.resourceUsage().maxRSS * 1024;
 const processCpuMs = cpuMs();

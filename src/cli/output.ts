@@ -22,8 +22,9 @@ export function writeReport(text: string, out: string | undefined): void {
  * writeReport for a report produced in chunks (`produce` calls `write` for each): the
  * report is never one string, so its size is not bounded by V8's longest string. stdout
  * is written synchronously on files and pipes (Linux), so chunks do not pile up in memory.
+ * Chunks are strings (UTF-8) or bytes (the JSON writer's, src/report/json-bytes.ts).
  */
-export function writeReportChunks(produce: (write: (chunk: string) => void) => void, out: string | undefined): void {
+export function writeReportChunks(produce: (write: (chunk: string | Uint8Array) => void) => void, out: string | undefined): void {
   if (out === undefined) {
     produce((chunk) => process.stdout.write(chunk));
     process.stdout.write("\n");
@@ -36,7 +37,11 @@ export function writeReportChunks(produce: (write: (chunk: string) => void) => v
     throw new InputUnusableError("--out", out, `cannot be written (${writeErrorReason(err)})`, "a file path in a writable directory");
   }
   try {
-    produce((chunk) => writeSync(fd, chunk));
+    produce((chunk) => {
+      if (typeof chunk === "string") writeSync(fd, chunk);
+      // A write may take fewer bytes than asked (a pipe, a full disk's last blocks): the rest follows.
+      else for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at);
+    });
     writeSync(fd, "\n");
   } catch (err) {
     throw new InputUnusableError("--out", out, `a write failed (${writeErrorReason(err)})`, "a file that can be written to");

@@ -13,12 +13,12 @@ export interface RunCosts {
   wasmNsPerInterrupt: number;
   /** The TypeScript engine's (2.4–5.5× the wasm engine's, by workload). */
   tsNsPerInterrupt: number;
-  /** Building and writing the result, per vCPU. */
+  /** Building and writing the result, per vCPU (the JSON at 10^5 vCPUs: ~14 µs of CPU; docs/performance.md). */
   resultNsPerVcpu: number;
 }
 
 /** Measured on the project's reference machine (docs/performance.md, "Run estimate"). */
-export const DEFAULT_RUN_COSTS: RunCosts = { wasmNsPerInterrupt: 450, tsNsPerInterrupt: 2000, resultNsPerVcpu: 65_000 };
+export const DEFAULT_RUN_COSTS: RunCosts = { wasmNsPerInterrupt: 450, tsNsPerInterrupt: 2000, resultNsPerVcpu: 15_000 };
 
 /** Runs estimated to take longer than this get the estimate line on stderr. */
 export const ESTIMATE_THRESHOLD_MS = 10_000;

@@ -8,7 +8,8 @@
 
 import type { RunResult } from "../metrics/types.js";
 import { VcpuResultList, type StreamedRunResult } from "../metrics/vcpu-result-list.js";
-import { vcpuResultJson } from "./vcpu-json.js";
+import { writeVcpuResult } from "./vcpu-json.js";
+import { fragment, JsonBytes, jsonBytesText } from "./json-bytes.js";
 
 const KEY_ORDER = [
   "tscsim",
@@ -119,14 +120,18 @@ function writable(v: unknown): boolean {
 }
 
 /**
- * The pretty document as pieces pushed onto `out`, which may flush them as it goes: a
- * result at 10^6 vCPUs is larger than the longest string V8 can build, so it is written
- * in pieces, never as one string. Returns false, pushing nothing, for an unwritable value.
+ * The pretty document written into `out` as it goes: a result at 10^6 vCPUs is larger
+ * than the longest string V8 can build, so it is written in chunks, never as one string.
+ * Returns false, writing nothing, for an unwritable value.
  */
-function writePretty(v: unknown, indent: string, out: PieceSink): boolean {
+function writePretty(v: unknown, indent: string, out: JsonBytes): boolean {
+  if (typeof v === "number") {
+    out.num(v);
+    return true;
+  }
   const s = scalar(v);
   if (s !== undefined) {
-    out.push(s);
+    out.text(s);
     return true;
   }
   if (!writable(v)) return false;
@@ -134,34 +139,40 @@ function writePretty(v: unknown, indent: string, out: PieceSink): boolean {
   if (v instanceof VcpuResultList) {
     // As the array of its results, each built only now (never all at once).
     if (v.length === 0) {
-      out.push("[]");
+      out.text("[]");
       return true;
     }
-    out.push("[\n");
+    out.text("[\n");
+    const comma = fragment(",\n" + inner);
+    const other = (value: unknown, at: string): void => {
+      if (!writePretty(value, at, out)) out.text("null");
+    };
     for (let i = 0; i < v.length; i++) {
-      out.push(i === 0 ? inner : ",\n" + inner);
+      if (i === 0) out.text(inner);
+      else out.frag(comma);
       const r = v.at(i);
-      const text = vcpuResultJson(r, inner, prettyText);
-      if (text !== undefined) out.push(text);
-      else writePretty(r, inner, out);
+      if (!writeVcpuResult(out, r, inner, other)) writePretty(r, inner, out);
     }
-    out.push("\n" + indent + "]");
+    out.text("\n" + indent + "]");
     return true;
   }
   if (Array.isArray(v)) {
     if (v.length === 0) {
-      out.push("[]");
+      out.text("[]");
     } else if (v.every((x) => x === null || typeof x === "number")) {
-      out.push("[");
-      for (let i = 0; i < v.length; i++) out.push(i === 0 ? scalar(v[i])! : ", " + scalar(v[i])!);
-      out.push("]");
-    } else {
-      out.push("[\n");
+      out.text("[");
       for (let i = 0; i < v.length; i++) {
-        out.push(i === 0 ? inner : ",\n" + inner);
-        if (!writePretty(v[i], inner, out)) out.push("null");
+        if (i > 0) out.text(", ");
+        writePretty(v[i], inner, out);
       }
-      out.push("\n" + indent + "]");
+      out.text("]");
+    } else {
+      out.text("[\n");
+      for (let i = 0; i < v.length; i++) {
+        out.text(i === 0 ? inner : ",\n" + inner);
+        if (!writePretty(v[i], inner, out)) out.text("null");
+      }
+      out.text("\n" + indent + "]");
     }
     return true;
   }
@@ -170,28 +181,24 @@ function writePretty(v: unknown, indent: string, out: PieceSink): boolean {
     .filter((k) => writable(record[k]))
     .sort(compareKeys);
   if (keys.length === 0) {
-    out.push("{}");
+    out.text("{}");
     return true;
   }
-  out.push("{\n");
+  out.text("{\n");
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
-    out.push(`${i === 0 ? "" : ",\n"}${inner}${JSON.stringify(k)}: `);
+    out.text(`${i === 0 ? "" : ",\n"}${inner}${JSON.stringify(k)}: `);
     writePretty(record[k], inner, out);
   }
-  out.push("\n" + indent + "}");
+  out.text("\n" + indent + "}");
   return true;
 }
 
 /** The pretty text of a value starting on a line indented by `indent` ("null" for an unwritable one). */
 export function prettyText(v: unknown, indent: string): string {
-  const out: string[] = [];
-  return writePretty(v, indent, out) ? out.join("") : "null";
-}
-
-/** Where pieces go: an array joined once, or a writer flushed every so many pieces. */
-interface PieceSink {
-  push(piece: string): void;
+  return jsonBytesText((out) => {
+    if (!writePretty(v, indent, out)) out.text("null");
+  });
 }
 
 /**
@@ -242,38 +249,19 @@ function withWallMsOption(result: RunResult | StreamedRunResult, options: JsonOp
 
 /** The result as stable, pretty-printed JSON. */
 export function renderJson(result: RunResult, options: JsonOptions = {}): string {
-  const out: string[] = [];
-  writePretty(withWallMsOption(result, options), "", out);
-  return out.join("");
+  return jsonBytesText((out) => writePretty(withWallMsOption(result, options), "", out));
 }
 
 /**
- * Characters per flush of writeJsonStream: each write worth its call, and the pieces
- * waiting for it a few MB at most, however large each piece (a vCPU's result is one).
+ * renderJson's document, written to `write` as UTF-8 in chunks of about a megabyte
+ * (json-bytes.ts) instead of built as one string (the same bytes): what `tscsim run
+ * --format json` uses, so a result of any size can be written. `write` may keep each
+ * chunk: none is reused.
  */
-const CHARS_PER_FLUSH = 1 << 20;
-
-/**
- * renderJson's document, written to `write` in chunks of about CHARS_PER_FLUSH characters
- * instead of built as one string (the same bytes): what `tscsim run --format json`
- * uses, so a result of any size can be written.
- */
-export function writeJsonStream(result: RunResult | StreamedRunResult, options: JsonOptions, write: (chunk: string) => void): void {
-  let parts: string[] = [];
-  let chars = 0;
-  const sink: PieceSink = {
-    push(piece) {
-      parts.push(piece);
-      chars += piece.length;
-      if (chars >= CHARS_PER_FLUSH) {
-        write(parts.join(""));
-        parts = [];
-        chars = 0;
-      }
-    },
-  };
-  writePretty(withWallMsOption(result, options), "", sink);
-  if (parts.length > 0) write(parts.join(""));
+export function writeJsonStream(result: RunResult | StreamedRunResult, options: JsonOptions, write: (chunk: Uint8Array) => void): void {
+  const out = new JsonBytes(write);
+  writePretty(withWallMsOption(result, options), "", out);
+  out.end();
 }
 
 /**
@@ -288,6 +276,5 @@ export function renderCompactJson(result: RunResult, options: JsonOptions = {}):
 
 /** Any value with the same rules (key order, NaN -> null, layout). */
 export function stableJson(value: unknown): string {
-  const out: string[] = [];
-  return writePretty(value, "", out) ? out.join("") : "null";
+  return prettyText(value, "");
 }
