@@ -15,9 +15,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { wasmVariant } from "../src/wasm.js";
 import { loadScenario } from "../src/scenario/load.js";
+import { NATIVE_CFLAGS } from "../src/bench/native.js";
 import { Simulation } from "../src/sim/engine.js";
 import { HostMetrics } from "../src/metrics/index.js";
-import { MODEL_CFLAGS, buildModel, firstDifference, runModel, runWasmLoop, snapshot, type NativeResult } from "./native/model.js";
+import { buildModel, firstDifference, runModel, runWasmLoop, snapshot, type NativeResult } from "./native/model.js";
 import { median, refuseDebugWasm, writeJson } from "./report.js";
 
 refuseDebugWasm(wasmVariant);
@@ -105,7 +106,7 @@ for (const c of CASES) {
   if (skipped === null) {
     const { sim, host } = build(c);
     input = join(dir, `input-${c.vcpus}.bin`);
-    writeFileSync(input, snapshot(scenario(c), sim, host));
+    writeFileSync(input, snapshot(sim, host));
     native = runNative(input, 1);
     const k = firstDifference(native, check.figures);
     if (k !== null) {
@@ -192,7 +193,7 @@ if (!quick) {
     date: new Date().toISOString(),
     machine: { node: process.version, cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, cpusAllowed, loadAverage: { atStart: loadStart, atEnd: loadEnd } },
     workload: "cyclictest preset, 1 ms interval, guest 2.1 GHz on a 2.994 GHz host, shared histograms, seed 1",
-    config: { pairs: PAIRS, nativeRepsPerProcess: NATIVE_REPS, nativeWarmupRunsPerProcess: 1, wasmWarmups: WASM_WARMUPS, compiler: "gcc", cflags: MODEL_CFLAGS, statistic: "median", gcExposed: gc !== undefined },
+    config: { pairs: PAIRS, nativeRepsPerProcess: NATIVE_REPS, nativeWarmupRunsPerProcess: 1, wasmWarmups: WASM_WARMUPS, compiler: "gcc", cflags: NATIVE_CFLAGS, statistic: "median", gcExposed: gc !== undefined },
     results,
     targets,
   });

@@ -135,7 +135,7 @@ await build({
   // Loaded by sweeps and benches only, and they find files of their own beside them
   // (piscina its worker script): left to Node's resolution from node_modules.
   external: ["piscina", "cli-progress", "benchmark"],
-  // CommonJS dependencies (hdr-histogram-js, pako) call require() on Node built-ins.
+  // CommonJS dependencies (hdr-histogram-js) call require() on Node built-ins.
   banner: { js: 'import { createRequire as __tscsimRequire } from "node:module"; const require = __tscsimRequire(import.meta.url);' },
   plugins: [ownSources, zodEnglishOnly, dependenciesOnUse, hdrWithoutWasm],
   logLevel: "warning",

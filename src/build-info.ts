@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { wasmVariant } from "./wasm.js";
+import { packageVersion } from "./package-version.js";
 
 export interface BuildInfo {
   /** tscsim's version, as package.json says. */
@@ -24,12 +25,9 @@ const ROOT = new URL("../", import.meta.url);
 /** The version and wasm hash, read once per process. */
 export function buildInfo(): BuildInfo {
   if (cached === undefined) {
-    const pkg = JSON.parse(readFileSync(new URL("package.json", ROOT), "utf8")) as { version: string };
     const wasmBytes = readFileSync(new URL(`build/${wasmVariant}.wasm`, ROOT));
-    cached = Object.freeze({ version: pkg.version, wasm: wasmVariant, wasmSha256: createHash("sha256").update(wasmBytes).digest("hex") });
+    cached = Object.freeze({ version: packageVersion(), wasm: wasmVariant, wasmSha256: createHash("sha256").update(wasmBytes).digest("hex") });
   }
   return cached;
 }
 
-// Kept importable from here for the library's callers.
-export { packageVersion } from "./package-version.js";

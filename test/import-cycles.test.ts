@@ -8,13 +8,6 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { importCycles, importGraph } from "./import-graph.js";
 
-/**
- * Circles known and waiting for a change that removes them: none. (The last one,
- * src/metrics histogram.ts → types.ts → period-lateness.ts, went when the latency
- * summary shapes moved to the leaf metrics/latency-summary.ts.)
- */
-const KNOWN_SRC_CYCLES: string[][] = [];
-
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), "import-cycles-"));
   for (const [name, text] of Object.entries(files)) {
@@ -58,10 +51,9 @@ describe("the project's modules", () => {
     expect(importCycles(graph)).toEqual([]);
   });
 
-  test("src/ has no import circle but the known ones (KNOWN_SRC_CYCLES)", () => {
+  test("src/ has no import circle", () => {
     const graph = importGraph("src");
     expect(graph.size).toBeGreaterThan(50);
-    const known = new Set(KNOWN_SRC_CYCLES.map((c) => c.join(" ")));
-    expect(importCycles(graph).filter((c) => !known.has(c.join(" ")))).toEqual([]);
+    expect(importCycles(graph)).toEqual([]);
   });
 });

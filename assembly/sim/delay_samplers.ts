@@ -30,7 +30,7 @@ export function delayProgramRelease(): void {
 /** Allocates a program of n f64 cells and returns its address, for the host to fill. */
 export function delayProgramInit(n: i32): usize {
   delayProgramRelease();
-  for (let k = 0; k < 8; k++) lognormalRoot[k] = false;
+  for (let k = 0; k < lognormalRoot.length; k++) lognormalRoot[k] = false;
   programPtr = heap.alloc(usize(max(n, 1)) << 3);
   return programPtr;
 }
@@ -110,6 +110,13 @@ function standardNormalTail(stream: i32, negative: bool): f64 {
   return negative ? -(ZIG_R + t) : ZIG_R + t;
 }
 
+/** A lognormal draw rounded to whole ns (DistLognormal.sample): exp(mu + sigma·N(0,1)). */
+// @ts-ignore: decorator
+@inline
+function lognormalDraw(mu: f64, sigma: f64, stream: i32): f64 {
+  return Math.floor(Math.exp(mu + sigma * standardNormal(stream)) + 0.5);
+}
+
 /** One draw of the node at cell `node` from `stream`: whole ns >= 0. */
 function sampleNode(node: i32, stream: i32): f64 {
   const kind = i32(cell(node));
@@ -123,7 +130,7 @@ function sampleNode(node: i32, stream: i32): f64 {
       return x > 0 ? x : 0;
     }
     case DelayNode.Lognormal:
-      return Math.floor(Math.exp(cell(node + 1) + cell(node + 2) * standardNormal(stream)) + 0.5);
+      return lognormalDraw(cell(node + 1), cell(node + 2), stream);
     case DelayNode.Empirical: {
       const n = cell(node + 1);
       return cell(node + 2 + i32(Math.floor(rngNextFloat(stream) * n)));
@@ -144,7 +151,7 @@ function sampleNode(node: i32, stream: i32): f64 {
 @inline
 export function sampleDelayInline(kind: i32, v: i32): f64 {
   const stream = v * DELAY_KINDS + kind;
-  if (unchecked(lognormalRoot[kind])) return Math.floor(Math.exp(unchecked(lognormalMu[kind]) + unchecked(lognormalSigma[kind]) * standardNormal(stream)) + 0.5);
+  if (unchecked(lognormalRoot[kind])) return lognormalDraw(unchecked(lognormalMu[kind]), unchecked(lognormalSigma[kind]), stream);
   return sampleNode(unchecked(roots[kind]), stream);
 }
 

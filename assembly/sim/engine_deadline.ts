@@ -13,7 +13,7 @@ import { TraceExit, TraceKind, trace } from "./trace_log";
 import { lazyClearArmed, lazyGuestWrite, lazyRearmIfLater, pvDeadlineFromReg } from "./deadline_proposals";
 // The flags and the LAPIC's hooks into the proposals (a leaf below the LAPIC); re-exported for the paths above.
 import { lazyOn, pvOn } from "./engine_proposals";
-export { lazyOn, pvOn, ctEngineDeadlineProposals, lazyClear } from "./engine_proposals";
+export { lazyOn, ctEngineDeadlineProposals } from "./engine_proposals";
 import { X_MSR_WRITE, X_NONE } from "./engine_record";
 
 /**

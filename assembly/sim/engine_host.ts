@@ -180,7 +180,7 @@ export function preemptionExit(e: usize, v: i32): void {
       cancelHvTimer(e, v);
       expired(e, v, false);
     }
-    // Only a periodic timer restarts (the check is countHvRestart's own first, here without a call).
+    // Only a periodic timer restarts.
     if (timerMode(e) == TM_PERIODIC) countHvRestart(e, v);
   }
   const exitNs = delay(D_VM_EXIT, v);
@@ -204,6 +204,6 @@ export function hrtimerCallback(e: usize, v: i32): void {
   // LapicTimer.hrtimerFired: the lazy proposal may re-arm instead of injecting.
   if (lazyOn && lazyRearm(e, v, false)) return;
   expired(e, v, true);
-  // Only a periodic timer restarts (countHrtimerRestart's own first check, here without a call).
+  // Only a periodic timer restarts.
   if (timerMode(e) == TM_PERIODIC) countHrtimerRestart(e, v);
 }

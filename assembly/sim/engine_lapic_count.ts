@@ -150,9 +150,10 @@ export function advancePeriodicTarget(v: i32): void {
  * The rest of apic_timer_fn after apic_timer_expired (LapicTimer.hrtimerFired and
  * Vcpu.hrtimerCallback): a periodic timer advances its target and the hrtimer restarts
  * (HRTIMER_RESTART), at the new target (mainline) or at its own expiry plus the period.
+ * For a timer in periodic mode only (the caller checks the mode).
  */
 export function countHrtimerRestart(e: usize, v: i32): void {
-  if (timerMode(e) != TM_PERIODIC || periodIsZero(v)) return;
+  if (periodIsZero(v)) return;
   advancePeriodicTarget(v);
   const d = delay(D_HRTIMER, v);
   const p = payloadOf(EV_HRTIMER, v);
@@ -160,9 +161,9 @@ export function countHrtimerRestart(e: usize, v: i32): void {
   armed(e, v, d);
 }
 
-/** The end of kvm_lapic_expired_hv_timer (LapicTimer.hvTimerFired): a periodic timer advances and restarts. */
+/** The end of kvm_lapic_expired_hv_timer (LapicTimer.hvTimerFired): a periodic timer advances and restarts (periodic mode only: the caller checks). */
 export function countHvRestart(e: usize, v: i32): void {
-  if (timerMode(e) != TM_PERIODIC || periodIsZero(v)) return;
+  if (periodIsZero(v)) return;
   advancePeriodicTarget(v);
   countRestartApicTimer(e, v);
 }

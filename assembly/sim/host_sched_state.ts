@@ -96,21 +96,6 @@ export function cpu(c: i32): usize {
   return cpusPtr + usize(c) * C_STRIDE;
 }
 
-/** CPU c's record (steal_average.ts keeps its fields there). */
-export function cpuRecord(c: i32): usize {
-  return cpu(c);
-}
-
-/** The scheduler tick (1/HZ) in ns. */
-export function schedTickNs(): f64 {
-  return tickNs;
-}
-
-/** The steal average's form: the mean (since 367c50f78451) or halve-and-add. */
-export function stealAverageIsMean(): bool {
-  return stealAvgMean;
-}
-
 /** Frees the previous scheduler's state. */
 export function schedRelease(): void {
   if (block != 0) heap.free(block);

@@ -2,7 +2,7 @@
 // host.outer): s390's avg_steal_timer, the figure its kvm_arch_no_poll compares with
 // halt_poll_max_steal. Kept per CPU in the scheduler's CPU records (host_sched.ts).
 
-import { C_STEAL_AVG, C_STEAL_START, C_TICK_END, C_TICK_STEAL, cpuRecord, schedTickNs, stealAverageIsMean } from "./host_sched_state";
+import { C_STEAL_AVG, C_STEAL_START, C_TICK_END, C_TICK_STEAL, cpu, stealAvgMean, tickNs } from "./host_sched_state";
 
 /**
  * Folds the ticks that ended by nowNs into the average (s390's vtime_flush): before
@@ -10,9 +10,9 @@ import { C_STEAL_AVG, C_STEAL_START, C_TICK_END, C_TICK_STEAL, cpuRecord, schedT
  * time averages two ticks), since then (avg_steal_timer + the tick's steal) / 2.
  */
 function stealRoll(c: i32, nowNs: f64): void {
-  const p = cpuRecord(c);
-  const tick = schedTickNs();
-  const mean = stealAverageIsMean();
+  const p = cpu(c);
+  const tick = tickNs;
+  const mean = stealAvgMean;
   let end = load<f64>(p, C_TICK_END);
   if (end > nowNs) return;
   let avg = load<f64>(p, C_STEAL_AVG);
@@ -40,7 +40,7 @@ function stealRoll(c: i32, nowNs: f64): void {
 /** The CPU is runnable but not running on the outer level from nowNs (stolen) or runs again. */
 export function schedSetStolen(c: i32, stolen: bool, nowNs: f64): void {
   stealRoll(c, nowNs);
-  const p = cpuRecord(c);
+  const p = cpu(c);
   const start = load<f64>(p, C_STEAL_START);
   if (stolen) {
     if (start < 0) store<f64>(p, nowNs, C_STEAL_START);
@@ -53,5 +53,5 @@ export function schedSetStolen(c: i32, stolen: bool, nowNs: f64): void {
 /** kvm_arch_no_poll (s390): avg_steal_timer × 100 / one tick, as a percentage (it can pass 100). */
 export function schedStealPercent(c: i32, nowNs: f64): f64 {
   stealRoll(c, nowNs);
-  return (load<f64>(cpuRecord(c), C_STEAL_AVG) * 100) / schedTickNs();
+  return (load<f64>(cpu(c), C_STEAL_AVG) * 100) / tickNs;
 }

@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import { wasm } from "../../src/wasm.js";
 import type { Simulation } from "../../src/sim/engine.js";
 import type { HostMetrics } from "../../src/metrics/index.js";
-import type { ScenarioConfig } from "../../src/scenario/types.js";
+import { NATIVE_CFLAGS } from "../../src/bench/native.js";
+import { INTERRUPTS, SPIN_NS, SUM_CYCLES, SUM_NS } from "../../src/metrics/vcpu-slots.js";
 import { delayProgram } from "../../src/sim/host-delays.js";
 import { ZIGGURAT_TABLE_CELLS } from "../../src/sim/ziggurat.js";
 
@@ -20,10 +21,11 @@ const KINDS = 7;
 
 /**
  * The model's input (configuration, VM cells, vCPU records, streams, delay program,
- * ziggurat) for `sim`, built (not yet started) from `config` with the host's
- * shared histograms: everything is read from wasm memory, which holds `sim`'s state.
+ * ziggurat) for `sim`, built (not yet started) with the host's shared histograms:
+ * everything is read from wasm memory, which holds `sim`'s state.
  */
-export function snapshot(config: ScenarioConfig, sim: Simulation, host: HostMetrics): Buffer {
+export function snapshot(sim: Simulation, host: HostMetrics): Buffer {
+  const config = sim.config;
   if (sim.engine !== "wasm") throw new Error("the native model follows the wasm engine: build the simulation with engine \"wasm\"");
   const mem = () => wasm.memory.buffer;
   const cfg = new Float64Array(mem(), wasm.probeConfig(), 24).slice();
@@ -107,7 +109,7 @@ export interface Figures {
  */
 const SCHEDSTAT = `/proc/${process.pid}/task/${process.pid}/schedstat`;
 let schedstat = true;
-export function threadCpuMs(): number {
+function threadCpuMs(): number {
   if (schedstat) {
     try {
       return Number(readFileSync(SCHEDSTAT, "utf8").split(" ")[0]) / 1e6;
@@ -138,10 +140,10 @@ export function runWasmLoop(sim: Simulation, gc?: () => void): { wallMs: number;
   let spinNs = 0;
   for (let v = 0; v < n; v++) {
     const s = new Float64Array(wasm.memory.buffer, wasm.engineSlotsOf(v), wasm.SLOTS.value);
-    interrupts += s[0]!;
-    sumNs += s[1]!;
-    sumCycles += s[2]!;
-    spinNs += s[15]!;
+    interrupts += s[INTERRUPTS]!;
+    sumNs += s[SUM_NS]!;
+    sumCycles += s[SUM_CYCLES]!;
+    spinNs += s[SPIN_NS]!;
   }
   const cells = wasm.HIST_CELLS.value;
   let h = fnv1a(2166136261, new Uint8Array(wasm.memory.buffer, wasm.engineHistNsPtr(), cells * 8));
@@ -163,11 +165,10 @@ export interface NativeResult extends Figures {
 }
 
 const SOURCE = fileURLToPath(new URL("./cyclictest_model.c", import.meta.url));
-export const MODEL_CFLAGS = ["-O2", "-march=x86-64", "-std=c11", "-Wall", "-Wextra"];
 
 /** Compiles the model to `binary`; a reason to skip without gcc or when it fails, else null. */
 export function buildModel(binary: string): string | null {
-  const cc = spawnSync("gcc", [...MODEL_CFLAGS, "-o", binary, SOURCE, "-lm"], { encoding: "utf8" });
+  const cc = spawnSync("gcc", [...NATIVE_CFLAGS, "-o", binary, SOURCE, "-lm"], { encoding: "utf8" });
   if (cc.error) return `gcc could not run (${(cc.error as NodeJS.ErrnoException).code ?? cc.error.message})`;
   if (cc.status !== 0) return `gcc failed: ${cc.stderr.trim()}`;
   return null;
@@ -180,7 +181,7 @@ export function runModel(binary: string, input: string, reps: number): NativeRes
   return JSON.parse(r.stdout) as NativeResult;
 }
 
-export const FIGURES = ["events", "interrupts", "sumNs", "sumCycles", "spinNs", "histChecksum", "callbacksChecksum", "nowNs"] as const;
+const FIGURES = ["events", "interrupts", "sumNs", "sumCycles", "spinNs", "histChecksum", "callbacksChecksum", "nowNs"] as const;
 
 /** The first figure the two disagree on, or null. */
 export function firstDifference(native: Figures, engine: Figures): (typeof FIGURES)[number] | null {

@@ -5,6 +5,7 @@ import type { CalcReport } from "../calc/report.js";
 import { formatKhz, parseDurationNs, parseFrequencyKhz } from "../units.js";
 import { InputRangeError } from "../errors.js";
 import { DEFAULT_TSC_TOLERANCE_PPM } from "../math/tsc.js";
+import { groupDigits } from "../group-digits.js";
 
 interface CalcOptions {
   host: string;
@@ -18,7 +19,7 @@ interface CalcOptions {
 }
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
-const group = (v: bigint | number): string => v.toLocaleString("en-US");
+const group = (v: bigint | number): string => groupDigits(v);
 
 function sign(v: bigint): string {
   return v > 0n ? `+${v}` : `${v}`;

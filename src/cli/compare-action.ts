@@ -10,7 +10,7 @@ import { parseSet } from "../scenario/set.js";
 import type { ScenarioConfig } from "../scenario/types.js";
 import { runScenario, type ScenarioRun } from "../sim/run.js";
 import { renderCompareJson, renderCompareTable, type Comparison } from "../report/compare.js";
-import { wasmEngineExclusion } from "../sim/wasm-engine.js";
+import { engineFor } from "../sim/wasm-engine.js";
 import { compareEstimateLine, DEFAULT_RUN_COSTS, estimateRun, type RunCosts, type SideEstimate } from "./run-estimate.js";
 
 export interface CompareCliOptions {
@@ -36,7 +36,7 @@ const DEFAULT_DEPS: CompareActionDeps = { costs: DEFAULT_RUN_COSTS, stderr: proc
 
 /** A side's estimate, on the engine runScenario's "auto" picks for it. */
 function sideEstimate(config: ScenarioConfig, costs: RunCosts): SideEstimate {
-  const engine = wasmEngineExclusion(config) === null ? "wasm" : "ts";
+  const engine = engineFor("auto", config);
   return { estimate: estimateRun(config, engine, costs), engine };
 }
 

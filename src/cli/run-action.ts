@@ -8,7 +8,7 @@ import { InputRangeError } from "../errors.js";
 import { loadScenario, resolveScenarioRef, buildScenario } from "../scenario/load.js";
 import { runScenarioStreamed } from "../sim/run.js";
 import { ENGINE_CHOICES } from "../sim/engine.js";
-import { wasmEngineExclusion } from "../sim/wasm-engine.js";
+import { engineFor } from "../sim/wasm-engine.js";
 import { writeTableReport } from "../report/table.js";
 import { writeJsonStream } from "../report/json.js";
 import type { RunCliOptions } from "./run.js";
@@ -45,7 +45,7 @@ export async function runAction(ref: string, opts: RunCliOptions, deps: RunActio
   const traced = opts.trace !== undefined || opts.traceVcpus !== undefined || opts.traceWindow !== undefined || opts.traceNs === true ? await import("../trace/cli-options.js") : null;
   const trace = traced === null ? null : traced.traceRequest(opts, config);
   // Before a long run, its estimate on stderr; during it, a progress line on a terminal.
-  const engineUsed = engine === "ts" || wasmEngineExclusion(config) !== null ? "ts" : "wasm";
+  const engineUsed = engineFor(engine, config);
   const tty = deps.stderr.isTTY === true;
   const estimate = estimateLine(estimateRun(config, engineUsed, deps.costs), engineUsed, tty);
   if (estimate !== null) deps.stderr.write(`${estimate}\n`);

@@ -6,6 +6,7 @@
 
 import type { ScenarioConfig, VmConfig, Workload } from "../scenario/types.js";
 import { wasm } from "../wasm.js";
+import { groupDigits } from "../group-digits.js";
 
 /** Per-interrupt and per-vCPU costs, ns of wall time (injected by tests). */
 export interface RunCosts {
@@ -80,8 +81,8 @@ export function formatWall(ms: number): string {
 
 /** "25.6 M guest timer interrupts on 512 vCPUs, wasm engine": what an estimate counts. */
 function whatIsCounted(estimate: RunEstimate, engine: "ts" | "wasm"): string {
-  const interrupts = estimate.interrupts >= 1e6 ? `${(estimate.interrupts / 1e6).toFixed(1)} M` : `${Math.round(estimate.interrupts).toLocaleString("en-US")}`;
-  return `${interrupts} guest timer interrupts on ${estimate.vcpus.toLocaleString("en-US")} vCPUs, ${engine} engine`;
+  const interrupts = estimate.interrupts >= 1e6 ? `${(estimate.interrupts / 1e6).toFixed(1)} M` : groupDigits(Math.round(estimate.interrupts));
+  return `${interrupts} guest timer interrupts on ${groupDigits(estimate.vcpus)} vCPUs, ${engine} engine`;
 }
 
 /** The stderr line before a long run, or null when the run is expected to be short. */

@@ -5,7 +5,7 @@ import { materialized, type StreamedScenarioRun } from "../sim/run.js";
 import { renderHgrm } from "../report/hdr.js";
 import { runReportHtml } from "../report/html/index.js";
 import { renderCyclictestHistogram, renderCyclictestJson, type CyclictestThread } from "../report/cyclictest-output.js";
-import { packageVersion } from "../build-info.js";
+import { packageVersion } from "../package-version.js";
 import { writeText } from "./report.js";
 
 export interface RunOutputOptions {

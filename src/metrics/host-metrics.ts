@@ -123,7 +123,7 @@ export class HostMetrics {
 
   /**
    * The engine's vCPUs, as collectors after the ones added so far (in its order): each is
-   * made when read (readVcpu), the same collector addVcpu would have made with the
+   * made when read (withVcpu), the same collector addVcpu would have made with the
    * engine's totals absorbed. Reading `vcpus` makes them all, once.
    */
   addEngineVcpus(engine: EngineVcpus): void {
@@ -144,23 +144,8 @@ export class HostMetrics {
   }
 
   /**
-   * Collector i, in the order of `vcpus`: one an engine keeps is made now (a new object
-   * on each call, with its own slots, dropped once read).
-   */
-  readVcpu(i: number): VcpuMetrics {
-    const n = this.collectors.length;
-    if (i < n) return this.collectors[i]!;
-    const engine = this.engineOrThrow();
-    const k = i - n;
-    if (!(k >= 0 && k < engine.count)) throw new RangeError(`collector ${i} of ${this.vcpuCount}`);
-    const m = this.collector(engine.vmOf(k), engine.vcpuOf(k), new Float64Array(VCPU_SLOTS), 0, false);
-    m.absorbEngineTotals(engine.slotsOf(k));
-    return m;
-  }
-
-  /**
-   * f(collector i): as readVcpu, but one the engine keeps is made over slots reused by
-   * the next call — valid only inside f (a typed array per read would be most of
+   * f(collector i), in the order of `vcpus`: one the engine keeps is made over slots
+   * reused by the next call — valid only inside f (a typed array per read would be most of
    * reading 10^6 vCPUs: aggregateHost and VcpuResultList read them this way).
    */
   withVcpu<T>(i: number, f: (m: VcpuMetrics) => T): T {

@@ -111,7 +111,7 @@ export function compactVcpuResult(r: VcpuResult): VcpuResult {
 }
 
 export class VcpuResultList implements Iterable<VcpuResult> {
-  /** The results of `host`'s collectors (those the wasm engine keeps are read from it: HostMetrics.readVcpu). */
+  /** The results of `host`'s collectors (those the wasm engine keeps are read from it: HostMetrics.withVcpu). */
   constructor(private readonly host: HostMetrics) {}
 
   get length(): number {

@@ -9,6 +9,7 @@
 
 import type { AdvanceSummary, LatencyMoments, LatencySummary, VcpuResult } from "../metrics/types.js";
 import { template, type JsonBytes, type Template } from "./json-bytes.js";
+import { EXIT_REASON_NAMES } from "../metrics/vcpu-slots.js";
 
 /** Where a number goes in a template's text. */
 const SLOT = "\u0000";
@@ -24,7 +25,7 @@ function object(keys: readonly string[], i: string): string {
 
 const MOMENTS = ["min", "mean", "max"];
 const SUMMARY = ["min", "mean", "p50", "p90", "p99", "p999", "max"];
-const EXITS = ["msrWrite", "apicWrite", "preemptionTimer", "externalInterrupt", "hlt", "apicRead"];
+const EXITS = EXIT_REASON_NAMES;
 const TIMERS = ["swArms", "hvArms", "hvFallbacks", "hvToSw", "swToHv", "posted"];
 
 /** The fixed text of summary()'s shape at one indent. */

@@ -65,7 +65,7 @@ export interface SimulationOptions {
   /**
    * With a HostMetrics the wasm engine defers (shared histograms, no per-vCPU series):
    * leave vCPUs 1.. in the engine's metric blocks, made into collectors only as they are
-   * read (HostMetrics.readVcpu), valid until the next simulation starts. Default false:
+   * read (HostMetrics.withVcpu), valid until the next simulation starts. Default false:
    * every collector exists when run() returns. `tscsim run` sets it (issue #13: ~420
    * bytes per vCPU less at 10^6 vCPUs).
    */
@@ -129,6 +129,7 @@ export class Simulation {
     if (choice === "wasm" && exclusion !== null) {
       throw new InputRangeError("engine", "wasm", `a scenario the wasm engine covers (here: ${exclusion}); use "ts" or "auto"`);
     }
+    // engineFor's rule (src/sim/wasm-engine.ts), with this run's extra exclusions.
     this.engine = choice === "ts" || exclusion !== null ? "ts" : "wasm";
     const fracBits = tscFracBits(host.vendor);
     // The host TSC reads 0 at host time 0 (base 0n): hostTsc(ns) = floor(ns * khz / 10^6),
@@ -206,8 +207,8 @@ export class Simulation {
       return;
     }
 
-    if (usesHostScheduler(config)) {
-      this.sched = new HostScheduler(config, START_NS, perVcpuWaits);
+    if (schedPlan !== null) {
+      this.sched = new HostScheduler(schedPlan, config, START_NS, perVcpuWaits);
     }
     index = 0;
     config.vms.forEach((vm, vmIndex) => {

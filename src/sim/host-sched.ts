@@ -14,7 +14,7 @@ import type { ScenarioConfig, SchedParams } from "../scenario/types.js";
 import { compileDelay, type DelaySampler } from "./distributions.js";
 import { rngStream, type Rng } from "./rng.js";
 import { EventKind, payload } from "./events.js";
-import { applySchedPlan, planHostSched } from "./sched-plan.js";
+import { applySchedPlan, type SchedPlan } from "./sched-plan.js";
 import type { HostSchedResult } from "../metrics/sched-types.js";
 import { SchedTally, schedResult } from "./host-sched-result.js";
 
@@ -81,12 +81,13 @@ export class HostScheduler {
   private readonly tally: SchedTally;
   private threads: readonly SchedThread[] = [];
 
+  /** `plan` is planHostSched(config), which the Simulation has made already. */
   constructor(
+    plan: SchedPlan,
     config: ScenarioConfig,
     private readonly startNs: number,
     perVcpuHistograms: boolean,
   ) {
-    const plan = planHostSched(config);
     this.params = plan.params;
     const total = plan.nVcpus;
     this.nVcpus = total;

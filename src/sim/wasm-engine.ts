@@ -35,6 +35,15 @@ const LOG_CAPACITY = wasm.LOG_CAPACITY.value;
 const { Latency: LOG_LATENCY, Advance: LOG_ADVANCE, PeriodLateness: LOG_PERIOD_LATENESS } = wasm.LogRecord;
 
 /**
+ * The engine a run of `config` uses for an engine choice ("auto" picks the wasm engine
+ * whenever it covers the scenario). Simulation applies the same rule, with its own
+ * extra exclusions (custom guest programs, a test's option) on top.
+ */
+export function engineFor(choice: "auto" | "ts" | "wasm", config: ScenarioConfig): "ts" | "wasm" {
+  return choice === "ts" || wasmEngineExclusion(config) !== null ? "ts" : "wasm";
+}
+
+/**
  * Why the scenario needs the TypeScript engine, or null when the wasm engine runs it:
  * every VM runs a built-in workload: cyclictest on either deadline MSR, tscdeadline-latency,
  * rearm-storm or idle-tick through IA32_TSC_DEADLINE, or periodic or oneshot through

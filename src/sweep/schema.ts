@@ -9,6 +9,7 @@ import { didYouMean } from "../scenario/suggest.js";
 import { inWords } from "../scenario/issues.js";
 import { canonicalJson } from "./identity.js";
 import { MAX_AXIS_VALUES } from "./range.js";
+import { groupDigits } from "../group-digits.js";
 
 /** A grid larger than this is refused: every run's id is computed on --resume and merge. */
 export const MAX_RUNS = 1_000_000;
@@ -16,7 +17,7 @@ export const MAX_SEED = 0xffffffff;
 const RANGE_KEYS = ["from", "to", "step"] as const;
 
 const SEED_ITEM = `an integer seed 0..${MAX_SEED}`;
-const SEEDS = `a count 1..${MAX_RUNS.toLocaleString("en-US")} (seeds 1..N) or a list of seeds`;
+const SEEDS = `a count 1..${groupDigits(MAX_RUNS)} (seeds 1..N) or a list of seeds`;
 const RANGE_NEEDS = 'a range needs from, to and step, e.g. {"from": 0, "to": 5000, "step": 250} or {"from": "0ns", "to": "5us", "step": "250ns"}';
 const AXIS = 'a list of values or a range {"from", "to", "step"}';
 /** Marks an unknown-key issue of a strict object; the known keys follow as JSON. */
@@ -55,7 +56,7 @@ const rangeSchema = strictWith(
 const listSchema = z
   .array(z.unknown())
   .min(1, { error: "a non-empty list of values" })
-  .max(MAX_AXIS_VALUES, { error: `at most ${MAX_AXIS_VALUES.toLocaleString("en-US")} values per axis` })
+  .max(MAX_AXIS_VALUES, { error: `at most ${groupDigits(MAX_AXIS_VALUES)} values per axis` })
   .superRefine(onceEach((first) => `values listed once each (same as item ${first})`))
   .describe("the axis' values, each a value the scenario key accepts (with its units)");
 

@@ -6,7 +6,6 @@ import { ExitReason, TimerBackend, type MetricsSink } from "../../src/sim/metric
 import { VCPU_SLOT_INDEX as I } from "../../src/metrics/vcpu-slots.js";
 import { Simulation, type SimulationOptions } from "../../src/sim/engine.js";
 
-/** Counts everything the vCPU reports; enough for assertions. */
 /** A sink that keeps nothing: for tests of what a simulation allocates or which engine runs it. */
 export const NULL_SINK: MetricsSink = {
   recordLatency() {},
@@ -24,6 +23,7 @@ export const NULL_SINK: MetricsSink = {
   addCounts() {},
 };
 
+/** Counts everything the vCPU reports; enough for assertions. */
 export class CountingSink implements MetricsSink {
   latenciesNs: number[] = [];
   latenciesCycles: number[] = [];

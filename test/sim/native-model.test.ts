@@ -33,7 +33,7 @@ describe.skipIf(!hasGcc)("the native cyclictest model = the wasm engine", () => 
     const host = new HostMetrics({ perVcpuHistograms: false });
     const sim = new Simulation(config, host, [], { engine: "wasm" });
     const input = join(dir, `input-${sets.length}-${sets[0]}.bin`);
-    writeFileSync(input, snapshot(config, sim, host));
+    writeFileSync(input, snapshot(sim, host));
     const engine = runWasmLoop(sim).figures;
     expect(engine.interrupts).toBeGreaterThan(0);
     const native = runModel(binary, input, 1);
