@@ -10,7 +10,8 @@ import { prettyText, renderJson, stableJson, writeJsonStream } from "../src/repo
 import { renderTable, writeTableReport } from "../src/report/table.js";
 import { writeVcpuResult } from "../src/report/vcpu-json.js";
 import { JsonBytes, jsonBytesText } from "../src/report/json-bytes.js";
-import type { LatencyMoments, LatencySummary, VcpuResult } from "../src/metrics/types.js";
+import type { VcpuResult } from "../src/metrics/types.js";
+import { vcpuResult } from "./vcpu-result-arbitrary.js";
 
 const CASES: [string, string[]][] = [
   // Per-vCPU histograms (percentiles per vCPU), printed summary lines, advance series.
@@ -49,30 +50,6 @@ describe("results streamed per vCPU", () => {
     expect(streamedText((w) => writeTableReport(streamed.output, { ...streamed.result, wallMs: 1 }, w))).toBe(expected);
   });
 });
-
-const num = fc.oneof(fc.integer({ min: -1e9, max: 1e12 }), fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, -0, 0));
-const moments: fc.Arbitrary<LatencyMoments> = fc.record({ min: num, mean: num, max: num });
-const summary: fc.Arbitrary<LatencySummary> = fc.record({ min: num, mean: num, max: num, p50: num, p90: num, p99: num, p999: num });
-const latency = fc.oneof(moments, summary);
-const vcpuResult: fc.Arbitrary<VcpuResult> = fc
-  .record({
-    vm: fc.nat(),
-    vcpu: fc.nat(),
-    interrupts: num,
-    latency: fc.record({ ns: latency, cycles: latency }),
-    early: fc.record({ count: num, worstNs: num }),
-    periods: fc.option(fc.record({ count: fc.nat(), min: num, mean: num, max: num, p50: num, p90: num, p99: num, p999: num })),
-    exits: fc.record({ msrWrite: num, apicWrite: num, preemptionTimer: num, externalInterrupt: num, hlt: num, apicRead: num }),
-    spinNs: num,
-    advanceNs: fc.record({ initial: num, final: num, min: num, max: num, series: fc.array(fc.tuple(num, num), { maxLength: 4 }) }),
-    timers: fc.record({ swArms: num, hvArms: num, hvFallbacks: num, hvToSw: num, swToHv: num, posted: num }),
-    coalesced: num,
-    haltPollNs: num,
-    haltPolls: fc.record({ successful: num, failed: num }),
-    callbacksPerMsPeak: num,
-  })
-  // In summary()'s key order for the body; the writer sorts keys anyway.
-  .map(({ periods, ...r }) => (periods === null ? r : { ...r, periodLatenessNs: periods }));
 
 describe("a vCPU's result from one template", () => {
   test("the generic writer's bytes for any values of summary()'s shape, at any indent", () => {

@@ -4,9 +4,9 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { compactVcpuResult } from "../src/metrics/vcpu-result-list.js";
-import type { LatencyMoments, LatencySummary, VcpuResult } from "../src/metrics/types.js";
 import { loadScenario } from "../src/scenario/load.js";
 import { runScenario, runScenarioStreamed } from "../src/sim/run.js";
+import { vcpuResult } from "./vcpu-result-arbitrary.js";
 
 /** Every object's own keys in order, its prototype, and every value (Object.is: -0 is not 0). */
 function expectSame(a: unknown, b: unknown, path = "$"): void {
@@ -20,32 +20,6 @@ function expectSame(a: unknown, b: unknown, path = "$"): void {
   expect(Object.keys(a as object), path).toEqual(Object.keys(b));
   for (const k of Object.keys(b)) expectSame((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
 }
-
-/** fc.record, always with Object.prototype (summary() makes plain objects). */
-const rec = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> => fc.record(model, { noNullPrototype: true });
-const num = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.maxSafeInteger(), fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, -0, 0, 2 ** 31, -(2 ** 31) - 1));
-const moments: fc.Arbitrary<LatencyMoments> = rec({ min: num, mean: num, max: num });
-const summary: fc.Arbitrary<LatencySummary> = rec({ min: num, mean: num, p50: num, p90: num, p99: num, p999: num, max: num });
-const latency = fc.oneof(moments, summary);
-const vcpuResult: fc.Arbitrary<VcpuResult> = fc
-  .record({
-    vm: fc.nat(),
-    vcpu: fc.nat(),
-    interrupts: num,
-    latency: rec({ ns: latency, cycles: latency }),
-    early: rec({ count: num, worstNs: num }),
-    exits: rec({ msrWrite: num, apicWrite: num, preemptionTimer: num, externalInterrupt: num, hlt: num, apicRead: num }),
-    spinNs: num,
-    advanceNs: rec({ initial: num, final: num, min: num, max: num, series: fc.array(fc.tuple(num, num), { maxLength: 3 }) }),
-    timers: rec({ swArms: num, hvArms: num, hvFallbacks: num, hvToSw: num, swToHv: num, posted: num }),
-    coalesced: num,
-    haltPollNs: num,
-    haltPolls: rec({ successful: num, failed: num }),
-    callbacksPerMsPeak: num,
-    periods: fc.option(rec({ count: fc.nat(), min: num, mean: num, max: num, p50: num, p90: num, p99: num, p999: num })),
-  })
-  // summary()'s key order: periodLatenessNs last when present.
-  .map(({ periods, ...r }) => (periods === null ? r : { ...r, periodLatenessNs: periods }));
 
 describe("compactVcpuResult", () => {
   test("the same keys, order, prototypes and values (-0, NaN, ±Infinity, fractions, large integers)", () => {
