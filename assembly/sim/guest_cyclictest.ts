@@ -9,7 +9,7 @@ import { F_HANDLER_DONE, PHASE, VM_CT_INTERVAL_NS, PH_ARM, PH_HALT, PH_SET_MODE,
 import { guestEoi, setTscDeadlineMode } from "./engine_lapic";
 import { wrmsrPvDeadline, wrmsrTscDeadline } from "./engine_deadline";
 import { gKvmclock } from "./deadline_proposals";
-import { exactNsCell, pvStatsCell } from "./metrics_ns_extremes";
+import { exactNsCell, keepPvNs } from "./metrics_ns_extremes";
 
 /** cyclictest's main flow (GuestMachine.step) through IA32_TSC_DEADLINE. */
 export function cyclictestStep(e: usize, v: i32): i32 {
@@ -107,10 +107,7 @@ function pvInterrupt(e: usize, v: i32, p: usize): void {
   gKvmclock(v, R_NOW);
   const ns = f64(i64(load<u64>(reg(p, R_NOW)) - load<u64>(reg(p, R_NEXT))));
   metricLatency(v, nsToCyclesSigned(v, ns), ns);
-  const s = pvStatsCell(v);
-  if (ns < load<f64>(s)) store<f64>(s, ns);
-  if (ns > load<f64>(s, 8)) store<f64>(s, ns, 8);
-  store<f64>(s, ns, 16);
+  keepPvNs(v, ns);
   if (statsKept()) addStatUs(v, Math.trunc(ns / 1000));
 }
 

@@ -9,7 +9,7 @@
 //   engine_metrics.ts cannot derive the ns from the cycles it keeps (nor cyclictest its µs).
 //   Planned and allocated here; the cells are metrics_ns_extremes.ts's (a metrics leaf).
 
-import { setPvStatsPtr } from "./metrics_ns_extremes";
+import { PV_STATS_BYTES, pvStatsBase, setPvStats } from "./metrics_ns_extremes";
 
 let plannedSamples: i32 = 0;
 let plannedRewrites: bool = false;
@@ -18,7 +18,6 @@ let plannedFullRecords: bool = false;
 
 export let samplesPtr: usize = 0;
 export let rewritesPtr: usize = 0;
-let pvStatsPtr: usize = 0;
 
 /**
  * What the next simulation's TSC-deadline programs need (before simMemoryReserve):
@@ -40,23 +39,22 @@ export function guestStateFullRecords(): bool {
 /** Bytes guestStateInit allocates for n vCPUs (simMemoryReserve). */
 export function guestStateBytes(n: i32): usize {
   const count = usize(max(n, 1));
-  return (usize(plannedSamples) << 3) + (plannedRewrites ? count << 2 : 0) + (plannedPvStats ? count * 24 : 0);
+  return (usize(plannedSamples) << 3) + (plannedRewrites ? count << 2 : 0) + (plannedPvStats ? count * PV_STATS_BYTES : 0);
 }
 
 /** The largest of the arrays (simMemoryReserve's rounding margin). */
 export function guestStateLargest(n: i32): usize {
   const count = usize(max(n, 1));
-  return max(usize(plannedSamples) << 3, max(plannedRewrites ? count << 2 : 0, plannedPvStats ? count * 24 : 0));
+  return max(usize(plannedSamples) << 3, max(plannedRewrites ? count << 2 : 0, plannedPvStats ? count * PV_STATS_BYTES : 0));
 }
 
 export function guestStateRelease(): void {
   if (samplesPtr != 0) heap.free(samplesPtr);
   if (rewritesPtr != 0) heap.free(rewritesPtr);
-  if (pvStatsPtr != 0) heap.free(pvStatsPtr);
+  if (pvStatsBase() != 0) heap.free(pvStatsBase());
   samplesPtr = 0;
   rewritesPtr = 0;
-  pvStatsPtr = 0;
-  setPvStatsPtr(0);
+  setPvStats(0, 0);
 }
 
 /** Allocates the planned arrays for n vCPUs (after ctEngineInit); PV stats start as cyclictest's. */
@@ -68,16 +66,7 @@ export function guestStateInit(n: i32): void {
     rewritesPtr = heap.alloc(count << 2);
     memory.fill(rewritesPtr, 0, count << 2);
   }
-  if (plannedPvStats) {
-    pvStatsPtr = heap.alloc(count * 24);
-    setPvStatsPtr(pvStatsPtr);
-    // A vCPU without a PV latency keeps NaN as its last: engine_metrics.ts derives its ns.
-    for (let v: usize = 0; v < count; v++) {
-      store<f64>(pvStatsPtr + v * 24, Infinity); // least ns
-      store<f64>(pvStatsPtr + v * 24, -Infinity, 8); // greatest ns
-      store<f64>(pvStatsPtr + v * 24, NaN, 16); // last ns
-    }
-  }
+  if (plannedPvStats) setPvStats(heap.alloc(count * PV_STATS_BYTES), count);
 }
 
 /** Sample cell i (guest_tscdeadline_latency.ts: the VM's base + vCPU * size + index). */

@@ -40,28 +40,60 @@ export function engineKeepNsExtremes(ptr: usize, n: i32): void {
 @inline
 export function keepNsExtremes(v: i32, cycles: f64, ns: f64): void {
   const p = nsExtremesPtr + usize(v) * NS_EXTREMES_BYTES;
+  keepLeastGreatestLast(p, ns);
+  if (cycles < 0 && -ns > load<f64>(p, 24)) store<f64>(p, -ns, 24);
+}
+
+/** The least, greatest and last ns at p, p + 8 and p + 16, with ns. */
+// @ts-ignore: decorator
+@inline
+function keepLeastGreatestLast(p: usize, ns: f64): void {
   if (ns < load<f64>(p)) store<f64>(p, ns);
   if (ns > load<f64>(p, 8)) store<f64>(p, ns, 8);
   store<f64>(p, ns, 16);
-  if (cycles < 0 && -ns > load<f64>(p, 24)) store<f64>(p, -ns, 24);
 }
 
 /**
  * On the PV deadline MSR, each vCPU's least, greatest and last latency in kvmclock ns
  * (3 f64 per vCPU; last NaN until the vCPU's first PV latency); 0 when no VM uses it.
- * guest_tscdl_state.ts plans, allocates and frees the array (setPvStatsPtr).
+ * guest_tscdl_state.ts plans, allocates and frees the array (setPvStats).
  */
 let pvStatsPtr: usize = 0;
 
-/** The PV ns array guest_tscdl_state.ts allocated for this run (0: none). */
-export function setPvStatsPtr(ptr: usize): void {
+/** Bytes per vCPU of the PV ns array (least, greatest, last). */
+export const PV_STATS_BYTES: usize = 24;
+
+/**
+ * The PV ns array guest_tscdl_state.ts allocated for n vCPUs this run (0: none), each
+ * vCPU's cell reset: no least, no greatest, and a NaN last until its first PV latency
+ * (metrics_slots.ts then derives its ns from cycles).
+ */
+export function setPvStats(ptr: usize, n: usize): void {
   pvStatsPtr = ptr;
+  for (let v: usize = 0; v < n; v++) {
+    const c = ptr + v * PV_STATS_BYTES;
+    store<f64>(c, Infinity); // least ns
+    store<f64>(c, -Infinity, 8); // greatest ns
+    store<f64>(c, NaN, 16); // last ns
+  }
+}
+
+/** The PV ns array of this run (0: none), for its owner to free. */
+export function pvStatsBase(): usize {
+  return pvStatsPtr;
 }
 
 // @ts-ignore: decorator
 @inline
-export function pvStatsCell(v: i32): usize {
-  return pvStatsPtr + usize(v) * 24;
+function pvStatsCell(v: i32): usize {
+  return pvStatsPtr + usize(v) * PV_STATS_BYTES;
+}
+
+/** A latency measured in kvmclock ns on the PV deadline MSR (guest_cyclictest.ts): vCPU v's least, greatest and last. */
+// @ts-ignore: decorator
+@inline
+export function keepPvNs(v: i32, ns: f64): void {
+  keepLeastGreatestLast(pvStatsCell(v), ns);
 }
 
 /**
