@@ -14,12 +14,12 @@ import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { wasmVariant } from "../src/wasm.js";
-import { loadScenario } from "../src/scenario/load.js";
 import { NATIVE_CFLAGS } from "../src/bench/native.js";
-import { Simulation } from "../src/sim/engine.js";
-import { HostMetrics } from "../src/metrics/index.js";
+import type { Simulation } from "../src/sim/engine.js";
+import type { HostMetrics } from "../src/metrics/index.js";
 import { buildModel, firstDifference, runModel, runWasmLoop, snapshot, type NativeResult } from "./native/model.js";
 import { median, refuseDebugWasm, writeJson } from "./report.js";
+import { buildShared, cyclictestSets } from "./cyclictest-case.js";
 
 refuseDebugWasm(wasmVariant);
 
@@ -52,15 +52,9 @@ const CASES: Case[] = [
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-function scenario(c: Case) {
-  return loadScenario("cyclictest", [`vms.0.vcpus=${c.vcpus}`, `duration=${c.durationNs}`, "vms.0.tscKhz=2.1GHz", "host.tscKhz=2994MHz", "vms.0.workload.interval=1ms", "vms.0.workload.printSummary=false"]);
-}
-
 /** As bench/sim.bench.ts and `tscsim run`: one host, its histograms shared by all vCPUs. */
 function build(c: Case): { sim: Simulation; host: HostMetrics } {
-  const host = new HostMetrics({ perVcpuHistograms: false });
-  const sim = new Simulation(scenario(c), host, [], { engine: "wasm" });
-  return { sim, host };
+  return buildShared("cyclictest", cyclictestSets(c.vcpus, c.durationNs), "wasm");
 }
 
 /** `Simulation.run()` as `tscsim run` calls it (the log replayed, the totals handed to the host's collectors). */

@@ -9,10 +9,9 @@
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { wasmVariant } from "../src/wasm.js";
-import { loadScenario } from "../src/scenario/load.js";
-import { Simulation, type EngineChoice } from "../src/sim/engine.js";
-import { HostMetrics } from "../src/metrics/index.js";
+import type { EngineChoice } from "../src/sim/engine.js";
 import { median, refuseDebugWasm, writeJson } from "./report.js";
+import { buildShared, cyclictestSets, timedRun } from "./cyclictest-case.js";
 
 refuseDebugWasm(wasmVariant);
 
@@ -28,23 +27,13 @@ const VARIANTS: readonly Variant[] = ["none", "pinned", "overcommit"];
 
 /** cyclictest at 1 ms as bench/sim.bench.ts runs it; the scheduler as the variant says. */
 function variantSets(vcpus: number, durationNs: number, variant: Variant): string[] {
-  const sets = [`vms.0.vcpus=${vcpus}`, `duration=${durationNs}`, "vms.0.tscKhz=2.1GHz", "host.tscKhz=2994MHz", "vms.0.workload.interval=1ms", "vms.0.workload.printSummary=false"];
+  const sets = cyclictestSets(vcpus, durationNs);
   if (variant === "pinned") sets.push(`host.cpus=${vcpus}`, `vms.0.pin=${JSON.stringify(Array.from({ length: vcpus }, (_, i) => i))}`);
   if (variant === "overcommit") sets.push(`host.cpus=${Math.max(1, vcpus / 2)}`);
   return sets;
 }
 
-/** One timed run of the cyclictest preset with `sets`, shared histograms. */
-function timedRun(sets: readonly string[], engine: EngineChoice): { wallMs: number; interrupts: number; events: number; engine: string } {
-  const host = new HostMetrics({ perVcpuHistograms: false });
-  const sim = new Simulation(loadScenario("cyclictest", [...sets]), host, [], { engine });
-  const t0 = performance.now();
-  sim.run();
-  const wallMs = performance.now() - t0;
-  return { wallMs, interrupts: host.vcpus.reduce((n, m) => n + m.totals().interrupts, 0), events: sim.events, engine: sim.engine };
-}
-
-const once = (vcpus: number, durationNs: number, variant: Variant, engine: EngineChoice) => timedRun(variantSets(vcpus, durationNs, variant), engine);
+const once = (vcpus: number, durationNs: number, variant: Variant, engine: EngineChoice) => timedRun(buildShared("cyclictest", variantSets(vcpus, durationNs, variant), engine));
 
 const loadAtStart = os.loadavg()[0]!;
 const throughput = [];
@@ -91,7 +80,7 @@ for (const [engine, vcpus] of [
   ["wasm", Math.max(10, scaleVcpus / 10)],
 ] as const) {
   const sets = [`vms.0.vcpus=${vcpus}`, "duration=20ms", "vms.0.workload.interval=1ms", "vms.0.workload.work=50us", "vms.0.workload.printSummary=false", `host.cpus=${vcpus / 10}`];
-  const { wallMs, interrupts, events } = timedRun(sets, engine);
+  const { wallMs, interrupts, events } = timedRun(buildShared("cyclictest", sets, engine));
   const row = { engine, vcpus, cpus: vcpus / 10, simulatedNs: 20e6, wallMs, interrupts, events, interruptsPerSecond: interrupts / (wallMs / 1000), eventsPerSecond: events / (wallMs / 1000) };
   scale.push(row);
   process.stdout.write(`scale: ${vcpus} vCPUs on ${vcpus / 10} CPUs (${engine}): ${(row.interruptsPerSecond / 1e3).toFixed(0)} k interrupts/s, ${(row.eventsPerSecond / 1e6).toFixed(2)} M events/s, ${(wallMs / 1000).toFixed(1)} s\n`);

@@ -6,10 +6,10 @@
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { wasm, wasmVariant } from "../src/wasm.js";
-import { loadScenario } from "../src/scenario/load.js";
-import { Simulation, type EngineChoice } from "../src/sim/engine.js";
-import { HostMetrics } from "../src/metrics/index.js";
+import type { EngineChoice, Simulation } from "../src/sim/engine.js";
+import type { HostMetrics } from "../src/metrics/index.js";
 import { median, refuseDebugWasm, writeJson } from "./report.js";
+import { buildShared, cyclictestSets } from "./cyclictest-case.js";
 
 refuseDebugWasm(wasmVariant);
 
@@ -35,12 +35,10 @@ const CASES: Case[] = [
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
+// As `tscsim run` does: the simulation adds the host's collectors (on the wasm engine,
+// all but the first when the run ends, inside the timed run).
 function build(c: Case, engine: EngineChoice = "auto"): { sim: Simulation; host: HostMetrics } {
-  const config = loadScenario("cyclictest", [`vms.0.vcpus=${c.vcpus}`, `duration=${c.durationNs}`, "vms.0.tscKhz=2.1GHz", "host.tscKhz=2994MHz", "vms.0.workload.interval=1ms", "vms.0.workload.printSummary=false"]);
-  // As `tscsim run` does: the simulation adds the host's collectors (on the wasm engine,
-  // all but the first when the run ends, inside the timed run).
-  const host = new HostMetrics({ perVcpuHistograms: false });
-  return { sim: new Simulation(config, host, [], { engine }), host };
+  return buildShared("cyclictest", cyclictestSets(c.vcpus, c.durationNs), engine);
 }
 
 

@@ -12,10 +12,8 @@
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { wasmVariant } from "../src/wasm.js";
-import { loadScenario } from "../src/scenario/load.js";
-import { Simulation } from "../src/sim/engine.js";
-import { HostMetrics } from "../src/metrics/index.js";
 import { median, refuseDebugWasm, writeJson } from "./report.js";
+import { BENCH_RATES, buildShared, timedRun, type TimedRun } from "./cyclictest-case.js";
 
 refuseDebugWasm(wasmVariant);
 
@@ -73,26 +71,10 @@ function durationNs(w: WorkloadRow, vcpus: number): number {
   return Math.round((TARGET_INTERRUPTS / (vcpus * hz)) * 1e9);
 }
 
-function build(w: WorkloadRow, vcpus: number): { sim: Simulation; host: HostMetrics } {
-  const config = loadScenario(w.preset, [`vms.0.vcpus=${vcpus}`, `duration=${durationNs(w, vcpus)}`, "vms.0.tscKhz=2.1GHz", "host.tscKhz=2994MHz", ...w.sets]);
-  // As `tscsim run` does: the host's collectors, shared histograms.
-  const host = new HostMetrics({ perVcpuHistograms: false });
-  return { sim: new Simulation(config, host, [], { engine: "auto" }), host };
-}
-
-interface Run {
-  wallMs: number;
-  interrupts: number;
-  events: number;
-  engine: string;
-}
+type Run = TimedRun;
 
 function runOnce(w: WorkloadRow, vcpus: number): Run {
-  const { sim, host } = build(w, vcpus);
-  const t0 = performance.now();
-  sim.run();
-  const wallMs = performance.now() - t0;
-  return { wallMs, interrupts: host.vcpus.reduce((n, m) => n + m.totals().interrupts, 0), events: sim.events, engine: sim.engine };
+  return timedRun(buildShared(w.preset, [`vms.0.vcpus=${vcpus}`, `duration=${durationNs(w, vcpus)}`, ...BENCH_RATES, ...w.sets], "auto"));
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
