@@ -140,3 +140,23 @@ await build({
   plugins: [ownSources, zodEnglishOnly, dependenciesOnUse, hdrWithoutWasm],
   logLevel: "warning",
 });
+
+// The sweep's pool worker (dist/sweep/worker.js) as one file, dist/bundle/sweep-worker.js,
+// which src/sweep/pool.ts starts when it is there. Every worker thread loads its modules
+// while the sweep waits for it: unbundled, that was ~150 files of dist/ and zod's and
+// hdr-histogram-js's, each resolved, read and compiled, and an ICU number formatter
+// hdr-histogram-js builds at load (docs/performance.md, "Sweeps"). Its own build, without
+// code splitting: a worker reads one file, not the CLI's chunks. Same rewrites as the CLI.
+await build({
+  entryPoints: { "sweep-worker": join(dist, "sweep", "worker.js") },
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  minify: true,
+  outdir,
+  external: ["piscina"],
+  banner: { js: 'import { createRequire as __tscsimRequire } from "node:module"; const require = __tscsimRequire(import.meta.url);' },
+  plugins: [ownSources, zodEnglishOnly, dependenciesOnUse, hdrWithoutWasm],
+  logLevel: "warning",
+});

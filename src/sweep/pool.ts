@@ -1,5 +1,7 @@
-// The worker pool (piscina over worker_threads). The worker entry sits next to this
-// module: worker.js in the built package (dist/), worker.ts when tscsim runs from its
+// The worker pool (piscina over worker_threads). The worker entry: in the built package,
+// the bundled worker dist/bundle/sweep-worker.js (scripts/bundle-cli.mjs: one file for a
+// thread to load instead of ~150 modules), or dist/sweep/worker.js next to this module
+// where there is no bundle (a build by tsc alone); worker.ts when tscsim runs from its
 // TypeScript sources (tsx, vitest). A worker thread does not inherit the parent's
 // TypeScript loader (vitest's is not even a Node loader), so from sources each worker
 // registers tsx's ESM hooks itself before piscina imports worker.ts: `--import` of a
@@ -7,7 +9,7 @@
 // nothing in a worker thread). From dist/ the workers get the parent's execArgv
 // unchanged (piscina's default) and tsx is not needed.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -28,9 +30,11 @@ function tsxEsmApiUrl(): string {
 
 /** The worker entry file and the execArgv its threads need. */
 function workerEntry(): { filename: string; execArgv: string[] | undefined } {
-  const filename = fileURLToPath(new URL(fromSources ? "./worker.ts" : "./worker.js", import.meta.url));
-  if (!fromSources) return { filename, execArgv: undefined };
-  return { filename, execArgv: ["--import", `data:text/javascript,import{register}from${JSON.stringify(tsxEsmApiUrl())};register();`] };
+  if (!fromSources) {
+    const bundled = fileURLToPath(new URL("../bundle/sweep-worker.js", import.meta.url));
+    return { filename: existsSync(bundled) ? bundled : fileURLToPath(new URL("./worker.js", import.meta.url)), execArgv: undefined };
+  }
+  return { filename: fileURLToPath(new URL("./worker.ts", import.meta.url)), execArgv: ["--import", `data:text/javascript,import{register}from${JSON.stringify(tsxEsmApiUrl())};register();`] };
 }
 
 /** Tasks are batches of runs (batch.ts); the reply is the number of runs done. */
