@@ -8,7 +8,8 @@
 //     machine (shared caches, memory, V8's GC helper threads), the ceiling for any sweep
 //     machinery;
 //  1. a fixed grid of 1,680 runs (cyclictest, 4 vCPUs, 1 s simulated each: see
-//     bench/README.md for why) through `tscsim sweep` (the built CLI, a new process)
+//     bench/README.md for why) through `tscsim sweep` (the package's bin, the bundled
+//     CLI dist/bundle/tscsim.js, a new process)
 //     with 1 worker and with every core: runs/s and guest interrupts/s end to end (from
 //     spawning the process to its exit) and in steady state (from the first line in the
 //     results file to the last), three times, alternating the order; the load average
@@ -115,9 +116,14 @@ interface Throughput {
   interruptsPerSecond: number;
   steadyRunsPerSecond: number;
   steadyInterruptsPerSecond: number;
+  /** The fixed part of end to end: from spawning the process to the first line in the results file (start-up, workers, the first run), and from the last line to the process's exit (pool shut down, exit), ms. */
+  firstLineMs: number;
+  afterLastLineMs: number;
 }
 
-const CLI = new URL("../dist/cli/main.js", import.meta.url).pathname;
+// The package's bin (package.json "bin"): what `tscsim` runs for a user. Its sweep
+// workers are the bundled worker, dist/bundle/sweep-worker.js (src/sweep/pool.ts).
+const CLI = new URL("../dist/bundle/tscsim.js", import.meta.url).pathname;
 const THROUGHPUT_FILE = join(dir, "throughput.json");
 writeFileSync(THROUGHPUT_FILE, JSON.stringify(THROUGHPUT_SWEEP));
 /** How often the results file is looked at for the steady-state clock, ms. */
@@ -179,6 +185,8 @@ async function throughput(workers: number): Promise<Throughput> {
     interruptsPerSecond: interrupts / (wallMs / 1000),
     steadyRunsPerSecond: (lines.length - 1) / steadyS,
     steadyInterruptsPerSecond: (interrupts - lines[0]!.result.interrupts) / steadyS,
+    firstLineMs: firstMs - t0,
+    afterLastLineMs: endMs - lastGrowMs,
   };
 }
 
@@ -364,8 +372,8 @@ for (let r = 0; r < THROUGHPUT_REPS; r++) {
   reps.push(rep);
   process.stdout.write(
     `rep ${r + 1}: CPU loop ${f2(machine.speedup)}×, bare simulator ${f2(simulator.ceiling)}× (${f2(simulator.oneThreadMsPerRun)} → ${f2(simulator.nThreadsMsPerRun)} ms/run)\n` +
-      `  1 worker:  ${f2(one.runsPerSecond)} runs/s, ${(one.interruptsPerSecond / 1e6).toFixed(3)} M int/s (steady ${f2(one.steadyRunsPerSecond)} runs/s) [${load(one)}]\n` +
-      `  ${cores} workers: ${f2(all.runsPerSecond)} runs/s, ${(all.interruptsPerSecond / 1e6).toFixed(3)} M int/s (steady ${f2(all.steadyRunsPerSecond)} runs/s) [${load(all)}]\n` +
+      `  1 worker:  ${f2(one.runsPerSecond)} runs/s, ${(one.interruptsPerSecond / 1e6).toFixed(3)} M int/s (steady ${f2(one.steadyRunsPerSecond)} runs/s; first line ${one.firstLineMs.toFixed(0)} ms, exit ${one.afterLastLineMs.toFixed(0)} ms after the last) [${load(one)}]\n` +
+      `  ${cores} workers: ${f2(all.runsPerSecond)} runs/s, ${(all.interruptsPerSecond / 1e6).toFixed(3)} M int/s (steady ${f2(all.steadyRunsPerSecond)} runs/s; first line ${all.firstLineMs.toFixed(0)} ms, exit ${all.afterLastLineMs.toFixed(0)} ms after the last) [${load(all)}]\n` +
       `  speed-up ${f2(rep.speedup)}× end to end, ${f2(rep.steadySpeedup)}× steady\n`,
   );
 }
@@ -373,8 +381,8 @@ const med = (pick: (r: Rep) => number): number => median(reps.map(pick));
 // The headline is the median over the repetitions of each figure, and of each
 // repetition's own speed-up (its 1-worker and all-core sweeps ran minutes apart at most).
 const medians = {
-  oneWorker: { runsPerSecond: med((r) => r.one.runsPerSecond), interruptsPerSecond: med((r) => r.one.interruptsPerSecond), steadyRunsPerSecond: med((r) => r.one.steadyRunsPerSecond), steadyInterruptsPerSecond: med((r) => r.one.steadyInterruptsPerSecond) },
-  allWorkers: { runsPerSecond: med((r) => r.all.runsPerSecond), interruptsPerSecond: med((r) => r.all.interruptsPerSecond), steadyRunsPerSecond: med((r) => r.all.steadyRunsPerSecond), steadyInterruptsPerSecond: med((r) => r.all.steadyInterruptsPerSecond) },
+  oneWorker: { runsPerSecond: med((r) => r.one.runsPerSecond), interruptsPerSecond: med((r) => r.one.interruptsPerSecond), steadyRunsPerSecond: med((r) => r.one.steadyRunsPerSecond), steadyInterruptsPerSecond: med((r) => r.one.steadyInterruptsPerSecond), firstLineMs: med((r) => r.one.firstLineMs), afterLastLineMs: med((r) => r.one.afterLastLineMs) },
+  allWorkers: { runsPerSecond: med((r) => r.all.runsPerSecond), interruptsPerSecond: med((r) => r.all.interruptsPerSecond), steadyRunsPerSecond: med((r) => r.all.steadyRunsPerSecond), steadyInterruptsPerSecond: med((r) => r.all.steadyInterruptsPerSecond), firstLineMs: med((r) => r.all.firstLineMs), afterLastLineMs: med((r) => r.all.afterLastLineMs) },
   speedup: med((r) => r.speedup),
   steadySpeedup: med((r) => r.steadySpeedup),
   cpuLoopSpeedup: med((r) => r.machine.speedup),
@@ -432,7 +440,7 @@ writeJson(fileURLToPath(out), {
   throughput: {
     sweep: THROUGHPUT_SWEEP,
     runs: reps[0]!.one.runs,
-    command: `tscsim sweep <sweep> --out <file> --workers 1|${cores}`,
+    command: `node dist/bundle/tscsim.js sweep <sweep> --out <file> --workers 1|${cores}`,
     medians,
     reps,
   },

@@ -129,6 +129,9 @@ describe("tscsim sweep", () => {
     expect(new Set(ids)).toEqual(new Set(dry.stdout.trim().split("\n").map((l) => JSON.parse(l).id as string)));
   });
 
+  // The built package's workers are the bundled worker (dist/bundle/sweep-worker.js,
+  // scripts/bundle-cli.mjs) when it is there, from the bin and from dist/cli/main.js alike:
+  // their lines must be the bytes the workers running the sources write.
   test.runIf(existsSync(join(root, "dist/sweep/worker.js")))("the built CLI (dist/) runs sweeps on its worker pool too", async () => {
     const out = join(dir, "dist.jsonl");
     const r = await start(["sweep", TINY, "--out", out, "--workers", "2"], ["dist/cli/main.js"]).exited;
@@ -136,6 +139,14 @@ describe("tscsim sweep", () => {
     const got = textLines(out).map((l) => JSON.parse(l) as { id: string; status: string });
     expect(got.every((l) => l.status === "ok")).toBe(true);
     expect(got.map((l) => l.id).sort()).toEqual([...gridIds].sort());
+    expect(textLines(out).map(noWall).sort()).toEqual(textLines(single).map(noWall).sort());
+  });
+
+  test.runIf(existsSync(join(root, "dist/bundle/sweep-worker.js")))("the bin (dist/bundle/tscsim.js) with the bundled worker writes the same lines", async () => {
+    const out = join(dir, "bundle.jsonl");
+    const r = await start(["sweep", TINY, "--out", out, "--workers", "2"], ["dist/bundle/tscsim.js"]).exited;
+    expect(r.code, r.stderr).toBe(0);
+    expect(textLines(out).map(noWall).sort()).toEqual(textLines(single).map(noWall).sort());
   });
 });
 
