@@ -2,13 +2,15 @@
 // reports when one of its runs throws, crashes its worker or hangs — on a real
 // one-worker pool from the TypeScript sources.
 
+import { once } from "node:events";
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { afterEach, describe, expect, test } from "vitest";
 import { BatchSizer, BATCH_TARGET_MS, MAX_BATCH, startBatch, TimeoutError, type RunOutcome } from "../src/sweep/batch.js";
 import { parseSweep } from "../src/sweep/file.js";
 import { Grid } from "../src/sweep/grid.js";
 import { createPool, startWorkers, type SweepPool } from "../src/sweep/pool.js";
 import { FAULT_ENV } from "../src/sweep/fault-hook.js";
-import type { RunTask } from "../src/sweep/worker.js";
+import { runBatchWith, type BatchTask, type RunReport, type RunTask, type RunTaskResult } from "../src/sweep/worker.js";
 import { virtualClock } from "./virtual-clock.js";
 
 describe("BatchSizer", () => {
@@ -86,31 +88,6 @@ describe("startBatch", () => {
     expect(reports.map((r) => r.next)).toEqual([true, true, false]);
   });
 
-  test("runs added while a batch runs are taken by the same task, in order, or left untaken as a whole", async () => {
-    const p = await poolWith(undefined);
-    const reports: RunOutcome[] = [];
-    const asked: number[] = [];
-    const runs = tasks.slice(0, 2);
-    const outcome = await startBatch(p, runs, 60_000, (r) => reports.push(r), undefined, () => {
-      asked.push(runs.length);
-      return asked.length === 1 ? tasks.slice(2) : [];
-    }).done;
-    // Asked when the worker began its second-to-last run (run 0 of 2), and again (once)
-    // at the new length if the worker took the added runs.
-    expect(asked[0]).toBe(2);
-    expect(runs.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5]);
-    // Whether the added runs reached the worker before it finished run 1 depends on the
-    // timing; either way the task is consistent: the runs it took all reported, in order,
-    // and the rest were never begun (the runner sends them again).
-    expect(outcome.error).toBeUndefined();
-    expect([2, 6]).toContain(outcome.taken);
-    expect(outcome.reported).toBe(outcome.taken);
-    expect(reports.map((r) => r.k)).toEqual([...Array(outcome.taken).keys()]);
-    for (const r of reports) expect("ok" in r && r.ok.interrupts > 0).toBe(true);
-    expect(reports[reports.length - 1]!.next).toBe(false);
-    expect(asked).toEqual(outcome.taken === 6 ? [2, 6] : [2]);
-  });
-
   test("a run that throws is reported as failed and the batch goes on", async () => {
     const p = await poolWith("throw:2");
     const reports: RunOutcome[] = [];
@@ -168,5 +145,128 @@ describe("startBatch", () => {
     const outcome = await batch.done;
     expect(outcome.reported).toBe(2);
     expect((outcome.error as Error).message).toBe("sweep stopped");
+  });
+});
+
+// Runs added while a batch runs (batch.ts's `extend`, worker.ts's runBatchWith) reach the
+// worker or not depending on whether the main thread's message is on the task's port
+// before the worker looks there (when the last run it has is done). A real pool leaves
+// that to the machine's timing; these cases fix the order with a fake run (the worker's
+// side, in this thread, on a MessageChannel) and a scripted pool (the main thread's side).
+describe("extending a batch while it runs: both orders, deterministically", () => {
+  const spec = parseSweep({ base: "cyclictest", set: { duration: "2ms", "vms.0.vcpus": 1, "kvm.era": "v5.4" }, axes: { "kvm.timerAdvance": [0, 1000, 2000, 3000, 4000, 5000] } }, "batch.json");
+  const tasks: RunTask[] = [...new Grid(spec).runs()].map((r) => ({ index: r.index, id: r.id, params: r.params, seed: r.seed, attempt: 1 }));
+  const fakeResult = (task: RunTask): RunTaskResult => ({ line: new TextEncoder().encode(`run ${task.index}\n`), wallMs: 1, interrupts: 100 + task.index, events: 1, workerHeapUsedBytes: 0, wasmMemoryBytes: 0 });
+  const drain = (port: MessagePort): RunReport[] => {
+    const got: RunReport[] = [];
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) got.push(m.message as RunReport);
+    return got;
+  };
+  const summary = (reports: RunReport[]): string[] => reports.map((r) => ("begin" in r ? `begin ${r.k}` : `${r.k}${r.next ? "+" : "."}`));
+
+  describe("the worker's loop (runBatchWith)", () => {
+    test("runs that arrive while its last run in hand is running are taken, in order, by the same task", () => {
+      const { port1, port2 } = new MessageChannel();
+      const ran: number[] = [];
+      const taken = runBatchWith(
+        (task) => {
+          ran.push(task.index);
+          // The main thread's extension lands while run 1, the last in hand, runs.
+          if (task.index === 1) port1.postMessage(tasks.slice(2));
+          return fakeResult(task);
+        },
+        { runs: tasks.slice(0, 2), port: port2 },
+      );
+      expect(taken).toBe(6);
+      expect(ran).toEqual([0, 1, 2, 3, 4, 5]);
+      // Run 1's outcome already says the worker goes on (to the first added run).
+      expect(summary(drain(port1))).toEqual(["begin 0", "0+", "1+", "2+", "3+", "4+", "5."]);
+      port1.close();
+    });
+
+    test("runs that arrive after it looked are not taken: the task ends with the runs it had", () => {
+      const { port1, port2 } = new MessageChannel();
+      const taken = runBatchWith(fakeResult, { runs: tasks.slice(0, 2), port: port2 });
+      port1.postMessage(tasks.slice(2)); // too late: the worker has closed its end
+      expect(taken).toBe(2);
+      expect(summary(drain(port1))).toEqual(["begin 0", "0+", "1."]);
+      port1.close();
+    });
+  });
+
+  describe("the main thread's side (startBatch) against a scripted worker", () => {
+    type Run = (task: BatchTask) => Promise<number>;
+    const scripted = (run: Run): SweepPool => ({ run: (task: BatchTask) => run(task) }) as unknown as SweepPool;
+
+    test("the worker takes the added runs: every run reports, in order, and extend is asked again at the new length", async () => {
+      // The worker begins run 0, then waits until the main thread's extension is on its
+      // port (the main thread sends it on hearing that run 0, the second-to-last, began).
+      const pool = scripted(async ({ runs, port }) => {
+        // A worker has its own copy of the task's runs (a real one gets them cloned).
+        const mine = [...runs];
+        port.postMessage({ k: 0, begin: true } satisfies RunReport);
+        const [more] = (await once(port, "message")) as [RunTask[]];
+        mine.push(...more);
+        for (let k = 0; k < mine.length; k++) port.postMessage({ k, next: k + 1 < mine.length, ok: fakeResult(mine[k]!) } satisfies RunReport);
+        port.close();
+        // The task's reply after the main thread has taken every report.
+        await reportedAll;
+        return mine.length;
+      });
+      let lastReported = (): void => {};
+      const reportedAll = new Promise<void>((resolve) => (lastReported = resolve));
+      const runs = tasks.slice(0, 2);
+      const asked: number[] = [];
+      const reports: RunOutcome[] = [];
+      const onReport = (r: RunOutcome): void => {
+        reports.push(r);
+        if (r.k === 5) lastReported();
+      };
+      const outcome = await startBatch(pool, runs, 60_000, onReport, undefined, () => {
+        asked.push(runs.length);
+        return asked.length === 1 ? tasks.slice(2) : [];
+      }).done;
+      expect(outcome).toEqual({ reported: 6, taken: 6, error: undefined, inProgress: false, inProgressMs: 0 });
+      expect(runs.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(reports.map((r) => r.k)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(reports.map((r) => ("ok" in r ? r.ok.interrupts : -1))).toEqual([100, 101, 102, 103, 104, 105]);
+      // Asked when run 0 of 2 began, and once more when run 4 of 6 (the new second-to-last) began.
+      expect(asked).toEqual([2, 6]);
+    });
+
+    test("the worker ends before the added runs reach it: they are left untaken as a whole, for the runner to send again", async () => {
+      // The worker's loop runs to its end before the main thread hears that run 0 began;
+      // the task's reply comes after the main thread has taken every report (and sent the
+      // extension to a port the worker has closed).
+      let lastReported = (): void => {};
+      const reportedAll = new Promise<void>((resolve) => (lastReported = resolve));
+      const pool = scripted(async (task) => {
+        const taken = runBatchWith(fakeResult, { runs: [...task.runs], port: task.port });
+        await reportedAll;
+        return taken;
+      });
+      const runs = tasks.slice(0, 2);
+      const asked: number[] = [];
+      const reports: RunOutcome[] = [];
+      const outcome = await startBatch(
+        pool,
+        runs,
+        60_000,
+        (r) => {
+          reports.push(r);
+          if (r.k === 1) lastReported();
+        },
+        undefined,
+        () => {
+          asked.push(runs.length);
+          return asked.length === 1 ? tasks.slice(2) : [];
+        },
+      ).done;
+      expect(asked).toEqual([2]);
+      expect(runs.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(outcome).toEqual({ reported: 2, taken: 2, error: undefined, inProgress: false, inProgressMs: 0 });
+      expect(reports.map((r) => r.k)).toEqual([0, 1]);
+      expect(reports[1]!.next).toBe(false);
+    });
   });
 });

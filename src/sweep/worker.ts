@@ -65,13 +65,19 @@ export function ping(): true {
   return true;
 }
 
+/** The task (piscina calls the default export): runBatchWith this worker's runs. */
+export default function runBatch(task: BatchTask): number {
+  return runBatchWith(runTask, task);
+}
+
 /**
- * The task: every run of the batch, each one's outcome posted as soon as it is known.
- * Runs the main thread adds while the batch runs (batch.ts's `extend`) arrive on the port
- * and are taken when the last run in hand is done, so the worker does not wait for the
- * main thread between batches. Returns how many runs it took.
+ * Every run of the batch, each one's outcome posted as soon as it is known. Runs the main
+ * thread adds while the batch runs (batch.ts's `extend`) arrive on the port and are taken
+ * when the last run in hand is done, so the worker does not wait for the main thread
+ * between batches. Returns how many runs it took. `runOne` is the run itself (runTask;
+ * test/sweep-batch.test.ts passes a fake to order the port's messages deterministically).
  */
-export default function runBatch({ runs, port }: BatchTask): number {
+export function runBatchWith(runOne: (task: RunTask) => RunTaskResult, { runs, port }: BatchTask): number {
   if (runs.length > 0) port.postMessage({ k: 0, begin: true } satisfies RunReport);
   for (let k = 0; k < runs.length; k++) {
     const started = performance.now();
@@ -79,7 +85,7 @@ export default function runBatch({ runs, port }: BatchTask): number {
     let error = "";
     let errorMs = 0;
     try {
-      ok = runTask(runs[k]!);
+      ok = runOne(runs[k]!);
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
       errorMs = performance.now() - started;
