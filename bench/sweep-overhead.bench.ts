@@ -17,7 +17,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { median, writeJson } from "./report.js";
 
@@ -107,7 +107,8 @@ const main = [];
 for (const k of KINDS) main.push(await mainThread(k));
 const report = {
   date: new Date().toISOString(),
-  dist,
+  // Relative to the repository, so the file does not record where a checkout happened to be.
+  dist: relative(root, dist).split("\\").join("/") || ".",
   machine: { node: process.version, cpus: os.cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
   workerSide: worker,
   mainThread: main,
