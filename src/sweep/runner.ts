@@ -374,12 +374,16 @@ async function runLocked(options: SweepOptions, grid: Grid): Promise<SweepOutcom
       pump();
     });
   } finally {
+    // The workers' threads end (tens of ms: Node tears each isolate down) while this thread
+    // flushes the results file (the last second's fsync): the two overlap, and the sweep
+    // ends sooner by the shorter of them.
+    const destroyed = pool.destroy();
     try {
       appender.close();
     } catch (err) {
       writeError ??= err as Error;
     }
-    await pool.destroy();
+    await destroyed;
   }
   if (fatal !== undefined) throw fatal;
   if (writeError !== undefined) {
