@@ -5,7 +5,7 @@
 // docker engine is needed: these are the commands the Dockerfile's stages run.)
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,8 +24,8 @@ describe("npm pack", () => {
   const [listing] = JSON.parse(npm(["pack", "--dry-run", "--json", "--ignore-scripts"])) as [{ files: { path: string }[] }];
   const files = listing.files.map((f) => f.path);
 
-  test("ships the CLI, the release wasm, the chart bundle, the docs, the licence and the C bench", () => {
-    for (const f of ["dist/bundle/tscsim.js", "dist/cli/main.js", "dist/index.js", "dist/index.d.ts", "build/release.wasm", "build/release.js", "build/echarts-report.min.js", "README.md", "LICENSE", "docs/report.md", "docs/api.md", "docs/kvm-timer-model.md", "src/bench/native/kernels.c", "Dockerfile"]) {
+  test("ships the CLI, the sweep's bundled worker, the release wasm, the chart bundle, the docs, the licence and the C bench", () => {
+    for (const f of ["dist/bundle/tscsim.js", "dist/bundle/sweep-worker.js", "dist/cli/main.js", "dist/index.js", "dist/index.d.ts", "build/release.wasm", "build/release.js", "build/echarts-report.min.js", "README.md", "LICENSE", "docs/report.md", "docs/api.md", "docs/kvm-timer-model.md", "src/bench/native/kernels.c", "Dockerfile"]) {
       expect(files, f).toContain(f);
     }
   });
@@ -55,5 +55,15 @@ describe("the Dockerfile's install steps", () => {
     const result = JSON.parse(run.stdout);
     expect(result.tscsim).toMatchObject({ version: pkg.version, wasm: "release" });
     expect(result.interrupts).toBeGreaterThan(0);
+    // A sweep: its workers are the bundled worker (dist/bundle/sweep-worker.js), which
+    // finds piscina among the installed package's dependencies.
+    writeFileSync(join(dir, "sweep.json"), JSON.stringify({ base: "cyclictest", set: { duration: "2ms", "vms.0.vcpus": 1, "kvm.era": "v5.4" }, axes: { "kvm.timerAdvance": [0, 1000] } }));
+    const sweep = spawnSync("tscsim", ["sweep", "sweep.json", "--out", "sweep.jsonl", "--workers", "2", "--no-progress"], { env, encoding: "utf8", cwd: dir });
+    expect(sweep.status, sweep.stderr).toBe(0);
+    const lines = readFileSync(join(dir, "sweep.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { status: string; result: { interrupts: number } });
+    expect(lines.map((l) => [l.status, l.result.interrupts > 0])).toEqual([
+      ["ok", true],
+      ["ok", true],
+    ]);
   });
 });
