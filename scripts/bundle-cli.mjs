@@ -3,7 +3,7 @@
 // runs (code splitting follows the CLI's `await import(...)`s). Loading ~150 modules of
 // dist/ and zod's and hdr-histogram-js's many files one by one cost more than running them;
 // docs/performance.md has the figures. dist/ keeps the unbundled modules: the library
-// (dist/index.js) and the sweep's worker threads (dist/sweep/worker.js) use them.
+// (dist/index.js) uses them. The sweep's worker gets a bundle of its own (at the end).
 import { readFileSync, rmSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
