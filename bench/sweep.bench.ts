@@ -32,6 +32,7 @@ import { fileURLToPath } from "node:url";
 // plain-JavaScript workers rather than workers that compile the TypeScript sources.
 import { wasmVariant } from "../dist/wasm.js";
 import { parseSweep } from "../dist/sweep/file.js";
+import { Grid } from "../dist/sweep/grid.js";
 import { runSweep } from "../dist/sweep/runner.js";
 import { median, refuseDebugWasm, writeJson } from "./report.js";
 
@@ -125,6 +126,8 @@ interface Throughput {
 // workers are the bundled worker, dist/bundle/sweep-worker.js (src/sweep/pool.ts).
 const CLI = new URL("../dist/bundle/tscsim.js", import.meta.url).pathname;
 const THROUGHPUT_FILE = join(dir, "throughput.json");
+/** Runs in the throughput grid: each sweep must write a line for every one. */
+const THROUGHPUT_RUNS = new Grid(parseSweep(THROUGHPUT_SWEEP, THROUGHPUT_FILE)).size;
 writeFileSync(THROUGHPUT_FILE, JSON.stringify(THROUGHPUT_SWEEP));
 /** How often the results file is looked at for the steady-state clock, ms. */
 const POLL_MS = 10;
@@ -172,6 +175,7 @@ async function throughput(workers: number): Promise<Throughput> {
   const lines = readFileSync(out, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { status: string; result: { interrupts: number } });
   rmSync(out);
   if (lines.some((l) => l.status !== "ok")) throw new Error("bench: runs failed");
+  if (lines.length !== THROUGHPUT_RUNS) throw new Error(`bench: tscsim sweep --workers ${workers} wrote ${lines.length} lines for ${THROUGHPUT_RUNS} runs`);
   const interrupts = lines.reduce((n, l) => n + l.result.interrupts, 0);
   const wallMs = endMs - t0;
   const steadyS = (lastGrowMs - firstMs) / 1000;
@@ -367,6 +371,11 @@ for (let r = 0; r < THROUGHPUT_REPS; r++) {
   } else {
     all = await throughput(cores);
     one = await throughput(1);
+  }
+  // The two sweeps must have done the same work: every run of the grid, and (the results
+  // do not depend on the number of workers) the same guest interrupts in all.
+  if (one.runs !== all.runs || one.interrupts !== all.interrupts) {
+    throw new Error(`bench: the 1-worker and ${cores}-worker sweeps differ: ${one.runs} / ${all.runs} runs, ${one.interrupts} / ${all.interrupts} interrupts`);
   }
   const rep = { machine, simulator, one, all, speedup: all.runsPerSecond / one.runsPerSecond, steadySpeedup: all.steadyRunsPerSecond / one.steadyRunsPerSecond };
   reps.push(rep);
