@@ -1,6 +1,6 @@
 // CLI start-up (issue #13 target 4): `tscsim --help` and the smallest honest run (one
 // vCPU, 1 ms simulated) against bare `node -e 0`, through the package's bin (the bundle,
-// dist/bundle/tscsim.js) and, for comparison, the unbundled dist/cli/main.js.
+// dist/bundle/tscsim.cjs) and, for comparison, the unbundled dist/cli/main.js.
 //  - wall time: rounds of one spawn of each command, the order rotated every round, pinned
 //    to one CPU with taskset when there is one; medians, min and max per command, and the
 //    overhead over `node -e 0` (median minus median);
@@ -31,7 +31,7 @@ const cpu = arg("--cpu") ?? (hasTaskset && os.availableParallelism() > 1 ? "1" :
 /** Issue #13 target 4: at most this much over `node -e 0`. */
 const TARGET_OVERHEAD_MS = 120;
 const RUN_ARGS = ["run", "cyclictest", "--set", "vms.0.vcpus=1", "--set", "duration=1ms"];
-const BIN = "dist/bundle/tscsim.js";
+const BIN = "dist/bundle/tscsim.cjs";
 const UNBUNDLED = "dist/cli/main.js";
 
 interface Case {

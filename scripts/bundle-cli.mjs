@@ -1,12 +1,13 @@
 // Bundles the compiled CLI (dist/cli/main.js and what it imports) into dist/bundle/, the
 // package's `bin`:
-//  - dist/bundle/tscsim.cjs: the whole CLI as one CommonJS file (loading ~150 modules of
+//  - dist/bundle/cli.cjs: the whole CLI as one CommonJS file (loading ~150 modules of
 //    dist/ and zod's and hdr-histogram-js's many files one by one cost more than running
 //    them). CommonJS because node:vm compiles a script, not an ES module, and only a
 //    script can be given V8's code cache on Node 20;
-//  - dist/bundle/tscsim.js (the bin, src/cli/launch.ts): runs tscsim.cjs through node:vm
+//  - dist/bundle/tscsim.cjs (the bin, src/cli/launch.ts): runs cli.cjs through node:vm
 //    with a code cache kept between commands (src/cli/code-cache.ts), keyed on the
-//    content hash this script computes and builds into it.
+//    content hash this script computes and builds into it. CommonJS too: an ES module
+//    entry makes Node start its ES module loader, ~25 M instructions of its own.
 // docs/performance.md has the figures. dist/ keeps the unbundled modules: the library
 // (dist/index.js) and the sweep's worker threads (dist/sweep/worker.js) use them.
 import { createHash } from "node:crypto";
@@ -20,7 +21,7 @@ const outdir = join(dist, "bundle");
 
 // tscsim's own compiled modules (dist/**/*.js) go through two rewrites on their way in:
 //  - Modules find the package's files (build/*.wasm, package.json, docs/) relative to
-//    their own URL. Inside the bundle they all sit in dist/bundle/tscsim.cjs, so each
+//    their own URL. Inside the bundle they all sit in dist/bundle/cli.cjs, so each
 //    module's `import.meta.url` becomes the URL its unbundled file has in dist/ (relative
 //    to the bundle's own URL, which a CommonJS file has as __filename: see `define`).
 //  - `import { z } from "zod"` hands over zod's namespace object whole, so esbuild keeps
@@ -201,7 +202,7 @@ const wasmBindings = {
   },
 };
 
-const bundlePath = join(outdir, "tscsim.cjs");
+const bundlePath = join(outdir, "cli.cjs");
 await build({
   entryPoints: [join(dist, "cli", "main.js")],
   bundle: true,
@@ -233,13 +234,17 @@ const bundled = readFileSync(bundlePath, "utf8")
 writeFileSync(bundlePath, bundled, "latin1");
 
 await build({
-  entryPoints: { tscsim: join(dist, "cli", "launch.js") },
+  entryPoints: [join(dist, "cli", "launch.js")],
   bundle: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
   minify: true,
-  outdir,
-  define: { TSCSIM_BUNDLE_HASH: JSON.stringify(createHash("sha256").update(bundled).digest("hex").slice(0, 16)) },
+  outfile: join(outdir, "tscsim.cjs"),
+  define: {
+    TSCSIM_BUNDLE_HASH: JSON.stringify(createHash("sha256").update(bundled).digest("hex").slice(0, 16)),
+    "import.meta.url": "__tscsimBinUrl",
+  },
+  banner: { js: 'var __tscsimBinUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });

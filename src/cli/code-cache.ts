@@ -1,4 +1,4 @@
-// Runs the CLI bundle (dist/bundle/tscsim.cjs, one CommonJS file) through node:vm with a
+// Runs the CLI bundle (dist/bundle/cli.cjs, one CommonJS file) through node:vm with a
 // V8 code cache, so that a command does not parse and compile the same JavaScript again
 // every time it starts. Node 20 has no module compile cache (`module.enableCompileCache`
 // arrived in Node 22.1); `vm.Script` takes `cachedData` and hands it out again with

@@ -31,9 +31,12 @@ export function valuesAtPercentiles(h: JsHistogram, percentiles: readonly number
   const counts = (h as { _counts?: ArrayLike<number> })._counts;
   const direct = counts !== undefined && counts.length >= h.countsArrayLength;
   const length = h.countsArrayLength;
+  // Counts sit in slot 0 (values of 0) and from the slot of minNonZeroValue on (every
+  // record updates it): the slots between are 0 and the walk steps over them.
+  const firstNonZero = h.minNonZeroValue <= h.maxValue ? Math.max(h.countsArrayIndex(h.minNonZeroValue), 1) : length;
   let k = 0;
   let total = 0;
-  for (let i = 0; i < length; i++) {
+  for (let i = 0; i < length; i = i === 0 ? firstNonZero : i + 1) {
     total += direct ? counts[i]! : h.getCountAtIndex(i);
     if (total < targets[k]!) continue;
     const value = h.valueFromIndex(i);
