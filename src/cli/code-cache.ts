@@ -19,6 +19,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import { Script } from "node:vm";
 
 /** What became of the cache file when the command started. */
@@ -117,6 +118,24 @@ export interface CodeCacheRun {
   write: CacheWrite;
 }
 
+// V8 checks a code cache's checksum only under --verify-snapshot-checksum (on in V8's
+// debug builds only): without it, a corrupt file is deserialised as it is and can abort
+// the process. The flag is on while the bundle compiles against the cache and while the
+// cache is made (so that it carries a checksum), and off again between: V8 checks Node's
+// own built-in modules' code caches against its flags too, and refuses them while the
+// flag differs (about 40 M instructions of compiling them again).
+const CHECKSUM_FLAG = "--verify-snapshot-checksum";
+function withChecksums<T>(f: () => T): T {
+  const already = process.execArgv.includes(CHECKSUM_FLAG) || (process.env.NODE_OPTIONS ?? "").includes(CHECKSUM_FLAG);
+  if (already) return f();
+  setFlagsFromString(CHECKSUM_FLAG);
+  try {
+    return f();
+  } finally {
+    setFlagsFromString("--no-verify-snapshot-checksum");
+  }
+}
+
 // The CommonJS wrapper, on a line of its own so that the bundle's lines keep their numbers.
 const WRAP_HEAD = "(function (exports, require, module, __filename, __dirname) {\n";
 const WRAP_TAIL = "\n})";
@@ -145,14 +164,14 @@ export function runWithCodeCache(bundlePath: string, bundleHash: string | null, 
       cachedData = undefined;
     }
   }
-  const script = new Script(WRAP_HEAD + source + WRAP_TAIL, { filename: bundlePath, lineOffset: -1, ...(cachedData === undefined ? {} : { cachedData }) });
+  const script = withChecksums(() => new Script(WRAP_HEAD + source + WRAP_TAIL, { filename: bundlePath, lineOffset: -1, ...(cachedData === undefined ? {} : { cachedData }) }));
   const read: CacheRead = file === null ? "off" : cachedData === undefined ? "none" : script.cachedDataRejected === true ? "rejected" : "accepted";
   const run: CodeCacheRun = { file, read, write: read === "accepted" ? "kept" : "not-written" };
   if (dir !== null && key !== null && read !== "accepted" && read !== "off") {
     process.once("exit", (code) => {
       if (code !== 0) return;
       try {
-        writeCacheFile(dir, cacheFileName(key), script.createCachedData(), key.bundleHash, Date.now());
+        writeCacheFile(dir, cacheFileName(key), withChecksums(() => script.createCachedData()), key.bundleHash, Date.now());
         run.write = "written";
       } catch {
         run.write = "failed";
