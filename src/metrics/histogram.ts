@@ -13,6 +13,7 @@
 import { Float64Histogram, Int32Histogram, type JsHistogram } from "hdr-histogram-js";
 import type { LatencySummary } from "./latency-summary.js";
 import { valuesAtPercentiles } from "./percentiles.js";
+import { nonZeroSlots } from "./nonzero-slots.js";
 
 /** 3 significant digits: 0.1 % value resolution. */
 export const SIGNIFICANT_DIGITS = 3;
@@ -60,11 +61,10 @@ export class LatencyHistogram64 extends Float64Histogram {
 
   /**
    * The library's add() for another latency histogram of the same layout, reading only
-   * the slots that can hold counts: slot 0 (values of 0) and those from the slot of
-   * `minNonZeroValue` to the slot of `maxValue` (every record updates both, so the rest
-   * are 0). The library walks all ~8,000 slots through a method call each, which made a
-   * one-vCPU, 1 ms run's result cost more than its simulation and had V8 compile add()
-   * with TurboFan mid-command (docs/performance.md). Same counts, totals, extremes and
+   * the slots that hold counts (nonzero-slots.ts). The library walks all ~8,000 slots
+   * through a method call each, which made a one-vCPU, 1 ms run's result cost more than
+   * its simulation and had V8 compile add() with TurboFan mid-command
+   * (docs/performance.md). Same counts, totals, extremes and
    * time stamps as the library's add() (a property test holds them equal); any other
    * case (another layout, a resize, another kind of histogram) is the library's.
    */
@@ -79,11 +79,12 @@ export class LatencyHistogram64 extends Float64Histogram {
       super.add(other);
       return;
     }
-    const from = other._counts;
-    const last = Math.min(other.countsArrayIndex(other.maxValue), other.countsArrayLength - 1);
-    const firstNonZero = other.minNonZeroValue <= other.maxValue ? Math.max(other.countsArrayIndex(other.minNonZeroValue), 1) : last + 1;
+    // Int32Histogram's and Float64Histogram's counts: an Int32Array and a Float64Array.
+    const from = other._counts as Int32Array | Float64Array;
+    const length = other.countsArrayLength;
+    const next = nonZeroSlots(from, length);
     let observed = 0;
-    for (let i = 0; i <= last; i = i === 0 ? firstNonZero : i + 1) {
+    for (let i = next(0); i < length; i = next(i + 1)) {
       const count = from[i]!;
       if (count > 0) {
         this.addToCountAtIndex(i, count);
