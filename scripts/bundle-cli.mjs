@@ -186,6 +186,8 @@ const wasmBindings = {
     b.onLoad({ filter: /.*/, namespace: "tscsim" }, () => {
       const path = join(dist, "..", "build", "release.js");
       let source = readFileSync(path, "utf8");
+      const debug = readFileSync(join(dist, "..", "build", "debug.js"), "utf8");
+      if (debug.replaceAll("debug.wasm", "release.wasm") !== source) throw new Error("build/debug.js and build/release.js differ beyond the .wasm they name: the bundle binds both builds with release.js's code; update scripts/bundle-cli.mjs");
       source = replaceOrFail(source, path, "async function instantiate(module, imports = {}) {", "function instantiate(module, imports = {}) {");
       source = replaceOrFail(source, path, "const { exports } = await WebAssembly.instantiate(module, adaptedImports);", "const { exports } = new WebAssembly.Instance(module, adaptedImports);");
       const tail = source.lastIndexOf("export const {");
