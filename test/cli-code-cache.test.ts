@@ -4,8 +4,8 @@
 // cannot be written or when turned off — and that none of it changes what a command
 // prints. TSCSIM_CODE_CACHE_DEBUG=1 makes the bin say on stderr what it did.
 
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -87,6 +87,8 @@ function cacheReport(stderr: string): { report: string; rest: string } {
 
 describe.skipIf(!built)("the bin with its code cache (after npm run build)", () => {
   const plain = built ? bin(RUN, { TSCSIM_CODE_CACHE: "off" }) : { code: 0, stdout: "", stderr: "" };
+  /** The cache file the first test's command wrote (the corrupt cases start from it). */
+  let written: { name: string; bytes: Buffer } | undefined;
 
   test("written by the first command, used by the second; the same output every time, and none without the debug variable", () => {
     expect(plain.code).toBe(0);
@@ -98,6 +100,7 @@ describe.skipIf(!built)("the bin with its code cache (after npm run build)", () 
     const files = readdirSync(join(xdg, "tscsim"));
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^cli-[0-9a-f]{16}-node.*-run\.bin$/);
+    written = { name: files[0]!, bytes: readFileSync(join(xdg, "tscsim", files[0]!)) };
     const second = bin(RUN, env);
     expect(cacheReport(second.stderr)).toEqual({ report: "accepted, kept", rest: "" });
     const quiet = bin(RUN, { XDG_CACHE_HOME: xdg });
@@ -113,16 +116,40 @@ describe.skipIf(!built)("the bin with its code cache (after npm run build)", () 
     ["a flipped byte", (b: Buffer) => Buffer.from(b.map((x, i) => (i === b.length >> 1 ? x ^ 1 : x)))],
     ["half the file", (b: Buffer) => b.subarray(0, b.length >> 1)],
   ])("a corrupt cache (%s) is refused and rewritten; the output is the same", (_what, corrupt) => {
+    expect(written).toBeDefined();
     const xdg = join(scratch, `corrupt-${_what.replaceAll(" ", "-")}`);
-    const env = { XDG_CACHE_HOME: xdg, TSCSIM_CODE_CACHE_DEBUG: "1" };
-    expect(cacheReport(bin(RUN, env).stderr).report).toBe("none, written");
-    const file = join(xdg, "tscsim", readdirSync(join(xdg, "tscsim"))[0]!);
-    writeFileSync(file, corrupt(readFileSync(file)));
-    const refused = bin(RUN, env);
+    mkdirSync(join(xdg, "tscsim"), { recursive: true });
+    const corrupted = corrupt(written!.bytes);
+    writeFileSync(join(xdg, "tscsim", written!.name), corrupted);
+    const refused = bin(RUN, { XDG_CACHE_HOME: xdg, TSCSIM_CODE_CACHE_DEBUG: "1" });
     expect(refused.code).toBe(0);
     expect(refused.stdout).toBe(plain.stdout);
     expect(cacheReport(refused.stderr)).toEqual({ report: "rejected, written", rest: "" });
-    expect(cacheReport(bin(RUN, env).stderr).report).toBe("accepted, kept");
+    // Replaced by a new cache (the first test shows that such a file is accepted).
+    expect(readFileSync(join(xdg, "tscsim", written!.name)).equals(corrupted)).toBe(false);
+  });
+
+  test("commands started together, each writing the cache: the same output, and a whole cache file after", async () => {
+    const xdg = join(scratch, "together");
+    const env = { ...process.env, TSCSIM_WASM: "debug", TSCSIM_CODE_CACHE: "", XDG_CACHE_HOME: xdg, TSCSIM_CODE_CACHE_DEBUG: "1" };
+    const once = () =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [BIN, ...RUN], { cwd: root, env });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+      });
+    const runs = await Promise.all([once(), once()]);
+    for (const r of runs) {
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(plain.stdout);
+      expect(cacheReport(r.stderr).rest).toBe("");
+    }
+    // No temporary file left behind, and the file in place is one V8 accepts.
+    expect(readdirSync(join(xdg, "tscsim")).filter((f) => !f.endsWith(".bin"))).toEqual([]);
+    expect(cacheReport(bin(RUN, { XDG_CACHE_HOME: xdg, TSCSIM_CODE_CACHE_DEBUG: "1" }).stderr).report).toBe("accepted, kept");
   });
 
   test("a cache directory that cannot be made: the command runs as without a cache", () => {
