@@ -9,7 +9,7 @@
 //     machinery;
 //  1. a fixed grid of 1,680 runs (cyclictest, 4 vCPUs, 1 s simulated each: see
 //     bench/README.md for why) through `tscsim sweep` (the package's bin, the bundled
-//     CLI dist/bundle/tscsim.js, a new process)
+//     CLI dist/bundle/tscsim.cjs, a new process)
 //     with 1 worker and with every core: runs/s and guest interrupts/s end to end (from
 //     spawning the process to its exit) and in steady state (from the first line in the
 //     results file to the last), three times, alternating the order; the load average
@@ -124,7 +124,7 @@ interface Throughput {
 
 // The package's bin (package.json "bin"): what `tscsim` runs for a user. Its sweep
 // workers are the bundled worker, dist/bundle/sweep-worker.js (src/sweep/pool.ts).
-const CLI = new URL("../dist/bundle/tscsim.js", import.meta.url).pathname;
+const CLI = new URL("../dist/bundle/tscsim.cjs", import.meta.url).pathname;
 const THROUGHPUT_FILE = join(dir, "throughput.json");
 /** Runs in the throughput grid: each sweep must write a line for every one. */
 const THROUGHPUT_RUNS = new Grid(parseSweep(THROUGHPUT_SWEEP, THROUGHPUT_FILE)).size;
@@ -449,7 +449,7 @@ writeJson(fileURLToPath(out), {
   throughput: {
     sweep: THROUGHPUT_SWEEP,
     runs: reps[0]!.one.runs,
-    command: `node dist/bundle/tscsim.js sweep <sweep> --out <file> --workers 1|${cores}`,
+    command: `node dist/bundle/tscsim.cjs sweep <sweep> --out <file> --workers 1|${cores}`,
     medians,
     reps,
   },

@@ -142,9 +142,9 @@ describe("tscsim sweep", () => {
     expect(textLines(out).map(noWall).sort()).toEqual(textLines(single).map(noWall).sort());
   });
 
-  test.runIf(existsSync(join(root, "dist/bundle/sweep-worker.js")))("the bin (dist/bundle/tscsim.js) with the bundled worker writes the same lines", async () => {
+  test.runIf(existsSync(join(root, "dist/bundle/sweep-worker.js")))("the bin (dist/bundle/tscsim.cjs) with the bundled worker writes the same lines", async () => {
     const out = join(dir, "bundle.jsonl");
-    const r = await start(["sweep", TINY, "--out", out, "--workers", "2"], ["dist/bundle/tscsim.js"]).exited;
+    const r = await start(["sweep", TINY, "--out", out, "--workers", "2"], ["dist/bundle/tscsim.cjs"]).exited;
     expect(r.code, r.stderr).toBe(0);
     expect(textLines(out).map(noWall).sort()).toEqual(textLines(single).map(noWall).sort());
   });
