@@ -30,7 +30,10 @@ export function delayProgramRelease(): void {
 /** Allocates a program of n f64 cells and returns its address, for the host to fill. */
 export function delayProgramInit(n: i32): usize {
   delayProgramRelease();
-  for (let k = 0; k < lognormalRoot.length; k++) lognormalRoot[k] = false;
+  for (let k = 0; k < lognormalRoot.length; k++) {
+    lognormalRoot[k] = false;
+    fixedRootNs[k] = -1;
+  }
   programPtr = heap.alloc(usize(max(n, 1)) << 3);
   return programPtr;
 }
@@ -44,6 +47,12 @@ export function delayProgramInit(n: i32): usize {
 const lognormalRoot = new StaticArray<bool>(8);
 const lognormalMu = new StaticArray<f64>(8);
 const lognormalSigma = new StaticArray<f64>(8);
+/**
+ * Per delay kind whose distribution is a fixed value (a scenario's "fixed" delays, as S15's
+ * stable host): the value, read once when the root is set; a draw takes no random number
+ * (the Fixed case), so the same value is the same draw. -1 when the kind is not fixed.
+ */
+const fixedRootNs = new StaticArray<f64>(8);
 
 /** The program cell where delay kind `kind`'s distribution starts (after the program is written). */
 export function delaySetRoot(kind: i32, node: i32): void {
@@ -52,6 +61,7 @@ export function delaySetRoot(kind: i32, node: i32): void {
   lognormalRoot[kind] = lognormal;
   lognormalMu[kind] = lognormal ? cell(node + 1) : 0;
   lognormalSigma[kind] = lognormal ? cell(node + 2) : 0;
+  fixedRootNs[kind] = i32(cell(node)) == DelayNode.Fixed ? cell(node + 1) : -1;
 }
 
 // @ts-ignore: decorator
@@ -152,6 +162,8 @@ function sampleNode(node: i32, stream: i32): f64 {
 export function sampleDelayInline(kind: i32, v: i32): f64 {
   const stream = v * DELAY_KINDS + kind;
   if (unchecked(lognormalRoot[kind])) return lognormalDraw(unchecked(lognormalMu[kind]), unchecked(lognormalSigma[kind]), stream);
+  const fixedNs = unchecked(fixedRootNs[kind]);
+  if (fixedNs >= 0) return fixedNs;
   return sampleNode(unchecked(roots[kind]), stream);
 }
 

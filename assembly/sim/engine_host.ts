@@ -5,10 +5,10 @@
 // LAPIC); these paths call the LAPIC, and hand the guest's run back to the loop
 // (reenter's result) instead of calling up into it.
 
-import { simNowNs } from "./host_clock";
+import { simNowNs, hostTscNow, nsWhenHostTscReaches } from "./host_clock";
 import { waitLapicExpire, vcpuAdvance, lastWaitDelta } from "./vcpu_timer";
 import { expiredTdIsSet } from "./vcpu_regs";
-import { preemptionAtNs } from "./vcpu_hv_timer";
+import { preemptionFireTsc } from "./vcpu_hv_timer";
 import { Count, Sum, addNs, count, metricAdvance, metricCallback } from "./engine_metrics";
 import { F_HV_DEFERRED, chaining, pushHv, scheduleStall, D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, stallLengthNs, startNs, tune, vmCell, setState } from "./engine_record";
 import { cancelHvTimer, expired, injectPending } from "./engine_lapic";
@@ -128,11 +128,17 @@ export function reenter(e: usize, v: i32): bool {
   const spinNs = waitLapicExpireGate(e, v);
   const deliver = has(e, F_TO_DELIVER);
   if (has(e, F_HV_IN_USE)) {
-    store<i64>(e + HV_AT_NS, preemptionAtNs(v, preemptionRate, spinNs, hvTimerBeforeWait));
+    const fireTsc = preemptionFireTsc(v, preemptionRate, spinNs, hvTimerBeforeWait);
     // Chaining holds it back like the thread's next event: a guest that exits at once (it
-    // usually halts) cancels it before it ever reaches the queue (engine_leave_guest.ts dropHv).
-    if (chaining) set(e, F_HV_DEFERRED);
-    else pushHv(e, v);
+    // usually halts, or rewrites its deadline) cancels it before it ever reaches the queue
+    // (engine_leave_guest.ts dropHv). Held back, it keeps the host TSC it fires at, and its
+    // ns (a 128/64 divide, preemptionAtNs) are taken only if it reaches the queue.
+    if (chaining) {
+      store<u64>(e + HV_AT_NS, fireTsc);
+      set(e, F_HV_DEFERRED);
+    } else {
+      pushHv(e, v, nsWhenHostTscReaches(fireTsc));
+    }
   }
   if (spinNs > 0 || deliver) {
     const dispatch = deliver ? delay(D_IRQ_DISPATCH, v) : 0;
@@ -140,7 +146,8 @@ export function reenter(e: usize, v: i32): bool {
     schedule(e, v, EV_ENTRY_DONE, spinNs + dispatch);
     return false;
   }
-  if (has(e, F_HV_IN_USE) && load<i64>(e + HV_AT_NS) <= simNowNs) {
+  // (Held back: it fires by now when the host TSC now has reached its TSC.)
+  if (has(e, F_HV_IN_USE) && (chaining ? load<u64>(e + HV_AT_NS) <= hostTscNow() : load<i64>(e + HV_AT_NS) <= simNowNs)) {
     // Vcpu.reenter: a preemption timer loaded with 0 exits before the guest's first instruction.
     setState(e, S_ENTERING);
     schedule(e, v, EV_ENTRY_DONE, 0);

@@ -14,7 +14,7 @@
 // engine_host.ts (exits, halts, entries); the guests (guest_*.ts); engine_guest.ts; this.
 // An upward step is a result the caller acts on (engine_host.ts reenter → runProgram here).
 
-import { simNowNs, setNowNs } from "./host_clock";
+import { simNowNs, setNowNs, hostTscAt, nsWhenHostTscReaches } from "./host_clock";
 import { queuePop, queuePoppedSeq, horizonNs } from "./event_queue";
 import { Count, Sum, addNs, count, logFull } from "./engine_metrics";
 import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, eng, has, schedule, set, stallEveryNs, vcpuCount, vmCell, setState } from "./engine_record";
@@ -30,7 +30,7 @@ import { EV_SCHED_BASE, schedLogFull, schedOn } from "./engine_sched_state";
 import { schedHoldForCpu, schedHoldHrtimer, schedSleep, schedThreadBind, schedThreadStart } from "./engine_sched_thread";
 import { HALT_START_NS } from "./engine_record";
 import { yieldDue, yieldOn } from "./engine_yield";
-import { chainedUntilNs, events } from "./engine_events";
+import { chainedEndNs, chainedUntilNs, events, eventsReset, noteHorizon } from "./engine_events";
 import { dropHv, leaveGuest } from "./engine_leave_guest";
 
 export function ctEngineEvents(): f64 {
@@ -39,8 +39,7 @@ export function ctEngineEvents(): f64 {
 
 /** Vcpu.start for every vCPU, in index order. */
 export function ctEngineStart(): void {
-  events = 0;
-  chainedUntilNs = 0;
+  eventsReset();
   schedThreadBind();
   setChaining(false);
   busyWaitAny = false;
@@ -72,15 +71,35 @@ export function ctEngineStart(): void {
  */
 let busyWaitAny = false;
 
-/** The earliest live event vCPU e has in the queue (its hrtimer, preemption timer, stall). */
-// @ts-ignore: decorator
-@inline
+/**
+ * The earliest live event vCPU e has in the queue or held back (its hrtimer, preemption
+ * timer, stall). A held-back preemption timer keeps its host TSC (engine_host.ts reenter):
+ * its ns are taken here, for the busy steps only; ownEventBy answers the loop's question.
+ */
 function ownEarliestNs(e: usize): i64 {
   let t = i64.MAX_VALUE;
   if (load<i64>(e + HRTIMER_SEQ) >= 0) t = load<i64>(e + HRTIMER_AT_NS);
-  if ((load<i64>(e + HV_SEQ) >= 0 || has(e, F_HV_DEFERRED)) && load<i64>(e + HV_AT_NS) < t) t = load<i64>(e + HV_AT_NS);
+  const hvNs = has(e, F_HV_DEFERRED) ? nsWhenHostTscReaches(load<u64>(e + HV_AT_NS)) : load<i64>(e + HV_SEQ) >= 0 ? load<i64>(e + HV_AT_NS) : i64.MAX_VALUE;
+  if (hvNs < t) t = hvNs;
   if (stallEveryNs > 0 && load<i64>(e + STALL_AT_NS) < t) t = load<i64>(e + STALL_AT_NS);
   return t;
+}
+
+/**
+ * at >= ownEarliestNs(e): some live event of vCPU e comes at or before `at` (at >= 0). The
+ * held-back preemption timer fires by `at` when the host TSC at `at` has reached its TSC
+ * (nsWhenHostTscReaches is the least such ns), so its ns are not needed.
+ */
+// @ts-ignore: decorator
+@inline
+function ownEventBy(e: usize, at: i64): bool {
+  if (load<i64>(e + HRTIMER_SEQ) >= 0 && load<i64>(e + HRTIMER_AT_NS) <= at) return true;
+  if (has(e, F_HV_DEFERRED)) {
+    if (hostTscAt(at) >= load<u64>(e + HV_AT_NS)) return true;
+  } else if (load<i64>(e + HV_SEQ) >= 0 && load<i64>(e + HV_AT_NS) <= at) {
+    return true;
+  }
+  return stallEveryNs > 0 && load<i64>(e + STALL_AT_NS) <= at;
 }
 
 /**
@@ -97,7 +116,7 @@ function flushChain(v: i32, traced: bool, busyAny: bool): void {
   const e = eng(v);
   while (has(e, F_DEFERRED)) {
     const at = load<i64>(e + NEXT_AT_NS);
-    if (at >= ownEarliestNs(e) || at > horizonNs || logFull() || (traced && traceFull())) break;
+    if (ownEventBy(e, at) || at > horizonNs || logFull() || (traced && traceFull())) break;
     if (busyAny && load<u32>(e + NEXT_KIND) == EV_GUEST_RESUME && busyWaiting(e)) {
       skipBusySteps(e, at, ownEarliestNs(e));
       continue;
@@ -112,7 +131,7 @@ function flushChain(v: i32, traced: bool, busyAny: bool): void {
   }
   // Into the queue in the order the TypeScript engine pushed them: the preemption timer
   // was loaded at a VM entry before the thread's next event was scheduled.
-  if (has(e, F_HV_DEFERRED)) pushHv(e, v);
+  if (has(e, F_HV_DEFERRED)) pushHv(e, v, nsWhenHostTscReaches(load<u64>(e + HV_AT_NS)));
   if (has(e, F_DEFERRED)) pushDeferred(e, v);
 }
 
@@ -147,12 +166,15 @@ export function ctEngineRun(): i32 {
   const slow = traced || schedOn || yieldOn();
   const chain = chaining;
   const busyAny = busyWaitAny;
+  noteHorizon();
   for (;;) {
     if (logFull() || (slow && (traceFull() || (schedOn && schedLogFull()) || yieldDue(events)))) return 1;
     const p = queuePop();
     if (p < 0) {
-      // The clock ends at the last event run, which may have been a chained one.
-      if (chainedUntilNs > simNowNs) setNowNs(chainedUntilNs);
+      // The clock ends at the last event run, which may have been a chained one (or a
+      // dropped one the TypeScript engine pops).
+      const chainedEnd = chainedEndNs();
+      if (chainedEnd > simNowNs) setNowNs(chainedEnd);
       return 0;
     }
     events++;

@@ -74,7 +74,10 @@ export const F_TO_DELIVER: u32 = 128;
 export const F_IN_SERVICE: u32 = 256;
 /** The thread's next event is in NEXT_AT_NS / NEXT_KIND, not yet in the queue. */
 export const F_DEFERRED: u32 = 1024;
-/** The preemption-timer event is at HV_AT_NS, not yet in the queue (chaining only). */
+/**
+ * The preemption-timer event is not yet in the queue (chaining only); HV_AT_NS then holds
+ * the host TSC it fires at, not its ns (engine_host.ts reenter).
+ */
 export const F_HV_DEFERRED: u32 = 2048;
 /** The guest waits for an interrupt in guest mode: its idle loop polls (Vcpu GuestWait.Poll). */
 export const F_WAIT_POLL: u32 = 4096;
@@ -105,7 +108,7 @@ export const COMPUTE_END_NS = 56; // f64: when the guest's work in progress ends
 export const COMPUTE_LEFT_NS = 64; // f64: work still to do (after an exit interrupted it, or about to start)
 export const NEXT_AT_NS = 72; // i64: the vCPU thread's next event, not yet in the queue (F_DEFERRED)
 export const HRTIMER_AT_NS = 80; // i64: time of the queued hrtimer event (valid while HRTIMER_SEQ >= 0)
-export const HV_AT_NS = 88; // i64: time of the preemption-timer event (valid while HV_SEQ >= 0, or held back: F_HV_DEFERRED)
+export const HV_AT_NS = 88; // i64: time of the preemption-timer event (valid while HV_SEQ >= 0), or u64: the host TSC it fires at (held back: F_HV_DEFERRED)
 export const STALL_AT_NS = 96; // i64: time of the queued host stall
 export const ESTRIDE: usize = 104;
 
@@ -410,10 +413,11 @@ export function pushDeferred(e: usize, v: i32): void {
   store<i64>(e + THREAD_SEQ, i64(queuePush(load<i64>(e + NEXT_AT_NS), payloadOf(load<u8>(e + NEXT_KIND), v))));
 }
 
-/** Puts the preemption-timer event at HV_AT_NS into the queue (held back or not). */
-export function pushHv(e: usize, v: i32): void {
+/** Puts the preemption-timer event at atNs into the queue (held back or not). */
+export function pushHv(e: usize, v: i32, atNs: i64): void {
   clear(e, F_HV_DEFERRED);
-  store<i64>(e + HV_SEQ, i64(queuePush(load<i64>(e + HV_AT_NS), payloadOf(EV_PREEMPTION, v))));
+  store<i64>(e + HV_AT_NS, atNs);
+  store<i64>(e + HV_SEQ, i64(queuePush(atNs, payloadOf(EV_PREEMPTION, v))));
 }
 
 /** The vCPU's next host stall, a period from now (Vcpu.stall's re-arm). */

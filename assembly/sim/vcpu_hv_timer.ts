@@ -53,9 +53,21 @@ export function lastPreemptionAtNs(): f64 {
  * 010fd37fddf6), else at entry (the busy-wait in vcpu_enter_guest came first).
  */
 export function preemptionAtNs(v: i32, rate: u32, entryInNs: f64, loadedBeforeWait: bool): i64 {
+  return nsWhenHostTscReaches(preemptionFireTsc(v, rate, entryInNs, loadedBeforeWait));
+}
+
+/**
+ * preemptionAtNs before its conversion to ns: the host TSC the timer fires at. The wasm
+ * engine keeps a preemption timer it holds back in this form (engine_host.ts reenter):
+ * nsWhenHostTscReaches is monotone, so "fires by t" is "hostTscAt(t) >= this", and the ns
+ * are needed only if the event reaches the queue.
+ */
+// @ts-ignore: decorator
+@inline
+export function preemptionFireTsc(v: i32, rate: u32, entryInNs: f64, loadedBeforeWait: bool): u64 {
   const deadline = load<u64>(rec(v) + HV_DEADLINE_TSC);
   const entry = hostTscAt(simNowNs + i64(entryInNs));
   const loadedAt = loadedBeforeWait ? hostTscNow() : entry;
   const value: u64 = deadline > loadedAt ? u64(u32((deadline - loadedAt) >> u64(rate))) : 0;
-  return nsWhenHostTscReaches(entry + (value << u64(rate)));
+  return entry + (value << u64(rate));
 }
