@@ -56,6 +56,15 @@ export function countDroppedAtTsc(fireTsc: u64): void {
   if (fireTsc > chainedUntilTsc) chainedUntilTsc = fireTsc;
 }
 
+/** A dropped event the TypeScript engine pops (and counts) at atNs, unless past the horizon. */
+// @ts-ignore: decorator
+@inline
+export function countDroppedAtNs(atNs: i64): void {
+  if (atNs > horizonNs) return;
+  events++;
+  if (atNs > chainedUntilNs) chainedUntilNs = atNs;
+}
+
 /** The clock's end value for the chained steps and the dropped events: the later of their ns. */
 export function chainedEndNs(): i64 {
   const tscNs = chainedUntilTsc == 0 ? 0 : nsWhenHostTscReaches(chainedUntilTsc);

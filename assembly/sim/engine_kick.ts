@@ -8,7 +8,7 @@ import { simNowNs } from "./host_clock";
 import { waitLapicExpire, vcpuAdvance } from "./vcpu_timer";
 import { expiredTdIsSet } from "./vcpu_regs";
 import { Count, Sum, addNs, count, metricAdvance } from "./engine_metrics";
-import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_CPU_IDLE_EXIT, D_IRQ_DISPATCH, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_KICK_EXIT, EV_WAKE, F_KICK_AT_ENTRY, F_WAIT_IDLE, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, THREAD_SEQ, delay, era, globalAdvance, has, hz, schedule, set, startNs, tune, setState } from "./engine_record";
+import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_CPU_IDLE_EXIT, D_IRQ_DISPATCH, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_KICK_EXIT, EV_WAKE, F_KICK_AT_ENTRY, F_WAIT_IDLE, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, THREAD_SEQ, cancelThreadEvent, delay, era, globalAdvance, has, hz, schedule, set, startNs, tune, setState } from "./engine_record";
 
 import { leaveGuest } from "./engine_leave_guest";
 import { TraceExit, TraceKind, trace } from "./trace_log";
@@ -60,7 +60,7 @@ export function posted(e: usize, v: i32, spinNs: f64): void {
   if (load<i64>(e + THREAD_SEQ) >= 0) {
     const left = load<f64>(e + COMPUTE_END_NS) - f64(simNowNs) - spinNs;
     store<f64>(e + COMPUTE_LEFT_NS, left > 0 ? left : 0);
-    store<i64>(e + THREAD_SEQ, -1);
+    cancelThreadEvent(e);
   }
   const idleNs = idleExitNs(e, v);
   setState(e, S_ENTERING);

@@ -4,7 +4,7 @@
 // scheduler's preemption of the thread (engine_sched_thread.ts).
 
 import { simNowNs } from "./host_clock";
-import { COMPUTE_END_NS, COMPUTE_LEFT_NS, F_HV_DEFERRED, HV_AT_NS, HV_SEQ, STATE, S_GUEST, THREAD_SEQ, clear, has } from "./engine_record";
+import { COMPUTE_END_NS, COMPUTE_LEFT_NS, F_HV_DEFERRED, HV_AT_NS, HV_SEQ, STATE, S_GUEST, THREAD_SEQ, cancelThreadEvent, clear, has } from "./engine_record";
 import { countDroppedAtTsc } from "./engine_events";
 
 /**
@@ -28,6 +28,6 @@ export function leaveGuest(e: usize): void {
   if (load<u8>(e + STATE) == S_GUEST && load<i64>(e + THREAD_SEQ) >= 0) {
     const left = load<f64>(e + COMPUTE_END_NS) - f64(simNowNs);
     store<f64>(e + COMPUTE_LEFT_NS, left > 0 ? left : 0);
-    store<i64>(e + THREAD_SEQ, -1);
+    cancelThreadEvent(e);
   }
 }

@@ -15,9 +15,9 @@
 // An upward step is a result the caller acts on (engine_host.ts reenter → runProgram here).
 
 import { simNowNs, setNowNs, hostTscAt, nsWhenHostTscReaches } from "./host_clock";
-import { queuePop, queuePoppedSeq, horizonNs } from "./event_queue";
+import { queueNextSeq, queuePop, queuePoppedSeq, queuePushAs, queueReserveSeq, horizonNs } from "./event_queue";
 import { Count, Sum, addNs, count, logFull } from "./engine_metrics";
-import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, VCPU_MASK, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, eng, has, schedule, set, stallEveryNs, vcpuCount, vmCell, setState } from "./engine_record";
+import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, chaining, setChaining, pushDeferred, pushHv, scheduleStall, globalAdvance, COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_HRTIMER, EV_KICK_EXIT, EV_POLL_END, EV_PREEMPTION, EV_STALL, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HRTIMER_SEQ, HV_SEQ, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, THREAD_SEQ, THREAD_PARKED, VCPU_MASK, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, eng, has, payloadOf, schedule, set, stallEveryNs, vcpuCount, vmCell, setState } from "./engine_record";
 import { guestInterruptStep, guestStep, workloadOf } from "./engine_guest";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, X_APIC_WRITE_TRACED, X_IDLE_POLL } from "./engine_record";
 import { beginEntry, block, hrtimerCallback, preemptionExit, reenter, stall, wake } from "./engine_host";
@@ -74,7 +74,7 @@ let busyWaitAny = false;
 /**
  * The earliest live event vCPU e has in the queue or held back (its hrtimer, preemption
  * timer, stall). A held-back preemption timer keeps its host TSC (engine_host.ts reenter):
- * its ns are taken here, for the busy steps only; ownEventBy answers the loop's question.
+ * its ns are taken here, for the busy steps only; ownEventAhead answers the loop's question.
  */
 function ownEarliestNs(e: usize): i64 {
   let t = i64.MAX_VALUE;
@@ -85,19 +85,34 @@ function ownEarliestNs(e: usize): i64 {
   return t;
 }
 
+/** Entry seq s was pushed before seq p was taken (ages fewer than 2^31 pushes apart). */
+// @ts-ignore: decorator
+@inline
+function seqBefore(s: i64, p: u32): bool {
+  return p - u32(s) - 1 < 0x80000000;
+}
+
 /**
- * at >= ownEarliestNs(e): some live event of vCPU e comes at or before `at` (at >= 0). The
- * held-back preemption timer fires by `at` when the host TSC at `at` has reached its TSC
- * (nsWhenHostTscReaches is the least such ns), so its ns are not needed.
+ * Some live event of vCPU e comes before its thread's next event at `at`, whose place
+ * among events at the same time is that of seq pSeq (queueNextSeq() for an event not yet
+ * pushed: every queued one goes first). The held-back preemption timer (only with a thread
+ * event not yet pushed: it was loaded at a VM entry of this event, before that event was
+ * scheduled) fires by `at` when the host TSC at `at` has reached its TSC
+ * (nsWhenHostTscReaches is the least such ns), so its ns are not needed. Host stalls
+ * (STALL_AT_NS, no seq kept) come first on a tie; a thread event is never parked with them.
  */
 // @ts-ignore: decorator
 @inline
-function ownEventBy(e: usize, at: i64): bool {
-  if (load<i64>(e + HRTIMER_SEQ) >= 0 && load<i64>(e + HRTIMER_AT_NS) <= at) return true;
+function ownEventAhead(e: usize, at: i64, pSeq: u32): bool {
+  if (load<i64>(e + HRTIMER_SEQ) >= 0) {
+    const t = load<i64>(e + HRTIMER_AT_NS);
+    if (t < at || (t == at && seqBefore(load<i64>(e + HRTIMER_SEQ), pSeq))) return true;
+  }
   if (has(e, F_HV_DEFERRED)) {
     if (hostTscAt(at) >= load<u64>(e + HV_AT_NS)) return true;
-  } else if (load<i64>(e + HV_SEQ) >= 0 && load<i64>(e + HV_AT_NS) <= at) {
-    return true;
+  } else if (load<i64>(e + HV_SEQ) >= 0) {
+    const t = load<i64>(e + HV_AT_NS);
+    if (t < at || (t == at && seqBefore(load<i64>(e + HV_SEQ), pSeq))) return true;
   }
   return stallEveryNs > 0 && load<i64>(e + STALL_AT_NS) <= at;
 }
@@ -114,9 +129,15 @@ function ownEventBy(e: usize, at: i64): bool {
 @inline
 function flushChain(v: i32, traced: bool, busyAny: bool): void {
   const e = eng(v);
+  let park = false;
   while (has(e, F_DEFERRED)) {
     const at = load<i64>(e + NEXT_AT_NS);
-    if (ownEventBy(e, at) || at > horizonNs || logFull() || (traced && traceFull())) break;
+    if (at > horizonNs || logFull() || (traced && traceFull())) break;
+    const threadSeq = load<i64>(e + THREAD_SEQ);
+    if (ownEventAhead(e, at, threadSeq >= THREAD_PARKED ? u32(threadSeq) : queueNextSeq())) {
+      park = true;
+      break;
+    }
     if (busyAny && load<u32>(e + NEXT_KIND) == EV_GUEST_RESUME && busyWaiting(e)) {
       skipBusySteps(e, at, ownEarliestNs(e));
       continue;
@@ -132,7 +153,25 @@ function flushChain(v: i32, traced: bool, busyAny: bool): void {
   // Into the queue in the order the TypeScript engine pushed them: the preemption timer
   // was loaded at a VM entry before the thread's next event was scheduled.
   if (has(e, F_HV_DEFERRED)) pushHv(e, v, nsWhenHostTscReaches(load<u64>(e + HV_AT_NS)));
-  if (has(e, F_DEFERRED)) pushDeferred(e, v);
+  if (!has(e, F_DEFERRED)) return;
+  // Behind a timer of its own in the queue, the thread's next event waits in the record
+  // (parked), with the seq a push now would give it: that timer comes first, and each
+  // event of the vCPU flushes again. Usually the timer's callback replaces it (a halt poll
+  // the wake-up ends, work the interrupt cuts short): then it never reaches the queue, and
+  // is counted as the stale pop it is for the TypeScript engine (engine_record.ts
+  // schedule, cancelThreadEvent). Not with host stalls (their queued event keeps no seq).
+  const threadSeq = load<i64>(e + THREAD_SEQ);
+  if (threadSeq >= THREAD_PARKED) {
+    if (park) return;
+    // Parked, but the log must be drained first: into the queue in its place.
+    clear(e, F_DEFERRED);
+    store<i64>(e + THREAD_SEQ, i64(u32(threadSeq)));
+    queuePushAs(load<i64>(e + NEXT_AT_NS), u32(threadSeq), payloadOf(load<u8>(e + NEXT_KIND), v));
+  } else if (park && stallEveryNs == 0) {
+    store<i64>(e + THREAD_SEQ, THREAD_PARKED + i64(queueReserveSeq()));
+  } else {
+    pushDeferred(e, v);
+  }
 }
 
 /**

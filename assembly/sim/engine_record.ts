@@ -4,10 +4,11 @@
 // the TypeScript engine's (src/sim/events.ts, host-delays.ts, vcpu.ts, guest.ts).
 
 import { simNowNs } from "./host_clock";
-import { queuePush } from "./event_queue";
+import { queuePush, horizonNs } from "./event_queue";
 import { sampleDelayInline } from "./delay_samplers";
 import { schedOn } from "./engine_sched_state";
 import { schedStateChangedHook } from "./engine_sched_hook";
+import { countDroppedAtNs } from "./engine_events";
 
 // Event kinds: src/sim/events.ts.
 export const EV_GUEST_RESUME: u32 = 1;
@@ -93,7 +94,7 @@ export const F_TDL_HIT_MAX: u32 = 1 << 17;
 // one-shot and periodic workloads, pauses, migrations; 1<<22..1<<25: the host scheduler.
 
 // Per-vCPU engine record (bytes).
-export const THREAD_SEQ = 0; // i64, -1 = none
+export const THREAD_SEQ = 0; // i64, -1 = none, THREAD_PARKED: held back behind the vCPU's own queued timer
 export const HRTIMER_SEQ = 8; // i64
 export const HV_SEQ = 16; // i64
 export const HALT_START_NS = 24; // i64, -1 = not halting
@@ -388,10 +389,20 @@ export function setChaining(on: bool): void {
 }
 
 /**
+ * THREAD_SEQ of a thread event parked: held back (F_DEFERRED) across other events, behind
+ * a timer of its own vCPU in the queue (engine_loop.ts flushChain). THREAD_PARKED plus the
+ * seq it reserved (event_queue.ts queueReserveSeq): never a queued seq (those are u32), a
+ * live event (>= 0) to the paths that ask whether the guest's work is under way, and its
+ * place among events at the same time.
+ */
+export const THREAD_PARKED: i64 = i64(1) << 32;
+
+/**
  * Vcpu.schedule: the one valid vCPU-thread event. While chaining, it is held back
- * (F_DEFERRED) until the current event is handled; a second schedule in the same event
- * queues the first, which then waits in the queue as the stale event it is for the
- * TypeScript engine.
+ * (F_DEFERRED) until the current event is handled. A held-back event it replaces (a second
+ * schedule in the same event, or one parked behind the vCPU's timer) never reaches the
+ * queue: the TypeScript engine pops it as a stale event at its time, so it is counted as
+ * one (engine_events.ts countDroppedAtNs).
  */
 // @ts-ignore: decorator
 @inline
@@ -401,10 +412,33 @@ export function schedule(e: usize, v: i32, kind: u32, inNs: f64): void {
     store<i64>(e + THREAD_SEQ, i64(queuePush(at, payloadOf(kind, v))));
     return;
   }
-  if (has(e, F_DEFERRED)) pushDeferred(e, v);
+  if (has(e, F_DEFERRED)) {
+    // Past the horizon it goes into the queue all the same, as the TypeScript engine's does:
+    // whether the queue is empty at the end is a result (Simulation.simulatedNs).
+    if (load<i64>(e + NEXT_AT_NS) > horizonNs) {
+      pushDeferred(e, v);
+    } else {
+      countDroppedAtNs(load<i64>(e + NEXT_AT_NS));
+      store<i64>(e + THREAD_SEQ, -1);
+    }
+  }
   store<i64>(e + NEXT_AT_NS, at);
   store<u8>(e + NEXT_KIND, u8(kind));
   set(e, F_DEFERRED);
+}
+
+/**
+ * The thread event is no longer wanted (the TypeScript engine's threadSeq := -1): a parked
+ * one is dropped, counted as the stale pop it is for the TypeScript engine.
+ */
+// @ts-ignore: decorator
+@inline
+export function cancelThreadEvent(e: usize): void {
+  if (load<i64>(e + THREAD_SEQ) >= THREAD_PARKED) {
+    clear(e, F_DEFERRED);
+    countDroppedAtNs(load<i64>(e + NEXT_AT_NS));
+  }
+  store<i64>(e + THREAD_SEQ, -1);
 }
 
 /** Puts the held-back thread event into the queue. */

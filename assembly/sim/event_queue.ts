@@ -81,11 +81,10 @@ function entryAt(hp: usize, i: i32): usize {
 // Ties in time are ordered by age: seq - nextSeq (mod 2^32), the older an entry, the
 // smaller (ages 1 .. 2^32 - 1). The pop compares (time, age) pairs with nextSeq in a local.
 
-/** Schedules `payload` at absolute time timeNs; returns its seq (for cancellation checks). */
-export function queuePush(timeNs: i64, payload: u32): u32 {
-  // Never at the sentinels' time (a saturated conversion gives i64.MAX_VALUE): they must
-  // lose every comparison on time, as their seq is not the youngest.
-  if (timeNs == i64.MAX_VALUE) timeNs = i64.MAX_VALUE - 1;
+/** Doubles the heap when it is full (before a push). */
+// @ts-ignore: decorator
+@inline
+function ensureRoom(): void {
   if (size == capacity) {
     const oldHeap = heapPtr;
     const oldBlock = blockPtr;
@@ -94,6 +93,14 @@ export function queuePush(timeNs: i64, payload: u32): u32 {
     memory.copy(heapPtr, oldHeap, usize(size + SENTINELS) << 4);
     heap.free(oldBlock);
   }
+}
+
+/** Schedules `payload` at absolute time timeNs; returns its seq (for cancellation checks). */
+export function queuePush(timeNs: i64, payload: u32): u32 {
+  // Never at the sentinels' time (a saturated conversion gives i64.MAX_VALUE): they must
+  // lose every comparison on time, as their seq is not the youngest.
+  if (timeNs == i64.MAX_VALUE) timeNs = i64.MAX_VALUE - 1;
+  ensureRoom();
   const seq = nextSeq++;
   const hp = heapPtr;
   const n = size;
@@ -121,6 +128,52 @@ export function queuePush(timeNs: i64, payload: u32): u32 {
   store<u32>(sp, u32.MAX_VALUE, 8);
   pushedSeq = seq;
   return seq;
+}
+
+/** The seq the next push takes. */
+export function queueNextSeq(): u32 {
+  return nextSeq;
+}
+
+/**
+ * Takes the next seq without pushing: an event held back outside the queue keeps its
+ * place among equal times (queuePushAs), as if it had been pushed now.
+ */
+export function queueReserveSeq(): u32 {
+  return nextSeq++;
+}
+
+/**
+ * Schedules `payload` at timeNs with a seq queueReserveSeq gave earlier: among equal
+ * times it goes after the entries pushed before that seq was taken and before the later
+ * ones. (queuePush's new entry is the youngest; this one may not be.)
+ */
+export function queuePushAs(timeNs: i64, seq: u32, payload: u32): void {
+  if (timeNs == i64.MAX_VALUE) timeNs = i64.MAX_VALUE - 1;
+  ensureRoom();
+  const hp = heapPtr;
+  const ns = nextSeq;
+  const age = seq - ns;
+  const n = size;
+  size = n + 1;
+  let i = n;
+  while (i > 0) {
+    const parent = (i - 1) >> 2;
+    const pp = entryAt(hp, parent);
+    const pt = load<i64>(pp);
+    if (!(timeNs < pt || (timeNs == pt && age < load<u32>(pp, 8) - ns))) break;
+    const dst = entryAt(hp, i);
+    store<i64>(dst, pt);
+    store<i64>(dst, load<i64>(pp, 8), 8);
+    i = parent;
+  }
+  const p = entryAt(hp, i);
+  store<i64>(p, timeNs);
+  store<u32>(p, seq, 8);
+  store<u32>(p, payload, 12);
+  const sp = entryAt(hp, n + SENTINELS);
+  store<i64>(sp, i64.MAX_VALUE);
+  store<u32>(sp, u32.MAX_VALUE, 8);
 }
 
 /** Schedules `payload` deltaNs after now (JS-friendly: a small f64 delay). */
