@@ -68,7 +68,7 @@ export {
 } from "./batch";
 export { batchU64ShlDivU64 } from "./shl_div_batch";
 export { setHostClock, setNowNs, nowF64, nsWhenHostTscReaches } from "./sim/host_clock";
-export { queueReset, queueSetNextSeq, queuePush, queuePushIn, queuePop, queueSetHorizon, queueSize, queuePoppedSeq, queuePushedSeq, queuePeekNs } from "./sim/event_queue";
+export { queueReset, queueSetNextSeq, queuePush, queuePushIn, queuePop, queueSetHorizon, queueSize, queuePoppedSeq, queuePushedSeq, queuePeekNs, queueReserveSeq, queuePushAs } from "./sim/event_queue";
 export {
   EraCode,
   vcpuStride,
