@@ -66,7 +66,8 @@ export function preemptionAtNs(v: i32, rate: u32, entryInNs: f64, loadedBeforeWa
 @inline
 export function preemptionFireTsc(v: i32, rate: u32, entryInNs: f64, loadedBeforeWait: bool): u64 {
   const deadline = load<u64>(rec(v) + HV_DEADLINE_TSC);
-  const entry = hostTscAt(simNowNs + i64(entryInNs));
+  // An entry now (no busy-wait before it) reads the host TSC of this instant, kept once computed.
+  const entry = entryInNs == 0 ? hostTscNow() : hostTscAt(simNowNs + i64(entryInNs));
   const loadedAt = loadedBeforeWait ? hostTscNow() : entry;
   const value: u64 = deadline > loadedAt ? u64(u32((deadline - loadedAt) >> u64(rate))) : 0;
   return entry + (value << u64(rate));
