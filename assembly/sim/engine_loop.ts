@@ -138,7 +138,7 @@ function flushChain(v: i32, traced: bool, busyAny: bool): void {
       park = true;
       break;
     }
-    if (busyAny && load<u32>(e + NEXT_KIND) == EV_GUEST_RESUME && busyWaiting(e)) {
+    if (busyAny && u32(load<u8>(e + NEXT_KIND)) == EV_GUEST_RESUME && busyWaiting(e)) {
       skipBusySteps(e, at, ownEarliestNs(e));
       continue;
     }
@@ -148,7 +148,8 @@ function flushChain(v: i32, traced: bool, busyAny: bool): void {
     events++;
     store<i64>(e + THREAD_SEQ, -1);
     if (load<u8>(e + STATE) == S_DONE) break;
-    onThreadEvent(e, v, load<u32>(e + NEXT_KIND));
+    // NEXT_KIND is a byte (a wider load would also read ST_LOOPS, and miss the store just made).
+    onThreadEvent(e, v, u32(load<u8>(e + NEXT_KIND)));
   }
   // Into the queue in the order the TypeScript engine pushed them: the preemption timer
   // was loaded at a VM entry before the thread's next event was scheduled.
