@@ -85,34 +85,39 @@ function ownEarliestNs(e: usize): i64 {
   return t;
 }
 
-/** Entry seq s was pushed before seq p was taken (ages fewer than 2^31 pushes apart). */
-// @ts-ignore: decorator
-@inline
-function seqBefore(s: i64, p: u32): bool {
-  return p - u32(s) - 1 < 0x80000000;
-}
-
 /**
- * Some live event of vCPU e comes before its thread's next event at `at`, whose place
- * among events at the same time is that of seq pSeq (queueNextSeq() for an event not yet
- * pushed: every queued one goes first). The held-back preemption timer (only with a thread
- * event not yet pushed: it was loaded at a VM entry of this event, before that event was
- * scheduled) fires by `at` when the host TSC at `at` has reached its TSC
- * (nsWhenHostTscReaches is the least such ns), so its ns are not needed. Host stalls
- * (STALL_AT_NS, no seq kept) come first on a tie; a thread event is never parked with them.
+ * Queued seq s was pushed before seq p (reserved for a parked event) was taken: by age from
+ * the next seq, as the queue orders ties (event_queue.ts; entries fewer than 2^32 pushes old).
  */
 // @ts-ignore: decorator
 @inline
-function ownEventAhead(e: usize, at: i64, pSeq: u32): bool {
+function seqBefore(s: i64, p: u32): bool {
+  const next = queueNextSeq();
+  return u32(s) - next < p - next;
+}
+
+/**
+ * Some live event of vCPU e comes before its thread's next event at `at`. Among events at
+ * the same time, a thread event not yet pushed (parkedSeq < 0) comes after every queued
+ * one; a parked one after those queued before its seq was reserved (seqBefore). The
+ * held-back preemption timer (only with a thread event not yet pushed: it was loaded at a
+ * VM entry of this event, before that event was scheduled) fires by `at` when the host TSC
+ * at `at` has reached its TSC (nsWhenHostTscReaches is the least such ns), so its ns are
+ * not needed. Host stalls (STALL_AT_NS, no seq kept) come first on a tie; a thread event is
+ * never parked with them.
+ */
+// @ts-ignore: decorator
+@inline
+function ownEventAhead(e: usize, at: i64, parkedSeq: i64): bool {
   if (load<i64>(e + HRTIMER_SEQ) >= 0) {
     const t = load<i64>(e + HRTIMER_AT_NS);
-    if (t < at || (t == at && seqBefore(load<i64>(e + HRTIMER_SEQ), pSeq))) return true;
+    if (t < at || (t == at && (parkedSeq < 0 || seqBefore(load<i64>(e + HRTIMER_SEQ), u32(parkedSeq))))) return true;
   }
   if (has(e, F_HV_DEFERRED)) {
     if (hostTscAt(at) >= load<u64>(e + HV_AT_NS)) return true;
   } else if (load<i64>(e + HV_SEQ) >= 0) {
     const t = load<i64>(e + HV_AT_NS);
-    if (t < at || (t == at && seqBefore(load<i64>(e + HV_SEQ), pSeq))) return true;
+    if (t < at || (t == at && (parkedSeq < 0 || seqBefore(load<i64>(e + HV_SEQ), u32(parkedSeq))))) return true;
   }
   return stallEveryNs > 0 && load<i64>(e + STALL_AT_NS) <= at;
 }
@@ -134,7 +139,7 @@ function flushChain(v: i32, traced: bool, busyAny: bool): void {
     const at = load<i64>(e + NEXT_AT_NS);
     if (at > horizonNs || logFull() || (traced && traceFull())) break;
     const threadSeq = load<i64>(e + THREAD_SEQ);
-    if (ownEventAhead(e, at, threadSeq >= THREAD_PARKED ? u32(threadSeq) : queueNextSeq())) {
+    if (ownEventAhead(e, at, threadSeq >= THREAD_PARKED ? i64(u32(threadSeq)) : -1)) {
       park = true;
       break;
     }
