@@ -196,6 +196,18 @@ export function stall(e: usize, v: i32): void {
   beginEntry(e, v, stallLengthNs);
 }
 
+/**
+ * hrtimerCallback for a run with no trace and no lazy TSC-deadline, in a VM whose timer
+ * is in TSC-deadline mode (engine_loop.ts's cyclictest copy): what remains of it.
+ */
+// @ts-ignore: decorator
+@inline
+export function hrtimerCallbackDeadline(e: usize, v: i32): void {
+  store<i64>(e + HRTIMER_SEQ, -1);
+  metricCallback(v, f64(simNowNs - startNs));
+  expired(e, v, true);
+}
+
 /** Vcpu.hrtimerCallback + LapicTimer.hrtimerFired (a periodic timer restarts). */
 export function hrtimerCallback(e: usize, v: i32): void {
   store<i64>(e + HRTIMER_SEQ, -1);

@@ -13,21 +13,23 @@ import { exactNsCell, keepPvNs } from "./metrics_ns_extremes";
 
 /** cyclictest's main flow (GuestMachine.step) through IA32_TSC_DEADLINE. */
 export function cyclictestStep(e: usize, v: i32): i32 {
-  return cyclictestStepOn(e, v, false);
+  return cyclictestStepOn(e, v, false, false);
 }
 
 /** cyclictest's main flow on the PV ns-deadline MSR (deadlineMsr "pv"). */
 export function cyclictestPvStep(e: usize, v: i32): i32 {
-  return cyclictestStepOn(e, v, true);
+  return cyclictestStepOn(e, v, true, false);
 }
 
 /**
  * GuestMachine.step, once per deadline MSR: `pv` is a constant at each call, so the
  * TSC-deadline step carries no test of it (the workload code chose, engine_guest.ts).
+ * `noWork` (a constant too): the VM has no extra work and no idle=poll (engine_loop.ts
+ * runProgram's cyclictest copy), so the step after the wake-up is the next arm, by HLT.
  */
 // @ts-ignore: decorator
 @inline
-function cyclictestStepOn(e: usize, v: i32, pv: bool): i32 {
+export function cyclictestStepOn(e: usize, v: i32, pv: bool, noWork: bool): i32 {
   const p = rec(v);
   switch (load<u8>(e + PHASE)) {
     case PH_SET_MODE:
@@ -60,6 +62,10 @@ function cyclictestStepOn(e: usize, v: i32, pv: bool): i32 {
       store<f64>(e + COMPUTE_LEFT_NS, vmCell(e, VM_WORK_NS));
       return X_COMPUTE;
     default: {
+      if (noWork) {
+        store<u8>(e + PHASE, PH_ARM);
+        return countOf(v, Count.Interrupts) >= load<f64>(e + ST_LOOPS) ? X_NONE : X_HALT;
+      }
       const cells = vmCells(e);
       store<u8>(e + PHASE, vmAt(cells, VM_WORK_NS) > 0 ? PH_WORK : PH_ARM);
       if (countOf(v, Count.Interrupts) >= load<f64>(e + ST_LOOPS)) return X_NONE;
@@ -78,9 +84,10 @@ export function cyclictestPvInterruptStep(e: usize, v: i32): i32 {
   return cyclictestInterruptStepOn(e, v, true);
 }
 
+/** GuestMachine.interruptStep, once per deadline MSR (`pv` a constant at each call). */
 // @ts-ignore: decorator
 @inline
-function cyclictestInterruptStepOn(e: usize, v: i32, pv: bool): i32 {
+export function cyclictestInterruptStepOn(e: usize, v: i32, pv: bool): i32 {
   if (has(e, F_HANDLER_DONE)) {
     clear(e, F_HANDLER_DONE);
     return X_IRET;
