@@ -9,7 +9,7 @@ import os from "node:os";
 import { freeU64Array, u64Array } from "../index.js";
 import { wasmVariant } from "../wasm.js";
 import { buildInfo } from "../build-info.js";
-import { CASES, PARAMS, type KernelCase } from "./cases.js";
+import { CASES, type KernelCase } from "./cases.js";
 import { checksumU64, fillRandomU64, firstMismatch } from "./data.js";
 import { DECISION_CASES, benchSink } from "./decision-cases.js";
 import { measure, type Measurement } from "./measure.js";

@@ -1,6 +1,6 @@
 // The summary a person reads at a glance after `tscsim run` (issue #3 §8).
 
-import type { LatencyMoments, LatencySummary, VcpuResult } from "../metrics/types.js";
+import type { LatencySummary, VcpuResult } from "../metrics/types.js";
 import { VcpuResultList, type VcpuResults } from "../metrics/vcpu-result-list.js";
 import type { HostSchedResult } from "../metrics/sched-types.js";
 import { EXIT_REASON_NAMES } from "../metrics/vcpu-metrics.js";

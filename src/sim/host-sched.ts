@@ -11,7 +11,7 @@
 
 import { wasm } from "../wasm.js";
 import type { ScenarioConfig, SchedParams } from "../scenario/types.js";
-import { compileDelay, type DelaySampler } from "./distributions.js";
+import type { DelaySampler } from "./distributions.js";
 import { rngStream, type Rng } from "./rng.js";
 import { EventKind, payload } from "./events.js";
 import { applySchedPlan, type SchedPlan } from "./sched-plan.js";
@@ -85,7 +85,7 @@ export class HostScheduler {
   constructor(
     plan: SchedPlan,
     config: ScenarioConfig,
-    private readonly startNs: number,
+    startNs: number,
     perVcpuHistograms: boolean,
   ) {
     this.params = plan.params;
@@ -98,12 +98,12 @@ export class HostScheduler {
     this.innerTaskBase = plan.innerTaskBase;
     const nCpus = plan.nCpus;
     applySchedPlan(plan, config, startNs);
-    for (const { task, cpu, periodNs, run, field } of plan.loads) {
+    for (const { task, cpu, periodNs, sampler } of plan.loads) {
       const t: LoadTask = {
         task,
         cpu,
         periodNs,
-        sampler: compileDelay(run, field),
+        sampler,
         rng: rngStream(config.seed, LOAD_STREAM_VM, task, LOAD_PURPOSE),
         remainingNs: 0,
         runStartNs: 0,

@@ -5,7 +5,7 @@
 
 import { wasm } from "../wasm.js";
 import type { DelayDist, HostLoad, ScenarioConfig, SchedParams } from "../scenario/types.js";
-import { compileDelay } from "./distributions.js";
+import { compileDelay, type DelaySampler } from "./distributions.js";
 import { placeThreads } from "./placement.js";
 
 /** TICK_NSEC: the kernel's tick in whole ns, (NSEC_PER_SEC + HZ/2) / HZ (3,333,333 at HZ=300). */
@@ -24,6 +24,8 @@ export interface PlannedLoad {
   periodNs: number;
   run: DelayDist;
   field: string;
+  /** `run` compiled once per load of the scenario (a load on several CPUs shares it: samplers keep no state). */
+  sampler: DelaySampler;
 }
 
 /** Where every task runs and what the background tasks are: both engines' schedulers start from it. */
@@ -63,11 +65,13 @@ export function planHostSched(config: ScenarioConfig): SchedPlan {
   taskCpu.set(vcpuCpu);
   const loads: PlannedLoad[] = [];
   let task = total;
+  const samplers = new Map<HostLoad, DelaySampler>();
   const addLoads = (list: { l: HostLoad; cpu: number }[], field: string): void =>
     list.forEach(({ l, cpu }) => {
-      // Validated here, with the field's name, for both engines.
-      compileDelay(l.run as DelayDist, `${field}.run`);
-      loads.push({ task, cpu, periodNs: l.periodNs, run: l.run as DelayDist, field: `${field}.run` });
+      // Compiled (so validated, with the field's name) here once, for both engines.
+      let sampler = samplers.get(l);
+      if (sampler === undefined) samplers.set(l, (sampler = compileDelay(l.run as DelayDist, `${field}.run`)));
+      loads.push({ task, cpu, periodNs: l.periodNs, run: l.run as DelayDist, field: `${field}.run`, sampler });
       taskCpu[task++] = cpu;
     });
   addLoads(innerLoads, "host.load");

@@ -3,7 +3,7 @@
 
 import { s64, u32, u64 } from "./math64.js";
 import { cyclesToNs, nsecToCycles } from "./time-scale.js";
-import type { TmcctInput, SwTscdeadlineInput, SwTscdeadlineDecision, PeriodicRearmVariant, PeriodicRearmInput } from "../../src/index.js";
+import type { TmcctInput, SwTscdeadlineInput, SwTscdeadlineDecision, PeriodicRearmInput } from "../../src/index.js";
 
 // apic_update_divide / divide_count (arch/x86/kvm/lapic.c), spec §4.1
 export function tdcrDivide(tdcr: number): number {

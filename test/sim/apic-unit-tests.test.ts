@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from "vitest";
 import { program, run, scenario } from "./harness.js";
-import { Exit, type GuestCtx, type GuestGenerator, type GuestProgram } from "../../src/sim/guest.js";
+import { Exit, type GuestCtx } from "../../src/sim/guest.js";
 import {
   APIC_LVR,
   APIC_LVT_MASKED,

@@ -7,7 +7,7 @@ import { CountingSink, program, run, scenario } from "./harness.js";
 import { Simulation } from "../../src/sim/engine.js";
 import { findPreset, presetScenario } from "../../src/scenario/presets.js";
 import { validateScenario } from "../../src/scenario/schema.js";
-import { Exit, type GuestCtx, type GuestGenerator, type GuestProgram } from "../../src/sim/guest.js";
+import { Exit, type GuestCtx, type GuestProgram } from "../../src/sim/guest.js";
 import { LVTT_TSCDEADLINE, LVTT_PERIODIC, APIC_LVTT, APIC_LVT_MASKED, APIC_SPIV, APIC_TDCR, APIC_TMICT } from "../../src/sim/apic-regs.js";
 import type { Workload } from "../../src/scenario/types.js";
 
