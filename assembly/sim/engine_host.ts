@@ -11,7 +11,7 @@ import { expiredTdIsSet } from "./vcpu_regs";
 import { preemptionAtNs } from "./vcpu_hv_timer";
 import { Count, Sum, addNs, count, metricAdvance, metricCallback } from "./engine_metrics";
 import { F_HV_DEFERRED, chaining, pushHv, scheduleStall, D_IRQ_DISPATCH, D_VM_ENTRY, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_HV_BEFORE_BLOCK, F_HV_IN_USE, F_IN_SERVICE, F_PENDING, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, HRTIMER_SEQ, HV_AT_NS, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, VM_POLL_ALLOWED, clear, delay, era, globalAdvance, has, hvBusyWaitEveryMode, hz, pollDynamic, pollGrow, pollGrowStartNs, pollMaxNs, pollShrink, preemptionRate, schedule, set, stallLengthNs, startNs, tune, vmCell, setState } from "./engine_record";
-import { cancelHvTimer, expired, injectPending } from "./engine_lapic";
+import { cancelHvTimer, expired, expiredByHrtimerPlain, injectPending } from "./engine_lapic";
 import { leaveGuest } from "./engine_leave_guest";
 import { idleExitNs } from "./engine_kick";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ, apicv, hvTimerBeforeWait } from "./engine_record";
@@ -33,6 +33,18 @@ export function hasWakeReason(e: usize): bool {
 
 /** Vcpu.block: kvm_vcpu_block / kvm_vcpu_halt. */
 export function block(e: usize, v: i32): void {
+  blockOn(e, v, false);
+}
+
+/** Vcpu.block in a run of engine_loop.ts's plainCyclictest (no trace, no host scheduler). */
+export function blockPlain(e: usize, v: i32): void {
+  blockOn(e, v, true);
+}
+
+/** Vcpu.block; `plain` (a constant at each call) folds the trace and the scheduler away. */
+// @ts-ignore: decorator
+@inline
+function blockOn(e: usize, v: i32, plain: bool): void {
   if (hasWakeReason(e)) {
     beginEntry(e, v, delay(D_VM_ENTRY, v));
     return;
@@ -52,14 +64,14 @@ export function block(e: usize, v: i32): void {
   store<i64>(e + HALT_START_NS, simNowNs);
   setState(e, S_BLOCKED);
   // With a scheduler: kvm_arch_no_poll by steal, and the poll loop yields to runnable tasks (engine_sched_thread.ts).
-  if (vmCell(e, VM_POLL_ALLOWED) != 0 && window > 0 && !(schedOn && schedNoPollForSteal(v))) {
+  if (vmCell(e, VM_POLL_ALLOWED) != 0 && window > 0 && !(!plain && schedOn && schedNoPollForSteal(v))) {
     set(e, F_POLLING);
     setState(e, S_POLLING);
-    schedule(e, v, EV_POLL_END, schedOn ? schedPollStart(e, v, f64(window)) : f64(window));
+    schedule(e, v, EV_POLL_END, !plain && schedOn ? schedPollStart(e, v, f64(window)) : f64(window));
   } else {
     clear(e, F_POLLING);
-    trace(TraceKind.SwitchOut, v, 0);
-    if (schedOn && !hasWakeReason(e)) schedSleep(v);
+    if (!plain) trace(TraceKind.SwitchOut, v, 0);
+    if (!plain && schedOn && !hasWakeReason(e)) schedSleep(v);
   }
   // kvm_vcpu_block checks before schedule(): no scheduler wake-up delay.
   if (hasWakeReason(e)) {
@@ -70,14 +82,26 @@ export function block(e: usize, v: i32): void {
 
 /** Vcpu.wake. */
 export function wake(e: usize, v: i32): void {
+  wakeOn(e, v, false);
+}
+
+/** Vcpu.wake in a run of engine_loop.ts's plainCyclictest (no trace, no host scheduler). */
+export function wakePlain(e: usize, v: i32): void {
+  wakeOn(e, v, true);
+}
+
+/** Vcpu.wake; `plain` (a constant at each call) folds the trace and the scheduler away. */
+// @ts-ignore: decorator
+@inline
+function wakeOn(e: usize, v: i32, plain: bool): void {
   if (has(e, F_HALTED) && !hasWakeReason(e)) {
     setState(e, S_BLOCKED);
-    if (schedOn) schedSleep(v);
+    if (!plain && schedOn) schedSleep(v);
     return;
   }
   const haltStart = load<i64>(e + HALT_START_NS);
   // Woken while polling: the thread never scheduled out (the record's arg is negative).
-  trace(TraceKind.SwitchIn, v, haltStart < 0 ? 0 : has(e, F_POLLING) ? -f64(simNowNs - haltStart) : f64(simNowNs - haltStart));
+  if (!plain) trace(TraceKind.SwitchIn, v, haltStart < 0 ? 0 : has(e, F_POLLING) ? -f64(simNowNs - haltStart) : f64(simNowNs - haltStart));
   if (haltStart >= 0) endHalt(e, v);
   if (has(e, F_HV_BEFORE_BLOCK)) {
     clear(e, F_HV_BEFORE_BLOCK);
@@ -122,10 +146,22 @@ export function beginEntry(e: usize, v: i32, inNs: f64): void {
 
 /** Vcpu.reenter: inject, busy-wait, enter; true when the guest runs on at once (Vcpu.runProgram). */
 export function reenter(e: usize, v: i32): bool {
+  return reenterOn(e, v, false);
+}
+
+/** Vcpu.reenter in a run of engine_loop.ts's plainCyclictest (no trace, no host scheduler). */
+export function reenterPlain(e: usize, v: i32): bool {
+  return reenterOn(e, v, true);
+}
+
+/** Vcpu.reenter; `plain` (a constant at each call) folds the trace and the scheduler away. */
+// @ts-ignore: decorator
+@inline
+function reenterOn(e: usize, v: i32, plain: bool): bool {
   clear(e, F_KICK_AT_ENTRY);
-  trace(TraceKind.Entry, v, 0);
+  if (!plain) trace(TraceKind.Entry, v, 0);
   injectPending(e, v);
-  const spinNs = waitLapicExpireGate(e, v);
+  const spinNs = waitLapicExpireGateOn(e, v, plain);
   const deliver = has(e, F_TO_DELIVER);
   if (has(e, F_HV_IN_USE)) {
     store<i64>(e + HV_AT_NS, preemptionAtNs(v, preemptionRate, spinNs, hvTimerBeforeWait));
@@ -154,13 +190,20 @@ export function reenter(e: usize, v: i32): bool {
 
 /** Vcpu.waitLapicExpire: kvm_wait_lapic_expire's precondition, then the busy-wait. */
 export function waitLapicExpireGate(e: usize, v: i32): f64 {
+  return waitLapicExpireGateOn(e, v, false);
+}
+
+/** waitLapicExpireGate; `plain` (a constant at each call): no trace, no host scheduler. */
+// @ts-ignore: decorator
+@inline
+function waitLapicExpireGateOn(e: usize, v: i32, plain: bool): f64 {
   if (!expiredTdIsSet(v) || vcpuAdvance(v, globalAdvance) == 0) return 0;
   // lapic_timer_int_injected: IRR with APICv, ISR (injected or in service) without.
   if (!has(e, apicv ? F_TO_DELIVER : F_TO_DELIVER | F_IN_SERVICE)) return 0;
   const spinNs = waitLapicExpire(v, era, tune, globalAdvance, hz);
-  trace(TraceKind.WaitLapicExpire, v, lastWaitDelta(v));
+  if (!plain) trace(TraceKind.WaitLapicExpire, v, lastWaitDelta(v));
   addNs(v, Sum.SpinNs, spinNs);
-  if (schedOn && spinNs > 0) schedBusyWait(v, spinNs);
+  if (!plain && schedOn && spinNs > 0) schedBusyWait(v, spinNs);
   metricAdvance(v, f64(simNowNs - startNs), vcpuAdvance(v, globalAdvance));
   return spinNs;
 }
@@ -197,15 +240,16 @@ export function stall(e: usize, v: i32): void {
 }
 
 /**
- * hrtimerCallback for a run with no trace and no lazy TSC-deadline, in a VM whose timer
- * is in TSC-deadline mode (engine_loop.ts's cyclictest copy): what remains of it.
+ * hrtimerCallback in a run of engine_loop.ts's plainCyclictest: no trace, no lazy
+ * TSC-deadline, the timer in TSC-deadline mode (no periodic restart), no posted timer
+ * interrupts (engine_lapic.ts expiredByHrtimerPlain).
  */
 // @ts-ignore: decorator
 @inline
-export function hrtimerCallbackDeadline(e: usize, v: i32): void {
+export function hrtimerCallbackPlain(e: usize, v: i32): void {
   store<i64>(e + HRTIMER_SEQ, -1);
   metricCallback(v, f64(simNowNs - startNs));
-  expired(e, v, true);
+  expiredByHrtimerPlain(e, v);
 }
 
 /** Vcpu.hrtimerCallback + LapicTimer.hrtimerFired (a periodic timer restarts). */

@@ -9,7 +9,7 @@ import { clearPeriod } from "./vcpu_sw_timer";
 import { hvArm, hvCancel } from "./vcpu_hv_timer";
 import { Count, count } from "./engine_metrics";
 import { F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_SEQ, apicv, clear, globalAdvance, has, hvTimer, preemptionRate, set } from "./engine_record";
-import { kick, posted, postedWait, unblock } from "./engine_kick";
+import { kick, kickOn, posted, postedWait, unblock } from "./engine_kick";
 import { F_IN_SERVICE, STATE, S_GUEST, VM_CAN_POST, VM_HV_TIMER, X_APIC_WRITE, X_NONE, vmCell } from "./engine_record";
 import { dropHv } from "./engine_leave_guest";
 import { TraceKind, trace } from "./trace_log";
@@ -79,6 +79,25 @@ export function expired(e: usize, v: i32, fromTimerFn: bool): void {
   set(e, F_PENDING);
   unblock(e, v);
   if (fromTimerFn) kick(e, v);
+}
+
+/**
+ * LapicTimer.expired from the hrtimer's callback (fromTimerFn) in a run of
+ * engine_loop.ts's plainCyclictest: TSC-deadline mode (it latches expired_tscdeadline), no
+ * posted timer interrupts, no trace, no host scheduler. unblock then kick is one kick
+ * there: a kick from S_BLOCKED or S_POLLING leaves S_WAKING, where the second does nothing,
+ * and from any other state unblock does nothing.
+ */
+// @ts-ignore: decorator
+@inline
+export function expiredByHrtimerPlain(e: usize, v: i32): void {
+  if (has(e, F_PENDING)) {
+    count(v, Count.Coalesced);
+    return;
+  }
+  expiredTdLatch(v);
+  set(e, F_PENDING);
+  kickOn(e, v, true);
 }
 
 /**

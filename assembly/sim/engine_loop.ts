@@ -21,7 +21,7 @@ import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_
 import { guestInterruptStep, guestStep, workloadOf } from "./engine_guest";
 import { cyclictestInterruptStepOn, cyclictestStepOn } from "./guest_cyclictest";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_CAN_POST, VM_IDLE_IN_GUEST, VM_IDLE_POLL, VM_WORK_NS, WK_CYCLICTEST, X_APIC_WRITE_TRACED, X_IDLE_POLL } from "./engine_record";
-import { beginEntry, block, hrtimerCallback, hrtimerCallbackDeadline, preemptionExit, reenter, stall, wake } from "./engine_host";
+import { beginEntry, block, blockPlain, hrtimerCallback, hrtimerCallbackPlain, preemptionExit, reenter, reenterPlain, stall, wake, wakePlain } from "./engine_host";
 import { TraceExit, TraceKind, trace, traceFull, tracing } from "./trace_log";
 import { BUSY_STEP_NS, busyWaiting } from "./guest_lapic_count";
 import { VM_WAIT_BUSY } from "./engine_lapic_count";
@@ -114,7 +114,7 @@ function flushChain(v: i32, traced: bool, busyAny: bool, plain: bool): void {
     events++;
     store<i64>(e + THREAD_SEQ, -1);
     if (load<u8>(e + STATE) == S_DONE) break;
-    if (plain) onThreadEventPlain(e, v, load<u32>(e + NEXT_KIND));
+    if (plain) onThreadEventOn(e, v, load<u32>(e + NEXT_KIND), true);
     else onThreadEvent(e, v, load<u32>(e + NEXT_KIND));
   }
   // Into the queue in the order the TypeScript engine pushed them: the preemption timer
@@ -200,7 +200,7 @@ function onEvent(v: i32, kind: u32, seq: i64, plain: bool): void {
   if (load<u8>(e + STATE) == S_DONE) return;
   if (kind == EV_HRTIMER) {
     if (plain) {
-      if (seq == load<i64>(e + HRTIMER_SEQ)) hrtimerCallbackDeadline(e, v);
+      if (seq == load<i64>(e + HRTIMER_SEQ)) hrtimerCallbackPlain(e, v);
     } else if (seq == load<i64>(e + HRTIMER_SEQ) && !(schedOn && schedHoldHrtimer(v, seq))) hrtimerCallback(e, v);
     return;
   }
@@ -252,7 +252,7 @@ function runProgramP(e: usize, v: i32, plain: bool): void {
 function onThreadEventOn(e: usize, v: i32, kind: u32, plain: bool): void {
   switch (kind) {
     case EV_GUEST_RESUME:
-      if (load<u8>(e + STATE) == S_GUEST || reenter(e, v)) runProgramP(e, v, plain);
+      if (load<u8>(e + STATE) == S_GUEST || (plain ? reenterPlain(e, v) : reenter(e, v))) runProgramP(e, v, plain);
       return;
     case EV_ENTRY_DONE:
       if (has(e, F_KICK_AT_ENTRY)) {
@@ -267,7 +267,8 @@ function onThreadEventOn(e: usize, v: i32, kind: u32, plain: bool): void {
       runProgramP(e, v, plain);
       return;
     case EV_BLOCK:
-      block(e, v);
+      if (plain) blockPlain(e, v);
+      else block(e, v);
       return;
     case EV_POLL_END:
       // With a scheduler the poll may have ended early (another task runnable): its length.
@@ -279,14 +280,15 @@ function onThreadEventOn(e: usize, v: i32, kind: u32, plain: bool): void {
       if (!plain && schedOn) schedSleep(v);
       return;
     case EV_WAKE:
-      wake(e, v);
+      if (plain) wakePlain(e, v);
+      else wake(e, v);
       return;
     case EV_KICK_EXIT:
       count(v, Count.ExitExternalInterrupt);
       beginEntry(e, v, delay(D_VM_ENTRY, v));
       return;
     case EV_ENTRY_WAIT:
-      if (reenter(e, v)) runProgramP(e, v, plain);
+      if (plain ? reenterPlain(e, v) : reenter(e, v)) runProgramP(e, v, plain);
       return;
   }
 }
