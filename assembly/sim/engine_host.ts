@@ -22,7 +22,7 @@ import { schedBusyWait, schedNoPollForSteal } from "./engine_sched";
 import { schedOn } from "./engine_sched_state";
 import { schedPollStart, schedSleep } from "./engine_sched_thread";
 
-import { restartApicTimer, startSwTimer } from "./engine_lapic_start";
+import { restartApicTimer, restartApicTimerPlain, startSwTimer, startSwTimerPlain } from "./engine_lapic_start";
 
 /** Vcpu.hasWakeReason (LVTT unmasked in deadline mode). */
 // @ts-ignore: decorator
@@ -50,7 +50,8 @@ function blockOn(e: usize, v: i32, plain: bool): void {
     return;
   }
   if (has(e, F_HV_IN_USE)) {
-    startSwTimer(e, v);
+    if (plain) startSwTimerPlain(e, v);
+    else startSwTimer(e, v);
     set(e, F_HV_BEFORE_BLOCK);
     count(v, Count.HvToSw);
   } else {
@@ -105,7 +106,8 @@ function wakeOn(e: usize, v: i32, plain: bool): void {
   if (haltStart >= 0) endHalt(e, v);
   if (has(e, F_HV_BEFORE_BLOCK)) {
     clear(e, F_HV_BEFORE_BLOCK);
-    restartApicTimer(e, v);
+    if (plain) restartApicTimerPlain(e, v);
+    else restartApicTimer(e, v);
     if (has(e, F_HV_IN_USE)) count(v, Count.SwToHv);
   }
   beginEntry(e, v, delay(D_VM_ENTRY, v));

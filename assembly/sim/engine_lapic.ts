@@ -22,7 +22,14 @@ import { pvDeadlineClear } from "./deadline_proposals";
 // @ts-ignore: decorator
 @inline
 export function cancelHrtimer(e: usize, v: i32): void {
-  if (load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
+  cancelHrtimerOn(e, v, false);
+}
+
+/** cancelHrtimer; `plain` (a constant at each call): no trace (engine_loop.ts plainCyclictest). */
+// @ts-ignore: decorator
+@inline
+export function cancelHrtimerOn(e: usize, v: i32, plain: bool): void {
+  if (!plain && load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
   store<i64>(e + HRTIMER_SEQ, -1);
 }
 
@@ -36,6 +43,13 @@ export function cancelHrtimer(e: usize, v: i32): void {
 // @ts-ignore: decorator
 @inline
 export function armHvTimer(e: usize, v: i32): bool {
+  return armHvTimerOn(e, v, false);
+}
+
+/** armHvTimer; `plain` (a constant at each call): no trace (engine_loop.ts plainCyclictest). */
+// @ts-ignore: decorator
+@inline
+export function armHvTimerOn(e: usize, v: i32, plain: bool): bool {
   // kvm_can_use_hv_timer per VM (MWAIT in the guest, posted timer interrupts).
   if (!hvTimer || vmCell(e, VM_HV_TIMER) == 0 || tdIsZero(v)) return false;
   if (hvArm(v, preemptionRate, 0xffffffff, globalAdvance) != 0) {
@@ -44,8 +58,8 @@ export function armHvTimer(e: usize, v: i32): bool {
   }
   set(e, F_HV_IN_USE);
   count(v, Count.HvArms);
-  trace(TraceKind.HvTimerState, v, 1);
-  cancelHrtimer(e, v);
+  if (!plain) trace(TraceKind.HvTimerState, v, 1);
+  cancelHrtimerOn(e, v, plain);
   return true;
 }
 
