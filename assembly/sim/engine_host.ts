@@ -6,7 +6,7 @@
 // (reenter's result) instead of calling up into it.
 
 import { simNowNs } from "./host_clock";
-import { waitLapicExpire, vcpuAdvance, lastWaitDelta } from "./vcpu_timer";
+import { waitLapicExpireInline, vcpuAdvance, lastWaitDelta } from "./vcpu_timer";
 import { expiredTdIsSet } from "./vcpu_regs";
 import { preemptionAtNs } from "./vcpu_hv_timer";
 import { Count, Sum, addNs, count, metricAdvance, metricCallback } from "./engine_metrics";
@@ -114,6 +114,8 @@ function wakeOn(e: usize, v: i32, plain: bool): void {
 }
 
 /** Vcpu.endHalt, with nextHaltPollNs (src/sim/halt-poll.ts: grow/shrink_halt_poll_ns). */
+// @ts-ignore: decorator
+@inline
 export function endHalt(e: usize, v: i32): void {
   const haltNs = simNowNs - load<i64>(e + HALT_START_NS);
   store<i64>(e + HALT_START_NS, -1);
@@ -140,6 +142,8 @@ export function endHalt(e: usize, v: i32): void {
 }
 
 /** Vcpu.beginEntry: inject now, reach kvm_wait_lapic_expire after inNs. */
+// @ts-ignore: decorator
+@inline
 export function beginEntry(e: usize, v: i32, inNs: f64): void {
   injectPending(e, v);
   setState(e, S_ENTERING);
@@ -202,7 +206,7 @@ function waitLapicExpireGateOn(e: usize, v: i32, plain: bool): f64 {
   if (!expiredTdIsSet(v) || vcpuAdvance(v, globalAdvance) == 0) return 0;
   // lapic_timer_int_injected: IRR with APICv, ISR (injected or in service) without.
   if (!has(e, apicv ? F_TO_DELIVER : F_TO_DELIVER | F_IN_SERVICE)) return 0;
-  const spinNs = waitLapicExpire(v, era, tune, globalAdvance, hz);
+  const spinNs = waitLapicExpireInline(v, era, tune, globalAdvance, hz);
   if (!plain) trace(TraceKind.WaitLapicExpire, v, lastWaitDelta(v));
   addNs(v, Sum.SpinNs, spinNs);
   if (!plain && schedOn && spinNs > 0) schedBusyWait(v, spinNs);

@@ -6,7 +6,7 @@
 
 import { tdIsZero, tdClear, expiredTdLatch } from "./vcpu_regs";
 import { clearPeriod } from "./vcpu_sw_timer";
-import { hvArm, hvCancel } from "./vcpu_hv_timer";
+import { hvArmInline, hvCancel } from "./vcpu_hv_timer";
 import { Count, count } from "./engine_metrics";
 import { F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_SEQ, apicv, clear, globalAdvance, has, hvTimer, preemptionRate, set } from "./engine_record";
 import { kick, kickOn, posted, postedWait, unblock } from "./engine_kick";
@@ -52,7 +52,7 @@ export function armHvTimer(e: usize, v: i32): bool {
 export function armHvTimerOn(e: usize, v: i32, plain: bool): bool {
   // kvm_can_use_hv_timer per VM (MWAIT in the guest, posted timer interrupts).
   if (!hvTimer || vmCell(e, VM_HV_TIMER) == 0 || tdIsZero(v)) return false;
-  if (hvArm(v, preemptionRate, 0xffffffff, globalAdvance) != 0) {
+  if (hvArmInline(v, preemptionRate, 0xffffffff, globalAdvance) != 0) {
     count(v, Count.HvFallbacks);
     return false;
   }

@@ -6,7 +6,7 @@
 
 import { simNowNs } from "./host_clock";
 import { tdFromReg } from "./vcpu_regs";
-import { swTscdeadlineArm, swExpiryCallbackAtNs, swExpiryInNs } from "./vcpu_sw_timer";
+import { swTscdeadlineArmInline, swExpiryCallbackAtNs, swExpiryInNs } from "./vcpu_sw_timer";
 import { hvExpired } from "../hv_timer";
 import { Count, count } from "./engine_metrics";
 import { queuePush } from "./event_queue";
@@ -100,7 +100,7 @@ function startSwTimerOn(e: usize, v: i32, plain: bool): void {
   }
   if (has(e, F_HV_IN_USE)) cancelHvTimer(e, v);
   if (has(e, F_PENDING)) return;
-  const st = swTscdeadlineArm(v, expireWithinAdvance, globalAdvance);
+  const st = swTscdeadlineArmInline(v, expireWithinAdvance, globalAdvance);
   if (st == 2) {
     const at = swExpiryCallbackAtNs(v, delay(D_HRTIMER, v));
     if (!plain) trace(TraceKind.HrtimerStart, v, f64(simNowNs) + swExpiryInNs(v));

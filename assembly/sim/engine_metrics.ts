@@ -323,6 +323,8 @@ export function metricLatency(v: i32, cycles: f64, ns: f64): void {
 }
 
 /** MetricsSink.recordAdvance (VcpuMetrics.recordAdvance's slots in the complete mode). */
+// @ts-ignore: decorator
+@inline
 export function metricAdvance(v: i32, nowNs: f64, advanceNs: u32): void {
   if (!complete) {
     logRecord(v, LogRecord.Advance, nowNs, f64(advanceNs), 0);
@@ -342,6 +344,8 @@ export function metricAdvance(v: i32, nowNs: f64, advanceNs: u32): void {
 }
 
 /** MetricsSink.hrtimerCallback (VcpuMetrics.hrtimerCallback and CallbacksPerMs in the complete mode). */
+// @ts-ignore: decorator
+@inline
 export function metricCallback(v: i32, nowNs: f64): void {
   if (!complete) {
     logRecord(v, LogRecord.Callback, nowNs, 0, 0);

@@ -79,6 +79,13 @@ export function lastWaitDelta(v: i32): f64 {
  * while G < D. Returns the host ns spent spinning.
  */
 export function waitLapicExpire(v: i32, era: i32, tune: bool, global: bool, hz: u32): f64 {
+  return waitLapicExpireInline(v, era, tune, global, hz);
+}
+
+/** waitLapicExpire, inlined into the engine's busy-wait gate (engine_host.ts waitLapicExpireGateOn). */
+// @ts-ignore: decorator
+@inline
+export function waitLapicExpireInline(v: i32, era: i32, tune: bool, global: bool, hz: u32): f64 {
   const p = rec(v);
   const deadline = load<u64>(p + EXPIRED_TSCDEADLINE);
   store<u64>(p + EXPIRED_TSCDEADLINE, 0);
