@@ -9,7 +9,7 @@ import { tdFromReg } from "./vcpu_regs";
 import { swTscdeadlineArmInline, swExpiryCallbackAtNs, swExpiryInNs } from "./vcpu_sw_timer";
 import { hvExpired } from "../hv_timer";
 import { Count, count } from "./engine_metrics";
-import { queuePush } from "./event_queue";
+import { queuePushInline } from "./event_queue";
 import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, HRTIMER_AT_NS, HRTIMER_SEQ, R_NEXT, clear, delay, expireWithinAdvance, globalAdvance, has, payloadOf } from "./engine_record";
 import { armHvTimerOn, cancelHrtimer, cancelHrtimerOn, cancelHvTimer, expired } from "./engine_lapic";
 import { TraceKind, trace } from "./trace_log";
@@ -104,7 +104,7 @@ function startSwTimerOn(e: usize, v: i32, plain: bool): void {
   if (st == 2) {
     const at = swExpiryCallbackAtNs(v, delay(D_HRTIMER, v));
     if (!plain) trace(TraceKind.HrtimerStart, v, f64(simNowNs) + swExpiryInNs(v));
-    store<i64>(e + HRTIMER_SEQ, i64(queuePush(at, payloadOf(EV_HRTIMER, v))));
+    store<i64>(e + HRTIMER_SEQ, i64(queuePushInline(at, payloadOf(EV_HRTIMER, v))));
     store<i64>(e + HRTIMER_AT_NS, at);
     count(v, Count.SwArms);
   } else if (st == 1) {

@@ -83,6 +83,13 @@ function entryAt(hp: usize, i: i32): usize {
 
 /** Schedules `payload` at absolute time timeNs; returns its seq (for cancellation checks). */
 export function queuePush(timeNs: i64, payload: u32): u32 {
+  return queuePushInline(timeNs, payload);
+}
+
+/** queuePush, inlined where the engine starts the hrtimer (engine_lapic_start.ts startSwTimerOn) */
+// @ts-ignore: decorator
+@inline
+export function queuePushInline(timeNs: i64, payload: u32): u32 {
   // Never at the sentinels' time (a saturated conversion gives i64.MAX_VALUE): they must
   // lose every comparison on time, as their seq is not the youngest.
   if (timeNs == i64.MAX_VALUE) timeNs = i64.MAX_VALUE - 1;

@@ -4,7 +4,7 @@
 
 import { rec, reg, guestTscNow } from "./vcpu_layout";
 import { cyclesToNsSigned, nsToCyclesSigned } from "./vcpu_timer";
-import { Count, count, countOf, lastLatencyCycles, maxLatencyCycles, metricLatency, minLatencyCycles } from "./engine_metrics";
+import { Count, count, countOf, lastLatencyCycles, maxLatencyCycles, metricLatency, metricLatencyInline, minLatencyCycles } from "./engine_metrics";
 import { F_HANDLER_DONE, PHASE, VM_CT_INTERVAL_NS, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, ST_LOOPS, COMPUTE_LEFT_NS, VM_BOOT_KHZ, VM_IDLE_POLL, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_COMPUTE, X_DONE, X_HALT, X_IDLE_POLL, X_IRET, X_MSR_WRITE, X_NONE, addStatUs, clear, eng, has, set, statSumUs, statsKept, vmAt, vmCell, vmCells } from "./engine_record";
 import { guestEoi, setTscDeadlineMode } from "./engine_lapic";
 import { wrmsrPvDeadline, wrmsrTscDeadline } from "./engine_deadline";
@@ -106,7 +106,7 @@ export function cyclictestInterruptStepOn(e: usize, v: i32, pv: bool): i32 {
     const now = guestTscNow(p);
     store<u64>(reg(p, R_NOW), now);
     const latency = f64(i64(now - load<u64>(reg(p, R_NEXT))));
-    metricLatency(v, latency, cyclesToNsSigned(v, latency));
+    metricLatencyInline(v, latency, cyclesToNsSigned(v, latency));
     if (statsKept()) addStatUs(v, cyclictestUs(e, latency));
   }
   set(e, F_HANDLER_DONE);

@@ -6,7 +6,7 @@
 import { Status } from "../status";
 import { readL1Tsc } from "../tsc_scaling";
 import { vmxSetHvTimerCachedInline, hvDeadlineHostTsc } from "../hv_timer";
-import { simNowNs, hostTscAt, hostTscNow, nsWhenHostTscReaches } from "./host_clock";
+import { simNowNs, hostTscAt, hostTscNow, nsWhenHostTscReachesInline } from "./host_clock";
 import { queuePush } from "./event_queue";
 import { RATIO, OFFSET, TSCDEADLINE, HV_DEADLINE_TSC, ADVANCE_NS, fracBits, rec, nsecToCyclesFor } from "./vcpu_layout";
 import { globalAdvanceNs } from "./vcpu_timer";
@@ -66,5 +66,5 @@ export function preemptionAtNs(v: i32, rate: u32, entryInNs: f64, loadedBeforeWa
   const entry = hostTscAt(simNowNs + i64(entryInNs));
   const loadedAt = loadedBeforeWait ? hostTscNow() : entry;
   const value: u64 = deadline > loadedAt ? u64(u32((deadline - loadedAt) >> u64(rate))) : 0;
-  return nsWhenHostTscReaches(entry + (value << u64(rate)));
+  return nsWhenHostTscReachesInline(entry + (value << u64(rate)));
 }

@@ -8,7 +8,7 @@
 
 import { cyclesToNs } from "../time_scale";
 import { adjustTimerAdvance, adjustTimerAdvanceLegacy, tunerDone, TunerEra, ndelayLoops, busyWaitScaledNs, busyWaitV40Cycles } from "../timer_advance";
-import { simNowNs, hostTscNow, nsWhenHostTscReaches, hostKhz } from "./host_clock";
+import { simNowNs, hostTscNow, nsWhenHostTscReachesInline, hostKhz } from "./host_clock";
 import { OFFSET, EXPIRED_TSCDEADLINE, HV_DEADLINE_TSC, TSC_KHZ, ADVANCE_NS, FLAGS, LAST_DELTA, FULL_STRIDE, ENGINE_STRIDE, stride, FLAG_SCALED, FLAG_TUNER_DONE, statePtr, fracBits, setVcpuState, rec, guestTscNow, nsecToCyclesFor, setTscRate } from "./vcpu_layout";
 
 /** Kernel eras (scenario kvm.era), in the order of spec §5.2. */
@@ -128,7 +128,7 @@ export function waitLapicExpireInline(v: i32, era: i32, tune: bool, global: bool
   } else {
     hostCycles = ndelayLoops(busyWaitScaledNs(guestCycles, khz, advance), u32(hostKhz), hz);
   }
-  return f64(nsWhenHostTscReaches(host + hostCycles) - simNowNs);
+  return f64(nsWhenHostTscReachesInline(host + hostCycles) - simNowNs);
 }
 
 /** Guest cycles -> ns at the vCPU's virtual_tsc_khz, signed (for latency metrics). */
