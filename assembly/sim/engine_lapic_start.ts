@@ -55,6 +55,8 @@ export function restartApicTimer(e: usize, v: i32): void {
  * LapicTimer.restartApicTimer in a run of engine_loop.ts's plainCyclictest: the timer is in
  * TSC-deadline mode, no trace, no deadline proposal.
  */
+// @ts-ignore: decorator
+@inline
 export function restartApicTimerPlain(e: usize, v: i32): void {
   if (has(e, F_PENDING)) return;
   if (!startHvTimerOn(e, v, true)) startSwTimerOn(e, v, true);

@@ -29,8 +29,8 @@ describe("wasm engine: cyclictest copies of the loop", () => {
     ["lognormal host delays, 100 µs interval", { delays: LOGNORMAL, vm: { vcpus: 4 } }, 100_000],
     ["host stalls", { host: { stalls: { everyNs: 3_000_000, lengthNs: 40_000 } }, vm: { vcpus: 2 } }],
     ["two VMs at different TSC rates", { vms: [vm("a", 2, 2_100_000), vm("b", 1, 3_000_000)] }],
-  ] as const)("%s: taken, and the same bytes as the general copies and the TypeScript engine", (_name, o, intervalNs = 1_000_000) => {
-    const w = { ...CYCLICTEST, intervalNs };
+  ] as const)("%s: taken, and the same bytes as the general copies and the TypeScript engine", (_name, o, interval?: number) => {
+    const w = { ...CYCLICTEST, intervalNs: interval ?? 1_000_000 };
     const overrides = { seed: 7, durationNs: 30_000_000, ...o } as Overrides;
     const plain = run(overrides, w, true);
     const general = run(overrides, w, false);
