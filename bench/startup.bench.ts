@@ -1,6 +1,8 @@
 // CLI start-up (issue #13 target 4): `tscsim --help` and the smallest honest run (one
 // vCPU, 1 ms simulated) against bare `node -e 0`, through the package's bin (the bundle,
-// dist/bundle/tscsim.js) and, for comparison, the unbundled dist/cli/main.js.
+// dist/bundle/tscsim.cjs, with its V8 code cache in a directory of the bench's own,
+// filled by the warm-up round), the same run with the code cache off (a first command,
+// or TSCSIM_CODE_CACHE=off) and, for comparison, the unbundled dist/cli/main.js.
 //  - wall time: rounds of one spawn of each command, the order rotated every round, pinned
 //    to one CPU with taskset when there is one; medians, min and max per command, and the
 //    overhead over `node -e 0` (median minus median);
@@ -31,17 +33,19 @@ const cpu = arg("--cpu") ?? (hasTaskset && os.availableParallelism() > 1 ? "1" :
 /** Issue #13 target 4: at most this much over `node -e 0`. */
 const TARGET_OVERHEAD_MS = 120;
 const RUN_ARGS = ["run", "cyclictest", "--set", "vms.0.vcpus=1", "--set", "duration=1ms"];
-const BIN = "dist/bundle/tscsim.js";
+const BIN = "dist/bundle/tscsim.cjs";
 const UNBUNDLED = "dist/cli/main.js";
 
 interface Case {
   id: string;
   args: string[];
+  env?: Record<string, string>;
 }
 const CASES: Case[] = [
   { id: "node -e 0", args: ["-e", "0"] },
   { id: "tscsim --help", args: [BIN, "--help"] },
   { id: "tscsim run (1 vCPU, 1 ms)", args: [BIN, ...RUN_ARGS] },
+  { id: "run, code cache off", args: [BIN, ...RUN_ARGS], env: { TSCSIM_CODE_CACHE: "off" } },
   { id: "unbundled --help", args: [UNBUNDLED, "--help"] },
   { id: "unbundled run (1 vCPU, 1 ms)", args: [UNBUNDLED, ...RUN_ARGS] },
 ];
@@ -49,13 +53,15 @@ const CASES: Case[] = [
 for (const f of [BIN, UNBUNDLED]) {
   if (!existsSync(join(root, f))) throw new Error(`${f} is missing: run npm run build first`);
 }
-// The release build, as users run it.
-const env = { ...process.env, TSCSIM_WASM: "" };
+// The release build, as users run it; the code cache in a directory of the bench's own.
+const cacheHome = mkdtempSync(join(os.tmpdir(), "tscsim-startup-cache-"));
+process.on("exit", () => rmSync(cacheHome, { recursive: true, force: true }));
+const env = { ...process.env, TSCSIM_WASM: "", TSCSIM_CODE_CACHE: "", XDG_CACHE_HOME: cacheHome };
 
 function spawnOnce(c: Case): number {
   const [cmd, args] = cpu === undefined ? [process.execPath, c.args] : ["taskset", ["-c", cpu, process.execPath, ...c.args]];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd: root, env, stdio: ["ignore", "ignore", "pipe"] });
+  const r = spawnSync(cmd, args, { cwd: root, env: { ...env, ...c.env }, stdio: ["ignore", "ignore", "pipe"] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${c.id} failed (${r.status}): ${r.stderr.toString()}`);
   return ms;
@@ -70,7 +76,7 @@ function instructionsOf(c: Case): number | null {
   const dir = mkdtempSync(join(os.tmpdir(), "tscsim-startup-"));
   try {
     const file = join(dir, "cg.out");
-    const r = spawnSync("valgrind", ["--tool=callgrind", `--callgrind-out-file=${file}`, "--smc-check=all-non-file", process.execPath, ...c.args], { cwd: root, env, stdio: ["ignore", "ignore", "pipe"] });
+    const r = spawnSync("valgrind", ["--tool=callgrind", `--callgrind-out-file=${file}`, "--smc-check=all-non-file", process.execPath, ...c.args], { cwd: root, env: { ...env, ...c.env }, stdio: ["ignore", "ignore", "pipe"] });
     if (r.error !== undefined || r.status !== 0) return null;
     const m = /^summary:\s*(\d+)/m.exec(readFileSync(file, "utf8"));
     return m === null ? null : Number(m[1]);
@@ -81,7 +87,7 @@ function instructionsOf(c: Case): number | null {
 
 const loadBefore = loadAverage();
 const t0 = performance.now();
-for (const c of CASES) spawnOnce(c); // warm the page cache
+for (const c of CASES) spawnOnce(c); // warm the page cache and fill the code cache
 const samples = new Map<string, number[]>(CASES.map((c) => [c.id, []]));
 for (let r = 0; r < rounds; r++) {
   for (let k = 0; k < CASES.length; k++) {
@@ -93,7 +99,7 @@ const baseMs = median(samples.get("node -e 0")!);
 const wall = CASES.map((c) => {
   const s = samples.get(c.id)!;
   const medianMs = median(s);
-  return { id: c.id, argv: c.args, medianMs, minMs: Math.min(...s), maxMs: Math.max(...s), overheadMs: medianMs - baseMs, samplesMs: s };
+  return { id: c.id, argv: c.args, env: c.env ?? {}, medianMs, minMs: Math.min(...s), maxMs: Math.max(...s), overheadMs: medianMs - baseMs, samplesMs: s };
 });
 const counted = instructions ? CASES.map((c) => ({ id: c.id, instructions: instructionsOf(c) })) : null;
 const baseIr = counted?.[0]?.instructions ?? null;

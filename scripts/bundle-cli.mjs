@@ -1,10 +1,17 @@
 // Bundles the compiled CLI (dist/cli/main.js and what it imports) into dist/bundle/, the
-// package's `bin`: one ES module for start-up plus chunks that each command loads when it
-// runs (code splitting follows the CLI's `await import(...)`s). Loading ~150 modules of
-// dist/ and zod's and hdr-histogram-js's many files one by one cost more than running them;
+// package's `bin`:
+//  - dist/bundle/cli.cjs: the whole CLI as one CommonJS file (loading ~150 modules of
+//    dist/ and zod's and hdr-histogram-js's many files one by one cost more than running
+//    them). CommonJS because node:vm compiles a script, not an ES module, and only a
+//    script can be given V8's code cache on Node 20;
+//  - dist/bundle/tscsim.cjs (the bin, src/cli/launch.ts): runs cli.cjs through node:vm
+//    with a code cache kept between commands (src/cli/code-cache.ts), keyed on the
+//    content hash this script computes and builds into it. CommonJS too: an ES module
+//    entry makes Node start its ES module loader, ~25 M instructions of its own.
 // docs/performance.md has the figures. dist/ keeps the unbundled modules: the library
 // (dist/index.js) and the sweep's worker threads (dist/sweep/worker.js) use them.
-import { readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -14,26 +21,29 @@ const outdir = join(dist, "bundle");
 
 // tscsim's own compiled modules (dist/**/*.js) go through two rewrites on their way in:
 //  - Modules find the package's files (build/*.wasm, package.json, docs/) relative to
-//    their own URL. Inside the bundle every chunk sits in dist/bundle/, so each module's
-//    `import.meta.url` becomes the URL its unbundled file has in dist/.
+//    their own URL. Inside the bundle they all sit in dist/bundle/cli.cjs, so each
+//    module's `import.meta.url` becomes the URL its unbundled file has in dist/ (relative
+//    to the bundle's own URL, which a CommonJS file has as __filename: see `define`).
 //  - `import { z } from "zod"` hands over zod's namespace object whole, so esbuild keeps
 //    every export of zod (its JSON Schema reader, its schema compiler: ~80 KB that a run
 //    compiles for nothing). As `import * as z from` zod's classic API module, the same
 //    namespace, esbuild keeps only what tscsim reaches through `z.`.
 const zodClassic = join(dirname(fileURLToPath(import.meta.resolve("zod"))), "v4", "classic", "external.js");
+function ownSource(path) {
+  let source = readFileSync(path, "utf8");
+  if (source.includes("import.meta.url")) {
+    const fromBundle = relative(outdir, path).split("\\").join("/");
+    source = source.replaceAll("import.meta.url", `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`);
+  }
+  return source.replaceAll('import { z } from "zod";', `import * as z from ${JSON.stringify(zodClassic)};`);
+}
 const ownSources = {
   name: "own-sources",
   setup(b) {
     b.onLoad({ filter: /\.js$/ }, (args) => {
       if (!args.path.startsWith(dist)) return undefined;
-      let source = readFileSync(args.path, "utf8");
-      const original = source;
-      if (source.includes("import.meta.url")) {
-        const fromBundle = relative(outdir, args.path).split("\\").join("/");
-        source = source.replaceAll("import.meta.url", `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`);
-      }
-      source = source.replaceAll('import { z } from "zod";', `import * as z from ${JSON.stringify(zodClassic)};`);
-      return source === original ? undefined : { contents: source, loader: "js", resolveDir: dirname(args.path) };
+      const source = ownSource(args.path);
+      return { contents: source, loader: "js", resolveDir: dirname(args.path) };
     });
   },
 };
@@ -48,7 +58,7 @@ const zodEnglishOnly = {
   },
 };
 
-// Chunk names carry content hashes: clear the last build's, or the package ships them all.
+// Earlier builds left ES module chunks here: clear them, or the package ships them all.
 rmSync(outdir, { recursive: true, force: true });
 
 // Work that dependencies do when their modules load, for features tscsim rarely or never
@@ -122,21 +132,121 @@ const hdrWithoutWasm = {
   },
 };
 
+// What an ES module does that a CommonJS script cannot, rewritten for the bundle; each entry
+// names the file, the line and its replacement, and the build fails if the line changes.
+//  - dist/wasm.js loads the asc bindings (build/<variant>.js) with a dynamic import and a
+//    top-level await, and the bindings instantiate the wasm asynchronously. In the bundle
+//    the bindings are a function of the bundle's own (wasmBindings below) that compiles
+//    and instantiates the same .wasm synchronously (`new WebAssembly.Module`: Node has no
+//    size limit on synchronous compilation); the exports are the same objects.
+//  - dist/cli/main.js awaits main() at its top level; the bundle sets the exit code when
+//    main()'s promise settles, as the top-level await did.
+const COMMONJS_REWRITES = [
+  {
+    module: /[\\/]dist[\\/]wasm\.js$/,
+    prepend: 'import { bindWasmSync as __tscsimBindWasm } from "tscsim:wasm-bindings";\n',
+    lines: [
+      ["async function load() {", "function load() {"],
+      ["mod = (await import(url.href));", "mod = __tscsimBindWasm(url);"],
+      ["export const wasm = await load();", "export const wasm = load();"],
+    ],
+  },
+  {
+    module: /[\\/]dist[\\/]cli[\\/]main\.js$/,
+    prepend: "",
+    lines: [["process.exitCode = await main(process.argv.slice(2));", "main(process.argv.slice(2)).then((code) => { process.exitCode = code; });"]],
+  },
+];
+function replaceOrFail(source, path, from, to) {
+  if (!source.includes(from)) throw new Error(`${path}: the line this build rewrites (${JSON.stringify(from)}) is gone; update scripts/bundle-cli.mjs`);
+  return source.replace(from, to);
+}
+const commonJs = {
+  name: "commonjs",
+  setup(b) {
+    for (const { module, prepend, lines } of COMMONJS_REWRITES) {
+      b.onLoad({ filter: module }, (args) => {
+        let source = ownSource(args.path);
+        for (const [from, to] of lines) source = replaceOrFail(source, args.path, from, to);
+        return { contents: prepend + source, loader: "js", resolveDir: dirname(args.path) };
+      });
+    }
+  },
+};
+
+// The asc bindings (build/release.js; build/debug.js is the same file but for the .wasm it
+// names) as `bindWasmSync(url of build/<variant>.js)`: the same `instantiate` (it adapts
+// every export: BigInt conversions, enums, strings) made synchronous, given the module
+// compiled from the .wasm beside that URL. The binding's ES module tail (compile, await,
+// export each name) is replaced; what it exported is the object `instantiate` returns.
+const wasmBindings = {
+  name: "wasm-bindings",
+  setup(b) {
+    b.onResolve({ filter: /^tscsim:wasm-bindings$/ }, () => ({ path: "wasm-bindings", namespace: "tscsim" }));
+    b.onLoad({ filter: /.*/, namespace: "tscsim" }, () => {
+      const path = join(dist, "..", "build", "release.js");
+      let source = readFileSync(path, "utf8");
+      const debug = readFileSync(join(dist, "..", "build", "debug.js"), "utf8");
+      if (debug.replaceAll("debug.wasm", "release.wasm") !== source) throw new Error("build/debug.js and build/release.js differ beyond the .wasm they name: the bundle binds both builds with release.js's code; update scripts/bundle-cli.mjs");
+      source = replaceOrFail(source, path, "async function instantiate(module, imports = {}) {", "function instantiate(module, imports = {}) {");
+      source = replaceOrFail(source, path, "const { exports } = await WebAssembly.instantiate(module, adaptedImports);", "const { exports } = new WebAssembly.Instance(module, adaptedImports);");
+      const tail = source.lastIndexOf("export const {");
+      if (tail < 0 || !source.slice(tail).includes("instantiate(")) throw new Error(`${path}: the bindings' export tail changed; update scripts/bundle-cli.mjs`);
+      source =
+        source.slice(0, tail) +
+        'import { readFileSync as __tscsimReadWasm } from "node:fs";\n' +
+        "export function bindWasmSync(url) {\n" +
+        '  const wasmUrl = new URL(url.href.replace(/\\.js$/, ".wasm"));\n' +
+        "  return instantiate(new WebAssembly.Module(__tscsimReadWasm(wasmUrl)), {});\n" +
+        "}\n";
+      return { contents: source, loader: "js", resolveDir: join(dist, "..", "build") };
+    });
+  },
+};
+
+const bundlePath = join(outdir, "cli.cjs");
 await build({
-  entryPoints: { tscsim: join(dist, "cli", "main.js") },
+  entryPoints: [join(dist, "cli", "main.js")],
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
   minify: true,
-  outdir,
-  chunkNames: "[name]-[hash]",
+  // Non-ASCII characters escaped (esbuild's default, said here because the bin reads the
+  // file as latin1; see below for what esbuild leaves).
+  charset: "ascii",
+  outfile: bundlePath,
   // Loaded by sweeps and benches only, and they find files of their own beside them
   // (piscina its worker script): left to Node's resolution from node_modules.
   external: ["piscina", "cli-progress", "benchmark"],
-  // CommonJS dependencies (hdr-histogram-js) call require() on Node built-ins.
-  banner: { js: 'import { createRequire as __tscsimRequire } from "node:module"; const require = __tscsimRequire(import.meta.url);' },
-  plugins: [ownSources, zodEnglishOnly, dependenciesOnUse, hdrWithoutWasm],
+  // A CommonJS file has no import.meta: its URL is __filename's.
+  define: { "import.meta.url": "__tscsimBundleUrl" },
+  banner: { js: 'var __tscsimBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [commonJs, wasmBindings, ownSources, zodEnglishOnly, dependenciesOnUse, hdrWithoutWasm],
+  logLevel: "warning",
+});
+// The bin reads the bundle as latin1, which is ASCII's bytes as they are: no UTF-8
+// decoding of ~0.5 MB (about 10 M instructions) per command. esbuild escapes non-ASCII
+// characters in strings but leaves them in regular expression literals (the units'
+// `µ`); as \uXXXX escapes they mean the same there, in strings and in identifiers.
+// The hashbang of main.js is of no use in a file that the bin reads as a script.
+const bundled = readFileSync(bundlePath, "utf8")
+  .replace(/^#!.*\n/, "")
+  .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+writeFileSync(bundlePath, bundled, "latin1");
+
+await build({
+  entryPoints: [join(dist, "cli", "launch.js")],
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  minify: true,
+  outfile: join(outdir, "tscsim.cjs"),
+  define: {
+    TSCSIM_BUNDLE_HASH: JSON.stringify(createHash("sha256").update(bundled).digest("hex").slice(0, 16)),
+    "import.meta.url": "__tscsimBinUrl",
+  },
+  banner: { js: 'var __tscsimBinUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });

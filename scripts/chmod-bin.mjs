@@ -2,7 +2,7 @@
 // package's bin (the bundle) and the unbundled dist/cli/main.js.
 import { chmodSync, existsSync } from "node:fs";
 
-for (const path of ["../dist/bundle/tscsim.js", "../dist/cli/main.js"]) {
+for (const path of ["../dist/bundle/tscsim.cjs", "../dist/cli/main.js"]) {
   const bin = new URL(path, import.meta.url);
   if (existsSync(bin)) chmodSync(bin, 0o755);
 }

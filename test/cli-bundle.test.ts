@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const BUNDLE = "dist/bundle/tscsim.js";
+const BUNDLE = "dist/bundle/tscsim.cjs";
 const UNBUNDLED = "dist/cli/main.js";
 const built = existsSync(`${root}/${BUNDLE}`) && existsSync(`${root}/${UNBUNDLED}`);
 

@@ -25,7 +25,7 @@ describe("npm pack", () => {
   const files = listing.files.map((f) => f.path);
 
   test("ships the CLI, the release wasm, the chart bundle, the docs, the licence and the C bench", () => {
-    for (const f of ["dist/bundle/tscsim.js", "dist/cli/main.js", "dist/index.js", "dist/index.d.ts", "build/release.wasm", "build/release.js", "build/echarts-report.min.js", "README.md", "LICENSE", "docs/report.md", "docs/api.md", "docs/kvm-timer-model.md", "src/bench/native/kernels.c", "Dockerfile"]) {
+    for (const f of ["dist/bundle/tscsim.cjs", "dist/bundle/cli.cjs", "dist/cli/main.js", "dist/index.js", "dist/index.d.ts", "build/release.wasm", "build/release.js", "build/echarts-report.min.js", "README.md", "LICENSE", "docs/report.md", "docs/api.md", "docs/kvm-timer-model.md", "src/bench/native/kernels.c", "Dockerfile"]) {
       expect(files, f).toContain(f);
     }
   });

@@ -8,6 +8,7 @@
 // in test/metrics-percentiles.test.ts holds them equal).
 
 import type { JsHistogram } from "hdr-histogram-js";
+import { nonZeroSlots, type CountsArray } from "./nonzero-slots.js";
 
 /** The library's ulp (hdr-histogram-js/dist/ulp.js). */
 const ulp = (x: number): number => Math.pow(2, Math.floor(Math.log2(x)) - 52);
@@ -26,15 +27,19 @@ export function valuesAtPercentiles(h: JsHistogram, percentiles: readonly number
     if (!(percentiles[k]! >= percentiles[k - 1]!)) throw new RangeError(`valuesAtPercentiles: percentiles must be ascending (${percentiles.join(", ")})`);
   }
   // The counts array itself where the histogram has one (TypedArrayHistogram's public
-  // `_counts`, indexed as getCountAtIndex indexes it): a plain typed-array loop instead of
-  // a method call per slot. Other histograms through getCountAtIndex.
-  const counts = (h as { _counts?: ArrayLike<number> })._counts;
-  const direct = counts !== undefined && counts.length >= h.countsArrayLength;
+  // `_counts`, indexed as getCountAtIndex indexes it): only its slots that hold counts are
+  // read (nonzero-slots.ts). Other histograms through getCountAtIndex, slot by slot from
+  // slot 0 and then from the slot of minNonZeroValue (every record updates it; the slots
+  // between are 0).
+  const counts = (h as { _counts?: unknown })._counts;
   const length = h.countsArrayLength;
+  const direct = ArrayBuffer.isView(counts) && !(counts instanceof DataView) && (counts as CountsArray).length >= length;
+  const firstNonZero = h.minNonZeroValue <= h.maxValue ? Math.max(h.countsArrayIndex(h.minNonZeroValue), 1) : length;
+  const next = direct ? nonZeroSlots(counts as CountsArray, length) : (i: number) => (i === 1 ? firstNonZero : i);
   let k = 0;
   let total = 0;
-  for (let i = 0; i < length; i++) {
-    total += direct ? counts[i]! : h.getCountAtIndex(i);
+  for (let i = next(0); i < length; i = next(i + 1)) {
+    total += direct ? (counts as CountsArray)[i]! : h.getCountAtIndex(i);
     if (total < targets[k]!) continue;
     const value = h.valueFromIndex(i);
     while (k < targets.length && total >= targets[k]!) {
