@@ -5,6 +5,7 @@
 // draws in a test); both engines draw here, so they see the same delays.
 
 import { rngNextFloat, rngNextU32 } from "./rng_streams";
+import { exp_lut } from "~lib/util/math";
 
 export enum DelayNode {
   Fixed = 0, // [0, valueNs]
@@ -120,11 +121,16 @@ function standardNormalTail(stream: i32, negative: bool): f64 {
   return negative ? -(ZIG_R + t) : ZIG_R + t;
 }
 
-/** A lognormal draw rounded to whole ns (DistLognormal.sample): exp(mu + sigma·N(0,1)). */
+/**
+ * A lognormal draw rounded to whole ns (DistLognormal.sample): exp(mu + sigma·N(0,1)).
+ * exp is the standard library's own table-driven exp (Math.exp is exp_lut at shrink level
+ * 0, both builds' setting): the same operations, inlined into each draw instead of a call
+ * per draw (six per cyclictest interrupt), so the same bits.
+ */
 // @ts-ignore: decorator
 @inline
 function lognormalDraw(mu: f64, sigma: f64, stream: i32): f64 {
-  return Math.floor(Math.exp(mu + sigma * standardNormal(stream)) + 0.5);
+  return Math.floor(exp_lut(mu + sigma * standardNormal(stream)) + 0.5);
 }
 
 /** One draw of the node at cell `node` from `stream`: whole ns >= 0. */

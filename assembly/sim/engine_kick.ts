@@ -24,11 +24,21 @@ export function idleExitNs(e: usize, v: i32): f64 {
 
 /** Vcpu.kick. */
 export function kick(e: usize, v: i32): void {
+  kickOn(e, v, false);
+}
+
+/**
+ * Vcpu.kick; `plain` (a constant at each call): a run with no trace and no host scheduler
+ * (engine_loop.ts plainCyclictest), where those branches fold away.
+ */
+// @ts-ignore: decorator
+@inline
+export function kickOn(e: usize, v: i32, plain: bool): void {
   const s = load<u8>(e + STATE);
-  if (s == S_BLOCKED && schedOn) {
+  if (!plain && s == S_BLOCKED && schedOn) {
     schedKickBlocked(e, v);
   } else if (s == S_BLOCKED) {
-    trace(TraceKind.Waking, v, 0);
+    if (!plain) trace(TraceKind.Waking, v, 0);
     setState(e, S_WAKING);
     schedule(e, v, EV_WAKE, delay(D_WAKEUP, v));
   } else if (s == S_POLLING) {
@@ -38,7 +48,7 @@ export function kick(e: usize, v: i32): void {
     set(e, F_KICK_AT_ENTRY);
   } else if (s == S_GUEST) {
     const idleNs = idleExitNs(e, v);
-    trace(TraceKind.Exit, v, TraceExit.ExternalInterrupt);
+    if (!plain) trace(TraceKind.Exit, v, TraceExit.ExternalInterrupt);
     leaveGuest(e);
     setState(e, S_EXIT);
     schedule(e, v, EV_KICK_EXIT, idleNs + delay(D_VM_EXIT, v));
