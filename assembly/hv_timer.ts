@@ -79,6 +79,22 @@ export function vmxSetHvTimerCached(
   rate: u32,
   maxValue: u64,
 ): i32 {
+  return vmxSetHvTimerCachedInline(deadlineTsc, guestTsc, hostTsc, advanceCycles, l1Ratio, fracBits, rate, maxValue);
+}
+
+/** vmxSetHvTimerCached, inlined where the engine arms the preemption timer (sim/vcpu_hv_timer.ts hvArmInline). */
+// @ts-ignore: decorator
+@inline
+export function vmxSetHvTimerCachedInline(
+  deadlineTsc: u64,
+  guestTsc: u64,
+  hostTsc: u64,
+  advanceCycles: u64,
+  l1Ratio: u64,
+  fracBits: u32,
+  rate: u32,
+  maxValue: u64,
+): i32 {
   let delta = guestDeltaCycles(deadlineTsc, guestTsc, advanceCycles);
   if (l1Ratio != u64(1) << u64(fracBits) && delta != 0) {
     // u64_shl_div_u64: overflow when the high word of delta << fracBits reaches the divisor.

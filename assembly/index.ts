@@ -68,7 +68,7 @@ export {
 } from "./batch";
 export { batchU64ShlDivU64 } from "./shl_div_batch";
 export { setHostClock, setNowNs, nowF64, nsWhenHostTscReaches } from "./sim/host_clock";
-export { queueReset, queueSetNextSeq, queuePush, queuePushIn, queuePop, queueSetHorizon, queueSize, queuePoppedSeq, queuePushedSeq, queuePeekNs } from "./sim/event_queue";
+export { queueReset, queueSetNextSeq, queuePush, queuePushIn, queuePop, queueSetHorizon, queueSize, queuePoppedSeq, queuePushedSeq, queuePeekNs, queueReserveSeq, queuePushAs } from "./sim/event_queue";
 export {
   EraCode,
   vcpuStride,
@@ -140,7 +140,7 @@ export { Counter, Slot, SLOTS, engineSlotsOf } from "./sim/metrics_slots";
 export { HIST_CELLS, HIST_HALF_MAGNITUDE, engineHistNsPtr, engineHistCyclesPtr } from "./sim/metrics_histogram";
 export { engineCallbacksPtr, engineCallbacksLatestMs, engineCallbacksPeak, CALLBACK_WINDOW_MS } from "./sim/metrics_callback_ring";
 export { ctEngineConfigure, ctEngineEraFlags, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVmCell, ctEngineSetVcpu, ESTRIDE, VM_WORKLOAD, VM_CT_INTERVAL_NS, VM_TDL_DELTA_CYCLES, VM_TDL_SIZE, VM_TDL_BREAKMAX_CYCLES, VM_TDL_SAMPLES_BASE, VM_TDL_FIRST_VCPU, VM_RS_INTERVAL_CYCLES, VM_RS_REWRITES, VM_RS_SPACING_NS, WK_CYCLICTEST, WK_TSCDEADLINE_LATENCY, WK_REARM_STORM, WK_IDLE_NOHZ, WK_PERIODIC, WK_ONESHOT, WK_CYCLICTEST_PV } from "./sim/engine_record";
-export { ctEngineEvents, ctEngineStart, ctEngineRun, } from "./sim/engine_loop";
+export { ctEngineEvents, ctEngineStart, ctEngineRun, ctEnginePlainCyclictest, ctEngineAllowPlain } from "./sim/engine_loop";
 export { ctEngineSetYieldEvery } from "./sim/engine_yield";
 export { engineFlushLatenessRuns, engineLatenessTotals } from "./sim/engine_lateness";
 export { ctEngineControlReserve, ctEngineControlInit, ctEngineAddMigration, ctEngineAddPause, VM_MIGRATION_FIRST, VM_MIGRATIONS, VM_PAUSE_FIRST, VM_PAUSES } from "./sim/engine_control";

@@ -69,6 +69,8 @@ const REQUIRED_EXPORTS = [
   "queueReset",
   "queueSetNextSeq",
   "queuePushIn",
+  "queueReserveSeq",
+  "queuePushAs",
   "queuePop",
   "queueSetHorizon",
   "queuePoppedSeq",

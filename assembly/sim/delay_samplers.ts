@@ -5,6 +5,7 @@
 // draws in a test); both engines draw here, so they see the same delays.
 
 import { rngNextFloat, rngNextU32 } from "./rng_streams";
+import { exp_lut } from "~lib/util/math";
 
 export enum DelayNode {
   Fixed = 0, // [0, valueNs]
@@ -30,7 +31,10 @@ export function delayProgramRelease(): void {
 /** Allocates a program of n f64 cells and returns its address, for the host to fill. */
 export function delayProgramInit(n: i32): usize {
   delayProgramRelease();
-  for (let k = 0; k < lognormalRoot.length; k++) lognormalRoot[k] = false;
+  for (let k = 0; k < lognormalRoot.length; k++) {
+    lognormalRoot[k] = false;
+    fixedRootNs[k] = -1;
+  }
   programPtr = heap.alloc(usize(max(n, 1)) << 3);
   return programPtr;
 }
@@ -44,6 +48,12 @@ export function delayProgramInit(n: i32): usize {
 const lognormalRoot = new StaticArray<bool>(8);
 const lognormalMu = new StaticArray<f64>(8);
 const lognormalSigma = new StaticArray<f64>(8);
+/**
+ * Per delay kind whose distribution is a fixed value (a scenario's "fixed" delays, as S15's
+ * stable host): the value, read once when the root is set; a draw takes no random number
+ * (the Fixed case), so the same value is the same draw. -1 when the kind is not fixed.
+ */
+const fixedRootNs = new StaticArray<f64>(8);
 
 /** The program cell where delay kind `kind`'s distribution starts (after the program is written). */
 export function delaySetRoot(kind: i32, node: i32): void {
@@ -52,6 +62,7 @@ export function delaySetRoot(kind: i32, node: i32): void {
   lognormalRoot[kind] = lognormal;
   lognormalMu[kind] = lognormal ? cell(node + 1) : 0;
   lognormalSigma[kind] = lognormal ? cell(node + 2) : 0;
+  fixedRootNs[kind] = i32(cell(node)) == DelayNode.Fixed ? cell(node + 1) : -1;
 }
 
 // @ts-ignore: decorator
@@ -110,11 +121,16 @@ function standardNormalTail(stream: i32, negative: bool): f64 {
   return negative ? -(ZIG_R + t) : ZIG_R + t;
 }
 
-/** A lognormal draw rounded to whole ns (DistLognormal.sample): exp(mu + sigma·N(0,1)). */
+/**
+ * A lognormal draw rounded to whole ns (DistLognormal.sample): exp(mu + sigma·N(0,1)).
+ * exp is the standard library's own table-driven exp (Math.exp is exp_lut at shrink level
+ * 0, both builds' setting): the same operations, inlined into each draw instead of a call
+ * per draw (six per cyclictest interrupt), so the same bits.
+ */
 // @ts-ignore: decorator
 @inline
 function lognormalDraw(mu: f64, sigma: f64, stream: i32): f64 {
-  return Math.floor(Math.exp(mu + sigma * standardNormal(stream)) + 0.5);
+  return Math.floor(exp_lut(mu + sigma * standardNormal(stream)) + 0.5);
 }
 
 /** One draw of the node at cell `node` from `stream`: whole ns >= 0. */
@@ -152,6 +168,8 @@ function sampleNode(node: i32, stream: i32): f64 {
 export function sampleDelayInline(kind: i32, v: i32): f64 {
   const stream = v * DELAY_KINDS + kind;
   if (unchecked(lognormalRoot[kind])) return lognormalDraw(unchecked(lognormalMu[kind]), unchecked(lognormalSigma[kind]), stream);
+  const fixedNs = unchecked(fixedRootNs[kind]);
+  if (fixedNs >= 0) return fixedNs;
   return sampleNode(unchecked(roots[kind]), stream);
 }
 

@@ -3,7 +3,7 @@
 // workload code (VM_WORKLOAD, set by ctEngineSetVm). A step performs the instant
 // operations of one step and returns the exit (X_*) that ends it, as GuestMachine.step does.
 
-import { VM_WORKLOAD, WK_CYCLICTEST, WK_CYCLICTEST_PV, WK_IDLE_NOHZ, WK_ONESHOT, WK_PERIODIC, WK_REARM_STORM, WK_TSCDEADLINE_LATENCY, vmCell } from "./engine_record";
+import { VM_WORKLOAD, WK_CYCLICTEST, WK_CYCLICTEST_PV, WK_IDLE_NOHZ, WK_ONESHOT, WK_PERIODIC, WK_REARM_STORM, WK_TSCDEADLINE_LATENCY, vmCode } from "./engine_record";
 import { cyclictestInterruptStep, cyclictestPvInterruptStep, cyclictestPvStep, cyclictestStep } from "./guest_cyclictest";
 import { lapicCountInterruptStep, lapicCountStep } from "./guest_lapic_count";
 import { tdlInterruptStep, tdlStep } from "./guest_tscdeadline_latency";
@@ -14,7 +14,7 @@ import { idleNohzInterruptStep, idleNohzStep } from "./guest_idle";
 // @ts-ignore: decorator
 @inline
 export function workloadOf(e: usize): i32 {
-  return i32(vmCell(e, VM_WORKLOAD));
+  return vmCode(e, VM_WORKLOAD);
 }
 
 /** GuestMachine.step of the VM's workload `wk` (workloadOf). */

@@ -8,7 +8,7 @@ import { simNowNs } from "./host_clock";
 import { waitLapicExpire, vcpuAdvance } from "./vcpu_timer";
 import { expiredTdIsSet } from "./vcpu_regs";
 import { Count, Sum, addNs, count, metricAdvance } from "./engine_metrics";
-import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_CPU_IDLE_EXIT, D_IRQ_DISPATCH, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_KICK_EXIT, EV_WAKE, F_KICK_AT_ENTRY, F_WAIT_IDLE, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, THREAD_SEQ, delay, era, globalAdvance, has, hz, schedule, set, startNs, tune, setState } from "./engine_record";
+import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_CPU_IDLE_EXIT, D_IRQ_DISPATCH, D_VM_EXIT, D_WAKEUP, EV_ENTRY_DONE, EV_KICK_EXIT, EV_WAKE, F_KICK_AT_ENTRY, F_WAIT_IDLE, STATE, S_BLOCKED, S_ENTERING, S_EXIT, S_GUEST, S_POLLING, S_WAKING, THREAD_SEQ, cancelThreadEvent, delay, era, globalAdvance, has, hz, schedule, set, startNs, tune, setState } from "./engine_record";
 
 import { leaveGuest } from "./engine_leave_guest";
 import { TraceExit, TraceKind, trace } from "./trace_log";
@@ -24,11 +24,21 @@ export function idleExitNs(e: usize, v: i32): f64 {
 
 /** Vcpu.kick. */
 export function kick(e: usize, v: i32): void {
+  kickOn(e, v, false);
+}
+
+/**
+ * Vcpu.kick; `plain` (a constant at each call): a run with no trace and no host scheduler
+ * (engine_loop.ts plainCyclictest), where those branches fold away.
+ */
+// @ts-ignore: decorator
+@inline
+export function kickOn(e: usize, v: i32, plain: bool): void {
   const s = load<u8>(e + STATE);
-  if (s == S_BLOCKED && schedOn) {
+  if (!plain && s == S_BLOCKED && schedOn) {
     schedKickBlocked(e, v);
   } else if (s == S_BLOCKED) {
-    trace(TraceKind.Waking, v, 0);
+    if (!plain) trace(TraceKind.Waking, v, 0);
     setState(e, S_WAKING);
     schedule(e, v, EV_WAKE, delay(D_WAKEUP, v));
   } else if (s == S_POLLING) {
@@ -38,7 +48,7 @@ export function kick(e: usize, v: i32): void {
     set(e, F_KICK_AT_ENTRY);
   } else if (s == S_GUEST) {
     const idleNs = idleExitNs(e, v);
-    trace(TraceKind.Exit, v, TraceExit.ExternalInterrupt);
+    if (!plain) trace(TraceKind.Exit, v, TraceExit.ExternalInterrupt);
     leaveGuest(e);
     setState(e, S_EXIT);
     schedule(e, v, EV_KICK_EXIT, idleNs + delay(D_VM_EXIT, v));
@@ -60,7 +70,7 @@ export function posted(e: usize, v: i32, spinNs: f64): void {
   if (load<i64>(e + THREAD_SEQ) >= 0) {
     const left = load<f64>(e + COMPUTE_END_NS) - f64(simNowNs) - spinNs;
     store<f64>(e + COMPUTE_LEFT_NS, left > 0 ? left : 0);
-    store<i64>(e + THREAD_SEQ, -1);
+    cancelThreadEvent(e);
   }
   const idleNs = idleExitNs(e, v);
   setState(e, S_ENTERING);

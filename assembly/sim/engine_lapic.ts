@@ -6,10 +6,10 @@
 
 import { tdIsZero, tdClear, expiredTdLatch } from "./vcpu_regs";
 import { clearPeriod } from "./vcpu_sw_timer";
-import { hvArm, hvCancel } from "./vcpu_hv_timer";
+import { hvArmInline, hvCancel } from "./vcpu_hv_timer";
 import { Count, count } from "./engine_metrics";
 import { F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_SEQ, apicv, clear, globalAdvance, has, hvTimer, preemptionRate, set } from "./engine_record";
-import { kick, posted, postedWait, unblock } from "./engine_kick";
+import { kick, kickOn, posted, postedWait, unblock } from "./engine_kick";
 import { F_IN_SERVICE, STATE, S_GUEST, VM_CAN_POST, VM_HV_TIMER, X_APIC_WRITE, X_NONE, vmCell } from "./engine_record";
 import { dropHv } from "./engine_leave_guest";
 import { TraceKind, trace } from "./trace_log";
@@ -22,7 +22,14 @@ import { pvDeadlineClear } from "./deadline_proposals";
 // @ts-ignore: decorator
 @inline
 export function cancelHrtimer(e: usize, v: i32): void {
-  if (load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
+  cancelHrtimerOn(e, v, false);
+}
+
+/** cancelHrtimer; `plain` (a constant at each call): no trace (engine_loop.ts plainCyclictest). */
+// @ts-ignore: decorator
+@inline
+export function cancelHrtimerOn(e: usize, v: i32, plain: bool): void {
+  if (!plain && load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
   store<i64>(e + HRTIMER_SEQ, -1);
 }
 
@@ -36,16 +43,23 @@ export function cancelHrtimer(e: usize, v: i32): void {
 // @ts-ignore: decorator
 @inline
 export function armHvTimer(e: usize, v: i32): bool {
+  return armHvTimerOn(e, v, false);
+}
+
+/** armHvTimer; `plain` (a constant at each call): no trace (engine_loop.ts plainCyclictest). */
+// @ts-ignore: decorator
+@inline
+export function armHvTimerOn(e: usize, v: i32, plain: bool): bool {
   // kvm_can_use_hv_timer per VM (MWAIT in the guest, posted timer interrupts).
   if (!hvTimer || vmCell(e, VM_HV_TIMER) == 0 || tdIsZero(v)) return false;
-  if (hvArm(v, preemptionRate, 0xffffffff, globalAdvance) != 0) {
+  if (hvArmInline(v, preemptionRate, 0xffffffff, globalAdvance) != 0) {
     count(v, Count.HvFallbacks);
     return false;
   }
   set(e, F_HV_IN_USE);
   count(v, Count.HvArms);
-  trace(TraceKind.HvTimerState, v, 1);
-  cancelHrtimer(e, v);
+  if (!plain) trace(TraceKind.HvTimerState, v, 1);
+  cancelHrtimerOn(e, v, plain);
   return true;
 }
 
@@ -79,6 +93,25 @@ export function expired(e: usize, v: i32, fromTimerFn: bool): void {
   set(e, F_PENDING);
   unblock(e, v);
   if (fromTimerFn) kick(e, v);
+}
+
+/**
+ * LapicTimer.expired from the hrtimer's callback (fromTimerFn) in a run of
+ * engine_loop.ts's plainCyclictest: TSC-deadline mode (it latches expired_tscdeadline), no
+ * posted timer interrupts, no trace, no host scheduler. unblock then kick is one kick
+ * there: a kick from S_BLOCKED or S_POLLING leaves S_WAKING, where the second does nothing,
+ * and from any other state unblock does nothing.
+ */
+// @ts-ignore: decorator
+@inline
+export function expiredByHrtimerPlain(e: usize, v: i32): void {
+  if (has(e, F_PENDING)) {
+    count(v, Count.Coalesced);
+    return;
+  }
+  expiredTdLatch(v);
+  set(e, F_PENDING);
+  kickOn(e, v, true);
 }
 
 /**

@@ -3,7 +3,7 @@
 // LAPIC's expiry (engine_lapic.ts), its one-shot/periodic paths (engine_lapic_count.ts) and
 // the starts that branch on the mode (engine_lapic_start.ts) need not import one another.
 
-import { F_HV_IN_USE, has, vmCell } from "./engine_record";
+import { F_HV_IN_USE, has, vmCode } from "./engine_record";
 
 // Per-VM cells 18-27 (engine_record.ts): the LAPIC one-shot/periodic workloads, pauses, migrations.
 /** The VM's LVTT timer mode once its workload set it (TM_*): every VM sets it, cyclictest's TM_DEADLINE. */
@@ -23,7 +23,7 @@ export let advanceOneshot: bool = false;
 // @ts-ignore: decorator
 @inline
 export function timerMode(e: usize): i32 {
-  return i32(vmCell(e, VM_TIMER_MODE));
+  return vmCode(e, VM_TIMER_MODE);
 }
 
 /** Whether expired() latches expired_tscdeadline (apic_timer_expired; LapicTimer.expired's `latch`). */

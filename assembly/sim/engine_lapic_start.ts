@@ -6,12 +6,12 @@
 
 import { simNowNs } from "./host_clock";
 import { tdFromReg } from "./vcpu_regs";
-import { swTscdeadlineArm, swExpiryCallbackAtNs, swExpiryInNs } from "./vcpu_sw_timer";
+import { swTscdeadlineArmInline, swExpiryCallbackAtNs, swExpiryInNs } from "./vcpu_sw_timer";
 import { hvExpired } from "../hv_timer";
 import { Count, count } from "./engine_metrics";
-import { queuePush } from "./event_queue";
+import { queuePushInline } from "./event_queue";
 import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, HRTIMER_AT_NS, HRTIMER_SEQ, R_NEXT, clear, delay, expireWithinAdvance, globalAdvance, has, payloadOf } from "./engine_record";
-import { armHvTimer, cancelHrtimer, cancelHvTimer, expired } from "./engine_lapic";
+import { armHvTimerOn, cancelHrtimer, cancelHrtimerOn, cancelHvTimer, expired } from "./engine_lapic";
 import { TraceKind, trace } from "./trace_log";
 import { TM_DEADLINE, timerMode } from "./engine_lapic_mode";
 import { countRestartApicTimer, countStartSwTimer } from "./engine_lapic_count";
@@ -28,6 +28,19 @@ export function writeTscDeadline(e: usize, v: i32): void {
   restartApicTimer(e, v);
 }
 
+/**
+ * writeTscDeadline in a run of engine_loop.ts's plainCyclictest (no trace, no deadline
+ * proposal, the timer in TSC-deadline mode): what remains of it.
+ */
+// @ts-ignore: decorator
+@inline
+export function writeTscDeadlinePlain(e: usize, v: i32): void {
+  cancelHrtimerOn(e, v, true);
+  tdFromReg(v, R_NEXT);
+  clear(e, F_PENDING);
+  restartApicTimerPlain(e, v);
+}
+
 /** LapicTimer.restartApicTimer. */
 export function restartApicTimer(e: usize, v: i32): void {
   if (timerMode(e) != TM_DEADLINE) {
@@ -35,16 +48,34 @@ export function restartApicTimer(e: usize, v: i32): void {
     return;
   }
   if (has(e, F_PENDING)) return;
-  if (!startHvTimer(e, v)) startSwTimer(e, v);
+  if (!startHvTimerOn(e, v, false)) startSwTimer(e, v);
+}
+
+/**
+ * LapicTimer.restartApicTimer in a run of engine_loop.ts's plainCyclictest: the timer is in
+ * TSC-deadline mode, no trace, no deadline proposal.
+ */
+// @ts-ignore: decorator
+@inline
+export function restartApicTimerPlain(e: usize, v: i32): void {
+  if (has(e, F_PENDING)) return;
+  if (!startHvTimerOn(e, v, true)) startSwTimerOn(e, v, true);
 }
 
 /** LapicTimer.startHvTimer. */
 export function startHvTimer(e: usize, v: i32): bool {
-  if (!armHvTimer(e, v)) return false;
+  return startHvTimerOn(e, v, false);
+}
+
+/** LapicTimer.startHvTimer; `plain` (a constant at each call): restartApicTimerPlain's. */
+// @ts-ignore: decorator
+@inline
+function startHvTimerOn(e: usize, v: i32, plain: bool): bool {
+  if (!armHvTimerOn(e, v, plain)) return false;
   if (has(e, F_PENDING)) {
     cancelHvTimer(e, v);
   } else if (hvExpired) {
-    lazyClear(v);
+    if (!plain) lazyClear(v);
     expired(e, v, false);
     cancelHvTimer(e, v);
   }
@@ -53,22 +84,34 @@ export function startHvTimer(e: usize, v: i32): bool {
 
 /** LapicTimer.startSwTimer. */
 export function startSwTimer(e: usize, v: i32): void {
-  if (timerMode(e) != TM_DEADLINE) {
+  startSwTimerOn(e, v, false);
+}
+
+/** LapicTimer.startSwTimer in a run of engine_loop.ts's plainCyclictest (see restartApicTimerPlain). */
+export function startSwTimerPlain(e: usize, v: i32): void {
+  startSwTimerOn(e, v, true);
+}
+
+/** LapicTimer.startSwTimer; `plain` (a constant at each call): the mode test and the trace fold away. */
+// @ts-ignore: decorator
+@inline
+function startSwTimerOn(e: usize, v: i32, plain: bool): void {
+  if (!plain && timerMode(e) != TM_DEADLINE) {
     countStartSwTimer(e, v);
     return;
   }
   if (has(e, F_HV_IN_USE)) cancelHvTimer(e, v);
   if (has(e, F_PENDING)) return;
-  const st = swTscdeadlineArm(v, expireWithinAdvance, globalAdvance);
+  const st = swTscdeadlineArmInline(v, expireWithinAdvance, globalAdvance);
   if (st == 2) {
     const at = swExpiryCallbackAtNs(v, delay(D_HRTIMER, v));
-    trace(TraceKind.HrtimerStart, v, f64(simNowNs) + swExpiryInNs(v));
-    store<i64>(e + HRTIMER_SEQ, i64(queuePush(at, payloadOf(EV_HRTIMER, v))));
+    if (!plain) trace(TraceKind.HrtimerStart, v, f64(simNowNs) + swExpiryInNs(v));
+    store<i64>(e + HRTIMER_SEQ, i64(queuePushInline(at, payloadOf(EV_HRTIMER, v))));
     store<i64>(e + HRTIMER_AT_NS, at);
     count(v, Count.SwArms);
   } else if (st == 1) {
-    lazyClear(v);
+    if (!plain) lazyClear(v);
     expired(e, v, false);
   }
-  trace(TraceKind.HvTimerState, v, 0);
+  if (!plain) trace(TraceKind.HvTimerState, v, 0);
 }

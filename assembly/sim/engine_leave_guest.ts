@@ -4,23 +4,20 @@
 // scheduler's preemption of the thread (engine_sched_thread.ts).
 
 import { simNowNs } from "./host_clock";
-import { horizonNs } from "./event_queue";
-import { COMPUTE_END_NS, COMPUTE_LEFT_NS, F_HV_DEFERRED, HV_AT_NS, HV_SEQ, STATE, S_GUEST, THREAD_SEQ, clear, has } from "./engine_record";
-import { chainedUntilNs, events } from "./engine_events";
+import { COMPUTE_END_NS, COMPUTE_LEFT_NS, F_HV_DEFERRED, HV_AT_NS, HV_SEQ, STATE, S_GUEST, THREAD_SEQ, cancelThreadEvent, clear, has } from "./engine_record";
+import { countDroppedAtTsc } from "./engine_events";
 
 /**
  * The preemption-timer event is no longer wanted (the TypeScript engine's hvSeq := -1).
  * If it was held back, the TypeScript engine has it in its queue all the same, where it
  * is popped (and counted) as a stale event at its time unless that lies past the end.
+ * Held back, its time is the host TSC it fires at (engine_host.ts reenter).
  */
 export function dropHv(e: usize): void {
   store<i64>(e + HV_SEQ, -1);
   if (!has(e, F_HV_DEFERRED)) return;
   clear(e, F_HV_DEFERRED);
-  const at = load<i64>(e + HV_AT_NS);
-  if (at > horizonNs) return;
-  events++;
-  if (at > chainedUntilNs) chainedUntilNs = at;
+  countDroppedAtTsc(load<u64>(e + HV_AT_NS));
 }
 
 /** Vcpu.leaveGuest: the preemption timer only counts in guest mode; interrupted work is kept. */
@@ -31,6 +28,6 @@ export function leaveGuest(e: usize): void {
   if (load<u8>(e + STATE) == S_GUEST && load<i64>(e + THREAD_SEQ) >= 0) {
     const left = load<f64>(e + COMPUTE_END_NS) - f64(simNowNs);
     store<f64>(e + COMPUTE_LEFT_NS, left > 0 ? left : 0);
-    store<i64>(e + THREAD_SEQ, -1);
+    cancelThreadEvent(e);
   }
 }

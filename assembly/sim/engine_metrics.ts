@@ -298,6 +298,13 @@ export function logRecord(v: i32, type: LogRecord, a: f64, b: f64, c: f64): void
  * cyclictest reads them (engine_loop.ts).
  */
 export function metricLatency(v: i32, cycles: f64, ns: f64): void {
+  metricLatencyInline(v, cycles, ns);
+}
+
+/** metricLatency, inlined into cyclictest's handler (guest_cyclictest.ts) */
+// @ts-ignore: decorator
+@inline
+export function metricLatencyInline(v: i32, cycles: f64, ns: f64): void {
   const b = blk(v);
   count(v, Count.Interrupts);
   store<f64>(b + M_LAST_CYCLES, cycles);
@@ -323,6 +330,8 @@ export function metricLatency(v: i32, cycles: f64, ns: f64): void {
 }
 
 /** MetricsSink.recordAdvance (VcpuMetrics.recordAdvance's slots in the complete mode). */
+// @ts-ignore: decorator
+@inline
 export function metricAdvance(v: i32, nowNs: f64, advanceNs: u32): void {
   if (!complete) {
     logRecord(v, LogRecord.Advance, nowNs, f64(advanceNs), 0);
@@ -342,6 +351,8 @@ export function metricAdvance(v: i32, nowNs: f64, advanceNs: u32): void {
 }
 
 /** MetricsSink.hrtimerCallback (VcpuMetrics.hrtimerCallback and CallbacksPerMs in the complete mode). */
+// @ts-ignore: decorator
+@inline
 export function metricCallback(v: i32, nowNs: f64): void {
   if (!complete) {
     logRecord(v, LogRecord.Callback, nowNs, 0, 0);

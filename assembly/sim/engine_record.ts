@@ -4,10 +4,11 @@
 // the TypeScript engine's (src/sim/events.ts, host-delays.ts, vcpu.ts, guest.ts).
 
 import { simNowNs } from "./host_clock";
-import { queuePush } from "./event_queue";
+import { queuePush, horizonNs } from "./event_queue";
 import { sampleDelayInline } from "./delay_samplers";
 import { schedOn } from "./engine_sched_state";
 import { schedStateChangedHook } from "./engine_sched_hook";
+import { countDroppedAtNs } from "./engine_events";
 
 // Event kinds: src/sim/events.ts.
 export const EV_GUEST_RESUME: u32 = 1;
@@ -74,7 +75,10 @@ export const F_TO_DELIVER: u32 = 128;
 export const F_IN_SERVICE: u32 = 256;
 /** The thread's next event is in NEXT_AT_NS / NEXT_KIND, not yet in the queue. */
 export const F_DEFERRED: u32 = 1024;
-/** The preemption-timer event is at HV_AT_NS, not yet in the queue (chaining only). */
+/**
+ * The preemption-timer event is not yet in the queue (chaining only); HV_AT_NS then holds
+ * the host TSC it fires at, not its ns (engine_host.ts reenter).
+ */
 export const F_HV_DEFERRED: u32 = 2048;
 /** The guest waits for an interrupt in guest mode: its idle loop polls (Vcpu GuestWait.Poll). */
 export const F_WAIT_POLL: u32 = 4096;
@@ -90,7 +94,7 @@ export const F_TDL_HIT_MAX: u32 = 1 << 17;
 // one-shot and periodic workloads, pauses, migrations; 1<<22..1<<25: the host scheduler.
 
 // Per-vCPU engine record (bytes).
-export const THREAD_SEQ = 0; // i64, -1 = none
+export const THREAD_SEQ = 0; // i64, -1 = none, THREAD_PARKED: held back behind the vCPU's own queued timer
 export const HRTIMER_SEQ = 8; // i64
 export const HV_SEQ = 16; // i64
 export const HALT_START_NS = 24; // i64, -1 = not halting
@@ -105,7 +109,7 @@ export const COMPUTE_END_NS = 56; // f64: when the guest's work in progress ends
 export const COMPUTE_LEFT_NS = 64; // f64: work still to do (after an exit interrupted it, or about to start)
 export const NEXT_AT_NS = 72; // i64: the vCPU thread's next event, not yet in the queue (F_DEFERRED)
 export const HRTIMER_AT_NS = 80; // i64: time of the queued hrtimer event (valid while HRTIMER_SEQ >= 0)
-export const HV_AT_NS = 88; // i64: time of the preemption-timer event (valid while HV_SEQ >= 0, or held back: F_HV_DEFERRED)
+export const HV_AT_NS = 88; // i64: time of the preemption-timer event (valid while HV_SEQ >= 0), or u64: the host TSC it fires at (held back: F_HV_DEFERRED)
 export const STALL_AT_NS = 96; // i64: time of the queued host stall
 export const ESTRIDE: usize = 104;
 
@@ -323,6 +327,18 @@ export function vmCell(e: usize, cell: i32): f64 {
   return load<f64>(vmPtr + (usize(load<u32>(e + VM)) * VM_CELLS + usize(cell)) * 8);
 }
 
+/**
+ * A per-VM cell holding a small whole number (a code: the workload, the timer mode), as an
+ * i32: the f64's low bits once 2^52 is added (exact for whole numbers 0 .. 2^31 - 1). The
+ * same value as i32(), without the saturating conversion V8 checks after the fact (about 20
+ * cycles on the path to the branch the code decides).
+ */
+// @ts-ignore: decorator
+@inline
+export function vmCode(e: usize, cell: i32): i32 {
+  return i32(reinterpret<u64>(vmCell(e, cell) + 4503599627370496.0));
+}
+
 /** The address of the per-VM cells of vCPU record e: one computation for several vmAt reads. */
 // @ts-ignore: decorator
 @inline
@@ -385,10 +401,20 @@ export function setChaining(on: bool): void {
 }
 
 /**
+ * THREAD_SEQ of a thread event parked: held back (F_DEFERRED) across other events, behind
+ * a timer of its own vCPU in the queue (engine_loop.ts flushChain). THREAD_PARKED plus the
+ * seq it reserved (event_queue.ts queueReserveSeq): never a queued seq (those are u32), a
+ * live event (>= 0) to the paths that ask whether the guest's work is under way, and its
+ * place among events at the same time.
+ */
+export const THREAD_PARKED: i64 = i64(1) << 32;
+
+/**
  * Vcpu.schedule: the one valid vCPU-thread event. While chaining, it is held back
- * (F_DEFERRED) until the current event is handled; a second schedule in the same event
- * queues the first, which then waits in the queue as the stale event it is for the
- * TypeScript engine.
+ * (F_DEFERRED) until the current event is handled. A held-back event it replaces (a second
+ * schedule in the same event, or one parked behind the vCPU's timer) never reaches the
+ * queue: the TypeScript engine pops it as a stale event at its time, so it is counted as
+ * one (engine_events.ts countDroppedAtNs).
  */
 // @ts-ignore: decorator
 @inline
@@ -398,10 +424,33 @@ export function schedule(e: usize, v: i32, kind: u32, inNs: f64): void {
     store<i64>(e + THREAD_SEQ, i64(queuePush(at, payloadOf(kind, v))));
     return;
   }
-  if (has(e, F_DEFERRED)) pushDeferred(e, v);
+  if (has(e, F_DEFERRED)) {
+    // Past the horizon it goes into the queue all the same, as the TypeScript engine's does:
+    // whether the queue is empty at the end is a result (Simulation.simulatedNs).
+    if (load<i64>(e + NEXT_AT_NS) > horizonNs) {
+      pushDeferred(e, v);
+    } else {
+      countDroppedAtNs(load<i64>(e + NEXT_AT_NS));
+      store<i64>(e + THREAD_SEQ, -1);
+    }
+  }
   store<i64>(e + NEXT_AT_NS, at);
   store<u8>(e + NEXT_KIND, u8(kind));
   set(e, F_DEFERRED);
+}
+
+/**
+ * The thread event is no longer wanted (the TypeScript engine's threadSeq := -1): a parked
+ * one is dropped, counted as the stale pop it is for the TypeScript engine.
+ */
+// @ts-ignore: decorator
+@inline
+export function cancelThreadEvent(e: usize): void {
+  if (load<i64>(e + THREAD_SEQ) >= THREAD_PARKED) {
+    clear(e, F_DEFERRED);
+    countDroppedAtNs(load<i64>(e + NEXT_AT_NS));
+  }
+  store<i64>(e + THREAD_SEQ, -1);
 }
 
 /** Puts the held-back thread event into the queue. */
@@ -410,10 +459,11 @@ export function pushDeferred(e: usize, v: i32): void {
   store<i64>(e + THREAD_SEQ, i64(queuePush(load<i64>(e + NEXT_AT_NS), payloadOf(load<u8>(e + NEXT_KIND), v))));
 }
 
-/** Puts the preemption-timer event at HV_AT_NS into the queue (held back or not). */
-export function pushHv(e: usize, v: i32): void {
+/** Puts the preemption-timer event at atNs into the queue (held back or not). */
+export function pushHv(e: usize, v: i32, atNs: i64): void {
   clear(e, F_HV_DEFERRED);
-  store<i64>(e + HV_SEQ, i64(queuePush(load<i64>(e + HV_AT_NS), payloadOf(EV_PREEMPTION, v))));
+  store<i64>(e + HV_AT_NS, atNs);
+  store<i64>(e + HV_SEQ, i64(queuePush(atNs, payloadOf(EV_PREEMPTION, v))));
 }
 
 /** The vCPU's next host stall, a period from now (Vcpu.stall's re-arm). */

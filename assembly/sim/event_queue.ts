@@ -81,11 +81,10 @@ function entryAt(hp: usize, i: i32): usize {
 // Ties in time are ordered by age: seq - nextSeq (mod 2^32), the older an entry, the
 // smaller (ages 1 .. 2^32 - 1). The pop compares (time, age) pairs with nextSeq in a local.
 
-/** Schedules `payload` at absolute time timeNs; returns its seq (for cancellation checks). */
-export function queuePush(timeNs: i64, payload: u32): u32 {
-  // Never at the sentinels' time (a saturated conversion gives i64.MAX_VALUE): they must
-  // lose every comparison on time, as their seq is not the youngest.
-  if (timeNs == i64.MAX_VALUE) timeNs = i64.MAX_VALUE - 1;
+/** Doubles the heap when it is full (before a push). */
+// @ts-ignore: decorator
+@inline
+function ensureRoom(): void {
   if (size == capacity) {
     const oldHeap = heapPtr;
     const oldBlock = blockPtr;
@@ -94,6 +93,21 @@ export function queuePush(timeNs: i64, payload: u32): u32 {
     memory.copy(heapPtr, oldHeap, usize(size + SENTINELS) << 4);
     heap.free(oldBlock);
   }
+}
+
+/** Schedules `payload` at absolute time timeNs; returns its seq (for cancellation checks). */
+export function queuePush(timeNs: i64, payload: u32): u32 {
+  return queuePushInline(timeNs, payload);
+}
+
+/** queuePush, inlined where the engine starts the hrtimer (engine_lapic_start.ts startSwTimerOn) */
+// @ts-ignore: decorator
+@inline
+export function queuePushInline(timeNs: i64, payload: u32): u32 {
+  // Never at the sentinels' time (a saturated conversion gives i64.MAX_VALUE): they must
+  // lose every comparison on time, as their seq is not the youngest.
+  if (timeNs == i64.MAX_VALUE) timeNs = i64.MAX_VALUE - 1;
+  ensureRoom();
   const seq = nextSeq++;
   const hp = heapPtr;
   const n = size;
@@ -121,6 +135,52 @@ export function queuePush(timeNs: i64, payload: u32): u32 {
   store<u32>(sp, u32.MAX_VALUE, 8);
   pushedSeq = seq;
   return seq;
+}
+
+/** The seq the next push takes. */
+export function queueNextSeq(): u32 {
+  return nextSeq;
+}
+
+/**
+ * Takes the next seq without pushing: an event held back outside the queue keeps its
+ * place among equal times (queuePushAs), as if it had been pushed now.
+ */
+export function queueReserveSeq(): u32 {
+  return nextSeq++;
+}
+
+/**
+ * Schedules `payload` at timeNs with a seq queueReserveSeq gave earlier: among equal
+ * times it goes after the entries pushed before that seq was taken and before the later
+ * ones. (queuePush's new entry is the youngest; this one may not be.)
+ */
+export function queuePushAs(timeNs: i64, seq: u32, payload: u32): void {
+  if (timeNs == i64.MAX_VALUE) timeNs = i64.MAX_VALUE - 1;
+  ensureRoom();
+  const hp = heapPtr;
+  const ns = nextSeq;
+  const age = seq - ns;
+  const n = size;
+  size = n + 1;
+  let i = n;
+  while (i > 0) {
+    const parent = (i - 1) >> 2;
+    const pp = entryAt(hp, parent);
+    const pt = load<i64>(pp);
+    if (!(timeNs < pt || (timeNs == pt && age < load<u32>(pp, 8) - ns))) break;
+    const dst = entryAt(hp, i);
+    store<i64>(dst, pt);
+    store<i64>(dst, load<i64>(pp, 8), 8);
+    i = parent;
+  }
+  const p = entryAt(hp, i);
+  store<i64>(p, timeNs);
+  store<u32>(p, seq, 8);
+  store<u32>(p, payload, 12);
+  const sp = entryAt(hp, n + SENTINELS);
+  store<i64>(sp, i64.MAX_VALUE);
+  store<u32>(sp, u32.MAX_VALUE, 8);
 }
 
 /** Schedules `payload` deltaNs after now (JS-friendly: a small f64 delay). */
@@ -167,28 +227,26 @@ export function queuePop(): i32 {
     for (;;) {
       const first = (i << 2) + 1;
       if (first >= last) break;
-      // The least of the four children (sentinels past the end), without branches, as a
-      // tournament: the two pairs' winners are independent, so the CPU compares them at
-      // once (a chain of three dependent selects was the critical path of a pop).
+      // The least of the four children (sentinels past the end), as a tournament: the two
+      // pairs' winners are independent, so the CPU compares them at once (a chain of three
+      // dependent selects was the critical path of a pop). Times decide without branches;
+      // a tie in time (rare: the ages are read only then) is one well-predicted branch.
       const c0 = entryAt(hp, first);
       const t0 = load<i64>(c0);
-      const s0 = load<u32>(c0, 8) - ns;
       const t1 = load<i64>(c0, 16);
-      const s1 = load<u32>(c0, 24) - ns;
       const t2 = load<i64>(c0, 32);
-      const s2 = load<u32>(c0, 40) - ns;
       const t3 = load<i64>(c0, 48);
-      const s3 = load<u32>(c0, 56) - ns;
-      // lessBits on ages (seq - nextSeq) taken once per child.
-      const take1 = (i32(t1 < t0) | (i32(t1 == t0) & i32(s1 < s0))) != 0;
-      const take3 = (i32(t3 < t2) | (i32(t3 == t2) & i32(s3 < s2))) != 0;
+      let take1 = t1 < t0;
+      if (t1 == t0) take1 = load<u32>(c0, 24) - ns < load<u32>(c0, 8) - ns;
+      let take3 = t3 < t2;
+      if (t3 == t2) take3 = load<u32>(c0, 56) - ns < load<u32>(c0, 40) - ns;
       const ka = select<i32>(1, 0, take1);
       const ta = select<i64>(t1, t0, take1);
-      const sa = select<u32>(s1, s0, take1);
       const kb = select<i32>(3, 2, take3);
       const tb = select<i64>(t3, t2, take3);
-      const sb = select<u32>(s3, s2, take3);
-      const k = select<i32>(kb, ka, (i32(tb < ta) | (i32(tb == ta) & i32(sb < sa))) != 0);
+      let takeB = tb < ta;
+      if (tb == ta) takeB = load<u32>(c0 + (usize(kb) << 4), 8) - ns < load<u32>(c0 + (usize(ka) << 4), 8) - ns;
+      const k = select<i32>(kb, ka, takeB);
       const c = first + k;
       const src = c0 + (usize(k) << 4);
       store<i64>(hole, load<i64>(src));

@@ -4,30 +4,34 @@
 
 import { rec, reg, guestTscNow } from "./vcpu_layout";
 import { cyclesToNsSigned, nsToCyclesSigned } from "./vcpu_timer";
-import { Count, count, countOf, lastLatencyCycles, maxLatencyCycles, metricLatency, minLatencyCycles } from "./engine_metrics";
-import { F_HANDLER_DONE, PHASE, VM_CT_INTERVAL_NS, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, ST_LOOPS, COMPUTE_LEFT_NS, VM_BOOT_KHZ, VM_IDLE_POLL, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_COMPUTE, X_DONE, X_HALT, X_IDLE_POLL, X_IRET, X_NONE, addStatUs, clear, eng, has, set, statSumUs, statsKept, vmAt, vmCell, vmCells } from "./engine_record";
+import { Count, count, countOf, lastLatencyCycles, maxLatencyCycles, metricLatency, metricLatencyInline, minLatencyCycles } from "./engine_metrics";
+import { F_HANDLER_DONE, PHASE, VM_CT_INTERVAL_NS, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, ST_LOOPS, COMPUTE_LEFT_NS, VM_BOOT_KHZ, VM_IDLE_POLL, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_COMPUTE, X_DONE, X_HALT, X_IDLE_POLL, X_IRET, X_MSR_WRITE, X_NONE, addStatUs, clear, eng, has, set, statSumUs, statsKept, vmAt, vmCell, vmCells } from "./engine_record";
 import { guestEoi, setTscDeadlineMode } from "./engine_lapic";
 import { wrmsrPvDeadline, wrmsrTscDeadline } from "./engine_deadline";
+import { writeTscDeadlinePlain } from "./engine_lapic_start";
 import { gKvmclock } from "./deadline_proposals";
 import { exactNsCell, keepPvNs } from "./metrics_ns_extremes";
 
 /** cyclictest's main flow (GuestMachine.step) through IA32_TSC_DEADLINE. */
 export function cyclictestStep(e: usize, v: i32): i32 {
-  return cyclictestStepOn(e, v, false);
+  return cyclictestStepOn(e, v, false, false);
 }
 
 /** cyclictest's main flow on the PV ns-deadline MSR (deadlineMsr "pv"). */
 export function cyclictestPvStep(e: usize, v: i32): i32 {
-  return cyclictestStepOn(e, v, true);
+  return cyclictestStepOn(e, v, true, false);
 }
 
 /**
  * GuestMachine.step, once per deadline MSR: `pv` is a constant at each call, so the
  * TSC-deadline step carries no test of it (the workload code chose, engine_guest.ts).
+ * `plain` (a constant too): engine_loop.ts's plainCyclictest (no extra work, no idle=poll,
+ * no trace, no deadline proposal), so the step after the wake-up is the next arm, by HLT,
+ * and the WRMSR is wrmsrTscDeadline without the proposal's and the trace's tests.
  */
 // @ts-ignore: decorator
 @inline
-function cyclictestStepOn(e: usize, v: i32, pv: bool): i32 {
+export function cyclictestStepOn(e: usize, v: i32, pv: bool, plain: bool): i32 {
   const p = rec(v);
   switch (load<u8>(e + PHASE)) {
     case PH_SET_MODE:
@@ -53,6 +57,11 @@ function cyclictestStepOn(e: usize, v: i32, pv: bool): i32 {
       }
       // The guest converts the interval with the calibration it booted with.
       store<u64>(r, load<u64>(r) + u64(i64(vmAt(cells, VM_INTERVAL_CYCLES))));
+      if (plain) {
+        count(v, Count.ExitMsrWrite);
+        writeTscDeadlinePlain(e, v);
+        return X_MSR_WRITE;
+      }
       return wrmsrTscDeadline(e, v);
     }
     case PH_WORK:
@@ -60,6 +69,10 @@ function cyclictestStepOn(e: usize, v: i32, pv: bool): i32 {
       store<f64>(e + COMPUTE_LEFT_NS, vmCell(e, VM_WORK_NS));
       return X_COMPUTE;
     default: {
+      if (plain) {
+        store<u8>(e + PHASE, PH_ARM);
+        return countOf(v, Count.Interrupts) >= load<f64>(e + ST_LOOPS) ? X_NONE : X_HALT;
+      }
       const cells = vmCells(e);
       store<u8>(e + PHASE, vmAt(cells, VM_WORK_NS) > 0 ? PH_WORK : PH_ARM);
       if (countOf(v, Count.Interrupts) >= load<f64>(e + ST_LOOPS)) return X_NONE;
@@ -78,9 +91,10 @@ export function cyclictestPvInterruptStep(e: usize, v: i32): i32 {
   return cyclictestInterruptStepOn(e, v, true);
 }
 
+/** GuestMachine.interruptStep, once per deadline MSR (`pv` a constant at each call). */
 // @ts-ignore: decorator
 @inline
-function cyclictestInterruptStepOn(e: usize, v: i32, pv: bool): i32 {
+export function cyclictestInterruptStepOn(e: usize, v: i32, pv: bool): i32 {
   if (has(e, F_HANDLER_DONE)) {
     clear(e, F_HANDLER_DONE);
     return X_IRET;
@@ -92,7 +106,7 @@ function cyclictestInterruptStepOn(e: usize, v: i32, pv: bool): i32 {
     const now = guestTscNow(p);
     store<u64>(reg(p, R_NOW), now);
     const latency = f64(i64(now - load<u64>(reg(p, R_NEXT))));
-    metricLatency(v, latency, cyclesToNsSigned(v, latency));
+    metricLatencyInline(v, latency, cyclesToNsSigned(v, latency));
     if (statsKept()) addStatUs(v, cyclictestUs(e, latency));
   }
   set(e, F_HANDLER_DONE);

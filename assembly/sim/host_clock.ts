@@ -66,6 +66,13 @@ export function hostTscNow(): u64 {
 
 /** The earliest host time at which the host TSC has reached `tsc` (ceil of the inverse). */
 export function nsWhenHostTscReaches(tsc: u64): i64 {
+  return nsWhenHostTscReachesInline(tsc);
+}
+
+/** nsWhenHostTscReaches, inlined into the busy-wait and the preemption timer's load (vcpu_timer.ts, vcpu_hv_timer.ts) */
+// @ts-ignore: decorator
+@inline
+export function nsWhenHostTscReachesInline(tsc: u64): i64 {
   if (tsc <= hostTscBase) return 0;
   const d = tsc - hostTscBase;
   const lo = d * 1000000;

@@ -5,8 +5,8 @@
 
 import { Status } from "../status";
 import { readL1Tsc } from "../tsc_scaling";
-import { vmxSetHvTimerCached, hvDeadlineHostTsc } from "../hv_timer";
-import { simNowNs, hostTscAt, hostTscNow, nsWhenHostTscReaches } from "./host_clock";
+import { vmxSetHvTimerCachedInline, hvDeadlineHostTsc } from "../hv_timer";
+import { simNowNs, hostTscAt, hostTscNow, nsWhenHostTscReachesInline } from "./host_clock";
 import { queuePush } from "./event_queue";
 import { RATIO, OFFSET, TSCDEADLINE, HV_DEADLINE_TSC, ADVANCE_NS, fracBits, rec, nsecToCyclesFor } from "./vcpu_layout";
 import { globalAdvanceNs } from "./vcpu_timer";
@@ -15,11 +15,18 @@ import { globalAdvanceNs } from "./vcpu_timer";
 
 /** vmx_set_hv_timer for tscdeadline at the current time: Status.Ok or ERange; sets hvExpired. */
 export function hvArm(v: i32, rate: u32, maxValue: u64, global: bool): i32 {
+  return hvArmInline(v, rate, maxValue, global);
+}
+
+/** hvArm, inlined where the engine arms the preemption timer (engine_lapic.ts armHvTimerOn). */
+// @ts-ignore: decorator
+@inline
+export function hvArmInline(v: i32, rate: u32, maxValue: u64, global: bool): i32 {
   const p = rec(v);
   const advance = global ? globalAdvanceNs : load<u32>(p + ADVANCE_NS);
   const advanceCycles = nsecToCyclesFor(p, u64(advance));
   const host = hostTscNow();
-  const st = vmxSetHvTimerCached(load<u64>(p + TSCDEADLINE), readL1Tsc(host, load<u64>(p + RATIO), load<u64>(p + OFFSET), fracBits), host, advanceCycles, load<u64>(p + RATIO), fracBits, rate, maxValue);
+  const st = vmxSetHvTimerCachedInline(load<u64>(p + TSCDEADLINE), readL1Tsc(host, load<u64>(p + RATIO), load<u64>(p + OFFSET), fracBits), host, advanceCycles, load<u64>(p + RATIO), fracBits, rate, maxValue);
   if (st == Status.Ok) store<u64>(p + HV_DEADLINE_TSC, hvDeadlineHostTsc);
   return st;
 }
@@ -52,10 +59,25 @@ export function lastPreemptionAtNs(): f64 {
  * busy-wait (vmx_update_hv_timer before kvm_wait_lapic_expire in vmx_vcpu_run,
  * 010fd37fddf6), else at entry (the busy-wait in vcpu_enter_guest came first).
  */
+// @ts-ignore: decorator
+@inline
 export function preemptionAtNs(v: i32, rate: u32, entryInNs: f64, loadedBeforeWait: bool): i64 {
+  return nsWhenHostTscReachesInline(preemptionFireTsc(v, rate, entryInNs, loadedBeforeWait));
+}
+
+/**
+ * preemptionAtNs before its conversion to ns: the host TSC the timer fires at. The wasm
+ * engine keeps a preemption timer it holds back in this form (engine_host.ts reenter):
+ * nsWhenHostTscReaches is monotone, so "fires by t" is "hostTscAt(t) >= this", and the ns
+ * are needed only if the event reaches the queue.
+ */
+// @ts-ignore: decorator
+@inline
+export function preemptionFireTsc(v: i32, rate: u32, entryInNs: f64, loadedBeforeWait: bool): u64 {
   const deadline = load<u64>(rec(v) + HV_DEADLINE_TSC);
-  const entry = hostTscAt(simNowNs + i64(entryInNs));
+  // An entry now (no busy-wait before it) reads the host TSC of this instant, kept once computed.
+  const entry = entryInNs == 0 ? hostTscNow() : hostTscAt(simNowNs + i64(entryInNs));
   const loadedAt = loadedBeforeWait ? hostTscNow() : entry;
   const value: u64 = deadline > loadedAt ? u64(u32((deadline - loadedAt) >> u64(rate))) : 0;
-  return nsWhenHostTscReaches(entry + (value << u64(rate)));
+  return entry + (value << u64(rate));
 }

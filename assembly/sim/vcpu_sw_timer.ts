@@ -18,6 +18,13 @@ import { globalAdvanceNs } from "./vcpu_timer";
  * expiry is kept for pushAtSwExpiry.
  */
 export function swTscdeadlineArm(v: i32, checkAdvance: bool, global: bool): i32 {
+  return swTscdeadlineArmInline(v, checkAdvance, global);
+}
+
+/** swTscdeadlineArm, inlined where the engine starts the hrtimer (engine_lapic_start.ts startSwTimerOn). */
+// @ts-ignore: decorator
+@inline
+export function swTscdeadlineArmInline(v: i32, checkAdvance: bool, global: bool): i32 {
   const p = rec(v);
   const advance = global ? globalAdvanceNs : load<u32>(p + ADVANCE_NS);
   const st = startSwTscdeadline(load<u64>(p + TSCDEADLINE), guestTscNow(p), load<u32>(p + TSC_KHZ), advance, simNowNs, checkAdvance);

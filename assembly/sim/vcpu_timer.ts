@@ -8,7 +8,7 @@
 
 import { cyclesToNs } from "../time_scale";
 import { adjustTimerAdvance, adjustTimerAdvanceLegacy, tunerDone, TunerEra, ndelayLoops, busyWaitScaledNs, busyWaitV40Cycles } from "../timer_advance";
-import { simNowNs, hostTscNow, nsWhenHostTscReaches, hostKhz } from "./host_clock";
+import { simNowNs, hostTscNow, nsWhenHostTscReachesInline, hostKhz } from "./host_clock";
 import { OFFSET, EXPIRED_TSCDEADLINE, HV_DEADLINE_TSC, TSC_KHZ, ADVANCE_NS, FLAGS, LAST_DELTA, FULL_STRIDE, ENGINE_STRIDE, stride, FLAG_SCALED, FLAG_TUNER_DONE, statePtr, fracBits, setVcpuState, rec, guestTscNow, nsecToCyclesFor, setTscRate } from "./vcpu_layout";
 
 /** Kernel eras (scenario kvm.era), in the order of spec §5.2. */
@@ -79,6 +79,13 @@ export function lastWaitDelta(v: i32): f64 {
  * while G < D. Returns the host ns spent spinning.
  */
 export function waitLapicExpire(v: i32, era: i32, tune: bool, global: bool, hz: u32): f64 {
+  return waitLapicExpireInline(v, era, tune, global, hz);
+}
+
+/** waitLapicExpire, inlined into the engine's busy-wait gate (engine_host.ts waitLapicExpireGateOn). */
+// @ts-ignore: decorator
+@inline
+export function waitLapicExpireInline(v: i32, era: i32, tune: bool, global: bool, hz: u32): f64 {
   const p = rec(v);
   const deadline = load<u64>(p + EXPIRED_TSCDEADLINE);
   store<u64>(p + EXPIRED_TSCDEADLINE, 0);
@@ -121,7 +128,7 @@ export function waitLapicExpire(v: i32, era: i32, tune: bool, global: bool, hz: 
   } else {
     hostCycles = ndelayLoops(busyWaitScaledNs(guestCycles, khz, advance), u32(hostKhz), hz);
   }
-  return f64(nsWhenHostTscReaches(host + hostCycles) - simNowNs);
+  return f64(nsWhenHostTscReachesInline(host + hostCycles) - simNowNs);
 }
 
 /** Guest cycles -> ns at the vCPU's virtual_tsc_khz, signed (for latency metrics). */

@@ -58,8 +58,6 @@ static u32 queue_push(i64 t, u32 payload) {
 	return seq;
 }
 
-static inline int less_bits(i64 ta, u32 sa, i64 tb, u32 sb) { return (ta < tb) | ((ta == tb) & (rel(sa) < rel(sb))); }
-
 /* queuePop: bottom-up, the least of four children by a tournament (as event_queue.ts). */
 static i32 queue_pop(void) {
 	if (size == 0) return -1;
@@ -76,10 +74,15 @@ static i32 queue_pop(void) {
 			int first = (i << 2) + 1;
 			if (first >= size) break;
 			const struct entry *k = hp + first;
-			int take1 = less_bits(k[1].t, k[1].seq, k[0].t, k[0].seq);
-			int take3 = less_bits(k[3].t, k[3].seq, k[2].t, k[2].seq);
+			/* Times decide; a tie in time (rare) compares the ages (as event_queue.ts). */
+			int take1 = k[1].t < k[0].t;
+			if (k[1].t == k[0].t) take1 = rel(k[1].seq) < rel(k[0].seq);
+			int take3 = k[3].t < k[2].t;
+			if (k[3].t == k[2].t) take3 = rel(k[3].seq) < rel(k[2].seq);
 			int ca = take1 ? first + 1 : first, cb = take3 ? first + 3 : first + 2;
-			int c = less_bits(hp[cb].t, hp[cb].seq, hp[ca].t, hp[ca].seq) ? cb : ca;
+			int take_b = hp[cb].t < hp[ca].t;
+			if (hp[cb].t == hp[ca].t) take_b = rel(hp[cb].seq) < rel(hp[ca].seq);
+			int c = take_b ? cb : ca;
 			hp[i] = hp[c];
 			i = c;
 		}
