@@ -2,10 +2,14 @@
 // cases' common ground (engine-differential-cases.test.ts): fast-check arbitraries over
 // eras, backends, vendors, advance modes, host delays of every distribution form, halt
 // polling, stalls, several VMs at different TSC rates, every workload, pauses,
-// migrations and the deadline proposals; and resultOf, a run's JSON without its wall time.
+// migrations and the deadline proposals; resultOf, a run's JSON without its wall time; and
+// viaForwarders, the same through sinks that are not the host's collectors.
 
 import fc from "fast-check";
 import { runScenario } from "../../src/sim/run.js";
+import { Simulation } from "../../src/sim/engine.js";
+import { HostMetrics, aggregate, type VcpuMetrics } from "../../src/metrics/index.js";
+import type { MetricsSink } from "../../src/sim/metrics-sink.js";
 import type { DelayDist, ScenarioConfig, Workload } from "../../src/scenario/types.js";
 import type { ExitCounts, TimerCounts } from "../../src/metrics/types.js";
 import { CYCLICTEST, scenario } from "./harness.js";
@@ -183,4 +187,42 @@ export function resultOf(c: ScenarioConfig, engine: "ts" | "wasm", perVcpuHistog
   const { result, output } = runScenario(c, { engine, perVcpuHistograms });
   const { wallMs: _wall, ...rest } = result;
   return JSON.stringify({ rest, output });
+}
+
+/**
+ * A run through sinks that are not the host's collectors, so the wasm engine takes its
+ * log mode (every metric call logged and replayed on the host; the log fills often):
+ * events, the clock's end value, the aggregate and every vCPU's summary, as JSON.
+ */
+export function viaForwarders(c: ScenarioConfig, engine: "ts" | "wasm", perVcpuHistograms = true): string {
+  const host = new HostMetrics({ perVcpuHistograms, advanceSeriesPoints: perVcpuHistograms ? 256 : 0 });
+  const collectors: VcpuMetrics[] = [];
+  const sim = new Simulation(
+    c,
+    (id) => {
+      const m = host.addVcpu(id.vm, id.vcpu);
+      collectors.push(m);
+      const forward: MetricsSink = {
+        recordLatency: (a, b) => m.recordLatency(a, b),
+        recordExit: (r) => m.recordExit(r),
+        addSpinNs: (ns) => m.addSpinNs(ns),
+        timerArm: (b) => m.timerArm(b),
+        hvFallback: () => m.hvFallback(),
+        hvToSw: () => m.hvToSw(),
+        swToHv: () => m.swToHv(),
+        coalesced: () => m.coalesced(),
+        timerPosted: () => m.timerPosted(),
+        haltPoll: (ns, ok) => m.haltPoll(ns, ok),
+        recordAdvance: (t, a) => m.recordAdvance(t, a),
+        hrtimerCallback: (t) => m.hrtimerCallback(t),
+        recordPeriodLateness: (ns) => m.recordPeriodLateness(ns),
+        addCounts: (block) => m.addCounts(block),
+      };
+      return forward;
+    },
+    [],
+    { engine },
+  );
+  sim.run();
+  return JSON.stringify({ events: sim.events, simulatedNs: sim.simulatedNs, ...aggregate(collectors, host), vcpus: collectors.map((m) => m.summary()) });
 }

@@ -15,12 +15,9 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { loadScenario } from "../../src/scenario/load.js";
-import { Simulation } from "../../src/sim/engine.js";
-import { HostMetrics, aggregate, type VcpuMetrics } from "../../src/metrics/index.js";
-import type { MetricsSink } from "../../src/sim/metrics-sink.js";
 import type { ScenarioConfig, Workload } from "../../src/scenario/types.js";
 import { scenario } from "./harness.js";
-import { resultOf } from "./differential-scenarios.js";
+import { resultOf, viaForwarders } from "./differential-scenarios.js";
 
 const fixed = (valueNs: number) => ({ dist: "fixed" as const, valueNs });
 const storm = (intervalNs: number, rewrites: number, spacingNs: number): Workload => ({ kind: "rearm-storm", intervalNs, rewrites, spacingNs });
@@ -28,40 +25,6 @@ const storm = (intervalNs: number, rewrites: number, spacingNs: number): Workloa
 /** Both result forms: per-vCPU histograms (every latency logged) and shared ones. */
 function expectIdentical(c: ScenarioConfig): void {
   for (const perVcpu of [true, false]) expect(resultOf(c, "wasm", perVcpu)).toBe(resultOf(c, "ts", perVcpu));
-}
-
-/** The run through sinks that are not the host's collectors: the wasm engine logs every metric call, so its log fills often. */
-function viaForwarders(c: ScenarioConfig, engine: "ts" | "wasm"): string {
-  const host = new HostMetrics({ perVcpuHistograms: true, advanceSeriesPoints: 256 });
-  const collectors: VcpuMetrics[] = [];
-  const sim = new Simulation(
-    c,
-    (id) => {
-      const m = host.addVcpu(id.vm, id.vcpu);
-      collectors.push(m);
-      const forward: MetricsSink = {
-        recordLatency: (a, b) => m.recordLatency(a, b),
-        recordExit: (r) => m.recordExit(r),
-        addSpinNs: (ns) => m.addSpinNs(ns),
-        timerArm: (b) => m.timerArm(b),
-        hvFallback: () => m.hvFallback(),
-        hvToSw: () => m.hvToSw(),
-        swToHv: () => m.swToHv(),
-        coalesced: () => m.coalesced(),
-        timerPosted: () => m.timerPosted(),
-        haltPoll: (ns, ok) => m.haltPoll(ns, ok),
-        recordAdvance: (t, a) => m.recordAdvance(t, a),
-        hrtimerCallback: (t) => m.hrtimerCallback(t),
-        recordPeriodLateness: (ns) => m.recordPeriodLateness(ns),
-        addCounts: (block) => m.addCounts(block),
-      };
-      return forward;
-    },
-    [],
-    { engine },
-  );
-  sim.run();
-  return JSON.stringify({ events: sim.events, simulatedNs: sim.simulatedNs, ...aggregate(collectors, host), vcpus: collectors.map((m) => m.summary()) });
 }
 
 describe("wasm engine = TypeScript state machine: held-back and parked events", () => {

@@ -17,9 +17,7 @@ import { NULL_SINK, scenario } from "./harness.js";
 import { PRESETS } from "../../src/scenario/presets.js";
 import { validateScenario } from "../../src/scenario/schema.js";
 import { withScheduler } from "./sched-arbitraries.js";
-import { HostMetrics, aggregate, type VcpuMetrics } from "../../src/metrics/index.js";
-import type { MetricsSink } from "../../src/sim/metrics-sink.js";
-import { config, delay, noPauses, resultOf } from "./differential-scenarios.js";
+import { config, delay, noPauses, resultOf, viaForwarders } from "./differential-scenarios.js";
 
 // The fixed cases, one per mechanism, are in engine-differential-cases.test.ts; the
 // metrics block layout both engines share in engine-metrics-layout.test.ts.
@@ -94,38 +92,6 @@ describe("wasm engine = TypeScript state machine", () => {
   // Sinks that are not the host's own collectors (here: forwarders to them) put the wasm
   // engine in its log mode: every metric call is logged and replayed on the host.
   test("property: identical results through foreign sinks (the wasm engine's log mode)", () => {
-    const viaForwarders = (c: ScenarioConfig, engine: "ts" | "wasm", perVcpuHistograms: boolean): string => {
-      const host = new HostMetrics({ perVcpuHistograms, advanceSeriesPoints: perVcpuHistograms ? 256 : 0 });
-      const collectors: VcpuMetrics[] = [];
-      const sim = new Simulation(
-        c,
-        (id) => {
-          const m = host.addVcpu(id.vm, id.vcpu);
-          collectors.push(m);
-          const forward: MetricsSink = {
-            recordLatency: (a, b) => m.recordLatency(a, b),
-            recordExit: (r) => m.recordExit(r),
-            addSpinNs: (ns) => m.addSpinNs(ns),
-            timerArm: (b) => m.timerArm(b),
-            hvFallback: () => m.hvFallback(),
-            hvToSw: () => m.hvToSw(),
-            swToHv: () => m.swToHv(),
-            coalesced: () => m.coalesced(),
-            timerPosted: () => m.timerPosted(),
-            haltPoll: (ns, ok) => m.haltPoll(ns, ok),
-            recordAdvance: (t, a) => m.recordAdvance(t, a),
-            hrtimerCallback: (t) => m.hrtimerCallback(t),
-            recordPeriodLateness: (ns) => m.recordPeriodLateness(ns),
-            addCounts: (block) => m.addCounts(block),
-          };
-          return forward;
-        },
-        [],
-        { engine },
-      );
-      sim.run();
-      return JSON.stringify({ events: sim.events, ...aggregate(collectors, host), vcpus: collectors.map((m) => m.summary()) });
-    };
     fc.assert(
       fc.property(config, fc.boolean(), (c, perVcpu) => {
         expect(viaForwarders(c, "wasm", perVcpu)).toBe(viaForwarders(c, "ts", perVcpu));
