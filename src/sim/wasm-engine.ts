@@ -21,6 +21,7 @@ import type { WasmSched } from "./wasm-sched.js";
 import { drainTrace } from "../trace/session.js";
 import { REARM_VARIANTS, tmictToNs } from "../math/lapic-timer.js";
 import { PeriodLateness } from "../metrics/period-lateness.js";
+import { nonZeroSlots } from "../metrics/nonzero-slots.js";
 import { tscFracBits } from "../math/tsc.js";
 import { engineVmParams, setTscdlCells, tdlLines, tscdlVmExclusion } from "./wasm-engine-tscdl.js";
 
@@ -363,7 +364,9 @@ export class WasmEngine {
       const { ns, cycles } = first.histograms;
       for (const [h, ptr] of [[ns, wasm.engineHistNsPtr()], [cycles, wasm.engineHistCyclesPtr()]] as const) {
         const counts = new Float64Array(wasm.memory.buffer, ptr, HIST_CELLS);
-        for (let i = 0; i < HIST_CELLS; i++) if (counts[i]! > 0) h.recordValueWithCount(h.valueFromIndex(i), counts[i]!);
+        // The slots that hold counts only (a short run fills a handful of ~8,000).
+        const next = nonZeroSlots(counts, HIST_CELLS);
+        for (let i = next(0); i < HIST_CELLS; i = next(i + 1)) h.recordValueWithCount(h.valueFromIndex(i), counts[i]!);
       }
     }
     first.addHostCallbacks(new Uint32Array(wasm.memory.buffer, wasm.engineCallbacksPtr(), wasm.CALLBACK_WINDOW_MS.value), wasm.engineCallbacksLatestMs(), wasm.engineCallbacksPeak());
