@@ -271,3 +271,13 @@ await build({
   plugins: [ownSources, zodEnglishOnly, dependenciesOnUse, hdrWithoutWasm],
   logLevel: "warning",
 });
+
+// dist/bundle/tscsim.js: the bin's earlier name (the ES module bundle of 0.1.0's first
+// builds). `npx tscsim` run inside a checkout installs the checkout into npx's cache once
+// and keeps the link to the bin under the name it had then; a checkout that ran it before
+// the bin became tscsim.cjs would find nothing ("tscsim: not found") after an update.
+// This file hands such a link on to the bin.
+writeFileSync(
+  join(outdir, "tscsim.js"),
+  '#!/usr/bin/env node\n// The bin\'s earlier name; the bin is tscsim.cjs (scripts/bundle-cli.mjs says why).\nimport "./tscsim.cjs";\n',
+);

@@ -34,3 +34,13 @@ describe.skipIf(!built)("the bundled CLI against dist/cli/main.js (after npm run
     if (args.includes("--histograms")) expect(JSON.parse(bundled.stdout).histograms.all).toMatch(/^HISTFAA/);
   });
 });
+
+describe.skipIf(!built)("the bin's earlier name, dist/bundle/tscsim.js (npx keeps links to it)", () => {
+  test("answers as the bin: a run's result and a user error's one line", () => {
+    for (const args of [["run", "cyclictest", "--set", "vms.0.vcpus=1", "--set", "duration=2ms", "--format", "json", "--no-wall-time"], ["run", "cyclictst"]]) {
+      const old = cli("dist/bundle/tscsim.js", args);
+      expect(old).toEqual(cli(BUNDLE, args));
+      expect(old.code === 0 ? old.stdout : old.stderr).toMatch(old.code === 0 ? /cyclictest/ : /unknown preset "cyclictst"/);
+    }
+  });
+});
