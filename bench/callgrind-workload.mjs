@@ -13,24 +13,33 @@ import { wasm } from "../dist/wasm.js";
 import { loadScenario } from "../dist/scenario/load.js";
 import { Simulation } from "../dist/sim/engine.js";
 import { HostMetrics } from "../dist/metrics/index.js";
+import { pathToFileURL } from "node:url";
 
 const ROWS = {
   cyclictest: ["cyclictest", ["vms.0.workload.interval=1ms", "vms.0.workload.printSummary=false"]],
   "rearm-storm": ["s15-lazy-tscdeadline", ["kvm.lazyTscDeadline=false"]],
   "rearm-storm-lazy": ["s15-lazy-tscdeadline", []],
 };
-const row = ROWS[process.argv[2] ?? "rearm-storm"];
-if (row === undefined) throw new Error(`row: one of ${Object.keys(ROWS).join(", ")}`);
-const vcpus = Number(process.argv[3] ?? 1024);
-const warmNs = Number(process.argv[4] ?? 2.5e6);
-const durationNs = Number(process.argv[5] ?? warmNs);
-const scenario = (d) => loadScenario(row[0], [`vms.0.vcpus=${vcpus}`, `duration=${d}`, "vms.0.tscKhz=2.1GHz", "host.tscKhz=2994MHz", ...row[1]]);
-let interrupts = 0;
-for (const d of [warmNs, warmNs, warmNs, warmNs, durationNs]) {
-  const sim = new Simulation(scenario(d), new HostMetrics({ perVcpuHistograms: false }), [], { engine: "wasm" });
-  sim.start();
-  while (wasm.ctEngineRun() !== 0) wasm.engineLogClear();
-  interrupts = 0;
-  for (let v = 0; v < vcpus; v++) interrupts += new Float64Array(wasm.memory.buffer, wasm.engineSlotsOf(v), 1)[0];
+/**
+ * Four warm-up runs of warmNs, then one of durationNs, of a row's wasm loop alone (the
+ * metric log cleared as it fills); prints the last run's events and interrupts.
+ */
+export function runRow(name, vcpus, warmNs, durationNs) {
+  const row = ROWS[name];
+  if (row === undefined) throw new Error(`row: one of ${Object.keys(ROWS).join(", ")}`);
+  const scenario = (d) => loadScenario(row[0], [`vms.0.vcpus=${vcpus}`, `duration=${d}`, "vms.0.tscKhz=2.1GHz", "host.tscKhz=2994MHz", ...row[1]]);
+  let interrupts = 0;
+  for (const d of [warmNs, warmNs, warmNs, warmNs, durationNs]) {
+    const sim = new Simulation(scenario(d), new HostMetrics({ perVcpuHistograms: false }), [], { engine: "wasm" });
+    sim.start();
+    while (wasm.ctEngineRun() !== 0) wasm.engineLogClear();
+    interrupts = 0;
+    for (let v = 0; v < vcpus; v++) interrupts += new Float64Array(wasm.memory.buffer, wasm.engineSlotsOf(v), 1)[0];
+  }
+  process.stdout.write(`events ${wasm.ctEngineEvents()} interrupts ${interrupts} (last run)\n`);
 }
-process.stdout.write(`events ${wasm.ctEngineEvents()} interrupts ${interrupts} (last run)\n`);
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const warmNs = Number(process.argv[4] ?? 2.5e6);
+  runRow(process.argv[2] ?? "rearm-storm", Number(process.argv[3] ?? 1024), warmNs, Number(process.argv[5] ?? warmNs));
+}
