@@ -95,6 +95,43 @@ function ensureRoom(): void {
   }
 }
 
+/**
+ * Sifts a new entry (timeNs, seq, payload) up from the end of the heap (room ensured).
+ * `youngest` (a constant at each call): seq is the last one taken, so on a tie in time the
+ * entry never goes first and only an earlier time moves it up (queuePush); otherwise ties
+ * are decided by age, as the pop decides them (queuePushAs).
+ */
+// @ts-ignore: decorator
+@inline
+function insert(timeNs: i64, seq: u32, payload: u32, youngest: bool): void {
+  const hp = heapPtr;
+  const ns = nextSeq;
+  const age = seq - ns;
+  const n = size;
+  size = n + 1;
+  let i = n;
+  while (i > 0) {
+    const parent = (i - 1) >> 2;
+    const pp = entryAt(hp, parent);
+    const pt = load<i64>(pp);
+    if (youngest) {
+      if (timeNs >= pt) break;
+    } else if (!(timeNs < pt || (timeNs == pt && age < load<u32>(pp, 8) - ns))) break;
+    const dst = entryAt(hp, i);
+    store<i64>(dst, pt);
+    store<i64>(dst, load<i64>(pp, 8), 8);
+    i = parent;
+  }
+  const p = entryAt(hp, i);
+  store<i64>(p, timeNs);
+  store<u32>(p, seq, 8);
+  store<u32>(p, payload, 12);
+  // The entry past the end was a sentinel and became an entry; keep three past the end.
+  const sp = entryAt(hp, n + SENTINELS);
+  store<i64>(sp, i64.MAX_VALUE);
+  store<u32>(sp, u32.MAX_VALUE, 8);
+}
+
 /** Schedules `payload` at absolute time timeNs; returns its seq (for cancellation checks). */
 export function queuePush(timeNs: i64, payload: u32): u32 {
   return queuePushInline(timeNs, payload);
@@ -109,30 +146,7 @@ export function queuePushInline(timeNs: i64, payload: u32): u32 {
   if (timeNs == i64.MAX_VALUE) timeNs = i64.MAX_VALUE - 1;
   ensureRoom();
   const seq = nextSeq++;
-  const hp = heapPtr;
-  const n = size;
-  size = n + 1;
-  let i = n;
-  while (i > 0) {
-    const parent = (i - 1) >> 2;
-    const pp = entryAt(hp, parent);
-    const pt = load<i64>(pp);
-    // less(timeNs, seq, pt, seqParent): the new entry is the youngest, so on a tie in time
-    // it never goes first; only an earlier time moves it up.
-    if (timeNs >= pt) break;
-    const dst = entryAt(hp, i);
-    store<i64>(dst, pt);
-    store<i64>(dst, load<i64>(pp, 8), 8);
-    i = parent;
-  }
-  const p = entryAt(hp, i);
-  store<i64>(p, timeNs);
-  store<u32>(p, seq, 8);
-  store<u32>(p, payload, 12);
-  // The entry past the end was a sentinel and became an entry; keep three past the end.
-  const sp = entryAt(hp, n + SENTINELS);
-  store<i64>(sp, i64.MAX_VALUE);
-  store<u32>(sp, u32.MAX_VALUE, 8);
+  insert(timeNs, seq, payload, true);
   pushedSeq = seq;
   return seq;
 }
@@ -158,29 +172,7 @@ export function queueReserveSeq(): u32 {
 export function queuePushAs(timeNs: i64, seq: u32, payload: u32): void {
   if (timeNs == i64.MAX_VALUE) timeNs = i64.MAX_VALUE - 1;
   ensureRoom();
-  const hp = heapPtr;
-  const ns = nextSeq;
-  const age = seq - ns;
-  const n = size;
-  size = n + 1;
-  let i = n;
-  while (i > 0) {
-    const parent = (i - 1) >> 2;
-    const pp = entryAt(hp, parent);
-    const pt = load<i64>(pp);
-    if (!(timeNs < pt || (timeNs == pt && age < load<u32>(pp, 8) - ns))) break;
-    const dst = entryAt(hp, i);
-    store<i64>(dst, pt);
-    store<i64>(dst, load<i64>(pp, 8), 8);
-    i = parent;
-  }
-  const p = entryAt(hp, i);
-  store<i64>(p, timeNs);
-  store<u32>(p, seq, 8);
-  store<u32>(p, payload, 12);
-  const sp = entryAt(hp, n + SENTINELS);
-  store<i64>(sp, i64.MAX_VALUE);
-  store<u32>(sp, u32.MAX_VALUE, 8);
+  insert(timeNs, seq, payload, false);
 }
 
 /** Schedules `payload` deltaNs after now (JS-friendly: a small f64 delay). */
