@@ -11,7 +11,7 @@ import { hvExpired } from "../hv_timer";
 import { Count, count } from "./engine_metrics";
 import { queuePushInline } from "./event_queue";
 import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, HRTIMER_AT_NS, HRTIMER_SEQ, R_NEXT, clear, delay, expireWithinAdvance, globalAdvance, has, payloadOf } from "./engine_record";
-import { armHvTimerOn, cancelHrtimer, cancelHrtimerOn, cancelHvTimer, expired } from "./engine_lapic";
+import { armHvTimerOn, cancelHrtimerOn, cancelHvTimer, expired } from "./engine_lapic";
 import { TraceKind, trace } from "./trace_log";
 import { TM_DEADLINE, timerMode } from "./engine_lapic_mode";
 import { countRestartApicTimer, countStartSwTimer } from "./engine_lapic_count";
@@ -21,34 +21,34 @@ import { afterTscDeadlineWrite, lazyClear } from "./engine_proposals";
 // @ts-ignore: decorator
 @inline
 export function writeTscDeadline(e: usize, v: i32): void {
-  cancelHrtimer(e, v);
-  tdFromReg(v, R_NEXT);
-  afterTscDeadlineWrite(v);
-  clear(e, F_PENDING);
-  restartApicTimer(e, v);
+  writeTscDeadlineOn(e, v, false);
 }
 
 /**
  * writeTscDeadline in a run of engine_loop.ts's plainCyclictest (no trace, no deadline
- * proposal, the timer in TSC-deadline mode): what remains of it.
+ * proposal, the timer in TSC-deadline mode).
  */
 // @ts-ignore: decorator
 @inline
 export function writeTscDeadlinePlain(e: usize, v: i32): void {
-  cancelHrtimerOn(e, v, true);
+  writeTscDeadlineOn(e, v, true);
+}
+
+/** writeTscDeadline; `plain` (a constant at each call): the proposals, mode test and trace fold away. */
+// @ts-ignore: decorator
+@inline
+function writeTscDeadlineOn(e: usize, v: i32, plain: bool): void {
+  cancelHrtimerOn(e, v, plain);
   tdFromReg(v, R_NEXT);
+  if (!plain) afterTscDeadlineWrite(v);
   clear(e, F_PENDING);
-  restartApicTimerPlain(e, v);
+  if (plain) restartApicTimerPlain(e, v);
+  else restartApicTimer(e, v);
 }
 
 /** LapicTimer.restartApicTimer. */
 export function restartApicTimer(e: usize, v: i32): void {
-  if (timerMode(e) != TM_DEADLINE) {
-    countRestartApicTimer(e, v);
-    return;
-  }
-  if (has(e, F_PENDING)) return;
-  if (!startHvTimerOn(e, v, false)) startSwTimer(e, v);
+  restartApicTimerOn(e, v, false);
 }
 
 /**
@@ -58,8 +58,21 @@ export function restartApicTimer(e: usize, v: i32): void {
 // @ts-ignore: decorator
 @inline
 export function restartApicTimerPlain(e: usize, v: i32): void {
+  restartApicTimerOn(e, v, true);
+}
+
+/** restartApicTimer; `plain` (a constant at each call): the mode test folds away. */
+// @ts-ignore: decorator
+@inline
+function restartApicTimerOn(e: usize, v: i32, plain: bool): void {
+  if (!plain && timerMode(e) != TM_DEADLINE) {
+    countRestartApicTimer(e, v);
+    return;
+  }
   if (has(e, F_PENDING)) return;
-  if (!startHvTimerOn(e, v, true)) startSwTimerOn(e, v, true);
+  if (startHvTimerOn(e, v, plain)) return;
+  if (plain) startSwTimerOn(e, v, true);
+  else startSwTimer(e, v);
 }
 
 /** LapicTimer.startHvTimer. */
