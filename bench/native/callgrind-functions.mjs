@@ -5,6 +5,10 @@
 // names directly).
 //
 //   node bench/native/callgrind-functions.mjs [VCPUS] [--top N] [--keep DIR]
+//   node bench/native/callgrind-functions.mjs 64 --row rearm-storm --durations 40e6,120e6
+//
+// --row takes another row of bench/callgrind-workload.mjs (cyclictest, rearm-storm,
+// rearm-storm-lazy), with --durations its two measured durations (warm-up: the first).
 //
 // How a function is named: V8 (Node 20, x86-64) calls every wasm function through its
 // module's jump table, one 5-byte slot per function, 12 slots to a 64-byte line, in
@@ -23,15 +27,20 @@ import { fileURLToPath } from "node:url";
 const SLOT_BYTES = 5;
 const LINE_BYTES = 64;
 const SLOTS_PER_LINE = 12;
-const DURATIONS = ["20e6", "100e6"];
 
 const args = process.argv.slice(2);
 const vcpus = Number(args.find((a) => /^\d+$/.test(a)) ?? 1024);
 const topAt = args.indexOf("--top");
 const top = topAt >= 0 ? Number(args[topAt + 1]) : 40;
 const keepAt = args.indexOf("--keep");
+const rowAt = args.indexOf("--row");
+const row = rowAt >= 0 ? args[rowAt + 1] : undefined;
+const durAt = args.indexOf("--durations");
+const DURATIONS = durAt >= 0 ? args[durAt + 1].split(",") : ["20e6", "100e6"];
 const dir = keepAt >= 0 ? args[keepAt + 1] : mkdtempSync(join(os.tmpdir(), "tscsim-cg-"));
-const runner = fileURLToPath(new URL("./callgrind-run.mjs", import.meta.url));
+const runner = fileURLToPath(new URL(row === undefined ? "./callgrind-run.mjs" : "../callgrind-workload.mjs", import.meta.url));
+/** The runner's arguments for one measured duration. */
+const runnerArgs = (d) => (row === undefined ? [String(vcpus), d] : [row, String(vcpus), DURATIONS[0], d]);
 const wat = fileURLToPath(new URL("../../build/release.wat", import.meta.url));
 
 /** Function names in index order (imports first), from the release build's text form. */
@@ -104,7 +113,7 @@ function byFunction(cost, names) {
 const names = functionNames();
 const runs = DURATIONS.map((d) => {
   const file = join(dir, `callgrind.${d}`);
-  const r = spawnSync("valgrind", ["--tool=callgrind", `--callgrind-out-file=${file}`, "node", "--predictable", "--no-liftoff", "--hash-seed=1", "--random-seed=1", runner, String(vcpus), d], { encoding: "utf8" });
+  const r = spawnSync("valgrind", ["--tool=callgrind", `--callgrind-out-file=${file}`, "node", "--predictable", "--no-liftoff", "--hash-seed=1", "--random-seed=1", runner, ...runnerArgs(d)], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`valgrind failed: ${r.stderr.slice(-500)}`);
   const interrupts = Number(/interrupts (\d+)/.exec(r.stdout)?.[1]);
   return { interrupts, costs: byFunction(selfCosts(file), names) };
