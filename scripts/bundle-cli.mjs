@@ -251,24 +251,48 @@ await build({
   logLevel: "warning",
 });
 
-// The sweep's pool worker (dist/sweep/worker.js) as one file, dist/bundle/sweep-worker.js,
-// which src/sweep/pool.ts starts when it is there. Every worker thread loads its modules
-// while the sweep waits for it: unbundled, that was ~150 files of dist/ and zod's and
-// hdr-histogram-js's, each resolved, read and compiled, and an ICU number formatter
-// hdr-histogram-js builds at load (docs/performance.md, "Sweeps"). An ES module, as dist/
-// is (the wasm loads as in dist/wasm.js, with a top-level await), with the rewrites of
-// tscsim's sources, zod and hdr-histogram-js that the CLI's bundle has.
+// The sweep's pool worker (dist/sweep/worker.js and what it imports) as one CommonJS file,
+// dist/bundle/sweep-worker-code.cjs, and its launcher dist/bundle/sweep-worker.cjs
+// (src/sweep/worker-launch.ts), which src/sweep/pool.ts starts when it is there. Every
+// worker thread loads its code while the sweep waits for it: unbundled, that was ~150
+// files of dist/ and zod's and hdr-histogram-js's, each resolved, read and compiled
+// (docs/performance.md, "Sweeps"). The launcher runs the bundle through node:vm with a
+// V8 code cache of its own (src/sweep/worker-code-cache.ts), as the bin does the CLI's:
+// CommonJS for the reasons above, with the same rewrites of tscsim's sources (the wasm
+// instantiated synchronously), zod and hdr-histogram-js as the CLI's bundle.
+const workerBundlePath = join(outdir, "sweep-worker-code.cjs");
 await build({
-  entryPoints: { "sweep-worker": join(dist, "sweep", "worker.js") },
+  entryPoints: [join(dist, "sweep", "worker.js")],
   bundle: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
   minify: true,
-  outdir,
-  external: ["piscina"],
-  banner: { js: 'import { createRequire as __tscsimRequire } from "node:module"; const require = __tscsimRequire(import.meta.url);' },
-  plugins: [ownSources, zodEnglishOnly, dependenciesOnUse, hdrWithoutWasm],
+  charset: "ascii",
+  outfile: workerBundlePath,
+  define: { "import.meta.url": "__tscsimBundleUrl" },
+  banner: { js: 'var __tscsimBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [commonJs, wasmBindings, ownSources, zodEnglishOnly, dependenciesOnUse, hdrWithoutWasm],
+  logLevel: "warning",
+});
+// ASCII only, as the CLI's bundle (the launcher reads it as latin1). A dynamic import()
+// left in it would fail: a node:vm script has no module loader to hand it to.
+const workerBundled = readFileSync(workerBundlePath, "utf8").replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+if (/\bimport\(/.test(workerBundled)) throw new Error(`${workerBundlePath}: the worker's bundle has a dynamic import(), which a node:vm script cannot run; update scripts/bundle-cli.mjs`);
+writeFileSync(workerBundlePath, workerBundled, "latin1");
+await build({
+  entryPoints: [join(dist, "sweep", "worker-launch.js")],
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  minify: true,
+  outfile: join(outdir, "sweep-worker.cjs"),
+  define: {
+    TSCSIM_WORKER_BUNDLE_HASH: JSON.stringify(createHash("sha256").update(workerBundled).digest("hex").slice(0, 16)),
+    "import.meta.url": "__tscsimWorkerUrl",
+  },
+  banner: { js: 'var __tscsimWorkerUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });
 

@@ -84,14 +84,27 @@ export function cacheFileName(key: CacheKey): string {
 const STALE_AFTER_MS = 24 * 3600 * 1000;
 
 /**
+ * Which caches a writer looks after: the CLI's files (`cli-`) or the sweep worker's
+ * (`sweep-worker-`, src/sweep/worker-code-cache.ts). Each bundle has its own hash, so each
+ * removes only stale files of its own family, never the other's current one.
+ */
+export interface CacheFamily {
+  readonly prefix: string;
+  /** Added to the temporary file's name (a worker thread's id), when the process has several writers. */
+  readonly tmpTag?: string;
+}
+const CLI_FAMILY: CacheFamily = { prefix: "cli-" };
+
+/**
  * Writes the cache atomically (a file of its own, then rename), so that concurrent
  * commands never read half a file; and removes other bundles' caches a day old (an
  * upgrade or a rebuild leaves them behind; a second installation in use keeps its own).
  */
-export function writeCacheFile(dir: string, name: string, data: Uint8Array, bundleHash: string, nowMs: number): void {
+export function writeCacheFile(dir: string, name: string, data: Uint8Array, bundleHash: string, nowMs: number, family: CacheFamily = CLI_FAMILY): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, name);
-  const tmp = `${file}.${process.pid}.tmp`;
+  // The sweep's worker threads write from one process: the thread makes the name unique.
+  const tmp = `${file}.${process.pid}${family.tmpTag === undefined ? "" : `.${family.tmpTag}`}.tmp`;
   try {
     writeFileSync(tmp, data);
     renameSync(tmp, file);
@@ -100,7 +113,7 @@ export function writeCacheFile(dir: string, name: string, data: Uint8Array, bund
     throw err;
   }
   for (const other of readdirSync(dir)) {
-    if (!other.startsWith("cli-") || other.startsWith(`cli-${bundleHash}-`)) continue;
+    if (!other.startsWith(family.prefix) || other.startsWith(`${family.prefix}${bundleHash}-`)) continue;
     try {
       const path = join(dir, other);
       if (nowMs - statSync(path).mtimeMs > STALE_AFTER_MS) rmSync(path, { force: true });
@@ -137,8 +150,8 @@ function withChecksums<T>(f: () => T): T {
 }
 
 // The CommonJS wrapper, on a line of its own so that the bundle's lines keep their numbers.
-const WRAP_HEAD = "(function (exports, require, module, __filename, __dirname) {\n";
-const WRAP_TAIL = "\n})";
+export const WRAP_HEAD = "(function (exports, require, module, __filename, __dirname) {\n";
+export const WRAP_TAIL = "\n})";
 
 /**
  * Compiles and runs the CommonJS bundle at `bundlePath` with the code cache `key`
@@ -188,7 +201,7 @@ export function runWithCodeCache(bundlePath: string, bundleHash: string | null, 
   return run;
 }
 
-function safeHome(): string {
+export function safeHome(): string {
   try {
     return homedir();
   } catch {

@@ -102,8 +102,10 @@ export function registerSweep(program: Command): void {
       if (detail === undefined) throw new InputRangeError("--detail", opts.detail, '"full" (every vCPU\'s figures) or "aggregates" (the run\'s only)');
       // The sweep file's schema (zod) and the grid (its run ids hash with node:crypto) load
       // when a sweep runs, not at start-up (docs/performance.md).
-      const [{ loadSweepFile }, { validateGrid }, { STDOUT }, { Grid }] = await Promise.all([import("../sweep/file.js"), import("../sweep/preflight.js"), import("../sweep/results-file.js"), import("../sweep/grid.js")]);
+      const [{ loadSweepFile }, { validateGrid }, { STDOUT }, { Grid }, { sweepTiming }] = await Promise.all([import("../sweep/file.js"), import("../sweep/preflight.js"), import("../sweep/results-file.js"), import("../sweep/grid.js"), import("../sweep/timing.js")]);
+      sweepTiming("sweep modules loaded");
       const spec = loadSweepFile(file);
+      sweepTiming("sweep file read");
 
       if (opts.dryRun) {
         const grid = new Grid(spec);

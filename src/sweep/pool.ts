@@ -1,5 +1,5 @@
 // The worker pool (piscina over worker_threads). The worker entry: in the built package,
-// the bundled worker dist/bundle/sweep-worker.js (scripts/bundle-cli.mjs: one file for a
+// the bundled worker dist/bundle/sweep-worker.cjs (scripts/bundle-cli.mjs: one file for a
 // thread to load instead of ~150 modules), or dist/sweep/worker.js next to this module
 // where there is no bundle (a build by tsc alone); worker.ts when tscsim runs from its
 // TypeScript sources (tsx, vitest). A worker thread does not inherit the parent's
@@ -31,7 +31,7 @@ function tsxEsmApiUrl(): string {
 /** The worker entry file and the execArgv its threads need. */
 function workerEntry(): { filename: string; execArgv: string[] | undefined } {
   if (!fromSources) {
-    const bundled = fileURLToPath(new URL("../bundle/sweep-worker.js", import.meta.url));
+    const bundled = fileURLToPath(new URL("../bundle/sweep-worker.cjs", import.meta.url));
     return { filename: existsSync(bundled) ? bundled : fileURLToPath(new URL("./worker.js", import.meta.url)), execArgv: undefined };
   }
   return { filename: fileURLToPath(new URL("./worker.ts", import.meta.url)), execArgv: ["--import", `data:text/javascript,import{register}from${JSON.stringify(tsxEsmApiUrl())};register();`] };

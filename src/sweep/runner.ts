@@ -24,6 +24,7 @@ import { validateGrid } from "./preflight.js";
 import { moveLinesAside, scanResults, repairTornTail, ResultsAppender, STDOUT, type BadLine, type ScanResults, type TornTail } from "./results-file.js";
 import { lockResultsFile } from "./lock.js";
 import { formatShard, shardIndices, shardSize, WHOLE_GRID, type Shard } from "./shard.js";
+import { sweepTiming } from "./timing.js";
 
 /** How many times a run is tried before it is recorded as failed. */
 const ATTEMPTS = 2;
@@ -161,8 +162,10 @@ function finishTail(out: string, read: ScanResults, status: Map<string, "ok" | "
 }
 
 export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
+  sweepTiming("runner loaded");
   const grid = new Grid(options.spec);
   validateGrid(grid);
+  sweepTiming("grid validated");
   // Before the first read (resume cuts a torn tail) and the first write: one writer per file.
   // Standard output, a pipe or a device has no lock file and nothing to resume.
   const lock = isRegularOrNew(options.out) ? lockResultsFile(options.out) : undefined;
@@ -223,6 +226,7 @@ async function runLocked(options: SweepOptions, grid: Grid): Promise<SweepOutcom
   let pool: SweepPool;
   let started = false;
   try {
+    sweepTiming("results file open");
     pool = createPool(workers, { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]), detail: options.detail ?? "full" });
   } catch (err) {
     appender.close();
@@ -237,8 +241,10 @@ async function runLocked(options: SweepOptions, grid: Grid): Promise<SweepOutcom
   try {
     // A worker that cannot even load (no wasm build, no TypeScript loader) would fail
     // every run twice and fill the file with "failed" lines: find out first.
+    sweepTiming("pool created");
     await startWorkers(pool, workers);
     started = true;
+    sweepTiming("workers up");
   } catch (err) {
     appender.close();
     await pool.destroy();
@@ -275,6 +281,7 @@ async function runLocked(options: SweepOptions, grid: Grid): Promise<SweepOutcom
   const record = (line: string | Uint8Array, ok: boolean): void => {
     if (typeof line === "string") appender.append(line);
     else appender.appendBytes(line);
+    if (progress.sessionDone === 0) sweepTiming("first line written");
     progress.done++;
     progress.sessionDone++;
     if (!ok) progress.failed++;
@@ -377,6 +384,7 @@ async function runLocked(options: SweepOptions, grid: Grid): Promise<SweepOutcom
     // The workers' threads end (tens of ms: Node tears each isolate down) while this thread
     // flushes the results file (the last second's fsync): the two overlap, and the sweep
     // ends sooner by the shorter of them.
+    sweepTiming("last line written");
     const destroyed = pool.destroy();
     try {
       appender.close();
@@ -384,6 +392,7 @@ async function runLocked(options: SweepOptions, grid: Grid): Promise<SweepOutcom
       writeError ??= err as Error;
     }
     await destroyed;
+    sweepTiming("pool destroyed");
   }
   if (fatal !== undefined) throw fatal;
   if (writeError !== undefined) {

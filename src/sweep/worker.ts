@@ -15,8 +15,10 @@
 // to it). The finished line travels as bytes the main thread writes as they are
 // (run-task.ts).
 
-import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import { workerData } from "piscina";
+// piscina hands the pool's workerData to each thread as the thread's own
+// (worker_threads' workerData, what piscina's `workerData` export reads): taken from
+// there, a worker does not load piscina's pool module just to read it.
+import { receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { injectFault, injectLoadFault } from "./fault-hook.js";
 import type { LineDetail } from "./line.js";
 import { runToLine, type RunTaskResult } from "./run-task.js";
