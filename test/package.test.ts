@@ -25,7 +25,7 @@ describe("npm pack", () => {
   const files = listing.files.map((f) => f.path);
 
   test("ships the CLI, the sweep's bundled worker, the release wasm, the chart bundle, the docs, the licence and the C bench", () => {
-    for (const f of ["dist/bundle/tscsim.cjs", "dist/bundle/cli.cjs", "dist/bundle/sweep-worker.js", "dist/cli/main.js", "dist/index.js", "dist/index.d.ts", "build/release.wasm", "build/release.js", "build/echarts-report.min.js", "README.md", "LICENSE", "docs/report.md", "docs/api.md", "docs/kvm-timer-model.md", "src/bench/native/kernels.c", "Dockerfile"]) {
+    for (const f of ["dist/bundle/tscsim.cjs", "dist/bundle/cli.cjs", "dist/bundle/sweep-worker.cjs", "dist/bundle/sweep-worker-code.cjs", "dist/cli/main.js", "dist/index.js", "dist/index.d.ts", "build/release.wasm", "build/release.js", "build/echarts-report.min.js", "README.md", "LICENSE", "docs/report.md", "docs/api.md", "docs/kvm-timer-model.md", "src/bench/native/kernels.c", "Dockerfile"]) {
       expect(files, f).toContain(f);
     }
   });
@@ -55,8 +55,9 @@ describe("the Dockerfile's install steps", () => {
     const result = JSON.parse(run.stdout);
     expect(result.tscsim).toMatchObject({ version: pkg.version, wasm: "release" });
     expect(result.interrupts).toBeGreaterThan(0);
-    // A sweep: its workers are the bundled worker (dist/bundle/sweep-worker.js), which
-    // finds piscina among the installed package's dependencies.
+    // A sweep: its workers are the bundled worker (dist/bundle/sweep-worker.cjs and its
+    // code, sweep-worker-code.cjs), in a pool that finds piscina among the installed
+    // package's dependencies.
     writeFileSync(join(dir, "sweep.json"), JSON.stringify({ base: "cyclictest", set: { duration: "2ms", "vms.0.vcpus": 1, "kvm.era": "v5.4" }, axes: { "kvm.timerAdvance": [0, 1000] } }));
     const sweep = spawnSync("tscsim", ["sweep", "sweep.json", "--out", "sweep.jsonl", "--workers", "2", "--no-progress"], { env, encoding: "utf8", cwd: dir });
     expect(sweep.status, sweep.stderr).toBe(0);

@@ -129,7 +129,7 @@ describe("tscsim sweep", () => {
     expect(new Set(ids)).toEqual(new Set(dry.stdout.trim().split("\n").map((l) => JSON.parse(l).id as string)));
   });
 
-  // The built package's workers are the bundled worker (dist/bundle/sweep-worker.js,
+  // The built package's workers are the bundled worker (dist/bundle/sweep-worker.cjs,
   // scripts/bundle-cli.mjs) when it is there, from the bin and from dist/cli/main.js alike:
   // their lines must be the bytes the workers running the sources write.
   test.runIf(existsSync(join(root, "dist/sweep/worker.js")))("the built CLI (dist/) runs sweeps on its worker pool too", async () => {
@@ -142,7 +142,7 @@ describe("tscsim sweep", () => {
     expect(textLines(out).map(noWall).sort()).toEqual(textLines(single).map(noWall).sort());
   });
 
-  test.runIf(existsSync(join(root, "dist/bundle/sweep-worker.js")))("the bin (dist/bundle/tscsim.cjs) with the bundled worker writes the same lines", async () => {
+  test.runIf(existsSync(join(root, "dist/bundle/sweep-worker.cjs")))("the bin (dist/bundle/tscsim.cjs) with the bundled worker writes the same lines", async () => {
     const out = join(dir, "bundle.jsonl");
     const r = await start(["sweep", TINY, "--out", out, "--workers", "2"], ["dist/bundle/tscsim.cjs"]).exited;
     expect(r.code, r.stderr).toBe(0);

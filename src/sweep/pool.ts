@@ -65,3 +65,44 @@ export function createPool(workers: number, data: WorkerData): SweepPool {
 export async function startWorkers(pool: SweepPool, workers: number): Promise<void> {
   await Promise.all(Array.from({ length: workers }, () => (pool as Piscina).run(null, { name: "ping" })));
 }
+
+/**
+ * A pool whose workers are loading while the main thread does something else (runner.ts
+ * validates the grid meanwhile): then either taken by the sweep (`ready` awaited) or
+ * discarded. Nothing is sent to a worker until the sweep takes the pool, so a discarded
+ * pool has written nothing (a worker writes its code cache only after a batch).
+ */
+export interface StartingPool {
+  readonly pool: SweepPool;
+  readonly workers: number;
+  /** Resolves once every worker is up (startWorkers); rejects with why one cannot start. */
+  readonly ready: Promise<void>;
+  /** Errors outside any task (piscina replaces the worker); set by whoever takes the pool. */
+  onError: (err: Error) => void;
+  /** Set by whoever takes the pool: `discard` then leaves it alone. */
+  taken: boolean;
+  /** Ends an untaken pool, once its workers are up or have failed to start (Node aborts the process when a thread is terminated while it loads its code). */
+  discard(): Promise<void>;
+}
+
+export function startPool(workers: number, data: WorkerData): StartingPool {
+  const pool = createPool(workers, data);
+  const ready = startWorkers(pool, workers);
+  // Awaited by the sweep that takes the pool; a discarded pool's failure is of no interest.
+  ready.catch(() => {});
+  const starting: StartingPool = {
+    pool,
+    workers,
+    ready,
+    onError: () => {},
+    taken: false,
+    async discard() {
+      if (starting.taken) return;
+      await ready.catch(() => {});
+      await pool.destroy();
+    },
+  };
+  // Registered at once: an 'error' event without a listener would throw.
+  pool.on("error", (err: Error) => starting.onError(err));
+  return starting;
+}

@@ -18,7 +18,8 @@ import { Grid, type RunSpec } from "./grid.js";
 import { failedLine, type LineDetail } from "./line.js";
 import { BatchSizer, startBatch, type InFlightBatch, type RunClock, type RunOutcome } from "./batch.js";
 import { WorkerStartError } from "./errors.js";
-import { createPool, startWorkers, type SweepPool } from "./pool.js";
+import { startPool, type StartingPool, type SweepPool } from "./pool.js";
+import type { WorkerData } from "./worker.js";
 import type { RunTask, RunTaskResult } from "./worker.js";
 import { validateGrid } from "./preflight.js";
 import { moveLinesAside, scanResults, repairTornTail, ResultsAppender, STDOUT, type BadLine, type ScanResults, type TornTail } from "./results-file.js";
@@ -164,15 +165,40 @@ function finishTail(out: string, read: ScanResults, status: Map<string, "ok" | "
 export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   sweepTiming("runner loaded");
   const grid = new Grid(options.spec);
-  validateGrid(grid);
-  sweepTiming("grid validated");
-  // Before the first read (resume cuts a torn tail) and the first write: one writer per file.
-  // Standard output, a pipe or a device has no lock file and nothing to resume.
-  const lock = isRegularOrNew(options.out) ? lockResultsFile(options.out) : undefined;
+  // The workers load their code (a few hundred ms) while this thread validates the grid
+  // (~1 ms per parameter combination), when the sweep is sure to need them all: a new
+  // results file (a resumed one may have fewer runs left than workers, or none). Until
+  // the sweep takes the pool, no worker is sent anything; a sweep that fails before then
+  // (an invalid grid, a locked or unusable --out) ends the pool with the same error.
+  const early = options.resume === true || options.stop?.aborted === true ? undefined : startEarly(options, grid);
+  if (early !== undefined) sweepTiming("pool created early");
   try {
-    return await runLocked(options, grid);
+    validateGrid(grid);
+    sweepTiming("grid validated");
+    // Before the first read (resume cuts a torn tail) and the first write: one writer per file.
+    // Standard output, a pipe or a device has no lock file and nothing to resume.
+    const lock = isRegularOrNew(options.out) ? lockResultsFile(options.out) : undefined;
+    try {
+      return await runLocked(options, grid, early);
+    } finally {
+      lock?.release();
+    }
   } finally {
-    lock?.release();
+    await early?.discard();
+  }
+}
+
+function workerDataOf(options: SweepOptions): WorkerData {
+  const { spec } = options;
+  return { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]), detail: options.detail ?? "full" };
+}
+
+/** The pool for every run of the shard, started now; undefined if it cannot be (runLocked then tries again and reports why). */
+function startEarly(options: SweepOptions, grid: Grid): StartingPool | undefined {
+  try {
+    return startPool(Math.max(1, Math.min(options.workers, shardSize(grid.size, options.shard ?? WHOLE_GRID))), workerDataOf(options));
+  } catch {
+    return undefined;
   }
 }
 
@@ -189,7 +215,7 @@ function isRegularOrNew(out: string): boolean {
   return st.isFile();
 }
 
-async function runLocked(options: SweepOptions, grid: Grid): Promise<SweepOutcome> {
+async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool | undefined): Promise<SweepOutcome> {
   const shard = options.shard ?? WHOLE_GRID;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const notice = options.onNotice ?? (() => {});
@@ -220,29 +246,31 @@ async function runLocked(options: SweepOptions, grid: Grid): Promise<SweepOutcom
   if (pendingCount === 0 || options.stop?.aborted) return outcome(options.stop?.aborted === true && pendingCount > 0, 0);
 
   const workers = Math.max(1, Math.min(options.workers, pendingCount));
-  const spec = options.spec;
-  // The file first: an unwritable --out must fail before any worker starts.
+  // The file first: an unwritable --out must fail before the sweep takes any worker.
   const appender = new ResultsAppender(options.out);
-  let pool: SweepPool;
+  sweepTiming("results file open");
+  let starting: StartingPool;
   let started = false;
   try {
-    sweepTiming("results file open");
-    pool = createPool(workers, { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]), detail: options.detail ?? "full" });
+    // The early pool has a worker for each run of the shard up to options.workers, which
+    // is this count when nothing is resumed; otherwise (never, today) it is ended unused.
+    starting = early !== undefined && early.workers === workers ? early : startPool(workers, workerDataOf(options));
+    starting.taken = true;
   } catch (err) {
     appender.close();
     throw new WorkerStartError(err);
   }
+  const pool: SweepPool = starting.pool;
   // Errors outside any task (a worker that dies between tasks) are reported, not fatal:
   // piscina replaces the worker. Before the workers are up, the start-up check below
   // reports the same error once, as the reason the sweep cannot run.
-  pool.on("error", (err: Error) => {
+  starting.onError = (err: Error) => {
     if (started) notice(`worker error outside a run: ${err.message}`);
-  });
+  };
   try {
     // A worker that cannot even load (no wasm build, no TypeScript loader) would fail
     // every run twice and fill the file with "failed" lines: find out first.
-    sweepTiming("pool created");
-    await startWorkers(pool, workers);
+    await starting.ready;
     started = true;
     sweepTiming("workers up");
   } catch (err) {
