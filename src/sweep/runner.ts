@@ -11,7 +11,7 @@
 // to abandon (a batch's later runs have not started); and the main thread holds a few
 // batches of runs however big the grid.
 
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { InputUnusableError } from "../errors.js";
 import type { SweepSpec } from "./file.js";
 import { Grid, type RunSpec } from "./grid.js";
@@ -19,10 +19,10 @@ import { failedLine, type LineDetail } from "./line.js";
 import { BatchSizer, startBatch, type InFlightBatch, type RunClock, type RunOutcome } from "./batch.js";
 import { WorkerStartError } from "./errors.js";
 import { startPool, type StartingPool, type SweepPool } from "./pool.js";
-import type { WorkerData } from "./worker.js";
-import type { RunTask, RunTaskResult } from "./worker.js";
+import type { RunTask, RunTaskResult, WorkerData } from "./worker.js";
 import { validateGrid } from "./preflight.js";
-import { moveLinesAside, scanResults, repairTornTail, ResultsAppender, STDOUT, type BadLine, type ScanResults, type TornTail } from "./results-file.js";
+import { ResultsAppender, STDOUT, type TornTail } from "./results-file.js";
+import { existingRuns } from "./existing-runs.js";
 import { lockResultsFile } from "./lock.js";
 import { formatShard, shardIndices, shardSize, WHOLE_GRID, type Shard } from "./shard.js";
 import { sweepTiming } from "./timing.js";
@@ -97,69 +97,10 @@ interface Job {
   wallMs: number;
 }
 
+export { rejectedFileOf } from "./existing-runs.js";
+
 function describeRun(run: RunSpec): string {
   return `run ${run.index} (${run.id})`;
-}
-
-/** Where --repair moves the unreadable lines of `out`. */
-export function rejectedFileOf(out: string): string {
-  return `${out}.rejected`;
-}
-
-/** Existing lines: id -> status ("ok" wins over "failed" when both are there). */
-function existingRuns(out: string, resume: boolean, repair: boolean, notice: (m: string) => void): { status: Map<string, "ok" | "failed">; torn: TornTail | null } {
-  const status = new Map<string, "ok" | "failed">();
-  if (out === STDOUT || !existsSync(out)) return { status, torn: null };
-  const stat = statSync(out);
-  if (!stat.isFile() || stat.size === 0) return { status, torn: null };
-  if (!resume) {
-    throw new InputUnusableError("--out", out, `already has results (${stat.size.toLocaleString("en-US")} bytes)`, "a new results file, or --resume to continue this one");
-  }
-  const bad: BadLine[] = [];
-  const read = scanResults(
-    out,
-    (line) => {
-      if (status.get(line.id) !== "ok") status.set(line.id, line.status);
-    },
-    (b) => {
-      bad.push(b);
-    },
-    "--out",
-  );
-  if (bad.length > 0) {
-    const first = bad[0]!;
-    const which = bad.length === 1 ? `line ${first.lineNo} (at byte ${first.offset}) is ${first.reason}` : `${bad.length} lines are unreadable (the first, line ${first.lineNo} at byte ${first.offset}, is ${first.reason})`;
-    const side = rejectedFileOf(out);
-    if (!repair) {
-      throw new InputUnusableError("--out", out, which, `complete result lines, one per run: add --repair to move unreadable lines to ${side} (kept as they are) and run their runs again`);
-    }
-    moveLinesAside(out, bad, side);
-    notice(`${out}: ${which}; moved ${bad.length === 1 ? "it" : "them"} to ${side} (line${bad.length === 1 ? "" : "s"} ${bad.slice(0, 10).map((b) => b.lineNo).join(", ")}${bad.length > 10 ? ", …" : ""}); ${bad.length === 1 ? "its run is" : "their runs are"} run again`);
-    // Offsets moved: the torn tail (if any) is found again in the repaired file.
-    return finishRead(out, status, notice);
-  }
-  return finishTail(out, read, status, notice);
-}
-
-function finishRead(out: string, status: Map<string, "ok" | "failed">, notice: (m: string) => void): { status: Map<string, "ok" | "failed">; torn: TornTail | null } {
-  status.clear();
-  const read = scanResults(
-    out,
-    (line) => {
-      if (status.get(line.id) !== "ok") status.set(line.id, line.status);
-    },
-    undefined,
-    "--out",
-  );
-  return finishTail(out, read, status, notice);
-}
-
-function finishTail(out: string, read: ScanResults, status: Map<string, "ok" | "failed">, notice: (m: string) => void): { status: Map<string, "ok" | "failed">; torn: TornTail | null } {
-  if (read.torn !== null) {
-    notice(`${out}: ignored a torn last line (${read.torn.bytes} bytes at byte ${read.torn.offset}: ${read.torn.reason}), left by a process that was killed mid-write; cut it off`);
-  }
-  repairTornTail(out, read);
-  return { status, torn: read.torn };
 }
 
 export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
