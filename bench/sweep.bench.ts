@@ -123,7 +123,7 @@ interface Throughput {
 }
 
 // The package's bin (package.json "bin"): what `tscsim` runs for a user. Its sweep
-// workers are the bundled worker, dist/bundle/sweep-worker.js (src/sweep/pool.ts).
+// workers are the bundled worker, dist/bundle/sweep-worker.cjs (src/sweep/pool.ts).
 const CLI = new URL("../dist/bundle/tscsim.cjs", import.meta.url).pathname;
 const THROUGHPUT_FILE = join(dir, "throughput.json");
 /** Runs in the throughput grid: each sweep must write a line for every one. */
@@ -346,8 +346,10 @@ async function memory(): Promise<MemoryResult> {
 }
 
 // The bin keeps a code cache per command, made by the first `tscsim sweep` that has none
-// (src/cli/code-cache.ts): one untimed one-run sweep first, so that every timed sweep —
-// the first 1-worker one included — starts as a user's second sweep does.
+// (src/cli/code-cache.ts), and the sweep's workers one of their own, written when a
+// worker's first batch returns (src/sweep/worker-code-cache.ts): one untimed one-run
+// sweep first fills both, so that every timed sweep — the first 1-worker one included —
+// starts as a user's second sweep does.
 {
   const warmFile = join(dir, "warm.json");
   const warmOut = join(dir, "warm.jsonl");

@@ -104,6 +104,7 @@ export function registerSweep(program: Command): void {
       // when a sweep runs, not at start-up (docs/performance.md).
       const [{ loadSweepFile }, { validateGrid }, { STDOUT }, { Grid }, { sweepTiming }] = await Promise.all([import("../sweep/file.js"), import("../sweep/preflight.js"), import("../sweep/results-file.js"), import("../sweep/grid.js"), import("../sweep/timing.js")]);
       sweepTiming("sweep modules loaded");
+      process.once("exit", () => sweepTiming("exit"));
       const spec = loadSweepFile(file);
       sweepTiming("sweep file read");
 
@@ -160,6 +161,7 @@ export function registerSweep(program: Command): void {
         process.off("SIGINT", handlers.SIGINT);
         process.off("SIGTERM", handlers.SIGTERM);
       }
+      sweepTiming("sweep returned");
       const elapsedS = (performance.now() - t0) / 1000;
       if (outcome.interrupted) {
         process.stderr.write(
