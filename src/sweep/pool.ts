@@ -81,7 +81,7 @@ export interface StartingPool {
   onError: (err: Error) => void;
   /** Set by whoever takes the pool: `discard` then leaves it alone. */
   taken: boolean;
-  /** Ends an untaken pool, once its workers are up or have failed to start (Node aborts the process when a thread is terminated while it loads its code). */
+  /** Ends an untaken pool (once, however often called), when its workers are up or have failed to start (Node can abort the process when a thread is terminated while it loads its code). */
   discard(): Promise<void>;
 }
 
@@ -90,16 +90,17 @@ export function startPool(workers: number, data: WorkerData): StartingPool {
   const ready = startWorkers(pool, workers);
   // Awaited by the sweep that takes the pool; a discarded pool's failure is of no interest.
   ready.catch(() => {});
+  let discarded: Promise<void> | undefined;
   const starting: StartingPool = {
     pool,
     workers,
     ready,
     onError: () => {},
     taken: false,
-    async discard() {
-      if (starting.taken) return;
-      await ready.catch(() => {});
-      await pool.destroy();
+    discard() {
+      if (starting.taken) return Promise.resolve();
+      discarded ??= ready.catch(() => {}).then(() => pool.destroy());
+      return discarded;
     },
   };
   // Registered at once: an 'error' event without a listener would throw.

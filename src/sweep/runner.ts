@@ -197,6 +197,7 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
     // is this count when nothing is resumed; otherwise (never, today) it is ended unused.
     starting = early !== undefined && early.workers === workers ? early : startPool(workers, workerDataOf(options));
     starting.taken = true;
+    if (early !== undefined && early !== starting) early.discard().catch(() => {});
   } catch (err) {
     appender.close();
     throw new WorkerStartError(err);

@@ -1,8 +1,8 @@
 // The sweep's pool worker as built (dist/bundle/sweep-worker.cjs, scripts/bundle-cli.mjs):
 // runs the worker's bundle beside it, dist/bundle/sweep-worker-code.cjs (worker.ts and
 // what it imports, one CommonJS file), with a V8 code cache (worker-code-cache.ts), and
-// hands piscina the same exports worker.ts has. The build fills in the bundle's content
-// hash; without one (this file run unbundled) the bundle runs without a cache.
+// hands piscina the same exports worker.ts has. Meant to run only as built, beside the
+// bundle: the build fills in the bundle's content hash (without one, no cache).
 // CommonJS so that piscina loads it with require(): an ES module would start Node's ES
 // module loader in every worker thread.
 
