@@ -1,6 +1,8 @@
 /*
  * A native C model of the wasm engine's work for the cyclictest workload (issue #13,
- * target 2): the yardstick the wasm engine's ns per interrupt is held to.
+ * target 2: the yardstick the wasm engine's ns per interrupt is held to) and for the
+ * rearm-storm workload (target 1: what the work per interrupt of a rearm storm costs in
+ * native code, against cyclictest's).
  *
  * It runs the same simulation, not a sketch of it: the bench copies the inputs out of
  * wasm once a Simulation is built (vCPU records, per-VM cells, the seeded xoshiro128**
@@ -14,7 +16,11 @@
  * histograms, which the bench compares with the wasm engine's before it reports a ratio.
  *
  * Scope: the paths a cyclictest scenario without host stalls, posted timer interrupts,
- * guest-side idling, extra work, or a global (v4.0/v4.20) timer advance takes. The
+ * guest-side idling, extra work, or a global (v4.0/v4.20) timer advance takes (the wasm
+ * engine's cyclictest copies: model_engine.h, model_loop.h); and the same for a
+ * rearm-storm scenario in TSC-deadline mode without the lazy or PV deadline proposals (the
+ * wasm engine's general path: model_general.h, model_rearm.h). Every VM runs the same one
+ * of the two workloads; neither a host scheduler, pauses nor migrations. The
  * configuration is checked up front and anything outside that scope exits with status 3
  * (the bench then reports the case as not comparable). Each function names the wasm
  * function it repeats (assembly/sim/...), which names its kernel counterpart.
@@ -50,6 +56,13 @@ static void die(int code, const char *msg) {
 #include "model_metrics.h"
 #include "model_engine.h"
 #include "model_loop.h"
+#include "model_general.h"
+#include "model_rearm.h"
+
+/* The VM's workload code (engine_record.ts WK_*, VM cell 9) this model runs. */
+enum { WK_CYCLICTEST = 0, WK_REARM_STORM = 2 };
+enum { VM_WORKLOAD = 9, VM_TIMER_MODE = 18, VM_WAIT_BUSY = 23 };
+static int workload;
 
 /* ---- set-up from the bench's snapshot, and the report ---- */
 
@@ -71,6 +84,7 @@ static void reset_state(int queue_capacity) {
 		m->cb_ms = -1;
 		m->adv_min = UINT32_MAX;
 	}
+	if (rewrites) memset(rewrites, 0, nv * sizeof *rewrites);
 	memset(hist_ns, 0, sizeof hist_ns);
 	memset(hist_cycles, 0, sizeof hist_cycles);
 	free(cb_cells);
@@ -140,6 +154,8 @@ int main(int argc, char **argv) {
 	int queue_capacity = (int)hdr[33];
 	int summaries = (int)hdr[34];
 	int traced = (int)hdr[35];
+	/* The lazy and PV deadline proposals, a host scheduler, pauses or migrations. */
+	if (hdr[36] || hdr[37] || hdr[38] || hdr[39]) die(3, "a deadline proposal, a host scheduler, pauses or migrations: outside the model");
 	/* EraCode: V5_4 = 3, Mainline = 4 share the tuner this model has. */
 	if (era != 3 && era != 4) die(3, "era outside the model (v5.4 and mainline only)");
 	if (global || stalls || summaries || traced) die(3, "global advance, host stalls, summaries or tracing: outside the model");
@@ -148,10 +164,12 @@ int main(int argc, char **argv) {
 	unsigned char *p = in + HDR_SLOTS * 8;
 	vm_cells = (double *)p;
 	p += nvms * VM_CELLS * 8;
+	workload = (int)vm_cells[VM_WORKLOAD];
+	if (workload != WK_CYCLICTEST && workload != WK_REARM_STORM) die(3, "a workload outside the model (cyclictest and rearm-storm only)");
 	for (u64 i = 0; i < nvms; i++) {
 		const double *c = vm_cells + i * VM_CELLS;
-		if (c[VM_WORK_NS] != 0 || c[VM_IDLE_POLL] != 0 || c[VM_IDLE_IN_GUEST] != 0 || c[VM_CAN_POST] != 0 || c[9] != 0)
-			die(3, "a VM outside the model (work, idle=poll, idling in the guest, posted timer interrupts or another workload)");
+		if (c[VM_WORK_NS] != 0 || c[VM_IDLE_POLL] != 0 || c[VM_IDLE_IN_GUEST] != 0 || c[VM_CAN_POST] != 0 || c[VM_TIMER_MODE] != 0 || c[VM_WAIT_BUSY] != 0 || (int)c[VM_WORKLOAD] != workload)
+			die(3, "a VM outside the model (work, idle=poll, idling in the guest, posted timer interrupts, busy waits, a non-deadline timer or mixed workloads)");
 	}
 	/* vCPU records: ratio, offset, khz, mult, shift, advance, scaled, vm (u64 each). */
 	tim0 = calloc(nv, sizeof *tim0);
@@ -182,10 +200,12 @@ int main(int argc, char **argv) {
 		lognormal_root[k] = (int)program[roots[k]] == 3;
 		lognormal_mu[k] = lognormal_root[k] ? program[roots[k] + 1] : 0;
 		lognormal_sigma[k] = lognormal_root[k] ? program[roots[k] + 2] : 0;
+		fixed_root_ns[k] = (int)program[roots[k]] == 0 ? program[roots[k] + 1] : -1;
 	}
 	p += sizeof zig;
 	if (p != in + bytes) die(2, "input size mismatch");
 
+	if (workload == WK_REARM_STORM) rewrites = calloc(nv, sizeof *rewrites);
 	double *ns_per = malloc(sizeof(double) * (size_t)reps);
 	double *cpu_per = malloc(sizeof(double) * (size_t)reps);
 	double interrupts = 0, sum_ns = 0, sum_cycles = 0, spin = 0;
@@ -196,7 +216,8 @@ int main(int argc, char **argv) {
 		struct timespec t0, t1, c0, c1;
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		run();
+		if (workload == WK_REARM_STORM) rs_run();
+		else run();
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 		interrupts = sum_ns = sum_cycles = spin = 0;
@@ -220,7 +241,8 @@ int main(int argc, char **argv) {
 	memcpy(sorted, ns_per, sizeof(double) * (size_t)reps);
 	qsort(sorted, (size_t)reps, sizeof(double), cmp_double);
 	double median = reps % 2 ? sorted[reps / 2] : (sorted[reps / 2 - 1] + sorted[reps / 2]) / 2;
-	printf("{\"events\":%.0f,\"interrupts\":%.0f,\"sumNs\":%.17g,\"sumCycles\":%.17g,\"spinNs\":%.17g,\"histChecksum\":\"%08x\",\"callbacksChecksum\":\"%08x\",\"logRecords\":%.0f,\"nowNs\":%lld,",
+	printf("{\"workload\":\"%s\",", workload == WK_REARM_STORM ? "rearm-storm" : "cyclictest");
+	printf("\"events\":%.0f,\"interrupts\":%.0f,\"sumNs\":%.17g,\"sumCycles\":%.17g,\"spinNs\":%.17g,\"histChecksum\":\"%08x\",\"callbacksChecksum\":\"%08x\",\"logRecords\":%.0f,\"nowNs\":%lld,",
 	       events, interrupts, sum_ns, sum_cycles, spin, checksum, cb_sum, logged_records, (long long)now_ns);
 	printf("\"medianNsPerInterrupt\":%.4f,\"minNsPerInterrupt\":%.4f,\"samplesNsPerInterrupt\":[", median, sorted[0]);
 	for (int r = 0; r < reps; r++) printf("%s%.4f", r ? "," : "", ns_per[r]);

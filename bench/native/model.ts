@@ -28,7 +28,7 @@ export function snapshot(sim: Simulation, host: HostMetrics): Buffer {
   const config = sim.config;
   if (sim.engine !== "wasm") throw new Error("the native model follows the wasm engine: build the simulation with engine \"wasm\"");
   const mem = () => wasm.memory.buffer;
-  const cfg = new Float64Array(mem(), wasm.probeConfig(), 24).slice();
+  const cfg = new Float64Array(mem(), wasm.probeConfig(), 28).slice();
   const n = cfg[0]!;
   const vms = config.vms.length;
   const program = delayProgram(config.host.delays).cells.length;
@@ -54,6 +54,7 @@ export function snapshot(sim: Simulation, host: HostMetrics): Buffer {
   hdr[33] = u(16 + n); // the queue's first capacity (src/sim/engine.ts, no host stalls)
   hdr[34] = u(cfg[22]!); // summaries
   hdr[35] = u(cfg[23]!); // tracing
+  [24, 25, 26, 27].forEach((k, i) => (hdr[36 + i] = u(cfg[k]!))); // lazy / PV deadlines, host scheduler, pauses or migrations
   let o = HDR_SLOTS * 8;
   const copy = (ptr: number, len: number) => {
     out.set(new Uint8Array(mem(), ptr, len), o);
