@@ -1,7 +1,8 @@
 // The native C model's side of bench/native-sim.bench.ts (and of its test): the model's
 // input copied out of wasm once a Simulation is built (assembly/sim/bench_probe.ts), the
 // wasm engine's own figures for the same run, and building and running the model.
-// bench/native/cyclictest_model.c describes what the model does and its scope.
+// bench/native/cyclictest_model.c describes what the model does and its scope (the
+// cyclictest and rearm-storm workloads; the VMs' workload code is in the per-VM cells).
 
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -158,6 +159,8 @@ export function runWasmLoop(sim: Simulation, gc?: () => void): { wallMs: number;
 }
 
 export interface NativeResult extends Figures {
+  /** The workload the model ran: the VMs' (cyclictest or rearm-storm). */
+  workload: "cyclictest" | "rearm-storm";
   medianNsPerInterrupt: number;
   minNsPerInterrupt: number;
   samplesNsPerInterrupt: number[];
