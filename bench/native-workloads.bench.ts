@@ -1,6 +1,6 @@
 // Is issue #13's target 1 for rearm-storm a property of the workload or of the engine?
-// The native C model (bench/native/cyclictest_model.c) runs both the rearm-storm row and
-// the cyclictest row of bench/workloads.bench.ts, doing the very work the wasm engine does
+// The native C models (bench/native/rearm_storm_model.c, cyclictest_model.c) run the
+// rearm-storm row and the cyclictest row of bench/workloads.bench.ts, doing the very work the wasm engine does
 // (the same events, draws, chaining and parking, from the inputs copied out of wasm). Its
 // interrupts/s of rearm-storm over cyclictest is what native code doing the same work
 // reaches against target 1's 0.8×; wasm rearm-storm over native rearm-storm says how far
@@ -64,12 +64,12 @@ const build = (r: Row, vcpus: number) => buildShared(r.preset, [`vms.0.vcpus=${v
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const dir = mkdtempSync(join(os.tmpdir(), "tscsim-cmodel-"));
-const binary = join(dir, "cyclictest_model");
-const skipped = buildModel(binary);
+const binaries = ROWS.map((r) => join(dir, `${r.name}_model`));
+const skipped = ROWS.map((r, i) => buildModel(binaries[i]!, r.name)).find((why) => why !== null) ?? null;
 
-function runNative(input: string, reps: number): NativeResult {
+function runNative(i: number, input: string, reps: number): NativeResult {
   try {
-    return runModel(binary, input, reps);
+    return runModel(binaries[i]!, input, reps);
   } catch (e) {
     process.stderr.write(`bench: ${(e as Error).message}\n`);
     process.exit(1);
@@ -92,7 +92,7 @@ const results = [];
 for (const vcpus of VCPUS) {
   const checks: Figures[] = [];
   const inputs: string[] = [];
-  for (const r of ROWS) {
+  for (const [ri, r] of ROWS.entries()) {
     for (let i = 0; i < WASM_WARMUPS; i++) runWasmLoop(build(r, vcpus).sim, gc);
     const check = runWasmLoop(build(r, vcpus).sim, gc).figures;
     checks.push(check);
@@ -101,7 +101,7 @@ for (const vcpus of VCPUS) {
     const input = join(dir, `input-${r.name}-${vcpus}.bin`);
     writeFileSync(input, snapshot(sim, host));
     inputs.push(input);
-    const native = runNative(input, 1);
+    const native = runNative(ri, input, 1);
     const k = firstDifference(native, check);
     if (k !== null) {
       process.stderr.write(`bench: ${r.name} at ${vcpus} vCPUs: the native model's ${k} is ${native[k]}, the wasm engine's ${check[k]}: not the same work, no ratio\n`);
@@ -123,7 +123,7 @@ for (const vcpus of VCPUS) {
           wasmNs[i]!.push((w.wallMs * 1e6) / checks[i]!.interrupts);
           wasmCpuNs[i]!.push((w.cpuMs * 1e6) / checks[i]!.interrupts);
         } else if (skipped === null) {
-          const n = runNative(inputs[i]!, NATIVE_REPS);
+          const n = runNative(i, inputs[i]!, NATIVE_REPS);
           nativeNs[i]!.push(n.medianNsPerInterrupt);
           nativeCpuNs[i]!.push(n.medianCpuNsPerInterrupt);
         }

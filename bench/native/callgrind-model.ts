@@ -1,4 +1,4 @@
-// Instructions per interrupt of the native C model (bench/README.md, "Instruction counts"),
+// Instructions per interrupt of a native C model (bench/README.md, "Instruction counts"),
 // per C function: callgrind over the model at 1 and 3 timed runs of one input (each after
 // its untimed warm-up run), the difference per function (callgrind_annotate: each
 // function's own instructions, those of the functions gcc inlined into it included) over
@@ -12,10 +12,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { NATIVE_CFLAGS } from "../../src/bench/native.js";
 import { BENCH_RATES, buildShared } from "../cyclictest-case.js";
-import { runModel, snapshot } from "./model.js";
+import { MODEL_SOURCES, runModel, snapshot, type ModelWorkload } from "./model.js";
 
 const ROWS: Record<string, [string, string[]]> = {
   cyclictest: ["cyclictest", ["vms.0.workload.interval=1ms", "vms.0.workload.printSummary=false"]],
@@ -33,8 +32,8 @@ const vcpus = Number(vcpusArg);
 const durationNs = Number(durationArg);
 
 const dir = mkdtempSync(join(os.tmpdir(), "tscsim-cg-model-"));
-const binary = join(dir, "cyclictest_model");
-const source = fileURLToPath(new URL("./cyclictest_model.c", import.meta.url));
+const binary = join(dir, "model");
+const source = MODEL_SOURCES[rowName as ModelWorkload];
 // -g for the function names; the same optimisation as the bench. Inlined functions are counted in their callers.
 const cc = spawnSync("gcc", [...NATIVE_CFLAGS, "-g", "-o", binary, source, "-lm"], { encoding: "utf8" });
 if (cc.error || cc.status !== 0) {

@@ -1,8 +1,8 @@
 // The native C model's side of bench/native-sim.bench.ts (and of its test): the model's
 // input copied out of wasm once a Simulation is built (assembly/sim/bench_probe.ts), the
 // wasm engine's own figures for the same run, and building and running the model.
-// bench/native/cyclictest_model.c describes what the model does and its scope (the
-// cyclictest and rearm-storm workloads; the VMs' workload code is in the per-VM cells).
+// bench/native/cyclictest_model.c and rearm_storm_model.c describe what the models do
+// and their scope (one program per workload; the VMs' workload code is in the per-VM cells).
 
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -159,8 +159,8 @@ export function runWasmLoop(sim: Simulation, gc?: () => void): { wallMs: number;
 }
 
 export interface NativeResult extends Figures {
-  /** The workload the model ran: the VMs' (cyclictest or rearm-storm). */
-  workload: "cyclictest" | "rearm-storm";
+  /** The workload the model ran (its program's). */
+  workload: ModelWorkload;
   medianNsPerInterrupt: number;
   minNsPerInterrupt: number;
   samplesNsPerInterrupt: number[];
@@ -168,11 +168,16 @@ export interface NativeResult extends Figures {
   logRecords: number;
 }
 
-const SOURCE = fileURLToPath(new URL("./cyclictest_model.c", import.meta.url));
+/** The workloads a native model runs, and each model's source (one program per workload). */
+export type ModelWorkload = "cyclictest" | "rearm-storm";
+export const MODEL_SOURCES: Record<ModelWorkload, string> = {
+  cyclictest: fileURLToPath(new URL("./cyclictest_model.c", import.meta.url)),
+  "rearm-storm": fileURLToPath(new URL("./rearm_storm_model.c", import.meta.url)),
+};
 
-/** Compiles the model to `binary`; a reason to skip without gcc or when it fails, else null. */
-export function buildModel(binary: string): string | null {
-  const cc = spawnSync("gcc", [...NATIVE_CFLAGS, "-o", binary, SOURCE, "-lm"], { encoding: "utf8" });
+/** Compiles `workload`'s model to `binary`; a reason to skip without gcc or when it fails, else null. */
+export function buildModel(binary: string, workload: ModelWorkload = "cyclictest"): string | null {
+  const cc = spawnSync("gcc", [...NATIVE_CFLAGS, "-o", binary, MODEL_SOURCES[workload], "-lm"], { encoding: "utf8" });
   if (cc.error) return `gcc could not run (${(cc.error as NodeJS.ErrnoException).code ?? cc.error.message})`;
   if (cc.status !== 0) return `gcc failed: ${cc.stderr.trim()}`;
   return null;

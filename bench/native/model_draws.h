@@ -1,5 +1,5 @@
 /* Random streams and host delays (assembly/sim/rng_streams.ts, delay_samplers.ts).
- * Part of cyclictest_model.c (one translation unit: it includes the parts in order). */
+ * Part of cyclictest_model.c and rearm_storm_model.c (each one translation unit: it includes the parts in order). */
 
 /* ---- random streams and delays (rng_streams.ts, delay_samplers.ts) ---- */
 

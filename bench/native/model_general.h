@@ -10,7 +10,7 @@
  * counted as the stale pop it is for the TypeScript engine instead of being queued, and a
  * thread event behind a timer of its own vCPU is parked in the record with a reserved seq
  * (model_rearm.h's flush). Each function names the wasm function it repeats, which names
- * its kernel counterpart. Part of cyclictest_model.c (one translation unit). */
+ * its kernel counterpart. Part of rearm_storm_model.c (one translation unit). */
 
 /* THREAD_SEQ of a parked thread event: THREAD_PARKED plus its reserved seq (engine_record.ts). */
 #define THREAD_PARKED ((i64)1 << 32)

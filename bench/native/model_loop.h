@@ -55,12 +55,6 @@ static int cyclictest_interrupt_step(struct eng *e, int v) {
 	return X_APIC_WRITE;
 }
 
-static inline void take_interrupt(struct eng *e) {
-	if (!has(e, F_TO_DELIVER) || has(e, F_IN_HANDLER)) return;
-	clr(e, F_HALTED | F_TO_DELIVER);
-	set(e, F_IN_SERVICE | F_IN_HANDLER);
-}
-
 /* Vcpu.runProgram. */
 static void run_program(struct eng *e, int v) {
 	for (;;) {

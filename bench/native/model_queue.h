@@ -1,5 +1,5 @@
 /* The event queue (assembly/sim/event_queue.ts).
- * Part of cyclictest_model.c (one translation unit: it includes the parts in order). */
+ * Part of cyclictest_model.c and rearm_storm_model.c (each one translation unit: it includes the parts in order). */
 
 /* ---- the event queue (event_queue.ts): 4-ary heap, (time, seq), 16-byte entries ---- */
 
@@ -67,7 +67,7 @@ static u32 queue_push(i64 t, u32 payload) {
 static inline u32 queue_reserve_seq(void) { return next_seq++; }
 
 /* queuePushAs: an event with a seq queue_reserve_seq gave earlier (its place among equal times). */
-static void queue_push_as(i64 t, u32 seq, u32 payload) {
+static inline void queue_push_as(i64 t, u32 seq, u32 payload) {
 	if (t == I64_MAX) t = I64_MAX - 1;
 	insert(t, seq, payload);
 }

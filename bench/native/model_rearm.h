@@ -3,7 +3,7 @@
  * onEvent, flushChain with parked thread events). Each period the guest arms a TSC deadline
  * an interval ahead, rewrites it `rewrites` times `spacing` of guest work apart, each write
  * a WRMSR exit, then HLTs until the interrupt.
- * Part of cyclictest_model.c (one translation unit: it includes the parts in order). */
+ * Part of rearm_storm_model.c (one translation unit: it includes the parts in order). */
 
 enum { VM_RS_INTERVAL_CYCLES = 12, VM_RS_REWRITES = 13, VM_RS_SPACING_NS = 14 };
 enum { RS_SET_MODE, RS_ARM, RS_WORK, RS_REWRITE };
@@ -228,6 +228,8 @@ static void rs_run(void) {
 	chained_until_ns = 0;
 	chained_until_tsc = 0;
 	chaining = 0;
+	if (!rewrites) rewrites = malloc(nv * sizeof *rewrites);
+	memset(rewrites, 0, nv * sizeof *rewrites);
 	for (u64 v = 0; v < nv; v++) {
 		engs[v].state = S_GUEST;
 		g_schedule(engs + v, (int)v, EV_GUEST_RESUME, 0);

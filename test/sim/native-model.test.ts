@@ -1,9 +1,9 @@
 // The native C model the simulation benches compare the wasm engine with
 // (bench/native/cyclictest_model.c) runs the same simulation: from the inputs copied out
 // of wasm, the same events, interrupts, latency sums, histograms and callback counts as
-// the wasm engine, for cyclictest (the engine's cyclictest copies) and for rearm-storm (its
-// general path, with held-back and parked events). Skipped without gcc (the benches then
-// skip the model too).
+// the wasm engine, for cyclictest (cyclictest_model.c: the engine's cyclictest copies) and
+// for rearm-storm (rearm_storm_model.c: its general path, with held-back and parked
+// events). Skipped without gcc (the benches then skip the models too).
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,10 +19,6 @@ import type { ScenarioConfig } from "../../src/scenario/types.js";
 const hasGcc = !spawnSync("gcc", ["--version"]).error;
 const dir = mkdtempSync(join(tmpdir(), "tscsim-model-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-/** The model, compiled once for both workloads (null, or why it did not compile). */
-const binary = join(dir, "cyclictest_model");
-let compiled: string | null | undefined;
-const compile = (): string | null => (compiled === undefined ? (compiled = buildModel(binary)) : compiled);
 
 const CASES: [string, string[]][] = [
   ["the bench's scenario (scaled TSC, 1 ms)", ["vms.0.vcpus=6", "duration=30ms", "vms.0.tscKhz=2.1GHz", "host.tscKhz=2994MHz", "vms.0.workload.interval=1ms", "vms.0.workload.printSummary=false"]],
@@ -31,8 +27,9 @@ const CASES: [string, string[]][] = [
 ];
 
 describe.skipIf(!hasGcc)("the native cyclictest model = the wasm engine", () => {
+  const binary = join(dir, "cyclictest_model");
   test("it compiles", () => {
-    expect(compile()).toBeNull();
+    expect(buildModel(binary)).toBeNull();
   });
   test.each(CASES)("%s", (_name, sets) => {
     const config = loadScenario("cyclictest", sets);
@@ -70,8 +67,9 @@ const REARM_CASES: [string, string, string[]][] = [
 ];
 
 describe.skipIf(!hasGcc)("the native rearm-storm model = the wasm engine", () => {
+  const binary = join(dir, "rearm_storm_model");
   test("it compiles", () => {
-    expect(compile()).toBeNull();
+    expect(buildModel(binary, "rearm-storm")).toBeNull();
   });
 
   const compare = (config: ScenarioConfig, name: string) => {
@@ -110,5 +108,15 @@ describe.skipIf(!hasGcc)("the native rearm-storm model = the wasm engine", () =>
     expect(r.status).toBe(3);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/deadline proposal/);
+  });
+
+  test("a cyclictest input is another workload's: exit 3", () => {
+    const host = new HostMetrics({ perVcpuHistograms: false });
+    const sim = new Simulation(loadScenario("cyclictest", ["vms.0.vcpus=2", "duration=2ms", "vms.0.workload.printSummary=false"]), host, [], { engine: "wasm" });
+    const input = join(dir, "rearm-cyclictest.bin");
+    writeFileSync(input, snapshot(sim, host));
+    const r = spawnSync(binary, [input, "1"], { encoding: "utf8" });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/this model runs rearm-storm/);
   });
 });
