@@ -4,7 +4,7 @@
 // bench/native/cyclictest_model.c and rearm_storm_model.c describe what the models do
 // and their scope (one program per workload; the VMs' workload code is in the per-VM cells).
 
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { wasm } from "../../src/wasm.js";
@@ -175,12 +175,25 @@ export const MODEL_SOURCES: Record<ModelWorkload, string> = {
   "rearm-storm": fileURLToPath(new URL("./rearm_storm_model.c", import.meta.url)),
 };
 
+const gccArgs = (binary: string, workload: ModelWorkload) => [...NATIVE_CFLAGS, "-o", binary, MODEL_SOURCES[workload], "-lm"];
+
 /** Compiles `workload`'s model to `binary`; a reason to skip without gcc or when it fails, else null. */
 export function buildModel(binary: string, workload: ModelWorkload = "cyclictest"): string | null {
-  const cc = spawnSync("gcc", [...NATIVE_CFLAGS, "-o", binary, MODEL_SOURCES[workload], "-lm"], { encoding: "utf8" });
+  const cc = spawnSync("gcc", gccArgs(binary, workload), { encoding: "utf8" });
   if (cc.error) return `gcc could not run (${(cc.error as NodeJS.ErrnoException).code ?? cc.error.message})`;
   if (cc.status !== 0) return `gcc failed: ${cc.stderr.trim()}`;
   return null;
+}
+
+/** buildModel without blocking: models for several workloads compile side by side. */
+export function buildModelAsync(binary: string, workload: ModelWorkload): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile("gcc", gccArgs(binary, workload), { encoding: "utf8" }, (error, _stdout, stderr) => {
+      if (error === null) resolve(null);
+      else if (typeof error.code === "string") resolve(`gcc could not run (${error.code})`);
+      else resolve(`gcc failed: ${stderr.trim()}`);
+    });
+  });
 }
 
 /** Runs the model on an input file: one warm-up run, then `reps` timed runs. Throws on failure. */
