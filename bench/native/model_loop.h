@@ -3,6 +3,8 @@
 
 /* ---- cyclictest's thread (guest_cyclictest.ts) ---- */
 
+enum { PH_SET_MODE, PH_START, PH_ARM, PH_HALT, PH_WORK };
+
 static int cyclictest_step(struct eng *e, int v) {
 	struct timer *t = &tim[v];
 	switch (e->phase) {
