@@ -2,7 +2,7 @@
 // kernel path in sim/ shares. A test pins the strides through vcpuStride().
 
 import { pvclockScaleDelta } from "../math64";
-import { readL1Tsc } from "../tsc_scaling";
+import { mulU64U64Shr } from "../math64";
 import { hostTscNow } from "./host_clock";
 import { nsToCyclesMult, timeScaleShift } from "../time_scale";
 
@@ -46,6 +46,7 @@ export let stride: usize = FULL_STRIDE;
 export function setVcpuState(ptr: usize, vendorFracBits: u32, recordStride: usize): void {
   statePtr = ptr;
   fracBits = vendorFracBits;
+  keptRatio = 0;
   stride = recordStride;
 }
 
@@ -59,7 +60,34 @@ export function rec(v: i32): usize {
 // @ts-ignore: decorator
 @inline
 export function guestTscNow(p: usize): u64 {
-  return readL1Tsc(hostTscNow(), load<u64>(p + RATIO), load<u64>(p + OFFSET), fracBits);
+  return guestTscAt(p, hostTscNow());
+}
+
+// The last kvm_scale_tsc a scaled vCPU computed, for the host TSC and ratio it was computed
+// for: an instant's guest TSC is read more than once (a guest's RDTSC before its deadline
+// write, then vmx_set_hv_timer's kvm_read_l1_tsc in the same instant; the vCPUs of a VM
+// share a ratio), and the 64x64->128 multiply is the costly part. keptRatio 0 (never a
+// valid ratio): nothing kept; setVcpuState clears it when fracBits may change.
+let keptHostTsc: u64 = 0;
+let keptRatio: u64 = 0;
+let keptScaledTsc: u64 = 0;
+
+/**
+ * kvm_read_l1_tsc (tsc_scaling.ts readL1Tsc) of vCPU record p at host TSC `host`: the same
+ * value, its kvm_scale_tsc product reused while host and ratio are those it was computed for.
+ */
+// @ts-ignore: decorator
+@inline
+export function guestTscAt(p: usize, host: u64): u64 {
+  const ratio = load<u64>(p + RATIO);
+  // kvm_scale_tsc: the default ratio bypasses the multiply.
+  if (ratio == u64(1) << u64(fracBits)) return load<u64>(p + OFFSET) + host;
+  if (host != keptHostTsc || ratio != keptRatio) {
+    keptScaledTsc = mulU64U64Shr(host, ratio, fracBits);
+    keptHostTsc = host;
+    keptRatio = ratio;
+  }
+  return load<u64>(p + OFFSET) + keptScaledTsc;
 }
 
 // @ts-ignore: decorator
