@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { wasmVariant } from "../src/wasm.js";
 import { median, refuseDebugWasm, writeJson } from "./report.js";
 import { BENCH_RATES, buildShared, timedRun, type TimedRun } from "./cyclictest-case.js";
+import { gcAndSettle } from "./settle.js";
 
 refuseDebugWasm(wasmVariant);
 
@@ -73,8 +74,19 @@ function durationNs(w: WorkloadRow, vcpus: number): number {
 
 type Run = TimedRun;
 
+function buildRow(w: WorkloadRow, vcpus: number): ReturnType<typeof buildShared> {
+  return buildShared(w.preset, [`vms.0.vcpus=${vcpus}`, `duration=${durationNs(w, vcpus)}`, ...BENCH_RATES, ...w.sets], "auto");
+}
+
 function runOnce(w: WorkloadRow, vcpus: number): Run {
-  return timedRun(buildShared(w.preset, [`vms.0.vcpus=${vcpus}`, `duration=${durationNs(w, vcpus)}`, ...BENCH_RATES, ...w.sets], "auto"));
+  return timedRun(buildRow(w, vcpus));
+}
+
+/** A timed run after a GC whose background sweep is waited out (bench/settle.ts): the row's own time only. */
+async function runSettled(w: WorkloadRow, vcpus: number): Promise<Run> {
+  const built = buildRow(w, vcpus);
+  await gcAndSettle(gc);
+  return timedRun(built);
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -85,10 +97,7 @@ for (const vcpus of VCPUS) {
   for (let r = 0; r < WARMUPS; r++) for (const w of rows) runOnce(w, vcpus);
   const runs = rows.map(() => [] as Run[]);
   for (let r = 0; r < REPS; r++) {
-    rows.forEach((w, i) => {
-      gc?.();
-      runs[i]!.push(runOnce(w, vcpus));
-    });
+    for (const [i, w] of rows.entries()) runs[i]!.push(await runSettled(w, vcpus));
   }
   const rateOf = (run: Run) => run.interrupts / (run.wallMs / 1000);
   const baseline = runs[0]!;
@@ -127,7 +136,7 @@ const out = new URL("./results/workloads.json", import.meta.url);
 writeJson(fileURLToPath(out), {
   date: new Date().toISOString(),
   machine: { node: process.version, cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, loadAverage1m: { atStart: loadAtStart, atEnd: os.loadavg()[0] } },
-  method: `interleaved: per vCPU count, ${WARMUPS} untimed rounds, then ${REPS} rounds each running every row once; medians; ratios per round against that round's cyclictest`,
+  method: `interleaved: per vCPU count, ${WARMUPS} untimed rounds, then ${REPS} rounds each running every row once, each run after a GC whose background sweep is waited out (bench/settle.ts); medians; ratios per round against that round's cyclictest`,
   common: "vms.0.tscKhz=2.1GHz, host.tscKhz=2994MHz, shared histograms (HostMetrics as tscsim run), engine auto",
   targetRatio: TARGET_RATIO,
   gcExposed: gc !== undefined,

@@ -13,6 +13,7 @@ import { NATIVE_CFLAGS } from "../../src/bench/native.js";
 import { INTERRUPTS, SPIN_NS, SUM_CYCLES, SUM_NS } from "../../src/metrics/vcpu-slots.js";
 import { delayProgram } from "../../src/sim/host-delays.js";
 import { ZIGGURAT_TABLE_CELLS } from "../../src/sim/ziggurat.js";
+import { backgroundCpuMs } from "../settle.js";
 
 const MAGIC = 0x315f6c65646f6d63n; // "cmodel_1"
 const HDR_SLOTS = 40;
@@ -123,16 +124,20 @@ function threadCpuMs(): number {
 
 /**
  * The wasm engine's loop alone (ctEngineStart + ctEngineRun, the log cleared as drained)
- * on a built simulation: wall and CPU ms, and its figures.
+ * on a built simulation: wall and CPU ms, the CPU ms V8's other threads used meanwhile
+ * (null off Linux), and its figures. `gc`, if given, runs just before the clock starts
+ * (the bench settles after it instead: bench/settle.ts).
  */
-export function runWasmLoop(sim: Simulation, gc?: () => void): { wallMs: number; cpuMs: number; figures: Figures } {
+export function runWasmLoop(sim: Simulation, gc?: () => void): { wallMs: number; cpuMs: number; backgroundCpuMs: number | null; figures: Figures } {
   gc?.();
+  const b0 = backgroundCpuMs();
   const c0 = threadCpuMs();
   const t0 = performance.now();
   sim.start();
   while (wasm.ctEngineRun() !== 0) wasm.engineLogClear();
   const wallMs = performance.now() - t0;
   const cpuMs = threadCpuMs() - c0;
+  const b1 = backgroundCpuMs();
   const n = new Float64Array(wasm.memory.buffer, wasm.probeConfig(), 1)[0]!;
   let interrupts = 0;
   let sumNs = 0;
@@ -152,6 +157,7 @@ export function runWasmLoop(sim: Simulation, gc?: () => void): { wallMs: number;
   return {
     wallMs,
     cpuMs,
+    backgroundCpuMs: b0 === null || b1 === null ? null : b1 - b0,
     figures: { events: wasm.ctEngineEvents(), interrupts, sumNs, sumCycles, spinNs, histChecksum: hex(h), callbacksChecksum: hex(cb), nowNs: wasm.nowF64() },
   };
 }
