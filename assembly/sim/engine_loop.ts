@@ -35,7 +35,7 @@ import { yieldDue, yieldOn } from "./engine_yield";
 import { lazyOn, pvOn } from "./engine_proposals";
 import { chainedEndNs, events, eventsReset, noteHorizon } from "./engine_events";
 import { flushChain } from "./engine_chain";
-import { COPY_CYCLICTEST, COPY_GENERAL, COPY_REARM_STORM, onThreadEventCopy } from "./engine_program";
+import { COPY_CYCLICTEST, COPY_GENERAL, COPY_REARM_STORM, COPY_REARM_STORM_LAZY, hostPlainOf, onThreadEventCopy } from "./engine_program";
 export { enterCompute, runProgram } from "./engine_program";
 
 export function ctEngineEvents(): f64 {
@@ -49,7 +49,7 @@ export function ctEngineStart(): void {
   setChaining(false);
   busyWaitAny = false;
   // The copy every VM qualifies for (COPY_GENERAL once one does not).
-  let copy = plainAllowed && !tracing() && !schedOn && !lazyOn && !pvOn && vcpuCount > 0 ? plainCopyVm(eng(0)) : COPY_GENERAL;
+  let copy = plainAllowed && !tracing() && !schedOn && !pvOn && vcpuCount > 0 ? plainCopyVm(eng(0)) : COPY_GENERAL;
   for (let v = 0; v < vcpuCount; v++) {
     const e = eng(v);
     if (vmCell(e, VM_WAIT_BUSY) != 0) busyWaitAny = true;
@@ -71,6 +71,8 @@ export function ctEngineStart(): void {
   // migrations are events of the vCPU that ownEarliestNs does not track: no chaining.
   // With a host scheduler the vCPUs act on one another through their CPUs: no chaining.
   setChaining(!globalAdvance && !tracing() && !controlOn && !schedOn);
+  // The lazy TSC-deadline proposal: rearm-storm's lazy copy; cyclictest's has none.
+  if (lazyOn) copy = copy == COPY_REARM_STORM ? COPY_REARM_STORM_LAZY : COPY_GENERAL;
   plainCopy = copy;
 }
 
@@ -89,6 +91,7 @@ let busyWaitAny = false;
 export function ctEngineRun(): i32 {
   if (plainCopy == COPY_CYCLICTEST) return runPlain();
   if (plainCopy == COPY_REARM_STORM) return runRearmStorm();
+  if (plainCopy == COPY_REARM_STORM_LAZY) return runRearmStormLazy();
   return runAny();
 }
 
@@ -105,6 +108,11 @@ function runPlain(): i32 {
 /** The loop's rearm-storm copy. */
 function runRearmStorm(): i32 {
   return runOn(COPY_REARM_STORM);
+}
+
+/** The loop's lazy rearm-storm copy. */
+function runRearmStormLazy(): i32 {
+  return runOn(COPY_REARM_STORM_LAZY);
 }
 
 /** ctEngineRun's loop; `copy` (a constant at each call): engine_program.ts's COPY_*. */
@@ -151,9 +159,9 @@ function onEvent(v: i32, kind: u32, seq: i64, copy: i32): void {
   const e = eng(v);
   if (load<u8>(e + STATE) == S_DONE) return;
   if (kind == EV_HRTIMER) {
-    if (plain) {
+    if (hostPlainOf(copy)) {
       if (seq == load<i64>(e + HRTIMER_SEQ)) hrtimerCallbackPlain(e, v);
-    } else if (seq == load<i64>(e + HRTIMER_SEQ) && !(schedOn && schedHoldHrtimer(v, seq))) hrtimerCallback(e, v);
+    } else if (seq == load<i64>(e + HRTIMER_SEQ) && !(!plain && schedOn && schedHoldHrtimer(v, seq))) hrtimerCallback(e, v);
     return;
   }
   if (kind == EV_PREEMPTION) {
@@ -180,7 +188,8 @@ function onEvent(v: i32, kind: u32, seq: i64, copy: i32): void {
  * The copy of the loop, onThreadEvent and runProgram this run takes (engine_program.ts
  * COPY_*, set at ctEngineStart): a plain copy when every VM runs one workload that has one
  * in TSC-deadline mode, without guest-side idling, busy waits or posted timer interrupts,
- * and the run has no trace, no host scheduler and no lazy or PV deadline proposal. Its
+ * and the run has no trace, no host scheduler and no PV deadline proposal (nor the lazy
+ * one, but for rearm-storm's lazy copy). Its
  * checks for what such a run never does are resolved when it is compiled, as the C model
  * of bench/native has them. Only orchestration: the steps, their order and the decisions
  * they call are the same (the differential, plain-copy and native-model tests hold every

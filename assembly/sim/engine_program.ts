@@ -32,6 +32,19 @@ export const COPY_GENERAL = 0;
 export const COPY_CYCLICTEST = 1;
 /** The rearm-storm copies: every VM runs rearm-storm (its rewrites are guest work, X_COMPUTE). */
 export const COPY_REARM_STORM = 2;
+/**
+ * The rearm-storm copies with the lazy TSC-deadline proposal on: the loop, onThreadEvent
+ * and runProgram fold as COPY_REARM_STORM's, but the host and LAPIC paths below them are
+ * the general ones (their plain copies leave the proposal out).
+ */
+export const COPY_REARM_STORM_LAZY = 3;
+
+/** Copy `copy` (a constant) may take the host and LAPIC paths' plain copies (engine_host.ts *Plain): no deadline proposal. */
+// @ts-ignore: decorator
+@inline
+export function hostPlainOf(copy: i32): bool {
+  return copy == COPY_CYCLICTEST || copy == COPY_REARM_STORM;
+}
 
 /** Vcpu.onThreadEvent. */
 export function onThreadEvent(e: usize, v: i32, kind: u32): void {
@@ -48,12 +61,18 @@ export function onThreadEventRearmStorm(e: usize, v: i32, kind: u32): void {
   onThreadEventOn(e, v, kind, COPY_REARM_STORM);
 }
 
+/** Vcpu.onThreadEvent, the lazy rearm-storm copy. */
+export function onThreadEventRearmStormLazy(e: usize, v: i32, kind: u32): void {
+  onThreadEventOn(e, v, kind, COPY_REARM_STORM_LAZY);
+}
+
 /** Vcpu.onThreadEvent of copy `copy` (a constant), as a call. */
 // @ts-ignore: decorator
 @inline
 export function onThreadEventCopy(e: usize, v: i32, kind: u32, copy: i32): void {
   if (copy == COPY_CYCLICTEST) onThreadEventPlain(e, v, kind);
   else if (copy == COPY_REARM_STORM) onThreadEventRearmStorm(e, v, kind);
+  else if (copy == COPY_REARM_STORM_LAZY) onThreadEventRearmStormLazy(e, v, kind);
   else onThreadEvent(e, v, kind);
 }
 
@@ -63,6 +82,7 @@ export function onThreadEventCopy(e: usize, v: i32, kind: u32, copy: i32): void 
 function runProgramCopy(e: usize, v: i32, copy: i32): void {
   if (copy == COPY_CYCLICTEST) runProgramPlain(e, v);
   else if (copy == COPY_REARM_STORM) runProgramRearmStorm(e, v);
+  else if (copy == COPY_REARM_STORM_LAZY) runProgramRearmStormLazy(e, v);
   else runProgram(e, v);
 }
 
@@ -71,9 +91,10 @@ function runProgramCopy(e: usize, v: i32, copy: i32): void {
 @inline
 export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
   const plain = copy != COPY_GENERAL;
+  const hostPlain = hostPlainOf(copy);
   switch (kind) {
     case EV_GUEST_RESUME:
-      if (load<u8>(e + STATE) == S_GUEST || (plain ? reenterPlain(e, v) : reenter(e, v))) runProgramCopy(e, v, copy);
+      if (load<u8>(e + STATE) == S_GUEST || (hostPlain ? reenterPlain(e, v) : reenter(e, v))) runProgramCopy(e, v, copy);
       return;
     case EV_ENTRY_DONE:
       if (has(e, F_KICK_AT_ENTRY)) {
@@ -88,7 +109,7 @@ export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
       runProgramCopy(e, v, copy);
       return;
     case EV_BLOCK:
-      if (plain) blockPlain(e, v);
+      if (hostPlain) blockPlain(e, v);
       else block(e, v);
       return;
     case EV_POLL_END:
@@ -101,7 +122,7 @@ export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
       if (!plain && schedOn) schedSleep(v);
       return;
     case EV_WAKE:
-      if (plain) wakePlain(e, v);
+      if (hostPlain) wakePlain(e, v);
       else wake(e, v);
       return;
     case EV_KICK_EXIT:
@@ -109,7 +130,7 @@ export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
       beginEntry(e, v, delay(D_VM_ENTRY, v));
       return;
     case EV_ENTRY_WAIT:
-      if (plain ? reenterPlain(e, v) : reenter(e, v)) runProgramCopy(e, v, copy);
+      if (hostPlain ? reenterPlain(e, v) : reenter(e, v)) runProgramCopy(e, v, copy);
       return;
   }
 }
@@ -129,6 +150,11 @@ function runProgramRearmStorm(e: usize, v: i32): void {
   runProgramOn(e, v, COPY_REARM_STORM);
 }
 
+/** Vcpu.runProgram, the lazy rearm-storm copy. */
+function runProgramRearmStormLazy(e: usize, v: i32): void {
+  runProgramOn(e, v, COPY_REARM_STORM_LAZY);
+}
+
 /**
  * Vcpu.runProgram; `copy` (a constant at each call). The copies other than the general one
  * fold away what such a run never does: no wait in guest mode (no idle=poll, no HLT in the
@@ -141,7 +167,8 @@ function runProgramRearmStorm(e: usize, v: i32): void {
 function runProgramOn(e: usize, v: i32, copy: i32): void {
   const plain = copy != COPY_GENERAL;
   const noWork = copy == COPY_CYCLICTEST;
-  const wk = copy == COPY_CYCLICTEST ? WK_CYCLICTEST : copy == COPY_REARM_STORM ? WK_REARM_STORM : workloadOf(e);
+  const storm = copy == COPY_REARM_STORM || copy == COPY_REARM_STORM_LAZY;
+  const wk = copy == COPY_CYCLICTEST ? WK_CYCLICTEST : storm ? WK_REARM_STORM : workloadOf(e);
   for (;;) {
     takeInterrupt(e);
     // Still waiting in guest mode: nothing happens until an interrupt arrives.
@@ -155,7 +182,7 @@ function runProgramOn(e: usize, v: i32, copy: i32): void {
     }
     let exit: i32;
     if (copy == COPY_CYCLICTEST) exit = has(e, F_IN_HANDLER) ? cyclictestInterruptStepOn(e, v, false) : cyclictestStepOn(e, v, false, true);
-    else if (copy == COPY_REARM_STORM) exit = has(e, F_IN_HANDLER) ? rearmStormInterruptStep(e, v) : rearmStormStepOn(e, v, true);
+    else if (storm) exit = has(e, F_IN_HANDLER) ? rearmStormInterruptStep(e, v) : rearmStormStepOn(e, v, hostPlainOf(copy));
     else exit = has(e, F_IN_HANDLER) ? guestInterruptStep(e, v, wk) : guestStep(e, v, wk);
     if (exit == X_IRET) {
       clear(e, F_IN_HANDLER);

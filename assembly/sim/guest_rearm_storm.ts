@@ -5,7 +5,7 @@
 // State: the phase in PHASE, the periods armed in ST_LOOPS, the interrupts handled are the
 // vCPU's interrupt count (one metricLatency each), the rewrites in a side array.
 
-import { rec, reg, guestTscNow } from "./vcpu_layout";
+import { rec, reg, guestTscNowKept } from "./vcpu_layout";
 import { cyclesToNsSigned } from "./vcpu_timer";
 import { Count, count, countOf, metricLatency } from "./engine_metrics";
 import { COMPUTE_LEFT_NS, F_HANDLER_DONE, PHASE, R_NEXT, R_NOW, ST_LOOPS, VM_RS_INTERVAL_CYCLES, VM_RS_REWRITES, VM_RS_SPACING_NS, X_COMPUTE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, has, set, vmCell } from "./engine_record";
@@ -37,7 +37,7 @@ function writeDeadlinePlain(e: usize, v: i32): i32 {
 @inline
 function writeDeadlineOn(e: usize, v: i32, plain: bool): i32 {
   const p = rec(v);
-  store<u64>(reg(p, R_NEXT), guestTscNow(p) + u64(i64(vmCell(e, VM_RS_INTERVAL_CYCLES))));
+  store<u64>(reg(p, R_NEXT), guestTscNowKept(p) + u64(i64(vmCell(e, VM_RS_INTERVAL_CYCLES))));
   if (!plain) return wrmsrTscDeadline(e, v);
   count(v, Count.ExitMsrWrite);
   writeTscDeadlinePlain(e, v);
@@ -87,7 +87,7 @@ export function rearmStormInterruptStep(e: usize, v: i32): i32 {
     return X_IRET;
   }
   const p = rec(v);
-  const now = guestTscNow(p);
+  const now = guestTscNowKept(p);
   store<u64>(reg(p, R_NOW), now);
   const latency = f64(i64(now - load<u64>(reg(p, R_NEXT))));
   metricLatency(v, latency, cyclesToNsSigned(v, latency));

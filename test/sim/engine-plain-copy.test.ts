@@ -54,29 +54,40 @@ describe("wasm engine: cyclictest copies of the loop", () => {
 
 describe("wasm engine: rearm-storm copies of the loop", () => {
   const STORM = { kind: "rearm-storm", intervalNs: 100_000, rewrites: 4, spacingNs: 5_000 } as const;
+  const LAZY = { kvm: { lazyTscDeadline: true } } as const;
   const vm = (name: string, vcpus: number, tscKhz: number, workload: Workload = STORM) => ({ name, vcpus, tscKhz, tscDeadline: true, pollControl: true, pauses: [], migrations: [], disableExits: [], workload });
+  const HALT_POLL = { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null } as const;
   test.each([
-    ["preemption timer, halt polling", STORM, { kvm: { haltPoll: { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null } }, vm: { vcpus: 3 } }],
+    ["preemption timer, halt polling", STORM, { kvm: { haltPoll: HALT_POLL }, vm: { vcpus: 3 } }],
     ["hrtimer only, no APICv (EOI exits)", STORM, { kvm: { hvTimer: false, apicv: false }, vm: { vcpus: 2 } }],
     ["lognormal host delays, deadlines that expire as written", { ...STORM, intervalNs: 2_000, rewrites: 2, spacingNs: 1_000 }, { delays: LOGNORMAL, vm: { vcpus: 4 } }],
     ["host stalls", STORM, { host: { stalls: { everyNs: 3_000_000, lengthNs: 40_000 } }, vm: { vcpus: 2 } }],
     ["two VMs at different TSC rates, no rewrites", { ...STORM, rewrites: 0 }, { vms: [vm("a", 2, 2_100_000), vm("b", 1, 3_000_000)] }],
-  ] as const)("%s: taken, and the same bytes as the general copies and the TypeScript engine", (_name, w, o) => {
+    ["lazy: preemption timer, halt polling", STORM, { kvm: { ...LAZY.kvm, haltPoll: HALT_POLL }, vm: { vcpus: 3 } }],
+    ["lazy: hrtimer only, no APICv", STORM, { kvm: { ...LAZY.kvm, hvTimer: false, apicv: false }, vm: { vcpus: 2 } }],
+    ["lazy: lognormal host delays, deadlines that expire as written", { ...STORM, intervalNs: 2_000, rewrites: 2, spacingNs: 1_000 }, { ...LAZY, delays: LOGNORMAL, vm: { vcpus: 4 } }],
+    ["lazy: two VMs at different TSC rates", STORM, { ...LAZY, vms: [vm("a", 2, 2_100_000), vm("b", 1, 3_000_000)] }],
+  ] as const)("%s: taken, and the same bytes as the general copies and the TypeScript engine", (name, w, o) => {
     const overrides = { seed: 11, durationNs: 10_000_000, ...o } as Overrides;
     const plain = run(overrides, w as Workload, true);
     const general = run(overrides, w as Workload, false);
-    expect(plain.copy).toBe(wasm.COPY_REARM_STORM.value);
+    expect(plain.copy).toBe(name.startsWith("lazy") ? wasm.COPY_REARM_STORM_LAZY.value : wasm.COPY_REARM_STORM.value);
     expect(general.copy).toBe(wasm.COPY_GENERAL.value);
     expect(plain.result).toBe(general.result);
     expect(plain.result).toBe(resultOf(scenario(overrides, w as Workload), "ts"));
   });
 
   test.each([
-    ["lazy TSC-deadline", {}, { kvm: { lazyTscDeadline: true } }],
-    ["posted timer interrupts", {}, { kvm: { postedTimerInterrupts: true }, vm: { disableExits: ["hlt"] } }],
-    ["a VM running cyclictest beside it", {}, { vms: [vm("a", 1, 2_100_000), vm("b", 1, 2_100_000, CYCLICTEST)] }],
-  ] as const)("%s: not taken", (_name, w, o) => {
-    const r = run({ durationNs: 5_000_000, ...o } as Overrides, { ...STORM, ...w } as Workload, true);
+    ["PV deadline proposal", { kvm: { pvDeadline: true } }],
+    ["posted timer interrupts", { kvm: { postedTimerInterrupts: true }, vm: { disableExits: ["hlt"] } }],
+    ["a VM running cyclictest beside it", { vms: [vm("a", 1, 2_100_000), vm("b", 1, 2_100_000, CYCLICTEST)] }],
+    ["lazy, a VM running cyclictest beside it", { ...LAZY, vms: [vm("a", 1, 2_100_000), vm("b", 1, 2_100_000, CYCLICTEST)] }],
+  ] as const)("%s: not taken", (_name, o) => {
+    const r = run({ durationNs: 5_000_000, ...o } as Overrides, STORM as Workload, true);
     expect(r.copy).toBe(wasm.COPY_GENERAL.value);
+  });
+
+  test("lazy cyclictest takes no copy", () => {
+    expect(run({ durationNs: 5_000_000, ...LAZY } as Overrides, CYCLICTEST, true).copy).toBe(wasm.COPY_GENERAL.value);
   });
 });
