@@ -21,7 +21,7 @@ import { beginEntry, block, blockPlain, reenter, reenterPlain, wake, wakePlain }
 import { TraceExit, TraceKind, trace } from "./trace_log";
 import { schedOn } from "./engine_sched_state";
 import { schedSleep } from "./engine_sched_thread";
-import { dropHv, leaveGuest } from "./engine_leave_guest";
+import { dropHv, leaveGuestOn } from "./engine_leave_guest";
 
 /** The general copies: any run. */
 export const COPY_GENERAL = 0;
@@ -177,7 +177,8 @@ function runProgramOn(e: usize, v: i32, copy: i32): void {
       // Work an exit interrupted goes on.
       const left = load<f64>(e + COMPUTE_LEFT_NS);
       store<f64>(e + COMPUTE_LEFT_NS, 0);
-      enterCompute(e, v, left);
+      if (plain) enterComputeInline(e, v, left);
+      else enterCompute(e, v, left);
       return;
     }
     let exit: i32;
@@ -196,7 +197,8 @@ function runProgramOn(e: usize, v: i32, copy: i32): void {
     }
     if (exit == X_NONE) continue;
     if (!noWork && exit == X_COMPUTE) {
-      enterCompute(e, v, load<f64>(e + COMPUTE_LEFT_NS));
+      if (plain) enterComputeInline(e, v, load<f64>(e + COMPUTE_LEFT_NS));
+      else enterCompute(e, v, load<f64>(e + COMPUTE_LEFT_NS));
       store<f64>(e + COMPUTE_LEFT_NS, 0);
       return;
     }
@@ -208,7 +210,7 @@ function runProgramOn(e: usize, v: i32, copy: i32): void {
     }
     // Vcpu.onExit (the WRMSR's and X_APIC_WRITE_TRACED's kvm_exit are traced before they arm the timer, in step)
     if (!plain && exit != X_MSR_WRITE && exit != X_APIC_WRITE_TRACED) trace(TraceKind.Exit, v, exit == X_HALT ? TraceExit.Hlt : TraceExit.ApicWrite);
-    leaveGuest(e);
+    leaveGuestOn(e, plain);
     setState(e, S_EXIT);
     if (exit == X_HALT) {
       count(v, Count.ExitHlt);
@@ -232,6 +234,13 @@ function takeInterrupt(e: usize): void {
 
 /** Vcpu.enterCompute: the guest works in guest mode for ns. */
 export function enterCompute(e: usize, v: i32, ns: f64): void {
+  enterComputeInline(e, v, ns);
+}
+
+/** enterCompute's body, inlined into the plain copies of runProgram (rearm-storm's: a span of work per rewrite). */
+// @ts-ignore: decorator
+@inline
+function enterComputeInline(e: usize, v: i32, ns: f64): void {
   setState(e, S_GUEST);
   store<f64>(e + COMPUTE_END_NS, f64(simNowNs) + ns);
   schedule(e, v, EV_GUEST_RESUME, ns);
