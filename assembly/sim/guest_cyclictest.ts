@@ -25,7 +25,7 @@ export function cyclictestPvStep(e: usize, v: i32): i32 {
 /**
  * GuestMachine.step, once per deadline MSR: `pv` is a constant at each call, so the
  * TSC-deadline step carries no test of it (the workload code chose, engine_guest.ts).
- * `plain` (a constant too): engine_loop.ts's plainCyclictest (no extra work, no idle=poll,
+ * `plain` (a constant too): the cyclictest copy (engine_loop.ts plainCopy) (no extra work, no idle=poll,
  * no trace, no deadline proposal), so the step after the wake-up is the next arm, by HLT,
  * and the WRMSR is wrmsrTscDeadline without the proposal's and the trace's tests.
  */
