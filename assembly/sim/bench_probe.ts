@@ -1,5 +1,5 @@
 // Where a simulation's inputs lie in linear memory, for the native C model of the
-// cyclictest engine (bench/native/cyclictest_model.c): the bench copies the vCPU records,
+// engine's cyclictest and rearm-storm runs (bench/native/cyclictest_model.c): the bench copies the vCPU records,
 // the per-VM cells, the seeded random streams and the delay program out of wasm once a
 // Simulation is built, so the model runs the very same scenario from the same state.
 // Read-only; nothing here is on a simulation's path.
@@ -12,6 +12,9 @@ import { fracBits } from "./vcpu_layout";
 import { tracing } from "./trace_log";
 import { rngStreamsPtr } from "./rng_streams";
 import { delayProgramPtr, delayRootOf, delayZigguratInit } from "./delay_samplers";
+import { lazyOn, pvOn } from "./engine_proposals";
+import { schedOn } from "./engine_sched_state";
+import { controlOn } from "./engine_control";
 
 /** Bytes from memory base 0 to vCPU record 0, and bytes per record. */
 export function probeVcpuRecords(): usize {
@@ -46,14 +49,15 @@ export function probeEngineRecords(): usize {
   return enginePtr;
 }
 
-const configPtr: usize = memory.data(24 << 3, 8);
+const configPtr: usize = memory.data(28 << 3, 8);
 
 /**
  * The scenario-wide configuration the engine runs with, as f64 (integers below 2^53):
  * vcpus, era, tune, global advance, expire within advance, hv timer, hv busy-wait in every
  * mode, APICv, preemption rate, HZ, start ns, stall period ns, halt-poll dynamic / max /
  * grow / grow start / shrink, hv timer before the wait, host kHz, host TSC base, horizon
- * ns, fraction bits, summaries kept, tracing.
+ * ns, fraction bits, summaries kept, tracing; then what the model refuses: the lazy and PV
+ * deadline proposals, a host scheduler, pauses or migrations (each 0 or 1).
  */
 export function probeConfig(): usize {
   put(0, vcpuCount);
@@ -80,6 +84,10 @@ export function probeConfig(): usize {
   put(21, fracBits);
   put(22, statsKept() ? 1 : 0);
   put(23, tracing() ? 1 : 0);
+  put(24, lazyOn ? 1 : 0);
+  put(25, pvOn ? 1 : 0);
+  put(26, schedOn ? 1 : 0);
+  put(27, controlOn ? 1 : 0);
   return configPtr;
 }
 

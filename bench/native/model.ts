@@ -1,9 +1,10 @@
 // The native C model's side of bench/native-sim.bench.ts (and of its test): the model's
 // input copied out of wasm once a Simulation is built (assembly/sim/bench_probe.ts), the
 // wasm engine's own figures for the same run, and building and running the model.
-// bench/native/cyclictest_model.c describes what the model does and its scope.
+// bench/native/cyclictest_model.c and rearm_storm_model.c describe what the models do
+// and their scope (one program per workload; the VMs' workload code is in the per-VM cells).
 
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { wasm } from "../../src/wasm.js";
@@ -29,7 +30,7 @@ export function snapshot(sim: Simulation, host: HostMetrics): Buffer {
   const config = sim.config;
   if (sim.engine !== "wasm") throw new Error("the native model follows the wasm engine: build the simulation with engine \"wasm\"");
   const mem = () => wasm.memory.buffer;
-  const cfg = new Float64Array(mem(), wasm.probeConfig(), 24).slice();
+  const cfg = new Float64Array(mem(), wasm.probeConfig(), 28).slice();
   const n = cfg[0]!;
   const vms = config.vms.length;
   const program = delayProgram(config.host.delays).cells.length;
@@ -55,6 +56,7 @@ export function snapshot(sim: Simulation, host: HostMetrics): Buffer {
   hdr[33] = u(16 + n); // the queue's first capacity (src/sim/engine.ts, no host stalls)
   hdr[34] = u(cfg[22]!); // summaries
   hdr[35] = u(cfg[23]!); // tracing
+  [24, 25, 26, 27].forEach((k, i) => (hdr[36 + i] = u(cfg[k]!))); // lazy / PV deadlines, host scheduler, pauses or migrations
   let o = HDR_SLOTS * 8;
   const copy = (ptr: number, len: number) => {
     out.set(new Uint8Array(mem(), ptr, len), o);
@@ -163,6 +165,8 @@ export function runWasmLoop(sim: Simulation, gc?: () => void): { wallMs: number;
 }
 
 export interface NativeResult extends Figures {
+  /** The workload the model ran (its program's). */
+  workload: ModelWorkload;
   medianNsPerInterrupt: number;
   minNsPerInterrupt: number;
   samplesNsPerInterrupt: number[];
@@ -170,14 +174,32 @@ export interface NativeResult extends Figures {
   logRecords: number;
 }
 
-const SOURCE = fileURLToPath(new URL("./cyclictest_model.c", import.meta.url));
+/** The workloads a native model runs, and each model's source (one program per workload). */
+export type ModelWorkload = "cyclictest" | "rearm-storm";
+export const MODEL_SOURCES: Record<ModelWorkload, string> = {
+  cyclictest: fileURLToPath(new URL("./cyclictest_model.c", import.meta.url)),
+  "rearm-storm": fileURLToPath(new URL("./rearm_storm_model.c", import.meta.url)),
+};
 
-/** Compiles the model to `binary`; a reason to skip without gcc or when it fails, else null. */
-export function buildModel(binary: string): string | null {
-  const cc = spawnSync("gcc", [...NATIVE_CFLAGS, "-o", binary, SOURCE, "-lm"], { encoding: "utf8" });
+const gccArgs = (binary: string, workload: ModelWorkload) => [...NATIVE_CFLAGS, "-o", binary, MODEL_SOURCES[workload], "-lm"];
+
+/** Compiles `workload`'s model to `binary`; a reason to skip without gcc or when it fails, else null. */
+export function buildModel(binary: string, workload: ModelWorkload = "cyclictest"): string | null {
+  const cc = spawnSync("gcc", gccArgs(binary, workload), { encoding: "utf8" });
   if (cc.error) return `gcc could not run (${(cc.error as NodeJS.ErrnoException).code ?? cc.error.message})`;
   if (cc.status !== 0) return `gcc failed: ${cc.stderr.trim()}`;
   return null;
+}
+
+/** buildModel without blocking: models for several workloads compile side by side. */
+export function buildModelAsync(binary: string, workload: ModelWorkload): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile("gcc", gccArgs(binary, workload), { encoding: "utf8" }, (error, _stdout, stderr) => {
+      if (error === null) resolve(null);
+      else if (typeof error.code === "string") resolve(`gcc could not run (${error.code})`);
+      else resolve(`gcc failed: ${stderr.trim()}`);
+    });
+  });
 }
 
 /** Runs the model on an input file: one warm-up run, then `reps` timed runs. Throws on failure. */

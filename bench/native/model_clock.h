@@ -1,5 +1,5 @@
 /* The simulated host clock and the guest TSC (assembly/sim/host_clock.ts, vcpu_layout.ts).
- * Part of cyclictest_model.c (one translation unit: it includes the parts in order). */
+ * Part of cyclictest_model.c and rearm_storm_model.c (each one translation unit: it includes the parts in order). */
 
 /* ---- host clock (assembly/sim/host_clock.ts) ---- */
 

@@ -1,5 +1,5 @@
 /* Random streams and host delays (assembly/sim/rng_streams.ts, delay_samplers.ts).
- * Part of cyclictest_model.c (one translation unit: it includes the parts in order). */
+ * Part of cyclictest_model.c and rearm_storm_model.c (each one translation unit: it includes the parts in order). */
 
 /* ---- random streams and delays (rng_streams.ts, delay_samplers.ts) ---- */
 
@@ -72,9 +72,12 @@ enum { D_HRTIMER, D_WAKEUP, D_VM_EXIT, D_VM_ENTRY, D_IRQ_DISPATCH, D_MSR_EXIT, D
 /* A kind whose root is a plain lognormal draws with its mu and sigma at hand (sampleDelayInline). */
 static int lognormal_root[KINDS];
 static double lognormal_mu[KINDS], lognormal_sigma[KINDS];
+/* A kind whose root is a fixed value takes it without a draw (sampleDelayInline's fixedRootNs; -1: not fixed). */
+static double fixed_root_ns[KINDS];
 static inline double delay(int kind, int v) {
 	int stream = v * KINDS + kind;
 	if (lognormal_root[kind]) return floor(exp(lognormal_mu[kind] + lognormal_sigma[kind] * standard_normal(stream)) + 0.5);
+	if (fixed_root_ns[kind] >= 0) return fixed_root_ns[kind];
 	return sample_node(roots[kind], stream);
 }
 

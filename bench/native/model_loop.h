@@ -3,6 +3,8 @@
 
 /* ---- cyclictest's thread (guest_cyclictest.ts) ---- */
 
+enum { PH_SET_MODE, PH_START, PH_ARM, PH_HALT, PH_WORK };
+
 static int cyclictest_step(struct eng *e, int v) {
 	struct timer *t = &tim[v];
 	switch (e->phase) {
@@ -53,12 +55,6 @@ static int cyclictest_interrupt_step(struct eng *e, int v) {
 	if (apicv) return X_NONE;
 	met[v].exit_apic++;
 	return X_APIC_WRITE;
-}
-
-static inline void take_interrupt(struct eng *e) {
-	if (!has(e, F_TO_DELIVER) || has(e, F_IN_HANDLER)) return;
-	clr(e, F_HALTED | F_TO_DELIVER);
-	set(e, F_IN_SERVICE | F_IN_HANDLER);
 }
 
 /* Vcpu.runProgram. */

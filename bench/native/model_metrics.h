@@ -1,5 +1,5 @@
 /* Metric records (assembly/sim/engine_metrics.ts).
- * Part of cyclictest_model.c (one translation unit: it includes the parts in order). */
+ * Part of cyclictest_model.c and rearm_storm_model.c (each one translation unit: it includes the parts in order). */
 
 /* ---- metrics (engine_metrics.ts, complete mode, histograms shared by all vCPUs) ---- */
 

@@ -1,5 +1,5 @@
 /* The event queue (assembly/sim/event_queue.ts).
- * Part of cyclictest_model.c (one translation unit: it includes the parts in order). */
+ * Part of cyclictest_model.c and rearm_storm_model.c (each one translation unit: it includes the parts in order). */
 
 /* ---- the event queue (event_queue.ts): 4-ary heap, (time, seq), 16-byte entries ---- */
 
@@ -34,8 +34,8 @@ static void queue_reset(int cap) {
 static inline u32 rel(u32 seq) { return seq - next_seq; }
 static inline int less(i64 ta, u32 sa, i64 tb, u32 sb) { return ta < tb || (ta == tb && rel(sa) < rel(sb)); }
 
-static u32 queue_push(i64 t, u32 payload) {
-	if (t == I64_MAX) t = I64_MAX - 1;
+/* The sift-up of queuePush and queuePushAs (event_queue.ts insert): (t, seq) among equal times by age. */
+static inline void insert(i64 t, u32 seq, u32 payload) {
 	if (size == capacity) {
 		struct entry *old_block = heap_block, *old = hp;
 		capacity <<= 1;
@@ -43,7 +43,6 @@ static u32 queue_push(i64 t, u32 payload) {
 		memcpy(hp, old, (size_t)(size + 3) * sizeof(struct entry));
 		free(old_block);
 	}
-	u32 seq = next_seq++;
 	int i = size++;
 	while (i > 0) {
 		int parent = (i - 1) >> 2;
@@ -55,7 +54,22 @@ static u32 queue_push(i64 t, u32 payload) {
 	hp[i].seq = seq;
 	hp[i].payload = payload;
 	set_sentinel(size + 2);
+}
+
+static u32 queue_push(i64 t, u32 payload) {
+	if (t == I64_MAX) t = I64_MAX - 1;
+	u32 seq = next_seq++;
+	insert(t, seq, payload);
 	return seq;
+}
+
+/* queueReserveSeq: the next seq, taken for an event held back outside the queue. */
+static inline u32 queue_reserve_seq(void) { return next_seq++; }
+
+/* queuePushAs: an event with a seq queue_reserve_seq gave earlier (its place among equal times). */
+static inline void queue_push_as(i64 t, u32 seq, u32 payload) {
+	if (t == I64_MAX) t = I64_MAX - 1;
+	insert(t, seq, payload);
 }
 
 /* queuePop: bottom-up, the least of four children by a tournament (as event_queue.ts). */

@@ -1,5 +1,5 @@
 /* The model's inputs, per-vCPU records and the kernel's 64/128-bit arithmetic.
- * Part of cyclictest_model.c (one translation unit: it includes the parts in order). */
+ * Part of cyclictest_model.c and rearm_storm_model.c (each one translation unit: it includes the parts in order). */
 
 /* ---- kernel arithmetic (assembly/math64.ts, time_scale.ts, tsc_scaling.ts) ---- */
 
