@@ -36,7 +36,7 @@ export function block(e: usize, v: i32): void {
   blockOn(e, v, false);
 }
 
-/** Vcpu.block in a run of engine_loop.ts's plainCyclictest (no trace, no host scheduler). */
+/** Vcpu.block in a run that takes cyclictest's or rearm-storm's plain copy (engine_loop.ts plainCopy) (no trace, no host scheduler). */
 export function blockPlain(e: usize, v: i32): void {
   blockOn(e, v, true);
 }
@@ -86,7 +86,7 @@ export function wake(e: usize, v: i32): void {
   wakeOn(e, v, false);
 }
 
-/** Vcpu.wake in a run of engine_loop.ts's plainCyclictest (no trace, no host scheduler). */
+/** Vcpu.wake in a run that takes cyclictest's or rearm-storm's plain copy (engine_loop.ts plainCopy) (no trace, no host scheduler). */
 export function wakePlain(e: usize, v: i32): void {
   wakeOn(e, v, true);
 }
@@ -155,7 +155,7 @@ export function reenter(e: usize, v: i32): bool {
   return reenterOn(e, v, false);
 }
 
-/** Vcpu.reenter in a run of engine_loop.ts's plainCyclictest (no trace, no host scheduler). */
+/** Vcpu.reenter in a run that takes cyclictest's or rearm-storm's plain copy (engine_loop.ts plainCopy) (no trace, no host scheduler). */
 export function reenterPlain(e: usize, v: i32): bool {
   return reenterOn(e, v, true);
 }
@@ -253,7 +253,7 @@ export function stall(e: usize, v: i32): void {
 }
 
 /**
- * hrtimerCallback in a run of engine_loop.ts's plainCyclictest: no trace, no lazy
+ * hrtimerCallback in a run that takes cyclictest's or rearm-storm's plain copy (engine_loop.ts plainCopy): no trace, no lazy
  * TSC-deadline, the timer in TSC-deadline mode (no periodic restart), no posted timer
  * interrupts (engine_lapic.ts expiredByHrtimerPlain).
  */

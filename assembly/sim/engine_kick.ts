@@ -29,7 +29,7 @@ export function kick(e: usize, v: i32): void {
 
 /**
  * Vcpu.kick; `plain` (a constant at each call): a run with no trace and no host scheduler
- * (engine_loop.ts plainCyclictest), where those branches fold away.
+ * (engine_loop.ts plainCopy), where those branches fold away.
  */
 // @ts-ignore: decorator
 @inline

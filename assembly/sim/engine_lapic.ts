@@ -25,7 +25,7 @@ export function cancelHrtimer(e: usize, v: i32): void {
   cancelHrtimerOn(e, v, false);
 }
 
-/** cancelHrtimer; `plain` (a constant at each call): no trace (engine_loop.ts plainCyclictest). */
+/** cancelHrtimer; `plain` (a constant at each call): no trace (engine_loop.ts plainCopy). */
 // @ts-ignore: decorator
 @inline
 export function cancelHrtimerOn(e: usize, v: i32, plain: bool): void {
@@ -46,7 +46,7 @@ export function armHvTimer(e: usize, v: i32): bool {
   return armHvTimerOn(e, v, false);
 }
 
-/** armHvTimer; `plain` (a constant at each call): no trace (engine_loop.ts plainCyclictest). */
+/** armHvTimer; `plain` (a constant at each call): no trace (engine_loop.ts plainCopy). */
 // @ts-ignore: decorator
 @inline
 export function armHvTimerOn(e: usize, v: i32, plain: bool): bool {
@@ -97,7 +97,7 @@ export function expired(e: usize, v: i32, fromTimerFn: bool): void {
 
 /**
  * LapicTimer.expired from the hrtimer's callback (fromTimerFn) in a run of
- * engine_loop.ts's plainCyclictest: TSC-deadline mode (it latches expired_tscdeadline), no
+ * cyclictest's or rearm-storm's plain copy (engine_loop.ts plainCopy): TSC-deadline mode (it latches expired_tscdeadline), no
  * posted timer interrupts, no trace, no host scheduler. unblock then kick is one kick
  * there: a kick from S_BLOCKED or S_POLLING leaves S_WAKING, where the second does nothing,
  * and from any other state unblock does nothing.

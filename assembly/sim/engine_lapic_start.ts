@@ -25,7 +25,7 @@ export function writeTscDeadline(e: usize, v: i32): void {
 }
 
 /**
- * writeTscDeadline in a run of engine_loop.ts's plainCyclictest (no trace, no deadline
+ * writeTscDeadline in a run that takes cyclictest's or rearm-storm's plain copy (engine_loop.ts plainCopy) (no trace, no deadline
  * proposal, the timer in TSC-deadline mode).
  */
 // @ts-ignore: decorator
@@ -52,7 +52,7 @@ export function restartApicTimer(e: usize, v: i32): void {
 }
 
 /**
- * LapicTimer.restartApicTimer in a run of engine_loop.ts's plainCyclictest: the timer is in
+ * LapicTimer.restartApicTimer in a run that takes cyclictest's or rearm-storm's plain copy (engine_loop.ts plainCopy): the timer is in
  * TSC-deadline mode, no trace, no deadline proposal.
  */
 // @ts-ignore: decorator
@@ -100,7 +100,7 @@ export function startSwTimer(e: usize, v: i32): void {
   startSwTimerOn(e, v, false);
 }
 
-/** LapicTimer.startSwTimer in a run of engine_loop.ts's plainCyclictest (see restartApicTimerPlain). */
+/** LapicTimer.startSwTimer in a run that takes cyclictest's or rearm-storm's plain copy (engine_loop.ts plainCopy) (see restartApicTimerPlain). */
 export function startSwTimerPlain(e: usize, v: i32): void {
   startSwTimerOn(e, v, true);
 }

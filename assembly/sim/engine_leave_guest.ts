@@ -14,6 +14,13 @@ import { countDroppedAtTsc } from "./engine_events";
  * Held back, its time is the host TSC it fires at (engine_host.ts reenter).
  */
 export function dropHv(e: usize): void {
+  dropHvInline(e);
+}
+
+/** dropHv's body, inlined where a plain copy of runProgram leaves guest mode (leaveGuestOn). */
+// @ts-ignore: decorator
+@inline
+export function dropHvInline(e: usize): void {
   store<i64>(e + HV_SEQ, -1);
   if (!has(e, F_HV_DEFERRED)) return;
   clear(e, F_HV_DEFERRED);
@@ -24,7 +31,15 @@ export function dropHv(e: usize): void {
 // @ts-ignore: decorator
 @inline
 export function leaveGuest(e: usize): void {
-  dropHv(e);
+  leaveGuestOn(e, false);
+}
+
+/** leaveGuest; `inline` (a constant at each call): dropHv's body inlined (the plain copies of runProgram). */
+// @ts-ignore: decorator
+@inline
+export function leaveGuestOn(e: usize, inline: bool): void {
+  if (inline) dropHvInline(e);
+  else dropHv(e);
   if (load<u8>(e + STATE) == S_GUEST && load<i64>(e + THREAD_SEQ) >= 0) {
     const left = load<f64>(e + COMPUTE_END_NS) - f64(simNowNs);
     store<f64>(e + COMPUTE_LEFT_NS, left > 0 ? left : 0);

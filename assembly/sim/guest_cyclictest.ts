@@ -2,7 +2,7 @@
 // GuestMachine (step and interruptStep), mirrored step for step, plus its summary-line
 // statistics. engine_guest.ts dispatches to it by the VM's workload.
 
-import { rec, reg, guestTscNow } from "./vcpu_layout";
+import { rec, reg, guestTscNowKept } from "./vcpu_layout";
 import { cyclesToNsSigned, nsToCyclesSigned } from "./vcpu_timer";
 import { Count, count, countOf, lastLatencyCycles, maxLatencyCycles, metricLatency, metricLatencyInline, minLatencyCycles } from "./engine_metrics";
 import { F_HANDLER_DONE, PHASE, VM_CT_INTERVAL_NS, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, ST_LOOPS, COMPUTE_LEFT_NS, VM_BOOT_KHZ, VM_IDLE_POLL, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_COMPUTE, X_DONE, X_HALT, X_IDLE_POLL, X_IRET, X_MSR_WRITE, X_NONE, addStatUs, clear, eng, has, set, statSumUs, statsKept, vmAt, vmCell, vmCells } from "./engine_record";
@@ -25,7 +25,7 @@ export function cyclictestPvStep(e: usize, v: i32): i32 {
 /**
  * GuestMachine.step, once per deadline MSR: `pv` is a constant at each call, so the
  * TSC-deadline step carries no test of it (the workload code chose, engine_guest.ts).
- * `plain` (a constant too): engine_loop.ts's plainCyclictest (no extra work, no idle=poll,
+ * `plain` (a constant too): the cyclictest copy (engine_loop.ts plainCopy) (no extra work, no idle=poll,
  * no trace, no deadline proposal), so the step after the wake-up is the next arm, by HLT,
  * and the WRMSR is wrmsrTscDeadline without the proposal's and the trace's tests.
  */
@@ -40,7 +40,7 @@ export function cyclictestStepOn(e: usize, v: i32, pv: bool, plain: bool): i32 {
     case PH_START:
       // On the PV MSR the thread counts in kvmclock ns.
       if (pv) gKvmclock(v, R_NEXT);
-      else store<u64>(reg(p, R_NEXT), guestTscNow(p));
+      else store<u64>(reg(p, R_NEXT), guestTscNowKept(p));
       store<u8>(e + PHASE, PH_ARM);
       return X_NONE;
     case PH_ARM: {
@@ -103,7 +103,7 @@ export function cyclictestInterruptStepOn(e: usize, v: i32, pv: bool): i32 {
   if (pv) {
     pvInterrupt(e, v, p);
   } else {
-    const now = guestTscNow(p);
+    const now = guestTscNowKept(p);
     store<u64>(reg(p, R_NOW), now);
     const latency = f64(i64(now - load<u64>(reg(p, R_NEXT))));
     metricLatencyInline(v, latency, cyclesToNsSigned(v, latency));

@@ -74,7 +74,7 @@ export function lapicCountStep(e: usize, v: i32): i32 {
 /**
  * The vCPU's next step (its GUEST_RESUME in guest mode) only starts another 10 µs of busy
  * waiting: the workload waits busy, nothing is to be delivered or handled, no work is
- * left over, and a one-shot's interrupt has not come (engine_loop.ts skipBusySteps).
+ * left over, and a one-shot's interrupt has not come (engine_chain.ts skipBusySteps).
  */
 export function busyWaiting(e: usize): bool {
   if (vmCell(e, VM_WAIT_BUSY) == 0 || load<u8>(e + PHASE) != LC_WAIT || load<u8>(e + STATE) != S_GUEST) return false;

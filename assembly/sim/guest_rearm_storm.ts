@@ -5,12 +5,13 @@
 // State: the phase in PHASE, the periods armed in ST_LOOPS, the interrupts handled are the
 // vCPU's interrupt count (one metricLatency each), the rewrites in a side array.
 
-import { rec, reg, guestTscNow } from "./vcpu_layout";
+import { rec, reg, guestTscNowKept } from "./vcpu_layout";
 import { cyclesToNsSigned } from "./vcpu_timer";
-import { Count, countOf, metricLatency } from "./engine_metrics";
-import { COMPUTE_LEFT_NS, F_HANDLER_DONE, PHASE, R_NEXT, R_NOW, ST_LOOPS, VM_RS_INTERVAL_CYCLES, VM_RS_REWRITES, VM_RS_SPACING_NS, X_COMPUTE, X_HALT, X_IRET, X_NONE, clear, has, set, vmCell } from "./engine_record";
+import { Count, count, countOf, metricLatency } from "./engine_metrics";
+import { COMPUTE_LEFT_NS, F_HANDLER_DONE, PHASE, R_NEXT, R_NOW, ST_LOOPS, VM_RS_INTERVAL_CYCLES, VM_RS_REWRITES, VM_RS_SPACING_NS, X_COMPUTE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, has, set, vmCell } from "./engine_record";
 import { guestEoi, setTscDeadlineMode } from "./engine_lapic";
 import { wrmsrTscDeadline } from "./engine_deadline";
+import { writeTscDeadlinePlain } from "./engine_lapic_start";
 import { rewritesCell } from "./guest_tscdl_state";
 
 const PH_SET_MODE: u8 = 0;
@@ -20,13 +21,41 @@ const PH_REWRITE: u8 = 3;
 
 /** writeDeadline: R_NEXT = now + interval (the guest's cycles at the VM's rate) to the MSR. */
 function writeDeadline(e: usize, v: i32): i32 {
+  return writeDeadlineOn(e, v, false);
+}
+
+/**
+ * writeDeadline in a run of engine_loop.ts's rearm-storm copy (no trace, no deadline
+ * proposal, the timer in TSC-deadline mode): wrmsrTscDeadline without their tests.
+ */
+function writeDeadlinePlain(e: usize, v: i32): i32 {
+  return writeDeadlineOn(e, v, true);
+}
+
+/** writeDeadline; `plain` (a constant at each call) folds the proposals' and the trace's tests away. */
+// @ts-ignore: decorator
+@inline
+function writeDeadlineOn(e: usize, v: i32, plain: bool): i32 {
   const p = rec(v);
-  store<u64>(reg(p, R_NEXT), guestTscNow(p) + u64(i64(vmCell(e, VM_RS_INTERVAL_CYCLES))));
-  return wrmsrTscDeadline(e, v);
+  store<u64>(reg(p, R_NEXT), guestTscNowKept(p) + u64(i64(vmCell(e, VM_RS_INTERVAL_CYCLES))));
+  if (!plain) return wrmsrTscDeadline(e, v);
+  count(v, Count.ExitMsrWrite);
+  writeTscDeadlinePlain(e, v);
+  return X_MSR_WRITE;
 }
 
 /** GuestMachine.step. */
 export function rearmStormStep(e: usize, v: i32): i32 {
+  return rearmStormStepOn(e, v, false);
+}
+
+/**
+ * GuestMachine.step; `plain` (a constant at each call): engine_loop.ts's rearm-storm copy,
+ * whose deadline writes are writeDeadlinePlain.
+ */
+// @ts-ignore: decorator
+@inline
+export function rearmStormStepOn(e: usize, v: i32, plain: bool): i32 {
   switch (load<u8>(e + PHASE)) {
     case PH_SET_MODE:
       store<u8>(e + PHASE, PH_ARM);
@@ -35,7 +64,7 @@ export function rearmStormStep(e: usize, v: i32): i32 {
       store<u32>(rewritesCell(v), 0);
       store<f64>(e + ST_LOOPS, load<f64>(e + ST_LOOPS) + 1);
       store<u8>(e + PHASE, PH_WORK);
-      return writeDeadline(e, v);
+      return plain ? writeDeadlinePlain(e, v) : writeDeadline(e, v);
     case PH_WORK:
       if (f64(load<u32>(rewritesCell(v))) < vmCell(e, VM_RS_REWRITES)) {
         store<u8>(e + PHASE, PH_REWRITE);
@@ -47,7 +76,7 @@ export function rearmStormStep(e: usize, v: i32): i32 {
     default:
       store<u32>(rewritesCell(v), load<u32>(rewritesCell(v)) + 1);
       store<u8>(e + PHASE, PH_WORK);
-      return writeDeadline(e, v);
+      return plain ? writeDeadlinePlain(e, v) : writeDeadline(e, v);
   }
 }
 
@@ -58,7 +87,7 @@ export function rearmStormInterruptStep(e: usize, v: i32): i32 {
     return X_IRET;
   }
   const p = rec(v);
-  const now = guestTscNow(p);
+  const now = guestTscNowKept(p);
   store<u64>(reg(p, R_NOW), now);
   const latency = f64(i64(now - load<u64>(reg(p, R_NEXT))));
   metricLatency(v, latency, cyclesToNsSigned(v, latency));

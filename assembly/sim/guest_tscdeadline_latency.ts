@@ -6,7 +6,7 @@
 // the handler's entries in ST_LOOPS; the samples recorded are the vCPU's interrupt count
 // (each sample is one metricLatency); the samples themselves only when printed.
 
-import { rec, reg, guestTscNow } from "./vcpu_layout";
+import { rec, reg, guestTscNowKept } from "./vcpu_layout";
 import { cyclesToNsSigned } from "./vcpu_timer";
 import { Count, countOf, metricLatency } from "./engine_metrics";
 import { F_TDL_HIT_MAX, F_TDL_HPHASE, F_TDL_HPHASE_SHIFT, FLAGS, PHASE, R_NEXT, R_NOW, ST_LOOPS, VM_IDLE_POLL, VM_TDL_BREAKMAX_CYCLES, VM_TDL_DELTA_CYCLES, VM_TDL_SAMPLES_BASE, VM_TDL_SIZE, X_DONE, X_HALT, X_IDLE_POLL, X_IRET, X_NONE, eng, has, set, vmCell, VM_TDL_FIRST_VCPU } from "./engine_record";
@@ -38,7 +38,7 @@ export function tdlStep(e: usize, v: i32): i32 {
   if (phase == PH_FIRST_DEADLINE) {
     // First deadline: rdmsr(IA32_TSC) + delta.
     const p = rec(v);
-    store<u64>(reg(p, R_NEXT), guestTscNow(p) + u64(i64(vmCell(e, VM_TDL_DELTA_CYCLES))));
+    store<u64>(reg(p, R_NEXT), guestTscNowKept(p) + u64(i64(vmCell(e, VM_TDL_DELTA_CYCLES))));
     store<u8>(e + PHASE, PH_FIRST_DEADLINE + 1);
     return wrmsrTscDeadline(e, v);
   }
@@ -53,7 +53,7 @@ export function tdlInterruptStep(e: usize, v: i32): i32 {
   const h = (load<u32>(e + FLAGS) & F_TDL_HPHASE) >> F_TDL_HPHASE_SHIFT;
   const p = rec(v);
   if (h == H_START) {
-    store<u64>(reg(p, R_NOW), guestTscNow(p));
+    store<u64>(reg(p, R_NOW), guestTscNowKept(p));
     const entries = load<f64>(e + ST_LOOPS) + 1;
     store<f64>(e + ST_LOOPS, entries);
     setHandlerPhase(e, H_REARM);

@@ -4,11 +4,10 @@
 // advance's busy-wait). Both engines call these over the per-vCPU record (vcpu_layout.ts).
 
 import { Status } from "../status";
-import { readL1Tsc } from "../tsc_scaling";
 import { vmxSetHvTimerCachedInline, hvDeadlineHostTsc } from "../hv_timer";
 import { simNowNs, hostTscAt, hostTscNow, nsWhenHostTscReachesInline } from "./host_clock";
 import { queuePush } from "./event_queue";
-import { RATIO, OFFSET, TSCDEADLINE, HV_DEADLINE_TSC, ADVANCE_NS, fracBits, rec, nsecToCyclesFor } from "./vcpu_layout";
+import { RATIO, TSCDEADLINE, HV_DEADLINE_TSC, ADVANCE_NS, fracBits, rec, nsecToCyclesFor, guestTscKept } from "./vcpu_layout";
 import { globalAdvanceNs } from "./vcpu_timer";
 
 // ---- hv timer (VMX preemption timer, spec §6) ----
@@ -26,7 +25,7 @@ export function hvArmInline(v: i32, rate: u32, maxValue: u64, global: bool): i32
   const advance = global ? globalAdvanceNs : load<u32>(p + ADVANCE_NS);
   const advanceCycles = nsecToCyclesFor(p, u64(advance));
   const host = hostTscNow();
-  const st = vmxSetHvTimerCachedInline(load<u64>(p + TSCDEADLINE), readL1Tsc(host, load<u64>(p + RATIO), load<u64>(p + OFFSET), fracBits), host, advanceCycles, load<u64>(p + RATIO), fracBits, rate, maxValue);
+  const st = vmxSetHvTimerCachedInline(load<u64>(p + TSCDEADLINE), guestTscKept(p, host), host, advanceCycles, load<u64>(p + RATIO), fracBits, rate, maxValue);
   if (st == Status.Ok) store<u64>(p + HV_DEADLINE_TSC, hvDeadlineHostTsc);
   return st;
 }

@@ -2,6 +2,7 @@
 // kernel path in sim/ shares. A test pins the strides through vcpuStride().
 
 import { pvclockScaleDelta } from "../math64";
+import { mulU64U64Shr } from "../math64";
 import { readL1Tsc } from "../tsc_scaling";
 import { hostTscNow } from "./host_clock";
 import { nsToCyclesMult, timeScaleShift } from "../time_scale";
@@ -46,6 +47,7 @@ export let stride: usize = FULL_STRIDE;
 export function setVcpuState(ptr: usize, vendorFracBits: u32, recordStride: usize): void {
   statePtr = ptr;
   fracBits = vendorFracBits;
+  keptRatio = 0;
   stride = recordStride;
 }
 
@@ -60,6 +62,44 @@ export function rec(v: i32): usize {
 @inline
 export function guestTscNow(p: usize): u64 {
   return readL1Tsc(hostTscNow(), load<u64>(p + RATIO), load<u64>(p + OFFSET), fracBits);
+}
+
+// The last kvm_scale_tsc product of a scaled vCPU's guest RDTSC, for the host TSC and ratio
+// it was computed for: the guest reads its TSC and then writes a deadline, whose
+// vmx_set_hv_timer reads the guest TSC again in the same instant (kvm_read_l1_tsc), and the
+// 64x64->128 multiply is the costly part of both. keptRatio 0 (never a valid ratio):
+// nothing kept; setVcpuState clears it, as fracBits may change.
+let keptHostTsc: u64 = 0;
+let keptRatio: u64 = 0;
+let keptScaledTsc: u64 = 0;
+
+/**
+ * guestTscNow for a guest program's RDTSC (guest_*.ts): the same value, its product kept
+ * for the deadline write that follows (hvArmInline's guestTscKept).
+ */
+// @ts-ignore: decorator
+@inline
+export function guestTscNowKept(p: usize): u64 {
+  return guestTscKept(p, hostTscNow());
+}
+
+/**
+ * kvm_read_l1_tsc (tsc_scaling.ts readL1Tsc) of vCPU record p at host TSC `host`: the same
+ * value, its kvm_scale_tsc product reused while host and ratio are those it was computed
+ * for (a pure function of them and fracBits), else computed and kept.
+ */
+// @ts-ignore: decorator
+@inline
+export function guestTscKept(p: usize, host: u64): u64 {
+  const ratio = load<u64>(p + RATIO);
+  // kvm_scale_tsc: the default ratio bypasses the multiply.
+  if (ratio == u64(1) << u64(fracBits)) return load<u64>(p + OFFSET) + host;
+  if (host != keptHostTsc || ratio != keptRatio) {
+    keptScaledTsc = mulU64U64Shr(host, ratio, fracBits);
+    keptHostTsc = host;
+    keptRatio = ratio;
+  }
+  return load<u64>(p + OFFSET) + keptScaledTsc;
 }
 
 // @ts-ignore: decorator

@@ -144,7 +144,7 @@ export class TraceWriter {
 
 
   // Records waiting for their turn: the wasm engine runs a vCPU's own next steps ahead of
-  // the others (engine_loop.ts flushChain), so one drain's records are in time order
+  // the others (engine_chain.ts flushChain), so one drain's records are in time order
   // per vCPU but not across vCPUs. They are kept in arrival order with an index sorted by
   // time (stable: a vCPU's records at one ns stay in the order they were made), and
   // printed once no event still queued can come before them: trace-cmd report's order.

@@ -1,8 +1,9 @@
-// The wasm engine's cyclictest copies of its loop, onThreadEvent and runProgram
-// (assembly/sim/engine_loop.ts, plainCyclictest): a run that qualifies takes them, one that
-// does not keeps the general copies, and either copy gives the same bytes for the same
-// scenario (the general copy is the one the engine-differential tests hold to the
-// TypeScript engine on every workload; these cases hold the cyclictest copy to it too).
+// The wasm engine's plain copies of its loop, onThreadEvent and runProgram
+// (assembly/sim/engine_loop.ts plainCopy, engine_program.ts COPY_*): cyclictest's and
+// rearm-storm's. A run that qualifies takes one, one that does not keeps the general
+// copies, and either gives the same bytes for the same scenario (the general copy is the
+// one the engine-differential tests hold to the TypeScript engine on every workload; these
+// cases hold each plain copy to it too).
 
 import { afterEach, describe, expect, test } from "vitest";
 import { wasm } from "../../src/wasm.js";
@@ -12,11 +13,11 @@ import type { Workload } from "../../src/scenario/types.js";
 
 const LOGNORMAL = { hrtimer: { dist: "lognormal", medianNs: 1500, p99Ns: 6000 }, vmExit: { dist: "lognormal", medianNs: 700, p99Ns: 2500 } } as const;
 
-/** The run's result on the wasm engine, and whether it took the cyclictest copies. */
-function run(o: Overrides, w: Workload, allowPlain: boolean): { result: string; plain: boolean } {
+/** The run's result on the wasm engine, whether it took the cyclictest copies, and the copy it took. */
+function run(o: Overrides, w: Workload, allowPlain: boolean): { result: string; plain: boolean; copy: number } {
   wasm.ctEngineAllowPlain(allowPlain);
   const result = resultOf(scenario(o, w), "wasm");
-  return { result, plain: wasm.ctEnginePlainCyclictest() };
+  return { result, plain: wasm.ctEnginePlainCyclictest(), copy: wasm.ctEnginePlainCopy() };
 }
 
 afterEach(() => wasm.ctEngineAllowPlain(true));
@@ -48,5 +49,45 @@ describe("wasm engine: cyclictest copies of the loop", () => {
     ["another workload", { kind: "rearm-storm", intervalNs: 100_000, rewrites: 4, spacingNs: 5_000 }, {}],
   ] as const)("%s: not taken", (_name, w, o) => {
     expect(run({ durationNs: 5_000_000, ...o } as Overrides, w as Workload, true).plain).toBe(false);
+  });
+});
+
+describe("wasm engine: rearm-storm copies of the loop", () => {
+  const STORM = { kind: "rearm-storm", intervalNs: 100_000, rewrites: 4, spacingNs: 5_000 } as const;
+  const LAZY = { kvm: { lazyTscDeadline: true } } as const;
+  const vm = (name: string, vcpus: number, tscKhz: number, workload: Workload = STORM) => ({ name, vcpus, tscKhz, tscDeadline: true, pollControl: true, pauses: [], migrations: [], disableExits: [], workload });
+  const HALT_POLL = { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null } as const;
+  test.each([
+    ["preemption timer, halt polling", STORM, { kvm: { haltPoll: HALT_POLL }, vm: { vcpus: 3 } }],
+    ["hrtimer only, no APICv (EOI exits)", STORM, { kvm: { hvTimer: false, apicv: false }, vm: { vcpus: 2 } }],
+    ["lognormal host delays, deadlines that expire as written", { ...STORM, intervalNs: 2_000, rewrites: 2, spacingNs: 1_000 }, { delays: LOGNORMAL, vm: { vcpus: 4 } }],
+    ["host stalls", STORM, { host: { stalls: { everyNs: 3_000_000, lengthNs: 40_000 } }, vm: { vcpus: 2 } }],
+    ["two VMs at different TSC rates, no rewrites", { ...STORM, rewrites: 0 }, { vms: [vm("a", 2, 2_100_000), vm("b", 1, 3_000_000)] }],
+    ["lazy: preemption timer, halt polling", STORM, { kvm: { ...LAZY.kvm, haltPoll: HALT_POLL }, vm: { vcpus: 3 } }],
+    ["lazy: hrtimer only, no APICv", STORM, { kvm: { ...LAZY.kvm, hvTimer: false, apicv: false }, vm: { vcpus: 2 } }],
+    ["lazy: lognormal host delays, deadlines that expire as written", { ...STORM, intervalNs: 2_000, rewrites: 2, spacingNs: 1_000 }, { ...LAZY, delays: LOGNORMAL, vm: { vcpus: 4 } }],
+    ["lazy: two VMs at different TSC rates", STORM, { ...LAZY, vms: [vm("a", 2, 2_100_000), vm("b", 1, 3_000_000)] }],
+  ] as const)("%s: taken, and the same bytes as the general copies and the TypeScript engine", (name, w, o) => {
+    const overrides = { seed: 11, durationNs: 10_000_000, ...o } as Overrides;
+    const plain = run(overrides, w as Workload, true);
+    const general = run(overrides, w as Workload, false);
+    expect(plain.copy).toBe(name.startsWith("lazy") ? wasm.COPY_REARM_STORM_LAZY.value : wasm.COPY_REARM_STORM.value);
+    expect(general.copy).toBe(wasm.COPY_GENERAL.value);
+    expect(plain.result).toBe(general.result);
+    expect(plain.result).toBe(resultOf(scenario(overrides, w as Workload), "ts"));
+  });
+
+  test.each([
+    ["PV deadline proposal", { kvm: { pvDeadline: true } }],
+    ["posted timer interrupts", { kvm: { postedTimerInterrupts: true }, vm: { disableExits: ["hlt"] } }],
+    ["a VM running cyclictest beside it", { vms: [vm("a", 1, 2_100_000), vm("b", 1, 2_100_000, CYCLICTEST)] }],
+    ["lazy, a VM running cyclictest beside it", { ...LAZY, vms: [vm("a", 1, 2_100_000), vm("b", 1, 2_100_000, CYCLICTEST)] }],
+  ] as const)("%s: not taken", (_name, o) => {
+    const r = run({ durationNs: 5_000_000, ...o } as Overrides, STORM as Workload, true);
+    expect(r.copy).toBe(wasm.COPY_GENERAL.value);
+  });
+
+  test("lazy cyclictest takes no copy", () => {
+    expect(run({ durationNs: 5_000_000, ...LAZY } as Overrides, CYCLICTEST, true).copy).toBe(wasm.COPY_GENERAL.value);
   });
 });

@@ -1,0 +1,247 @@
+// The vCPU thread's own events and the guest program they run on the wasm engine:
+// src/sim/vcpu.ts's Vcpu.onThreadEvent, runProgram, takeInterrupt and enterCompute, step
+// for step. Below the loop (engine_loop.ts) and its chaining (engine_chain.ts), above the
+// host paths (engine_host.ts) and the guests (engine_guest.ts, guest_*.ts).
+//
+// Each comes in copies that differ only in what is resolved when they are compiled (`copy`,
+// a constant at each call): the general copy, and the copies a run takes when every VM
+// runs one workload in TSC-deadline mode without a trace, a host scheduler or a deadline
+// proposal (engine_loop.ts plainCopy). Only orchestration is copied: the steps, their order
+// and the decisions they call are the same functions, and test/sim/engine-plain-copy.test.ts
+// holds every copy to the general one and to the TypeScript engine.
+
+import { simNowNs } from "./host_clock";
+import { Count, Sum, addNs, count } from "./engine_metrics";
+import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, has, schedule, set, setState } from "./engine_record";
+import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, WK_CYCLICTEST, WK_REARM_STORM, X_APIC_WRITE_TRACED, X_IDLE_POLL, vmCell } from "./engine_record";
+import { guestInterruptStep, guestStep, workloadOf } from "./engine_guest";
+import { cyclictestInterruptStepOn, cyclictestStepOn } from "./guest_cyclictest";
+import { rearmStormInterruptStep, rearmStormStepOn } from "./guest_rearm_storm";
+import { beginEntry, block, blockPlain, reenter, reenterPlain, wake, wakePlain } from "./engine_host";
+import { TraceExit, TraceKind, trace } from "./trace_log";
+import { schedOn } from "./engine_sched_state";
+import { schedSleep } from "./engine_sched_thread";
+import { dropHv, leaveGuestOn } from "./engine_leave_guest";
+
+/** The general copies: any run. */
+export const COPY_GENERAL = 0;
+/**
+ * The cyclictest copies: every VM runs cyclictest on IA32_TSC_DEADLINE without extra work
+ * (engine_loop.ts plainCopyVm), so no step leaves work over (no X_COMPUTE).
+ */
+export const COPY_CYCLICTEST = 1;
+/** The rearm-storm copies: every VM runs rearm-storm (its rewrites are guest work, X_COMPUTE). */
+export const COPY_REARM_STORM = 2;
+/**
+ * The rearm-storm copies with the lazy TSC-deadline proposal on: the loop, onThreadEvent
+ * and runProgram fold as COPY_REARM_STORM's, but the host and LAPIC paths below them are
+ * the general ones (their plain copies leave the proposal out).
+ */
+export const COPY_REARM_STORM_LAZY = 3;
+
+/** Copy `copy` (a constant) may take the host and LAPIC paths' plain copies (engine_host.ts *Plain): no deadline proposal. */
+// @ts-ignore: decorator
+@inline
+export function hostPlainOf(copy: i32): bool {
+  return copy == COPY_CYCLICTEST || copy == COPY_REARM_STORM;
+}
+
+/** Vcpu.onThreadEvent. */
+export function onThreadEvent(e: usize, v: i32, kind: u32): void {
+  onThreadEventOn(e, v, kind, COPY_GENERAL);
+}
+
+/** Vcpu.onThreadEvent, the cyclictest copy. */
+export function onThreadEventPlain(e: usize, v: i32, kind: u32): void {
+  onThreadEventOn(e, v, kind, COPY_CYCLICTEST);
+}
+
+/** Vcpu.onThreadEvent, the rearm-storm copy. */
+export function onThreadEventRearmStorm(e: usize, v: i32, kind: u32): void {
+  onThreadEventOn(e, v, kind, COPY_REARM_STORM);
+}
+
+/** Vcpu.onThreadEvent, the lazy rearm-storm copy. */
+export function onThreadEventRearmStormLazy(e: usize, v: i32, kind: u32): void {
+  onThreadEventOn(e, v, kind, COPY_REARM_STORM_LAZY);
+}
+
+/** Vcpu.onThreadEvent of copy `copy` (a constant), as a call. */
+// @ts-ignore: decorator
+@inline
+export function onThreadEventCopy(e: usize, v: i32, kind: u32, copy: i32): void {
+  if (copy == COPY_CYCLICTEST) onThreadEventPlain(e, v, kind);
+  else if (copy == COPY_REARM_STORM) onThreadEventRearmStorm(e, v, kind);
+  else if (copy == COPY_REARM_STORM_LAZY) onThreadEventRearmStormLazy(e, v, kind);
+  else onThreadEvent(e, v, kind);
+}
+
+/** The guest runs on: runProgram of copy `copy` (a constant). */
+// @ts-ignore: decorator
+@inline
+function runProgramCopy(e: usize, v: i32, copy: i32): void {
+  if (copy == COPY_CYCLICTEST) runProgramPlain(e, v);
+  else if (copy == COPY_REARM_STORM) runProgramRearmStorm(e, v);
+  else if (copy == COPY_REARM_STORM_LAZY) runProgramRearmStormLazy(e, v);
+  else runProgram(e, v);
+}
+
+/** Vcpu.onThreadEvent; `copy` (a constant at each call): COPY_*. */
+// @ts-ignore: decorator
+@inline
+export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
+  const plain = copy != COPY_GENERAL;
+  const hostPlain = hostPlainOf(copy);
+  switch (kind) {
+    case EV_GUEST_RESUME:
+      if (load<u8>(e + STATE) == S_GUEST || (hostPlain ? reenterPlain(e, v) : reenter(e, v))) runProgramCopy(e, v, copy);
+      return;
+    case EV_ENTRY_DONE:
+      if (has(e, F_KICK_AT_ENTRY)) {
+        // Vcpu: the kick's IPI at VM entry exits before the guest runs on.
+        clear(e, F_KICK_AT_ENTRY);
+        takeInterrupt(e);
+        setState(e, S_EXIT);
+        schedule(e, v, EV_KICK_EXIT, delay(D_VM_EXIT, v));
+        return;
+      }
+      setState(e, S_GUEST);
+      runProgramCopy(e, v, copy);
+      return;
+    case EV_BLOCK:
+      if (hostPlain) blockPlain(e, v);
+      else block(e, v);
+      return;
+    case EV_POLL_END:
+      // With a scheduler the poll may have ended early (another task runnable): its length.
+      addNs(v, Sum.HaltPollNs, !plain && schedOn ? f64(simNowNs - load<i64>(e + HALT_START_NS)) : f64(load<u32>(e + HALT_POLL_NS)));
+      count(v, Count.PollFailed);
+      clear(e, F_POLLING);
+      setState(e, S_BLOCKED);
+      if (!plain) trace(TraceKind.SwitchOut, v, 0);
+      if (!plain && schedOn) schedSleep(v);
+      return;
+    case EV_WAKE:
+      if (hostPlain) wakePlain(e, v);
+      else wake(e, v);
+      return;
+    case EV_KICK_EXIT:
+      count(v, Count.ExitExternalInterrupt);
+      beginEntry(e, v, delay(D_VM_ENTRY, v));
+      return;
+    case EV_ENTRY_WAIT:
+      if (hostPlain ? reenterPlain(e, v) : reenter(e, v)) runProgramCopy(e, v, copy);
+      return;
+  }
+}
+
+/** Vcpu.runProgram. */
+export function runProgram(e: usize, v: i32): void {
+  runProgramOn(e, v, COPY_GENERAL);
+}
+
+/** Vcpu.runProgram, the cyclictest copy. */
+function runProgramPlain(e: usize, v: i32): void {
+  runProgramOn(e, v, COPY_CYCLICTEST);
+}
+
+/** Vcpu.runProgram, the rearm-storm copy. */
+function runProgramRearmStorm(e: usize, v: i32): void {
+  runProgramOn(e, v, COPY_REARM_STORM);
+}
+
+/** Vcpu.runProgram, the lazy rearm-storm copy. */
+function runProgramRearmStormLazy(e: usize, v: i32): void {
+  runProgramOn(e, v, COPY_REARM_STORM_LAZY);
+}
+
+/**
+ * Vcpu.runProgram; `copy` (a constant at each call). The copies other than the general one
+ * fold away what such a run never does: no wait in guest mode (no idle=poll, no HLT in the
+ * guest), no trace, no scheduler; the workload is the copy's. The cyclictest copy also
+ * never has work left over (no step returns X_COMPUTE and COMPUTE_END_NS stays 0, so
+ * leaveGuest leaves 0).
+ */
+// @ts-ignore: decorator
+@inline
+function runProgramOn(e: usize, v: i32, copy: i32): void {
+  const plain = copy != COPY_GENERAL;
+  const noWork = copy == COPY_CYCLICTEST;
+  const storm = copy == COPY_REARM_STORM || copy == COPY_REARM_STORM_LAZY;
+  const wk = copy == COPY_CYCLICTEST ? WK_CYCLICTEST : storm ? WK_REARM_STORM : workloadOf(e);
+  for (;;) {
+    takeInterrupt(e);
+    // Still waiting in guest mode: nothing happens until an interrupt arrives.
+    if (!plain && has(e, F_WAIT_POLL | F_WAIT_IDLE)) return;
+    if (!noWork && !has(e, F_IN_HANDLER) && load<f64>(e + COMPUTE_LEFT_NS) > 0) {
+      // Work an exit interrupted goes on.
+      const left = load<f64>(e + COMPUTE_LEFT_NS);
+      store<f64>(e + COMPUTE_LEFT_NS, 0);
+      if (plain) enterComputeInline(e, v, left);
+      else enterCompute(e, v, left);
+      return;
+    }
+    let exit: i32;
+    if (copy == COPY_CYCLICTEST) exit = has(e, F_IN_HANDLER) ? cyclictestInterruptStepOn(e, v, false) : cyclictestStepOn(e, v, false, true);
+    else if (storm) exit = has(e, F_IN_HANDLER) ? rearmStormInterruptStep(e, v) : rearmStormStepOn(e, v, hostPlainOf(copy));
+    else exit = has(e, F_IN_HANDLER) ? guestInterruptStep(e, v, wk) : guestStep(e, v, wk);
+    if (exit == X_IRET) {
+      clear(e, F_IN_HANDLER);
+      continue;
+    }
+    if (exit == X_DONE) {
+      setState(e, S_DONE);
+      dropHv(e);
+      if (!plain && schedOn) schedSleep(v);
+      return;
+    }
+    if (exit == X_NONE) continue;
+    if (!noWork && exit == X_COMPUTE) {
+      if (plain) enterComputeInline(e, v, load<f64>(e + COMPUTE_LEFT_NS));
+      else enterCompute(e, v, load<f64>(e + COMPUTE_LEFT_NS));
+      store<f64>(e + COMPUTE_LEFT_NS, 0);
+      return;
+    }
+    // Vcpu.onExit: idle=poll, or HLT in the guest (disableExits), waits in guest mode.
+    if (!plain && (exit == X_IDLE_POLL || (exit == X_HALT && vmCell(e, VM_IDLE_IN_GUEST) != 0))) {
+      if (has(e, F_TO_DELIVER)) continue;
+      set(e, exit == X_IDLE_POLL ? F_WAIT_POLL : F_WAIT_IDLE);
+      return;
+    }
+    // Vcpu.onExit (the WRMSR's and X_APIC_WRITE_TRACED's kvm_exit are traced before they arm the timer, in step)
+    if (!plain && exit != X_MSR_WRITE && exit != X_APIC_WRITE_TRACED) trace(TraceKind.Exit, v, exit == X_HALT ? TraceExit.Hlt : TraceExit.ApicWrite);
+    leaveGuestOn(e, plain);
+    setState(e, S_EXIT);
+    if (exit == X_HALT) {
+      count(v, Count.ExitHlt);
+      set(e, F_HALTED);
+      schedule(e, v, EV_BLOCK, delay(D_VM_EXIT, v));
+    } else {
+      schedule(e, v, EV_GUEST_RESUME, delay(D_MSR_EXIT, v));
+    }
+    return;
+  }
+}
+
+/** Vcpu.takeInterrupt: deliverInterrupt at an instruction boundary; HLT returns after an interrupt. */
+// @ts-ignore: decorator
+@inline
+function takeInterrupt(e: usize): void {
+  if (!has(e, F_TO_DELIVER) || has(e, F_IN_HANDLER)) return;
+  clear(e, F_HALTED | F_TO_DELIVER | F_WAIT_POLL | F_WAIT_IDLE);
+  set(e, F_IN_SERVICE | F_IN_HANDLER);
+}
+
+/** Vcpu.enterCompute: the guest works in guest mode for ns. */
+export function enterCompute(e: usize, v: i32, ns: f64): void {
+  enterComputeInline(e, v, ns);
+}
+
+/** enterCompute's body, inlined into the plain copies of runProgram (rearm-storm's: a span of work per rewrite). */
+// @ts-ignore: decorator
+@inline
+function enterComputeInline(e: usize, v: i32, ns: f64): void {
+  setState(e, S_GUEST);
+  store<f64>(e + COMPUTE_END_NS, f64(simNowNs) + ns);
+  schedule(e, v, EV_GUEST_RESUME, ns);
+}
