@@ -95,11 +95,32 @@ export function vmxSetHvTimerCachedInline(
   rate: u32,
   maxValue: u64,
 ): i32 {
-  let delta = guestDeltaCycles(deadlineTsc, guestTsc, advanceCycles);
+  const delta = hvHostDeltaInline((deadlineTsc > guestTsc ? deadlineTsc : guestTsc) - guestTsc, advanceCycles, l1Ratio, fracBits);
+  if (hvDeltaOverflow) return Status.ERange;
+  return storeHvTimerInline(delta, hostTsc, rate, maxValue);
+}
+
+/** The L1 ratio's divide in hvHostDeltaInline overflowed (vmx_set_hv_timer's -ERANGE from u64_shl_div_u64). */
+export let hvDeltaOverflow: bool = false;
+
+/**
+ * vmx_set_hv_timer's delta in host cycles, before the rate check: the guest delta
+ * rawCycles = max(deadline, g) - g less the advance (floored at 0), through the L1 ratio
+ * when it is not the default and the delta is non-zero. Sets hvDeltaOverflow (then the
+ * result means nothing). A pure function of its arguments (the reciprocal is the ratio's).
+ */
+// @ts-ignore: decorator
+@inline
+export function hvHostDeltaInline(rawCycles: u64, advanceCycles: u64, l1Ratio: u64, fracBits: u32): u64 {
+  let delta = rawCycles > advanceCycles ? rawCycles - advanceCycles : 0;
+  hvDeltaOverflow = false;
   if (l1Ratio != u64(1) << u64(fracBits) && delta != 0) {
     // u64_shl_div_u64: overflow when the high word of delta << fracBits reaches the divisor.
     const hi = delta >> u64(64 - fracBits);
-    if (hi >= l1Ratio) return Status.ERange;
+    if (hi >= l1Ratio) {
+      hvDeltaOverflow = true;
+      return 0;
+    }
     if (l1Ratio != cachedRatio) {
       setReciprocal(l1Ratio);
       cachedRatio = l1Ratio;
@@ -109,6 +130,13 @@ export function vmxSetHvTimerCachedInline(
     }
     delta = divPreinvShifted(hi, delta << u64(fracBits), cachedShift, cachedDivisor, cachedReciprocal);
   }
+  return delta;
+}
+
+/** vmx_set_hv_timer's end (storeHvTimer), for a delta hvHostDeltaInline computed (or kept). */
+// @ts-ignore: decorator
+@inline
+export function storeHvTimerInline(delta: u64, hostTsc: u64, rate: u32, maxValue: u64): i32 {
   return storeHvTimer(delta, hostTsc, rate, maxValue);
 }
 

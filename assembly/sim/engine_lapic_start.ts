@@ -21,7 +21,7 @@ import { afterTscDeadlineWrite, lazyClear } from "./engine_proposals";
 // @ts-ignore: decorator
 @inline
 export function writeTscDeadline(e: usize, v: i32): void {
-  writeTscDeadlineOn(e, v, false);
+  writeTscDeadlineOn(e, v, false, false);
 }
 
 /**
@@ -31,24 +31,38 @@ export function writeTscDeadline(e: usize, v: i32): void {
 // @ts-ignore: decorator
 @inline
 export function writeTscDeadlinePlain(e: usize, v: i32): void {
-  writeTscDeadlineOn(e, v, true);
+  writeTscDeadlineOn(e, v, true, false);
 }
 
-/** writeTscDeadline; `plain` (a constant at each call): the proposals, mode test and trace fold away. */
+/**
+ * writeTscDeadlinePlain for rearm-storm's plain copy: its writes repeat the preemption
+ * timer's inputs (an interval ahead of the guest TSC just read), whose delta is kept
+ * (vcpu_hv_timer.ts hvArmInline's `memo`).
+ */
 // @ts-ignore: decorator
 @inline
-function writeTscDeadlineOn(e: usize, v: i32, plain: bool): void {
+export function writeTscDeadlineStorm(e: usize, v: i32): void {
+  writeTscDeadlineOn(e, v, true, true);
+}
+
+/**
+ * writeTscDeadline; `plain` (a constant at each call): the proposals, mode test and trace
+ * fold away; `memo` (a constant): hvArmInline's.
+ */
+// @ts-ignore: decorator
+@inline
+function writeTscDeadlineOn(e: usize, v: i32, plain: bool, memo: bool): void {
   cancelHrtimerOn(e, v, plain);
   tdFromReg(v, R_NEXT);
   if (!plain) afterTscDeadlineWrite(v);
   clear(e, F_PENDING);
-  if (plain) restartApicTimerPlain(e, v);
+  if (plain) restartApicTimerOn(e, v, true, memo);
   else restartApicTimer(e, v);
 }
 
 /** LapicTimer.restartApicTimer. */
 export function restartApicTimer(e: usize, v: i32): void {
-  restartApicTimerOn(e, v, false);
+  restartApicTimerOn(e, v, false, false);
 }
 
 /**
@@ -58,33 +72,33 @@ export function restartApicTimer(e: usize, v: i32): void {
 // @ts-ignore: decorator
 @inline
 export function restartApicTimerPlain(e: usize, v: i32): void {
-  restartApicTimerOn(e, v, true);
+  restartApicTimerOn(e, v, true, false);
 }
 
-/** restartApicTimer; `plain` (a constant at each call): the mode test folds away. */
+/** restartApicTimer; `plain` (a constant at each call): the mode test folds away; `memo`: hvArmInline's. */
 // @ts-ignore: decorator
 @inline
-function restartApicTimerOn(e: usize, v: i32, plain: bool): void {
+function restartApicTimerOn(e: usize, v: i32, plain: bool, memo: bool): void {
   if (!plain && timerMode(e) != TM_DEADLINE) {
     countRestartApicTimer(e, v);
     return;
   }
   if (has(e, F_PENDING)) return;
-  if (startHvTimerOn(e, v, plain)) return;
+  if (startHvTimerOn(e, v, plain, memo)) return;
   if (plain) startSwTimerOn(e, v, true);
   else startSwTimer(e, v);
 }
 
 /** LapicTimer.startHvTimer. */
 export function startHvTimer(e: usize, v: i32): bool {
-  return startHvTimerOn(e, v, false);
+  return startHvTimerOn(e, v, false, false);
 }
 
-/** LapicTimer.startHvTimer; `plain` (a constant at each call): restartApicTimerPlain's. */
+/** LapicTimer.startHvTimer; `plain`, `memo` (constants at each call): restartApicTimerOn's. */
 // @ts-ignore: decorator
 @inline
-function startHvTimerOn(e: usize, v: i32, plain: bool): bool {
-  if (!armHvTimerOn(e, v, plain)) return false;
+function startHvTimerOn(e: usize, v: i32, plain: bool, memo: bool): bool {
+  if (!armHvTimerOn(e, v, plain, memo)) return false;
   if (has(e, F_PENDING)) {
     cancelHvTimer(e, v);
   } else if (hvExpired) {

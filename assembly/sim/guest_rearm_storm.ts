@@ -11,7 +11,7 @@ import { Count, count, countOf, metricLatency } from "./engine_metrics";
 import { COMPUTE_LEFT_NS, F_HANDLER_DONE, PHASE, R_NEXT, R_NOW, ST_LOOPS, VM_RS_INTERVAL_CYCLES, VM_RS_REWRITES, VM_RS_SPACING_NS, X_COMPUTE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, has, set, vmCell } from "./engine_record";
 import { guestEoi, setTscDeadlineMode } from "./engine_lapic";
 import { wrmsrTscDeadline } from "./engine_deadline";
-import { writeTscDeadlinePlain } from "./engine_lapic_start";
+import { writeTscDeadlineStorm } from "./engine_lapic_start";
 import { rewritesCell } from "./guest_tscdl_state";
 
 const PH_SET_MODE: u8 = 0;
@@ -40,7 +40,7 @@ function writeDeadlineOn(e: usize, v: i32, plain: bool): i32 {
   store<u64>(reg(p, R_NEXT), guestTscNowKept(p) + u64(i64(vmCell(e, VM_RS_INTERVAL_CYCLES))));
   if (!plain) return wrmsrTscDeadline(e, v);
   count(v, Count.ExitMsrWrite);
-  writeTscDeadlinePlain(e, v);
+  writeTscDeadlineStorm(e, v);
   return X_MSR_WRITE;
 }
 

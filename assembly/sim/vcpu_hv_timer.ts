@@ -4,28 +4,53 @@
 // advance's busy-wait). Both engines call these over the per-vCPU record (vcpu_layout.ts).
 
 import { Status } from "../status";
-import { vmxSetHvTimerCachedInline, hvDeadlineHostTsc } from "../hv_timer";
+import { vmxSetHvTimerCachedInline, hvDeadlineHostTsc, hvDeltaOverflow, hvHostDeltaInline, storeHvTimerInline } from "../hv_timer";
 import { simNowNs, hostTscAt, hostTscNow, nsWhenHostTscReachesInline } from "./host_clock";
 import { queuePush } from "./event_queue";
-import { RATIO, TSCDEADLINE, HV_DEADLINE_TSC, ADVANCE_NS, fracBits, rec, nsecToCyclesFor, guestTscKept } from "./vcpu_layout";
+import { RATIO, TSCDEADLINE, HV_DEADLINE_TSC, ADVANCE_NS, MULT, fracBits, rec, nsecToCyclesFor, guestTscKept, keepHvDelta, keptHvAdvanceNs, keptHvDelta, keptHvRatio, keptHvRawCycles, keptHvScale } from "./vcpu_layout";
 import { globalAdvanceNs } from "./vcpu_timer";
 
 // ---- hv timer (VMX preemption timer, spec §6) ----
 
 /** vmx_set_hv_timer for tscdeadline at the current time: Status.Ok or ERange; sets hvExpired. */
 export function hvArm(v: i32, rate: u32, maxValue: u64, global: bool): i32 {
-  return hvArmInline(v, rate, maxValue, global);
+  return hvArmInline(v, rate, maxValue, global, false);
 }
 
-/** hvArm, inlined where the engine arms the preemption timer (engine_lapic.ts armHvTimerOn). */
+/**
+ * hvArm, inlined where the engine arms the preemption timer (engine_lapic.ts armHvTimerOn).
+ * `memo` (a constant at each call): reuse the delta in host cycles vcpu_layout.ts kept
+ * when its inputs repeat (a rearm storm's writes), instead of the advance's conversion and
+ * the divide by the L1 ratio; the same result, which a caller whose inputs never repeat
+ * (cyclictest's deadlines) does without.
+ */
 // @ts-ignore: decorator
 @inline
-export function hvArmInline(v: i32, rate: u32, maxValue: u64, global: bool): i32 {
+export function hvArmInline(v: i32, rate: u32, maxValue: u64, global: bool, memo: bool): i32 {
   const p = rec(v);
   const advance = global ? globalAdvanceNs : load<u32>(p + ADVANCE_NS);
-  const advanceCycles = nsecToCyclesFor(p, u64(advance));
   const host = hostTscNow();
-  const st = vmxSetHvTimerCachedInline(load<u64>(p + TSCDEADLINE), guestTscKept(p, host), host, advanceCycles, load<u64>(p + RATIO), fracBits, rate, maxValue);
+  if (!memo) {
+    const advanceCycles = nsecToCyclesFor(p, u64(advance));
+    const st = vmxSetHvTimerCachedInline(load<u64>(p + TSCDEADLINE), guestTscKept(p, host), host, advanceCycles, load<u64>(p + RATIO), fracBits, rate, maxValue);
+    if (st == Status.Ok) store<u64>(p + HV_DEADLINE_TSC, hvDeadlineHostTsc);
+    return st;
+  }
+  const deadline = load<u64>(p + TSCDEADLINE);
+  const guest = guestTscKept(p, host);
+  const raw = (deadline > guest ? deadline : guest) - guest;
+  const ratio = load<u64>(p + RATIO);
+  // MULT (u32) and SHIFT (i32), adjacent: one compare.
+  const scale = load<u64>(p + MULT);
+  let delta: u64;
+  if (raw == keptHvRawCycles && ratio == keptHvRatio && advance == keptHvAdvanceNs && scale == keptHvScale) {
+    delta = keptHvDelta;
+  } else {
+    delta = hvHostDeltaInline(raw, nsecToCyclesFor(p, u64(advance)), ratio, fracBits);
+    if (hvDeltaOverflow) return Status.ERange;
+    keepHvDelta(raw, advance, scale, ratio, delta);
+  }
+  const st = storeHvTimerInline(delta, host, rate, maxValue);
   if (st == Status.Ok) store<u64>(p + HV_DEADLINE_TSC, hvDeadlineHostTsc);
   return st;
 }

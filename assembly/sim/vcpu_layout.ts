@@ -48,6 +48,7 @@ export function setVcpuState(ptr: usize, vendorFracBits: u32, recordStride: usiz
   statePtr = ptr;
   fracBits = vendorFracBits;
   keptRatio = 0;
+  keptHvRatio = 0;
   stride = recordStride;
 }
 
@@ -100,6 +101,29 @@ export function guestTscKept(p: usize, host: u64): u64 {
     keptRatio = ratio;
   }
   return load<u64>(p + OFFSET) + keptScaledTsc;
+}
+
+// The last preemption-timer delta in host cycles (hv_timer.ts hvHostDeltaInline) and what
+// it is a pure function of besides fracBits: the guest delta max(deadline, g) - g, the
+// advance in ns, the vCPU's nsec_to_cycles mult and shift (one u64 over MULT and SHIFT) and
+// its L1 ratio. A rearm storm writes each deadline an interval ahead of the guest TSC it
+// just read, so every write repeats them (vcpu_hv_timer.ts hvArmInline's `memo`).
+// keptHvRatio 0 (never a valid ratio): nothing kept; setVcpuState clears it.
+export let keptHvRawCycles: u64 = 0;
+export let keptHvAdvanceNs: u32 = 0;
+export let keptHvScale: u64 = 0;
+export let keptHvRatio: u64 = 0;
+export let keptHvDelta: u64 = 0;
+
+/** Keeps hvHostDeltaInline's result for its inputs (vcpu_hv_timer.ts hvArmInline). */
+// @ts-ignore: decorator
+@inline
+export function keepHvDelta(rawCycles: u64, advanceNs: u32, scale: u64, ratio: u64, delta: u64): void {
+  keptHvRawCycles = rawCycles;
+  keptHvAdvanceNs = advanceNs;
+  keptHvScale = scale;
+  keptHvRatio = ratio;
+  keptHvDelta = delta;
 }
 
 // @ts-ignore: decorator

@@ -63,6 +63,10 @@ describe("wasm engine: rearm-storm copies of the loop", () => {
     ["lognormal host delays, deadlines that expire as written", { ...STORM, intervalNs: 2_000, rewrites: 2, spacingNs: 1_000 }, { delays: LOGNORMAL, vm: { vcpus: 4 } }],
     ["host stalls", STORM, { host: { stalls: { everyNs: 3_000_000, lengthNs: 40_000 } }, vm: { vcpus: 2 } }],
     ["two VMs at different TSC rates, no rewrites", { ...STORM, rewrites: 0 }, { vms: [vm("a", 2, 2_100_000), vm("b", 1, 3_000_000)] }],
+    // The preemption timer's kept delta (vcpu_hv_timer.ts hvArmInline's memo) must miss when
+    // the ratio, the advance or the guest delta changes: VMs at other rates, a tuned advance.
+    ["two VMs at different TSC rates, rewrites, adaptive advance", STORM, { kvm: { timerAdvance: { kind: "adaptive" } }, vms: [vm("a", 2, 2_100_000), vm("b", 2, 3_000_000)] }],
+    ["fixed advance, unscaled TSC", { ...STORM, intervalNs: 30_000, spacingNs: 3_000 }, { kvm: { timerAdvance: { kind: "fixed", ns: 2_500 } }, host: { tscKhz: 2_100_000 }, vm: { vcpus: 2, tscKhz: 2_100_000 } }],
     ["lazy: preemption timer, halt polling", STORM, { kvm: { ...LAZY.kvm, haltPoll: HALT_POLL }, vm: { vcpus: 3 } }],
     ["lazy: hrtimer only, no APICv", STORM, { kvm: { ...LAZY.kvm, hvTimer: false, apicv: false }, vm: { vcpus: 2 } }],
     ["lazy: lognormal host delays, deadlines that expire as written", { ...STORM, intervalNs: 2_000, rewrites: 2, spacingNs: 1_000 }, { ...LAZY, delays: LOGNORMAL, vm: { vcpus: 4 } }],
