@@ -24,14 +24,6 @@ function writeDeadline(e: usize, v: i32): i32 {
   return writeDeadlineOn(e, v, false);
 }
 
-/**
- * writeDeadline in a run of engine_loop.ts's rearm-storm copy (no trace, no deadline
- * proposal, the timer in TSC-deadline mode): wrmsrTscDeadline without their tests.
- */
-function writeDeadlinePlain(e: usize, v: i32): i32 {
-  return writeDeadlineOn(e, v, true);
-}
-
 /** writeDeadline; `plain` (a constant at each call) folds the proposals' and the trace's tests away. */
 // @ts-ignore: decorator
 @inline
@@ -51,7 +43,8 @@ export function rearmStormStep(e: usize, v: i32): i32 {
 
 /**
  * GuestMachine.step; `plain` (a constant at each call): engine_loop.ts's rearm-storm copy,
- * whose deadline writes are writeDeadlinePlain.
+ * whose deadline writes are writeDeadlineOn's plain form, inlined at one place (both
+ * phases that write fall through to it): no call per write.
  */
 // @ts-ignore: decorator
 @inline
@@ -64,7 +57,8 @@ export function rearmStormStepOn(e: usize, v: i32, plain: bool): i32 {
       store<u32>(rewritesCell(v), 0);
       store<f64>(e + ST_LOOPS, load<f64>(e + ST_LOOPS) + 1);
       store<u8>(e + PHASE, PH_WORK);
-      return plain ? writeDeadlinePlain(e, v) : writeDeadline(e, v);
+      if (!plain) return writeDeadline(e, v);
+      break;
     case PH_WORK:
       if (f64(load<u32>(rewritesCell(v))) < vmCell(e, VM_RS_REWRITES)) {
         store<u8>(e + PHASE, PH_REWRITE);
@@ -76,8 +70,9 @@ export function rearmStormStepOn(e: usize, v: i32, plain: bool): i32 {
     default:
       store<u32>(rewritesCell(v), load<u32>(rewritesCell(v)) + 1);
       store<u8>(e + PHASE, PH_WORK);
-      return plain ? writeDeadlinePlain(e, v) : writeDeadline(e, v);
+      if (!plain) return writeDeadline(e, v);
   }
+  return writeDeadlineOn(e, v, true);
 }
 
 /** GuestMachine.interruptStep: the latency against the last deadline written. */
