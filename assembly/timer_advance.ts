@@ -66,11 +66,23 @@ export function adjustTimerAdvanceLegacy(advanceNs: u32, deltaCycles: i64, tscKh
  * lpj = floor(host_khz*1000/HZ) for a TSC delay loop; waits at least that many host cycles.
  */
 export function ndelayLoops(ns: u32, hostKhz: u32, hz: u32): u64 {
-  const lpj = (u64(hostKhz) * 1000) / u64(hz);
-  const factor = u64(u32(lpj * u64(hz / 4)));
+  // The factor depends on the host alone: kept for the (hostKhz, hz) it was computed for
+  // (two 64-bit divides by a variable on every scaled busy-wait otherwise).
+  if (hostKhz != factorKhz || hz != factorHz) {
+    const lpj = (u64(hostKhz) * 1000) / u64(hz);
+    ndelayFactor = u64(u32(lpj * u64(hz / 4)));
+    factorKhz = hostKhz;
+    factorHz = hz;
+  }
   const x = u64(u32(u64(ns) * 20));
-  return ((x * factor) >> 32) + 1;
+  return ((x * ndelayFactor) >> 32) + 1;
 }
+
+// ndelayLoops' factor u32(lpj * (HZ/4)) and the host it is for; factorHz 0 (never a valid
+// HZ, ndelayLoops would divide by it): none yet.
+let ndelayFactor: u64 = 0;
+let factorKhz: u32 = 0;
+let factorHz: u32 = 0;
 
 /**
  * __wait_lapic_expire, unscaled TSC (§5.4): __delay(min(guest cycles,

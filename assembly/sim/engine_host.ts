@@ -160,14 +160,49 @@ export function reenterPlain(e: usize, v: i32): bool {
   return reenterOn(e, v, true);
 }
 
-/** Vcpu.reenter; `plain` (a constant at each call) folds the trace and the scheduler away. */
+/**
+ * Vcpu.reenter in rearm-storm's plain copy, inlined where its thread re-enters
+ * (engine_program.ts): reenterPlain's steps, with the busy-wait and the delayed entry
+ * (an interrupt's entry) as calls, so that the entry after a WRMSR exit (five in six)
+ * takes no call.
+ */
 // @ts-ignore: decorator
 @inline
-function reenterOn(e: usize, v: i32, plain: bool): bool {
+export function reenterStorm(e: usize, v: i32): bool {
+  return reenterOn(e, v, true, true);
+}
+
+/** waitLapicExpireGate's plain form, as a call (reenterStorm). */
+function waitLapicExpireGatePlain(e: usize, v: i32): f64 {
+  return waitLapicExpireGateOn(e, v, true);
+}
+
+/** Vcpu.reenter's entry after a busy-wait or with an interrupt to deliver: after the wait, and the dispatch. */
+// @ts-ignore: decorator
+@inline
+function enterAfterWaitOn(e: usize, v: i32, spinNs: f64, deliver: bool): void {
+  const dispatch = deliver ? delay(D_IRQ_DISPATCH, v) : 0;
+  setState(e, S_ENTERING);
+  schedule(e, v, EV_ENTRY_DONE, spinNs + dispatch);
+}
+
+/** enterAfterWaitOn as a call (reenterStorm), in a plain copy's run. */
+function enterAfterWaitPlain(e: usize, v: i32, spinNs: f64, deliver: bool): void {
+  enterAfterWaitOn(e, v, spinNs, deliver);
+}
+
+/**
+ * Vcpu.reenter; `plain` (a constant at each call) folds the trace and the scheduler away;
+ * `split` (a constant, with plain): the busy-wait and the delayed entry are calls (reenterStorm).
+ */
+// @ts-ignore: decorator
+@inline
+function reenterOn(e: usize, v: i32, plain: bool, split: bool = false): bool {
   clear(e, F_KICK_AT_ENTRY);
   if (!plain) trace(TraceKind.Entry, v, 0);
   injectPending(e, v);
-  const spinNs = waitLapicExpireGateOn(e, v, plain);
+  // (waitLapicExpireGateOn returns 0 at once without an expired deadline latched.)
+  const spinNs = split ? (expiredTdIsSet(v) ? waitLapicExpireGatePlain(e, v) : 0) : waitLapicExpireGateOn(e, v, plain);
   const deliver = has(e, F_TO_DELIVER);
   if (has(e, F_HV_IN_USE)) {
     const fireTsc = preemptionFireTsc(v, preemptionRate, spinNs, hvTimerBeforeWait);
@@ -183,9 +218,8 @@ function reenterOn(e: usize, v: i32, plain: bool): bool {
     }
   }
   if (spinNs > 0 || deliver) {
-    const dispatch = deliver ? delay(D_IRQ_DISPATCH, v) : 0;
-    setState(e, S_ENTERING);
-    schedule(e, v, EV_ENTRY_DONE, spinNs + dispatch);
+    if (split) enterAfterWaitPlain(e, v, spinNs, deliver);
+    else enterAfterWaitOn(e, v, spinNs, deliver);
     return false;
   }
   // (Held back: it fires by now when the host TSC now has reached its TSC.)

@@ -17,7 +17,7 @@ import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, WK_CYCLICT
 import { guestInterruptStep, guestStep, workloadOf } from "./engine_guest";
 import { cyclictestInterruptStepOn, cyclictestStepOn } from "./guest_cyclictest";
 import { rearmStormInterruptStep, rearmStormStepOn } from "./guest_rearm_storm";
-import { beginEntry, block, blockPlain, reenter, reenterPlain, wake, wakePlain } from "./engine_host";
+import { beginEntry, block, blockPlain, reenter, reenterPlain, reenterStorm, wake, wakePlain } from "./engine_host";
 import { TraceExit, TraceKind, trace } from "./trace_log";
 import { schedOn } from "./engine_sched_state";
 import { schedSleep } from "./engine_sched_thread";
@@ -86,6 +86,14 @@ function runProgramCopy(e: usize, v: i32, copy: i32): void {
   else runProgram(e, v);
 }
 
+/** Vcpu.reenter of copy `copy` (a constant): rearm-storm's inlined (engine_host.ts reenterStorm). */
+// @ts-ignore: decorator
+@inline
+function reenterCopy(e: usize, v: i32, copy: i32): bool {
+  if (copy == COPY_REARM_STORM) return reenterStorm(e, v);
+  return hostPlainOf(copy) ? reenterPlain(e, v) : reenter(e, v);
+}
+
 /** Vcpu.onThreadEvent; `copy` (a constant at each call): COPY_*. */
 // @ts-ignore: decorator
 @inline
@@ -94,7 +102,7 @@ export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
   const hostPlain = hostPlainOf(copy);
   switch (kind) {
     case EV_GUEST_RESUME:
-      if (load<u8>(e + STATE) == S_GUEST || (hostPlain ? reenterPlain(e, v) : reenter(e, v))) runProgramCopy(e, v, copy);
+      if (load<u8>(e + STATE) == S_GUEST || reenterCopy(e, v, copy)) runProgramCopy(e, v, copy);
       return;
     case EV_ENTRY_DONE:
       if (has(e, F_KICK_AT_ENTRY)) {
@@ -130,7 +138,7 @@ export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
       beginEntry(e, v, delay(D_VM_ENTRY, v));
       return;
     case EV_ENTRY_WAIT:
-      if (hostPlain ? reenterPlain(e, v) : reenter(e, v)) runProgramCopy(e, v, copy);
+      if (reenterCopy(e, v, copy)) runProgramCopy(e, v, copy);
       return;
   }
 }
