@@ -4,7 +4,7 @@
 // engine_loop.ts calls it after each event it pops; it runs the vCPU's thread events
 // (engine_program.ts onThreadEvent) in the copy the loop runs.
 
-import { setNowNs, hostTscAt, nsWhenHostTscReaches } from "./host_clock";
+import { setNowNs, hostTscAtKept, nsWhenHostTscReaches } from "./host_clock";
 import { queueNextSeq, queuePushAs, queueReserveSeq, horizonNs } from "./event_queue";
 import { logFull } from "./engine_metrics";
 import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, pushDeferred, pushHv, COMPUTE_END_NS, EV_GUEST_RESUME, HRTIMER_SEQ, HV_SEQ, STATE, S_DONE, THREAD_SEQ, THREAD_PARKED, clear, eng, has, payloadOf, stallEveryNs } from "./engine_record";
@@ -56,7 +56,8 @@ function ownEventAhead(e: usize, at: i64, parkedSeq: i64): bool {
     if (t < at || (t == at && (parkedSeq < 0 || seqBefore(load<i64>(e + HRTIMER_SEQ), u32(parkedSeq))))) return true;
   }
   if (has(e, F_HV_DEFERRED)) {
-    if (hostTscAt(at) >= load<u64>(e + HV_AT_NS)) return true;
+    // (At the instant the step runs at, if it does: its reads of the host TSC find it kept.)
+    if (hostTscAtKept(at) >= load<u64>(e + HV_AT_NS)) return true;
   } else if (load<i64>(e + HV_SEQ) >= 0) {
     const t = load<i64>(e + HV_AT_NS);
     if (t < at || (t == at && (parkedSeq < 0 || seqBefore(load<i64>(e + HV_SEQ), u32(parkedSeq))))) return true;

@@ -57,9 +57,20 @@ let nowTsc: u64 = 0;
 // @ts-ignore: decorator
 @inline
 export function hostTscNow(): u64 {
-  if (simNowNs != nowTscAtNs) {
-    nowTsc = hostTscAt(simNowNs);
-    nowTscAtNs = simNowNs;
+  return hostTscAtKept(simNowNs);
+}
+
+/**
+ * hostTscAt(ns) through hostTscNow's kept value: the chaining asks it of the instant its
+ * vCPU's next step runs at (engine_chain.ts ownEventAhead), whose reads of the host TSC
+ * then find it kept. A pure function of ns (and the clock set by setHostClock).
+ */
+// @ts-ignore: decorator
+@inline
+export function hostTscAtKept(ns: i64): u64 {
+  if (ns != nowTscAtNs) {
+    nowTsc = hostTscAt(ns);
+    nowTscAtNs = ns;
   }
   return nowTsc;
 }
