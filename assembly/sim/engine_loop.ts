@@ -21,7 +21,7 @@ import { simNowNs, setNowNs } from "./host_clock";
 import { queuePop, queuePoppedSeq } from "./event_queue";
 import { logFull } from "./engine_metrics";
 import { F_HV_DEFERRED, F_DEFERRED, chaining, setChaining, scheduleStall, globalAdvance, EV_GUEST_RESUME, EV_HRTIMER, EV_PREEMPTION, EV_STALL, HRTIMER_SEQ, HV_SEQ, STATE, S_DONE, S_GUEST, THREAD_SEQ, VCPU_MASK, eng, has, schedule, stallEveryNs, vcpuCount, vmCell, setState } from "./engine_record";
-import { VM_CAN_POST, VM_IDLE_IN_GUEST, VM_IDLE_POLL, VM_WORK_NS, WK_CYCLICTEST, WK_REARM_STORM } from "./engine_record";
+import { VM_CAN_POST, VM_IDLE_IN_GUEST, VM_IDLE_POLL, VM_WORK_NS, WK_CYCLICTEST, WK_CYCLICTEST_PV, WK_REARM_STORM } from "./engine_record";
 import { workloadOf } from "./engine_guest";
 import { hrtimerCallback, hrtimerCallbackPlain, preemptionExit, stall } from "./engine_host";
 import { traceFull, tracing } from "./trace_log";
@@ -35,7 +35,7 @@ import { yieldDue, yieldOn } from "./engine_yield";
 import { lazyOn, pvOn } from "./engine_proposals";
 import { chainedEndNs, events, eventsReset, noteHorizon } from "./engine_events";
 import { flushChain } from "./engine_chain";
-import { COPY_CYCLICTEST, COPY_GENERAL, COPY_REARM_STORM, COPY_REARM_STORM_LAZY, hostPlainOf, onThreadEventCopy } from "./engine_program";
+import { COPY_CYCLICTEST, COPY_CYCLICTEST_PROPOSALS, COPY_GENERAL, COPY_REARM_STORM, COPY_REARM_STORM_LAZY, hostPlainOf, onThreadEventCopy } from "./engine_program";
 export { enterCompute, runProgram } from "./engine_program";
 
 export function ctEngineEvents(): f64 {
@@ -49,7 +49,7 @@ export function ctEngineStart(): void {
   setChaining(false);
   busyWaitAny = false;
   // The copy every VM qualifies for (COPY_GENERAL once one does not).
-  let copy = plainAllowed && !tracing() && !schedOn && !pvOn && vcpuCount > 0 ? plainCopyVm(eng(0)) : COPY_GENERAL;
+  let copy = plainAllowed && !tracing() && !schedOn && vcpuCount > 0 ? plainCopyVm(eng(0)) : COPY_GENERAL;
   for (let v = 0; v < vcpuCount; v++) {
     const e = eng(v);
     if (vmCell(e, VM_WAIT_BUSY) != 0) busyWaitAny = true;
@@ -71,8 +71,11 @@ export function ctEngineStart(): void {
   // migrations are events of the vCPU that ownEarliestNs does not track: no chaining.
   // With a host scheduler the vCPUs act on one another through their CPUs: no chaining.
   setChaining(!globalAdvance && !tracing() && !controlOn && !schedOn);
-  // The lazy TSC-deadline proposal: rearm-storm's lazy copy; cyclictest's has none.
-  if (lazyOn) copy = copy == COPY_REARM_STORM ? COPY_REARM_STORM_LAZY : COPY_GENERAL;
+  // The deadline proposals: cyclictest's copy with them (the host paths the general ones);
+  // with the lazy one, rearm-storm's lazy copy; with the PV one, rearm-storm's general copies.
+  if (copy == COPY_CYCLICTEST && (lazyOn || pvOn)) copy = COPY_CYCLICTEST_PROPOSALS;
+  else if (copy == COPY_REARM_STORM && pvOn) copy = COPY_GENERAL;
+  else if (copy == COPY_REARM_STORM && lazyOn) copy = COPY_REARM_STORM_LAZY;
   plainCopy = copy;
 }
 
@@ -92,6 +95,7 @@ export function ctEngineRun(): i32 {
   if (plainCopy == COPY_CYCLICTEST) return runPlain();
   if (plainCopy == COPY_REARM_STORM) return runRearmStorm();
   if (plainCopy == COPY_REARM_STORM_LAZY) return runRearmStormLazy();
+  if (plainCopy == COPY_CYCLICTEST_PROPOSALS) return runCyclictestProposals();
   return runAny();
 }
 
@@ -113,6 +117,11 @@ function runRearmStorm(): i32 {
 /** The loop's lazy rearm-storm copy. */
 function runRearmStormLazy(): i32 {
   return runOn(COPY_REARM_STORM_LAZY);
+}
+
+/** The loop's cyclictest copy with a deadline proposal. */
+function runCyclictestProposals(): i32 {
+  return runOn(COPY_CYCLICTEST_PROPOSALS);
 }
 
 /** ctEngineRun's loop; `copy` (a constant at each call): engine_program.ts's COPY_*. */
@@ -188,8 +197,8 @@ function onEvent(v: i32, kind: u32, seq: i64, copy: i32): void {
  * The copy of the loop, onThreadEvent and runProgram this run takes (engine_program.ts
  * COPY_*, set at ctEngineStart): a plain copy when every VM runs one workload that has one
  * in TSC-deadline mode, without guest-side idling, busy waits or posted timer interrupts,
- * and the run has no trace, no host scheduler and no PV deadline proposal (nor the lazy
- * one, but for rearm-storm's lazy copy). Its
+ * and the run has no trace and no host scheduler (with a deadline proposal: cyclictest's
+ * proposals copy, rearm-storm's lazy copy, or none). Its
  * checks for what such a run never does are resolved when it is compiled, as the C model
  * of bench/native has them. Only orchestration: the steps, their order and the decisions
  * they call are the same (the differential, plain-copy and native-model tests hold every
@@ -226,6 +235,7 @@ function plainCopyVm(e: usize): i32 {
     return COPY_GENERAL;
   const wk = workloadOf(e);
   if (wk == WK_CYCLICTEST && vmCell(e, VM_WORK_NS) == 0) return COPY_CYCLICTEST;
+  if (wk == WK_CYCLICTEST_PV && vmCell(e, VM_WORK_NS) == 0) return COPY_CYCLICTEST_PROPOSALS;
   if (wk == WK_REARM_STORM) return COPY_REARM_STORM;
   return COPY_GENERAL;
 }

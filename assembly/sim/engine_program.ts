@@ -13,7 +13,7 @@
 import { simNowNs } from "./host_clock";
 import { Count, Sum, addNs, count } from "./engine_metrics";
 import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, has, schedule, set, setState } from "./engine_record";
-import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, WK_CYCLICTEST, WK_REARM_STORM, X_APIC_WRITE_TRACED, X_IDLE_POLL, vmCell } from "./engine_record";
+import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, WK_CYCLICTEST, WK_CYCLICTEST_PV, WK_REARM_STORM, X_APIC_WRITE_TRACED, X_IDLE_POLL, vmCell } from "./engine_record";
 import { guestInterruptStep, guestStep, workloadOf } from "./engine_guest";
 import { cyclictestInterruptStepOn, cyclictestStepOn } from "./guest_cyclictest";
 import { rearmStormInterruptStep, rearmStormStepOn } from "./guest_rearm_storm";
@@ -38,6 +38,15 @@ export const COPY_REARM_STORM = 2;
  * the general ones (their plain copies leave the proposal out).
  */
 export const COPY_REARM_STORM_LAZY = 3;
+/**
+ * The cyclictest copies with a deadline proposal: every VM runs cyclictest as for
+ * COPY_CYCLICTEST but the run has the lazy or the PV proposal on, or every VM's thread
+ * writes the PV ns-deadline MSR. The loop, onThreadEvent and runProgram fold as
+ * COPY_CYCLICTEST's; the host and LAPIC paths below them are the general ones (their plain
+ * copies leave the proposals out), and the deadline MSR is the VM's (a test of its
+ * workload code per step).
+ */
+export const COPY_CYCLICTEST_PROPOSALS = 4;
 
 /** Copy `copy` (a constant) may take the host and LAPIC paths' plain copies (engine_host.ts *Plain): no deadline proposal. */
 // @ts-ignore: decorator
@@ -66,6 +75,11 @@ export function onThreadEventRearmStormLazy(e: usize, v: i32, kind: u32): void {
   onThreadEventOn(e, v, kind, COPY_REARM_STORM_LAZY);
 }
 
+/** Vcpu.onThreadEvent, the cyclictest copy with a deadline proposal. */
+export function onThreadEventCyclictestProposals(e: usize, v: i32, kind: u32): void {
+  onThreadEventOn(e, v, kind, COPY_CYCLICTEST_PROPOSALS);
+}
+
 /** Vcpu.onThreadEvent of copy `copy` (a constant), as a call. */
 // @ts-ignore: decorator
 @inline
@@ -73,6 +87,7 @@ export function onThreadEventCopy(e: usize, v: i32, kind: u32, copy: i32): void 
   if (copy == COPY_CYCLICTEST) onThreadEventPlain(e, v, kind);
   else if (copy == COPY_REARM_STORM) onThreadEventRearmStorm(e, v, kind);
   else if (copy == COPY_REARM_STORM_LAZY) onThreadEventRearmStormLazy(e, v, kind);
+  else if (copy == COPY_CYCLICTEST_PROPOSALS) onThreadEventCyclictestProposals(e, v, kind);
   else onThreadEvent(e, v, kind);
 }
 
@@ -83,6 +98,7 @@ function runProgramCopy(e: usize, v: i32, copy: i32): void {
   if (copy == COPY_CYCLICTEST) runProgramPlain(e, v);
   else if (copy == COPY_REARM_STORM) runProgramRearmStorm(e, v);
   else if (copy == COPY_REARM_STORM_LAZY) runProgramRearmStormLazy(e, v);
+  else if (copy == COPY_CYCLICTEST_PROPOSALS) runProgramCyclictestProposals(e, v);
   else runProgram(e, v);
 }
 
@@ -163,6 +179,11 @@ function runProgramRearmStormLazy(e: usize, v: i32): void {
   runProgramOn(e, v, COPY_REARM_STORM_LAZY);
 }
 
+/** Vcpu.runProgram, the cyclictest copy with a deadline proposal. */
+function runProgramCyclictestProposals(e: usize, v: i32): void {
+  runProgramOn(e, v, COPY_CYCLICTEST_PROPOSALS);
+}
+
 /**
  * Vcpu.runProgram; `copy` (a constant at each call). The copies other than the general one
  * fold away what such a run never does: no wait in guest mode (no idle=poll, no HLT in the
@@ -174,7 +195,8 @@ function runProgramRearmStormLazy(e: usize, v: i32): void {
 @inline
 function runProgramOn(e: usize, v: i32, copy: i32): void {
   const plain = copy != COPY_GENERAL;
-  const noWork = copy == COPY_CYCLICTEST;
+  const cyclictest = copy == COPY_CYCLICTEST || copy == COPY_CYCLICTEST_PROPOSALS;
+  const noWork = cyclictest;
   const storm = copy == COPY_REARM_STORM || copy == COPY_REARM_STORM_LAZY;
   const wk = copy == COPY_CYCLICTEST ? WK_CYCLICTEST : storm ? WK_REARM_STORM : workloadOf(e);
   for (;;) {
@@ -190,7 +212,12 @@ function runProgramOn(e: usize, v: i32, copy: i32): void {
       return;
     }
     let exit: i32;
-    if (copy == COPY_CYCLICTEST) exit = has(e, F_IN_HANDLER) ? cyclictestInterruptStepOn(e, v, false) : cyclictestStepOn(e, v, false, true);
+    if (copy == COPY_CYCLICTEST) exit = has(e, F_IN_HANDLER) ? cyclictestInterruptStepOn(e, v, false) : cyclictestStepOn(e, v, false, true, true);
+    else if (copy == COPY_CYCLICTEST_PROPOSALS) {
+      // The VM's deadline MSR (every VM's is the same one: engine_loop.ts plainCopyVm).
+      if (wk == WK_CYCLICTEST_PV) exit = has(e, F_IN_HANDLER) ? cyclictestInterruptStepOn(e, v, true) : cyclictestStepOn(e, v, true, true, false);
+      else exit = has(e, F_IN_HANDLER) ? cyclictestInterruptStepOn(e, v, false) : cyclictestStepOn(e, v, false, true, false);
+    }
     else if (storm) exit = has(e, F_IN_HANDLER) ? rearmStormInterruptStep(e, v) : rearmStormStepOn(e, v, hostPlainOf(copy));
     else exit = has(e, F_IN_HANDLER) ? guestInterruptStep(e, v, wk) : guestStep(e, v, wk);
     if (exit == X_IRET) {

@@ -14,24 +14,25 @@ import { exactNsCell, keepPvNs } from "./metrics_ns_extremes";
 
 /** cyclictest's main flow (GuestMachine.step) through IA32_TSC_DEADLINE. */
 export function cyclictestStep(e: usize, v: i32): i32 {
-  return cyclictestStepOn(e, v, false, false);
+  return cyclictestStepOn(e, v, false, false, false);
 }
 
 /** cyclictest's main flow on the PV ns-deadline MSR (deadlineMsr "pv"). */
 export function cyclictestPvStep(e: usize, v: i32): i32 {
-  return cyclictestStepOn(e, v, true, false);
+  return cyclictestStepOn(e, v, true, false, false);
 }
 
 /**
  * GuestMachine.step, once per deadline MSR: `pv` is a constant at each call, so the
  * TSC-deadline step carries no test of it (the workload code chose, engine_guest.ts).
- * `plain` (a constant too): the cyclictest copy (engine_loop.ts plainCopy) (no extra work, no idle=poll,
- * no trace, no deadline proposal), so the step after the wake-up is the next arm, by HLT,
- * and the WRMSR is wrmsrTscDeadline without the proposal's and the trace's tests.
+ * `plain` (a constant too): a cyclictest copy of the loop (engine_loop.ts plainCopy: no extra
+ * work, no idle=poll, no trace), so the step after the wake-up is the next arm, by HLT.
+ * `hostPlain` (a constant): the copy without a deadline proposal, whose WRMSR is
+ * wrmsrTscDeadline without the proposal's and the trace's tests.
  */
 // @ts-ignore: decorator
 @inline
-export function cyclictestStepOn(e: usize, v: i32, pv: bool, plain: bool): i32 {
+export function cyclictestStepOn(e: usize, v: i32, pv: bool, plain: bool, hostPlain: bool): i32 {
   const p = rec(v);
   switch (load<u8>(e + PHASE)) {
     case PH_SET_MODE:
@@ -57,7 +58,7 @@ export function cyclictestStepOn(e: usize, v: i32, pv: bool, plain: bool): i32 {
       }
       // The guest converts the interval with the calibration it booted with.
       store<u64>(r, load<u64>(r) + u64(i64(vmAt(cells, VM_INTERVAL_CYCLES))));
-      if (plain) {
+      if (hostPlain) {
         count(v, Count.ExitMsrWrite);
         writeTscDeadlinePlain(e, v);
         return X_MSR_WRITE;

@@ -1,6 +1,7 @@
 // The wasm engine's plain copies of its loop, onThreadEvent and runProgram
-// (assembly/sim/engine_loop.ts plainCopy, engine_program.ts COPY_*): cyclictest's and
-// rearm-storm's. A run that qualifies takes one, one that does not keeps the general
+// (assembly/sim/engine_loop.ts plainCopy, engine_program.ts COPY_*): cyclictest's (with
+// and without a deadline proposal) and rearm-storm's (with and without the lazy one). A
+// run that qualifies takes one, one that does not keeps the general
 // copies, and either gives the same bytes for the same scenario (the general copy is the
 // one the engine-differential tests hold to the TypeScript engine on every workload; these
 // cases hold each plain copy to it too).
@@ -44,7 +45,6 @@ describe("wasm engine: cyclictest copies of the loop", () => {
   test.each([
     ["extra work", { ...CYCLICTEST, workNs: 20_000 }, {}],
     ["idle=poll", { ...CYCLICTEST, idle: "poll" }, {}],
-    ["PV deadline MSR", { ...CYCLICTEST, deadlineMsr: "pv" }, {}],
     ["posted timer interrupts", CYCLICTEST, { kvm: { postedTimerInterrupts: true }, vm: { disableExits: ["hlt"] } }],
     ["another workload", { kind: "rearm-storm", intervalNs: 100_000, rewrites: 4, spacingNs: 5_000 }, {}],
   ] as const)("%s: not taken", (_name, w, o) => {
@@ -91,7 +91,43 @@ describe("wasm engine: rearm-storm copies of the loop", () => {
     expect(r.copy).toBe(wasm.COPY_GENERAL.value);
   });
 
-  test("lazy cyclictest takes no copy", () => {
-    expect(run({ durationNs: 5_000_000, ...LAZY } as Overrides, CYCLICTEST, true).copy).toBe(wasm.COPY_GENERAL.value);
+  test("lazy cyclictest takes cyclictest's proposals copy, not rearm-storm's", () => {
+    expect(run({ durationNs: 5_000_000, ...LAZY } as Overrides, CYCLICTEST, true).copy).toBe(wasm.COPY_CYCLICTEST_PROPOSALS.value);
+  });
+});
+
+describe("wasm engine: cyclictest copies of the loop with a deadline proposal", () => {
+  const LAZY = { kvm: { lazyTscDeadline: true } } as const;
+  const PV = { kvm: { pvDeadline: true } } as const;
+  const PV_MSR = { ...CYCLICTEST, deadlineMsr: "pv" } as const;
+  const HALT_POLL = { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null } as const;
+  const vm = (name: string, vcpus: number, tscKhz: number, workload: Workload) => ({ name, vcpus, tscKhz, tscDeadline: true, pollControl: true, pauses: [], migrations: [], disableExits: [], workload });
+  test.each([
+    ["lazy: preemption timer, halt polling", CYCLICTEST, { kvm: { ...LAZY.kvm, haltPoll: HALT_POLL }, vm: { vcpus: 3 } }],
+    ["lazy: hrtimer only, no APICv", CYCLICTEST, { kvm: { ...LAZY.kvm, hvTimer: false, apicv: false }, vm: { vcpus: 2 } }],
+    ["lazy: lognormal host delays, 20 µs interval", { ...CYCLICTEST, intervalNs: 20_000 }, { ...LAZY, delays: LOGNORMAL, vm: { vcpus: 4 } }],
+    ["PV MSR with the PV proposal: preemption timer, halt polling", PV_MSR, { kvm: { ...PV.kvm, haltPoll: HALT_POLL }, vm: { vcpus: 3 } }],
+    ["PV MSR with the PV proposal: hrtimer only, no APICv, lognormal delays", PV_MSR, { kvm: { ...PV.kvm, hvTimer: false, apicv: false }, delays: LOGNORMAL, vm: { vcpus: 2 } }],
+    ["PV MSR without the proposal (the write does nothing)", PV_MSR, { vm: { vcpus: 2 } }],
+    ["the TSC MSR with the PV proposal on", CYCLICTEST, { ...PV, vm: { vcpus: 2 } }],
+    ["both proposals, two VMs at different TSC rates on the PV MSR", PV_MSR, { kvm: { ...PV.kvm, ...LAZY.kvm }, vms: [vm("a", 2, 2_100_000, PV_MSR), vm("b", 1, 3_000_000, PV_MSR)] }],
+    ["lazy, host stalls", CYCLICTEST, { ...LAZY, host: { stalls: { everyNs: 3_000_000, lengthNs: 40_000 } }, vm: { vcpus: 2 } }],
+  ] as const)("%s: taken, and the same bytes as the general copies and the TypeScript engine", (_name, w, o) => {
+    const overrides = { seed: 5, durationNs: 20_000_000, ...o } as Overrides;
+    const plain = run(overrides, w as Workload, true);
+    const general = run(overrides, w as Workload, false);
+    expect(plain.copy).toBe(wasm.COPY_CYCLICTEST_PROPOSALS.value);
+    expect(general.copy).toBe(wasm.COPY_GENERAL.value);
+    expect(plain.result).toBe(general.result);
+    expect(plain.result).toBe(resultOf(scenario(overrides, w as Workload), "ts"));
+  });
+
+  test.each([
+    ["lazy, extra work", { ...CYCLICTEST, workNs: 20_000 }, LAZY],
+    ["PV MSR, idle=poll", { ...PV_MSR, idle: "poll" }, PV],
+    ["PV MSR, extra work", { ...PV_MSR, workNs: 20_000 }, PV],
+    ["a VM on the TSC MSR beside one on the PV MSR", CYCLICTEST, { ...PV, vms: [vm("a", 1, 2_100_000, CYCLICTEST), vm("b", 1, 2_100_000, PV_MSR)] }],
+  ] as const)("%s: not taken", (_name, w, o) => {
+    expect(run({ durationNs: 5_000_000, ...o } as Overrides, w as Workload, true).copy).toBe(wasm.COPY_GENERAL.value);
   });
 });
