@@ -141,7 +141,7 @@ export { HIST_CELLS, HIST_HALF_MAGNITUDE, engineHistNsPtr, engineHistCyclesPtr }
 export { engineCallbacksPtr, engineCallbacksLatestMs, engineCallbacksPeak, CALLBACK_WINDOW_MS } from "./sim/metrics_callback_ring";
 export { ctEngineConfigure, ctEngineEraFlags, ctEngineHaltPoll, ctEngineInit, ctEngineSetVm, ctEngineSetVmCell, ctEngineSetVcpu, ESTRIDE, VM_WORKLOAD, VM_CT_INTERVAL_NS, VM_TDL_DELTA_CYCLES, VM_TDL_SIZE, VM_TDL_BREAKMAX_CYCLES, VM_TDL_SAMPLES_BASE, VM_TDL_FIRST_VCPU, VM_RS_INTERVAL_CYCLES, VM_RS_REWRITES, VM_RS_SPACING_NS, WK_CYCLICTEST, WK_TSCDEADLINE_LATENCY, WK_REARM_STORM, WK_IDLE_NOHZ, WK_PERIODIC, WK_ONESHOT, WK_CYCLICTEST_PV } from "./sim/engine_record";
 export { ctEngineEvents, ctEngineStart, ctEngineRun, ctEnginePlainCyclictest, ctEnginePlainCopy, ctEngineAllowPlain } from "./sim/engine_loop";
-export { COPY_GENERAL, COPY_CYCLICTEST, COPY_REARM_STORM, COPY_REARM_STORM_LAZY, COPY_CYCLICTEST_PROPOSALS } from "./sim/engine_program";
+export { COPY_GENERAL, COPY_CYCLICTEST, COPY_REARM_STORM, COPY_REARM_STORM_LAZY, COPY_CYCLICTEST_PROPOSALS, COPY_TSCDEADLINE_LATENCY } from "./sim/engine_program";
 export { ctEngineSetYieldEvery } from "./sim/engine_yield";
 export { engineFlushLatenessRuns, engineLatenessTotals } from "./sim/engine_lateness";
 export { ctEngineControlReserve, ctEngineControlInit, ctEngineAddMigration, ctEngineAddPause, VM_MIGRATION_FIRST, VM_MIGRATIONS, VM_PAUSE_FIRST, VM_PAUSES } from "./sim/engine_control";

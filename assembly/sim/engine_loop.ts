@@ -21,7 +21,7 @@ import { simNowNs, setNowNs } from "./host_clock";
 import { queuePop, queuePoppedSeq } from "./event_queue";
 import { logFull } from "./engine_metrics";
 import { F_HV_DEFERRED, F_DEFERRED, chaining, setChaining, scheduleStall, globalAdvance, EV_GUEST_RESUME, EV_HRTIMER, EV_PREEMPTION, EV_STALL, HRTIMER_SEQ, HV_SEQ, STATE, S_DONE, S_GUEST, THREAD_SEQ, VCPU_MASK, eng, has, schedule, stallEveryNs, vcpuCount, vmCell, setState } from "./engine_record";
-import { VM_CAN_POST, VM_IDLE_IN_GUEST, VM_IDLE_POLL, VM_WORK_NS, WK_CYCLICTEST, WK_CYCLICTEST_PV, WK_REARM_STORM } from "./engine_record";
+import { VM_CAN_POST, VM_IDLE_IN_GUEST, VM_IDLE_POLL, VM_WORK_NS, WK_CYCLICTEST, WK_CYCLICTEST_PV, WK_REARM_STORM, WK_TSCDEADLINE_LATENCY } from "./engine_record";
 import { workloadOf } from "./engine_guest";
 import { hrtimerCallback, hrtimerCallbackPlain, preemptionExit, stall } from "./engine_host";
 import { traceFull, tracing } from "./trace_log";
@@ -35,7 +35,7 @@ import { yieldDue, yieldOn } from "./engine_yield";
 import { lazyOn, pvOn } from "./engine_proposals";
 import { chainedEndNs, events, eventsReset, noteHorizon } from "./engine_events";
 import { flushChain } from "./engine_chain";
-import { COPY_CYCLICTEST, COPY_CYCLICTEST_PROPOSALS, COPY_GENERAL, COPY_REARM_STORM, COPY_REARM_STORM_LAZY, hostPlainOf, onThreadEventCopy } from "./engine_program";
+import { COPY_CYCLICTEST, COPY_CYCLICTEST_PROPOSALS, COPY_TSCDEADLINE_LATENCY, COPY_GENERAL, COPY_REARM_STORM, COPY_REARM_STORM_LAZY, hostPlainOf, onThreadEventCopy } from "./engine_program";
 export { enterCompute, runProgram } from "./engine_program";
 
 export function ctEngineEvents(): f64 {
@@ -76,6 +76,7 @@ export function ctEngineStart(): void {
   if (copy == COPY_CYCLICTEST && (lazyOn || pvOn)) copy = COPY_CYCLICTEST_PROPOSALS;
   else if (copy == COPY_REARM_STORM && pvOn) copy = COPY_GENERAL;
   else if (copy == COPY_REARM_STORM && lazyOn) copy = COPY_REARM_STORM_LAZY;
+  else if (copy == COPY_TSCDEADLINE_LATENCY && (lazyOn || pvOn)) copy = COPY_GENERAL;
   plainCopy = copy;
 }
 
@@ -96,6 +97,7 @@ export function ctEngineRun(): i32 {
   if (plainCopy == COPY_REARM_STORM) return runRearmStorm();
   if (plainCopy == COPY_REARM_STORM_LAZY) return runRearmStormLazy();
   if (plainCopy == COPY_CYCLICTEST_PROPOSALS) return runCyclictestProposals();
+  if (plainCopy == COPY_TSCDEADLINE_LATENCY) return runTscdeadlineLatency();
   return runAny();
 }
 
@@ -122,6 +124,11 @@ function runRearmStormLazy(): i32 {
 /** The loop's cyclictest copy with a deadline proposal. */
 function runCyclictestProposals(): i32 {
   return runOn(COPY_CYCLICTEST_PROPOSALS);
+}
+
+/** The loop's tscdeadline-latency copy. */
+function runTscdeadlineLatency(): i32 {
+  return runOn(COPY_TSCDEADLINE_LATENCY);
 }
 
 /** ctEngineRun's loop; `copy` (a constant at each call): engine_program.ts's COPY_*. */
@@ -237,5 +244,6 @@ function plainCopyVm(e: usize): i32 {
   if (wk == WK_CYCLICTEST && vmCell(e, VM_WORK_NS) == 0) return COPY_CYCLICTEST;
   if (wk == WK_CYCLICTEST_PV && vmCell(e, VM_WORK_NS) == 0) return COPY_CYCLICTEST_PROPOSALS;
   if (wk == WK_REARM_STORM) return COPY_REARM_STORM;
+  if (wk == WK_TSCDEADLINE_LATENCY) return COPY_TSCDEADLINE_LATENCY;
   return COPY_GENERAL;
 }

@@ -13,9 +13,10 @@
 import { simNowNs } from "./host_clock";
 import { Count, Sum, addNs, count } from "./engine_metrics";
 import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, has, schedule, set, setState } from "./engine_record";
-import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, WK_CYCLICTEST, WK_CYCLICTEST_PV, WK_REARM_STORM, X_APIC_WRITE_TRACED, X_IDLE_POLL, vmCell } from "./engine_record";
+import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, WK_CYCLICTEST, WK_CYCLICTEST_PV, WK_REARM_STORM, WK_TSCDEADLINE_LATENCY, X_APIC_WRITE_TRACED, X_IDLE_POLL, vmCell } from "./engine_record";
 import { guestInterruptStep, guestStep, workloadOf } from "./engine_guest";
 import { cyclictestInterruptStepOn, cyclictestStepOn } from "./guest_cyclictest";
+import { tdlInterruptStepOn, tdlStepOn } from "./guest_tscdeadline_latency";
 import { rearmStormInterruptStep, rearmStormStepOn } from "./guest_rearm_storm";
 import { beginEntry, block, blockPlain, reenter, reenterPlain, reenterStorm, wake, wakePlain } from "./engine_host";
 import { TraceExit, TraceKind, trace } from "./trace_log";
@@ -47,12 +48,17 @@ export const COPY_REARM_STORM_LAZY = 3;
  * workload code per step).
  */
 export const COPY_CYCLICTEST_PROPOSALS = 4;
+/**
+ * The tscdeadline-latency copies: every VM runs kvm-unit-tests' tscdeadline_latency with
+ * HLT (not its spinning variant), no deadline proposal. Its steps never leave work over.
+ */
+export const COPY_TSCDEADLINE_LATENCY = 5;
 
 /** Copy `copy` (a constant) may take the host and LAPIC paths' plain copies (engine_host.ts *Plain): no deadline proposal. */
 // @ts-ignore: decorator
 @inline
 export function hostPlainOf(copy: i32): bool {
-  return copy == COPY_CYCLICTEST || copy == COPY_REARM_STORM;
+  return copy == COPY_CYCLICTEST || copy == COPY_REARM_STORM || copy == COPY_TSCDEADLINE_LATENCY;
 }
 
 /** Vcpu.onThreadEvent. */
@@ -80,6 +86,11 @@ export function onThreadEventCyclictestProposals(e: usize, v: i32, kind: u32): v
   onThreadEventOn(e, v, kind, COPY_CYCLICTEST_PROPOSALS);
 }
 
+/** Vcpu.onThreadEvent, the tscdeadline-latency copy. */
+export function onThreadEventTscdeadlineLatency(e: usize, v: i32, kind: u32): void {
+  onThreadEventOn(e, v, kind, COPY_TSCDEADLINE_LATENCY);
+}
+
 /** Vcpu.onThreadEvent of copy `copy` (a constant), as a call. */
 // @ts-ignore: decorator
 @inline
@@ -88,6 +99,7 @@ export function onThreadEventCopy(e: usize, v: i32, kind: u32, copy: i32): void 
   else if (copy == COPY_REARM_STORM) onThreadEventRearmStorm(e, v, kind);
   else if (copy == COPY_REARM_STORM_LAZY) onThreadEventRearmStormLazy(e, v, kind);
   else if (copy == COPY_CYCLICTEST_PROPOSALS) onThreadEventCyclictestProposals(e, v, kind);
+  else if (copy == COPY_TSCDEADLINE_LATENCY) onThreadEventTscdeadlineLatency(e, v, kind);
   else onThreadEvent(e, v, kind);
 }
 
@@ -99,6 +111,7 @@ function runProgramCopy(e: usize, v: i32, copy: i32): void {
   else if (copy == COPY_REARM_STORM) runProgramRearmStorm(e, v);
   else if (copy == COPY_REARM_STORM_LAZY) runProgramRearmStormLazy(e, v);
   else if (copy == COPY_CYCLICTEST_PROPOSALS) runProgramCyclictestProposals(e, v);
+  else if (copy == COPY_TSCDEADLINE_LATENCY) runProgramTscdeadlineLatency(e, v);
   else runProgram(e, v);
 }
 
@@ -184,6 +197,11 @@ function runProgramCyclictestProposals(e: usize, v: i32): void {
   runProgramOn(e, v, COPY_CYCLICTEST_PROPOSALS);
 }
 
+/** Vcpu.runProgram, the tscdeadline-latency copy. */
+function runProgramTscdeadlineLatency(e: usize, v: i32): void {
+  runProgramOn(e, v, COPY_TSCDEADLINE_LATENCY);
+}
+
 /**
  * Vcpu.runProgram; `copy` (a constant at each call). The copies other than the general one
  * fold away what such a run never does: no wait in guest mode (no idle=poll, no HLT in the
@@ -196,9 +214,10 @@ function runProgramCyclictestProposals(e: usize, v: i32): void {
 function runProgramOn(e: usize, v: i32, copy: i32): void {
   const plain = copy != COPY_GENERAL;
   const cyclictest = copy == COPY_CYCLICTEST || copy == COPY_CYCLICTEST_PROPOSALS;
-  const noWork = cyclictest;
+  const tdl = copy == COPY_TSCDEADLINE_LATENCY;
+  const noWork = cyclictest || tdl;
   const storm = copy == COPY_REARM_STORM || copy == COPY_REARM_STORM_LAZY;
-  const wk = copy == COPY_CYCLICTEST ? WK_CYCLICTEST : storm ? WK_REARM_STORM : workloadOf(e);
+  const wk = copy == COPY_CYCLICTEST ? WK_CYCLICTEST : storm ? WK_REARM_STORM : tdl ? WK_TSCDEADLINE_LATENCY : workloadOf(e);
   for (;;) {
     takeInterrupt(e);
     // Still waiting in guest mode: nothing happens until an interrupt arrives.
@@ -218,6 +237,7 @@ function runProgramOn(e: usize, v: i32, copy: i32): void {
       if (wk == WK_CYCLICTEST_PV) exit = has(e, F_IN_HANDLER) ? cyclictestInterruptStepOn(e, v, true) : cyclictestStepOn(e, v, true, true, false);
       else exit = has(e, F_IN_HANDLER) ? cyclictestInterruptStepOn(e, v, false) : cyclictestStepOn(e, v, false, true, false);
     }
+    else if (tdl) exit = has(e, F_IN_HANDLER) ? tdlInterruptStepOn(e, v, true) : tdlStepOn(e, v, true);
     else if (storm) exit = has(e, F_IN_HANDLER) ? rearmStormInterruptStep(e, v) : rearmStormStepOn(e, v, hostPlainOf(copy));
     else exit = has(e, F_IN_HANDLER) ? guestInterruptStep(e, v, wk) : guestStep(e, v, wk);
     if (exit == X_IRET) {

@@ -131,3 +131,35 @@ describe("wasm engine: cyclictest copies of the loop with a deadline proposal", 
     expect(run({ durationNs: 5_000_000, ...o } as Overrides, w as Workload, true).copy).toBe(wasm.COPY_GENERAL.value);
   });
 });
+
+describe("wasm engine: tscdeadline-latency copies of the loop", () => {
+  const TDL = { kind: "tscdeadline-latency", deltaCycles: 30_000, size: 10_000, breakmaxCycles: 0, printLatencies: false, idle: "halt" } as const;
+  const HALT_POLL = { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null } as const;
+  const vm = (name: string, vcpus: number, tscKhz: number, workload: Workload) => ({ name, vcpus, tscKhz, tscDeadline: true, pollControl: true, pauses: [], migrations: [], disableExits: [], workload });
+  test.each([
+    ["preemption timer, halt polling", TDL, { kvm: { haltPoll: HALT_POLL }, vm: { vcpus: 3 } }],
+    ["hrtimer only, no APICv (EOI exits)", TDL, { kvm: { hvTimer: false, apicv: false }, vm: { vcpus: 2 } }],
+    ["lognormal host delays, a short delta (deadlines that expire as written)", { ...TDL, deltaCycles: 2_000 }, { delays: LOGNORMAL, vm: { vcpus: 4 } }],
+    ["printing its samples, stopped by the sample count", { ...TDL, size: 40, printLatencies: true }, { vm: { vcpus: 2 } }],
+    ["stopped by breakmax", { ...TDL, breakmaxCycles: 1, printLatencies: true }, { kvm: { hvTimer: false }, vm: { vcpus: 2 } }],
+    ["host stalls", TDL, { host: { stalls: { everyNs: 3_000_000, lengthNs: 40_000 } }, vm: { vcpus: 2 } }],
+    ["two VMs at different TSC rates", TDL, { vms: [vm("a", 2, 2_100_000, TDL), vm("b", 1, 3_000_000, TDL)] }],
+  ] as const)("%s: taken, and the same bytes as the general copies and the TypeScript engine", (_name, w, o) => {
+    const overrides = { seed: 3, durationNs: 20_000_000, ...o } as Overrides;
+    const plain = run(overrides, w as Workload, true);
+    const general = run(overrides, w as Workload, false);
+    expect(plain.copy).toBe(wasm.COPY_TSCDEADLINE_LATENCY.value);
+    expect(general.copy).toBe(wasm.COPY_GENERAL.value);
+    expect(plain.result).toBe(general.result);
+    expect(plain.result).toBe(resultOf(scenario(overrides, w as Workload), "ts"));
+  });
+
+  test.each([
+    ["its spinning variant (idle poll)", { ...TDL, idle: "poll" }, {}],
+    ["lazy TSC-deadline", TDL, { kvm: { lazyTscDeadline: true } }],
+    ["the PV deadline proposal", TDL, { kvm: { pvDeadline: true } }],
+    ["a VM running cyclictest beside it", TDL, { vms: [vm("a", 1, 2_100_000, TDL), vm("b", 1, 2_100_000, CYCLICTEST)] }],
+  ] as const)("%s: not taken", (_name, w, o) => {
+    expect(run({ durationNs: 5_000_000, ...o } as Overrides, w as Workload, true).copy).toBe(wasm.COPY_GENERAL.value);
+  });
+});
