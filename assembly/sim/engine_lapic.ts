@@ -43,19 +43,19 @@ export function cancelHrtimerOn(e: usize, v: i32, plain: bool): void {
 // @ts-ignore: decorator
 @inline
 export function armHvTimer(e: usize, v: i32): bool {
-  return armHvTimerOn(e, v, false, false);
+  return armHvTimerOn(e, v, false, false, 0);
 }
 
 /**
  * armHvTimer; `plain` (a constant at each call): no trace (engine_loop.ts plainCopy);
- * `memo` (a constant): vcpu_hv_timer.ts hvArmInline's, for a rearm storm's writes.
+ * `memo` (a constant) and `guestTsc`: vcpu_hv_timer.ts hvArmInline's, for a rearm storm's writes.
  */
 // @ts-ignore: decorator
 @inline
-export function armHvTimerOn(e: usize, v: i32, plain: bool, memo: bool): bool {
+export function armHvTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64): bool {
   // kvm_can_use_hv_timer per VM (MWAIT in the guest, posted timer interrupts).
   if (!hvTimer || vmCell(e, VM_HV_TIMER) == 0 || tdIsZero(v)) return false;
-  if (hvArmInline(v, preemptionRate, 0xffffffff, globalAdvance, memo) != 0) {
+  if (hvArmInline(v, preemptionRate, 0xffffffff, globalAdvance, memo, guestTsc) != 0) {
     count(v, Count.HvFallbacks);
     return false;
   }

@@ -21,7 +21,7 @@ import { afterTscDeadlineWrite, lazyClear } from "./engine_proposals";
 // @ts-ignore: decorator
 @inline
 export function writeTscDeadline(e: usize, v: i32): void {
-  writeTscDeadlineOn(e, v, false, false);
+  writeTscDeadlineOn(e, v, false, false, 0);
 }
 
 /**
@@ -31,38 +31,39 @@ export function writeTscDeadline(e: usize, v: i32): void {
 // @ts-ignore: decorator
 @inline
 export function writeTscDeadlinePlain(e: usize, v: i32): void {
-  writeTscDeadlineOn(e, v, true, false);
+  writeTscDeadlineOn(e, v, true, false, 0);
 }
 
 /**
  * writeTscDeadlinePlain for rearm-storm's plain copy: its writes repeat the preemption
- * timer's inputs (an interval ahead of the guest TSC just read), whose delta is kept
+ * timer's inputs (an interval ahead of the guest TSC just read, `guestTsc`, which the
+ * preemption timer's arm in this same instant takes), whose delta is kept
  * (vcpu_hv_timer.ts hvArmInline's `memo`).
  */
 // @ts-ignore: decorator
 @inline
-export function writeTscDeadlineStorm(e: usize, v: i32): void {
-  writeTscDeadlineOn(e, v, true, true);
+export function writeTscDeadlineStorm(e: usize, v: i32, guestTsc: u64): void {
+  writeTscDeadlineOn(e, v, true, true, guestTsc);
 }
 
 /**
  * writeTscDeadline; `plain` (a constant at each call): the proposals, mode test and trace
- * fold away; `memo` (a constant): hvArmInline's.
+ * fold away; `memo` (a constant) and `guestTsc`: hvArmInline's.
  */
 // @ts-ignore: decorator
 @inline
-function writeTscDeadlineOn(e: usize, v: i32, plain: bool, memo: bool): void {
+function writeTscDeadlineOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64): void {
   cancelHrtimerOn(e, v, plain);
   tdFromReg(v, R_NEXT);
   if (!plain) afterTscDeadlineWrite(v);
   clear(e, F_PENDING);
-  if (plain) restartApicTimerOn(e, v, true, memo);
+  if (plain) restartApicTimerOn(e, v, true, memo, guestTsc);
   else restartApicTimer(e, v);
 }
 
 /** LapicTimer.restartApicTimer. */
 export function restartApicTimer(e: usize, v: i32): void {
-  restartApicTimerOn(e, v, false, false);
+  restartApicTimerOn(e, v, false, false, 0);
 }
 
 /**
@@ -72,33 +73,33 @@ export function restartApicTimer(e: usize, v: i32): void {
 // @ts-ignore: decorator
 @inline
 export function restartApicTimerPlain(e: usize, v: i32): void {
-  restartApicTimerOn(e, v, true, false);
+  restartApicTimerOn(e, v, true, false, 0);
 }
 
-/** restartApicTimer; `plain` (a constant at each call): the mode test folds away; `memo`: hvArmInline's. */
+/** restartApicTimer; `plain` (a constant at each call): the mode test folds away; `memo`, `guestTsc`: hvArmInline's. */
 // @ts-ignore: decorator
 @inline
-function restartApicTimerOn(e: usize, v: i32, plain: bool, memo: bool): void {
+function restartApicTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64): void {
   if (!plain && timerMode(e) != TM_DEADLINE) {
     countRestartApicTimer(e, v);
     return;
   }
   if (has(e, F_PENDING)) return;
-  if (startHvTimerOn(e, v, plain, memo)) return;
+  if (startHvTimerOn(e, v, plain, memo, guestTsc)) return;
   if (plain) startSwTimerOn(e, v, true);
   else startSwTimer(e, v);
 }
 
 /** LapicTimer.startHvTimer. */
 export function startHvTimer(e: usize, v: i32): bool {
-  return startHvTimerOn(e, v, false, false);
+  return startHvTimerOn(e, v, false, false, 0);
 }
 
 /** LapicTimer.startHvTimer; `plain`, `memo` (constants at each call): restartApicTimerOn's. */
 // @ts-ignore: decorator
 @inline
-function startHvTimerOn(e: usize, v: i32, plain: bool, memo: bool): bool {
-  if (!armHvTimerOn(e, v, plain, memo)) return false;
+function startHvTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64): bool {
+  if (!armHvTimerOn(e, v, plain, memo, guestTsc)) return false;
   if (has(e, F_PENDING)) {
     cancelHvTimer(e, v);
   } else if (hvExpired) {

@@ -29,10 +29,12 @@ function writeDeadline(e: usize, v: i32): i32 {
 @inline
 function writeDeadlineOn(e: usize, v: i32, plain: bool): i32 {
   const p = rec(v);
-  store<u64>(reg(p, R_NEXT), guestTscNowKept(p) + u64(i64(vmCell(e, VM_RS_INTERVAL_CYCLES))));
+  const guest = guestTscNowKept(p);
+  store<u64>(reg(p, R_NEXT), guest + u64(i64(vmCell(e, VM_RS_INTERVAL_CYCLES))));
   if (!plain) return wrmsrTscDeadline(e, v);
   count(v, Count.ExitMsrWrite);
-  writeTscDeadlineStorm(e, v);
+  // The preemption timer's arm reads the guest TSC in this same instant: this value.
+  writeTscDeadlineStorm(e, v, guest);
   return X_MSR_WRITE;
 }
 

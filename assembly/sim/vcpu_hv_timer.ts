@@ -14,7 +14,7 @@ import { globalAdvanceNs } from "./vcpu_timer";
 
 /** vmx_set_hv_timer for tscdeadline at the current time: Status.Ok or ERange; sets hvExpired. */
 export function hvArm(v: i32, rate: u32, maxValue: u64, global: bool): i32 {
-  return hvArmInline(v, rate, maxValue, global, false);
+  return hvArmInline(v, rate, maxValue, global, false, 0);
 }
 
 /**
@@ -22,11 +22,12 @@ export function hvArm(v: i32, rate: u32, maxValue: u64, global: bool): i32 {
  * `memo` (a constant at each call): reuse the delta in host cycles vcpu_layout.ts kept
  * when its inputs repeat (a rearm storm's writes), instead of the advance's conversion and
  * the divide by the L1 ratio; the same result, which a caller whose inputs never repeat
- * (cyclictest's deadlines) does without.
+ * (cyclictest's deadlines) does without. With `memo` the caller also gives the guest TSC
+ * it read in this same instant (`guestTsc`, guestTscKept's value now).
  */
 // @ts-ignore: decorator
 @inline
-export function hvArmInline(v: i32, rate: u32, maxValue: u64, global: bool, memo: bool): i32 {
+export function hvArmInline(v: i32, rate: u32, maxValue: u64, global: bool, memo: bool, guestTsc: u64): i32 {
   const p = rec(v);
   const advance = global ? globalAdvanceNs : load<u32>(p + ADVANCE_NS);
   const host = hostTscNow();
@@ -37,7 +38,7 @@ export function hvArmInline(v: i32, rate: u32, maxValue: u64, global: bool, memo
     return st;
   }
   const deadline = load<u64>(p + TSCDEADLINE);
-  const guest = guestTscKept(p, host);
+  const guest = guestTsc;
   const raw = (deadline > guest ? deadline : guest) - guest;
   const ratio = load<u64>(p + RATIO);
   // MULT (u32) and SHIFT (i32), adjacent: one compare.
