@@ -18,23 +18,14 @@ import { NATIVE_CFLAGS } from "../src/bench/native.js";
 import type { Simulation } from "../src/sim/engine.js";
 import type { HostMetrics } from "../src/metrics/index.js";
 import { buildModel, firstDifference, runModel, runWasmLoop, snapshot, type NativeResult } from "./native/model.js";
-import { median, refuseDebugWasm, writeJson } from "./report.js";
+import { median, refuseDebugWasm, writeJson, wholeFlag } from "./report.js";
 import { buildShared, cyclictestSets } from "./cyclictest-case.js";
 import { gcAndSettle } from "./settle.js";
 
 refuseDebugWasm(wasmVariant);
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const n = Number(args[i + 1]);
-  if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`bench: ${name} ${args[i + 1]}: a whole number >= 1 is allowed\n`);
-    process.exit(2);
-  }
-  return n;
-};
+const flag = (name: string, fallback: number): number => wholeFlag(args, name, fallback);
 const quick = args.includes("--quick");
 /** Interleaved wasm/native pairs per case. */
 const PAIRS = flag("--pairs", quick ? 3 : 9);

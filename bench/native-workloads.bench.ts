@@ -20,23 +20,14 @@ import { fileURLToPath } from "node:url";
 import { wasmVariant } from "../src/wasm.js";
 import { NATIVE_CFLAGS } from "../src/bench/native.js";
 import { buildModel, firstDifference, runModel, runWasmLoop, snapshot, type Figures, type NativeResult } from "./native/model.js";
-import { median, refuseDebugWasm, writeJson } from "./report.js";
+import { median, refuseDebugWasm, writeJson, wholeFlag } from "./report.js";
 import { BENCH_RATES, buildShared } from "./cyclictest-case.js";
 import { gcAndSettle } from "./settle.js";
 
 refuseDebugWasm(wasmVariant);
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const n = Number(args[i + 1]);
-  if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`bench: ${name} ${args[i + 1]}: a whole number >= 1 is allowed\n`);
-    process.exit(2);
-  }
-  return n;
-};
+const flag = (name: string, fallback: number): number => wholeFlag(args, name, fallback);
 const quick = args.includes("--quick");
 /** Interleaved rounds per vCPU count, each timing every workload once on each side. */
 const PAIRS = flag("--pairs", quick ? 2 : 7);

@@ -175,3 +175,15 @@ export function writeJson(path: string, data: unknown): void {
   writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`);
   renameSync(tmp, path);
 }
+
+/** `--name N` among a bench's arguments: a whole number >= 1, else `fallback`; anything else ends the bench with one line (exit 2). */
+export function wholeFlag(args: readonly string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const n = Number(args[i + 1]);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`bench: ${name} ${args[i + 1]}: a whole number >= 1 is allowed\n`);
+    process.exit(2);
+  }
+  return n;
+}
