@@ -49,6 +49,15 @@ describe("estimateRun", () => {
     expect(estimateRun(config, "ts", UNIT).wallMs).toBeCloseTo((8 * 4000 * 10 + 8 * 100) / 1e6, 12);
   });
 
+  test("a rearm storm's interrupts cost more with each rewrite of its deadline", () => {
+    const storm = (rewrites: number) => loadScenario("s15-lazy-tscdeadline", ["vms.0.vcpus=4", "duration=1s", `vms.0.workload.rewrites=${rewrites}`]);
+    const none = estimateRun(storm(0), "wasm", UNIT);
+    const four = estimateRun(storm(4), "wasm", UNIT);
+    expect(four.interrupts).toBe(none.interrupts);
+    expect(none.wallMs).toBeCloseTo((none.interrupts + 4 * 100) / 1e6, 12);
+    expect(four.wallMs).toBeCloseTo((none.interrupts * (1 + 0.09 * 4) + 4 * 100) / 1e6, 12);
+  });
+
   test("a loop count caps the interrupts; an idle nohz guest asks for none", () => {
     const loops = loadScenario("cyclictest", ["vms.0.vcpus=2", "duration=10s", "vms.0.workload.loops=100"]);
     expect(estimateRun(loops, "wasm", UNIT).interrupts).toBe(200);
