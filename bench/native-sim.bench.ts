@@ -9,7 +9,7 @@
 //
 // Pin it (the C model inherits the affinity): the JSON records the CPUs it was allowed.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,7 +17,7 @@ import { wasmVariant } from "../src/wasm.js";
 import { NATIVE_CFLAGS } from "../src/bench/native.js";
 import type { Simulation } from "../src/sim/engine.js";
 import type { HostMetrics } from "../src/metrics/index.js";
-import { buildModel, firstDifference, runModel, runWasmLoop, snapshot, type NativeResult } from "./native/model.js";
+import { buildModel, firstDifference, runModelOrExit, cpusAllowedList, runWasmLoop, snapshot, type NativeResult } from "./native/model.js";
 import { median, refuseDebugWasm, writeJson, wholeFlag } from "./report.js";
 import { buildShared, cyclictestSets } from "./cyclictest-case.js";
 import { gcAndSettle } from "./settle.js";
@@ -63,21 +63,10 @@ const binary = join(dir, "cyclictest_model");
 const skipped = buildModel(binary);
 
 function runNative(input: string, reps: number): NativeResult {
-  try {
-    return runModel(binary, input, reps);
-  } catch (e) {
-    process.stderr.write(`bench: ${(e as Error).message}\n`);
-    process.exit(1);
-  }
+  return runModelOrExit(binary, input, reps);
 }
 
-const cpusAllowed = (() => {
-  try {
-    return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? "unknown";
-  } catch {
-    return "unknown";
-  }
-})();
+const cpusAllowed = cpusAllowedList();
 const loadStart = os.loadavg();
 const spread = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs), relativeRangePercent: (100 * (Math.max(...xs) - Math.min(...xs))) / median(xs) });
 

@@ -13,13 +13,13 @@
 //
 // Pin it (the C model inherits the affinity): the JSON records the CPUs it was allowed.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { wasmVariant } from "../src/wasm.js";
 import { NATIVE_CFLAGS } from "../src/bench/native.js";
-import { buildModel, firstDifference, runModel, runWasmLoop, snapshot, type Figures, type NativeResult } from "./native/model.js";
+import { buildModel, firstDifference, runModelOrExit, cpusAllowedList, runWasmLoop, snapshot, type Figures, type NativeResult } from "./native/model.js";
 import { median, refuseDebugWasm, writeJson, wholeFlag } from "./report.js";
 import { BENCH_RATES, buildShared } from "./cyclictest-case.js";
 import { gcAndSettle } from "./settle.js";
@@ -60,21 +60,10 @@ const binaries = ROWS.map((r) => join(dir, `${r.name}_model`));
 const skipped = ROWS.map((r, i) => buildModel(binaries[i]!, r.name)).find((why) => why !== null) ?? null;
 
 function runNative(i: number, input: string, reps: number): NativeResult {
-  try {
-    return runModel(binaries[i]!, input, reps);
-  } catch (e) {
-    process.stderr.write(`bench: ${(e as Error).message}\n`);
-    process.exit(1);
-  }
+  return runModelOrExit(binaries[i]!, input, reps);
 }
 
-const cpusAllowed = (() => {
-  try {
-    return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? "unknown";
-  } catch {
-    return "unknown";
-  }
-})();
+const cpusAllowed = cpusAllowedList();
 const loadStart = os.loadavg();
 const spread = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs) });
 const fmt = (xs: number[], d = 2) => `${median(xs).toFixed(d)} [${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}]`;

@@ -215,3 +215,22 @@ const FIGURES = ["events", "interrupts", "sumNs", "sumCycles", "spinNs", "histCh
 export function firstDifference(native: Figures, engine: Figures): (typeof FIGURES)[number] | null {
   return FIGURES.find((k) => native[k] !== engine[k]) ?? null;
 }
+
+/** runModel, or the bench ends with one line (exit 1) when the model fails. */
+export function runModelOrExit(binary: string, input: string, reps: number): NativeResult {
+  try {
+    return runModel(binary, input, reps);
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+/** The CPUs this process may run on (/proc/self/status Cpus_allowed_list; the model inherits them), or "unknown". */
+export function cpusAllowedList(): string {
+  try {
+    return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
