@@ -230,26 +230,38 @@ await build({
 // characters in strings but leaves them in regular expression literals (the units'
 // `µ`); as \uXXXX escapes they mean the same there, in strings and in identifiers.
 // The hashbang of main.js is of no use in a file that the bin reads as a script.
-const bundled = readFileSync(bundlePath, "utf8")
-  .replace(/^#!.*\n/, "")
-  .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+const bundled = asciiOnly(readFileSync(bundlePath, "utf8").replace(/^#!.*\n/, ""));
 writeFileSync(bundlePath, bundled, "latin1");
 
-await build({
-  entryPoints: [join(dist, "cli", "launch.js")],
-  bundle: true,
-  format: "cjs",
-  platform: "node",
-  target: "node20",
-  minify: true,
-  outfile: join(outdir, "tscsim.cjs"),
-  define: {
-    TSCSIM_BUNDLE_HASH: JSON.stringify(createHash("sha256").update(bundled).digest("hex").slice(0, 16)),
-    "import.meta.url": "__tscsimBinUrl",
-  },
-  banner: { js: 'var __tscsimBinUrl = require("node:url").pathToFileURL(__filename).href;' },
-  logLevel: "warning",
-});
+/** Non-ASCII characters as \uXXXX escapes (the same meaning in strings, regular expressions and identifiers). */
+function asciiOnly(text) {
+  return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * A launcher (the bin, the sweep's worker): one small CommonJS file that runs its bundle
+ * through node:vm with a code cache keyed on the bundle's content hash (`hashName`), and
+ * knows its own URL as `urlVar`.
+ */
+async function buildLauncher(entry, outfile, hashName, bundleText, urlVar) {
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    minify: true,
+    outfile,
+    define: {
+      [hashName]: JSON.stringify(createHash("sha256").update(bundleText).digest("hex").slice(0, 16)),
+      "import.meta.url": urlVar,
+    },
+    banner: { js: `var ${urlVar} = require("node:url").pathToFileURL(__filename).href;` },
+    logLevel: "warning",
+  });
+}
+
+await buildLauncher(join(dist, "cli", "launch.js"), join(outdir, "tscsim.cjs"), "TSCSIM_BUNDLE_HASH", bundled, "__tscsimBinUrl");
 
 // The sweep's pool worker (dist/sweep/worker.js and what it imports) as one CommonJS file,
 // dist/bundle/sweep-worker-code.cjs, and its launcher dist/bundle/sweep-worker.cjs
@@ -277,24 +289,10 @@ await build({
 });
 // ASCII only, as the CLI's bundle (the launcher reads it as latin1). A dynamic import()
 // left in it would fail: a node:vm script has no module loader to hand it to.
-const workerBundled = readFileSync(workerBundlePath, "utf8").replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+const workerBundled = asciiOnly(readFileSync(workerBundlePath, "utf8"));
 if (/\bimport\(/.test(workerBundled)) throw new Error(`${workerBundlePath}: the worker's bundle has a dynamic import(), which a node:vm script cannot run; update scripts/bundle-cli.mjs`);
 writeFileSync(workerBundlePath, workerBundled, "latin1");
-await build({
-  entryPoints: [join(dist, "sweep", "worker-launch.js")],
-  bundle: true,
-  format: "cjs",
-  platform: "node",
-  target: "node20",
-  minify: true,
-  outfile: join(outdir, "sweep-worker.cjs"),
-  define: {
-    TSCSIM_WORKER_BUNDLE_HASH: JSON.stringify(createHash("sha256").update(workerBundled).digest("hex").slice(0, 16)),
-    "import.meta.url": "__tscsimWorkerUrl",
-  },
-  banner: { js: 'var __tscsimWorkerUrl = require("node:url").pathToFileURL(__filename).href;' },
-  logLevel: "warning",
-});
+await buildLauncher(join(dist, "sweep", "worker-launch.js"), join(outdir, "sweep-worker.cjs"), "TSCSIM_WORKER_BUNDLE_HASH", workerBundled, "__tscsimWorkerUrl");
 
 // dist/bundle/tscsim.js: the bin's earlier name (the ES module bundle of 0.1.0's first
 // builds). `npx tscsim` run inside a checkout installs the checkout into npx's cache once
