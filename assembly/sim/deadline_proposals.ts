@@ -13,7 +13,16 @@ import { OFFSET, TSCDEADLINE, LAZY_ARMED, LAZY_PENDING, PV_DEADLINE_NS, fracBits
  */
 export function lazyGuestWrite(v: i32, r: i32): bool {
   const p = rec(v);
-  const value = load<u64>(reg(p, r));
+  return lazyGuestWriteValue(p, load<u64>(reg(p, r)));
+}
+
+/**
+ * lazyGuestWrite of `value` (the register's) to record p, inlined where rearm-storm's lazy
+ * copy writes its deadline (guest_rearm_storm.ts writeDeadlineOn).
+ */
+// @ts-ignore: decorator
+@inline
+export function lazyGuestWriteValue(p: usize, value: u64): bool {
   store<u64>(p + LAZY_PENDING, value);
   const armed = load<u64>(p + LAZY_ARMED);
   return armed == 0 || value < armed;

@@ -15,14 +15,14 @@ import { cancelHvTimer, expired, expiredByHrtimerPlain, injectPending } from "./
 import { leaveGuest } from "./engine_leave_guest";
 import { idleExitNs } from "./engine_kick";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ, apicv, hvTimerBeforeWait } from "./engine_record";
-import { lazyOn, lazyRearm } from "./engine_deadline";
+import { lazyOn, lazyRearm, lazyRearmOn } from "./engine_deadline";
 import { TraceExit, TraceKind, trace } from "./trace_log";
 import { TM_PERIODIC, countHrtimerRestart, countHvRestart, timerMode } from "./engine_lapic_count";
 import { schedBusyWait, schedNoPollForSteal } from "./engine_sched";
 import { schedOn } from "./engine_sched_state";
 import { schedPollStart, schedSleep } from "./engine_sched_thread";
 
-import { restartApicTimer, restartApicTimerPlain, startSwTimer, startSwTimerPlain } from "./engine_lapic_start";
+import { restartApicTimer, restartApicTimerPlain, startSwTimer, startSwTimerLazy, startSwTimerPlain } from "./engine_lapic_start";
 
 /** Vcpu.hasWakeReason (LVTT unmasked in deadline mode). */
 // @ts-ignore: decorator
@@ -41,16 +41,29 @@ export function blockPlain(e: usize, v: i32): void {
   blockOn(e, v, true);
 }
 
-/** Vcpu.block; `plain` (a constant at each call) folds the trace and the scheduler away. */
+/**
+ * Vcpu.block in rearm-storm's lazy copy (engine_program.ts COPY_REARM_STORM_LAZY):
+ * blockPlain with the lazy proposal's step in the LAPIC's start (engine_lapic_start.ts
+ * startSwTimerLazy).
+ */
+export function blockLazy(e: usize, v: i32): void {
+  blockOn(e, v, true, true);
+}
+
+/**
+ * Vcpu.block; `plain` (a constant at each call) folds the trace and the scheduler away;
+ * `lazy` (a constant, with plain): the LAPIC's lazy plain starts.
+ */
 // @ts-ignore: decorator
 @inline
-function blockOn(e: usize, v: i32, plain: bool): void {
+function blockOn(e: usize, v: i32, plain: bool, lazy: bool = false): void {
   if (hasWakeReason(e)) {
     beginEntry(e, v, delay(D_VM_ENTRY, v));
     return;
   }
   if (has(e, F_HV_IN_USE)) {
-    if (plain) startSwTimerPlain(e, v);
+    if (lazy) startSwTimerLazy(e, v);
+    else if (plain) startSwTimerPlain(e, v);
     else startSwTimer(e, v);
     set(e, F_HV_BEFORE_BLOCK);
     count(v, Count.HvToSw);
@@ -91,10 +104,19 @@ export function wakePlain(e: usize, v: i32): void {
   wakeOn(e, v, true);
 }
 
-/** Vcpu.wake; `plain` (a constant at each call) folds the trace and the scheduler away. */
+/** Vcpu.wake in rearm-storm's lazy copy (see blockLazy). */
+export function wakeLazy(e: usize, v: i32): void {
+  wakeOn(e, v, true, true);
+}
+
+/**
+ * Vcpu.wake; `plain` (a constant at each call) folds the trace and the scheduler away;
+ * `lazy` (a constant, with plain): the LAPIC's general restart, which keeps the lazy
+ * proposal's step (after a timer's wake-up it returns at once: the interrupt is pending).
+ */
 // @ts-ignore: decorator
 @inline
-function wakeOn(e: usize, v: i32, plain: bool): void {
+function wakeOn(e: usize, v: i32, plain: bool, lazy: bool = false): void {
   if (has(e, F_HALTED) && !hasWakeReason(e)) {
     setState(e, S_BLOCKED);
     if (!plain && schedOn) schedSleep(v);
@@ -106,7 +128,8 @@ function wakeOn(e: usize, v: i32, plain: bool): void {
   if (haltStart >= 0) endHalt(e, v);
   if (has(e, F_HV_BEFORE_BLOCK)) {
     clear(e, F_HV_BEFORE_BLOCK);
-    if (plain) restartApicTimerPlain(e, v);
+    if (lazy) restartApicTimer(e, v);
+    else if (plain) restartApicTimerPlain(e, v);
     else restartApicTimer(e, v);
     if (has(e, F_HV_IN_USE)) count(v, Count.SwToHv);
   }
@@ -296,6 +319,21 @@ export function stall(e: usize, v: i32): void {
 export function hrtimerCallbackPlain(e: usize, v: i32): void {
   store<i64>(e + HRTIMER_SEQ, -1);
   metricCallback(v, f64(simNowNs - startNs));
+  expiredByHrtimerPlain(e, v);
+}
+
+/**
+ * hrtimerCallback in rearm-storm's lazy copy (engine_program.ts COPY_REARM_STORM_LAZY):
+ * hrtimerCallbackPlain's steps (no trace, TSC-deadline mode, no posted timer interrupts)
+ * with LapicTimer.hrtimerFired's lazy re-arm first (engine_deadline.ts lazyRearmOn, the
+ * LAPIC's lazy plain start).
+ */
+// @ts-ignore: decorator
+@inline
+export function hrtimerCallbackLazy(e: usize, v: i32): void {
+  store<i64>(e + HRTIMER_SEQ, -1);
+  metricCallback(v, f64(simNowNs - startNs));
+  if (lazyRearmOn(e, v, false, true)) return;
   expiredByHrtimerPlain(e, v);
 }
 

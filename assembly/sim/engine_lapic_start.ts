@@ -16,6 +16,7 @@ import { TraceKind, trace } from "./trace_log";
 import { TM_DEADLINE, timerMode } from "./engine_lapic_mode";
 import { countRestartApicTimer, countStartSwTimer } from "./engine_lapic_count";
 import { afterTscDeadlineWrite, lazyClear } from "./engine_proposals";
+import { lazyArm, lazyClearArmed } from "./deadline_proposals";
 
 /** LapicTimer.writeTscDeadline + startApicTimer (inlined: cyclictest's WRMSR, once per interrupt). */
 // @ts-ignore: decorator
@@ -47,17 +48,30 @@ export function writeTscDeadlineStorm(e: usize, v: i32, guestTsc: u64): void {
 }
 
 /**
- * writeTscDeadline; `plain` (a constant at each call): the proposals, mode test and trace
- * fold away; `memo` (a constant) and `guestTsc`: hvArmInline's.
+ * writeTscDeadlineStorm for rearm-storm's lazy copy (engine_program.ts
+ * COPY_REARM_STORM_LAZY): the same, with the lazy proposal's steps (armed := the deadline
+ * written; cleared when it has expired at arm). The PV proposal is off in that copy.
  */
 // @ts-ignore: decorator
 @inline
-function writeTscDeadlineOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64): void {
+export function writeTscDeadlineStormLazy(e: usize, v: i32, guestTsc: u64): void {
+  writeTscDeadlineOn(e, v, true, true, guestTsc, true);
+}
+
+/**
+ * writeTscDeadline; `plain` (a constant at each call): the proposals, mode test and trace
+ * fold away; `memo` (a constant) and `guestTsc`: hvArmInline's; `lazy` (a constant, with
+ * plain): the lazy proposal's steps are kept (no PV proposal).
+ */
+// @ts-ignore: decorator
+@inline
+function writeTscDeadlineOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64, lazy: bool = false): void {
   cancelHrtimerOn(e, v, plain);
   tdFromReg(v, R_NEXT);
   if (!plain) afterTscDeadlineWrite(v);
+  else if (lazy) lazyArm(v);
   clear(e, F_PENDING);
-  if (plain) restartApicTimerOn(e, v, true, memo, guestTsc);
+  if (plain) restartApicTimerOn(e, v, true, memo, guestTsc, lazy);
   else restartApicTimer(e, v);
 }
 
@@ -76,17 +90,22 @@ export function restartApicTimerPlain(e: usize, v: i32): void {
   restartApicTimerOn(e, v, true, false, 0);
 }
 
-/** restartApicTimer; `plain` (a constant at each call): the mode test folds away; `memo`, `guestTsc`: hvArmInline's. */
+/**
+ * restartApicTimer; `plain` (a constant at each call): the mode test folds away; `memo`,
+ * `guestTsc`: hvArmInline's; `lazy` (a constant, with plain): the lazy proposal's step kept.
+ */
 // @ts-ignore: decorator
 @inline
-function restartApicTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64): void {
+function restartApicTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64, lazy: bool = false): void {
   if (!plain && timerMode(e) != TM_DEADLINE) {
     countRestartApicTimer(e, v);
     return;
   }
   if (has(e, F_PENDING)) return;
-  if (startHvTimerOn(e, v, plain, memo, guestTsc)) return;
-  if (plain) startSwTimerOn(e, v, true);
+  if (startHvTimerOn(e, v, plain, memo, guestTsc, lazy)) return;
+  // (The lazy copy's fallback, rare where the preemption timer is used, is a call.)
+  if (lazy) startSwTimerLazy(e, v);
+  else if (plain) startSwTimerOn(e, v, true);
   else startSwTimer(e, v);
 }
 
@@ -95,15 +114,17 @@ export function startHvTimer(e: usize, v: i32): bool {
   return startHvTimerOn(e, v, false, false, 0);
 }
 
-/** LapicTimer.startHvTimer; `plain`, `memo` (constants at each call): restartApicTimerOn's. */
+/** LapicTimer.startHvTimer; `plain`, `memo`, `lazy` (constants at each call): restartApicTimerOn's. */
 // @ts-ignore: decorator
 @inline
-function startHvTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64): bool {
+function startHvTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64, lazy: bool = false): bool {
   if (!armHvTimerOn(e, v, plain, memo, guestTsc)) return false;
   if (has(e, F_PENDING)) {
     cancelHvTimer(e, v);
   } else if (hvExpired) {
+    // LapicTimer.lazyClear: an armed deadline that expired at arm is forgotten.
     if (!plain) lazyClear(v);
+    else if (lazy) lazyClearArmed(v);
     expired(e, v, false);
     cancelHvTimer(e, v);
   }
@@ -120,10 +141,22 @@ export function startSwTimerPlain(e: usize, v: i32): void {
   startSwTimerOn(e, v, true);
 }
 
-/** LapicTimer.startSwTimer; `plain` (a constant at each call): the mode test and the trace fold away. */
+/**
+ * LapicTimer.startSwTimer in rearm-storm's lazy copy (engine_program.ts
+ * COPY_REARM_STORM_LAZY): startSwTimerPlain with the lazy proposal's step (armed cleared
+ * when the deadline has expired at arm).
+ */
+export function startSwTimerLazy(e: usize, v: i32): void {
+  startSwTimerOn(e, v, true, true);
+}
+
+/**
+ * LapicTimer.startSwTimer; `plain` (a constant at each call): the mode test and the trace
+ * fold away; `lazy` (a constant, with plain): the lazy proposal's step kept.
+ */
 // @ts-ignore: decorator
 @inline
-function startSwTimerOn(e: usize, v: i32, plain: bool): void {
+function startSwTimerOn(e: usize, v: i32, plain: bool, lazy: bool = false): void {
   if (!plain && timerMode(e) != TM_DEADLINE) {
     countStartSwTimer(e, v);
     return;
@@ -139,6 +172,7 @@ function startSwTimerOn(e: usize, v: i32, plain: bool): void {
     count(v, Count.SwArms);
   } else if (st == 1) {
     if (!plain) lazyClear(v);
+    else if (lazy) lazyClearArmed(v);
     expired(e, v, false);
   }
   if (!plain) trace(TraceKind.HvTimerState, v, 0);

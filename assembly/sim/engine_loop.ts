@@ -23,7 +23,7 @@ import { logFull } from "./engine_metrics";
 import { F_HV_DEFERRED, F_DEFERRED, chaining, setChaining, scheduleStall, globalAdvance, EV_GUEST_RESUME, EV_HRTIMER, EV_PREEMPTION, EV_STALL, HRTIMER_SEQ, HV_SEQ, STATE, S_DONE, S_GUEST, THREAD_SEQ, VCPU_MASK, eng, has, schedule, stallEveryNs, vcpuCount, vmCell, setState } from "./engine_record";
 import { VM_CAN_POST, VM_IDLE_IN_GUEST, VM_IDLE_POLL, VM_WORK_NS, WK_CYCLICTEST, WK_CYCLICTEST_PV, WK_REARM_STORM, WK_TSCDEADLINE_LATENCY } from "./engine_record";
 import { workloadOf } from "./engine_guest";
-import { hrtimerCallback, hrtimerCallbackPlain, preemptionExit, stall } from "./engine_host";
+import { hrtimerCallback, hrtimerCallbackLazy, hrtimerCallbackPlain, preemptionExit, stall } from "./engine_host";
 import { traceFull, tracing } from "./trace_log";
 import { VM_WAIT_BUSY } from "./engine_lapic_count";
 import { TM_DEADLINE, timerMode } from "./engine_lapic_mode";
@@ -35,7 +35,7 @@ import { yieldDue, yieldOn } from "./engine_yield";
 import { lazyOn, pvOn } from "./engine_proposals";
 import { chainedEndNs, events, eventsReset, noteHorizon } from "./engine_events";
 import { flushChain } from "./engine_chain";
-import { COPY_CYCLICTEST, COPY_CYCLICTEST_PROPOSALS, COPY_TSCDEADLINE_LATENCY, COPY_GENERAL, COPY_REARM_STORM, COPY_REARM_STORM_LAZY, hostPlainOf, onThreadEventCopy } from "./engine_program";
+import { COPY_CYCLICTEST, COPY_CYCLICTEST_PROPOSALS, COPY_TSCDEADLINE_LATENCY, COPY_GENERAL, COPY_REARM_STORM, COPY_REARM_STORM_LAZY, hostLazyOf, hostPlainOf, onThreadEventCopy } from "./engine_program";
 export { enterCompute, runProgram } from "./engine_program";
 
 export function ctEngineEvents(): f64 {
@@ -177,6 +177,8 @@ function onEvent(v: i32, kind: u32, seq: i64, copy: i32): void {
   if (kind == EV_HRTIMER) {
     if (hostPlainOf(copy)) {
       if (seq == load<i64>(e + HRTIMER_SEQ)) hrtimerCallbackPlain(e, v);
+    } else if (hostLazyOf(copy)) {
+      if (seq == load<i64>(e + HRTIMER_SEQ)) hrtimerCallbackLazy(e, v);
     } else if (seq == load<i64>(e + HRTIMER_SEQ) && !(!plain && schedOn && schedHoldHrtimer(v, seq))) hrtimerCallback(e, v);
     return;
   }

@@ -18,7 +18,7 @@ import { guestInterruptStep, guestStep, workloadOf } from "./engine_guest";
 import { cyclictestInterruptStepOn, cyclictestStepOn } from "./guest_cyclictest";
 import { tdlInterruptStepOn, tdlStepOn } from "./guest_tscdeadline_latency";
 import { rearmStormInterruptStep, rearmStormStepOn } from "./guest_rearm_storm";
-import { beginEntry, block, blockPlain, reenter, reenterPlain, reenterStorm, wake, wakePlain } from "./engine_host";
+import { beginEntry, block, blockLazy, blockPlain, reenter, reenterPlain, reenterStorm, wake, wakeLazy, wakePlain } from "./engine_host";
 import { TraceExit, TraceKind, trace } from "./trace_log";
 import { schedOn } from "./engine_sched_state";
 import { schedSleep } from "./engine_sched_thread";
@@ -34,9 +34,11 @@ export const COPY_CYCLICTEST = 1;
 /** The rearm-storm copies: every VM runs rearm-storm (its rewrites are guest work, X_COMPUTE). */
 export const COPY_REARM_STORM = 2;
 /**
- * The rearm-storm copies with the lazy TSC-deadline proposal on: the loop, onThreadEvent
- * and runProgram fold as COPY_REARM_STORM's, but the host and LAPIC paths below them are
- * the general ones (their plain copies leave the proposal out).
+ * The rearm-storm copies with the lazy TSC-deadline proposal on (and the PV one off): the
+ * loop, onThreadEvent and runProgram fold as COPY_REARM_STORM's, and the host and LAPIC
+ * paths below them are their plain forms with the lazy proposal's steps kept
+ * (engine_host.ts blockLazy, wakeLazy, hrtimerCallbackLazy; engine_lapic_start.ts *Lazy;
+ * guest_rearm_storm.ts writeDeadlineOn's `lazy`).
  */
 export const COPY_REARM_STORM_LAZY = 3;
 /**
@@ -59,6 +61,13 @@ export const COPY_TSCDEADLINE_LATENCY = 5;
 @inline
 export function hostPlainOf(copy: i32): bool {
   return copy == COPY_CYCLICTEST || copy == COPY_REARM_STORM || copy == COPY_TSCDEADLINE_LATENCY;
+}
+
+/** Copy `copy` (a constant) takes the host and LAPIC paths' plain forms with the lazy proposal's steps (engine_host.ts *Lazy). */
+// @ts-ignore: decorator
+@inline
+export function hostLazyOf(copy: i32): bool {
+  return copy == COPY_REARM_STORM_LAZY;
 }
 
 /** Vcpu.onThreadEvent. */
@@ -115,11 +124,14 @@ function runProgramCopy(e: usize, v: i32, copy: i32): void {
   else runProgram(e, v);
 }
 
-/** Vcpu.reenter of copy `copy` (a constant): rearm-storm's inlined (engine_host.ts reenterStorm). */
+/**
+ * Vcpu.reenter of copy `copy` (a constant): rearm-storm's inlined (engine_host.ts
+ * reenterStorm), in its lazy copy too: reenter takes no step of the lazy proposal.
+ */
 // @ts-ignore: decorator
 @inline
 function reenterCopy(e: usize, v: i32, copy: i32): bool {
-  if (copy == COPY_REARM_STORM) return reenterStorm(e, v);
+  if (copy == COPY_REARM_STORM || copy == COPY_REARM_STORM_LAZY) return reenterStorm(e, v);
   return hostPlainOf(copy) ? reenterPlain(e, v) : reenter(e, v);
 }
 
@@ -129,6 +141,7 @@ function reenterCopy(e: usize, v: i32, copy: i32): bool {
 export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
   const plain = copy != COPY_GENERAL;
   const hostPlain = hostPlainOf(copy);
+  const hostLazy = hostLazyOf(copy);
   switch (kind) {
     case EV_GUEST_RESUME:
       if (load<u8>(e + STATE) == S_GUEST || reenterCopy(e, v, copy)) runProgramCopy(e, v, copy);
@@ -147,6 +160,7 @@ export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
       return;
     case EV_BLOCK:
       if (hostPlain) blockPlain(e, v);
+      else if (hostLazy) blockLazy(e, v);
       else block(e, v);
       return;
     case EV_POLL_END:
@@ -160,6 +174,7 @@ export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
       return;
     case EV_WAKE:
       if (hostPlain) wakePlain(e, v);
+      else if (hostLazy) wakeLazy(e, v);
       else wake(e, v);
       return;
     case EV_KICK_EXIT:
@@ -238,7 +253,7 @@ function runProgramOn(e: usize, v: i32, copy: i32): void {
       else exit = has(e, F_IN_HANDLER) ? cyclictestInterruptStepOn(e, v, false) : cyclictestStepOn(e, v, false, true, false);
     }
     else if (tdl) exit = has(e, F_IN_HANDLER) ? tdlInterruptStepOn(e, v, true) : tdlStepOn(e, v, true);
-    else if (storm) exit = has(e, F_IN_HANDLER) ? rearmStormInterruptStep(e, v) : rearmStormStepOn(e, v, hostPlainOf(copy));
+    else if (storm) exit = has(e, F_IN_HANDLER) ? rearmStormInterruptStep(e, v) : rearmStormStepOn(e, v, true, copy == COPY_REARM_STORM_LAZY);
     else exit = has(e, F_IN_HANDLER) ? guestInterruptStep(e, v, wk) : guestStep(e, v, wk);
     if (exit == X_IRET) {
       clear(e, F_IN_HANDLER);

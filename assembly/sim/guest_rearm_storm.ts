@@ -11,7 +11,8 @@ import { Count, count, countOf, metricLatency } from "./engine_metrics";
 import { COMPUTE_LEFT_NS, F_HANDLER_DONE, PHASE, R_NEXT, R_NOW, ST_LOOPS, VM_RS_INTERVAL_CYCLES, VM_RS_REWRITES, VM_RS_SPACING_NS, X_COMPUTE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, has, set, vmCell } from "./engine_record";
 import { guestEoi, setTscDeadlineMode } from "./engine_lapic";
 import { wrmsrTscDeadline } from "./engine_deadline";
-import { writeTscDeadlineStorm } from "./engine_lapic_start";
+import { writeTscDeadlineStorm, writeTscDeadlineStormLazy } from "./engine_lapic_start";
+import { lazyGuestWriteValue } from "./deadline_proposals";
 import { rewritesCell } from "./guest_tscdl_state";
 
 const PH_SET_MODE: u8 = 0;
@@ -24,17 +25,26 @@ function writeDeadline(e: usize, v: i32): i32 {
   return writeDeadlineOn(e, v, false);
 }
 
-/** writeDeadline; `plain` (a constant at each call) folds the proposals' and the trace's tests away. */
+/**
+ * writeDeadline; `plain` (a constant at each call) folds the proposals' and the trace's
+ * tests away; `lazy` (a constant, with plain): rearm-storm's lazy copy, with
+ * wrmsrTscDeadline's lazy steps (engine_deadline.ts) kept and the PV proposal off: the
+ * guest updates the shared page, and traps only when nothing is armed or the new deadline
+ * is earlier.
+ */
 // @ts-ignore: decorator
 @inline
-function writeDeadlineOn(e: usize, v: i32, plain: bool): i32 {
+function writeDeadlineOn(e: usize, v: i32, plain: bool, lazy: bool = false): i32 {
   const p = rec(v);
   const guest = guestTscNowKept(p);
-  store<u64>(reg(p, R_NEXT), guest + u64(i64(vmCell(e, VM_RS_INTERVAL_CYCLES))));
+  const value = guest + u64(i64(vmCell(e, VM_RS_INTERVAL_CYCLES)));
+  store<u64>(reg(p, R_NEXT), value);
   if (!plain) return wrmsrTscDeadline(e, v);
+  if (lazy && !lazyGuestWriteValue(p, value)) return X_NONE;
   count(v, Count.ExitMsrWrite);
   // The preemption timer's arm reads the guest TSC in this same instant: this value.
-  writeTscDeadlineStorm(e, v, guest);
+  if (lazy) writeTscDeadlineStormLazy(e, v, guest);
+  else writeTscDeadlineStorm(e, v, guest);
   return X_MSR_WRITE;
 }
 
@@ -46,11 +56,12 @@ export function rearmStormStep(e: usize, v: i32): i32 {
 /**
  * GuestMachine.step; `plain` (a constant at each call): engine_loop.ts's rearm-storm copy,
  * whose deadline writes are writeDeadlineOn's plain form, inlined at one place (both
- * phases that write fall through to it): no call per write.
+ * phases that write fall through to it): no call per write; `lazy` (a constant, with
+ * plain): its lazy copy's (writeDeadlineOn's).
  */
 // @ts-ignore: decorator
 @inline
-export function rearmStormStepOn(e: usize, v: i32, plain: bool): i32 {
+export function rearmStormStepOn(e: usize, v: i32, plain: bool, lazy: bool = false): i32 {
   switch (load<u8>(e + PHASE)) {
     case PH_SET_MODE:
       store<u8>(e + PHASE, PH_ARM);
@@ -74,7 +85,7 @@ export function rearmStormStepOn(e: usize, v: i32, plain: bool): i32 {
       store<u8>(e + PHASE, PH_WORK);
       if (!plain) return writeDeadline(e, v);
   }
-  return writeDeadlineOn(e, v, true);
+  return writeDeadlineOn(e, v, true, lazy);
 }
 
 /** GuestMachine.interruptStep: the latency against the last deadline written. */
