@@ -15,7 +15,7 @@ import { cancelHvTimer, expired, expiredByHrtimerPlain, injectPending } from "./
 import { leaveGuest } from "./engine_leave_guest";
 import { idleExitNs } from "./engine_kick";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ, apicv, hvTimerBeforeWait } from "./engine_record";
-import { lazyOn, lazyRearm, lazyRearmOn } from "./engine_deadline";
+import { lazyOn, lazyRearm } from "./engine_deadline";
 import { TraceExit, TraceKind, trace } from "./trace_log";
 import { TM_PERIODIC, countHrtimerRestart, countHvRestart, timerMode } from "./engine_lapic_count";
 import { schedBusyWait, schedNoPollForSteal } from "./engine_sched";
@@ -319,21 +319,6 @@ export function stall(e: usize, v: i32): void {
 export function hrtimerCallbackPlain(e: usize, v: i32): void {
   store<i64>(e + HRTIMER_SEQ, -1);
   metricCallback(v, f64(simNowNs - startNs));
-  expiredByHrtimerPlain(e, v);
-}
-
-/**
- * hrtimerCallback in rearm-storm's lazy copy (engine_program.ts COPY_REARM_STORM_LAZY):
- * hrtimerCallbackPlain's steps (no trace, TSC-deadline mode, no posted timer interrupts)
- * with LapicTimer.hrtimerFired's lazy re-arm first (engine_deadline.ts lazyRearmOn, the
- * LAPIC's lazy plain start).
- */
-// @ts-ignore: decorator
-@inline
-export function hrtimerCallbackLazy(e: usize, v: i32): void {
-  store<i64>(e + HRTIMER_SEQ, -1);
-  metricCallback(v, f64(simNowNs - startNs));
-  if (lazyRearmOn(e, v, false, true)) return;
   expiredByHrtimerPlain(e, v);
 }
 

@@ -151,29 +151,48 @@ export function startSwTimerLazy(e: usize, v: i32): void {
 }
 
 /**
+ * startSwTimerLazy that holds its hrtimer back (the lazy re-arm, engine_lazy_rearm.ts):
+ * true when the hrtimer is armed, at HRTIMER_AT_NS, and not yet in the queue (the caller
+ * runs its callback at once or pushes it: pushHeldHrtimer); false when startSwTimerLazy
+ * would have queued nothing.
+ */
+export function startSwTimerLazyHeld(e: usize, v: i32): bool {
+  return startSwTimerOn(e, v, true, true, true);
+}
+
+/** The hrtimer startSwTimerLazyHeld held back, into the queue (the push it left out). */
+export function pushHeldHrtimer(e: usize, v: i32): void {
+  store<i64>(e + HRTIMER_SEQ, i64(queuePushInline(load<i64>(e + HRTIMER_AT_NS), payloadOf(EV_HRTIMER, v))));
+}
+
+/**
  * LapicTimer.startSwTimer; `plain` (a constant at each call): the mode test and the trace
- * fold away; `lazy` (a constant, with plain): the lazy proposal's step kept.
+ * fold away; `lazy` (a constant, with plain): the lazy proposal's step kept; `hold` (a
+ * constant, with lazy): the armed hrtimer is not pushed (returns true; see
+ * startSwTimerLazyHeld).
  */
 // @ts-ignore: decorator
 @inline
-function startSwTimerOn(e: usize, v: i32, plain: bool, lazy: bool = false): void {
+function startSwTimerOn(e: usize, v: i32, plain: bool, lazy: bool = false, hold: bool = false): bool {
   if (!plain && timerMode(e) != TM_DEADLINE) {
     countStartSwTimer(e, v);
-    return;
+    return false;
   }
   if (has(e, F_HV_IN_USE)) cancelHvTimer(e, v);
-  if (has(e, F_PENDING)) return;
+  if (has(e, F_PENDING)) return false;
   const st = swTscdeadlineArmInline(v, expireWithinAdvance, globalAdvance);
   if (st == 2) {
     const at = swExpiryCallbackAtNs(v, delay(D_HRTIMER, v));
     if (!plain) trace(TraceKind.HrtimerStart, v, f64(simNowNs) + swExpiryInNs(v));
-    store<i64>(e + HRTIMER_SEQ, i64(queuePushInline(at, payloadOf(EV_HRTIMER, v))));
+    if (!hold) store<i64>(e + HRTIMER_SEQ, i64(queuePushInline(at, payloadOf(EV_HRTIMER, v))));
     store<i64>(e + HRTIMER_AT_NS, at);
     count(v, Count.SwArms);
+    if (hold) return true;
   } else if (st == 1) {
     if (!plain) lazyClear(v);
     else if (lazy) lazyClearArmed(v);
     expired(e, v, false);
   }
   if (!plain) trace(TraceKind.HvTimerState, v, 0);
+  return false;
 }
