@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { wasm } from "../../src/wasm.js";
 import { CYCLICTEST, scenario, type Overrides } from "./harness.js";
-import { resultOf } from "./differential-scenarios.js";
+import { resultOf, viaForwarders } from "./differential-scenarios.js";
 import type { Workload } from "../../src/scenario/types.js";
 
 const LOGNORMAL = { hrtimer: { dist: "lognormal", medianNs: 1500, p99Ns: 6000 }, vmExit: { dist: "lognormal", medianNs: 700, p99Ns: 2500 } } as const;
@@ -70,7 +70,14 @@ describe("wasm engine: rearm-storm copies of the loop", () => {
     ["lazy: preemption timer, halt polling", STORM, { kvm: { ...LAZY.kvm, haltPoll: HALT_POLL }, vm: { vcpus: 3 } }],
     ["lazy: hrtimer only, no APICv", STORM, { kvm: { ...LAZY.kvm, hvTimer: false, apicv: false }, vm: { vcpus: 2 } }],
     ["lazy: lognormal host delays, deadlines that expire as written", { ...STORM, intervalNs: 2_000, rewrites: 2, spacingNs: 1_000 }, { ...LAZY, delays: LOGNORMAL, vm: { vcpus: 4 } }],
+    ["lazy: hrtimer only, deadlines that expire as written (armed cleared at the hrtimer's start)", { ...STORM, intervalNs: 2_000, rewrites: 2, spacingNs: 1_000 }, { kvm: { ...LAZY.kvm, hvTimer: false }, delays: LOGNORMAL, vm: { vcpus: 3 } }],
     ["lazy: two VMs at different TSC rates", STORM, { ...LAZY, vms: [vm("a", 2, 2_100_000), vm("b", 1, 3_000_000)] }],
+    // The lazy re-arm's hrtimer runs at once unless an event of the vCPU's own comes first
+    // (engine_lazy_rearm.ts rearmedRunsNow): here the halt poll's end, between the armed
+    // deadline and the later one, so the re-armed hrtimer goes into the queue.
+    ["lazy: a halt-poll window that ends between the armed deadline and the later one", STORM, { kvm: { ...LAZY.kvm, haltPoll: { ...HALT_POLL, maxNs: 90_000, dynamic: false } }, vm: { vcpus: 2 } }],
+    ["lazy: host stalls", STORM, { ...LAZY, host: { stalls: { everyNs: 1_000_000, lengthNs: 30_000 } }, vm: { vcpus: 2 } }],
+    ["lazy: uniform host delays, runs that end between the armed deadline and the later one", STORM, { ...LAZY, durationNs: 3_331_000, delays: { hrtimer: { dist: "uniform", minNs: 0, maxNs: 9_000 }, wakeup: { dist: "uniform", minNs: 500, maxNs: 30_000 } }, vm: { vcpus: 8 } }],
   ] as const)("%s: taken, and the same bytes as the general copies and the TypeScript engine", (name, w, o) => {
     const overrides = { seed: 11, durationNs: 10_000_000, ...o } as Overrides;
     const plain = run(overrides, w as Workload, true);
@@ -79,6 +86,16 @@ describe("wasm engine: rearm-storm copies of the loop", () => {
     expect(general.copy).toBe(wasm.COPY_GENERAL.value);
     expect(plain.result).toBe(general.result);
     expect(plain.result).toBe(resultOf(scenario(overrides, w as Workload), "ts"));
+  });
+
+  test("lazy, log mode (the metric log fills and is drained mid-run): the same bytes as the general copies and the TypeScript engine", () => {
+    const c = scenario({ seed: 11, durationNs: 10_000_000, kvm: { lazyTscDeadline: true }, delays: LOGNORMAL, vm: { vcpus: 3 } } as Overrides, STORM);
+    wasm.ctEngineAllowPlain(true);
+    const plain = viaForwarders(c, "wasm");
+    expect(wasm.ctEnginePlainCopy()).toBe(wasm.COPY_REARM_STORM_LAZY.value);
+    wasm.ctEngineAllowPlain(false);
+    expect(plain).toBe(viaForwarders(c, "wasm"));
+    expect(plain).toBe(viaForwarders(c, "ts"));
   });
 
   test.each([
