@@ -11,7 +11,7 @@ import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_
 import { traceFull } from "./trace_log";
 import { BUSY_STEP_NS, busyWaiting } from "./guest_lapic_count";
 import { chainedUntilNs, events } from "./engine_events";
-import { COPY_CYCLICTEST, COPY_CYCLICTEST_PROPOSALS, COPY_TSCDEADLINE_LATENCY, COPY_REARM_STORM, onThreadEventCopy, onThreadEventOn } from "./engine_program";
+import { COPY_CYCLICTEST, COPY_CYCLICTEST_PROPOSALS, COPY_TSCDEADLINE_LATENCY, COPY_REARM_STORM, COPY_REARM_STORM_LAZY, onThreadEventCopy, onThreadEventOn } from "./engine_program";
 
 /**
  * The earliest live event vCPU e has in the queue or held back (its hrtimer, preemption
@@ -99,7 +99,7 @@ export function flushChain(v: i32, traced: bool, busyAny: bool, copy: i32): void
     if (load<u8>(e + STATE) == S_DONE) break;
     // NEXT_KIND is a byte (a wider load would also read ST_LOOPS, and miss the store just made).
     // Inlined in the cyclictest and rearm-storm copies; a call in the others.
-    if (copy == COPY_CYCLICTEST || copy == COPY_REARM_STORM || copy == COPY_CYCLICTEST_PROPOSALS || copy == COPY_TSCDEADLINE_LATENCY) onThreadEventOn(e, v, u32(load<u8>(e + NEXT_KIND)), copy);
+    if (copy == COPY_CYCLICTEST || copy == COPY_REARM_STORM || copy == COPY_REARM_STORM_LAZY || copy == COPY_CYCLICTEST_PROPOSALS || copy == COPY_TSCDEADLINE_LATENCY) onThreadEventOn(e, v, u32(load<u8>(e + NEXT_KIND)), copy);
     else onThreadEventCopy(e, v, u32(load<u8>(e + NEXT_KIND)), copy);
   }
   // Into the queue in the order the TypeScript engine pushed them: the preemption timer

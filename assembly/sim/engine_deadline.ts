@@ -8,7 +8,7 @@
 import { Count, count } from "./engine_metrics";
 import { F_PENDING, HRTIMER_SEQ, R_NEXT, clear } from "./engine_record";
 import { cancelHrtimer } from "./engine_lapic";
-import { restartApicTimer, startSwTimer, startSwTimerLazy, writeTscDeadline } from "./engine_lapic_start";
+import { restartApicTimer, startSwTimer, writeTscDeadline } from "./engine_lapic_start";
 import { TraceExit, TraceKind, trace } from "./trace_log";
 import { lazyClearArmed, lazyGuestWrite, lazyRearmIfLater, pvDeadlineFromReg } from "./deadline_proposals";
 // The flags and the LAPIC's hooks into the proposals (a leaf below the LAPIC); re-exported for the paths above.
@@ -54,23 +54,11 @@ export function wrmsrPvDeadline(e: usize, v: i32): i32 {
  * cleared and the caller injects (false).
  */
 export function lazyRearm(e: usize, v: i32, onHv: bool): bool {
-  return lazyRearmOn(e, v, onHv, false);
-}
-
-/**
- * lazyRearm; `plain` (a constant at each call): rearm-storm's lazy copy (engine_program.ts
- * COPY_REARM_STORM_LAZY), whose hrtimer re-arm takes the LAPIC's plain start with the lazy
- * step kept (engine_lapic_start.ts startSwTimerLazy).
- */
-// @ts-ignore: decorator
-@inline
-export function lazyRearmOn(e: usize, v: i32, onHv: bool, plain: bool): bool {
   if (!lazyRearmIfLater(v)) {
     lazyClearArmed(v);
     return false;
   }
   if (onHv) restartApicTimer(e, v);
-  else if (plain) startSwTimerLazy(e, v);
   else startSwTimer(e, v);
   return true;
 }

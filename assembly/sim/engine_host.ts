@@ -22,7 +22,7 @@ import { schedBusyWait, schedNoPollForSteal } from "./engine_sched";
 import { schedOn } from "./engine_sched_state";
 import { schedPollStart, schedSleep } from "./engine_sched_thread";
 
-import { restartApicTimer, restartApicTimerPlain, startSwTimer, startSwTimerLazy, startSwTimerPlain } from "./engine_lapic_start";
+import { restartApicTimer, restartApicTimerPlain, startSwTimer, startSwTimerPlain } from "./engine_lapic_start";
 
 /** Vcpu.hasWakeReason (LVTT unmasked in deadline mode). */
 // @ts-ignore: decorator
@@ -41,29 +41,16 @@ export function blockPlain(e: usize, v: i32): void {
   blockOn(e, v, true);
 }
 
-/**
- * Vcpu.block in rearm-storm's lazy copy (engine_program.ts COPY_REARM_STORM_LAZY):
- * blockPlain with the lazy proposal's step in the LAPIC's start (engine_lapic_start.ts
- * startSwTimerLazy).
- */
-export function blockLazy(e: usize, v: i32): void {
-  blockOn(e, v, true, true);
-}
-
-/**
- * Vcpu.block; `plain` (a constant at each call) folds the trace and the scheduler away;
- * `lazy` (a constant, with plain): the LAPIC's lazy plain starts.
- */
+/** Vcpu.block; `plain` (a constant at each call) folds the trace and the scheduler away. */
 // @ts-ignore: decorator
 @inline
-function blockOn(e: usize, v: i32, plain: bool, lazy: bool = false): void {
+function blockOn(e: usize, v: i32, plain: bool): void {
   if (hasWakeReason(e)) {
     beginEntry(e, v, delay(D_VM_ENTRY, v));
     return;
   }
   if (has(e, F_HV_IN_USE)) {
-    if (lazy) startSwTimerLazy(e, v);
-    else if (plain) startSwTimerPlain(e, v);
+    if (plain) startSwTimerPlain(e, v);
     else startSwTimer(e, v);
     set(e, F_HV_BEFORE_BLOCK);
     count(v, Count.HvToSw);
@@ -104,19 +91,10 @@ export function wakePlain(e: usize, v: i32): void {
   wakeOn(e, v, true);
 }
 
-/** Vcpu.wake in rearm-storm's lazy copy (see blockLazy). */
-export function wakeLazy(e: usize, v: i32): void {
-  wakeOn(e, v, true, true);
-}
-
-/**
- * Vcpu.wake; `plain` (a constant at each call) folds the trace and the scheduler away;
- * `lazy` (a constant, with plain): the LAPIC's general restart, which keeps the lazy
- * proposal's step (after a timer's wake-up it returns at once: the interrupt is pending).
- */
+/** Vcpu.wake; `plain` (a constant at each call) folds the trace and the scheduler away. */
 // @ts-ignore: decorator
 @inline
-function wakeOn(e: usize, v: i32, plain: bool, lazy: bool = false): void {
+function wakeOn(e: usize, v: i32, plain: bool): void {
   if (has(e, F_HALTED) && !hasWakeReason(e)) {
     setState(e, S_BLOCKED);
     if (!plain && schedOn) schedSleep(v);
@@ -128,8 +106,7 @@ function wakeOn(e: usize, v: i32, plain: bool, lazy: bool = false): void {
   if (haltStart >= 0) endHalt(e, v);
   if (has(e, F_HV_BEFORE_BLOCK)) {
     clear(e, F_HV_BEFORE_BLOCK);
-    if (lazy) restartApicTimer(e, v);
-    else if (plain) restartApicTimerPlain(e, v);
+    if (plain) restartApicTimerPlain(e, v);
     else restartApicTimer(e, v);
     if (has(e, F_HV_IN_USE)) count(v, Count.SwToHv);
   }

@@ -103,9 +103,10 @@ function restartApicTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc:
   }
   if (has(e, F_PENDING)) return;
   if (startHvTimerOn(e, v, plain, memo, guestTsc, lazy)) return;
-  // (The lazy copy's fallback, rare where the preemption timer is used, is a call.)
-  if (lazy) startSwTimerLazy(e, v);
-  else if (plain) startSwTimerOn(e, v, true);
+  // (The lazy copy's fallback, rare where the preemption timer is used: calls.)
+  if (lazy) {
+    if (startSwTimerLazyHeld(e, v)) pushHeldHrtimer(e, v);
+  } else if (plain) startSwTimerOn(e, v, true);
   else startSwTimer(e, v);
 }
 
@@ -144,17 +145,9 @@ export function startSwTimerPlain(e: usize, v: i32): void {
 /**
  * LapicTimer.startSwTimer in rearm-storm's lazy copy (engine_program.ts
  * COPY_REARM_STORM_LAZY): startSwTimerPlain with the lazy proposal's step (armed cleared
- * when the deadline has expired at arm).
- */
-export function startSwTimerLazy(e: usize, v: i32): void {
-  startSwTimerOn(e, v, true, true);
-}
-
-/**
- * startSwTimerLazy that holds its hrtimer back (the lazy re-arm, engine_lazy_rearm.ts):
- * true when the hrtimer is armed, at HRTIMER_AT_NS, and not yet in the queue (the caller
- * runs its callback at once or pushes it: pushHeldHrtimer); false when startSwTimerLazy
- * would have queued nothing.
+ * when the deadline has expired at arm), holding its hrtimer back: true when the hrtimer
+ * is armed, at HRTIMER_AT_NS, and not yet in the queue (the caller runs its callback at
+ * once, engine_lazy_rearm.ts, or pushes it: pushHeldHrtimer).
  */
 export function startSwTimerLazyHeld(e: usize, v: i32): bool {
   return startSwTimerOn(e, v, true, true, true);

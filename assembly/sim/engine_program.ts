@@ -18,7 +18,7 @@ import { guestInterruptStep, guestStep, workloadOf } from "./engine_guest";
 import { cyclictestInterruptStepOn, cyclictestStepOn } from "./guest_cyclictest";
 import { tdlInterruptStepOn, tdlStepOn } from "./guest_tscdeadline_latency";
 import { rearmStormInterruptStep, rearmStormStepOn } from "./guest_rearm_storm";
-import { beginEntry, block, blockLazy, blockPlain, reenter, reenterPlain, reenterStorm, wake, wakeLazy, wakePlain } from "./engine_host";
+import { beginEntry, block, blockPlain, reenter, reenterPlain, reenterStorm, wake, wakePlain } from "./engine_host";
 import { TraceExit, TraceKind, trace } from "./trace_log";
 import { schedOn } from "./engine_sched_state";
 import { schedSleep } from "./engine_sched_thread";
@@ -35,10 +35,12 @@ export const COPY_CYCLICTEST = 1;
 export const COPY_REARM_STORM = 2;
 /**
  * The rearm-storm copies with the lazy TSC-deadline proposal on (and the PV one off): the
- * loop, onThreadEvent and runProgram fold as COPY_REARM_STORM's, and the host and LAPIC
- * paths below them are their plain forms with the lazy proposal's steps kept
- * (engine_host.ts blockLazy, wakeLazy, hrtimerCallbackLazy; engine_lapic_start.ts *Lazy;
- * guest_rearm_storm.ts writeDeadlineOn's `lazy`).
+ * loop, onThreadEvent and runProgram fold as COPY_REARM_STORM's. Below them, the paths
+ * taken per write and per timer are plain forms with the lazy proposal's steps kept (the
+ * write, guest_rearm_storm.ts writeDeadlineOn's `lazy`; the entry, engine_host.ts
+ * reenterStorm, which the proposal does not touch; the hrtimer's callback and its
+ * re-arm, engine_lazy_rearm.ts); the halt and the wake-up, once per interrupt, are the
+ * general ones (their plain forms saved too little to carry copies of their own).
  */
 export const COPY_REARM_STORM_LAZY = 3;
 /**
@@ -141,7 +143,6 @@ function reenterCopy(e: usize, v: i32, copy: i32): bool {
 export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
   const plain = copy != COPY_GENERAL;
   const hostPlain = hostPlainOf(copy);
-  const hostLazy = hostLazyOf(copy);
   switch (kind) {
     case EV_GUEST_RESUME:
       if (load<u8>(e + STATE) == S_GUEST || reenterCopy(e, v, copy)) runProgramCopy(e, v, copy);
@@ -160,7 +161,6 @@ export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
       return;
     case EV_BLOCK:
       if (hostPlain) blockPlain(e, v);
-      else if (hostLazy) blockLazy(e, v);
       else block(e, v);
       return;
     case EV_POLL_END:
@@ -174,7 +174,6 @@ export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
       return;
     case EV_WAKE:
       if (hostPlain) wakePlain(e, v);
-      else if (hostLazy) wakeLazy(e, v);
       else wake(e, v);
       return;
     case EV_KICK_EXIT:
