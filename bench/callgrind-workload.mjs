@@ -24,21 +24,24 @@ const ROWS = {
 };
 /**
  * Four warm-up runs of warmNs, then one of durationNs, of a row's wasm loop alone (the
- * metric log cleared as it fills); prints the last run's events and interrupts.
+ * metric log cleared as it fills); prints the last run's events and interrupts, then the
+ * interrupts of all five runs (bench/native/wasm-lines.mjs counts over the whole run).
  */
 export function runRow(name, vcpus, warmNs, durationNs) {
   const row = ROWS[name];
   if (row === undefined) throw new Error(`row: one of ${Object.keys(ROWS).join(", ")}`);
   const scenario = (d) => loadScenario(row[0], [`vms.0.vcpus=${vcpus}`, `duration=${d}`, "vms.0.tscKhz=2.1GHz", "host.tscKhz=2994MHz", ...row[1]]);
   let interrupts = 0;
+  let allRuns = 0;
   for (const d of [warmNs, warmNs, warmNs, warmNs, durationNs]) {
     const sim = new Simulation(scenario(d), new HostMetrics({ perVcpuHistograms: false }), [], { engine: "wasm" });
     sim.start();
     while (wasm.ctEngineRun() !== 0) wasm.engineLogClear();
     interrupts = 0;
     for (let v = 0; v < vcpus; v++) interrupts += new Float64Array(wasm.memory.buffer, wasm.engineSlotsOf(v), 1)[0];
+    allRuns += interrupts;
   }
-  process.stdout.write(`events ${wasm.ctEngineEvents()} interrupts ${interrupts} (last run)\n`);
+  process.stdout.write(`events ${wasm.ctEngineEvents()} interrupts ${interrupts} (last run)\nall runs: interrupts ${allRuns}\n`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
