@@ -7,7 +7,8 @@
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable --no-liftoff \
 //     --hash-seed=1 --random-seed=1 bench/callgrind-workload.mjs rearm-storm 1024 2.5e6 12.5e6
 //
-// Rows: cyclictest, rearm-storm, rearm-storm-lazy, cyclictest-pv, cyclictest-lazy (bench/workloads.bench.ts's rows).
+// Rows: cyclictest, rearm-storm, rearm-storm-lazy, cyclictest-pv, cyclictest-lazy, periodic-busy,
+// periodic-hlt (bench/workloads.bench.ts's rows).
 
 import { wasm } from "../dist/wasm.js";
 import { loadScenario } from "../dist/scenario/load.js";
@@ -21,6 +22,8 @@ const ROWS = {
   "rearm-storm-lazy": ["s15-lazy-tscdeadline", []],
   "cyclictest-pv": ["cyclictest", ["vms.0.workload.interval=1ms", "vms.0.workload.printSummary=false", "kvm.pvDeadline=true", "vms.0.workload.deadlineMsr=pv"]],
   "cyclictest-lazy": ["cyclictest", ["vms.0.workload.interval=1ms", "vms.0.workload.printSummary=false", "kvm.lazyTscDeadline=true"]],
+  "periodic-busy": ["s10-periodic-negative-delta", []],
+  "periodic-hlt": ["s10-periodic-negative-delta", ["vms.0.workload.wait=hlt"]],
 };
 /**
  * Four warm-up runs of warmNs, then one of durationNs, of a row's wasm loop alone (the
