@@ -9,9 +9,9 @@
 //   node bench/native/wasm-lines.mjs rearm-storm 64 --function runProgramRearmStorm
 //
 // ROW: a row of bench/callgrind-workload.mjs (cyclictest, rearm-storm, rearm-storm-lazy,
-// cyclictest-pv, cyclictest-lazy, periodic-busy, periodic-hlt). Counts are over the whole run (its four warm-up runs and
-// the measured one, which should dominate: a short warm-up, a long measured duration) per
-// interrupt of all five runs. --function NAME lists that function's executed instructions
+// cyclictest-pv, cyclictest-lazy, periodic-busy, periodic-hlt). Counts are over the whole
+// run (its four warm-up runs and the measured one, which should dominate: a short warm-up,
+// a long measured duration) per interrupt of all five runs. --function NAME lists that function's executed instructions
 // (at least --min per interrupt, default 0.2) with the line each is charged to.
 //
 // How an instruction is charged to a line: V8 records a source position only at some
