@@ -18,7 +18,7 @@ import { lazyClearArmed, lazyRearmIfLater } from "./deadline_proposals";
 import { chainedUntilNs, events } from "./engine_events";
 
 /**
- * hrtimerCallback in rearm-storm's lazy copy: hrtimerCallbackPlain's steps (no trace,
+ * hrtimerCallback (apic_timer_fn) in rearm-storm's lazy copy: hrtimerCallbackPlain's steps (no trace,
  * TSC-deadline mode, no posted timer interrupts; engine_host.ts) with the lazy re-arm first
  * (engine_deadline.ts lazyRearm: lazyRearmIfLater, then startSwTimer for the later
  * deadline, engine_lapic_start.ts startSwTimerLazyHeld). A re-armed hrtimer whose callback

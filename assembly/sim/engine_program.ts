@@ -65,7 +65,7 @@ export function hostPlainOf(copy: i32): bool {
   return copy == COPY_CYCLICTEST || copy == COPY_REARM_STORM || copy == COPY_TSCDEADLINE_LATENCY;
 }
 
-/** Copy `copy` (a constant) takes the host and LAPIC paths' plain forms with the lazy proposal's steps (engine_host.ts *Lazy). */
+/** Copy `copy` (a constant) takes the hrtimer's callback with the lazy re-arm held back (engine_lazy_rearm.ts). */
 // @ts-ignore: decorator
 @inline
 export function hostLazyOf(copy: i32): bool {
