@@ -36,5 +36,15 @@ export interface RunIdentity {
 }
 
 export function runId(identity: RunIdentity): string {
-  return sha256Hex(canonicalJson({ base: identity.baseDigest, params: identity.params, seed: identity.seed, set: identity.set })).slice(0, ID_HEX_DIGITS);
+  return runIdOfCanonical(identity.baseDigest, canonicalJson(identity.set), canonicalJson(identity.params), identity.seed);
+}
+
+/**
+ * runId from the canonical JSON of `set` and `params`, already made: a grid makes the
+ * set's once and each parameter combination's once (grid.ts), so a run costs one SHA-256.
+ * The text hashed is canonicalJson({ base, params, seed, set }) written out: its keys in
+ * sorted order, each value's canonical JSON.
+ */
+export function runIdOfCanonical(baseDigest: string, setJson: string, paramsJson: string, seed: number): string {
+  return sha256Hex(`{"base":${JSON.stringify(baseDigest)},"params":${paramsJson},"seed":${canonicalJson(seed)},"set":${setJson}}`).slice(0, ID_HEX_DIGITS);
 }

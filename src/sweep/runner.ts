@@ -16,7 +16,7 @@ import { InputUnusableError } from "../errors.js";
 import type { SweepSpec } from "./file.js";
 import { Grid, type RunSpec } from "./grid.js";
 import { failedLine, type LineDetail } from "./line.js";
-import { BatchSizer, startBatch, type InFlightBatch, type RunClock, type RunOutcome } from "./batch.js";
+import { alignCap, alignedTake, BatchSizer, startBatch, type InFlightBatch, type RunClock, type RunOutcome } from "./batch.js";
 import { WorkerStartError } from "./errors.js";
 import { startPool, type StartingPool, type SweepPool } from "./pool.js";
 import type { RunTask, RunTaskResult, WorkerData } from "./worker.js";
@@ -283,8 +283,12 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
 
   /** First attempts (requeued ones first), as many as the sizer says. */
   const takeFresh = (): Job[] => {
-    const n = sizer.size(requeued.length + pendingCount - next);
+    const remaining = requeued.length + pendingCount - next;
+    let n = sizer.size(remaining);
     const jobs = requeued.splice(0, n);
+    // A task of fresh runs ends where a parameter combination ends, when that is near
+    // (batch.ts alignedTake); a size pinned by the caller (tests) is kept as it is.
+    if (jobs.length === 0 && options.batchRuns === undefined) n = alignedTake(pending, next, pendingCount, n, alignCap(n, remaining, workers), grid.spec.seeds.length);
     while (jobs.length < n && next < pendingCount) jobs.push({ run: grid.runAt(pending[next++]!), attempt: 1, errors: [], wallMs: 0 });
     return jobs;
   };
