@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,6 +57,11 @@ describe("grid expansion", () => {
   test("ids are pinned: the values sweeps wrote before the grid cached the canonical JSON of set and params", () => {
     const grid = new Grid(parseSweep(TINY, "a.json"));
     expect([0, 1, 5, 11].map((i) => grid.runAt(i).id)).toEqual(["b5dc3b6d0c6a19b9", "acaf53a1936e9f44", "932fd3dafc4daf3c", "dc71012773966eb9"]);
+  });
+
+  test("sha256Hex is the SHA-256 of the text's UTF-8 bytes, whichever digest function Node offers", () => {
+    for (const text of ["", "abc", '{"kvm.era":"v5.4"}', "µs — ünïcödé 🙂"]) expect(sha256Hex(text)).toBe(createHash("sha256").update(Buffer.from(text, "utf8")).digest("hex"));
+    expect(sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });
 
   test("property: runAt's id is the SHA-256 of the whole identity's canonical JSON, whatever the values and the order runs are asked in", () => {

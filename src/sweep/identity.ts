@@ -6,7 +6,7 @@
 // `tscsim merge` key on. 64 bits keep a collision below 1e-9 up to ~190,000 runs per
 // sweep and ~3e-8 at a million.
 
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 
 /** JSON with object keys sorted (code-unit order) at every level and no whitespace. */
 export function canonicalJson(value: unknown): string {
@@ -20,8 +20,11 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
 }
 
+/** crypto.hash, the one-shot digest (Node 20.12+): no Hash object per call; the sweep's main thread makes one id per run. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+
 export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return oneShot !== undefined ? oneShot("sha256", text, "hex") : crypto.createHash("sha256").update(text).digest("hex");
 }
 
 /** Hex digits kept from the SHA-256. */
