@@ -25,7 +25,7 @@ import { ResultsAppender, STDOUT, type TornTail } from "./results-file.js";
 import { existingRuns } from "./existing-runs.js";
 import { lockResultsFile } from "./lock.js";
 import { formatShard, shardIndices, shardSize, WHOLE_GRID, type Shard } from "./shard.js";
-import { sweepTiming } from "./timing.js";
+import { sweepTiming, sweepTimingCpu } from "./timing.js";
 
 /** How many times a run is tried before it is recorded as failed. */
 const ATTEMPTS = 2;
@@ -367,6 +367,7 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
     }
     await destroyed;
     sweepTiming("pool destroyed");
+    sweepTimingCpu();
   }
   if (fatal !== undefined) throw fatal;
   if (writeError !== undefined) {
