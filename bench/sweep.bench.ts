@@ -175,6 +175,24 @@ async function throughput(workers: number): Promise<Throughput> {
   };
 }
 
+/**
+ * The runs the bare threads simulate: RAW_RUNS of them, whole parameter combinations (all
+ * their seeds, in order, as a sweep worker takes them) spread evenly over the grid, so
+ * that they cost what the sweep's runs cost on average (the grid's first runs, all at
+ * the smallest advance, write ~12 KB lines against ~20 KB over the whole grid).
+ */
+const RAW_INDICES: number[] = (() => {
+  const grid = new Grid(parseSweep(THROUGHPUT_SWEEP, THROUGHPUT_FILE));
+  const seeds = grid.size / grid.combinations;
+  const combos = Math.max(1, Math.ceil(RAW_RUNS / seeds));
+  const out: number[] = [];
+  for (let j = 0; j < combos && out.length < RAW_RUNS; j++) {
+    const combo = Math.floor((j * grid.combinations) / combos);
+    for (let s = 0; s < seeds && out.length < RAW_RUNS; s++) out.push(combo * seeds + s);
+  }
+  return out;
+})();
+
 /** Per-run time of the sweep's runs simulated back to back on `threads` bare threads (sweep-raw-worker.mjs), after the cold start. */
 async function rawThreads(threads: number): Promise<{ msPerRun: number; interruptsPerRun: number }> {
   // The threads start their timed runs together (sweep-raw-worker.mjs's gate): a thread
@@ -183,8 +201,8 @@ async function rawThreads(threads: number): Promise<{ msPerRun: number; interrup
   new Int32Array(gate)[1] = threads;
   const replies = await Promise.all(
     Array.from({ length: threads }, () => new Promise<{ timedRuns: number; timedMs: number; interrupts: number }>((resolve, reject) => {
-      // Every thread does the same runs (the grid's first RAW_RUNS): the per-run times compare like with like.
-      const w = new Worker(new URL("./sweep-raw-worker.mjs", import.meta.url), { workerData: { sweep: THROUGHPUT_SWEEP, from: 0, count: RAW_RUNS, skip: RAW_SKIP, gate } });
+      // Every thread does the same runs (RAW_INDICES): the per-run times compare like with like.
+      const w = new Worker(new URL("./sweep-raw-worker.mjs", import.meta.url), { workerData: { sweep: THROUGHPUT_SWEEP, indices: RAW_INDICES, skip: RAW_SKIP, gate } });
       w.once("message", (m) => void w.terminate().then(() => resolve(m)));
       w.once("error", reject);
     })),
