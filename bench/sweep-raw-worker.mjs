@@ -5,7 +5,7 @@
 // and no results file. Plain JavaScript on the built package, so a worker thread needs no
 // TypeScript loader.
 //
-// workerData: { sweep, from, count, skip, gate } — runs from..from+count-1 of the grid;
+// workerData: { sweep, indices, skip, gate } — the grid's runs at `indices`, in that order;
 // the first `skip` are not timed (cold JIT). `gate` is a SharedArrayBuffer of two Int32
 // cells: each thread adds 1 to cell 0 when its untimed runs are done, and the timed runs
 // start only when cell 0 reaches cell 1 (the number of threads), so the threads' timed
@@ -18,7 +18,7 @@ import { Grid } from "../dist/sweep/grid.js";
 import { RunConfigMemo } from "../dist/sweep/scenario-of-run.js";
 import { runToLine } from "../dist/sweep/run-task.js";
 
-const { sweep, from, count, skip, gate } = workerData;
+const { sweep, indices, skip, gate } = workerData;
 const spec = parseSweep(sweep, "bench-raw.json");
 const grid = new Grid(spec);
 const configs = new RunConfigMemo({ baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set });
@@ -27,13 +27,13 @@ let timedMs = 0;
 let timedRuns = 0;
 let interrupts = 0;
 let lineBytes = 0;
-for (let i = 0; i < count; i++) {
+for (let i = 0; i < indices.length; i++) {
   if (i === skip) {
     Atomics.add(cells, 0, 1);
     Atomics.notify(cells, 0);
     for (let n = Atomics.load(cells, 0); n < cells[1]; n = Atomics.load(cells, 0)) Atomics.wait(cells, 0, n);
   }
-  const run = grid.runAt((from + i) % grid.size);
+  const run = grid.runAt(indices[i]);
   const t0 = performance.now();
   const r = runToLine(configs, run, "full");
   if (i >= skip) {

@@ -73,21 +73,10 @@ function systemCpu(): { busyS: number } | null {
   }
 }
 
-/** CPU time a process has used (all its threads), s; null once it is gone or off Linux. */
-function processCpuS(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in USER_HZ
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Watches a measurement: load averages, and the cores' worth of CPU that other
  * processes used meanwhile — system-wide busy time minus this process's and minus
- * `childCpuS()` (the sweep process, sampled while it runs).
+ * `childCpuS()` (the sweep process's own CPU time, from its last timing line).
  */
 function watch(childCpuS: () => number = () => 0): () => { loadavgStart: number[]; loadavgEnd: number[]; otherCpuCores: number | null } {
   const loadavgStart = os.loadavg();
@@ -129,49 +118,41 @@ const THROUGHPUT_FILE = join(dir, "throughput.json");
 /** Runs in the throughput grid: each sweep must write a line for every one. */
 const THROUGHPUT_RUNS = new Grid(parseSweep(THROUGHPUT_SWEEP, THROUGHPUT_FILE)).size;
 writeFileSync(THROUGHPUT_FILE, JSON.stringify(THROUGHPUT_SWEEP));
-/** How often the results file is looked at for the steady-state clock, ms. */
-const POLL_MS = 10;
-
 /**
  * `tscsim sweep` as a user runs it — a new process, the built CLI, progress lines on a
  * non-terminal stderr — timed from spawning it to its exit: that is "end to end". The
- * steady-state clock runs from the moment the results file first has a line to the
- * moment it last grew (the file is looked at every POLL_MS), over the runs after the
- * first; interrupts are summed from the lines themselves.
+ * steady-state clock runs from the first line written to the last, over the runs after
+ * the first, as the sweep itself stamps them (TSCSIM_SWEEP_TIMING=1: src/sweep/timing.ts,
+ * each stamp also in ms since the epoch, which this process's clock shares); the sweep's
+ * CPU time, for the "other processes" figure, is its own last stamp. Nothing watches the
+ * results file meanwhile: looking at it every 10 ms cost ~4.5 % of a CPU on this VM,
+ * taken from the workers when two fill both CPUs (the bare threads of the ceiling ran
+ * without it). Interrupts are summed from the lines themselves.
  */
 async function throughput(workers: number): Promise<Throughput> {
   const out = join(dir, `throughput-${workers}.jsonl`);
-  let firstMs = 0;
-  let lastGrowMs = 0;
-  let size = 0;
   let childCpu = 0;
-  let childPid = 0;
-  const poll = setInterval(() => {
-    // The sweep's CPU time, for the "other processes" figure: its last reading before exit.
-    childCpu = (childPid === 0 ? null : processCpuS(childPid)) ?? childCpu;
-    let now: number;
-    try {
-      now = statSync(out).size;
-    } catch {
-      return; // not created yet
-    }
-    if (now > size) {
-      size = now;
-      lastGrowMs = performance.now();
-      if (firstMs === 0) firstMs = lastGrowMs;
-    }
-  }, POLL_MS);
   const done = watch(() => childCpu);
   const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, "sweep", THROUGHPUT_FILE, "--out", out, "--workers", String(workers)], { stdio: ["ignore", "ignore", "pipe"] });
-  childPid = child.pid ?? 0;
+  const child = spawn(process.execPath, [CLI, "sweep", THROUGHPUT_FILE, "--out", out, "--workers", String(workers)], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, TSCSIM_SWEEP_TIMING: "1" },
+  });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   const endMs = performance.now();
-  clearInterval(poll);
-  const machine = done();
+  /** A step's stamp, as this process's performance.now() (the epoch ms less this process's time origin). */
+  const stampMs = (step: string): number => {
+    const m = new RegExp(`^tscsim: sweep timing [0-9.]+ ms \\(([0-9.]+) epoch ms\\) ${step}$`, "m").exec(stderr);
+    if (m === null) throw new Error(`bench: tscsim sweep --workers ${workers} printed no "${step}" timing line: ${stderr.slice(-500)}`);
+    return Number(m[1]) - performance.timeOrigin;
+  };
   if (code !== 0) throw new Error(`bench: tscsim sweep --workers ${workers} exited ${code}: ${stderr}`);
+  const firstMs = stampMs("first line written");
+  const lastGrowMs = stampMs("last line written");
+  childCpu = Number(/^tscsim: sweep timing .* process CPU ([0-9.]+) ms$/m.exec(stderr)?.[1] ?? 0) / 1000;
+  const machine = done();
   const lines = readFileSync(out, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { status: string; result: { interrupts: number } });
   rmSync(out);
   if (lines.some((l) => l.status !== "ok")) throw new Error("bench: runs failed");
@@ -194,6 +175,24 @@ async function throughput(workers: number): Promise<Throughput> {
   };
 }
 
+/**
+ * The runs the bare threads simulate: RAW_RUNS of them, whole parameter combinations (all
+ * their seeds, in order, as a sweep worker takes them) spread evenly over the grid, so
+ * that they cost what the sweep's runs cost on average (the grid's first runs, all at
+ * the smallest advance, write ~12 KB lines against ~20 KB over the whole grid).
+ */
+const RAW_INDICES: number[] = (() => {
+  const grid = new Grid(parseSweep(THROUGHPUT_SWEEP, THROUGHPUT_FILE));
+  const seeds = grid.size / grid.combinations;
+  const combos = Math.max(1, Math.ceil(RAW_RUNS / seeds));
+  const out: number[] = [];
+  for (let j = 0; j < combos && out.length < RAW_RUNS; j++) {
+    const combo = Math.floor((j * grid.combinations) / combos);
+    for (let s = 0; s < seeds && out.length < RAW_RUNS; s++) out.push(combo * seeds + s);
+  }
+  return out;
+})();
+
 /** Per-run time of the sweep's runs simulated back to back on `threads` bare threads (sweep-raw-worker.mjs), after the cold start. */
 async function rawThreads(threads: number): Promise<{ msPerRun: number; interruptsPerRun: number }> {
   // The threads start their timed runs together (sweep-raw-worker.mjs's gate): a thread
@@ -202,8 +201,8 @@ async function rawThreads(threads: number): Promise<{ msPerRun: number; interrup
   new Int32Array(gate)[1] = threads;
   const replies = await Promise.all(
     Array.from({ length: threads }, () => new Promise<{ timedRuns: number; timedMs: number; interrupts: number }>((resolve, reject) => {
-      // Every thread does the same runs (the grid's first RAW_RUNS): the per-run times compare like with like.
-      const w = new Worker(new URL("./sweep-raw-worker.mjs", import.meta.url), { workerData: { sweep: THROUGHPUT_SWEEP, from: 0, count: RAW_RUNS, skip: RAW_SKIP, gate } });
+      // Every thread does the same runs (RAW_INDICES): the per-run times compare like with like.
+      const w = new Worker(new URL("./sweep-raw-worker.mjs", import.meta.url), { workerData: { sweep: THROUGHPUT_SWEEP, indices: RAW_INDICES, skip: RAW_SKIP, gate } });
       w.once("message", (m) => void w.terminate().then(() => resolve(m)));
       w.once("error", reject);
     })),

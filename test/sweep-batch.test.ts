@@ -5,7 +5,8 @@
 import { once } from "node:events";
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { afterEach, describe, expect, test } from "vitest";
-import { BatchSizer, BATCH_TARGET_MS, MAX_BATCH, startBatch, TimeoutError, type RunOutcome } from "../src/sweep/batch.js";
+import { alignCap, alignedTake, BatchSizer, BATCH_TARGET_MS, MAX_BATCH, startBatch, TimeoutError, type RunOutcome } from "../src/sweep/batch.js";
+import fc from "fast-check";
 import { parseSweep } from "../src/sweep/file.js";
 import { Grid } from "../src/sweep/grid.js";
 import { createPool, startWorkers, type SweepPool } from "../src/sweep/pool.js";
@@ -48,6 +49,62 @@ describe("BatchSizer", () => {
 
   test("a fixed size overrides the timing", () => {
     expect(new BatchSizer(2, 7).size(3)).toBe(7);
+  });
+});
+
+describe("alignedTake: a task of fresh runs ends where a parameter combination ends, when that is near", () => {
+  const grid = (runs: number): Uint32Array => Uint32Array.from({ length: runs }, (_, i) => i);
+
+  test("20 seeds a combination, tasks of 12: whole combinations, one task each", () => {
+    expect(alignedTake(grid(200), 0, 200, 12, 24, 20)).toBe(20);
+    expect(alignedTake(grid(200), 20, 200, 12, 24, 20)).toBe(20);
+  });
+
+  test("a task that already ends at a combination's end, or one seed a combination: n", () => {
+    expect(alignedTake(grid(100), 0, 100, 10, 30, 10)).toBe(10);
+    expect(alignedTake(grid(100), 3, 100, 10, 30, 1)).toBe(10);
+  });
+
+  test("tasks of 9 runs (runs of ~11 ms), 20 seeds: still whole combinations, within the cap of 3n", () => {
+    expect(alignedTake(grid(400), 0, 400, 9, alignCap(9, 400, 2), 20)).toBe(20);
+    expect(alignedTake(grid(400), 0, 400, 9, 18, 20)).toBe(9);
+  });
+
+  test("the cap: 3n, but never more than half a worker's fair share of what is left, nor less than n", () => {
+    expect(alignCap(10, 10_000, 2)).toBe(30);
+    expect(alignCap(10, 60, 2)).toBe(15);
+    expect(alignCap(10, 20, 2)).toBe(10);
+  });
+
+  test("the end further than the cap (many seeds): n", () => {
+    expect(alignedTake(grid(1000), 0, 1000, 12, 36, 100)).toBe(12);
+  });
+
+  test("never past the runs left", () => {
+    expect(alignedTake(grid(25), 20, 25, 12, 36, 20)).toBe(5);
+    // The last runs end a combination too.
+    expect(alignedTake(grid(30), 10, 30, 12, 36, 20)).toBe(20);
+  });
+
+  test("runs skipped by --resume: the combinations of the runs actually pending", () => {
+    // Combinations of 4 runs: pending runs 0-2 (combination 0), 5-7 (1), 20-21 (5).
+    const pending = Uint32Array.from([0, 1, 2, 5, 6, 7, 20, 21]);
+    expect(alignedTake(pending, 0, pending.length, 2, 6, 4)).toBe(3);
+    expect(alignedTake(pending, 3, pending.length, 2, 6, 4)).toBe(3);
+  });
+
+  test("property: between n and the cap (or what is left), more than n only to end at a combination's end", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 0, max: 128 }), fc.nat(), (runs, seeds, n, more, at) => {
+        const pending = grid(runs);
+        const from = at % runs;
+        const cap = n + more;
+        const m = alignedTake(pending, from, runs, n, cap, seeds);
+        expect(m).toBeGreaterThanOrEqual(Math.min(n, runs - from));
+        expect(m).toBeLessThanOrEqual(Math.min(cap, runs - from));
+        if (m > n && from + m < runs) expect(Math.floor(pending[from + m]! / seeds)).not.toBe(Math.floor(pending[from + m - 1]! / seeds));
+      }),
+    );
   });
 });
 

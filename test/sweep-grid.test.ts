@@ -1,10 +1,12 @@
 import { describe, expect, test } from "vitest";
+import fc from "fast-check";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseSweep } from "../src/sweep/file.js";
 import { Grid } from "../src/sweep/grid.js";
-import { canonicalJson, runId } from "../src/sweep/identity.js";
+import { canonicalJson, runId, sha256Hex } from "../src/sweep/identity.js";
 import { expandRange } from "../src/sweep/range.js";
 import { validateGrid } from "../src/sweep/preflight.js";
 import { SweepError } from "../src/sweep/errors.js";
@@ -50,6 +52,36 @@ describe("grid expansion", () => {
     // Pinned: the id is a contract between sweeps, resumes and merges (sha256 of the canonical parameters).
     const spec = parseSweep(TINY, "a.json");
     expect(a[0]).toBe(runId({ baseDigest: spec.base.digest, set: { duration: "2ms", "vms.0.vcpus": 1 }, params: { "kvm.timerAdvance": 0, "kvm.era": "v5.1" }, seed: 1 }));
+  });
+
+  test("ids are pinned: the values sweeps wrote before the grid cached the canonical JSON of set and params", () => {
+    const grid = new Grid(parseSweep(TINY, "a.json"));
+    expect([0, 1, 5, 11].map((i) => grid.runAt(i).id)).toEqual(["b5dc3b6d0c6a19b9", "acaf53a1936e9f44", "932fd3dafc4daf3c", "dc71012773966eb9"]);
+  });
+
+  test("sha256Hex is the SHA-256 of the text's UTF-8 bytes, whichever digest function Node offers", () => {
+    for (const text of ["", "abc", '{"kvm.era":"v5.4"}', "µs — ünïcödé 🙂"]) expect(sha256Hex(text)).toBe(createHash("sha256").update(Buffer.from(text, "utf8")).digest("hex"));
+    expect(sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+
+  test("property: runAt's id is the SHA-256 of the whole identity's canonical JSON, whatever the values and the order runs are asked in", () => {
+    // Axis values of every JSON kind, objects with unsorted keys included; runs asked
+    // for in any order, so the grid's per-combination cache is hit, missed and refilled.
+    const value = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string(), fc.boolean(), fc.constant(null), fc.dictionary(fc.string({ maxLength: 3 }), fc.oneof(fc.integer(), fc.string())), fc.array(fc.integer(), { maxLength: 3 }));
+    const axes = fc.dictionary(fc.constantFrom("kvm.timerAdvance", "kvm.era", "vms.0.vcpus", "x.y"), fc.uniqueArray(value, { minLength: 1, maxLength: 3, selector: (v) => canonicalJson(v) }), { minKeys: 1, maxKeys: 3 });
+    const seeds = fc.uniqueArray(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { minLength: 1, maxLength: 3 });
+    fc.assert(
+      fc.property(axes, seeds, fc.array(fc.nat(), { minLength: 1, maxLength: 20 }), (ax, sd, picks) => {
+        const spec = parseSweep({ base: "default", set: { duration: "1ms" }, axes: ax, seeds: sd }, "p.json");
+        const grid = new Grid(spec);
+        for (const pick of picks) {
+          const run = grid.runAt(pick % grid.size);
+          const whole = sha256Hex(canonicalJson({ base: spec.base.digest, params: run.params, seed: run.seed, set: { duration: "1ms" } })).slice(0, 16);
+          expect(run.id).toBe(whole);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   test("an id changes with any of base, set, axis value and seed", () => {

@@ -251,3 +251,36 @@ describe.skipIf(!built)("an invalid grid while the workers start early (the bin)
     expect(existsSync(join(xdg, "tscsim")) ? readdirSync(join(xdg, "tscsim")) : []).toEqual([]);
   });
 });
+
+describe.skipIf(!built)("TSCSIM_SWEEP_TIMING=1 (the bin): the stamps bench/sweep.bench.ts times a sweep by", () => {
+  test("each line gives ms since the process started and the same instant in epoch ms; first and last line written, later the process's CPU", () => {
+    const grid = join(scratch, "timing.json");
+    writeFileSync(grid, JSON.stringify({ base: "cyclictest", set: { duration: "2ms", "vms.0.vcpus": 1, "kvm.era": "v5.4" }, axes: { "kvm.timerAdvance": [0, 1000] }, seeds: [1, 2] }));
+    const before = Date.now();
+    const r = bin(["sweep", grid, "--out", join(scratch, "timing.jsonl"), "--workers", "1"], { XDG_CACHE_HOME: join(scratch, "xdg-timing"), TSCSIM_SWEEP_TIMING: "1" });
+    const after = Date.now();
+    expect(r.code).toBe(0);
+    const stamps = r.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("tscsim: sweep timing "))
+      .map((l) => {
+        const m = /^tscsim: sweep timing (\d+\.\d) ms \((\d+\.\d) epoch ms\) (.+)$/.exec(l);
+        expect(m, l).not.toBeNull();
+        return { ms: Number(m![1]), epochMs: Number(m![2]), step: m![3]! };
+      });
+    const steps = stamps.map((s) => s.step);
+    const first = steps.indexOf("first line written");
+    const last = steps.indexOf("last line written");
+    expect(first).toBeGreaterThan(0);
+    expect(last).toBeGreaterThan(first);
+    expect(steps.findIndex((s) => /^process CPU \d+\.\d ms$/.test(s))).toBeGreaterThan(last);
+    for (let i = 1; i < stamps.length; i++) {
+      // One clock: the epoch form moves with the process's own (to the printed 0.1 ms).
+      expect(stamps[i]!.ms).toBeGreaterThanOrEqual(stamps[i - 1]!.ms);
+      expect(Math.abs(stamps[i]!.epochMs - stamps[i - 1]!.epochMs - (stamps[i]!.ms - stamps[i - 1]!.ms))).toBeLessThan(0.25);
+    }
+    // The epoch form is this machine's clock (the bench compares it with its own).
+    expect(stamps[0]!.epochMs).toBeGreaterThanOrEqual(before - 1);
+    expect(stamps.at(-1)!.epochMs).toBeLessThanOrEqual(after + 1);
+  });
+});

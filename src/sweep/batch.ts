@@ -173,3 +173,32 @@ export class BatchSizer {
     return Math.max(1, Math.min(byTime, fair, MAX_BATCH));
   }
 }
+
+/**
+ * How many fresh runs to take from pending[from..count) for a task sized `n`: n, or up
+ * to `cap` when that ends the task where a parameter combination ends (pending holds
+ * grid indices, `seeds` runs per combination, a combination's runs consecutive).
+ *
+ * Why: a worker keeps the last combination's validated scenario (RunConfigMemo,
+ * scenario-of-run.ts), so a combination cut between two tasks is validated by both
+ * workers: with 20 seeds a combination and tasks of ~10 runs, each of two workers
+ * validated nearly every combination. Ending tasks at combination ends gives each
+ * combination to one worker. When the end is further than `cap` (many seeds), the task
+ * stays at n.
+ */
+export function alignedTake(pending: Uint32Array, from: number, count: number, n: number, cap: number, seeds: number): number {
+  if (from + n >= count) return count - from;
+  const last = Math.floor(pending[from + n - 1]! / seeds);
+  let end = from + n;
+  while (end < count && end - from < cap && Math.floor(pending[end]! / seeds) === last) end++;
+  return end === count || Math.floor(pending[end]! / seeds) !== last ? end - from : n;
+}
+
+/**
+ * The most runs alignedTake may give a task sized `n`: three times n, but never more
+ * than half of a worker's fair share of what is left, so that the sweep's last runs are
+ * still shared out evenly.
+ */
+export function alignCap(n: number, remaining: number, workers: number): number {
+  return Math.max(n, Math.min(3 * n, Math.ceil(remaining / (2 * workers))));
+}

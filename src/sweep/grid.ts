@@ -5,7 +5,7 @@
 // million-run grid costs nothing until it is walked.
 
 import type { SweepSpec } from "./file.js";
-import { runId } from "./identity.js";
+import { canonicalJson, runIdOfCanonical } from "./identity.js";
 
 export interface RunSpec {
   /** Position in the grid order (0-based). */
@@ -22,12 +22,16 @@ export class Grid {
   readonly combinations: number;
   /** Runs: combinations × seeds. */
   readonly size: number;
-  private readonly setRecord: Record<string, unknown>;
+  /** canonicalJson of `set`, the same for every run. */
+  private readonly setJson: string;
+  /** The last combination runAt met and its params' canonical JSON: a combination's seeds are consecutive runs. */
+  private lastCombo = -1;
+  private lastParamsJson = "";
 
   constructor(readonly spec: SweepSpec) {
     this.combinations = spec.axes.reduce((n, a) => n * a.values.length, 1);
     this.size = this.combinations * spec.seeds.length;
-    this.setRecord = Object.fromEntries(spec.set);
+    this.setJson = canonicalJson(Object.fromEntries(spec.set));
   }
 
   /** The axis values of combination `combo` (0 ≤ combo < combinations). */
@@ -49,9 +53,16 @@ export class Grid {
   runAt(index: number): RunSpec {
     if (!Number.isInteger(index) || index < 0 || index >= this.size) throw new RangeError(`run index ${index} outside the grid (0..${this.size - 1})`);
     const seeds = this.spec.seeds.length;
-    const params = this.paramsAt(Math.floor(index / seeds));
+    const combo = Math.floor(index / seeds);
+    const params = this.paramsAt(combo);
     const seed = this.spec.seeds[index % seeds]!;
-    return { index, params, seed, id: runId({ baseDigest: this.spec.base.digest, set: this.setRecord, params, seed }) };
+    // The sweep's main thread makes the id of every run it hands out (runner.ts) and of
+    // every run of the shard on --resume: only the SHA-256 is per run (identity.ts).
+    if (combo !== this.lastCombo) {
+      this.lastParamsJson = canonicalJson(params);
+      this.lastCombo = combo;
+    }
+    return { index, params, seed, id: runIdOfCanonical(this.spec.base.digest, this.setJson, this.lastParamsJson, seed) };
   }
 
   /** Every run in grid order. */

@@ -6,7 +6,7 @@
 // `tscsim merge` key on. 64 bits keep a collision below 1e-9 up to ~190,000 runs per
 // sweep and ~3e-8 at a million.
 
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 
 /** JSON with object keys sorted (code-unit order) at every level and no whitespace. */
 export function canonicalJson(value: unknown): string {
@@ -20,8 +20,11 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
 }
 
+/** crypto.hash, the one-shot digest (Node 20.12+): no Hash object per call; the sweep's main thread makes one id per run. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+
 export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return oneShot !== undefined ? oneShot("sha256", text, "hex") : crypto.createHash("sha256").update(text).digest("hex");
 }
 
 /** Hex digits kept from the SHA-256. */
@@ -36,5 +39,15 @@ export interface RunIdentity {
 }
 
 export function runId(identity: RunIdentity): string {
-  return sha256Hex(canonicalJson({ base: identity.baseDigest, params: identity.params, seed: identity.seed, set: identity.set })).slice(0, ID_HEX_DIGITS);
+  return runIdOfCanonical(identity.baseDigest, canonicalJson(identity.set), canonicalJson(identity.params), identity.seed);
+}
+
+/**
+ * runId from the canonical JSON of `set` and `params`, already made: a grid makes the
+ * set's once and each parameter combination's once (grid.ts), so a run costs one SHA-256.
+ * The text hashed is canonicalJson({ base, params, seed, set }) written out: its keys in
+ * sorted order, each value's canonical JSON.
+ */
+export function runIdOfCanonical(baseDigest: string, setJson: string, paramsJson: string, seed: number): string {
+  return sha256Hex(`{"base":${JSON.stringify(baseDigest)},"params":${paramsJson},"seed":${canonicalJson(seed)},"set":${setJson}}`).slice(0, ID_HEX_DIGITS);
 }

@@ -16,7 +16,7 @@ import { InputUnusableError } from "../errors.js";
 import type { SweepSpec } from "./file.js";
 import { Grid, type RunSpec } from "./grid.js";
 import { failedLine, type LineDetail } from "./line.js";
-import { BatchSizer, startBatch, type InFlightBatch, type RunClock, type RunOutcome } from "./batch.js";
+import { alignCap, alignedTake, BatchSizer, startBatch, type InFlightBatch, type RunClock, type RunOutcome } from "./batch.js";
 import { WorkerStartError } from "./errors.js";
 import { startPool, type StartingPool, type SweepPool } from "./pool.js";
 import type { RunTask, RunTaskResult, WorkerData } from "./worker.js";
@@ -25,7 +25,7 @@ import { ResultsAppender, STDOUT, type TornTail } from "./results-file.js";
 import { existingRuns } from "./existing-runs.js";
 import { lockResultsFile } from "./lock.js";
 import { formatShard, shardIndices, shardSize, WHOLE_GRID, type Shard } from "./shard.js";
-import { sweepTiming } from "./timing.js";
+import { sweepTiming, sweepTimingCpu } from "./timing.js";
 
 /** How many times a run is tried before it is recorded as failed. */
 const ATTEMPTS = 2;
@@ -283,8 +283,12 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
 
   /** First attempts (requeued ones first), as many as the sizer says. */
   const takeFresh = (): Job[] => {
-    const n = sizer.size(requeued.length + pendingCount - next);
+    const remaining = requeued.length + pendingCount - next;
+    let n = sizer.size(remaining);
     const jobs = requeued.splice(0, n);
+    // A task of fresh runs ends where a parameter combination ends, when that is near
+    // (batch.ts alignedTake); a size pinned by the caller (tests) is kept as it is.
+    if (jobs.length === 0 && options.batchRuns === undefined) n = alignedTake(pending, next, pendingCount, n, alignCap(n, remaining, workers), grid.spec.seeds.length);
     while (jobs.length < n && next < pendingCount) jobs.push({ run: grid.runAt(pending[next++]!), attempt: 1, errors: [], wallMs: 0 });
     return jobs;
   };
@@ -363,6 +367,7 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
     }
     await destroyed;
     sweepTiming("pool destroyed");
+    sweepTimingCpu();
   }
   if (fatal !== undefined) throw fatal;
   if (writeError !== undefined) {

@@ -1,11 +1,24 @@
 // TSCSIM_SWEEP_TIMING=1: one line on stderr per step of a sweep's start and end, with the
-// time since the process started (performance.now()), to see where the wait for the
-// first results line goes (docs/performance.md, "What a sweep pays once"). Off by default;
-// it changes nothing but stderr.
+// time since the process started (performance.now()) and the same instant as ms since the
+// Unix epoch (performance.timeOrigin + now, comparable with another process's clock), to
+// see where the wait for the first results line goes (docs/performance.md, "What a sweep
+// pays once"). bench/sweep.bench.ts times a sweep's steady state from its "first line
+// written" and "last line written" lines, and takes its CPU time from "process CPU", so it
+// need not watch the results file while the sweep runs. Off by default; it changes nothing
+// but stderr.
 
 const on = process.env.TSCSIM_SWEEP_TIMING === "1";
 
-/** Says that `step` is done, when TSCSIM_SWEEP_TIMING=1. */
+/** Says that `step` is done, when TSCSIM_SWEEP_TIMING=1: `tscsim: sweep timing <ms> ms (<epoch ms> epoch ms) <step>`. */
 export function sweepTiming(step: string): void {
-  if (on) process.stderr.write(`tscsim: sweep timing ${performance.now().toFixed(1)} ms ${step}\n`);
+  if (!on) return;
+  const now = performance.now();
+  process.stderr.write(`tscsim: sweep timing ${now.toFixed(1)} ms (${(performance.timeOrigin + now).toFixed(1)} epoch ms) ${step}\n`);
+}
+
+/** The process's CPU time so far (every thread, the workers' included), as a last step, when TSCSIM_SWEEP_TIMING=1. */
+export function sweepTimingCpu(): void {
+  if (!on) return;
+  const cpu = process.cpuUsage();
+  sweepTiming(`process CPU ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms`);
 }
