@@ -9,18 +9,24 @@ export let hvDeltaHostCycles: u64 = 0;
 export let hvDeadlineHostTsc: u64 = 0;
 export let hvExpired: bool = false;
 
-/** vmx_set_hv_timer's guest delta: max(deadline, g) - g, less the advance, floored at 0. */
+/** vmx_set_hv_timer's raw guest delta: max(deadline, g) - g (a deadline already past is 0). */
 // @ts-ignore: decorator
 @inline
-function guestDeltaCycles(deadlineTsc: u64, guestTsc: u64, advanceCycles: u64): u64 {
-  const delta = (deadlineTsc > guestTsc ? deadlineTsc : guestTsc) - guestTsc;
-  return delta > advanceCycles ? delta - advanceCycles : 0;
+export function guestRawDeltaCycles(deadlineTsc: u64, guestTsc: u64): u64 {
+  return (deadlineTsc > guestTsc ? deadlineTsc : guestTsc) - guestTsc;
+}
+
+/** vmx_set_hv_timer's guest delta: the raw delta less the advance, floored at 0. */
+// @ts-ignore: decorator
+@inline
+function guestDeltaCycles(rawCycles: u64, advanceCycles: u64): u64 {
+  return rawCycles > advanceCycles ? rawCycles - advanceCycles : 0;
 }
 
 /** vmx_set_hv_timer's end: ERange when delta >> rate exceeds maxValue, else the results stored. */
 // @ts-ignore: decorator
 @inline
-function storeHvTimer(delta: u64, hostTsc: u64, rate: u32, maxValue: u64): i32 {
+export function storeHvTimer(delta: u64, hostTsc: u64, rate: u32, maxValue: u64): i32 {
   if (delta >> u64(rate) > maxValue) return Status.ERange;
   hvDeltaHostCycles = delta;
   hvDeadlineHostTsc = hostTsc + delta;
@@ -43,7 +49,7 @@ export function vmxSetHvTimer(
   rate: u32,
   maxValue: u64,
 ): i32 {
-  let delta = guestDeltaCycles(deadlineTsc, guestTsc, advanceCycles);
+  let delta = guestDeltaCycles(guestRawDeltaCycles(deadlineTsc, guestTsc), advanceCycles);
   if (l1Ratio != u64(1) << u64(fracBits) && delta != 0) {
     if (u64ShlDivU64(delta, fracBits, l1Ratio) != Status.Ok) return Status.ERange;
     delta = hi64;
@@ -95,9 +101,9 @@ export function vmxSetHvTimerCachedInline(
   rate: u32,
   maxValue: u64,
 ): i32 {
-  const delta = hvHostDeltaInline((deadlineTsc > guestTsc ? deadlineTsc : guestTsc) - guestTsc, advanceCycles, l1Ratio, fracBits);
+  const delta = hvHostDeltaInline(guestRawDeltaCycles(deadlineTsc, guestTsc), advanceCycles, l1Ratio, fracBits);
   if (hvDeltaOverflow) return Status.ERange;
-  return storeHvTimerInline(delta, hostTsc, rate, maxValue);
+  return storeHvTimer(delta, hostTsc, rate, maxValue);
 }
 
 /** The L1 ratio's divide in hvHostDeltaInline overflowed (vmx_set_hv_timer's -ERANGE from u64_shl_div_u64). */
@@ -112,7 +118,7 @@ export let hvDeltaOverflow: bool = false;
 // @ts-ignore: decorator
 @inline
 export function hvHostDeltaInline(rawCycles: u64, advanceCycles: u64, l1Ratio: u64, fracBits: u32): u64 {
-  let delta = rawCycles > advanceCycles ? rawCycles - advanceCycles : 0;
+  let delta = guestDeltaCycles(rawCycles, advanceCycles);
   hvDeltaOverflow = false;
   if (l1Ratio != u64(1) << u64(fracBits) && delta != 0) {
     // u64_shl_div_u64: overflow when the high word of delta << fracBits reaches the divisor.
@@ -131,13 +137,6 @@ export function hvHostDeltaInline(rawCycles: u64, advanceCycles: u64, l1Ratio: u
     delta = divPreinvShifted(hi, delta << u64(fracBits), cachedShift, cachedDivisor, cachedReciprocal);
   }
   return delta;
-}
-
-/** vmx_set_hv_timer's end (storeHvTimer), for a delta hvHostDeltaInline computed (or kept). */
-// @ts-ignore: decorator
-@inline
-export function storeHvTimerInline(delta: u64, hostTsc: u64, rate: u32, maxValue: u64): i32 {
-  return storeHvTimer(delta, hostTsc, rate, maxValue);
 }
 
 /** vmx_update_hv_timer (§6.2): u32((hv_deadline_tsc - host_tsc) >> rate), 0 once past. */

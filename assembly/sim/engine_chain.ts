@@ -10,8 +10,8 @@ import { logFull } from "./engine_metrics";
 import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, pushDeferred, pushHv, COMPUTE_END_NS, EV_GUEST_RESUME, HRTIMER_SEQ, HV_SEQ, STATE, S_DONE, THREAD_SEQ, THREAD_PARKED, clear, eng, has, payloadOf, stallEveryNs } from "./engine_record";
 import { traceFull } from "./trace_log";
 import { BUSY_STEP_NS, busyWaiting } from "./guest_lapic_count";
-import { chainedUntilNs, events } from "./engine_events";
-import { COPY_CYCLICTEST, COPY_CYCLICTEST_PROPOSALS, COPY_TSCDEADLINE_LATENCY, COPY_REARM_STORM, COPY_REARM_STORM_LAZY, onThreadEventCopy, onThreadEventOn } from "./engine_program";
+import { chainedUntilNs, events, runChainedAt } from "./engine_events";
+import { COPY_GENERAL, onThreadEventCopy, onThreadEventOn } from "./engine_program";
 
 /**
  * The earliest live event vCPU e has in the queue or held back (its hrtimer, preemption
@@ -92,14 +92,12 @@ export function flushChain(v: i32, traced: bool, busyAny: bool, copy: i32): void
       continue;
     }
     clear(e, F_DEFERRED);
-    setNowNs(at);
-    if (at > chainedUntilNs) chainedUntilNs = at;
-    events++;
+    runChainedAt(at);
     store<i64>(e + THREAD_SEQ, -1);
     if (load<u8>(e + STATE) == S_DONE) break;
     // NEXT_KIND is a byte (a wider load would also read ST_LOOPS, and miss the store just made).
-    // Inlined in the cyclictest and rearm-storm copies; a call in the others.
-    if (copy == COPY_CYCLICTEST || copy == COPY_REARM_STORM || copy == COPY_REARM_STORM_LAZY || copy == COPY_CYCLICTEST_PROPOSALS || copy == COPY_TSCDEADLINE_LATENCY) onThreadEventOn(e, v, u32(load<u8>(e + NEXT_KIND)), copy);
+    // Inlined in the plain copies; a call in the general one.
+    if (copy != COPY_GENERAL) onThreadEventOn(e, v, u32(load<u8>(e + NEXT_KIND)), copy);
     else onThreadEventCopy(e, v, u32(load<u8>(e + NEXT_KIND)), copy);
   }
   // Into the queue in the order the TypeScript engine pushed them: the preemption timer

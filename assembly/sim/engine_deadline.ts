@@ -8,7 +8,7 @@
 import { Count, count } from "./engine_metrics";
 import { F_PENDING, HRTIMER_SEQ, R_NEXT, clear } from "./engine_record";
 import { cancelHrtimer } from "./engine_lapic";
-import { restartApicTimer, startSwTimer, writeTscDeadline } from "./engine_lapic_start";
+import { restartApicTimer, startSwTimer, writeTscDeadline, writeTscDeadlinePlain } from "./engine_lapic_start";
 import { TraceExit, TraceKind, trace } from "./trace_log";
 import { lazyClearArmed, lazyGuestWrite, lazyRearmIfLater, pvDeadlineFromReg } from "./deadline_proposals";
 // The flags and the LAPIC's hooks into the proposals (a leaf below the LAPIC); re-exported for the paths above.
@@ -29,6 +29,19 @@ export function wrmsrTscDeadline(e: usize, v: i32): i32 {
   trace(TraceKind.Exit, v, TraceExit.MsrWrite);
   // LapicTimer.writeTscDeadline: tdFromReg, lazyArm, the PV MSR disarmed, startApicTimer.
   writeTscDeadline(e, v);
+  return X_MSR_WRITE;
+}
+
+/**
+ * wrmsrTscDeadline in a guest step of a plain copy without a deadline proposal
+ * (engine_program.ts hostPlainOf: no trace, no proposal, deadline mode): the exit, then
+ * LapicTimer.writeTscDeadline's plain form.
+ */
+// @ts-ignore: decorator
+@inline
+export function wrmsrTscDeadlinePlain(e: usize, v: i32): i32 {
+  count(v, Count.ExitMsrWrite);
+  writeTscDeadlinePlain(e, v);
   return X_MSR_WRITE;
 }
 

@@ -3,7 +3,7 @@
 // import the loop that runs the guest.
 
 import { horizonNs } from "./event_queue";
-import { hostKhz, hostTscAt, hostTscBase, nsWhenHostTscReaches } from "./host_clock";
+import { hostKhz, hostTscAt, hostTscBase, nsWhenHostTscReaches, setNowNs } from "./host_clock";
 
 /** Events run (ctEngineEvents), counting the TypeScript engine's stale pops the wasm engine skips. */
 export let events: f64 = 0;
@@ -45,6 +45,19 @@ export function noteHorizon(): void {
 @inline
 export function firesAfterHorizon(fireTsc: u64): bool {
   return horizonTscExact ? fireTsc > horizonTsc : nsWhenHostTscReaches(fireTsc) > horizonNs;
+}
+
+/**
+ * An event run at once at `at` instead of through the queue (engine_chain.ts flushChain,
+ * engine_lazy_rearm.ts): the clock moves to it, the clock's end value follows, and it is
+ * counted as the event the TypeScript engine pops.
+ */
+// @ts-ignore: decorator
+@inline
+export function runChainedAt(at: i64): void {
+  setNowNs(at);
+  if (at > chainedUntilNs) chainedUntilNs = at;
+  events++;
 }
 
 /** A dropped event the TypeScript engine pops (and counts) at host TSC fireTsc, unless past the horizon. */

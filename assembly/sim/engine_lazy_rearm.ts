@@ -8,14 +8,14 @@
 // another). Above the LAPIC (engine_lapic*.ts) and the proposals (deadline_proposals.ts);
 // the loop (engine_loop.ts) calls it.
 
-import { simNowNs, setNowNs } from "./host_clock";
+import { simNowNs } from "./host_clock";
 import { horizonNs } from "./event_queue";
 import { logFull, metricCallback } from "./engine_metrics";
 import { F_DEFERRED, F_HV_DEFERRED, HRTIMER_AT_NS, HRTIMER_SEQ, HV_SEQ, NEXT_AT_NS, STALL_AT_NS, STATE, S_DONE, THREAD_SEQ, chaining, has, stallEveryNs, startNs } from "./engine_record";
 import { expiredByHrtimerPlain } from "./engine_lapic";
 import { pushHeldHrtimer, startSwTimerLazyHeld } from "./engine_lapic_start";
 import { lazyClearArmed, lazyRearmIfLater } from "./deadline_proposals";
-import { chainedUntilNs, events } from "./engine_events";
+import { runChainedAt } from "./engine_events";
 
 /**
  * hrtimerCallback (apic_timer_fn) in rearm-storm's lazy copy: hrtimerCallbackPlain's steps (no trace,
@@ -41,9 +41,7 @@ export function hrtimerCallbackLazy(e: usize, v: i32): void {
       pushHeldHrtimer(e, v);
       return;
     }
-    setNowNs(at);
-    if (at > chainedUntilNs) chainedUntilNs = at;
-    events++;
+    runChainedAt(at);
   }
 }
 

@@ -4,11 +4,10 @@
 
 import { rec, reg, guestTscNowKept } from "./vcpu_layout";
 import { cyclesToNsSigned, nsToCyclesSigned } from "./vcpu_timer";
-import { Count, count, countOf, lastLatencyCycles, maxLatencyCycles, metricLatency, metricLatencyInline, minLatencyCycles } from "./engine_metrics";
-import { F_HANDLER_DONE, PHASE, VM_CT_INTERVAL_NS, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, ST_LOOPS, COMPUTE_LEFT_NS, VM_BOOT_KHZ, VM_IDLE_POLL, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_COMPUTE, X_DONE, X_HALT, X_IDLE_POLL, X_IRET, X_MSR_WRITE, X_NONE, addStatUs, clear, eng, has, set, statSumUs, statsKept, vmAt, vmCell, vmCells } from "./engine_record";
+import { Count, countOf, lastLatencyCycles, maxLatencyCycles, metricLatency, metricLatencyInline, minLatencyCycles } from "./engine_metrics";
+import { F_HANDLER_DONE, PHASE, VM_CT_INTERVAL_NS, PH_ARM, PH_HALT, PH_SET_MODE, PH_START, PH_WORK, R_NEXT, R_NOW, ST_LOOPS, COMPUTE_LEFT_NS, VM_BOOT_KHZ, VM_IDLE_POLL, VM_INTERVAL_CYCLES, VM_LOOPS, VM_WORK_NS, X_COMPUTE, X_DONE, X_HALT, X_IDLE_POLL, X_IRET, X_NONE, addStatUs, clear, eng, has, set, statSumUs, statsKept, vmAt, vmCell, vmCells } from "./engine_record";
 import { guestEoi, setTscDeadlineMode } from "./engine_lapic";
-import { wrmsrPvDeadline, wrmsrTscDeadline } from "./engine_deadline";
-import { writeTscDeadlinePlain } from "./engine_lapic_start";
+import { wrmsrPvDeadline, wrmsrTscDeadline, wrmsrTscDeadlinePlain } from "./engine_deadline";
 import { gKvmclock } from "./deadline_proposals";
 import { exactNsCell, keepPvNs } from "./metrics_ns_extremes";
 
@@ -58,12 +57,7 @@ export function cyclictestStepOn(e: usize, v: i32, pv: bool, plain: bool, hostPl
       }
       // The guest converts the interval with the calibration it booted with.
       store<u64>(r, load<u64>(r) + u64(i64(vmAt(cells, VM_INTERVAL_CYCLES))));
-      if (hostPlain) {
-        count(v, Count.ExitMsrWrite);
-        writeTscDeadlinePlain(e, v);
-        return X_MSR_WRITE;
-      }
-      return wrmsrTscDeadline(e, v);
+      return hostPlain ? wrmsrTscDeadlinePlain(e, v) : wrmsrTscDeadline(e, v);
     }
     case PH_WORK:
       store<u8>(e + PHASE, PH_ARM);

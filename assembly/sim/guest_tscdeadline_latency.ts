@@ -8,11 +8,10 @@
 
 import { rec, reg, guestTscNowKept } from "./vcpu_layout";
 import { cyclesToNsSigned } from "./vcpu_timer";
-import { Count, count, countOf, metricLatency } from "./engine_metrics";
-import { F_TDL_HIT_MAX, F_TDL_HPHASE, F_TDL_HPHASE_SHIFT, FLAGS, PHASE, R_NEXT, R_NOW, ST_LOOPS, VM_IDLE_POLL, VM_TDL_BREAKMAX_CYCLES, VM_TDL_DELTA_CYCLES, VM_TDL_SAMPLES_BASE, VM_TDL_SIZE, X_DONE, X_HALT, X_IDLE_POLL, X_IRET, X_MSR_WRITE, X_NONE, eng, has, set, vmCell, VM_TDL_FIRST_VCPU } from "./engine_record";
+import { Count, countOf, metricLatency } from "./engine_metrics";
+import { F_TDL_HIT_MAX, F_TDL_HPHASE, F_TDL_HPHASE_SHIFT, FLAGS, PHASE, R_NEXT, R_NOW, ST_LOOPS, VM_IDLE_POLL, VM_TDL_BREAKMAX_CYCLES, VM_TDL_DELTA_CYCLES, VM_TDL_SAMPLES_BASE, VM_TDL_SIZE, X_DONE, X_HALT, X_IDLE_POLL, X_IRET, X_NONE, eng, has, set, vmCell, VM_TDL_FIRST_VCPU } from "./engine_record";
 import { guestEoi, setTscDeadlineMode } from "./engine_lapic";
-import { wrmsrTscDeadline } from "./engine_deadline";
-import { writeTscDeadlinePlain } from "./engine_lapic_start";
+import { wrmsrTscDeadline, wrmsrTscDeadlinePlain } from "./engine_deadline";
 import { sampleCell } from "./guest_tscdl_state";
 
 const PH_SET_MODE: u8 = 0;
@@ -35,20 +34,6 @@ export function tdlStep(e: usize, v: i32): i32 {
 }
 
 /**
- * The deadline MSR write: wrmsrTscDeadline, or in the workload's copy of the loop
- * (`plain`, a constant: engine_loop.ts plainCopy, no trace and no deadline proposal) the
- * WRMSR without the proposal's and the trace's tests.
- */
-// @ts-ignore: decorator
-@inline
-function tdlWrmsr(e: usize, v: i32, plain: bool): i32 {
-  if (!plain) return wrmsrTscDeadline(e, v);
-  count(v, Count.ExitMsrWrite);
-  writeTscDeadlinePlain(e, v);
-  return X_MSR_WRITE;
-}
-
-/**
  * GuestMachine.step; `plain` (a constant at each call): the workload's copy of the loop,
  * where no VM spins in guest mode (no idle "poll": engine_loop.ts plainCopyVm).
  */
@@ -65,7 +50,7 @@ export function tdlStepOn(e: usize, v: i32, plain: bool): i32 {
     const p = rec(v);
     store<u64>(reg(p, R_NEXT), guestTscNowKept(p) + u64(i64(vmCell(e, VM_TDL_DELTA_CYCLES))));
     store<u8>(e + PHASE, PH_FIRST_DEADLINE + 1);
-    return tdlWrmsr(e, v, plain);
+    return plain ? wrmsrTscDeadlinePlain(e, v) : wrmsrTscDeadline(e, v);
   }
   // The test checks its condition before each HLT (2019 fix).
   if (has(e, F_TDL_HIT_MAX) || countOf(v, Count.Interrupts) >= vmCell(e, VM_TDL_SIZE)) return X_DONE;
@@ -109,7 +94,7 @@ export function tdlInterruptStepOn(e: usize, v: i32, plain: bool): i32 {
   if (h == H_REARM) {
     store<u64>(reg(p, R_NEXT), load<u64>(reg(p, R_NOW)) + u64(i64(vmCell(e, VM_TDL_DELTA_CYCLES))));
     setHandlerPhase(e, H_EOI);
-    return tdlWrmsr(e, v, plain);
+    return plain ? wrmsrTscDeadlinePlain(e, v) : wrmsrTscDeadline(e, v);
   }
   if (h == H_EOI) {
     setHandlerPhase(e, H_RETURN);

@@ -4,7 +4,7 @@
 // advance's busy-wait). Both engines call these over the per-vCPU record (vcpu_layout.ts).
 
 import { Status } from "../status";
-import { vmxSetHvTimerCachedInline, hvDeadlineHostTsc, hvDeltaOverflow, hvHostDeltaInline, storeHvTimerInline } from "../hv_timer";
+import { vmxSetHvTimerCachedInline, hvDeadlineHostTsc, hvDeltaOverflow, hvHostDeltaInline, guestRawDeltaCycles, storeHvTimer } from "../hv_timer";
 import { simNowNs, hostTscAt, hostTscNow, nsWhenHostTscReachesInline } from "./host_clock";
 import { queuePush } from "./event_queue";
 import { RATIO, TSCDEADLINE, HV_DEADLINE_TSC, ADVANCE_NS, MULT, fracBits, rec, nsecToCyclesFor, guestTscKept, keepHvDelta, keptHvAdvanceNs, keptHvDelta, keptHvRatio, keptHvRawCycles, keptHvScale } from "./vcpu_layout";
@@ -37,9 +37,7 @@ export function hvArmInline(v: i32, rate: u32, maxValue: u64, global: bool, memo
     if (st == Status.Ok) store<u64>(p + HV_DEADLINE_TSC, hvDeadlineHostTsc);
     return st;
   }
-  const deadline = load<u64>(p + TSCDEADLINE);
-  const guest = guestTsc;
-  const raw = (deadline > guest ? deadline : guest) - guest;
+  const raw = guestRawDeltaCycles(load<u64>(p + TSCDEADLINE), guestTsc);
   const ratio = load<u64>(p + RATIO);
   // MULT (u32) and SHIFT (i32), adjacent: one compare.
   const scale = load<u64>(p + MULT);
@@ -51,7 +49,7 @@ export function hvArmInline(v: i32, rate: u32, maxValue: u64, global: bool, memo
     if (hvDeltaOverflow) return Status.ERange;
     keepHvDelta(raw, advance, scale, ratio, delta);
   }
-  const st = storeHvTimerInline(delta, host, rate, maxValue);
+  const st = storeHvTimer(delta, host, rate, maxValue);
   if (st == Status.Ok) store<u64>(p + HV_DEADLINE_TSC, hvDeadlineHostTsc);
   return st;
 }

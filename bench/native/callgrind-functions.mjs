@@ -23,6 +23,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { functionNames } from "./wat-functions.mjs";
 
 const SLOT_BYTES = 5;
 const LINE_BYTES = 64;
@@ -41,17 +42,6 @@ const dir = keepAt >= 0 ? args[keepAt + 1] : mkdtempSync(join(os.tmpdir(), "tscs
 const runner = fileURLToPath(new URL(row === undefined ? "./callgrind-run.mjs" : "../callgrind-workload.mjs", import.meta.url));
 /** The runner's arguments for one measured duration. */
 const runnerArgs = (d) => (row === undefined ? [String(vcpus), d] : [row, String(vcpus), DURATIONS[0], d]);
-const wat = fileURLToPath(new URL("../../build/release.wat", import.meta.url));
-
-/** Function names in index order (imports first), from the release build's text form. */
-function functionNames() {
-  const names = [];
-  for (const line of readFileSync(wat, "utf8").split("\n")) {
-    const m = /^\s*\(import "[^"]*" "[^"]*" \(func \$(\S+)/.exec(line) ?? /^\s*\(func \$(\S+)/.exec(line);
-    if (m) names.push(m[1]);
-  }
-  return names;
-}
 
 /** Self cost per callgrind function name, and the interrupts the run reported. */
 function selfCosts(file) {

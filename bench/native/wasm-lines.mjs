@@ -26,6 +26,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { functionNames } from "./wat-functions.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -43,16 +44,6 @@ const keep = opt("--keep", undefined);
 const dir = keep ?? mkdtempSync(join(os.tmpdir(), "tscsim-wasm-lines-"));
 const build = fileURLToPath(new URL("../../build/", import.meta.url));
 const runner = fileURLToPath(new URL("../callgrind-workload.mjs", import.meta.url));
-
-/** Function names in index order (imports first), from the release build's text form. */
-function functionNames() {
-  const names = [];
-  for (const line of readFileSync(join(build, "release.wat"), "utf8").split("\n")) {
-    const m = /^\s*\(import "[^"]*" "[^"]*" \(func \$(\S+)/.exec(line) ?? /^\s*\(func \$(\S+)/.exec(line);
-    if (m) names.push(m[1]);
-  }
-  return names;
-}
 
 /** Unsigned LEB128 at p: [value, next p]. */
 function leb(bytes, p) {

@@ -150,8 +150,26 @@ function withChecksums<T>(f: () => T): T {
 }
 
 // The CommonJS wrapper, on a line of its own so that the bundle's lines keep their numbers.
-export const WRAP_HEAD = "(function (exports, require, module, __filename, __dirname) {\n";
-export const WRAP_TAIL = "\n})";
+const WRAP_HEAD = "(function (exports, require, module, __filename, __dirname) {\n";
+const WRAP_TAIL = "\n})";
+
+/**
+ * The CommonJS bundle at `bundlePath`, compiled in its wrapper with `cachedData` (a V8
+ * code cache) when there is one. esbuild writes ASCII (it escapes the rest), so latin1
+ * reads the same string without UTF-8 decoding (about 10 M instructions for ~0.5 MB).
+ */
+export function compileBundle(bundlePath: string, cachedData: Buffer | undefined): Script {
+  const source = readFileSync(bundlePath, "latin1");
+  return new Script(WRAP_HEAD + source + WRAP_TAIL, { filename: bundlePath, lineOffset: -1, ...(cachedData === undefined ? {} : { cachedData }) });
+}
+
+/** Runs a bundle compileBundle compiled, as Node runs a CommonJS module; returns its module.exports. */
+export function runBundle(script: Script, bundlePath: string): Record<string, unknown> {
+  const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
+  const module = { exports: {} as Record<string, unknown> };
+  wrapper.call(module.exports, module.exports, createRequire(bundlePath), module, bundlePath, dirname(bundlePath));
+  return module.exports;
+}
 
 /**
  * Compiles and runs the CommonJS bundle at `bundlePath` with the code cache `key`
@@ -160,9 +178,6 @@ export const WRAP_TAIL = "\n})";
  * itself to be worth keeping).
  */
 export function runWithCodeCache(bundlePath: string, bundleHash: string | null, argv: readonly string[], env: CodeCacheEnv): CodeCacheRun {
-  // esbuild writes ASCII (it escapes the rest), so latin1 reads the same string without
-  // UTF-8 decoding (about 10 M instructions for the bundle's ~0.5 MB).
-  const source = readFileSync(bundlePath, "latin1");
   const dir = bundleHash === null ? null : codeCacheDir(env, safeHome());
   const key: CacheKey | null =
     dir === null || bundleHash === null
@@ -177,7 +192,7 @@ export function runWithCodeCache(bundlePath: string, bundleHash: string | null, 
       cachedData = undefined;
     }
   }
-  const script = withChecksums(() => new Script(WRAP_HEAD + source + WRAP_TAIL, { filename: bundlePath, lineOffset: -1, ...(cachedData === undefined ? {} : { cachedData }) }));
+  const script = withChecksums(() => compileBundle(bundlePath, cachedData));
   const read: CacheRead = file === null ? "off" : cachedData === undefined ? "none" : script.cachedDataRejected === true ? "rejected" : "accepted";
   const run: CodeCacheRun = { file, read, write: read === "accepted" ? "kept" : "not-written" };
   if (dir !== null && key !== null && read !== "accepted" && read !== "off") {
@@ -195,9 +210,7 @@ export function runWithCodeCache(bundlePath: string, bundleHash: string | null, 
     // Registered after the writer, so it reports what the writer did.
     process.once("exit", () => process.stderr.write(`tscsim: code cache ${run.read}, ${run.write}${file === null ? "" : ` (${file})`}\n`));
   }
-  const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
-  const module = { exports: {} };
-  wrapper.call(module.exports, module.exports, createRequire(bundlePath), module, bundlePath, dirname(bundlePath));
+  runBundle(script, bundlePath);
   return run;
 }
 

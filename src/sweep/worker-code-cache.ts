@@ -21,12 +21,10 @@
 //    of everything a run calls is in it by then), once, and only after a miss.
 
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { Script } from "node:vm";
+import { join } from "node:path";
 import { threadId } from "node:worker_threads";
 import * as zlib from "node:zlib";
-import { codeCacheDir, fnv1aHex, safeHome, WRAP_HEAD, WRAP_TAIL, writeCacheFile, type CacheRead, type CacheWrite, type CodeCacheEnv } from "../cli/code-cache.js";
+import { codeCacheDir, compileBundle, fnv1aHex, runBundle, safeHome, writeCacheFile, type CacheRead, type CacheWrite, type CodeCacheEnv } from "../cli/code-cache.js";
 
 const PREFIX = "sweep-worker-";
 /** A cache file: this line, the CRC-32 of the V8 cache (4 bytes, big-endian), then the V8 cache. */
@@ -73,8 +71,6 @@ export interface LoadedWorker {
  * the bundle exports. `bundleHash` null (no build hash) or no zlib.crc32: no cache.
  */
 export function loadWorkerBundle(bundlePath: string, bundleHash: string | null, env: CodeCacheEnv): LoadedWorker {
-  // ASCII (scripts/bundle-cli.mjs escapes the rest): latin1 reads it without UTF-8 decoding.
-  const source = readFileSync(bundlePath, "latin1");
   const dir = bundleHash === null || !canCheckCache ? null : codeCacheDir(env, safeHome());
   const name = dir === null || bundleHash === null ? null : workerCacheFileName(bundleHash, process.version, process.arch, `${process.execArgv.join("\0")}\0${env.NODE_OPTIONS ?? ""}`);
   let cachedData: Buffer | undefined;
@@ -88,7 +84,7 @@ export function loadWorkerBundle(bundlePath: string, bundleHash: string | null, 
       cachedData = undefined;
     }
   }
-  const script = new Script(WRAP_HEAD + source + WRAP_TAIL, { filename: bundlePath, lineOffset: -1, ...(cachedData === undefined ? {} : { cachedData }) });
+  const script = compileBundle(bundlePath, cachedData);
   const read: CacheRead = name === null ? "off" : corrupt || script.cachedDataRejected === true ? "rejected" : cachedData === undefined ? "none" : "accepted";
   const debug = env.TSCSIM_CODE_CACHE_DEBUG === "1";
   if (debug) process.stderr.write(`tscsim: sweep worker code cache ${read}\n`);
@@ -104,8 +100,5 @@ export function loadWorkerBundle(bundlePath: string, bundleHash: string | null, 
     if (debug) process.stderr.write(`tscsim: sweep worker code cache ${write}\n`);
     return write;
   };
-  const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
-  const module = { exports: {} as Record<string, unknown> };
-  wrapper.call(module.exports, module.exports, createRequire(bundlePath), module, bundlePath, dirname(bundlePath));
-  return { exports: module.exports, read, save };
+  return { exports: runBundle(script, bundlePath), read, save };
 }

@@ -23,23 +23,35 @@ function run(o: Overrides, w: Workload, allowPlain: boolean): { result: string; 
 
 afterEach(() => wasm.ctEngineAllowPlain(true));
 
+const HALT_POLL = { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null } as const;
+/** A VM of the scenario's `vms`, its vCPUs at tscKhz running `workload`. */
+const vmOf = (name: string, vcpus: number, tscKhz: number, workload: Workload) => ({ name, vcpus, tscKhz, tscDeadline: true, pollControl: true, pauses: [], migrations: [], disableExits: [], workload });
+
+/**
+ * The scenario run with the plain copies allowed and with the general copies only: the
+ * same bytes, and the same as the TypeScript engine's. Returns both runs (which copy each took).
+ */
+function sameBytesEitherCopy(overrides: Overrides, w: Workload): { plain: ReturnType<typeof run>; general: ReturnType<typeof run> } {
+  const plain = run(overrides, w, true);
+  const general = run(overrides, w, false);
+  expect(plain.result).toBe(general.result);
+  expect(plain.result).toBe(resultOf(scenario(overrides, w), "ts"));
+  return { plain, general };
+}
+
 describe("wasm engine: cyclictest copies of the loop", () => {
-  const vm = (name: string, vcpus: number, tscKhz: number) => ({ name, vcpus, tscKhz, tscDeadline: true, pollControl: true, pauses: [], migrations: [], disableExits: [], workload: CYCLICTEST });
+  const vm = (name: string, vcpus: number, tscKhz: number) => vmOf(name, vcpus, tscKhz, CYCLICTEST);
   test.each([
-    ["preemption timer, halt polling", { kvm: { haltPoll: { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null } }, vm: { vcpus: 3 } }],
+    ["preemption timer, halt polling", { kvm: { haltPoll: HALT_POLL }, vm: { vcpus: 3 } }],
     ["hrtimer only, no APICv (EOI exits)", { kvm: { hvTimer: false, apicv: false }, vm: { vcpus: 2 } }],
     ["lognormal host delays, 100 µs interval", { delays: LOGNORMAL, vm: { vcpus: 4 } }, 100_000],
     ["host stalls", { host: { stalls: { everyNs: 3_000_000, lengthNs: 40_000 } }, vm: { vcpus: 2 } }],
     ["two VMs at different TSC rates", { vms: [vm("a", 2, 2_100_000), vm("b", 1, 3_000_000)] }],
   ] as const)("%s: taken, and the same bytes as the general copies and the TypeScript engine", (_name, o, interval?: number) => {
     const w = { ...CYCLICTEST, intervalNs: interval ?? 1_000_000 };
-    const overrides = { seed: 7, durationNs: 30_000_000, ...o } as Overrides;
-    const plain = run(overrides, w, true);
-    const general = run(overrides, w, false);
+    const { plain, general } = sameBytesEitherCopy({ seed: 7, durationNs: 30_000_000, ...o } as Overrides, w);
     expect(plain.plain).toBe(true);
     expect(general.plain).toBe(false);
-    expect(plain.result).toBe(general.result);
-    expect(plain.result).toBe(resultOf(scenario(overrides, w), "ts"));
   });
 
   test.each([
@@ -55,8 +67,7 @@ describe("wasm engine: cyclictest copies of the loop", () => {
 describe("wasm engine: rearm-storm copies of the loop", () => {
   const STORM = { kind: "rearm-storm", intervalNs: 100_000, rewrites: 4, spacingNs: 5_000 } as const;
   const LAZY = { kvm: { lazyTscDeadline: true } } as const;
-  const vm = (name: string, vcpus: number, tscKhz: number, workload: Workload = STORM) => ({ name, vcpus, tscKhz, tscDeadline: true, pollControl: true, pauses: [], migrations: [], disableExits: [], workload });
-  const HALT_POLL = { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null } as const;
+  const vm = (name: string, vcpus: number, tscKhz: number, workload: Workload = STORM) => vmOf(name, vcpus, tscKhz, workload);
   test.each([
     ["preemption timer, halt polling", STORM, { kvm: { haltPoll: HALT_POLL }, vm: { vcpus: 3 } }],
     ["hrtimer only, no APICv (EOI exits)", STORM, { kvm: { hvTimer: false, apicv: false }, vm: { vcpus: 2 } }],
@@ -79,13 +90,9 @@ describe("wasm engine: rearm-storm copies of the loop", () => {
     ["lazy: host stalls", STORM, { ...LAZY, host: { stalls: { everyNs: 1_000_000, lengthNs: 30_000 } }, vm: { vcpus: 2 } }],
     ["lazy: uniform host delays, runs that end between the armed deadline and the later one", STORM, { ...LAZY, durationNs: 3_331_000, delays: { hrtimer: { dist: "uniform", minNs: 0, maxNs: 9_000 }, wakeup: { dist: "uniform", minNs: 500, maxNs: 30_000 } }, vm: { vcpus: 8 } }],
   ] as const)("%s: taken, and the same bytes as the general copies and the TypeScript engine", (name, w, o) => {
-    const overrides = { seed: 11, durationNs: 10_000_000, ...o } as Overrides;
-    const plain = run(overrides, w as Workload, true);
-    const general = run(overrides, w as Workload, false);
+    const { plain, general } = sameBytesEitherCopy({ seed: 11, durationNs: 10_000_000, ...o } as Overrides, w as Workload);
     expect(plain.copy).toBe(name.startsWith("lazy") ? wasm.COPY_REARM_STORM_LAZY.value : wasm.COPY_REARM_STORM.value);
     expect(general.copy).toBe(wasm.COPY_GENERAL.value);
-    expect(plain.result).toBe(general.result);
-    expect(plain.result).toBe(resultOf(scenario(overrides, w as Workload), "ts"));
   });
 
   test("lazy, log mode (the metric log fills and is drained mid-run): the same bytes as the general copies and the TypeScript engine", () => {
@@ -117,8 +124,7 @@ describe("wasm engine: cyclictest copies of the loop with a deadline proposal", 
   const LAZY = { kvm: { lazyTscDeadline: true } } as const;
   const PV = { kvm: { pvDeadline: true } } as const;
   const PV_MSR = { ...CYCLICTEST, deadlineMsr: "pv" } as const;
-  const HALT_POLL = { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null } as const;
-  const vm = (name: string, vcpus: number, tscKhz: number, workload: Workload) => ({ name, vcpus, tscKhz, tscDeadline: true, pollControl: true, pauses: [], migrations: [], disableExits: [], workload });
+  const vm = vmOf;
   test.each([
     ["lazy: preemption timer, halt polling", CYCLICTEST, { kvm: { ...LAZY.kvm, haltPoll: HALT_POLL }, vm: { vcpus: 3 } }],
     ["lazy: hrtimer only, no APICv", CYCLICTEST, { kvm: { ...LAZY.kvm, hvTimer: false, apicv: false }, vm: { vcpus: 2 } }],
@@ -130,13 +136,9 @@ describe("wasm engine: cyclictest copies of the loop with a deadline proposal", 
     ["both proposals, two VMs at different TSC rates on the PV MSR", PV_MSR, { kvm: { ...PV.kvm, ...LAZY.kvm }, vms: [vm("a", 2, 2_100_000, PV_MSR), vm("b", 1, 3_000_000, PV_MSR)] }],
     ["lazy, host stalls", CYCLICTEST, { ...LAZY, host: { stalls: { everyNs: 3_000_000, lengthNs: 40_000 } }, vm: { vcpus: 2 } }],
   ] as const)("%s: taken, and the same bytes as the general copies and the TypeScript engine", (_name, w, o) => {
-    const overrides = { seed: 5, durationNs: 20_000_000, ...o } as Overrides;
-    const plain = run(overrides, w as Workload, true);
-    const general = run(overrides, w as Workload, false);
+    const { plain, general } = sameBytesEitherCopy({ seed: 5, durationNs: 20_000_000, ...o } as Overrides, w as Workload);
     expect(plain.copy).toBe(wasm.COPY_CYCLICTEST_PROPOSALS.value);
     expect(general.copy).toBe(wasm.COPY_GENERAL.value);
-    expect(plain.result).toBe(general.result);
-    expect(plain.result).toBe(resultOf(scenario(overrides, w as Workload), "ts"));
   });
 
   test.each([
@@ -151,8 +153,7 @@ describe("wasm engine: cyclictest copies of the loop with a deadline proposal", 
 
 describe("wasm engine: tscdeadline-latency copies of the loop", () => {
   const TDL = { kind: "tscdeadline-latency", deltaCycles: 30_000, size: 10_000, breakmaxCycles: 0, printLatencies: false, idle: "halt" } as const;
-  const HALT_POLL = { maxNs: 200_000, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: true, maxStealPercent: null } as const;
-  const vm = (name: string, vcpus: number, tscKhz: number, workload: Workload) => ({ name, vcpus, tscKhz, tscDeadline: true, pollControl: true, pauses: [], migrations: [], disableExits: [], workload });
+  const vm = vmOf;
   test.each([
     ["preemption timer, halt polling", TDL, { kvm: { haltPoll: HALT_POLL }, vm: { vcpus: 3 } }],
     ["hrtimer only, no APICv (EOI exits)", TDL, { kvm: { hvTimer: false, apicv: false }, vm: { vcpus: 2 } }],
@@ -162,13 +163,9 @@ describe("wasm engine: tscdeadline-latency copies of the loop", () => {
     ["host stalls", TDL, { host: { stalls: { everyNs: 3_000_000, lengthNs: 40_000 } }, vm: { vcpus: 2 } }],
     ["two VMs at different TSC rates", TDL, { vms: [vm("a", 2, 2_100_000, TDL), vm("b", 1, 3_000_000, TDL)] }],
   ] as const)("%s: taken, and the same bytes as the general copies and the TypeScript engine", (_name, w, o) => {
-    const overrides = { seed: 3, durationNs: 20_000_000, ...o } as Overrides;
-    const plain = run(overrides, w as Workload, true);
-    const general = run(overrides, w as Workload, false);
+    const { plain, general } = sameBytesEitherCopy({ seed: 3, durationNs: 20_000_000, ...o } as Overrides, w as Workload);
     expect(plain.copy).toBe(wasm.COPY_TSCDEADLINE_LATENCY.value);
     expect(general.copy).toBe(wasm.COPY_GENERAL.value);
-    expect(plain.result).toBe(general.result);
-    expect(plain.result).toBe(resultOf(scenario(overrides, w as Workload), "ts"));
   });
 
   test.each([
