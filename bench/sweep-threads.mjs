@@ -41,7 +41,7 @@ if (process.argv[2] === "--raw-child") {
   new Int32Array(gate)[1] = threads;
   await Promise.all(
     Array.from({ length: threads }, (_, t) => new Promise((resolve, reject) => {
-      const w = new Worker(new URL("./sweep-raw-worker.mjs", import.meta.url), { workerData: { sweep: { ...SWEEP, seeds }, from: t * per, count: Math.min(per, size - t * per), skip: 0, gate } });
+      const w = new Worker(new URL("./sweep-raw-worker.mjs", import.meta.url), { workerData: { sweep: { ...SWEEP, seeds }, indices: Array.from({ length: Math.max(0, Math.min(per, size - t * per)) }, (_, i) => t * per + i), skip: 0, gate } });
       w.once("message", () => void w.terminate().then(resolve));
       w.once("error", reject);
     })),

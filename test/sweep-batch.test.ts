@@ -1,17 +1,20 @@
 // Batches of runs (src/sweep/batch.ts): how many runs go in a task, and what a batch
 // reports when one of its runs throws, crashes its worker or hangs — on a real
-// one-worker pool from the TypeScript sources.
+// one-worker pool from the TypeScript sources — with finished runs still waiting in the
+// worker's outbox (src/sweep/outbox.ts) or not; and the outbox and the worker's
+// wake-ups themselves, deterministically.
 
 import { once } from "node:events";
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { afterEach, describe, expect, test } from "vitest";
-import { alignCap, alignedTake, BatchSizer, BATCH_TARGET_MS, MAX_BATCH, startBatch, TimeoutError, type RunOutcome } from "../src/sweep/batch.js";
+import { alignCap, alignedTake, BatchSizer, BATCH_TARGET_MS, MAX_BATCH, startBatch, TimeoutError, TIMEOUT_CHECKS, type RunClock, type RunOutcome } from "../src/sweep/batch.js";
+import { newOutbox, OutboxReader, OutboxWriter, RING_BYTES } from "../src/sweep/outbox.js";
 import fc from "fast-check";
 import { parseSweep } from "../src/sweep/file.js";
 import { Grid } from "../src/sweep/grid.js";
 import { createPool, startWorkers, type SweepPool } from "../src/sweep/pool.js";
 import { FAULT_ENV } from "../src/sweep/fault-hook.js";
-import { runBatchWith, type BatchTask, type RunReport, type RunTask, type RunTaskResult } from "../src/sweep/worker.js";
+import { runBatchWith, type BatchTask, type RunTask, type RunTaskResult } from "../src/sweep/worker.js";
 import { virtualClock } from "./virtual-clock.js";
 
 describe("BatchSizer", () => {
@@ -113,6 +116,8 @@ describe("startBatch", () => {
   const grid = new Grid(spec);
   const tasks: RunTask[] = [...grid.runs()].map((r) => ({ index: r.index, id: r.id, params: r.params, seed: r.seed, attempt: 1 }));
   let pool: SweepPool | undefined;
+  /** No wake-up by time: the worker's finished runs wait in the outbox (but for the ones when it runs low or a run throws). */
+  const NEVER = Number.POSITIVE_INFINITY;
 
   async function poolWith(fault: string | undefined): Promise<SweepPool> {
     if (fault !== undefined) process.env[FAULT_ENV] = fault;
@@ -121,6 +126,15 @@ describe("startBatch", () => {
     await startWorkers(pool, 1);
     return pool;
   }
+
+  /** A clock whose time never passes; `look` is shown the run in progress every millisecond of real time. */
+  const watching = (look: (run: RunTask | undefined) => void): RunClock => ({
+    now: () => 0,
+    arm(_ms, current) {
+      const timer = setInterval(() => look(current()), 1);
+      return () => clearInterval(timer);
+    },
+  });
 
   afterEach(async () => {
     delete process.env[FAULT_ENV];
@@ -132,146 +146,286 @@ describe("startBatch", () => {
     const p = await poolWith(undefined);
     const reports: RunOutcome[] = [];
     const outcome = await startBatch(p, tasks, 60_000, (r) => reports.push(r)).done;
-    expect(outcome).toMatchObject({ reported: 6, error: undefined });
+    expect(outcome).toMatchObject({ reported: 6, taken: 6, error: undefined, inProgress: false });
     expect(reports.map((r) => r.k)).toEqual([0, 1, 2, 3, 4, 5]);
     for (const r of reports) expect("ok" in r && r.ok.interrupts > 0).toBe(true);
   });
 
-  test("each outcome says whether the worker went on to the next run: all but the last", async () => {
+  test("outcomes held back in the outbox until the end all arrive, in order, with the same lines as a wake-up per run", async () => {
     const p = await poolWith(undefined);
-    const reports: RunOutcome[] = [];
-    const outcome = await startBatch(p, tasks.slice(0, 3), 60_000, (r) => reports.push(r)).done;
-    expect(outcome).toMatchObject({ reported: 3, taken: 3, error: undefined, inProgress: false });
-    expect(reports.map((r) => r.next)).toEqual([true, true, false]);
+    const text = (r: RunOutcome): string => ("ok" in r ? new TextDecoder().decode(r.ok.line).replace(/"wallMs":[^,}]+/, '"wallMs":0') : r.error);
+    const perRun: string[] = [];
+    await startBatch(p, tasks, 60_000, (r) => perRun.push(text(r)), { windowMs: 0 }).done;
+    const held: string[] = [];
+    const outcome = await startBatch(p, tasks, 60_000, (r) => held.push(text(r)), { windowMs: NEVER }).done;
+    expect(outcome).toMatchObject({ reported: 6, taken: 6, error: undefined });
+    expect(held).toEqual(perRun);
+    expect(held.map((l) => JSON.parse(l).id)).toEqual(tasks.map((t) => t.id));
   });
 
   test("a run that throws is reported as failed and the batch goes on", async () => {
     const p = await poolWith("throw:2");
     const reports: RunOutcome[] = [];
-    const outcome = await startBatch(p, tasks, 60_000, (r) => reports.push(r)).done;
+    const outcome = await startBatch(p, tasks, 60_000, (r) => reports.push(r), { windowMs: NEVER }).done;
     expect(outcome).toMatchObject({ reported: 6, error: undefined });
     expect(reports.map((r) => ("ok" in r ? "ok" : r.error))).toEqual(["ok", "ok", expect.stringMatching(/^injected fault .*run 2 throws on attempt 1$/), "ok", "ok", "ok"]);
   });
 
-  test("a worker that crashes mid-batch: the runs before are reported, the crash is the next run's", async () => {
+  test("a worker that crashes with finished runs still in its outbox: they are kept, the crash is the run in progress's", async () => {
+    // Runs 0-2 finish without a wake-up (the worker would post one only when down to its
+    // last two runs, after run 3): the crash in run 3 must not be charged to them.
     const p = await poolWith("exit:3");
     const reports: RunOutcome[] = [];
-    const outcome = await startBatch(p, tasks, 60_000, (r) => reports.push(r)).done;
+    const outcome = await startBatch(p, tasks, 60_000, (r) => reports.push(r), { windowMs: NEVER }).done;
     expect(reports.map((r) => r.k)).toEqual([0, 1, 2]);
-    expect(outcome.reported).toBe(3);
+    expect(outcome).toMatchObject({ reported: 3, taken: 4, inProgress: true });
     expect((outcome.error as Error).message).toBe("worker exited with code: 70");
   });
 
-  test("a run that hangs mid-batch is stopped by the timeout; the runs before it are reported", async () => {
+  test("a run that hangs after finished runs still in the outbox is stopped by the timeout; the runs before it are kept", async () => {
     const p = await poolWith("hang:1");
     const reports: RunOutcome[] = [];
-    const clock = virtualClock((run) => run.index === 1);
-    const outcome = await startBatch(p, tasks, 1000, (r) => reports.push(r), clock).done;
+    const clock = virtualClock((run) => run?.index === 1);
+    const outcome = await startBatch(p, tasks, 1000, (r) => reports.push(r), { clock, windowMs: NEVER }).done;
     expect(reports.map((r) => r.k)).toEqual([0]);
-    expect(outcome.reported).toBe(1);
+    expect(outcome).toMatchObject({ reported: 1, taken: 2, inProgress: true });
     expect(outcome.error).toBeInstanceOf(TimeoutError);
     expect((outcome.error as Error).message).toBe("timed out after 1000 ms");
-    // The timeout times each run from the worker's word that it begins it: armed for
-    // run 0 and run 1, never for the runs after the hang; the hung run ran its 1000 ms.
-    expect(clock.armed).toEqual(["0/1", "1/1"]);
+    // Time passed only while run 1 was in progress, in steps of an eighth of the timeout,
+    // and the run was stopped once it had been seen in progress for the whole timeout.
+    expect(new Set(clock.steps)).toEqual(new Set(["1/1"]));
+    expect(clock.steps.length).toBeGreaterThanOrEqual(TIMEOUT_CHECKS);
+    expect(clock.steps.length).toBeLessThanOrEqual(TIMEOUT_CHECKS + 1);
     expect(outcome.inProgressMs).toBe(1000);
   });
 
-  test("the timeout is armed by the worker beginning a run, not by the task's submission: a worker still starting is never charged", async () => {
+  test("a worker still starting is never charged: time that passes before its first run begins times no run", async () => {
     // No startWorkers: the task goes to a worker that is still loading its modules and
-    // wasm. The clock is armed once per run the worker begins, with that run, so nothing
-    // is timed while the worker loads ...
-    process.env[FAULT_ENV] = "hang:5";
+    // wasm. Virtual time passes at every look, whatever is (or is not) in progress, so
+    // the first run is timed out as soon as it has been seen for the whole timeout; a
+    // watchdog that timed the start-up would end the task with no run in progress.
     pool = createPool(1, { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]) });
     const reports: RunOutcome[] = [];
-    const clock = virtualClock((run) => run.index === 5);
-    const outcome = await startBatch(pool, tasks, 1000, (r) => reports.push(r), clock).done;
-    // ... and each healthy run cancels its own timer when it reports.
-    expect(reports.map((r) => r.k)).toEqual([0, 1, 2, 3, 4]);
-    expect(clock.armed).toEqual(["0/1", "1/1", "2/1", "3/1", "4/1", "5/1"]);
+    const clock = virtualClock(() => true);
+    const outcome = await startBatch(pool, tasks, 1000, (r) => reports.push(r), { clock }).done;
+    expect(reports).toEqual([]);
+    expect(outcome).toMatchObject({ reported: 0, taken: 1, inProgress: true, inProgressMs: 1000 });
     expect(outcome.error).toBeInstanceOf(TimeoutError);
+    expect(clock.steps.filter((s) => s !== "-").every((s) => s === "0/1")).toBe(true);
   });
 
-  test("abort (stopping) ends the batch with the given reason", async () => {
+  test("abort (stopping) takes the finished runs from the outbox at once and ends the batch with the given reason", async () => {
+    // Run 2 hangs and nothing has woken this thread: the runs 0 and 1 are in the outbox
+    // only. Stopping must keep them without waiting for the worker.
     const p = await poolWith("hang:2");
     const reports: RunOutcome[] = [];
-    const batch = startBatch(p, tasks, 60_000, (r) => {
-      reports.push(r);
-      if (r.k === 1) batch.abort(new Error("sweep stopped"));
+    let reportsAtAbort = -1;
+    const batch = startBatch(p, tasks, 60_000, (r) => reports.push(r), {
+      windowMs: NEVER,
+      clock: watching((run) => {
+        if (run?.index === 2 && reportsAtAbort < 0) {
+          batch.abort(new Error("sweep stopped"));
+          reportsAtAbort = reports.length;
+        }
+      }),
     });
     const outcome = await batch.done;
-    expect(outcome.reported).toBe(2);
+    expect(reportsAtAbort).toBe(2);
+    expect(reports.map((r) => r.k)).toEqual([0, 1]);
+    expect(outcome).toMatchObject({ reported: 2, inProgress: true });
     expect((outcome.error as Error).message).toBe("sweep stopped");
   });
 });
 
-// Runs added while a batch runs (batch.ts's `extend`, worker.ts's runBatchWith) reach the
-// worker or not depending on whether the main thread's message is on the task's port
-// before the worker looks there (when the last run it has is done). A real pool leaves
-// that to the machine's timing; these cases fix the order with a fake run (the worker's
-// side, in this thread, on a MessageChannel) and a scripted pool (the main thread's side).
-describe("extending a batch while it runs: both orders, deterministically", () => {
-  const spec = parseSweep({ base: "cyclictest", set: { duration: "2ms", "vms.0.vcpus": 1, "kvm.era": "v5.4" }, axes: { "kvm.timerAdvance": [0, 1000, 2000, 3000, 4000, 5000] } }, "batch.json");
+// The worker's side (runBatchWith) with a fake run in this thread, on a MessageChannel,
+// and the main thread's side (startBatch) against a scripted pool: the orders that a real
+// pool leaves to the machine's timing, fixed.
+describe("the outbox and the wake-ups, deterministically", () => {
+  const spec = parseSweep({ base: "cyclictest", set: { duration: "2ms", "vms.0.vcpus": 1, "kvm.era": "v5.4" }, axes: { "kvm.timerAdvance": { from: 0, to: 9000, step: 1000 } } }, "batch.json");
   const tasks: RunTask[] = [...new Grid(spec).runs()].map((r) => ({ index: r.index, id: r.id, params: r.params, seed: r.seed, attempt: 1 }));
-  const fakeResult = (task: RunTask): RunTaskResult => ({ line: new TextEncoder().encode(`run ${task.index}\n`), wallMs: 1, interrupts: 100 + task.index, events: 1, workerHeapUsedBytes: 0, wasmMemoryBytes: 0 });
-  const drain = (port: MessagePort): RunReport[] => {
-    const got: RunReport[] = [];
-    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) got.push(m.message as RunReport);
+  const fakeResult = (task: RunTask, bytes = 0): RunTaskResult => {
+    const head = `run ${task.index} `;
+    const line = new Uint8Array(Math.max(bytes, head.length + 1));
+    line.fill(0x2e).set(new TextEncoder().encode(head));
+    line[line.length - 1] = 10;
+    return { line, wallMs: 1 + task.index / 4, interrupts: 100 + task.index, events: 1, workerHeapUsedBytes: 7, wasmMemoryBytes: 65536 };
+  };
+  /** The wake-ups (null messages) on the port, and the outcomes posted whole. */
+  const messages = (port: MessagePort): unknown[] => {
+    const got: unknown[] = [];
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) got.push(m.message);
     return got;
   };
-  const summary = (reports: RunReport[]): string[] => reports.map((r) => ("begin" in r ? `begin ${r.k}` : `${r.k}${r.next ? "+" : "."}`));
+  const summary = (o: RunOutcome): string => ("ok" in o ? `${o.k}:${new TextDecoder().decode(o.ok.line.subarray(0, 8)).trim()}:${o.ok.line.length}:${o.ok.interrupts}:${o.ok.wallMs}` : `${o.k}!${o.error}`);
+  /** A task on a fresh channel; the clock of its window advances 10 ms per run. */
+  const channel = (runs: RunTask[], windowMs: number) => {
+    const { port1, port2 } = new MessageChannel();
+    const outbox = newOutbox();
+    return { port1, reader: new OutboxReader(outbox, port1), task: { runs, port: port2, outbox, windowMs } satisfies BatchTask };
+  };
 
   describe("the worker's loop (runBatchWith)", () => {
-    test("runs that arrive while its last run in hand is running are taken, in order, by the same task", () => {
-      const { port1, port2 } = new MessageChannel();
-      const ran: number[] = [];
+    test("a wake-up once the window has passed, not one per run; every outcome in the outbox in order", () => {
+      const { port1, reader, task } = channel(tasks.slice(0, 10), 25);
+      let nowMs = 0;
+      const wakesBefore: number[] = [];
+      const pending: unknown[] = [];
       const taken = runBatchWith(
-        (task) => {
-          ran.push(task.index);
-          // The main thread's extension lands while run 1, the last in hand, runs.
-          if (task.index === 1) port1.postMessage(tasks.slice(2));
-          return fakeResult(task);
+        (t) => {
+          pending.push(...messages(port1));
+          wakesBefore.push(pending.length);
+          nowMs += 10;
+          return fakeResult(t);
         },
-        { runs: tasks.slice(0, 2), port: port2 },
+        task,
+        () => nowMs,
       );
+      pending.push(...messages(port1));
+      expect(taken).toBe(10);
+      // Runs end at 10, 20, ... ms: the window of 25 ms passes after runs 2 (30 ms) and 5
+      // (60 ms); the worker also wakes the main thread when down to its last two runs
+      // (after run 7), and the window then starts again (run 8 ends 10 ms later).
+      expect(pending).toEqual([null, null, null]);
+      expect(wakesBefore).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 3, 3]);
+      const got: RunOutcome[] = [];
+      expect(reader.drain((o) => got.push(o))).toBe(10);
+      expect(got.map(summary)).toEqual(tasks.slice(0, 10).map((t) => summary({ k: t.index, ok: fakeResult(t) })));
+      expect(reader.position()).toMatchObject({ begun: 10, finished: 10 });
+      port1.close();
+    });
+
+    test("window 0: a wake-up per run; a run that throws wakes the main thread at once", () => {
+      const every = channel(tasks.slice(0, 4), 0);
+      runBatchWith(fakeResult, every.task, () => 0);
+      expect(messages(every.port1)).toEqual([null, null, null, null]);
+      every.port1.close();
+      const never = channel(tasks.slice(0, 8), Number.POSITIVE_INFINITY);
+      runBatchWith((t) => {
+        if (t.index === 2) throw new Error("boom");
+        return fakeResult(t);
+      }, never.task);
+      // After run 2 (it threw) and after run 5 (two runs left).
+      expect(messages(never.port1)).toEqual([null, null]);
+      const got: string[] = [];
+      never.reader.drain((o) => got.push("ok" in o ? String(o.k) : `${o.k}!${o.error}`));
+      expect(got).toEqual(["0", "1", "2!boom", "3", "4", "5", "6", "7"]);
+      never.port1.close();
+    });
+
+    test("runs that arrive while its last run in hand is running are taken, in order, by the same task", () => {
+      const { port1, reader, task } = channel(tasks.slice(0, 2), Number.POSITIVE_INFINITY);
+      const ran: number[] = [];
+      const taken = runBatchWith((t) => {
+        ran.push(t.index);
+        // The main thread's extension lands while run 1, the last in hand, runs.
+        if (t.index === 1) port1.postMessage(tasks.slice(2, 6));
+        return fakeResult(t);
+      }, task);
       expect(taken).toBe(6);
       expect(ran).toEqual([0, 1, 2, 3, 4, 5]);
-      // Run 1's outcome already says the worker goes on (to the first added run).
-      expect(summary(drain(port1))).toEqual(["begin 0", "0+", "1+", "2+", "3+", "4+", "5."]);
+      const got: number[] = [];
+      reader.drain((o) => got.push(o.k));
+      expect(got).toEqual([0, 1, 2, 3, 4, 5]);
       port1.close();
     });
 
     test("runs that arrive after it looked are not taken: the task ends with the runs it had", () => {
-      const { port1, port2 } = new MessageChannel();
-      const taken = runBatchWith(fakeResult, { runs: tasks.slice(0, 2), port: port2 });
+      const { port1, task } = channel(tasks.slice(0, 2), 0);
+      const taken = runBatchWith(fakeResult, task);
       port1.postMessage(tasks.slice(2)); // too late: the worker has closed its end
       expect(taken).toBe(2);
-      expect(summary(drain(port1))).toEqual(["begin 0", "0+", "1."]);
       port1.close();
+    });
+
+    test("the run in progress is the one after the last published: a worker that dies in run k leaves runs 0..k-1 readable", () => {
+      // Mid-run, as a crash or a timeout finds it (the thread gone in run 3): an outbox written by hand.
+      const { port1: p1, port2: p2 } = new MessageChannel();
+      const outbox = newOutbox();
+      const w = new OutboxWriter(outbox, p2);
+      for (let k = 0; k < 3; k++) {
+        w.begin(k);
+        w.put({ k, ok: fakeResult(tasks[k]!) });
+      }
+      w.begin(3);
+      const r = new OutboxReader(outbox, p1);
+      expect(r.position()).toMatchObject({ begun: 4, finished: 3 });
+      const got: number[] = [];
+      r.drain((o) => got.push(o.k));
+      expect(got).toEqual([0, 1, 2]);
+      expect(r.position()).toMatchObject({ begun: 4, finished: 3 });
+      p1.close();
+      p2.close();
+    });
+
+    test("property: any line sizes (some too big for the ring), read at any moments: every outcome once, in order, byte for byte", () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.record({ bytes: fc.oneof(fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 1, max: Math.floor(RING_BYTES / 3) }), fc.constantFrom(RING_BYTES / 4 - 56, RING_BYTES / 4 - 55, RING_BYTES / 4 + 1)), readAfter: fc.boolean(), throws: fc.boolean() }), { minLength: 1, maxLength: 40 }),
+          (runs) => {
+            const { port1, reader, task } = channel(
+              runs.map((_, i) => ({ ...tasks[i % tasks.length]!, index: i })),
+              Number.POSITIVE_INFINITY,
+            );
+            const got: string[] = [];
+            const take = (o: RunOutcome): void => {
+              got.push("ok" in o ? `${o.k}:${o.ok.line.length}:${o.ok.line[0]}:${o.ok.line[o.ok.line.length - 1]}:${o.ok.interrupts}` : `${o.k}!${o.error}`);
+            };
+            const read = (): void => {
+              for (const m of messages(port1)) reader.message(m);
+              reader.drain(take);
+            };
+            runBatchWith((t) => {
+              const spec = runs[t.index]!;
+              if (spec.throws) throw new Error(`run ${t.index}`);
+              // Read at random moments, as the main thread does while the worker runs.
+              if (t.index > 0 && runs[t.index - 1]!.readAfter) read();
+              return fakeResult(t, spec.bytes);
+            }, task);
+            read();
+            expect(got).toEqual(runs.map((r, k) => (r.throws ? `${k}!run ${k}` : `${k}:${Math.max(r.bytes, `run ${k} `.length + 1)}:114:10:${100 + k}`)));
+            expect(reader.position()).toMatchObject({ begun: runs.length, finished: runs.length });
+            port1.close();
+          },
+        ),
+        { numRuns: 60 },
+      );
     });
   });
 
   describe("the main thread's side (startBatch) against a scripted worker", () => {
-    type Run = (task: BatchTask) => Promise<number>;
-    const scripted = (run: Run): SweepPool => ({ run: (task: BatchTask) => run(task) }) as unknown as SweepPool;
+    type Run = (task: BatchTask, signal: AbortSignal) => Promise<number>;
+    const scripted = (run: Run): SweepPool =>
+      ({
+        run: (task: BatchTask, { signal }: { signal: AbortSignal }) =>
+          new Promise<number>((resolve, reject) => {
+            signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true });
+            run(task, signal).then(resolve, reject);
+          }),
+      }) as unknown as SweepPool;
 
     test("the worker takes the added runs: every run reports, in order, and extend is asked again at the new length", async () => {
-      // The worker begins run 0, then waits until the main thread's extension is on its
-      // port (the main thread sends it on hearing that run 0, the second-to-last, began).
-      const pool = scripted(async ({ runs, port }) => {
+      // The worker begins run 0 and wakes the main thread, then waits until the main
+      // thread's extension is on its port (sent because it is down to its last two runs).
+      let lastReported = (): void => {};
+      const reportedAll = new Promise<void>((resolve) => (lastReported = resolve));
+      const pool = scripted(async ({ runs, port, outbox }) => {
         // A worker has its own copy of the task's runs (a real one gets them cloned).
         const mine = [...runs];
-        port.postMessage({ k: 0, begin: true } satisfies RunReport);
+        const box = new OutboxWriter(outbox, port);
+        box.begin(0);
+        port.postMessage(null);
         const [more] = (await once(port, "message")) as [RunTask[]];
         mine.push(...more);
-        for (let k = 0; k < mine.length; k++) port.postMessage({ k, next: k + 1 < mine.length, ok: fakeResult(mine[k]!) } satisfies RunReport);
+        for (let k = 0; k < mine.length; k++) {
+          if (k > 0) box.begin(k);
+          box.put({ k, ok: fakeResult(mine[k]!) });
+          port.postMessage(null);
+        }
         port.close();
         // The task's reply after the main thread has taken every report.
         await reportedAll;
         return mine.length;
       });
-      let lastReported = (): void => {};
-      const reportedAll = new Promise<void>((resolve) => (lastReported = resolve));
       const runs = tasks.slice(0, 2);
       const asked: number[] = [];
       const reports: RunOutcome[] = [];
@@ -279,26 +433,25 @@ describe("extending a batch while it runs: both orders, deterministically", () =
         reports.push(r);
         if (r.k === 5) lastReported();
       };
-      const outcome = await startBatch(pool, runs, 60_000, onReport, undefined, () => {
-        asked.push(runs.length);
-        return asked.length === 1 ? tasks.slice(2) : [];
+      const outcome = await startBatch(pool, runs, 60_000, onReport, {
+        extend: () => {
+          asked.push(runs.length);
+          return asked.length === 1 ? tasks.slice(2, 6) : [];
+        },
       }).done;
       expect(outcome).toEqual({ reported: 6, taken: 6, error: undefined, inProgress: false, inProgressMs: 0 });
       expect(runs.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5]);
       expect(reports.map((r) => r.k)).toEqual([0, 1, 2, 3, 4, 5]);
       expect(reports.map((r) => ("ok" in r ? r.ok.interrupts : -1))).toEqual([100, 101, 102, 103, 104, 105]);
-      // Asked when run 0 of 2 began, and once more when run 4 of 6 (the new second-to-last) began.
+      // Asked when run 0 of 2 began, and once more when the worker was seen within two runs of the new end.
       expect(asked).toEqual([2, 6]);
     });
 
     test("the worker ends before the added runs reach it: they are left untaken as a whole, for the runner to send again", async () => {
-      // The worker's loop runs to its end before the main thread hears that run 0 began;
-      // the task's reply comes after the main thread has taken every report (and sent the
-      // extension to a port the worker has closed).
       let lastReported = (): void => {};
       const reportedAll = new Promise<void>((resolve) => (lastReported = resolve));
       const pool = scripted(async (task) => {
-        const taken = runBatchWith(fakeResult, { runs: [...task.runs], port: task.port });
+        const taken = runBatchWith(fakeResult, { ...task, runs: [...task.runs], windowMs: 0 });
         await reportedAll;
         return taken;
       });
@@ -313,17 +466,65 @@ describe("extending a batch while it runs: both orders, deterministically", () =
           reports.push(r);
           if (r.k === 1) lastReported();
         },
-        undefined,
-        () => {
-          asked.push(runs.length);
-          return asked.length === 1 ? tasks.slice(2) : [];
+        {
+          extend: () => {
+            asked.push(runs.length);
+            return asked.length === 1 ? tasks.slice(2, 6) : [];
+          },
         },
       ).done;
       expect(asked).toEqual([2]);
       expect(runs.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5]);
       expect(outcome).toEqual({ reported: 2, taken: 2, error: undefined, inProgress: false, inProgressMs: 0 });
       expect(reports.map((r) => r.k)).toEqual([0, 1]);
-      expect(reports[1]!.next).toBe(false);
+    });
+
+    test("the timeout: a run is never stopped before it has been seen in progress for timeoutMs, and is seen within timeoutMs / TIMEOUT_CHECKS of its start", async () => {
+      // A hand-driven clock: the test fires the watchdog's timer itself.
+      let nowMs = 0;
+      let pendingTimer: { ms: number; expire: () => void } | undefined;
+      const clock: RunClock = {
+        now: () => nowMs,
+        arm(ms, _current, expire) {
+          pendingTimer = { ms, expire };
+          return () => (pendingTimer = undefined);
+        },
+      };
+      const fire = (): number => {
+        const t = pendingTimer!;
+        pendingTimer = undefined;
+        nowMs += t.ms;
+        t.expire();
+        return t.ms;
+      };
+      let box: OutboxWriter | undefined;
+      const pool = scripted(({ port, outbox }, signal) => {
+        box = new OutboxWriter(outbox, port);
+        return new Promise<number>((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted"))));
+      });
+      const T = 800;
+      const reports: RunOutcome[] = [];
+      const batch = startBatch(pool, tasks.slice(0, 3), T, (r) => reports.push(r), { clock });
+      await Promise.resolve();
+      // Nothing in progress (the worker is starting): looks every T/8, times nothing.
+      for (let i = 0; i < 20; i++) expect(fire()).toBe(T / TIMEOUT_CHECKS);
+      box!.begin(0);
+      fire(); // run 0 seen at 20 T/8
+      box!.put({ k: 0, ok: fakeResult(tasks[0]!) });
+      box!.begin(1); // run 1 begins just after the look: it is first seen at the next
+      fire();
+      expect(reports.map((r) => r.k)).toEqual([0]);
+      const seenAt = nowMs;
+      let aborted = false;
+      batch.done.then(() => (aborted = true), () => {});
+      while (pendingTimer !== undefined) fire();
+      const outcome = await batch.done;
+      expect(aborted).toBe(true);
+      // Stopped exactly when it had been seen for T (so it ran at least T), having begun
+      // at most T/8 before it was seen.
+      expect(nowMs - seenAt).toBe(T);
+      expect(outcome).toMatchObject({ reported: 1, taken: 2, inProgress: true, inProgressMs: T });
+      expect(outcome.error).toBeInstanceOf(TimeoutError);
     });
   });
 });

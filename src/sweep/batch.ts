@@ -1,5 +1,6 @@
 // Batches of runs (runner.ts): one pool task carries several runs, and the worker
-// reports each run's outcome on a MessagePort as soon as it finishes (worker.ts).
+// publishes each run's outcome in the task's outbox (outbox.ts) as soon as it finishes
+// (worker.ts), waking this thread now and then to read them.
 //
 // Why batches: with one run per task, every run paid a piscina task round trip (an
 // AbortController, a timer, the task message and its reply) and the worker sat idle
@@ -8,23 +9,38 @@
 // main thread's share is taken from a worker. A batch pays that once; the worker goes
 // straight from one run to the next.
 //
-// What stays per run: the line is written as each run finishes (the port), the timeout
-// clock starts when the worker begins each run (so it times the run in progress, not the
-// batch, nor the worker's start-up), and
-// when the task ends early — the worker crashed, hung or was stopped — the runs reported
-// so far are kept, the run at `reported` is the one that was in progress, and the runs
-// after it never started.
+// Why wake-ups every REPORT_WINDOW_MS rather than per run: each message costs this
+// thread 70-120 us on this kind of VM (docs/performance.md); a wake-up now carries the
+// outcomes of every run finished since the last (about three of the bench's ~10 ms runs).
+//
+// What stays per run: the line of each run is written in run order; the timeout times
+// the run in progress (the outbox says which it is, from the worker's word that it
+// begins it, so a worker's start-up is never charged to a run); and when the task ends
+// early — the worker crashed, hung or was stopped — every run it finished is read from
+// the outbox and kept, the run after them is the one that was in progress (if it had
+// begun), and the runs after it never started.
 
 import { MessageChannel, receiveMessageOnPort } from "node:worker_threads";
+import { newOutbox, OutboxReader, type RunOutcome } from "./outbox.js";
 import type { SweepPool } from "./pool.js";
-import type { RunReport, RunTask } from "./worker.js";
+import type { RunTask } from "./worker.js";
+
+export type { RunOutcome } from "./outbox.js";
 
 export class TimeoutError extends Error {
   override name = "TimeoutError";
 }
 
-/** A run's outcome as the worker reports it (the begin notice aside). */
-export type RunOutcome = Exclude<RunReport, { begin: true }>;
+/**
+ * How long a worker lets finished runs wait before it wakes this thread, ms. Chosen from
+ * bench/sweep-threads.mjs (docs/performance.md): at ~10 ms a run, 32 ms carries about
+ * three runs a wake-up; longer windows save little more and delay the progress line and
+ * the retry of a failed run.
+ */
+export const REPORT_WINDOW_MS = 32;
+
+/** The watchdog looks at the run in progress this many times per timeout (see startBatch). */
+export const TIMEOUT_CHECKS = 8;
 
 /**
  * The per-run timeout's clock. The real one uses timers; tests inject one whose time is
@@ -34,13 +50,17 @@ export type RunOutcome = Exclude<RunReport, { begin: true }>;
 export interface RunClock {
   /** Milliseconds, monotonic. */
   now(): number;
-  /** Calls `expire` after `ms` unless the returned cancel is called first; `run` is the run timed. */
-  arm(ms: number, run: RunTask, expire: () => void): () => void;
+  /**
+   * Calls `expire` after `ms` unless the returned cancel is called first. `current` says
+   * which run is in progress now (undefined: none), for a virtual clock to decide
+   * whether its time passes.
+   */
+  arm(ms: number, current: () => RunTask | undefined, expire: () => void): () => void;
 }
 
 export const REAL_CLOCK: RunClock = {
   now: () => performance.now(),
-  arm: (ms, _run, expire) => {
+  arm: (ms, _current, expire) => {
     const timer = setTimeout(expire, ms);
     return () => clearTimeout(timer);
   },
@@ -64,36 +84,63 @@ export interface BatchOutcome {
 }
 
 export interface InFlightBatch {
+  /** Takes every outcome the worker has published (they reach onReport), then ends the task. */
   abort(reason: unknown): void;
-  /** Settles after every report that arrived has gone through `onReport`. */
+  /** Settles after every outcome the worker published has gone through `onReport`. */
   done: Promise<BatchOutcome>;
+}
+
+export interface BatchOptions {
+  /** The timeout's clock; default real timers. */
+  clock?: RunClock;
+  /**
+   * Asked for more runs when the worker is down to its last two: they go to the worker on
+   * the task's port while it still has a run to do, so it goes on to them without waiting
+   * for the main thread (worker.ts). An empty answer lets the task end.
+   */
+  extend?: () => RunTask[];
+  /** The worker's wake-up window (REPORT_WINDOW_MS; 0: a wake-up per run). */
+  windowMs?: number;
+  /** Called after each group of outcomes handed to onReport (the lines' bytes are only valid until then). */
+  flushed?: () => void;
 }
 
 /**
  * Starts a task for `runs` (which it then owns: an extension is appended to it).
- * `extend`, if given, is asked for more runs when the worker begins the second-to-last
- * run it has: they go to the worker on the task's port while it still has a run to do,
- * so it goes on to them without waiting for the main thread (worker.ts). An empty answer
- * lets the task end.
+ *
+ * The per-run timeout: this thread looks at the outbox's run in progress at each wake-up
+ * and TIMEOUT_CHECKS times per timeout besides (one timer per batch, not one per run),
+ * and ends the task when the same run has been in progress for timeoutMs since it first
+ * saw it. A run seen in progress had begun before, so no run is killed before it has run
+ * timeoutMs; it is seen at most timeoutMs / TIMEOUT_CHECKS after it began, so it is killed
+ * at most that much later than timeoutMs (plus the timer's lateness on a loaded machine).
  */
-export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, onReport: (outcome: RunOutcome) => void, clock: RunClock = REAL_CLOCK, extend?: () => RunTask[]): InFlightBatch {
+export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, onReport: (outcome: RunOutcome) => void, options: BatchOptions = {}): InFlightBatch {
+  const { clock = REAL_CLOCK, extend, windowMs = REPORT_WINDOW_MS, flushed } = options;
   const { port1, port2 } = new MessageChannel();
+  const outbox = newOutbox();
+  const reader = new OutboxReader(outbox, port1);
   const controller = new AbortController();
   let reported = 0;
-  /** clock.now() when the run in progress began; undefined between runs and before the first. */
-  let runBeganMs: number | undefined;
-  let cancelTimer = (): void => {};
   /** runs.length when `extend` was last asked: once per length. */
   let extendedAt = 0;
   let ended = false;
-  const begin = (k: number): void => {
-    // The timeout times the run from the worker's word that it begins it: a worker
-    // that is still starting (a replacement after a crash or a timeout loads its
-    // modules and compiles its wasm) is never charged to a run, and a worker is never
-    // terminated while it loads its modules (Node aborts the whole process then).
-    runBeganMs = clock.now();
-    cancelTimer = clock.arm(timeoutMs, runs[k]!, () => controller.abort(new TimeoutError(`timed out after ${timeoutMs} ms`)));
-    if (extend !== undefined && !ended && k >= runs.length - 2 && extendedAt !== runs.length) {
+  /** The run in progress as this thread last saw it: `begun` (runs begun then) and when it was first seen. */
+  let watched: { begun: number; sinceMs: number } | undefined;
+  let cancelTick = (): void => {};
+  const tickMs = timeoutMs / TIMEOUT_CHECKS;
+
+  const take = (outcome: RunOutcome): void => {
+    reported++;
+    onReport(outcome);
+  };
+  /** Reads the outbox: outcomes to onReport in order, the run in progress to the watchdog, more runs when low. */
+  const observe = (): void => {
+    reader.drain(take, flushed);
+    const { begun, finished } = reader.position();
+    if (begun <= finished) watched = undefined;
+    else if (watched?.begun !== begun) watched = { begun, sinceMs: clock.now() };
+    if (extend !== undefined && !ended && runs.length - begun <= 2 && extendedAt !== runs.length) {
       extendedAt = runs.length;
       const more = extend();
       if (more.length > 0) {
@@ -102,36 +149,66 @@ export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, 
       }
     }
   };
-  const take = (report: RunReport): void => {
-    cancelTimer();
-    if ("begin" in report) return begin(report.k);
-    reported++;
-    runBeganMs = undefined;
-    cancelTimer = () => {};
-    // A run's outcome also says whether the worker went on to the next run (worker.ts).
-    if (report.next) begin(report.k + 1);
-    onReport(report);
+  const current = (): RunTask | undefined => {
+    const { begun, finished } = reader.position();
+    return begun > finished ? runs[begun - 1] : undefined;
   };
-  port1.on("message", take);
-  const done = pool.run({ runs, port: port2 }, { signal: controller.signal, transferList: [port2] }).then(
+  const arm = (): void => {
+    const ms = watched === undefined ? tickMs : Math.min(tickMs, watched.sinceMs + timeoutMs - clock.now());
+    cancelTick = clock.arm(ms, current, tick);
+  };
+  const tick = (): void => {
+    if (ended) return;
+    observe();
+    if (watched !== undefined && clock.now() - watched.sinceMs >= timeoutMs) {
+      controller.abort(new TimeoutError(`timed out after ${timeoutMs} ms`));
+      return;
+    }
+    arm();
+  };
+  port1.on("message", (m: unknown) => {
+    reader.message(m);
+    observe();
+  });
+  arm();
+  const done = pool.run({ runs, port: port2, outbox, windowMs }, { signal: controller.signal, transferList: [port2] }).then(
     (taken) => ({ taken, error: undefined as unknown }),
     (err: unknown) => ({ taken: undefined, error: controller.signal.aborted ? controller.signal.reason : err }),
   );
   return {
-    abort: (reason) => controller.abort(reason),
+    abort: (reason) => {
+      // What the worker has finished reaches the file now, not after its run in progress.
+      if (!ended) observe();
+      controller.abort(reason);
+    },
     done: done.then(({ taken, error }) => {
-      // The task's reply and the port are separate channels: reports the worker posted
-      // before it finished or died may not have been delivered yet. They are already in
-      // this port's queue, so take them now, before deciding which run was in progress.
+      // The task's reply and the port are separate channels: outcomes too big for the
+      // outbox that the worker posted before it finished or died may not have been
+      // delivered yet. They are already in this port's queue: take them, then the outbox.
       ended = true;
+      let position;
       try {
-        for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) take(m.message as RunReport);
+        // A stopped worker may still be finishing a run while its thread is torn down:
+        // read until the outbox holds nothing this thread has not taken, so that the run
+        // after the last one taken is the one in progress, if any.
+        do {
+          for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) reader.message(m.message);
+          reader.drain(take, flushed);
+          position = reader.position();
+        } while (position.finished > reported);
       } finally {
-        cancelTimer();
+        cancelTick();
         port1.close();
       }
-      const inProgress = runBeganMs !== undefined;
-      const inProgressMs = runBeganMs === undefined ? 0 : clock.now() - runBeganMs;
+      const { begun, beganEpochMs } = position;
+      let inProgress = begun > reported;
+      if (inProgress && error instanceof TimeoutError && watched?.begun !== begun) {
+        // The run timed out finished between the last look and the worker's end, and the
+        // next one was cut short: it is not charged an attempt (the runner sends it again).
+        inProgress = false;
+      }
+      // The watchdog's clock for the run it watched (a timeout: virtual in tests), else the worker's word of when it began.
+      const inProgressMs = !inProgress ? 0 : watched?.begun === begun ? clock.now() - watched.sinceMs : Math.max(0, performance.timeOrigin + performance.now() - beganEpochMs);
       if (taken !== undefined && reported >= taken) return { reported, taken, error: undefined, inProgress: false, inProgressMs: 0 };
       return { reported, taken: reported + (inProgress ? 1 : 0), error: error ?? new Error("the worker ended the batch early"), inProgress, inProgressMs };
     }),

@@ -257,7 +257,9 @@ export class ResultsAppender {
     if (this.toStdout) {
       // Standard output as a stream: synchronous for files, pipes and terminals on Linux;
       // a reader that goes away (EPIPE) ends the process quietly (cli/main.ts).
-      process.stdout.write(bytes);
+      // A line read in place from a worker's outbox (shared memory, reused once this
+      // returns) is copied: a pipe's write may complete later.
+      process.stdout.write(bytes.buffer instanceof SharedArrayBuffer ? Buffer.from(bytes) : bytes);
       return;
     }
     // One write(2) per line on an O_APPEND descriptor: the line lands whole or not at all

@@ -49,6 +49,8 @@ export interface SweepOptions {
   timeoutMs?: number;
   /** The timeout's clock (tests inject a virtual one); default: real timers. */
   clock?: RunClock;
+  /** How long a worker lets finished runs wait before it wakes this thread, ms (batch.ts REPORT_WINDOW_MS; 0: every run). */
+  reportWindowMs?: number;
   /** Runs per pool task, fixed (tests pin it to exercise batches); default: sized from the runs' times (batch.ts). */
   batchRuns?: number;
   /** Abort to stop: finished runs are kept, runs in flight abandoned. */
@@ -308,7 +310,7 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
       jobs.push(...more);
       return more.map(taskOf);
     };
-    const batch = startBatch(pool, jobs.map(taskOf), timeoutMs, (report) => guard(() => onReport(jobs[report.k]!, report)), options.clock, extend);
+    const batch = startBatch(pool, jobs.map(taskOf), timeoutMs, (report) => guard(() => onReport(jobs[report.k]!, report)), { clock: options.clock, extend, windowMs: options.reportWindowMs });
     inFlight.add(batch);
     batch.done
       .then(({ reported, taken, error, inProgress, inProgressMs }) => {

@@ -5,26 +5,31 @@
 // the runs' axis values, seeds and ids.
 //
 // A task is a batch of runs (batch.ts): the worker runs them one after the other and
-// posts each run's outcome on the task's MessagePort the moment it has it, so the main
-// thread writes each line as its run finishes and knows which run was in progress if
-// the worker dies or hangs. A run that throws is reported as such and the batch goes
-// on: one bad run does not cost its batch-mates a recomputation.
+// publishes each run's outcome in the task's outbox (outbox.ts, memory shared with the
+// main thread) the moment it has it, with the run it begins next, so that the main thread
+// knows which run was in progress if the worker dies or hangs. A run that throws is
+// reported as such and the batch goes on: one bad run does not cost its batch-mates a
+// recomputation.
 //
-// One message per run: the worker says it begins the batch's first run, and each run's
-// outcome also says that the next run of the batch begins (the worker goes straight on
-// to it). The finished line travels as bytes the main thread writes as they are
-// (run-task.ts).
+// Wake-ups, not one message per run: the worker posts a bare message on the task's port
+// (the main thread then reads every outcome published since the last) when
+// `windowMs` has passed since its last one, at once when a run throws, and when it is
+// down to its last two runs (the main thread then sends more: batch.ts's `extend`); the
+// task's reply wakes the main thread at the end. What the main thread must have at once
+// (stopping, a crash, a timeout) it reads from the outbox without waiting for the worker.
 
 // piscina hands the pool's workerData to each thread as the thread's own
 // (worker_threads' workerData, what piscina's `workerData` export reads): taken from
 // there, a worker does not load piscina's pool module just to read it.
 import { receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { injectFault, injectLoadFault } from "./fault-hook.js";
+import { OutboxWriter, type RunOutcome } from "./outbox.js";
 import type { LineDetail } from "./line.js";
 import { runToLine, type RunTaskResult } from "./run-task.js";
 import { RunConfigMemo } from "./scenario-of-run.js";
 
 export type { RunTaskResult } from "./run-task.js";
+export type { RunOutcome } from "./outbox.js";
 
 export interface WorkerData {
   baseRaw: unknown;
@@ -43,19 +48,16 @@ export interface RunTask {
   attempt: number;
 }
 
-/** One task: runs to do in order, and where to report each one's outcome. */
+/** One task: runs to do in order, where to publish their outcomes, and how often to wake the main thread. */
 export interface BatchTask {
   runs: RunTask[];
+  /** Wake-ups to the main thread, outcomes too big for the outbox; runs added while the task runs. */
   port: MessagePort;
+  /** The task's outbox (outbox.ts): newOutbox(). */
+  outbox: SharedArrayBuffer;
+  /** Post a wake-up once this long has passed since the last, ms (0: after every run). */
+  windowMs: number;
 }
-
-/**
- * What the worker posts for runs[k] of its batch: that it begins the run (only for the
- * batch's first run: the main thread's per-run timeout starts here, so a worker's
- * start-up is never charged to a run), then the result or why the run threw, with
- * whether the worker went straight on to runs[k + 1] (`next`).
- */
-export type RunReport = { k: number; begin: true } | { k: number; next: boolean; ok: RunTaskResult } | { k: number; next: boolean; error: string; wallMs: number };
 
 const data = workerData as WorkerData;
 /** The last combination's validated scenario: its other seeds are not validated again. */
@@ -73,35 +75,42 @@ export default function runBatch(task: BatchTask): number {
 }
 
 /**
- * Every run of the batch, each one's outcome posted as soon as it is known. Runs the main
- * thread adds while the batch runs (batch.ts's `extend`) arrive on the port and are taken
- * when the last run in hand is done, so the worker does not wait for the main thread
+ * Every run of the batch, each one's outcome published as soon as it is known. Runs the
+ * main thread adds while the batch runs (batch.ts's `extend`) arrive on the port and are
+ * taken when the last run in hand is done, so the worker does not wait for the main thread
  * between batches. Returns how many runs it took. `runOne` is the run itself (runTask;
- * test/sweep-batch.test.ts passes a fake to order the port's messages deterministically).
+ * test/sweep-batch.test.ts passes a fake to order things deterministically), `nowMs` the
+ * window's clock.
  */
-export function runBatchWith(runOne: (task: RunTask) => RunTaskResult, { runs, port }: BatchTask): number {
-  if (runs.length > 0) port.postMessage({ k: 0, begin: true } satisfies RunReport);
+export function runBatchWith(runOne: (task: RunTask) => RunTaskResult, { runs, port, outbox, windowMs }: BatchTask, nowMs: () => number = () => performance.now()): number {
+  const box = new OutboxWriter(outbox, port);
+  let lastPostMs = nowMs();
+  /** runs.length when the worker last said it is down to its last runs: once per length. */
+  let lowAt = -1;
   for (let k = 0; k < runs.length; k++) {
+    box.begin(k);
     const started = performance.now();
-    let ok: RunTaskResult | undefined;
-    let error = "";
-    let errorMs = 0;
+    let outcome: RunOutcome;
     try {
-      ok = runOne(runs[k]!);
+      outcome = { k, ok: runOne(runs[k]!) };
     } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
-      errorMs = performance.now() - started;
+      outcome = { k, error: err instanceof Error ? err.message : String(err), wallMs: performance.now() - started };
     }
     if (k + 1 === runs.length) {
       for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) runs.push(...(m.message as RunTask[]));
     }
-    const next = k + 1 < runs.length;
-    // The line's buffer changes hands: no copy of a ~20 KB line per run.
-    if (ok !== undefined) port.postMessage({ k, next, ok } satisfies RunReport, [ok.line.buffer as ArrayBuffer]);
-    else port.postMessage({ k, next, error, wallMs: errorMs } satisfies RunReport);
+    box.put(outcome);
+    const left = runs.length - (k + 1);
+    const low = left > 0 && left <= 2 && lowAt !== runs.length;
+    if (low || "error" in outcome || nowMs() - lastPostMs >= windowMs) {
+      if (low) lowAt = runs.length;
+      port.postMessage(null);
+      lastPostMs = nowMs();
+    }
   }
   // Messages already posted are still delivered after close (they are in the main
-  // thread's queue); closing frees the port in this long-lived worker.
+  // thread's queue); closing frees the port in this long-lived worker. The task's reply
+  // wakes the main thread for the last outcomes.
   port.close();
   return runs.length;
 }
