@@ -232,6 +232,63 @@ describe("tscsim sweep (runner)", () => {
     });
   });
 
+  // Runs held in the worker's outbox (src/sweep/outbox.ts): with no wake-up by time
+  // (reportWindowMs Infinity) the worker wakes this thread only when a run throws, when it
+  // is down to its last two runs, and at the end of its task; everything must still come
+  // out exactly as with a wake-up per run.
+  describe("finished runs held in the worker's outbox", () => {
+    const NEVER = Number.POSITIVE_INFINITY;
+
+    test("the same lines with a wake-up per run, with none by time and with the default window, on 1 and 2 workers", async () => {
+      for (const [workers, reportWindowMs] of [[1, 0], [1, NEVER], [2, NEVER], [2, undefined]] as const) {
+        const out = fresh();
+        await runSweep({ spec, out, workers, reportWindowMs });
+        expect(canonical(out)).toEqual(canonical(reference));
+      }
+    });
+
+    test("a crash with finished runs in the outbox: only the run in progress uses up an attempt", async () => {
+      // One batch of 12 on one worker: runs 0-4 finish unannounced, run 5 crashes.
+      process.env[FAULT_ENV] = "exit-once:5";
+      const out = fresh();
+      const notices: string[] = [];
+      const outcome = await runSweep({ spec, out, workers: 1, batchRuns: 12, reportWindowMs: NEVER, onNotice: (m) => notices.push(m) });
+      expect(outcome).toMatchObject({ done: 12, failed: 0 });
+      expect(notices).toEqual([`run 5 (${grid.runAt(5).id}): attempt 1 failed (worker exited with code: 70); retrying`]);
+      expect(canonical(out)).toEqual(canonical(reference));
+    });
+
+    test("a hang with finished runs in the outbox: the hung run is timed out, the others are kept", async () => {
+      process.env[FAULT_ENV] = "hang-once:5";
+      const out = fresh();
+      const notices: string[] = [];
+      const clock = virtualClock((run) => run?.index === 5 && run.attempt === 1);
+      const outcome = await runSweep({ spec, out, workers: 1, batchRuns: 12, reportWindowMs: NEVER, timeoutMs: 1000, clock, onNotice: (m) => notices.push(m) });
+      expect(outcome).toMatchObject({ done: 12, failed: 0 });
+      expect(notices).toEqual([`run 5 (${grid.runAt(5).id}): attempt 1 failed (timed out after 1000 ms); retrying`]);
+      expect(canonical(out)).toEqual(canonical(reference));
+    });
+
+    test("stopping (SIGINT) while a run is in progress writes the runs finished before it at once; --resume completes the sweep", async () => {
+      // Run 5 hangs; runs 0-4 have finished and nothing has woken this thread. The stop
+      // comes from the watchdog's clock, which sees the run in progress.
+      process.env[FAULT_ENV] = "hang:5";
+      const out = fresh();
+      const stop = new AbortController();
+      const clock = { now: () => 0, arm: (_ms: number, current: () => { index: number } | undefined) => {
+        const timer = setInterval(() => current()?.index === 5 && stop.abort(), 1);
+        return () => clearInterval(timer);
+      } };
+      const first = await runSweep({ spec, out, workers: 1, batchRuns: 12, reportWindowMs: NEVER, clock, stop: stop.signal });
+      expect(first).toMatchObject({ interrupted: true, done: 5, sessionDone: 5 });
+      expect(lines(out).map((l) => l.id)).toEqual([0, 1, 2, 3, 4].map((i) => grid.runAt(i).id));
+      delete process.env[FAULT_ENV];
+      const second = await runSweep({ spec, out, workers: 2, resume: true });
+      expect(second).toMatchObject({ skipped: 5, done: 12, interrupted: false });
+      expect(canonical(out)).toEqual(canonical(reference));
+    });
+  });
+
   test("workers that cannot start stop the sweep at once, before any run is recorded", async () => {
     process.env[FAULT_ENV] = "load";
     const out = fresh();
