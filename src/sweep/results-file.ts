@@ -12,7 +12,7 @@
 // result line — reported and ignored; `repairTornTail` truncates it away before
 // appending, so the file never holds a line glued onto a torn one.
 
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync, writevSync } from "node:fs";
 import { InputRangeError, InputUnusableError } from "../errors.js";
 import { readErrorReason, writeErrorReason } from "../scenario/load.js";
 import { parseLine, type ResultLine } from "./line.js";
@@ -212,7 +212,7 @@ export const STDOUT = "-";
 const DEV_STDOUT = ["/dev/stdout", "/proc/self/fd/1", "/dev/fd/1"];
 
 /**
- * Appends lines, one write each; fsync at most every `fsyncEveryMs` and on close — for a
+ * Appends lines, one write each (or one writev for a group: hold()); fsync at most every `fsyncEveryMs` and on close — for a
  * regular file only: a pipe, a terminal or /dev/stdout has nothing to flush (fsync fails
  * there with EINVAL), and `-` is standard output.
  */
@@ -223,6 +223,8 @@ export class ResultsAppender {
   /** Whether fsync applies (a regular file). */
   readonly regular: boolean;
   private toStdout = false;
+  /** Lines held for one writev(2) (hold()). */
+  private held: Uint8Array[] | undefined;
 
   constructor(
     readonly file: string,
@@ -252,13 +254,53 @@ export class ResultsAppender {
     this.appendBytes(Buffer.from(`${line}\n`, "utf8"));
   }
 
+  /**
+   * Lines appended from now until flushHeld() go out in one writev(2) then (the sweep's
+   * main thread holds the lines of each group of outcomes it reads from a worker's
+   * outbox: batch.ts). The caller keeps their bytes unchanged until flushHeld() returns.
+   */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  get holding(): boolean {
+    return this.held !== undefined;
+  }
+
+  /** Writes the lines held since hold(), in order, and stops holding. */
+  flushHeld(): void {
+    const lines = this.held;
+    this.held = undefined;
+    if (lines === undefined || lines.length === 0) return;
+    if (lines.length === 1 || this.toStdout) {
+      for (const line of lines) this.appendBytes(line);
+      return;
+    }
+    // One writev(2) on the O_APPEND descriptor; what a short write left, line by line.
+    let written = writevSync(this.fd, lines);
+    for (const line of lines) {
+      if (written >= line.length) {
+        written -= line.length;
+        continue;
+      }
+      let off = written;
+      written = 0;
+      while (off < line.length) off += writeSync(this.fd, line, off);
+    }
+    this.wrote();
+  }
+
   /** A line already encoded as UTF-8, its newline included (a worker's line: run-task.ts). */
   appendBytes(bytes: Uint8Array): void {
+    if (this.held !== undefined) {
+      this.held.push(bytes);
+      return;
+    }
     if (this.toStdout) {
       // Standard output as a stream: synchronous for files, pipes and terminals on Linux;
-      // a reader that goes away (EPIPE) ends the process quietly (cli/main.ts).
-      // A line read in place from a worker's outbox (shared memory, reused once this
-      // returns) is copied: a pipe's write may complete later.
+      // a reader that goes away (EPIPE) ends the process quietly (cli/main.ts). A line
+      // read in place from a worker's outbox (shared memory, reused once this returns)
+      // is copied: a pipe's write may complete later.
       process.stdout.write(bytes.buffer instanceof SharedArrayBuffer ? Buffer.from(bytes) : bytes);
       return;
     }
@@ -266,6 +308,11 @@ export class ResultsAppender {
     // as far as another reader of a local file is concerned.
     let off = 0;
     while (off < bytes.length) off += writeSync(this.fd, bytes, off);
+    this.wrote();
+  }
+
+  /** After a write: fsync at most every fsyncEveryMs (a regular file). */
+  private wrote(): void {
     if (!this.regular) return;
     this.dirty = true;
     const now = performance.now();
@@ -277,6 +324,7 @@ export class ResultsAppender {
   }
 
   close(): void {
+    this.flushHeld();
     if (this.fd < 0) return;
     if (this.dirty) fsyncSync(this.fd);
     closeSync(this.fd);

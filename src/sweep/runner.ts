@@ -250,9 +250,29 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
       if (!stopping) onStop();
     }
   };
+  /** Lines counted in `progress` but held for the group's writev (appender.hold()): uncounted if it fails. */
+  let heldDone = 0;
+  let heldFailed = 0;
+  const flushHeld = (): void => {
+    try {
+      appender.flushHeld();
+    } catch (err) {
+      progress.done -= heldDone;
+      progress.sessionDone -= heldDone;
+      progress.failed -= heldFailed;
+      throw err;
+    } finally {
+      heldDone = 0;
+      heldFailed = 0;
+    }
+  };
   const record = (line: string | Uint8Array, ok: boolean): void => {
     if (typeof line === "string") appender.append(line);
     else appender.appendBytes(line);
+    if (appender.holding) {
+      heldDone++;
+      if (!ok) heldFailed++;
+    }
     if (progress.sessionDone === 0) sweepTiming("first line written");
     progress.done++;
     progress.sessionDone++;
@@ -310,7 +330,14 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
       jobs.push(...more);
       return more.map(taskOf);
     };
-    const batch = startBatch(pool, jobs.map(taskOf), timeoutMs, (report) => guard(() => onReport(jobs[report.k]!, report)), { clock: options.clock, extend, windowMs: options.reportWindowMs });
+    // The lines of each group of outcomes read from the worker's outbox go out in one
+    // writev(2) when the group is done (`flushed`): their bytes are read in place and
+    // valid until then.
+    const report = (r: RunOutcome): void => {
+      appender.hold();
+      guard(() => onReport(jobs[r.k]!, r));
+    };
+    const batch = startBatch(pool, jobs.map(taskOf), timeoutMs, report, { clock: options.clock, extend, windowMs: options.reportWindowMs, flushed: () => guard(flushHeld) });
     inFlight.add(batch);
     batch.done
       .then(({ reported, taken, error, inProgress, inProgressMs }) => {
