@@ -11,7 +11,7 @@
 //
 // Why wake-ups every REPORT_WINDOW_MS rather than per run: each message costs this
 // thread 70-120 us on this kind of VM (docs/performance.md); a wake-up now carries the
-// outcomes of every run finished since the last (about three of the bench's ~10 ms runs).
+// outcomes of every run finished since the last (about five of the bench's ~10 ms runs).
 //
 // What stays per run: the line of each run is written in run order; the timeout times
 // the run in progress (the outbox says which it is, from the worker's word that it
@@ -32,12 +32,13 @@ export class TimeoutError extends Error {
 }
 
 /**
- * How long a worker lets finished runs wait before it wakes this thread, ms. Chosen from
- * bench/sweep-threads.mjs (docs/performance.md): at ~10 ms a run, 32 ms carries about
- * three runs a wake-up; longer windows save little more and delay the progress line and
- * the retry of a failed run.
+ * How long a worker lets finished runs wait before it wakes this thread, ms. Chosen with
+ * bench/sweep-window.mjs (docs/performance.md): the wake-ups per run fall as the window
+ * grows (1 at 0 ms; ~0.5 at 32 ms and ~0.3 at 64 ms with the bench's runs on one shared
+ * CPU, ~20 ms each) and so does this thread's CPU; 50 ms keeps a finished line's wait
+ * short next to the once-a-second fsync and the progress line's refresh.
  */
-export const REPORT_WINDOW_MS = 32;
+export const REPORT_WINDOW_MS = 50;
 
 /** The watchdog looks at the run in progress this many times per timeout (see startBatch). */
 export const TIMEOUT_CHECKS = 8;
@@ -94,9 +95,9 @@ export interface BatchOptions {
   /** The timeout's clock; default real timers. */
   clock?: RunClock;
   /**
-   * Asked for more runs when the worker is down to its last two: they go to the worker on
-   * the task's port while it still has a run to do, so it goes on to them without waiting
-   * for the main thread (worker.ts). An empty answer lets the task end.
+   * Asked for more runs when fewer than the last lot (at least two) are left to begin:
+   * they go to the worker on the task's port while it still has runs to do, so it goes on
+   * to them without waiting for the main thread (worker.ts). An empty answer lets the task end.
    */
   extend?: () => RunTask[];
   /** The worker's wake-up window (REPORT_WINDOW_MS; 0: a wake-up per run). */
@@ -124,6 +125,8 @@ export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, 
   let reported = 0;
   /** runs.length when `extend` was last asked: once per length. */
   let extendedAt = 0;
+  /** How many runs the task started with, then the last extension's. */
+  let lastLot = runs.length;
   let ended = false;
   /** The run in progress as this thread last saw it: `begun` (runs begun then) and when it was first seen. */
   let watched: { begun: number; sinceMs: number } | undefined;
@@ -140,9 +143,12 @@ export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, 
     const { begun, finished } = reader.position();
     if (begun <= finished) watched = undefined;
     else if (watched?.begun !== begun) watched = { begun, sinceMs: clock.now() };
-    if (extend !== undefined && !ended && runs.length - begun <= 2 && extendedAt !== runs.length) {
+    // More runs once fewer than the last lot are left to begin: they ride on a wake-up by
+    // time, before the worker has to ask (when down to two).
+    if (extend !== undefined && !ended && runs.length - begun <= Math.max(2, lastLot) && extendedAt !== runs.length) {
       extendedAt = runs.length;
       const more = extend();
+      lastLot = more.length;
       if (more.length > 0) {
         runs.push(...more);
         port1.postMessage(more);

@@ -14,7 +14,8 @@
 // Wake-ups, not one message per run: the worker posts a bare message on the task's port
 // (the main thread then reads every outcome published since the last) when
 // `windowMs` has passed since its last one, at once when a run throws, and when it is
-// down to its last two runs (the main thread then sends more: batch.ts's `extend`); the
+// down to its last two runs with no more on its port (the main thread then sends more:
+// batch.ts's `extend`, which usually sends them earlier, at a wake-up by time); the
 // task's reply wakes the main thread at the end. What the main thread must have at once
 // (stopping, a crash, a timeout) it reads from the outbox without waiting for the worker.
 
@@ -77,8 +78,8 @@ export default function runBatch(task: BatchTask): number {
 /**
  * Every run of the batch, each one's outcome published as soon as it is known. Runs the
  * main thread adds while the batch runs (batch.ts's `extend`) arrive on the port and are
- * taken when the last run in hand is done, so the worker does not wait for the main thread
- * between batches. Returns how many runs it took. `runOne` is the run itself (runTask;
+ * taken once the worker is down to its last two runs in hand, so the worker does not wait
+ * for the main thread between batches. Returns how many runs it took. `runOne` is the run itself (runTask;
  * test/sweep-batch.test.ts passes a fake to order things deterministically), `nowMs` the
  * window's clock.
  */
@@ -96,7 +97,7 @@ export function runBatchWith(runOne: (task: RunTask) => RunTaskResult, { runs, p
     } catch (err) {
       outcome = { k, error: err instanceof Error ? err.message : String(err), wallMs: performance.now() - started };
     }
-    if (k + 1 === runs.length) {
+    if (runs.length - (k + 1) <= 2) {
       for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) runs.push(...(m.message as RunTask[]));
     }
     box.put(outcome);
