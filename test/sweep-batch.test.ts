@@ -7,7 +7,7 @@
 import { once } from "node:events";
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { afterEach, describe, expect, test } from "vitest";
-import { alignCap, alignedTake, BatchSizer, BATCH_TARGET_MS, MAX_BATCH, startBatch, TimeoutError, TIMEOUT_CHECKS, type RunClock, type RunOutcome } from "../src/sweep/batch.js";
+import { alignCap, alignedTake, BatchSizer, BATCH_TARGET_MS, MAX_BATCH, READ_EVERY_MS, startBatch, TimeoutError, TIMEOUT_CHECKS, type RunClock, type RunOutcome } from "../src/sweep/batch.js";
 import { newOutbox, OutboxReader, OutboxWriter, RING_BYTES } from "../src/sweep/outbox.js";
 import fc from "fast-check";
 import { parseSweep } from "../src/sweep/file.js";
@@ -282,11 +282,12 @@ describe("the outbox and the wake-ups, deterministically", () => {
       );
       pending.push(...messages(port1));
       expect(taken).toBe(10);
-      // Runs end at 10, 20, ... ms: the window of 25 ms passes after runs 2 (30 ms) and 5
-      // (60 ms); the worker also wakes the main thread when down to its last two runs
-      // (after run 7), and the window then starts again (run 8 ends 10 ms later).
-      expect(pending).toEqual([null, null, null]);
-      expect(wakesBefore).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 3, 3]);
+      // Runs of 10 ms end at 10, 20, ... ms: the window of 25 ms would pass during the next
+      // run after runs 1 (20 ms), 3 (40 ms) and 5 (60 ms); after run 7 the worker is down
+      // to its last two runs (a wake-up for that too), and none after the last run (the
+      // task's reply follows).
+      expect(pending).toEqual([null, null, null, null]);
+      expect(wakesBefore).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
       const got: RunOutcome[] = [];
       expect(reader.drain((o) => got.push(o))).toBe(10);
       expect(got.map(summary)).toEqual(tasks.slice(0, 10).map((t) => summary({ k: t.index, ok: fakeResult(t) })));
@@ -294,10 +295,10 @@ describe("the outbox and the wake-ups, deterministically", () => {
       port1.close();
     });
 
-    test("window 0: a wake-up per run; a run that throws wakes the main thread at once", () => {
+    test("window 0: a wake-up per run but the last; a run that throws wakes the main thread at once", () => {
       const every = channel(tasks.slice(0, 4), 0);
       runBatchWith(fakeResult, every.task, () => 0);
-      expect(messages(every.port1)).toEqual([null, null, null, null]);
+      expect(messages(every.port1)).toEqual([null, null, null]);
       every.port1.close();
       const never = channel(tasks.slice(0, 8), Number.POSITIVE_INFINITY);
       runBatchWith((t) => {
@@ -477,6 +478,40 @@ describe("the outbox and the wake-ups, deterministically", () => {
       expect(runs.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5]);
       expect(outcome).toEqual({ reported: 2, taken: 2, error: undefined, inProgress: false, inProgressMs: 0 });
       expect(reports.map((r) => r.k)).toEqual([0, 1]);
+    });
+
+    test("a line finished before a long run is read by the main thread's own timer, at least every READ_EVERY_MS", async () => {
+      const armedMs: number[] = [];
+      let expire = (): void => {};
+      const clock: RunClock = {
+        now: () => 0,
+        arm(ms, _current, e) {
+          armedMs.push(ms);
+          expire = e;
+          return () => {};
+        },
+      };
+      let box: OutboxWriter | undefined;
+      let finish = (): void => {};
+      const pool = scripted(({ port, outbox }) => {
+        box = new OutboxWriter(outbox, port);
+        return new Promise<number>((resolve) => (finish = () => resolve(2)));
+      });
+      const reports: RunOutcome[] = [];
+      const batch = startBatch(pool, tasks.slice(0, 2), 600_000, (r) => reports.push(r), { clock });
+      await Promise.resolve();
+      // Run 0 finishes without a wake-up, and the worker goes on to a long run 1.
+      box!.begin(0);
+      box!.put({ k: 0, ok: fakeResult(tasks[0]!) });
+      box!.begin(1);
+      expect(reports).toEqual([]);
+      expire();
+      expect(reports.map((r) => r.k)).toEqual([0]);
+      // The default timeout's eighth (75 s) would be too long a wait for a line.
+      expect(armedMs.every((ms) => ms === READ_EVERY_MS)).toBe(true);
+      box!.put({ k: 1, ok: fakeResult(tasks[1]!) });
+      finish();
+      expect(await batch.done).toMatchObject({ reported: 2, taken: 2, error: undefined });
     });
 
     test("the timeout: a run is never stopped before it has been seen in progress for timeoutMs, and is seen within timeoutMs / TIMEOUT_CHECKS of its start", async () => {

@@ -44,6 +44,14 @@ export const REPORT_WINDOW_MS = 50;
 export const TIMEOUT_CHECKS = 8;
 
 /**
+ * The main thread reads each batch's outbox at least this often, ms, whatever the worker
+ * does: a line finished just before its worker began a long run (the worker cannot wake
+ * the main thread during a run) waits at most this long, as long as the results file's
+ * fsync interval.
+ */
+export const READ_EVERY_MS = 1000;
+
+/**
  * The per-run timeout's clock. The real one uses timers; tests inject one whose time is
  * virtual, so that no test depends on how fast the machine is (a loaded CI machine once
  * failed a run whose real time exceeded a test's timeout).
@@ -110,7 +118,8 @@ export interface BatchOptions {
  * Starts a task for `runs` (which it then owns: an extension is appended to it).
  *
  * The per-run timeout: this thread looks at the outbox's run in progress at each wake-up
- * and TIMEOUT_CHECKS times per timeout besides (one timer per batch, not one per run),
+ * and TIMEOUT_CHECKS times per timeout besides, or every READ_EVERY_MS if that is more
+ * often (one timer per batch, not one per run),
  * and ends the task when the same run has been in progress for timeoutMs since it first
  * saw it. A run seen in progress had begun before, so no run is killed before it has run
  * timeoutMs; it is seen at most timeoutMs / TIMEOUT_CHECKS after it began, so it is killed
@@ -131,7 +140,7 @@ export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, 
   /** The run in progress as this thread last saw it: `begun` (runs begun then) and when it was first seen. */
   let watched: { begun: number; sinceMs: number } | undefined;
   let cancelTick = (): void => {};
-  const tickMs = timeoutMs / TIMEOUT_CHECKS;
+  const tickMs = Math.min(timeoutMs / TIMEOUT_CHECKS, READ_EVERY_MS);
 
   const take = (outcome: RunOutcome): void => {
     reported++;

@@ -12,8 +12,9 @@
 // recomputation.
 //
 // Wake-ups, not one message per run: the worker posts a bare message on the task's port
-// (the main thread then reads every outcome published since the last) when
-// `windowMs` has passed since its last one, at once when a run throws, and when it is
+// (the main thread then reads every outcome published since the last) when `windowMs`
+// would have passed since its last one before the next run ends (if that run takes as
+// long as the last), at once when a run throws, and when it is
 // down to its last two runs with no more on its port (the main thread then sends more:
 // batch.ts's `extend`, which usually sends them earlier, at a wake-up by time); the
 // task's reply wakes the main thread at the end. What the main thread must have at once
@@ -90,6 +91,7 @@ export function runBatchWith(runOne: (task: RunTask) => RunTaskResult, { runs, p
   let lowAt = -1;
   for (let k = 0; k < runs.length; k++) {
     box.begin(k);
+    const began = nowMs();
     const started = performance.now();
     let outcome: RunOutcome;
     try {
@@ -102,11 +104,16 @@ export function runBatchWith(runOne: (task: RunTask) => RunTaskResult, { runs, p
     }
     box.put(outcome);
     const left = runs.length - (k + 1);
-    const low = left > 0 && left <= 2 && lowAt !== runs.length;
-    if (low || "error" in outcome || nowMs() - lastPostMs >= windowMs) {
+    // No wake-up after the last run: the task's reply follows. Otherwise when the window
+    // would pass before the next run ends (if it takes as long as this one), so that a
+    // line waits about a window at most, not a window and a run.
+    if (left === 0) break;
+    const now = nowMs();
+    const low = left <= 2 && lowAt !== runs.length;
+    if (low || "error" in outcome || now - lastPostMs + (now - began) >= windowMs) {
       if (low) lowAt = runs.length;
       port.postMessage(null);
-      lastPostMs = nowMs();
+      lastPostMs = now;
     }
   }
   // Messages already posted are still delivered after close (they are in the main
