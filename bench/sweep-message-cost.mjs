@@ -1,6 +1,7 @@
 // What a worker's report costs the thread that receives it (docs/performance.md, "Where a
 // two-worker sweep's time goes"): a worker thread posts 1,000 run-like reports — a ~20 KB
-// results line as a transferred buffer and the run's figures, as src/sweep/worker.ts does —
+// results line as a transferred buffer and the run's figures, as src/sweep/worker.ts did
+// before its outbox (src/sweep/outbox.ts) —
 // spaced by ~3 ms of busy work, one report per message or in groups; this thread handles
 // each one as the sweep's main thread does (the per-run timeout's timer cleared and set,
 // the line written to a file) or does nothing with it. Printed: this thread's CPU time per

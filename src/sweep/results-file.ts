@@ -1,8 +1,9 @@
 // The results file on disk: reading it back (resume, merge, summarize) with torn-line
 // detection, and appending to it.
 //
-// Durability (issue #5 §3): each line is written with one write(2) on an O_APPEND
-// descriptor as soon as its run finishes, so once written it survives the death of the
+// Durability (issue #5 §3): each line is written with one write(2) (or a group of lines
+// with one writev(2): hold()) on an O_APPEND descriptor as soon as the main thread has
+// it (batch.ts: within ~50 ms of its run's end), so once written it survives the death of the
 // process (SIGKILL, OOM killer, a node drained by the scheduler): only runs in flight
 // are lost. fsync(2) runs at most once a second and on close, so a crash of the machine
 // itself can lose about the last second of lines, or leave a partial last line; an
