@@ -53,6 +53,8 @@ const KIND_SKIP = 3;
 const HEAD_BYTES = 16;
 const FIGURES_BYTES = 40;
 const ENTRY_BYTES = HEAD_BYTES + FIGURES_BYTES;
+/** Room kept for EXTERNAL stubs (reserve()). */
+const STUB_ROOM = 4096;
 
 /** A run's outcome: the result, or why the run threw and how long it ran. */
 export type RunOutcome = { k: number; ok: RunTaskResult } | { k: number; error: string; wallMs: number };
@@ -121,11 +123,16 @@ export class OutboxWriter {
     this.publish(size, outcome.k);
   }
 
-  /** Room for `size` contiguous bytes at the tail (a SKIP entry first if the ring's end is too near), without waiting. */
+  /**
+   * Room for `size` contiguous bytes at the tail (a SKIP entry first if the ring's end is
+   * too near), without waiting, and STUB_ROOM besides: a line goes to the ring only while
+   * ~250 EXTERNAL stubs would still fit after it, so the worker waits for room only when
+   * the main thread has left that many outcomes, each posted to it, unread.
+   */
   private reserve(size: number): boolean {
     const toEnd = RING_BYTES - (this.tail & MASK);
     const need = size <= toEnd ? size : toEnd + size;
-    if (RING_BYTES - this.used() < need) return false;
+    if (RING_BYTES - this.used() < need + STUB_ROOM) return false;
     if (size > toEnd) this.skip(toEnd);
     return true;
   }
