@@ -7,7 +7,7 @@
 import { setNowNs, hostTscAtKept, nsWhenHostTscReaches } from "./host_clock";
 import { queueNextSeq, queuePushAs, queueReserveSeq, horizonNs } from "./event_queue";
 import { logFull } from "./engine_metrics";
-import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, pushDeferred, pushHv, COMPUTE_END_NS, EV_GUEST_RESUME, HRTIMER_SEQ, HV_SEQ, STATE, S_DONE, THREAD_SEQ, THREAD_PARKED, clear, eng, has, payloadOf, stallEveryNs } from "./engine_record";
+import { EV_HRTIMER, F_HRTIMER_HELD, F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, pushDeferred, pushHv, COMPUTE_END_NS, EV_GUEST_RESUME, HRTIMER_SEQ, HV_SEQ, STATE, S_DONE, THREAD_SEQ, THREAD_PARKED, clear, eng, has, payloadOf, stallEveryNs } from "./engine_record";
 import { traceFull } from "./trace_log";
 import { BUSY_STEP_NS, busyWaiting } from "./guest_lapic_count";
 import { chainedUntilNs, events, runChainedAt } from "./engine_events";
@@ -103,6 +103,13 @@ export function flushChain(v: i32, traced: bool, busyAny: bool, copy: i32): void
   // Into the queue in the order the TypeScript engine pushed them: the preemption timer
   // was loaded at a VM entry before the thread's next event was scheduled.
   if (has(e, F_HV_DEFERRED)) pushHv(e, v, nsWhenHostTscReaches(load<u64>(e + HV_AT_NS)));
+  // A held-back periodic restart still armed (the chain stopped before an entry cancelled
+  // it, or it runs on the hrtimer alone): into the queue with the seq reserved for it at
+  // the callback, the seq the TypeScript engine's push gave it.
+  if (copy == COPY_GENERAL && has(e, F_HRTIMER_HELD)) {
+    clear(e, F_HRTIMER_HELD);
+    queuePushAs(load<i64>(e + HRTIMER_AT_NS), u32(load<i64>(e + HRTIMER_SEQ)), payloadOf(EV_HRTIMER, v));
+  }
   if (!has(e, F_DEFERRED)) return;
   // Behind a timer of its own in the queue, the thread's next event waits in the record
   // (parked), with the seq a push now would give it: that timer comes first, and each

@@ -68,6 +68,11 @@ export const F_PENDING: u32 = 32;
 export const F_HV_IN_USE: u32 = 64;
 export const F_TO_DELIVER: u32 = 128;
 export const F_IN_SERVICE: u32 = 256;
+/**
+ * The hrtimer (HRTIMER_AT_NS, its seq reserved in HRTIMER_SEQ) is not yet in the queue:
+ * a periodic restart chaining holds back (engine_lapic_count.ts countHrtimerRestart).
+ */
+export const F_HRTIMER_HELD: u32 = 512;
 /** The thread's next event is in NEXT_AT_NS / NEXT_KIND, not yet in the queue. */
 export const F_DEFERRED: u32 = 1024;
 /**
