@@ -10,7 +10,9 @@
 //   (engine_lapic_count.ts countHrtimerRestart): cancelled at the wake-up's entry (the
 //   switch to the preemption timer), it is counted as the stale event the TypeScript engine
 //   pops; still armed when the chain stops (no preemption timer, the end of the run), it
-//   goes into the queue with its seq (engine_chain.ts flushChain).
+//   goes into the queue with its seq (engine_chain.ts flushChain);
+// - a thread event parks behind the vCPU's next host stall as behind its timers, ordered
+//   against it by the stall's seq on a tie (engine_record.ts scheduleStall, STALL_SEQ).
 // `events` (the stale pops included), the clock's end value and every metric must match.
 // Each fixed case below was checked to fail when the step it names is broken (the count of
 // a replaced parked event left out, ties decided without the reserved seq, the late push
@@ -21,7 +23,7 @@ import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { loadScenario } from "../../src/scenario/load.js";
 import type { ScenarioConfig, Workload } from "../../src/scenario/types.js";
-import { scenario } from "./harness.js";
+import { CYCLICTEST, scenario } from "./harness.js";
 import { resultOf, viaForwarders } from "./differential-scenarios.js";
 
 const fixed = (valueNs: number) => ({ dist: "fixed" as const, valueNs });
@@ -177,6 +179,43 @@ describe("wasm engine = TypeScript state machine: held-back and parked events", 
         expect(resultOf(c, "wasm", perVcpu)).toBe(resultOf(c, "ts", perVcpu));
       }),
       { numRuns: 80 },
+    );
+  });
+  // Host stalls at round times (every 100 us to 1 ms) with round fixed delays and timers,
+  // so that thread events fall at the very ns of a stall and park behind it, or run
+  // before it, by its seq: busy and halting periodic guests, cyclictest and rearm storms.
+  test("property: thread events parked behind host stalls at the same ns: identical", () => {
+    const round = fc.constantFrom(0, 1000, 2000, 5000);
+    const workload = fc.oneof(
+      fc.record({ tmict: fc.constantFrom(200_000, 250_000, 300_000, 500_000), wait: fc.constantFrom("hlt" as const, "busy" as const) }).map((w) => periodic(w.tmict, 0xb, w.wait)),
+      fc.record({ intervalUs: fc.constantFrom(50, 100, 200), rewrites: fc.integer({ min: 0, max: 3 }), spacingUs: fc.constantFrom(5, 10, 25) }).map((w) => storm(w.intervalUs * 1000, w.rewrites, w.spacingUs * 1000)),
+      fc.constantFrom(100_000, 200_000, 500_000).map((intervalNs): Workload => ({ ...CYCLICTEST, intervalNs })),
+    );
+    const draw = fc.record({
+      era: fc.constantFrom("v5.4" as const, "mainline" as const),
+      hv: fc.boolean(),
+      maxNs: fc.constantFrom(0, 50_000, 200_000),
+      everyNs: fc.constantFrom(100_000, 250_000, 500_000, 1_000_000),
+      lengthNs: fc.constantFrom(0, 5_000, 50_000),
+      d: fc.record({ hrtimer: round, wakeup: round, vmExit: round, vmEntry: round, irqDispatch: round, msrExit: round, cpuIdleExit: round }),
+      vcpus: fc.integer({ min: 1, max: 3 }),
+      durationUs: fc.integer({ min: 500, max: 6000 }),
+    });
+    fc.assert(
+      fc.property(draw, workload, fc.boolean(), (r, w, perVcpu) => {
+        const c = scenario(
+          {
+            durationNs: r.durationUs * 1000,
+            host: { stalls: { everyNs: r.everyNs, lengthNs: r.lengthNs } },
+            kvm: { era: r.era, hvTimer: r.hv, haltPoll: { maxNs: r.maxNs, grow: 2, growStartNs: 10_000, shrink: 0, dynamic: r.maxNs > 0, maxStealPercent: null } },
+            delays: { hrtimer: fixed(r.d.hrtimer), wakeup: fixed(r.d.wakeup), vmExit: fixed(r.d.vmExit), vmEntry: fixed(r.d.vmEntry), irqDispatch: fixed(r.d.irqDispatch), msrExit: fixed(r.d.msrExit), cpuIdleExit: fixed(r.d.cpuIdleExit) },
+            vm: { vcpus: r.vcpus },
+          },
+          w,
+        );
+        expect(resultOf(c, "wasm", perVcpu)).toBe(resultOf(c, "ts", perVcpu));
+      }),
+      { numRuns: 120 },
     );
   });
 });
