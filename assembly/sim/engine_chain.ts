@@ -7,7 +7,7 @@
 import { setNowNs, hostTscAtKept, nsWhenHostTscReaches } from "./host_clock";
 import { queueNextSeq, queuePushAs, queueReserveSeq, horizonNs } from "./event_queue";
 import { logFull } from "./engine_metrics";
-import { F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, pushDeferred, pushHv, COMPUTE_END_NS, EV_GUEST_RESUME, HRTIMER_SEQ, HV_SEQ, STATE, S_DONE, THREAD_SEQ, THREAD_PARKED, clear, eng, has, payloadOf, stallEveryNs } from "./engine_record";
+import { EV_HRTIMER, F_HRTIMER_HELD, F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, STALL_SEQ, pushDeferred, pushHv, COMPUTE_END_NS, EV_GUEST_RESUME, HRTIMER_SEQ, HV_SEQ, STATE, S_DONE, THREAD_SEQ, THREAD_PARKED, clear, eng, has, payloadOf, stallEveryNs } from "./engine_record";
 import { traceFull } from "./trace_log";
 import { BUSY_STEP_NS, busyWaiting } from "./guest_lapic_count";
 import { chainedUntilNs, events, runChainedAt } from "./engine_events";
@@ -45,8 +45,8 @@ function seqBefore(s: i64, p: u32): bool {
  * held-back preemption timer (only with a thread event not yet pushed: it was loaded at a
  * VM entry of this event, before that event was scheduled) fires by `at` when the host TSC
  * at `at` has reached its TSC (nsWhenHostTscReaches is the least such ns), so its ns are
- * not needed. Host stalls (STALL_AT_NS, no seq kept) come first on a tie; a thread event is
- * never parked with them.
+ * not needed. The next host stall (STALL_AT_NS, always queued) is ordered as the hrtimer
+ * is, by its seq (STALL_SEQ).
  */
 // @ts-ignore: decorator
 @inline
@@ -62,7 +62,11 @@ function ownEventAhead(e: usize, at: i64, parkedSeq: i64): bool {
     const t = load<i64>(e + HV_AT_NS);
     if (t < at || (t == at && (parkedSeq < 0 || seqBefore(load<i64>(e + HV_SEQ), u32(parkedSeq))))) return true;
   }
-  return stallEveryNs > 0 && load<i64>(e + STALL_AT_NS) <= at;
+  if (stallEveryNs > 0) {
+    const t = load<i64>(e + STALL_AT_NS);
+    if (t < at || (t == at && (parkedSeq < 0 || seqBefore(load<i64>(e + STALL_SEQ), u32(parkedSeq))))) return true;
+  }
+  return false;
 }
 
 /**
@@ -103,13 +107,20 @@ export function flushChain(v: i32, traced: bool, busyAny: bool, copy: i32): void
   // Into the queue in the order the TypeScript engine pushed them: the preemption timer
   // was loaded at a VM entry before the thread's next event was scheduled.
   if (has(e, F_HV_DEFERRED)) pushHv(e, v, nsWhenHostTscReaches(load<u64>(e + HV_AT_NS)));
+  // A held-back periodic restart still armed (the chain stopped before an entry cancelled
+  // it, or it runs on the hrtimer alone): into the queue with the seq reserved for it at
+  // the callback, the seq the TypeScript engine's push gave it.
+  if (copy == COPY_GENERAL && has(e, F_HRTIMER_HELD)) {
+    clear(e, F_HRTIMER_HELD);
+    queuePushAs(load<i64>(e + HRTIMER_AT_NS), u32(load<i64>(e + HRTIMER_SEQ)), payloadOf(EV_HRTIMER, v));
+  }
   if (!has(e, F_DEFERRED)) return;
   // Behind a timer of its own in the queue, the thread's next event waits in the record
   // (parked), with the seq a push now would give it: that timer comes first, and each
   // event of the vCPU flushes again. Usually the timer's callback replaces it (a halt poll
   // the wake-up ends, work the interrupt cuts short): then it never reaches the queue, and
   // is counted as the stale pop it is for the TypeScript engine (engine_record.ts
-  // schedule, cancelThreadEvent). Not with host stalls (their queued event keeps no seq).
+  // schedule, cancelThreadEvent). Behind a host stall too: its seq is kept (STALL_SEQ).
   const threadSeq = load<i64>(e + THREAD_SEQ);
   if (threadSeq >= THREAD_PARKED) {
     if (park) return;
@@ -117,7 +128,7 @@ export function flushChain(v: i32, traced: bool, busyAny: bool, copy: i32): void
     clear(e, F_DEFERRED);
     store<i64>(e + THREAD_SEQ, i64(u32(threadSeq)));
     queuePushAs(load<i64>(e + NEXT_AT_NS), u32(threadSeq), payloadOf(load<u8>(e + NEXT_KIND), v));
-  } else if (park && stallEveryNs == 0) {
+  } else if (park) {
     store<i64>(e + THREAD_SEQ, THREAD_PARKED + i64(queueReserveSeq()));
   } else {
     pushDeferred(e, v);

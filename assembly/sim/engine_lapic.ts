@@ -8,10 +8,11 @@ import { tdIsZero, tdClear, expiredTdLatch } from "./vcpu_regs";
 import { clearPeriod } from "./vcpu_sw_timer";
 import { hvArmInline, hvCancel } from "./vcpu_hv_timer";
 import { Count, count } from "./engine_metrics";
-import { F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_SEQ, apicv, clear, globalAdvance, has, hvTimer, preemptionRate, set } from "./engine_record";
+import { F_HRTIMER_HELD, F_HV_IN_USE, F_PENDING, F_TO_DELIVER, HRTIMER_AT_NS, HRTIMER_SEQ, apicv, clear, globalAdvance, has, hvTimer, preemptionRate, set } from "./engine_record";
 import { kick, kickOn, posted, postedWait, unblock } from "./engine_kick";
 import { F_IN_SERVICE, STATE, S_GUEST, VM_CAN_POST, VM_HV_TIMER, X_APIC_WRITE, X_NONE, vmCell } from "./engine_record";
 import { dropHv } from "./engine_leave_guest";
+import { countDroppedAtNs } from "./engine_events";
 import { TraceKind, trace } from "./trace_log";
 import { TM_DEADLINE, TM_ONESHOT, latchesDeadline, timerMode } from "./engine_lapic_mode";
 import { targetClear } from "./vcpu_sw_timer";
@@ -30,7 +31,22 @@ export function cancelHrtimer(e: usize, v: i32): void {
 @inline
 export function cancelHrtimerOn(e: usize, v: i32, plain: bool): void {
   if (!plain && load<i64>(e + HRTIMER_SEQ) >= 0) trace(TraceKind.HrtimerCancel, v, 0);
+  // (The plain copies run TSC-deadline timers only: no periodic restart is ever held.)
+  if (!plain) dropHeldHrtimer(e);
   store<i64>(e + HRTIMER_SEQ, -1);
+}
+
+/**
+ * A held-back hrtimer (F_HRTIMER_HELD, engine_lapic_count.ts countHrtimerRestart) is no
+ * longer wanted: the TypeScript engine has it in its queue all the same, where it is popped
+ * (and counted) as a stale event at its time (within the horizon: it was held only then).
+ */
+// @ts-ignore: decorator
+@inline
+function dropHeldHrtimer(e: usize): void {
+  if (!has(e, F_HRTIMER_HELD)) return;
+  clear(e, F_HRTIMER_HELD);
+  countDroppedAtNs(load<i64>(e + HRTIMER_AT_NS));
 }
 
 /**
@@ -158,6 +174,7 @@ export function injectPending(e: usize, v: i32): void {
 export function setTscDeadlineMode(e: usize, v: i32): i32 {
   count(v, Count.ExitApicWrite);
   lazyClear(v);
+  dropHeldHrtimer(e);
   store<i64>(e + HRTIMER_SEQ, -1);
   clear(e, F_PENDING);
   clearPeriod(v);

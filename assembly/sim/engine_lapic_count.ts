@@ -12,12 +12,13 @@
 import { simNowNs } from "./host_clock";
 import { vcpuAdvance } from "./vcpu_timer";
 import { tdIsZero } from "./vcpu_regs";
-import { pushAtExpiryPlusPeriod, pushAtTarget, periodIsZero, periodicRearm, periodicRearmLegacyDrift, readTmcct, setTargetExpiration, setTargetExpirationFromCount, swExpiryCallbackAtNs, swExpiryInNs, targetPassed } from "./vcpu_sw_timer";
+import { callbackAtExpiryPlusPeriodNs, callbackAtTargetNs, pushAtTarget, periodIsZero, periodicRearm, periodicRearmLegacyDrift, readTmcct, setTargetExpiration, setTargetExpirationFromCount, swExpiryCallbackAtNs, swExpiryInNs, targetPassed } from "./vcpu_sw_timer";
 import { hvArm } from "./vcpu_hv_timer";
 import { tdcrDivide } from "../lapic_timer";
 import { hvExpired } from "../hv_timer";
 import { Count, count } from "./engine_metrics";
-import { D_HRTIMER, EV_HRTIMER, F_HV_IN_USE, F_PENDING, HRTIMER_AT_NS, HRTIMER_SEQ, clear, delay, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set, VM_HV_TIMER, vmCell } from "./engine_record";
+import { horizonNs, queuePush, queueReserveSeq } from "./event_queue";
+import { D_HRTIMER, EV_HRTIMER, F_HRTIMER_HELD, F_HV_IN_USE, F_PENDING, HRTIMER_AT_NS, HRTIMER_SEQ, chaining, clear, delay, globalAdvance, has, hvTimer, payloadOf, preemptionRate, set, VM_HV_TIMER, vmCell } from "./engine_record";
 import { armHvTimer, cancelHrtimer, cancelHvTimer, expired } from "./engine_lapic";
 import { TraceKind, trace } from "./trace_log";
 import { TM_DEADLINE, TM_ONESHOT, TM_PERIODIC, advanceOneshot, hvLatchesDeadline, timerMode } from "./engine_lapic_mode";
@@ -156,8 +157,19 @@ export function countHrtimerRestart(e: usize, v: i32): void {
   if (periodIsZero(v)) return;
   advancePeriodicTarget(v);
   const d = delay(D_HRTIMER, v);
-  const p = payloadOf(EV_HRTIMER, v);
-  store<i64>(e + HRTIMER_SEQ, i64(hrtimerFollowsTarget ? pushAtTarget(v, p, d, 0) : pushAtExpiryPlusPeriod(v, p, d)));
+  const at = hrtimerFollowsTarget ? callbackAtTargetNs(v, d, 0) : callbackAtExpiryPlusPeriodNs(v, d);
+  // Chaining holds the restarted hrtimer back with the seq its push would take: the vCPU's
+  // entry after the wake-up it is about to take switches to the preemption timer and
+  // cancels it (kvm_lapic_switch_to_hv_timer), a push and a stale pop per period saved.
+  // Within the horizon only: there the TypeScript engine pops (and counts) it by the end
+  // (engine_chain.ts flushChain pushes it if it outlives the chain; engine_lapic.ts
+  // dropHeldHrtimer counts it when cancelled).
+  if (chaining && at <= horizonNs) {
+    store<i64>(e + HRTIMER_SEQ, i64(queueReserveSeq()));
+    set(e, F_HRTIMER_HELD);
+  } else {
+    store<i64>(e + HRTIMER_SEQ, i64(queuePush(at, payloadOf(EV_HRTIMER, v))));
+  }
   armed(e, v, d);
 }
 

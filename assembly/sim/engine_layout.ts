@@ -68,6 +68,11 @@ export const F_PENDING: u32 = 32;
 export const F_HV_IN_USE: u32 = 64;
 export const F_TO_DELIVER: u32 = 128;
 export const F_IN_SERVICE: u32 = 256;
+/**
+ * The hrtimer (HRTIMER_AT_NS, its seq reserved in HRTIMER_SEQ) is not yet in the queue:
+ * a periodic restart chaining holds back (engine_lapic_count.ts countHrtimerRestart).
+ */
+export const F_HRTIMER_HELD: u32 = 512;
 /** The thread's next event is in NEXT_AT_NS / NEXT_KIND, not yet in the queue. */
 export const F_DEFERRED: u32 = 1024;
 /**
@@ -106,7 +111,8 @@ export const NEXT_AT_NS = 72; // i64: the vCPU thread's next event, not yet in t
 export const HRTIMER_AT_NS = 80; // i64: time of the queued hrtimer event (valid while HRTIMER_SEQ >= 0)
 export const HV_AT_NS = 88; // i64: time of the preemption-timer event (valid while HV_SEQ >= 0), or u64: the host TSC it fires at (held back: F_HV_DEFERRED)
 export const STALL_AT_NS = 96; // i64: time of the queued host stall
-export const ESTRIDE: usize = 104;
+export const STALL_SEQ = 104; // i64: its seq (ties with a parked thread event: engine_chain.ts ownEventAhead)
+export const ESTRIDE: usize = 112;
 
 // Per-VM parameters (f64 cells).
 export const VM_INTERVAL_CYCLES = 0;

@@ -20,7 +20,7 @@
 import { simNowNs, setNowNs } from "./host_clock";
 import { queuePop, queuePoppedSeq } from "./event_queue";
 import { logFull } from "./engine_metrics";
-import { F_HV_DEFERRED, F_DEFERRED, chaining, setChaining, scheduleStall, globalAdvance, EV_GUEST_RESUME, EV_HRTIMER, EV_PREEMPTION, EV_STALL, HRTIMER_SEQ, HV_SEQ, STATE, S_DONE, S_GUEST, THREAD_SEQ, VCPU_MASK, eng, has, schedule, stallEveryNs, vcpuCount, vmCell, setState } from "./engine_record";
+import { F_HRTIMER_HELD, F_HV_DEFERRED, F_DEFERRED, chaining, setChaining, scheduleStall, globalAdvance, EV_GUEST_RESUME, EV_HRTIMER, EV_PREEMPTION, EV_STALL, HRTIMER_SEQ, HV_SEQ, STATE, S_DONE, S_GUEST, THREAD_SEQ, VCPU_MASK, eng, has, schedule, stallEveryNs, vcpuCount, vmCell, setState } from "./engine_record";
 import { VM_CAN_POST, VM_IDLE_IN_GUEST, VM_IDLE_POLL, VM_WORK_NS, WK_CYCLICTEST, WK_CYCLICTEST_PV, WK_REARM_STORM, WK_TSCDEADLINE_LATENCY } from "./engine_record";
 import { workloadOf } from "./engine_guest";
 import { hrtimerCallback, hrtimerCallbackPlain, preemptionExit, stall } from "./engine_host";
@@ -158,7 +158,8 @@ function runOn(copy: i32): i32 {
     events++;
     const v = p & VCPU_MASK;
     onEvent(v, u32(p) >>> 24, i64(queuePoppedSeq()), copy);
-    if (chain && has(eng(v), F_DEFERRED | F_HV_DEFERRED)) flushChain(v, traced, busyAny, copy);
+    // (Only the general copy's periodic restarts are held back: F_HRTIMER_HELD.)
+    if (chain && has(eng(v), plain ? F_DEFERRED | F_HV_DEFERRED : F_DEFERRED | F_HV_DEFERRED | F_HRTIMER_HELD)) flushChain(v, traced, busyAny, copy);
   }
   return 0;
 }

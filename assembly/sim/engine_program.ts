@@ -136,16 +136,31 @@ function reenterCopy(e: usize, v: i32, copy: i32): bool {
   return hostPlainOf(copy) ? reenterPlain(e, v) : reenter(e, v);
 }
 
-/** Vcpu.onThreadEvent; `copy` (a constant at each call): COPY_*. */
+/**
+ * Vcpu.onThreadEvent; `copy` (a constant at each call): COPY_*. The guest runs on at one
+ * place (threadEventStep says whether it does): rearm-storm's copies take runProgram's body
+ * there, inlined (ten thread events per interrupt run the guest: no call for any of them);
+ * the other copies call theirs.
+ */
 // @ts-ignore: decorator
 @inline
 export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
+  if (!threadEventStep(e, v, kind, copy)) return;
+  if (copy == COPY_REARM_STORM || copy == COPY_REARM_STORM_LAZY) runProgramOn(e, v, copy);
+  else runProgramCopy(e, v, copy);
+}
+
+/** Vcpu.onThreadEvent's steps before the guest runs on; whether it does (then the caller runs runProgram). */
+// @ts-ignore: decorator
+@inline
+function threadEventStep(e: usize, v: i32, kind: u32, copy: i32): bool {
   const plain = copy != COPY_GENERAL;
   const hostPlain = hostPlainOf(copy);
   switch (kind) {
     case EV_GUEST_RESUME:
-      if (load<u8>(e + STATE) == S_GUEST || reenterCopy(e, v, copy)) runProgramCopy(e, v, copy);
-      return;
+    case EV_ENTRY_WAIT:
+      // (One reenter for both: after an exit's delay, or an entry that waited.)
+      return (kind == EV_GUEST_RESUME && load<u8>(e + STATE) == S_GUEST) || reenterCopy(e, v, copy);
     case EV_ENTRY_DONE:
       if (has(e, F_KICK_AT_ENTRY)) {
         // Vcpu: the kick's IPI at VM entry exits before the guest runs on.
@@ -153,15 +168,14 @@ export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
         takeInterrupt(e);
         setState(e, S_EXIT);
         schedule(e, v, EV_KICK_EXIT, delay(D_VM_EXIT, v));
-        return;
+        return false;
       }
       setState(e, S_GUEST);
-      runProgramCopy(e, v, copy);
-      return;
+      return true;
     case EV_BLOCK:
       if (hostPlain) blockPlain(e, v);
       else block(e, v);
-      return;
+      return false;
     case EV_POLL_END:
       // With a scheduler the poll may have ended early (another task runnable): its length.
       addNs(v, Sum.HaltPollNs, !plain && schedOn ? f64(simNowNs - load<i64>(e + HALT_START_NS)) : f64(load<u32>(e + HALT_POLL_NS)));
@@ -170,19 +184,17 @@ export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
       setState(e, S_BLOCKED);
       if (!plain) trace(TraceKind.SwitchOut, v, 0);
       if (!plain && schedOn) schedSleep(v);
-      return;
+      return false;
     case EV_WAKE:
       if (hostPlain) wakePlain(e, v);
       else wake(e, v);
-      return;
+      return false;
     case EV_KICK_EXIT:
       count(v, Count.ExitExternalInterrupt);
       beginEntry(e, v, delay(D_VM_ENTRY, v));
-      return;
-    case EV_ENTRY_WAIT:
-      if (reenterCopy(e, v, copy)) runProgramCopy(e, v, copy);
-      return;
+      return false;
   }
+  return false;
 }
 
 /** Vcpu.runProgram. */

@@ -11,7 +11,7 @@ import { schedStateChangedHook } from "./engine_sched_hook";
 import { countDroppedAtNs } from "./engine_events";
 
 export * from "./engine_layout";
-import { EV_PREEMPTION, EV_STALL, F_DEFERRED, F_HV_DEFERRED, THREAD_SEQ, HRTIMER_SEQ, HV_SEQ, HALT_START_NS, VM, FLAGS, STATE, NEXT_KIND, NEXT_AT_NS, HV_AT_NS, STALL_AT_NS, ESTRIDE, VM_INTERVAL_CYCLES, VM_LOOPS, VM_BOOT_KHZ, VM_POLL_ALLOWED, VM_WORK_NS, VM_IDLE_POLL, VM_IDLE_IN_GUEST, VM_CAN_POST, VM_HV_TIMER, VM_CELLS } from "./engine_layout";
+import { EV_PREEMPTION, EV_STALL, F_DEFERRED, F_HV_DEFERRED, THREAD_SEQ, HRTIMER_SEQ, HV_SEQ, HALT_START_NS, VM, FLAGS, STATE, NEXT_KIND, NEXT_AT_NS, HV_AT_NS, STALL_AT_NS, STALL_SEQ, ESTRIDE, VM_INTERVAL_CYCLES, VM_LOOPS, VM_BOOT_KHZ, VM_POLL_ALLOWED, VM_WORK_NS, VM_IDLE_POLL, VM_IDLE_IN_GUEST, VM_CAN_POST, VM_HV_TIMER, VM_CELLS } from "./engine_layout";
 
 export let enginePtr: usize = 0;
 export let vmPtr: usize = 0;
@@ -327,6 +327,6 @@ export function pushHv(e: usize, v: i32, atNs: i64): void {
 /** The vCPU's next host stall, a period from now (Vcpu.stall's re-arm). */
 export function scheduleStall(e: usize, v: i32): void {
   const at = simNowNs + i64(stallEveryNs);
-  queuePush(at, payloadOf(EV_STALL, v));
+  store<i64>(e + STALL_SEQ, i64(queuePush(at, payloadOf(EV_STALL, v))));
   store<i64>(e + STALL_AT_NS, at);
 }

@@ -32,16 +32,6 @@ export function swTscdeadlineArmInline(v: i32, checkAdvance: bool, global: bool)
   return st;
 }
 
-/**
- * Schedules the hrtimer callback: the expiry (never before now) plus the callback's
- * delay. Returns the event's seq.
- */
-// @ts-ignore: decorator
-@inline
-function pushHrtimer(expiryNs: i64, payload: u32, delayNs: f64): u32 {
-  return queuePush(hrtimerCallbackAtNs(expiryNs, delayNs), payload);
-}
-
 /** When an hrtimer expiring at expiryNs (now if past) runs its callback, delayNs later. */
 // @ts-ignore: decorator
 @inline
@@ -64,18 +54,32 @@ export function pushAtSwExpiry(v: i32, payload: u32, delayNs: f64): u32 {
  * earlyNs > 0 only for the kvm.advanceOneshot proposal).
  */
 export function pushAtTarget(v: i32, payload: u32, delayNs: f64, earlyNs: f64): u32 {
+  return queuePush(callbackAtTargetNs(v, delayNs, earlyNs), payload);
+}
+
+/** pushAtTarget's expiry (stored) and the callback's time, without the push (the caller holds it back). */
+// @ts-ignore: decorator
+@inline
+export function callbackAtTargetNs(v: i32, delayNs: f64, earlyNs: f64): i64 {
   const p = rec(v);
   const t = load<i64>(p + TARGET_NS) - i64(earlyNs);
   store<i64>(p + SW_EXPIRY_NS, t);
-  return pushHrtimer(t, payload, delayNs);
+  return hrtimerCallbackAtNs(t, delayNs);
 }
 
 /** Pre-2025 periodic re-arm of the hrtimer: its own expiry + period (hrtimer_add_expires_ns). */
 export function pushAtExpiryPlusPeriod(v: i32, payload: u32, delayNs: f64): u32 {
+  return queuePush(callbackAtExpiryPlusPeriodNs(v, delayNs), payload);
+}
+
+/** pushAtExpiryPlusPeriod's expiry (stored) and the callback's time, without the push. */
+// @ts-ignore: decorator
+@inline
+export function callbackAtExpiryPlusPeriodNs(v: i32, delayNs: f64): i64 {
   const p = rec(v);
   const t = load<i64>(p + SW_EXPIRY_NS) + load<i64>(p + PERIOD_NS);
   store<i64>(p + SW_EXPIRY_NS, t);
-  return pushHrtimer(t, payload, delayNs);
+  return hrtimerCallbackAtNs(t, delayNs);
 }
 
 /** Host ns until the armed hrtimer expiry (for reports and tests). */

@@ -77,7 +77,7 @@ export function snapshot(sim: Simulation, host: HostMetrics): Buffer {
     rec[4] = BigInt.asUintN(64, BigInt(dv.getInt32(r + 72, true))); // shift
     rec[5] = BigInt(dv.getUint32(r + 76, true)); // timer_advance_ns
     rec[6] = BigInt(dv.getUint32(r + 80, true) & 1); // scaled
-    rec[7] = BigInt(dv.getUint32(engs + v * 104 + 36, true)); // VM
+    rec[7] = BigInt(dv.getUint32(engs + v * wasm.ESTRIDE.value + 36, true)); // VM (engine_layout.ts VM)
   }
   copy(wasm.probeStreams(), n * KINDS * 16);
   copy(wasm.probeDelayProgram(), program * 8);

@@ -9,7 +9,7 @@ test("a vCPU's 64-bit timer state is 184 bytes of wasm memory, 112 in the wasm e
   expect(wasm.vcpuStride(true)).toBe(112);
 });
 
-test("the wasm engine's record and metric block are 104 and 160 bytes", () => {
-  expect(wasm.ESTRIDE.value).toBe(104);
+test("the wasm engine's record and metric block are 112 and 160 bytes", () => {
+  expect(wasm.ESTRIDE.value).toBe(112);
   expect(wasm.M_STRIDE.value).toBe(160);
 });
