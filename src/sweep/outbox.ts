@@ -67,22 +67,39 @@ const align8 = (n: number): number => (n + 7) & ~7;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Both ends' views of an outbox: its header's cells (as i32 and f64) and its ring. */
+abstract class OutboxViews {
+  protected readonly cells: Int32Array;
+  protected readonly f64: Float64Array;
+  protected readonly bytes: Uint8Array;
+  protected readonly view: DataView;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.cells = new Int32Array(buffer, 0, HEADER_BYTES / 4);
+    this.f64 = new Float64Array(buffer, 0, HEADER_BYTES / 8);
+    this.bytes = new Uint8Array(buffer, HEADER_BYTES, RING_BYTES);
+    this.view = new DataView(buffer, HEADER_BYTES, RING_BYTES);
+  }
+}
+
+/**
+ * Bytes to take at `tail` for `size` contiguous ones: `size`, or the rest of the ring too
+ * (a SKIP entry) when its end is nearer than that.
+ */
+function bytesNeeded(tail: number, size: number): number {
+  const toEnd = RING_BYTES - (tail & MASK);
+  return size <= toEnd ? size : toEnd + size;
+}
+
 /** The worker's end. */
-export class OutboxWriter {
-  private readonly cells: Int32Array;
-  private readonly f64: Float64Array;
-  private readonly bytes: Uint8Array;
-  private readonly view: DataView;
+export class OutboxWriter extends OutboxViews {
   private tail = 0;
 
   constructor(
     buffer: SharedArrayBuffer,
     private readonly port: MessagePort,
   ) {
-    this.cells = new Int32Array(buffer, 0, HEADER_BYTES / 4);
-    this.f64 = new Float64Array(buffer, 0, HEADER_BYTES / 8);
-    this.bytes = new Uint8Array(buffer, HEADER_BYTES, RING_BYTES);
-    this.view = new DataView(buffer, HEADER_BYTES, RING_BYTES);
+    super(buffer);
     this.tail = Atomics.load(this.cells, H_TAIL) >>> 0;
   }
 
@@ -130,20 +147,16 @@ export class OutboxWriter {
    * the main thread has left that many outcomes, each posted to it, unread.
    */
   private reserve(size: number): boolean {
-    const toEnd = RING_BYTES - (this.tail & MASK);
-    const need = size <= toEnd ? size : toEnd + size;
-    if (RING_BYTES - this.used() < need + STUB_ROOM) return false;
-    if (size > toEnd) this.skip(toEnd);
+    if (RING_BYTES - this.used() < bytesNeeded(this.tail, size) + STUB_ROOM) return false;
+    this.skipIfNear(size);
     return true;
   }
 
   /** Waits (rarely: the main thread has left thousands of stubs unread) until `size` bytes fit. */
   private waitFor(size: number): void {
     for (;;) {
-      const toEnd = RING_BYTES - (this.tail & MASK);
-      const need = size <= toEnd ? size : toEnd + size;
-      if (RING_BYTES - this.used() >= need) {
-        if (size > toEnd) this.skip(toEnd);
+      if (RING_BYTES - this.used() >= bytesNeeded(this.tail, size)) {
+        this.skipIfNear(size);
         return;
       }
       this.port.postMessage(null);
@@ -155,8 +168,11 @@ export class OutboxWriter {
     return (this.tail - Atomics.load(this.cells, H_HEAD)) >>> 0;
   }
 
-  private skip(toEnd: number): void {
+  /** A SKIP entry over the rest of the ring when `size` bytes do not fit before its end. */
+  private skipIfNear(size: number): void {
     const at = this.tail & MASK;
+    const toEnd = RING_BYTES - at;
+    if (size <= toEnd) return;
     this.view.setUint32(at, toEnd, true);
     this.view.setUint32(at + 4, KIND_SKIP, true);
     this.tail = (this.tail + toEnd) >>> 0;
@@ -189,11 +205,7 @@ export interface WorkerPosition {
 }
 
 /** The main thread's end. */
-export class OutboxReader {
-  private readonly cells: Int32Array;
-  private readonly f64: Float64Array;
-  private readonly bytes: Uint8Array;
-  private readonly view: DataView;
+export class OutboxReader extends OutboxViews {
   private head = 0;
   /** Outcomes that came as messages (EXTERNAL entries), in order. */
   private readonly external: RunOutcome[] = [];
@@ -203,10 +215,7 @@ export class OutboxReader {
     buffer: SharedArrayBuffer,
     private readonly port: MessagePort,
   ) {
-    this.cells = new Int32Array(buffer, 0, HEADER_BYTES / 4);
-    this.f64 = new Float64Array(buffer, 0, HEADER_BYTES / 8);
-    this.bytes = new Uint8Array(buffer, HEADER_BYTES, RING_BYTES);
-    this.view = new DataView(buffer, HEADER_BYTES, RING_BYTES);
+    super(buffer);
   }
 
   position(): WorkerPosition {
