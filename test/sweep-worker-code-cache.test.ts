@@ -125,9 +125,12 @@ describe.runIf(canCheckCache)("loadWorkerBundle on a small bundle", () => {
     const [otherName] = readdirSync(join(otherXdg, "tscsim"));
     const freshXdg = join(scratch, "xdg-fresh");
     mkdirSync(join(freshXdg, "tscsim"), { recursive: true });
-    const name = workerCacheFileName("00000000000000bb", process.version, process.arch, `${process.execArgv.join("\0")}\0${process.env.NODE_OPTIONS ?? ""}`);
+    // The file name the load below looks for: NODE_OPTIONS from the env it is given (none),
+    // not this process's (the test run sets one: test/global-setup.ts).
+    const freshEnv: { XDG_CACHE_HOME: string; NODE_OPTIONS?: string } = { XDG_CACHE_HOME: freshXdg };
+    const name = workerCacheFileName("00000000000000bb", process.version, process.arch, `${process.execArgv.join("\0")}\0${freshEnv.NODE_OPTIONS ?? ""}`);
     writeFileSync(join(freshXdg, "tscsim", name), readFileSync(join(otherXdg, "tscsim", otherName!)));
-    const loaded = loadWorkerBundle(fresh, "00000000000000bb", { XDG_CACHE_HOME: freshXdg });
+    const loaded = loadWorkerBundle(fresh, "00000000000000bb", freshEnv);
     expect(loaded.read).toBe("rejected");
     expect((loaded.exports.total as (x: number) => number)(3)).toBe(expected);
     expect(loaded.save()).toBe("written");
