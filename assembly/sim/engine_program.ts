@@ -148,12 +148,12 @@ function reenterCopy(e: usize, v: i32, copy: i32): bool {
 // @ts-ignore: decorator
 @inline
 export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
+  if (!threadEventStep(e, v, kind, copy)) return;
   for (;;) {
-    if (!threadEventStep(e, v, kind, copy)) return;
     const resumeNow = copy == COPY_REARM_STORM || copy == COPY_REARM_STORM_LAZY ? runProgramOn(e, v, copy) : runProgramCopy(e, v, copy);
-    // A plain copy's resume after a WRMSR exit the chain would take next, taken now (runProgramOn).
-    if (!resumeNow) return;
-    kind = EV_GUEST_RESUME;
+    // A plain copy's resume after a WRMSR exit, taken now where the chain would take it next
+    // (runProgramOn): threadEventStep's EV_GUEST_RESUME out of guest mode, reenter.
+    if (!resumeNow || !reenterCopy(e, v, copy)) return;
   }
 }
 
