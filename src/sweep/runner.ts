@@ -53,6 +53,8 @@ export interface SweepOptions {
   reportWindowMs?: number;
   /** Runs per pool task, fixed (tests pin it to exercise batches); default: sized from the runs' times (batch.ts). */
   batchRuns?: number;
+  /** Each batch's outbox ring, bytes (outbox.ts; default RING_BYTES): tests shrink it so that the ring fills. */
+  outboxRingBytes?: number;
   /** Abort to stop: finished runs are kept, runs in flight abandoned. */
   stop?: AbortSignal;
   onProgress?: (p: SweepProgress) => void;
@@ -337,7 +339,7 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
       appender.hold();
       guard(() => onReport(jobs[r.k]!, r));
     };
-    const batch = startBatch(pool, jobs.map(taskOf), timeoutMs, report, { clock: options.clock, extend, windowMs: options.reportWindowMs, flushed: () => guard(flushHeld) });
+    const batch = startBatch(pool, jobs.map(taskOf), timeoutMs, report, { clock: options.clock, extend, windowMs: options.reportWindowMs, flushed: () => guard(flushHeld), ringBytes: options.outboxRingBytes });
     inFlight.add(batch);
     batch.done
       .then(({ reported, taken, error, inProgress, inProgressMs }) => {
