@@ -99,7 +99,7 @@ export interface InFlightBatch {
   done: Promise<BatchOutcome>;
 }
 
-export interface BatchOptions {
+export interface BatchOptions extends OutboxTestOptions {
   /** The timeout's clock; default real timers. */
   clock?: RunClock;
   /**
@@ -112,8 +112,14 @@ export interface BatchOptions {
   windowMs?: number;
   /** Called after each group of outcomes handed to onReport (the lines' bytes are only valid until then). */
   flushed?: () => void;
-  /** The outbox's ring, bytes (outbox.ts newOutbox; default RING_BYTES): tests shrink it to fill it with a few outcomes. */
+}
+
+/** Seams for tests on a batch's outbox (test/sweep-outbox-overflow.test.ts). */
+export interface OutboxTestOptions {
+  /** The ring's size, bytes (outbox.ts newOutbox; default RING_BYTES): a small one fills with a few outcomes. */
   ringBytes?: number;
+  /** Shown each batch's outbox as it is made: a test watches the worker's side through it. */
+  onOutbox?: (outbox: SharedArrayBuffer) => void;
 }
 
 /**
@@ -128,9 +134,10 @@ export interface BatchOptions {
  * at most that much later than timeoutMs (plus the timer's lateness on a loaded machine).
  */
 export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, onReport: (outcome: RunOutcome) => void, options: BatchOptions = {}): InFlightBatch {
-  const { clock = REAL_CLOCK, extend, windowMs = REPORT_WINDOW_MS, flushed, ringBytes } = options;
+  const { clock = REAL_CLOCK, extend, windowMs = REPORT_WINDOW_MS, flushed, ringBytes, onOutbox } = options;
   const { port1, port2 } = new MessageChannel();
   const outbox = newOutbox(ringBytes);
+  onOutbox?.(outbox);
   const reader = new OutboxReader(outbox, port1);
   const controller = new AbortController();
   let reported = 0;
