@@ -206,7 +206,7 @@ describe("sweep outbox: the ring full, outcomes bigger than it, the skip at its 
     h.close();
   });
 
-  test("an outcome bigger than the whole ring goes whole in a message, even into an empty ring; so does an error message that big", () => {
+  test("an outcome bigger than the whole ring goes whole in a message, even into an empty ring, and so does an error message that big; the room kept for stubs stays free", () => {
     // 4096 bytes: an entry of up to 1024 bytes (a quarter) goes in the ring.
     const h = harness(4096);
     let posted = 0;
@@ -216,7 +216,17 @@ describe("sweep outbox: the ring full, outcomes bigger than it, the skip at its 
       [{ error: false, bytes: 1024 - ENTRY_BYTES + 1 }, STUB_BYTES], // 1032 bytes > 1024: a stub
       [{ error: false, bytes: 1024 - ENTRY_BYTES }, 1024], // exactly a quarter: in the ring
       [{ error: true, bytes: 10_000 }, STUB_BYTES],
-      [{ error: true, bytes: 100 }, 160], // 56 + 100, aligned to 8
+      [{ error: true, bytes: 100 }, 160], // 56 + 100, aligned to 8: 1232 bytes used
+      [{ error: false, bytes: 1024 - ENTRY_BYTES }, 1024],
+      [{ error: false, bytes: 1024 - ENTRY_BYTES }, 1024], // 3280 used, 816 free
+      // The room kept for stubs (1/128 of the ring, 32 bytes) stays free: a 792-byte entry
+      // would fit, but not with 32 bytes after it, so it goes whole (3296 used, 800 free) ...
+      [{ error: false, bytes: 792 - ENTRY_BYTES }, STUB_BYTES],
+      // ... and a 768-byte one goes in the ring, leaving exactly the stubs' room,
+      [{ error: false, bytes: 768 - ENTRY_BYTES }, 768],
+      // which then holds stubs only, even for an empty line (a 56-byte entry).
+      [{ error: false, bytes: 0 }, STUB_BYTES],
+      [{ error: true, bytes: 0 }, STUB_BYTES], // the ring full: 4096 used
     ];
     let used = 0;
     steps.forEach(([spec, bytes], k) => {
@@ -224,7 +234,8 @@ describe("sweep outbox: the ring full, outcomes bigger than it, the skip at its 
       used += bytes;
       expect(h.used()).toBe(used);
     });
-    expect(posted).toBe(3);
+    expect(used).toBe(4096);
+    expect(posted).toBe(6);
     h.finish();
     expect(h.got).toEqual(steps.map(([s], k) => copyOf(outcomeOf(k, s))));
     expect(h.stats.sleeps).toBe(0);
