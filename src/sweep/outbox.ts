@@ -25,8 +25,9 @@
 // quarter of the ring, or for the room the main thread has left, goes in a message of its
 // own (transferred, not copied) and the ring holds a 16-byte EXTERNAL stub in its place,
 // published after the message was posted, so the reader finds the message already queued.
-// Only when even a stub does not fit (the main thread has left ~250 stubs unread) does the
-// worker wait: it wakes the main thread and sleeps on `head` until a read frees room.
+// Only when even a stub does not fit does the worker wait (the ring full of unread
+// outcomes: ~250 stubs after lines that filled the rest, or 32,768 stubs of big lines
+// alone): it wakes the main thread and sleeps on `head` until a read frees room.
 // Single producer (the worker), single consumer (the main thread): `tail` is published
 // with Atomics.store after the entry's bytes are written; `head` is stored by the reader
 // after it has written the lines out (their bytes are read in place, not copied).
@@ -179,7 +180,8 @@ export class OutboxWriter extends OutboxViews {
   }
 
   /**
-   * Waits (rarely: the main thread has left ~250 stubs unread) until `size` bytes fit.
+   * Waits (rarely: the main thread has left the ring full, its last ~250 outcomes or more
+   * each posted to it, unread) until `size` bytes fit.
    * The room is judged by the head loaded once, and the sleep is on that value: a read
    * that frees room after the look (even before the sleep begins) ends the sleep at once,
    * so no wake-up is lost and the sleep's time limit is only a safety net.
