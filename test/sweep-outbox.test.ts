@@ -54,9 +54,12 @@ type SleepTurn = "read" | "busy" | "idle";
  * message the writer posts (the main thread may act before the writer's next step),
  * `onSleep` when the writer sleeps.
  */
-function harness(ringBytes: number) {
+function harness(ringBytes: number, startAt = 0) {
   const outbox = newOutbox(ringBytes);
   const cells = new Int32Array(outbox, 0, 8);
+  // Where the byte counters (modulo 2^32) start: 0 in a sweep.
+  Atomics.store(cells, H_TAIL, startAt | 0);
+  Atomics.store(cells, H_HEAD, startAt | 0);
   const { port1, port2 } = new MessageChannel();
   const got: unknown[] = [];
   const stats = { posts: 0, sleeps: 0, notEqual: 0, lost: 0, maxUsed: 0 };
@@ -279,7 +282,7 @@ describe("sweep outbox: the ring full, outcomes bigger than it, the skip at its 
     h.close();
   });
 
-  test("property: any sizes (in the ring, at its quarter's edge, bigger than the whole ring), any ring, the main thread reading at any moment: every outcome once, in order, byte for byte; the ring never overrun; no lost wake-up", () => {
+  test("property: any sizes (in the ring, at its quarter's edge, bigger than the whole ring), any ring, byte counters across 2^32, the main thread reading at any moment: every outcome once, in order, byte for byte; the ring never overrun; no lost wake-up", () => {
     const spec = (ring: number): fc.Arbitrary<OutcomeSpec> =>
       fc.record({
         error: fc.integer({ min: 0, max: 4 }).map((v) => v === 0),
@@ -289,11 +292,11 @@ describe("sweep outbox: the ring full, outcomes bigger than it, the skip at its 
           fc.integer({ min: 0, max: 3 * ring }),
         ),
       });
-    const cases = fc.constantFrom(64, 128, 256, 512, 4096).chain((ring) => fc.record({ ring: fc.constant(ring), specs: fc.array(spec(ring), { minLength: 1, maxLength: 80, size: "max" }), tape: fc.array(fc.nat(99), { maxLength: 200 }) }));
+    const cases = fc.constantFrom(64, 128, 256, 512, 4096).chain((ring) => fc.record({ ring: fc.constant(ring), startAt: fc.constantFrom(0, 2 ** 32 - ring, 2 ** 32 - 8 * 37), specs: fc.array(spec(ring), { minLength: 1, maxLength: 80, size: "max" }), tape: fc.array(fc.nat(99), { maxLength: 200 }) }));
     let sleptCases = 0;
     fc.assert(
-      fc.property(cases, ({ ring, specs, tape }) => {
-        const h = harness(ring);
+      fc.property(cases, ({ ring, startAt, specs, tape }) => {
+        const h = harness(ring, startAt);
         // The main thread's choices, the tape over and over (0 if empty: busy, or read when the writer sleeps).
         let at = 0;
         const choose = (n: number): number => (tape.length === 0 ? 0 : tape[at++ % tape.length]!) % n;

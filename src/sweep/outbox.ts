@@ -261,6 +261,9 @@ export class OutboxReader extends OutboxViews {
     private readonly port: MessagePort,
   ) {
     super(buffer);
+    // 0 in a new outbox; as the header says otherwise, like the writer's tail (tests start
+    // both near 2^32 to see the counters wrap, as a batch extended for 4 GiB of lines would).
+    this.head = Atomics.load(this.cells, H_HEAD) >>> 0;
   }
 
   position(): WorkerPosition {
