@@ -195,7 +195,11 @@ export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, 
     observe();
   });
   arm();
-  const done = pool.run({ runs, port: port2, outbox, windowMs }, { signal: controller.signal, transferList: [port2] }).then(
+  // The task gets a copy of the runs: piscina clones a task only when a worker takes it,
+  // and a task queued meanwhile (its worker replaced after a crash, still starting) would
+  // otherwise carry the runs `extend` adds to `runs` as well as the port's message of
+  // them, and the worker would run them twice (each line written twice).
+  const done = pool.run({ runs: runs.slice(), port: port2, outbox, windowMs }, { signal: controller.signal, transferList: [port2] }).then(
     (taken) => ({ taken, error: undefined as unknown }),
     (err: unknown) => ({ taken: undefined, error: controller.signal.aborted ? controller.signal.reason : err }),
   );
