@@ -6,7 +6,7 @@
 import { hostTscAtKept } from "./host_clock";
 import { queueNextSeq, horizonNs } from "./event_queue";
 import { logFull } from "./engine_metrics";
-import { F_DEFERRED, F_HV_DEFERRED, HRTIMER_AT_NS, HRTIMER_SEQ, HV_AT_NS, HV_SEQ, STALL_AT_NS, STALL_SEQ, chaining, has, stallEveryNs } from "./engine_record";
+import { F_DEFERRED, F_HV_DEFERRED, HRTIMER_AT_NS, HRTIMER_SEQ, HV_AT_NS, HV_SEQ, STALL_AT_NS, STALL_SEQ, THREAD_SEQ, chaining, has, stallEveryNs } from "./engine_record";
 
 /**
  * Queued seq s was pushed before seq p (reserved for a parked event) was taken: by age from
@@ -52,14 +52,19 @@ export function ownEventAhead(e: usize, at: i64, parkedSeq: i64): bool {
 
 /**
  * A plain copy (no trace, no busy-waiting guest: flushChain's other tests are off) is about
- * to schedule vCPU e's thread event at `at`, and nothing of the thread's is held back: the
+ * to schedule vCPU e's thread event at `at` from inside a thread event of that vCPU: the
  * chain would take that event next, at once (flushChain's tests, for an event not parked),
- * so the caller may run it now instead. The caller then does what flushChain does before
- * it runs one: the thread has no live event (THREAD_SEQ -1), and the clock moves to `at`
+ * so the caller may run it now instead, and then only moves the clock to `at`
  * (engine_events.ts runChainedAt), counted as the event the TypeScript engine pops.
+ * What flushChain also does before it runs one holds already, and the debug build checks
+ * it: nothing of the thread's is held back (F_DEFERRED: flushChain cleared it before this
+ * event, and a step that schedules one ends the event), and the thread has no live event
+ * (THREAD_SEQ -1: flushChain or the loop cleared it for this event, and under chaining
+ * only flushChain sets it).
  */
 // @ts-ignore: decorator
 @inline
 export function chainTakesNow(e: usize, at: i64): bool {
-  return chaining && at <= horizonNs && !logFull() && !has(e, F_DEFERRED) && !ownEventAhead(e, at, -1);
+  assert(!has(e, F_DEFERRED) && load<i64>(e + THREAD_SEQ) == -1, "a fused step with a thread event live");
+  return chaining && at <= horizonNs && !logFull() && !ownEventAhead(e, at, -1);
 }

@@ -12,7 +12,7 @@
 
 import { simNowNs } from "./host_clock";
 import { Count, Sum, addNs, count } from "./engine_metrics";
-import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, STATE, THREAD_SEQ, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, has, schedule, set, setState } from "./engine_record";
+import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, has, schedule, set, setState } from "./engine_record";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, WK_CYCLICTEST, WK_CYCLICTEST_PV, WK_REARM_STORM, WK_TSCDEADLINE_LATENCY, X_APIC_WRITE_TRACED, X_IDLE_POLL, vmCell } from "./engine_record";
 import { guestInterruptStep, guestStep, workloadOf } from "./engine_guest";
 import { cyclictestInterruptStepOn, cyclictestStepOn } from "./guest_cyclictest";
@@ -332,14 +332,13 @@ function takeInterrupt(e: usize): void {
 }
 
 /**
- * The thread's next event, at `at`, runs now (chainTakesNow): what flushChain does before it
- * runs one (no live thread event; the clock at `at`, counted as an event).
+ * The thread's next event, at `at`, runs now (chainTakesNow): the clock at `at`, counted as
+ * an event, as flushChain runs one.
  */
 // @ts-ignore: decorator
 @inline
 function takeNow(e: usize, at: i64): bool {
   if (!chainTakesNow(e, at)) return false;
-  store<i64>(e + THREAD_SEQ, -1);
   runChainedAt(at);
   return true;
 }
@@ -352,7 +351,6 @@ function computeEndsNow(e: usize, ns: f64): bool {
   if (!chainTakesNow(e, at)) return false;
   setState(e, S_GUEST);
   store<f64>(e + COMPUTE_END_NS, f64(simNowNs) + ns);
-  store<i64>(e + THREAD_SEQ, -1);
   runChainedAt(at);
   return true;
 }
