@@ -480,6 +480,40 @@ describe("the outbox and the wake-ups, deterministically", () => {
       expect(reports.map((r) => r.k)).toEqual([0, 1]);
     });
 
+    test("a task still queued when its extension goes out (its worker replaced after a crash, still starting): the worker gets the added runs once, by the port", async () => {
+      // piscina clones a task only when a worker takes it: the main thread's look (its
+      // timer here) sends the extension first, then the worker takes the task.
+      let look = (): void => {};
+      const clock: RunClock = {
+        now: () => 0,
+        arm(_ms, _current, expire) {
+          look = expire;
+          return () => {};
+        },
+      };
+      let queued: BatchTask | undefined;
+      let reply = (_taken: number): void => {};
+      const pool = {
+        run: (task: BatchTask) => {
+          queued = task;
+          return new Promise<number>((resolve) => (reply = resolve));
+        },
+      } as unknown as SweepPool;
+      const reports: number[] = [];
+      let asked = 0;
+      const batch = startBatch(pool, tasks.slice(0, 2), 60_000, (r) => reports.push(r.k), { clock, extend: () => (asked++ === 0 ? tasks.slice(2, 6) : []) });
+      look();
+      expect(asked).toBe(1);
+      // The worker takes the task now: a copy of its runs, as a clone would be.
+      const runs = queued!.runs.map((r) => ({ ...r }));
+      expect(runs.map((r) => r.index)).toEqual([0, 1]);
+      const taken = runBatchWith(fakeResult, { ...queued!, runs, windowMs: 0 });
+      expect(taken).toBe(6);
+      reply(taken);
+      expect(await batch.done).toEqual({ reported: 6, taken: 6, error: undefined, inProgress: false, inProgressMs: 0 });
+      expect(reports).toEqual([0, 1, 2, 3, 4, 5]);
+    });
+
     test("a line finished before a long run is read by the main thread's own timer, at least every READ_EVERY_MS", async () => {
       const armedMs: number[] = [];
       let expire = (): void => {};

@@ -4,14 +4,15 @@
 // engine_loop.ts calls it after each event it pops; it runs the vCPU's thread events
 // (engine_program.ts onThreadEvent) in the copy the loop runs.
 
-import { setNowNs, hostTscAtKept, nsWhenHostTscReaches } from "./host_clock";
-import { queueNextSeq, queuePushAs, queueReserveSeq, horizonNs } from "./event_queue";
+import { setNowNs, nsWhenHostTscReaches } from "./host_clock";
+import { queuePushAs, queueReserveSeq, horizonNs } from "./event_queue";
 import { logFull } from "./engine_metrics";
 import { EV_HRTIMER, F_HRTIMER_HELD, F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, STALL_SEQ, pushDeferred, pushHv, COMPUTE_END_NS, EV_GUEST_RESUME, HRTIMER_SEQ, HV_SEQ, STATE, S_DONE, THREAD_SEQ, THREAD_PARKED, clear, eng, has, payloadOf, stallEveryNs } from "./engine_record";
 import { traceFull } from "./trace_log";
 import { BUSY_STEP_NS, busyWaiting } from "./guest_lapic_count";
 import { chainedUntilNs, events, runChainedAt } from "./engine_events";
 import { COPY_GENERAL, onThreadEventCopy, onThreadEventOn } from "./engine_program";
+import { ownEventAhead } from "./engine_chain_ahead";
 
 /**
  * The earliest live event vCPU e has in the queue or held back (its hrtimer, preemption
@@ -25,48 +26,6 @@ function ownEarliestNs(e: usize): i64 {
   if (hvNs < t) t = hvNs;
   if (stallEveryNs > 0 && load<i64>(e + STALL_AT_NS) < t) t = load<i64>(e + STALL_AT_NS);
   return t;
-}
-
-/**
- * Queued seq s was pushed before seq p (reserved for a parked event) was taken: by age from
- * the next seq, as the queue orders ties (event_queue.ts; entries fewer than 2^32 pushes old).
- */
-// @ts-ignore: decorator
-@inline
-function seqBefore(s: i64, p: u32): bool {
-  const next = queueNextSeq();
-  return u32(s) - next < p - next;
-}
-
-/**
- * Some live event of vCPU e comes before its thread's next event at `at`. Among events at
- * the same time, a thread event not yet pushed (parkedSeq < 0) comes after every queued
- * one; a parked one after those queued before its seq was reserved (seqBefore). The
- * held-back preemption timer (only with a thread event not yet pushed: it was loaded at a
- * VM entry of this event, before that event was scheduled) fires by `at` when the host TSC
- * at `at` has reached its TSC (nsWhenHostTscReaches is the least such ns), so its ns are
- * not needed. The next host stall (STALL_AT_NS, always queued) is ordered as the hrtimer
- * is, by its seq (STALL_SEQ).
- */
-// @ts-ignore: decorator
-@inline
-function ownEventAhead(e: usize, at: i64, parkedSeq: i64): bool {
-  if (load<i64>(e + HRTIMER_SEQ) >= 0) {
-    const t = load<i64>(e + HRTIMER_AT_NS);
-    if (t < at || (t == at && (parkedSeq < 0 || seqBefore(load<i64>(e + HRTIMER_SEQ), u32(parkedSeq))))) return true;
-  }
-  if (has(e, F_HV_DEFERRED)) {
-    // (At the instant the step runs at, if it does: its reads of the host TSC find it kept.)
-    if (hostTscAtKept(at) >= load<u64>(e + HV_AT_NS)) return true;
-  } else if (load<i64>(e + HV_SEQ) >= 0) {
-    const t = load<i64>(e + HV_AT_NS);
-    if (t < at || (t == at && (parkedSeq < 0 || seqBefore(load<i64>(e + HV_SEQ), u32(parkedSeq))))) return true;
-  }
-  if (stallEveryNs > 0) {
-    const t = load<i64>(e + STALL_AT_NS);
-    if (t < at || (t == at && (parkedSeq < 0 || seqBefore(load<i64>(e + STALL_SEQ), u32(parkedSeq))))) return true;
-  }
-  return false;
 }
 
 /**
@@ -147,7 +106,7 @@ function skipBusySteps(e: usize, at: i64, ownEarliest: i64): void {
   const last = at + (n - 1) * BUSY_STEP_NS;
   setNowNs(last);
   if (last > chainedUntilNs) chainedUntilNs = last;
-  events += f64(n);
+  events += n;
   store<f64>(e + COMPUTE_END_NS, f64(last) + f64(BUSY_STEP_NS));
   store<i64>(e + NEXT_AT_NS, last + BUSY_STEP_NS);
   store<i64>(e + THREAD_SEQ, -1);

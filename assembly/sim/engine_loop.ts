@@ -40,7 +40,7 @@ import { COPY_CYCLICTEST, COPY_CYCLICTEST_PROPOSALS, COPY_TSCDEADLINE_LATENCY, C
 export { enterCompute, runProgram } from "./engine_program";
 
 export function ctEngineEvents(): f64 {
-  return events;
+  return f64(events);
 }
 
 /** Vcpu.start for every vCPU, in index order. */
@@ -146,7 +146,7 @@ function runOn(copy: i32): i32 {
   const busyAny = plain ? false : busyWaitAny;
   noteHorizon();
   for (;;) {
-    if (logFull() || (slow && (traceFull() || (!plain && schedOn && schedLogFull()) || yieldDue(events)))) return 1;
+    if (logFull() || (slow && (traceFull() || (!plain && schedOn && schedLogFull()) || yieldDue(f64(events))))) return 1;
     const p = queuePop();
     if (p < 0) {
       // The clock ends at the last event run, which may have been a chained one (or a

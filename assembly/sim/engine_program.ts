@@ -23,6 +23,8 @@ import { TraceExit, TraceKind, trace } from "./trace_log";
 import { schedOn } from "./engine_sched_state";
 import { schedSleep } from "./engine_sched_thread";
 import { dropHv, leaveGuestOn } from "./engine_leave_guest";
+import { chainTakesNow } from "./engine_chain_ahead";
+import { runChainedAt } from "./engine_events";
 
 /** The general copies: any run. */
 export const COPY_GENERAL = 0;
@@ -113,16 +115,17 @@ export function onThreadEventCopy(e: usize, v: i32, kind: u32, copy: i32): void 
   else onThreadEvent(e, v, kind);
 }
 
-/** The guest runs on: runProgram of copy `copy` (a constant). */
+/** The guest runs on: runProgram of copy `copy` (a constant); whether the resume after its exit runs now (runProgramOn). */
 // @ts-ignore: decorator
 @inline
-function runProgramCopy(e: usize, v: i32, copy: i32): void {
-  if (copy == COPY_CYCLICTEST) runProgramPlain(e, v);
-  else if (copy == COPY_REARM_STORM) runProgramRearmStorm(e, v);
-  else if (copy == COPY_REARM_STORM_LAZY) runProgramRearmStormLazy(e, v);
-  else if (copy == COPY_CYCLICTEST_PROPOSALS) runProgramCyclictestProposals(e, v);
-  else if (copy == COPY_TSCDEADLINE_LATENCY) runProgramTscdeadlineLatency(e, v);
-  else runProgram(e, v);
+function runProgramCopy(e: usize, v: i32, copy: i32): bool {
+  if (copy == COPY_CYCLICTEST) return runProgramPlain(e, v);
+  if (copy == COPY_REARM_STORM) return runProgramRearmStorm(e, v);
+  if (copy == COPY_REARM_STORM_LAZY) return runProgramRearmStormLazy(e, v);
+  if (copy == COPY_CYCLICTEST_PROPOSALS) return runProgramCyclictestProposals(e, v);
+  if (copy == COPY_TSCDEADLINE_LATENCY) return runProgramTscdeadlineLatency(e, v);
+  runProgram(e, v);
+  return false;
 }
 
 /**
@@ -146,8 +149,12 @@ function reenterCopy(e: usize, v: i32, copy: i32): bool {
 @inline
 export function onThreadEventOn(e: usize, v: i32, kind: u32, copy: i32): void {
   if (!threadEventStep(e, v, kind, copy)) return;
-  if (copy == COPY_REARM_STORM || copy == COPY_REARM_STORM_LAZY) runProgramOn(e, v, copy);
-  else runProgramCopy(e, v, copy);
+  for (;;) {
+    const resumeNow = copy == COPY_REARM_STORM || copy == COPY_REARM_STORM_LAZY ? runProgramOn(e, v, copy) : runProgramCopy(e, v, copy);
+    // A plain copy's resume after a WRMSR exit, taken now where the chain would take it next
+    // (runProgramOn): threadEventStep's EV_GUEST_RESUME out of guest mode, reenter.
+    if (!resumeNow || !reenterCopy(e, v, copy)) return;
+  }
 }
 
 /** Vcpu.onThreadEvent's steps before the guest runs on; whether it does (then the caller runs runProgram). */
@@ -203,28 +210,28 @@ export function runProgram(e: usize, v: i32): void {
 }
 
 /** Vcpu.runProgram, the cyclictest copy. */
-function runProgramPlain(e: usize, v: i32): void {
-  runProgramOn(e, v, COPY_CYCLICTEST);
+function runProgramPlain(e: usize, v: i32): bool {
+  return runProgramOn(e, v, COPY_CYCLICTEST);
 }
 
 /** Vcpu.runProgram, the rearm-storm copy. */
-function runProgramRearmStorm(e: usize, v: i32): void {
-  runProgramOn(e, v, COPY_REARM_STORM);
+function runProgramRearmStorm(e: usize, v: i32): bool {
+  return runProgramOn(e, v, COPY_REARM_STORM);
 }
 
 /** Vcpu.runProgram, the lazy rearm-storm copy. */
-function runProgramRearmStormLazy(e: usize, v: i32): void {
-  runProgramOn(e, v, COPY_REARM_STORM_LAZY);
+function runProgramRearmStormLazy(e: usize, v: i32): bool {
+  return runProgramOn(e, v, COPY_REARM_STORM_LAZY);
 }
 
 /** Vcpu.runProgram, the cyclictest copy with a deadline proposal. */
-function runProgramCyclictestProposals(e: usize, v: i32): void {
-  runProgramOn(e, v, COPY_CYCLICTEST_PROPOSALS);
+function runProgramCyclictestProposals(e: usize, v: i32): bool {
+  return runProgramOn(e, v, COPY_CYCLICTEST_PROPOSALS);
 }
 
 /** Vcpu.runProgram, the tscdeadline-latency copy. */
-function runProgramTscdeadlineLatency(e: usize, v: i32): void {
-  runProgramOn(e, v, COPY_TSCDEADLINE_LATENCY);
+function runProgramTscdeadlineLatency(e: usize, v: i32): bool {
+  return runProgramOn(e, v, COPY_TSCDEADLINE_LATENCY);
 }
 
 /**
@@ -233,10 +240,17 @@ function runProgramTscdeadlineLatency(e: usize, v: i32): void {
  * guest), no trace, no scheduler; the workload is the copy's. The cyclictest copy also
  * never has work left over (no step returns X_COMPUTE and COMPUTE_END_NS stays 0, so
  * leaveGuest leaves 0).
+ *
+ * The plain copies take two of the guest's next events at once when the chain would take
+ * them next (engine_chain_ahead.ts chainTakesNow), as flushChain would, without the trip
+ * through its loop (the event held back, its tests, the dispatch on its kind): the end of
+ * a span of work (rearm-storm's spacing between rewrites: the loop goes on), and the
+ * resume after a WRMSR exit (returns true: the caller, onThreadEventOn, runs it). Only
+ * orchestration: same events, same order, same clock, same counts.
  */
 // @ts-ignore: decorator
 @inline
-function runProgramOn(e: usize, v: i32, copy: i32): void {
+function runProgramOn(e: usize, v: i32, copy: i32): bool {
   const plain = copy != COPY_GENERAL;
   const cyclictest = copy == COPY_CYCLICTEST || copy == COPY_CYCLICTEST_PROPOSALS;
   const tdl = copy == COPY_TSCDEADLINE_LATENCY;
@@ -246,14 +260,14 @@ function runProgramOn(e: usize, v: i32, copy: i32): void {
   for (;;) {
     takeInterrupt(e);
     // Still waiting in guest mode: nothing happens until an interrupt arrives.
-    if (!plain && has(e, F_WAIT_POLL | F_WAIT_IDLE)) return;
+    if (!plain && has(e, F_WAIT_POLL | F_WAIT_IDLE)) return false;
     if (!noWork && !has(e, F_IN_HANDLER) && load<f64>(e + COMPUTE_LEFT_NS) > 0) {
       // Work an exit interrupted goes on.
       const left = load<f64>(e + COMPUTE_LEFT_NS);
       store<f64>(e + COMPUTE_LEFT_NS, 0);
       if (plain) enterComputeInline(e, v, left);
       else enterCompute(e, v, left);
-      return;
+      return false;
     }
     let exit: i32;
     if (copy == COPY_CYCLICTEST) exit = has(e, F_IN_HANDLER) ? cyclictestInterruptStepOn(e, v, false) : cyclictestStepOn(e, v, false, true, true);
@@ -273,20 +287,23 @@ function runProgramOn(e: usize, v: i32, copy: i32): void {
       setState(e, S_DONE);
       dropHv(e);
       if (!plain && schedOn) schedSleep(v);
-      return;
+      return false;
     }
     if (exit == X_NONE) continue;
     if (!noWork && exit == X_COMPUTE) {
-      if (plain) enterComputeInline(e, v, load<f64>(e + COMPUTE_LEFT_NS));
-      else enterCompute(e, v, load<f64>(e + COMPUTE_LEFT_NS));
+      const ns = load<f64>(e + COMPUTE_LEFT_NS);
       store<f64>(e + COMPUTE_LEFT_NS, 0);
-      return;
+      // The work's end (Vcpu.onThreadEvent: the guest runs on), now when the chain would take it next.
+      if (plain && computeEndsNow(e, ns)) continue;
+      if (plain) enterComputeInline(e, v, ns);
+      else enterCompute(e, v, ns);
+      return false;
     }
     // Vcpu.onExit: idle=poll, or HLT in the guest (disableExits), waits in guest mode.
     if (!plain && (exit == X_IDLE_POLL || (exit == X_HALT && vmCell(e, VM_IDLE_IN_GUEST) != 0))) {
       if (has(e, F_TO_DELIVER)) continue;
       set(e, exit == X_IDLE_POLL ? F_WAIT_POLL : F_WAIT_IDLE);
-      return;
+      return false;
     }
     // Vcpu.onExit (the WRMSR's and X_APIC_WRITE_TRACED's kvm_exit are traced before they arm the timer, in step)
     if (!plain && exit != X_MSR_WRITE && exit != X_APIC_WRITE_TRACED) trace(TraceKind.Exit, v, exit == X_HALT ? TraceExit.Hlt : TraceExit.ApicWrite);
@@ -297,9 +314,11 @@ function runProgramOn(e: usize, v: i32, copy: i32): void {
       set(e, F_HALTED);
       schedule(e, v, EV_BLOCK, delay(D_VM_EXIT, v));
     } else {
-      schedule(e, v, EV_GUEST_RESUME, delay(D_MSR_EXIT, v));
+      const exitNs = delay(D_MSR_EXIT, v);
+      if (plain && takeNow(e, simNowNs + i64(exitNs))) return true;
+      schedule(e, v, EV_GUEST_RESUME, exitNs);
     }
-    return;
+    return false;
   }
 }
 
@@ -310,6 +329,30 @@ function takeInterrupt(e: usize): void {
   if (!has(e, F_TO_DELIVER) || has(e, F_IN_HANDLER)) return;
   clear(e, F_HALTED | F_TO_DELIVER | F_WAIT_POLL | F_WAIT_IDLE);
   set(e, F_IN_SERVICE | F_IN_HANDLER);
+}
+
+/**
+ * The thread's next event, at `at`, runs now (chainTakesNow): the clock at `at`, counted as
+ * an event, as flushChain runs one.
+ */
+// @ts-ignore: decorator
+@inline
+function takeNow(e: usize, at: i64): bool {
+  if (!chainTakesNow(e, at)) return false;
+  runChainedAt(at);
+  return true;
+}
+
+/** enterComputeInline with its end taken now when the chain would take it next (takeNow). */
+// @ts-ignore: decorator
+@inline
+function computeEndsNow(e: usize, ns: f64): bool {
+  const at = simNowNs + i64(ns);
+  if (!chainTakesNow(e, at)) return false;
+  setState(e, S_GUEST);
+  store<f64>(e + COMPUTE_END_NS, f64(simNowNs) + ns);
+  runChainedAt(at);
+  return true;
 }
 
 /** Vcpu.enterCompute: the guest works in guest mode for ns. */

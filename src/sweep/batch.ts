@@ -99,7 +99,7 @@ export interface InFlightBatch {
   done: Promise<BatchOutcome>;
 }
 
-export interface BatchOptions {
+export interface BatchOptions extends OutboxTestOptions {
   /** The timeout's clock; default real timers. */
   clock?: RunClock;
   /**
@@ -114,6 +114,14 @@ export interface BatchOptions {
   flushed?: () => void;
 }
 
+/** Seams for tests on a batch's outbox (test/sweep-outbox-overflow.test.ts). */
+export interface OutboxTestOptions {
+  /** The ring's size, bytes (outbox.ts newOutbox; default RING_BYTES): a small one fills with a few outcomes. */
+  ringBytes?: number;
+  /** Shown each batch's outbox as it is made: a test watches the worker's side through it. */
+  onOutbox?: (outbox: SharedArrayBuffer) => void;
+}
+
 /**
  * Starts a task for `runs` (which it then owns: an extension is appended to it).
  *
@@ -126,9 +134,10 @@ export interface BatchOptions {
  * at most that much later than timeoutMs (plus the timer's lateness on a loaded machine).
  */
 export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, onReport: (outcome: RunOutcome) => void, options: BatchOptions = {}): InFlightBatch {
-  const { clock = REAL_CLOCK, extend, windowMs = REPORT_WINDOW_MS, flushed } = options;
+  const { clock = REAL_CLOCK, extend, windowMs = REPORT_WINDOW_MS, flushed, ringBytes, onOutbox } = options;
   const { port1, port2 } = new MessageChannel();
-  const outbox = newOutbox();
+  const outbox = newOutbox(ringBytes);
+  onOutbox?.(outbox);
   const reader = new OutboxReader(outbox, port1);
   const controller = new AbortController();
   let reported = 0;
@@ -186,7 +195,11 @@ export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, 
     observe();
   });
   arm();
-  const done = pool.run({ runs, port: port2, outbox, windowMs }, { signal: controller.signal, transferList: [port2] }).then(
+  // The task gets a copy of the runs: piscina clones a task only when a worker takes it,
+  // and a task queued meanwhile (its worker replaced after a crash, still starting) would
+  // otherwise carry the runs `extend` adds to `runs` as well as the port's message of
+  // them, and the worker would run them twice (each line written twice).
+  const done = pool.run({ runs: runs.slice(), port: port2, outbox, windowMs }, { signal: controller.signal, transferList: [port2] }).then(
     (taken) => ({ taken, error: undefined as unknown }),
     (err: unknown) => ({ taken: undefined, error: controller.signal.aborted ? controller.signal.reason : err }),
   );
@@ -211,6 +224,9 @@ export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, 
           reader.drain(take, flushed);
           position = reader.position();
         } while (position.finished > reported);
+        // Stopped while it waited for room in the ring for an outcome's stub: the outcome
+        // itself was posted (a finished run), only its place in the ring is missing.
+        reader.takeUnpublished(reported, take, flushed);
       } finally {
         cancelTick();
         port1.close();

@@ -16,7 +16,7 @@ import { InputUnusableError } from "../errors.js";
 import type { SweepSpec } from "./file.js";
 import { Grid, type RunSpec } from "./grid.js";
 import { failedLine, type LineDetail } from "./line.js";
-import { alignCap, alignedTake, BatchSizer, startBatch, type InFlightBatch, type RunClock, type RunOutcome } from "./batch.js";
+import { alignCap, alignedTake, BatchSizer, startBatch, type InFlightBatch, type OutboxTestOptions, type RunClock, type RunOutcome } from "./batch.js";
 import { WorkerStartError } from "./errors.js";
 import { startPool, type StartingPool, type SweepPool } from "./pool.js";
 import type { RunTask, RunTaskResult, WorkerData } from "./worker.js";
@@ -53,6 +53,8 @@ export interface SweepOptions {
   reportWindowMs?: number;
   /** Runs per pool task, fixed (tests pin it to exercise batches); default: sized from the runs' times (batch.ts). */
   batchRuns?: number;
+  /** Test seams on each batch's outbox (batch.ts): a small ring, a look at the worker's side. */
+  outboxTest?: OutboxTestOptions;
   /** Abort to stop: finished runs are kept, runs in flight abandoned. */
   stop?: AbortSignal;
   onProgress?: (p: SweepProgress) => void;
@@ -337,7 +339,7 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
       appender.hold();
       guard(() => onReport(jobs[r.k]!, r));
     };
-    const batch = startBatch(pool, jobs.map(taskOf), timeoutMs, report, { clock: options.clock, extend, windowMs: options.reportWindowMs, flushed: () => guard(flushHeld) });
+    const batch = startBatch(pool, jobs.map(taskOf), timeoutMs, report, { clock: options.clock, extend, windowMs: options.reportWindowMs, flushed: () => guard(flushHeld), ...options.outboxTest });
     inFlight.add(batch);
     batch.done
       .then(({ reported, taken, error, inProgress, inProgressMs }) => {
