@@ -50,8 +50,9 @@ export const COPY_REARM_STORM_LAZY = 3;
  * COPY_CYCLICTEST but the run has the lazy or the PV proposal on, or every VM's thread
  * writes the PV ns-deadline MSR. The loop, onThreadEvent and runProgram fold as
  * COPY_CYCLICTEST's; the host and LAPIC paths below them are the general ones (their plain
- * copies leave the proposals out), and the deadline MSR is the VM's (a test of its
- * workload code per step).
+ * copies leave the proposals out), but for the hrtimer's callback with the lazy proposal
+ * alone, which is the lazy rearm-storm copy's (engine_loop.ts onEvent); the deadline MSR
+ * is the VM's (a test of its workload code per step).
  */
 export const COPY_CYCLICTEST_PROPOSALS = 4;
 /**
