@@ -6,13 +6,12 @@
 
 import { setNowNs, nsWhenHostTscReaches } from "./host_clock";
 import { queuePushAs, queueReserveSeq, horizonNs } from "./event_queue";
-import { logFull } from "./engine_metrics";
 import { EV_HRTIMER, F_HRTIMER_HELD, F_HV_DEFERRED, F_DEFERRED, NEXT_AT_NS, NEXT_KIND, HRTIMER_AT_NS, HV_AT_NS, STALL_AT_NS, STALL_SEQ, pushDeferred, pushHv, COMPUTE_END_NS, EV_GUEST_RESUME, HRTIMER_SEQ, HV_SEQ, STATE, S_DONE, THREAD_SEQ, THREAD_PARKED, clear, eng, has, payloadOf, stallEveryNs } from "./engine_record";
 import { traceFull } from "./trace_log";
 import { BUSY_STEP_NS, busyWaiting } from "./guest_lapic_count";
 import { chainedUntilNs, events, runChainedAt } from "./engine_events";
 import { COPY_GENERAL, onThreadEventCopy, onThreadEventOn } from "./engine_program";
-import { ownEventAhead } from "./engine_chain_ahead";
+import { ownEventAhead, withinRun } from "./engine_chain_ahead";
 
 /**
  * The earliest live event vCPU e has in the queue or held back (its hrtimer, preemption
@@ -44,7 +43,7 @@ export function flushChain(v: i32, traced: bool, busyAny: bool, copy: i32): void
   let park = false;
   while (has(e, F_DEFERRED)) {
     const at = load<i64>(e + NEXT_AT_NS);
-    if (at > horizonNs || logFull() || (traced && traceFull())) break;
+    if (!withinRun(at) || (traced && traceFull())) break;
     const threadSeq = load<i64>(e + THREAD_SEQ);
     if (ownEventAhead(e, at, threadSeq >= THREAD_PARKED ? i64(u32(threadSeq)) : -1)) {
       park = true;

@@ -51,6 +51,19 @@ export function ownEventAhead(e: usize, at: i64, parkedSeq: i64): bool {
 }
 
 /**
+ * A step of vCPU e's own at `at` may run ahead of the queue as far as the run goes: it lies
+ * within the horizon (past it, it goes into the queue as the TypeScript engine's does:
+ * whether the queue is empty at the end is a result), and the metric log has room (the
+ * loop drains it between events). The chain's thread events (flushChain, chainTakesNow)
+ * and the lazy copy's re-armed hrtimer (engine_lazy_rearm.ts) ask it alike.
+ */
+// @ts-ignore: decorator
+@inline
+export function withinRun(at: i64): bool {
+  return at <= horizonNs && !logFull();
+}
+
+/**
  * A plain copy (no trace, no busy-waiting guest: flushChain's other tests are off) is about
  * to schedule vCPU e's thread event at `at` from inside a thread event of that vCPU: the
  * chain would take that event next, at once (flushChain's tests, for an event not parked),
@@ -66,5 +79,5 @@ export function ownEventAhead(e: usize, at: i64, parkedSeq: i64): bool {
 @inline
 export function chainTakesNow(e: usize, at: i64): bool {
   assert(!has(e, F_DEFERRED) && load<i64>(e + THREAD_SEQ) == -1, "a fused step with a thread event live");
-  return chaining && at <= horizonNs && !logFull() && !ownEventAhead(e, at, -1);
+  return chaining && withinRun(at) && !ownEventAhead(e, at, -1);
 }

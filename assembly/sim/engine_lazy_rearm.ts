@@ -9,13 +9,13 @@
 // the loop (engine_loop.ts) calls it.
 
 import { simNowNs } from "./host_clock";
-import { horizonNs } from "./event_queue";
-import { logFull, metricCallback } from "./engine_metrics";
+import { metricCallback } from "./engine_metrics";
 import { F_DEFERRED, F_HV_DEFERRED, HRTIMER_AT_NS, HRTIMER_SEQ, HV_SEQ, NEXT_AT_NS, STALL_AT_NS, STATE, S_DONE, THREAD_SEQ, chaining, has, stallEveryNs, startNs } from "./engine_record";
 import { expiredByHrtimerPlain } from "./engine_lapic";
 import { pushHeldHrtimer, startSwTimerLazyHeld } from "./engine_lapic_start";
 import { lazyClearArmed, lazyRearmIfLater } from "./deadline_proposals";
 import { runChainedAt } from "./engine_events";
+import { withinRun } from "./engine_chain_ahead";
 
 /**
  * hrtimerCallback (apic_timer_fn) in rearm-storm's lazy copy: hrtimerCallbackPlain's steps (no trace,
@@ -56,7 +56,7 @@ export function hrtimerCallbackLazy(e: usize, v: i32): void {
 // @ts-ignore: decorator
 @inline
 function rearmedRunsNow(e: usize, at: i64): bool {
-  if (!chaining || at > horizonNs || logFull()) return false;
+  if (!chaining || !withinRun(at)) return false;
   if ((has(e, F_DEFERRED) || load<i64>(e + THREAD_SEQ) >= 0) && load<i64>(e + NEXT_AT_NS) <= at) return false;
   if (has(e, F_HV_DEFERRED) || load<i64>(e + HV_SEQ) >= 0) return false;
   if (stallEveryNs > 0 && load<i64>(e + STALL_AT_NS) <= at) return false;

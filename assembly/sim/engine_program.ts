@@ -350,8 +350,7 @@ function takeNow(e: usize, at: i64): bool {
 function computeEndsNow(e: usize, ns: f64): bool {
   const at = simNowNs + i64(ns);
   if (!chainTakesNow(e, at)) return false;
-  setState(e, S_GUEST);
-  store<f64>(e + COMPUTE_END_NS, f64(simNowNs) + ns);
+  beginCompute(e, ns);
   runChainedAt(at);
   return true;
 }
@@ -365,7 +364,14 @@ export function enterCompute(e: usize, v: i32, ns: f64): void {
 // @ts-ignore: decorator
 @inline
 function enterComputeInline(e: usize, v: i32, ns: f64): void {
+  beginCompute(e, ns);
+  schedule(e, v, EV_GUEST_RESUME, ns);
+}
+
+/** enterCompute's steps before its end is scheduled (or taken now, computeEndsNow). */
+// @ts-ignore: decorator
+@inline
+function beginCompute(e: usize, ns: f64): void {
   setState(e, S_GUEST);
   store<f64>(e + COMPUTE_END_NS, f64(simNowNs) + ns);
-  schedule(e, v, EV_GUEST_RESUME, ns);
 }
