@@ -54,6 +54,8 @@ const lognormalSigma = new StaticArray<f64>(8);
  * (the Fixed case), so the same value is the same draw. -1 when the kind is not fixed.
  */
 const fixedRootNs = new StaticArray<f64>(8);
+/** fixedRootNs truncated to whole ns (a fixed kind's draw as the event queue takes it: sampleDelayTruncNsInline). */
+const fixedRootTruncNs = new StaticArray<i64>(8);
 
 /** The program cell where delay kind `kind`'s distribution starts (after the program is written). */
 export function delaySetRoot(kind: i32, node: i32): void {
@@ -63,6 +65,7 @@ export function delaySetRoot(kind: i32, node: i32): void {
   lognormalMu[kind] = lognormal ? cell(node + 1) : 0;
   lognormalSigma[kind] = lognormal ? cell(node + 2) : 0;
   fixedRootNs[kind] = i32(cell(node)) == DelayNode.Fixed ? cell(node + 1) : -1;
+  fixedRootTruncNs[kind] = i32(cell(node)) == DelayNode.Fixed ? i64(cell(node + 1)) : 0;
 }
 
 // @ts-ignore: decorator
@@ -171,6 +174,18 @@ export function sampleDelayInline(kind: i32, v: i32): f64 {
   const fixedNs = unchecked(fixedRootNs[kind]);
   if (fixedNs >= 0) return fixedNs;
   return sampleNode(unchecked(roots[kind]), stream);
+}
+
+/**
+ * sampleDelayInline truncated to whole ns, as an event that far ahead is scheduled
+ * (engine_record.ts schedule: now + i64(delay)): the same draw, and a fixed kind's
+ * truncation taken once, when its root is set, rather than at each draw.
+ */
+// @ts-ignore: decorator
+@inline
+export function sampleDelayTruncNsInline(kind: i32, v: i32): i64 {
+  if (!unchecked(lognormalRoot[kind]) && unchecked(fixedRootNs[kind]) >= 0) return unchecked(fixedRootTruncNs[kind]);
+  return i64(sampleDelayInline(kind, v));
 }
 
 /** One draw of the program's node `node` from stream `stream` (the host scheduler's background tasks, engine_sched.ts). */

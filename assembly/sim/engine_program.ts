@@ -12,7 +12,7 @@
 
 import { simNowNs } from "./host_clock";
 import { Count, Sum, addNs, count } from "./engine_metrics";
-import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, has, schedule, set, setState, setStateOn } from "./engine_record";
+import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, delayTruncNs, has, schedule, scheduleAt, set, setState, setStateOn } from "./engine_record";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, WK_CYCLICTEST, WK_CYCLICTEST_PV, WK_REARM_STORM, WK_TSCDEADLINE_LATENCY, X_APIC_WRITE_TRACED, X_IDLE_POLL, vmCell } from "./engine_record";
 import { guestInterruptStep, guestStep, workloadOf } from "./engine_guest";
 import { cyclictestInterruptStepOn, cyclictestStepOn } from "./guest_cyclictest";
@@ -316,9 +316,10 @@ function runProgramOn(e: usize, v: i32, copy: i32): bool {
       set(e, F_HALTED);
       schedule(e, v, EV_BLOCK, delay(D_VM_EXIT, v));
     } else {
-      const exitNs = delay(D_MSR_EXIT, v);
-      if (plain && takeNow(e, simNowNs + i64(exitNs))) return true;
-      schedule(e, v, EV_GUEST_RESUME, exitNs);
+      // (The exit's delay in whole ns once, for the look-ahead and the schedule alike.)
+      const at = simNowNs + delayTruncNs(D_MSR_EXIT, v);
+      if (plain && takeNow(e, at)) return true;
+      scheduleAt(e, v, EV_GUEST_RESUME, at);
     }
     return false;
   }

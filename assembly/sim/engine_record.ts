@@ -5,7 +5,7 @@
 
 import { simNowNs } from "./host_clock";
 import { queuePush, horizonNs } from "./event_queue";
-import { sampleDelayInline } from "./delay_samplers";
+import { sampleDelayInline, sampleDelayTruncNsInline } from "./delay_samplers";
 import { schedOn } from "./engine_sched_state";
 import { schedStateChangedHook } from "./engine_sched_hook";
 import { countDroppedAtNs } from "./engine_events";
@@ -260,6 +260,13 @@ export function delay(kind: i32, v: i32): f64 {
   return sampleDelayInline(kind, v);
 }
 
+/** delay truncated to whole ns, as schedule takes it: i64(delay(kind, v)), the same draw. */
+// @ts-ignore: decorator
+@inline
+export function delayTruncNs(kind: i32, v: i32): i64 {
+  return sampleDelayTruncNsInline(kind, v);
+}
+
 /**
  * Running a vCPU's own next steps ahead (engine_loop.ts flushChain) is on: not
  * while the vCPUs share timer_advance_ns (v4.0, v4.20), where their order matters.
@@ -289,7 +296,13 @@ export const THREAD_PARKED: i64 = i64(1) << 32;
 // @ts-ignore: decorator
 @inline
 export function schedule(e: usize, v: i32, kind: u32, inNs: f64): void {
-  const at = simNowNs + i64(inNs);
+  scheduleAt(e, v, kind, simNowNs + i64(inNs));
+}
+
+/** schedule at `at` (ns), the delay already truncated (delayTruncNs). */
+// @ts-ignore: decorator
+@inline
+export function scheduleAt(e: usize, v: i32, kind: u32, at: i64): void {
   if (!chaining) {
     store<i64>(e + THREAD_SEQ, i64(queuePush(at, payloadOf(kind, v))));
     return;
