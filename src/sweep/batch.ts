@@ -40,7 +40,8 @@ export class TimeoutError extends Error {
  * next runs before the worker runs low) halves the wake-ups again (docs/performance.md,
  * "Start-up, tail and wake-ups"): with both CPUs busy with workers, each wake-up is
  * taken from a worker. A finished line still waits far less than the once-a-second
- * fsync, and the ring (RING_BYTES) holds a window of the bench's 20 KB lines ten times over.
+ * fsync, and the ring (RING_BYTES, 512 KiB) holds a window of the bench's runs on a free CPU
+ * (~10 lines of ~20 KB) two and a half times over.
  */
 export const REPORT_WINDOW_MS = 100;
 
