@@ -14,7 +14,7 @@ import { F_HV_DEFERRED, chaining, pushHv, scheduleStall, D_IRQ_DISPATCH, D_VM_EN
 import { cancelHvTimer, expired, expiredByHrtimerPlain, injectPending } from "./engine_lapic";
 import { leaveGuest } from "./engine_leave_guest";
 import { idleExitNs } from "./engine_kick";
-import { F_KICK_AT_ENTRY, F_WAIT_IDLE, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ, apicv, hvTimerBeforeWait } from "./engine_record";
+import { F_KICK_AT_ENTRY, F_WAIT_IDLE, setStateOn, COMPUTE_END_NS, COMPUTE_LEFT_NS, THREAD_SEQ, apicv, hvTimerBeforeWait } from "./engine_record";
 import { lazyOn, lazyRearm } from "./engine_deadline";
 import { TraceExit, TraceKind, trace } from "./trace_log";
 import { TM_PERIODIC, countHrtimerRestart, countHvRestart, timerMode } from "./engine_lapic_count";
@@ -231,7 +231,7 @@ function reenterOn(e: usize, v: i32, plain: bool, split: bool = false): bool {
   }
   // The guest runs on now: the caller (engine_loop.ts) runs its program, which this layer
   // below the guests cannot call.
-  setState(e, S_GUEST);
+  setStateOn(e, S_GUEST, plain);
   return true;
 }
 

@@ -4,7 +4,7 @@
 // that branch on the timer mode are engine_lapic_start.ts (above this and
 // engine_lapic_count.ts); the kick and posted path the expiry takes are engine_kick.ts.
 
-import { tdIsZero, tdClear, expiredTdLatch } from "./vcpu_regs";
+import { tdIsZero, tdIsZeroAt, tdClear, expiredTdLatch } from "./vcpu_regs";
 import { clearPeriod } from "./vcpu_sw_timer";
 import { hvArmInline, hvCancel } from "./vcpu_hv_timer";
 import { Count, count } from "./engine_metrics";
@@ -59,19 +59,20 @@ function dropHeldHrtimer(e: usize): void {
 // @ts-ignore: decorator
 @inline
 export function armHvTimer(e: usize, v: i32): bool {
-  return armHvTimerOn(e, v, false, false, 0);
+  return armHvTimerOn(e, v, false, false, 0, 0);
 }
 
 /**
  * armHvTimer; `plain` (a constant at each call): no trace (engine_loop.ts plainCopy);
- * `memo` (a constant) and `guestTsc`: vcpu_hv_timer.ts hvArmInline's, for a rearm storm's writes.
+ * `memo` (a constant), `guestTsc` and `p` (the vCPU's record with memo, else 0):
+ * vcpu_hv_timer.ts hvArmInline's, for a rearm storm's writes.
  */
 // @ts-ignore: decorator
 @inline
-export function armHvTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64): bool {
+export function armHvTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64, p: usize): bool {
   // kvm_can_use_hv_timer per VM (MWAIT in the guest, posted timer interrupts).
-  if (!hvTimer || vmCell(e, VM_HV_TIMER) == 0 || tdIsZero(v)) return false;
-  if (hvArmInline(v, preemptionRate, 0xffffffff, globalAdvance, memo, guestTsc) != 0) {
+  if (!hvTimer || vmCell(e, VM_HV_TIMER) == 0 || (memo ? tdIsZeroAt(p) : tdIsZero(v))) return false;
+  if (hvArmInline(v, preemptionRate, 0xffffffff, globalAdvance, memo, guestTsc, p) != 0) {
     count(v, Count.HvFallbacks);
     return false;
   }

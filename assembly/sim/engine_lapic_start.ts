@@ -5,7 +5,7 @@
 // expiry steps they share are engine_lapic.ts's.
 
 import { simNowNs } from "./host_clock";
-import { tdFromReg } from "./vcpu_regs";
+import { tdFromReg, tdFromRegAt } from "./vcpu_regs";
 import { swTscdeadlineArmInline, swExpiryCallbackAtNs, swExpiryInNs } from "./vcpu_sw_timer";
 import { hvExpired } from "../hv_timer";
 import { Count, count } from "./engine_metrics";
@@ -22,7 +22,7 @@ import { lazyArm, lazyClearArmed } from "./deadline_proposals";
 // @ts-ignore: decorator
 @inline
 export function writeTscDeadline(e: usize, v: i32): void {
-  writeTscDeadlineOn(e, v, false, false, 0);
+  writeTscDeadlineOn(e, v, false, false, 0, 0);
 }
 
 /**
@@ -32,19 +32,20 @@ export function writeTscDeadline(e: usize, v: i32): void {
 // @ts-ignore: decorator
 @inline
 export function writeTscDeadlinePlain(e: usize, v: i32): void {
-  writeTscDeadlineOn(e, v, true, false, 0);
+  writeTscDeadlineOn(e, v, true, false, 0, 0);
 }
 
 /**
  * writeTscDeadlinePlain for rearm-storm's plain copy: its writes repeat the preemption
  * timer's inputs (an interval ahead of the guest TSC just read, `guestTsc`, which the
  * preemption timer's arm in this same instant takes), whose delta is kept
- * (vcpu_hv_timer.ts hvArmInline's `memo`).
+ * (vcpu_hv_timer.ts hvArmInline's `memo`); `p` is the vCPU's record (rec(v)), which the
+ * caller holds: the arm's reads take it instead of computing it again after each store.
  */
 // @ts-ignore: decorator
 @inline
-export function writeTscDeadlineStorm(e: usize, v: i32, guestTsc: u64): void {
-  writeTscDeadlineOn(e, v, true, true, guestTsc);
+export function writeTscDeadlineStorm(e: usize, v: i32, guestTsc: u64, p: usize): void {
+  writeTscDeadlineOn(e, v, true, true, guestTsc, p);
 }
 
 /**
@@ -54,30 +55,32 @@ export function writeTscDeadlineStorm(e: usize, v: i32, guestTsc: u64): void {
  */
 // @ts-ignore: decorator
 @inline
-export function writeTscDeadlineStormLazy(e: usize, v: i32, guestTsc: u64): void {
-  writeTscDeadlineOn(e, v, true, true, guestTsc, true);
+export function writeTscDeadlineStormLazy(e: usize, v: i32, guestTsc: u64, p: usize): void {
+  writeTscDeadlineOn(e, v, true, true, guestTsc, p, true);
 }
 
 /**
  * writeTscDeadline; `plain` (a constant at each call): the proposals, mode test and trace
- * fold away; `memo` (a constant) and `guestTsc`: hvArmInline's; `lazy` (a constant, with
- * plain): the lazy proposal's steps are kept (no PV proposal).
+ * fold away; `memo` (a constant) and `guestTsc`: hvArmInline's, with `p` the vCPU's record
+ * (rec(v); 0 without memo); `lazy` (a constant, with plain): the lazy proposal's steps are
+ * kept (no PV proposal).
  */
 // @ts-ignore: decorator
 @inline
-function writeTscDeadlineOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64, lazy: bool = false): void {
+function writeTscDeadlineOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64, p: usize, lazy: bool = false): void {
   cancelHrtimerOn(e, v, plain);
-  tdFromReg(v, R_NEXT);
+  if (memo) tdFromRegAt(p, R_NEXT);
+  else tdFromReg(v, R_NEXT);
   if (!plain) afterTscDeadlineWrite(v);
   else if (lazy) lazyArm(v);
   clear(e, F_PENDING);
-  if (plain) restartApicTimerOn(e, v, true, memo, guestTsc, lazy);
+  if (plain) restartApicTimerOn(e, v, true, memo, guestTsc, p, lazy);
   else restartApicTimer(e, v);
 }
 
 /** LapicTimer.restartApicTimer. */
 export function restartApicTimer(e: usize, v: i32): void {
-  restartApicTimerOn(e, v, false, false, 0);
+  restartApicTimerOn(e, v, false, false, 0, 0);
 }
 
 /**
@@ -87,22 +90,22 @@ export function restartApicTimer(e: usize, v: i32): void {
 // @ts-ignore: decorator
 @inline
 export function restartApicTimerPlain(e: usize, v: i32): void {
-  restartApicTimerOn(e, v, true, false, 0);
+  restartApicTimerOn(e, v, true, false, 0, 0);
 }
 
 /**
  * restartApicTimer; `plain` (a constant at each call): the mode test folds away; `memo`,
- * `guestTsc`: hvArmInline's; `lazy` (a constant, with plain): the lazy proposal's step kept.
+ * `guestTsc`, `p`: hvArmInline's (writeTscDeadlineOn); `lazy` (a constant, with plain): the lazy proposal's step kept.
  */
 // @ts-ignore: decorator
 @inline
-function restartApicTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64, lazy: bool = false): void {
+function restartApicTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64, p: usize, lazy: bool = false): void {
   if (!plain && timerMode(e) != TM_DEADLINE) {
     countRestartApicTimer(e, v);
     return;
   }
   if (has(e, F_PENDING)) return;
-  if (startHvTimerOn(e, v, plain, memo, guestTsc, lazy)) return;
+  if (startHvTimerOn(e, v, plain, memo, guestTsc, p, lazy)) return;
   // (The lazy copy's fallback, rare where the preemption timer is used: calls.)
   if (lazy) {
     if (startSwTimerLazyHeld(e, v)) pushHeldHrtimer(e, v);
@@ -112,14 +115,14 @@ function restartApicTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc:
 
 /** LapicTimer.startHvTimer. */
 export function startHvTimer(e: usize, v: i32): bool {
-  return startHvTimerOn(e, v, false, false, 0);
+  return startHvTimerOn(e, v, false, false, 0, 0);
 }
 
-/** LapicTimer.startHvTimer; `plain`, `memo`, `lazy` (constants at each call): restartApicTimerOn's. */
+/** LapicTimer.startHvTimer; `plain`, `memo`, `lazy` (constants at each call), `p`: restartApicTimerOn's. */
 // @ts-ignore: decorator
 @inline
-function startHvTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64, lazy: bool = false): bool {
-  if (!armHvTimerOn(e, v, plain, memo, guestTsc)) return false;
+function startHvTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64, p: usize, lazy: bool = false): bool {
+  if (!armHvTimerOn(e, v, plain, memo, guestTsc, p)) return false;
   if (has(e, F_PENDING)) {
     cancelHvTimer(e, v);
   } else if (hvExpired) {

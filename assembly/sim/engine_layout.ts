@@ -99,7 +99,7 @@ export const HRTIMER_SEQ = 8; // i64
 export const HV_SEQ = 16; // i64
 export const HALT_START_NS = 24; // i64, -1 = not halting
 export const HALT_POLL_NS = 32; // u32 vcpu->halt_poll_ns
-export const VM = 36; // u32
+export const VM = 36; // u32: the address of the vCPU's VM's cells (vmPtr + vm * VM_CELLS * 8): a cell is one load away (vmCell)
 export const FLAGS = 40; // u32
 export const STATE = 44; // u8
 export const PHASE = 45; // u8

@@ -12,7 +12,7 @@
 
 import { simNowNs } from "./host_clock";
 import { Count, Sum, addNs, count } from "./engine_metrics";
-import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, has, schedule, set, setState } from "./engine_record";
+import { COMPUTE_END_NS, COMPUTE_LEFT_NS, D_MSR_EXIT, D_VM_ENTRY, D_VM_EXIT, EV_BLOCK, EV_ENTRY_DONE, EV_ENTRY_WAIT, EV_GUEST_RESUME, EV_KICK_EXIT, EV_POLL_END, EV_WAKE, F_HALTED, F_IN_HANDLER, F_IN_SERVICE, F_POLLING, F_TO_DELIVER, HALT_POLL_NS, HALT_START_NS, STATE, S_BLOCKED, S_DONE, S_EXIT, S_GUEST, X_COMPUTE, X_DONE, X_HALT, X_IRET, X_MSR_WRITE, X_NONE, clear, delay, has, schedule, set, setState, setStateOn } from "./engine_record";
 import { F_KICK_AT_ENTRY, F_WAIT_IDLE, F_WAIT_POLL, VM_IDLE_IN_GUEST, WK_CYCLICTEST, WK_CYCLICTEST_PV, WK_REARM_STORM, WK_TSCDEADLINE_LATENCY, X_APIC_WRITE_TRACED, X_IDLE_POLL, vmCell } from "./engine_record";
 import { guestInterruptStep, guestStep, workloadOf } from "./engine_guest";
 import { cyclictestInterruptStepOn, cyclictestStepOn } from "./guest_cyclictest";
@@ -178,7 +178,7 @@ function threadEventStep(e: usize, v: i32, kind: u32, copy: i32): bool {
         schedule(e, v, EV_KICK_EXIT, delay(D_VM_EXIT, v));
         return false;
       }
-      setState(e, S_GUEST);
+      setStateOn(e, S_GUEST, plain);
       return true;
     case EV_BLOCK:
       if (hostPlain) blockPlain(e, v);
@@ -266,7 +266,7 @@ function runProgramOn(e: usize, v: i32, copy: i32): bool {
       // Work an exit interrupted goes on.
       const left = load<f64>(e + COMPUTE_LEFT_NS);
       store<f64>(e + COMPUTE_LEFT_NS, 0);
-      if (plain) enterComputeInline(e, v, left);
+      if (plain) enterComputeInline(e, v, left, true);
       else enterCompute(e, v, left);
       return false;
     }
@@ -296,7 +296,7 @@ function runProgramOn(e: usize, v: i32, copy: i32): bool {
       store<f64>(e + COMPUTE_LEFT_NS, 0);
       // The work's end (Vcpu.onThreadEvent: the guest runs on), now when the chain would take it next.
       if (plain && computeEndsNow(e, ns)) continue;
-      if (plain) enterComputeInline(e, v, ns);
+      if (plain) enterComputeInline(e, v, ns, true);
       else enterCompute(e, v, ns);
       return false;
     }
@@ -309,7 +309,7 @@ function runProgramOn(e: usize, v: i32, copy: i32): bool {
     // Vcpu.onExit (the WRMSR's and X_APIC_WRITE_TRACED's kvm_exit are traced before they arm the timer, in step)
     if (!plain && exit != X_MSR_WRITE && exit != X_APIC_WRITE_TRACED) trace(TraceKind.Exit, v, exit == X_HALT ? TraceExit.Hlt : TraceExit.ApicWrite);
     leaveGuestOn(e, plain);
-    setState(e, S_EXIT);
+    setStateOn(e, S_EXIT, plain);
     if (exit == X_HALT) {
       count(v, Count.ExitHlt);
       set(e, F_HALTED);
@@ -350,28 +350,28 @@ function takeNow(e: usize, at: i64): bool {
 function computeEndsNow(e: usize, ns: f64): bool {
   const at = simNowNs + i64(ns);
   if (!chainTakesNow(e, at)) return false;
-  beginCompute(e, ns);
+  beginCompute(e, ns, true);
   runChainedAt(at);
   return true;
 }
 
 /** Vcpu.enterCompute: the guest works in guest mode for ns. */
 export function enterCompute(e: usize, v: i32, ns: f64): void {
-  enterComputeInline(e, v, ns);
+  enterComputeInline(e, v, ns, false);
 }
 
-/** enterCompute's body, inlined into the plain copies of runProgram (rearm-storm's: a span of work per rewrite). */
+/** enterCompute's body, inlined into the plain copies of runProgram (rearm-storm's: a span of work per rewrite); `plain` (a constant): theirs (setStateOn). */
 // @ts-ignore: decorator
 @inline
-function enterComputeInline(e: usize, v: i32, ns: f64): void {
-  beginCompute(e, ns);
+function enterComputeInline(e: usize, v: i32, ns: f64, plain: bool): void {
+  beginCompute(e, ns, plain);
   schedule(e, v, EV_GUEST_RESUME, ns);
 }
 
-/** enterCompute's steps before its end is scheduled (or taken now, computeEndsNow). */
+/** enterCompute's steps before its end is scheduled (or taken now, computeEndsNow); `plain`: enterComputeInline's. */
 // @ts-ignore: decorator
 @inline
-function beginCompute(e: usize, ns: f64): void {
-  setState(e, S_GUEST);
+function beginCompute(e: usize, ns: f64, plain: bool): void {
+  setStateOn(e, S_GUEST, plain);
   store<f64>(e + COMPUTE_END_NS, f64(simNowNs) + ns);
 }

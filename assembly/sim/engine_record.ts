@@ -113,6 +113,7 @@ export function ctEngineInit(n: i32, vms: i32, summaries: bool): void {
   for (let v = 0; v < n; v++) {
     const e = enginePtr + usize(v) * ESTRIDE;
     memory.fill(e, 0, ESTRIDE);
+    store<u32>(e + VM, u32(vmPtr));
     store<i64>(e + THREAD_SEQ, -1);
     store<i64>(e + HRTIMER_SEQ, -1);
     store<i64>(e + HV_SEQ, -1);
@@ -150,7 +151,7 @@ export function ctEngineSetVm(
 }
 
 export function ctEngineSetVcpu(v: i32, vm: i32): void {
-  store<u32>(eng(v) + VM, vm);
+  store<u32>(eng(v) + VM, u32(vmPtr + usize(vm) * VM_CELLS * 8));
 }
 
 /** Whether cyclictest's sums are kept (some VM prints its summary line). */
@@ -182,7 +183,7 @@ export function eng(v: i32): usize {
 // @ts-ignore: decorator
 @inline
 export function vmCell(e: usize, cell: i32): f64 {
-  return load<f64>(vmPtr + (usize(load<u32>(e + VM)) * VM_CELLS + usize(cell)) * 8);
+  return load<f64>(usize(load<u32>(e + VM)) + usize(cell) * 8);
 }
 
 /**
@@ -201,7 +202,7 @@ export function vmCode(e: usize, cell: i32): i32 {
 // @ts-ignore: decorator
 @inline
 export function vmCells(e: usize): usize {
-  return vmPtr + usize(load<u32>(e + VM)) * VM_CELLS * 8;
+  return usize(load<u32>(e + VM));
 }
 
 // @ts-ignore: decorator
@@ -231,9 +232,20 @@ export function clear(e: usize, f: u32): void {
 // @ts-ignore: decorator
 @inline
 export function setState(e: usize, s: u8): void {
+  setStateOn(e, s, false);
+}
+
+/**
+ * setState; `plain` (a constant at each call): a plain copy's (engine_loop.ts plainCopy),
+ * which never runs with a host scheduler: no test of it (checked in the debug build).
+ */
+// @ts-ignore: decorator
+@inline
+export function setStateOn(e: usize, s: u8, plain: bool): void {
   store<u8>(e + STATE, s);
   // Vcpu's state setter: with a host scheduler, the running thread's CPU follows it.
-  if (schedOn) schedStateChangedHook(e, s);
+  if (plain) assert(!schedOn, "a plain copy with a host scheduler");
+  else if (schedOn) schedStateChangedHook(e, s);
 }
 
 // @ts-ignore: decorator

@@ -43,8 +43,8 @@ function writeDeadlineOn(e: usize, v: i32, plain: bool, lazy: bool = false): i32
   if (lazy && !lazyGuestWriteValue(p, value)) return X_NONE;
   count(v, Count.ExitMsrWrite);
   // The preemption timer's arm reads the guest TSC in this same instant: this value.
-  if (lazy) writeTscDeadlineStormLazy(e, v, guest);
-  else writeTscDeadlineStorm(e, v, guest);
+  if (lazy) writeTscDeadlineStormLazy(e, v, guest, p);
+  else writeTscDeadlineStorm(e, v, guest, p);
   return X_MSR_WRITE;
 }
 

@@ -14,7 +14,7 @@ import { globalAdvanceNs } from "./vcpu_timer";
 
 /** vmx_set_hv_timer for tscdeadline at the current time: Status.Ok or ERange; sets hvExpired. */
 export function hvArm(v: i32, rate: u32, maxValue: u64, global: bool): i32 {
-  return hvArmInline(v, rate, maxValue, global, false, 0);
+  return hvArmInline(v, rate, maxValue, global, false, 0, 0);
 }
 
 /**
@@ -23,12 +23,13 @@ export function hvArm(v: i32, rate: u32, maxValue: u64, global: bool): i32 {
  * when its inputs repeat (a rearm storm's writes), instead of the advance's conversion and
  * the divide by the L1 ratio; the same result, which a caller whose inputs never repeat
  * (cyclictest's deadlines) does without. With `memo` the caller also gives the guest TSC
- * it read in this same instant (`guestTsc`, guestTscKept's value now).
+ * it read in this same instant (`guestTsc`, guestTscKept's value now) and the vCPU's record
+ * (`pMemo`, rec(v)), which it holds: not computed again here.
  */
 // @ts-ignore: decorator
 @inline
-export function hvArmInline(v: i32, rate: u32, maxValue: u64, global: bool, memo: bool, guestTsc: u64): i32 {
-  const p = rec(v);
+export function hvArmInline(v: i32, rate: u32, maxValue: u64, global: bool, memo: bool, guestTsc: u64, pMemo: usize): i32 {
+  const p = memo ? pMemo : rec(v);
   const advance = global ? globalAdvanceNs : load<u32>(p + ADVANCE_NS);
   const host = hostTscNow();
   if (!memo) {

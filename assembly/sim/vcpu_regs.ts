@@ -47,12 +47,25 @@ export function tdToReg(v: i32, r: i32): void {
 
 /** tscdeadline = register r (WRMSR IA32_TSC_DEADLINE). */
 export function tdFromReg(v: i32, r: i32): void {
-  const p = rec(v);
+  tdFromRegAt(rec(v), r);
+}
+
+/** tdFromReg of the vCPU whose record p is (rec(v)): for a caller that holds it. */
+// @ts-ignore: decorator
+@inline
+export function tdFromRegAt(p: usize, r: i32): void {
   store<u64>(p + TSCDEADLINE, load<u64>(reg(p, r)));
 }
 
 export function tdIsZero(v: i32): bool {
-  return load<u64>(rec(v) + TSCDEADLINE) == 0;
+  return tdIsZeroAt(rec(v));
+}
+
+/** tdIsZero of the vCPU whose record p is (rec(v)): for a caller that holds it. */
+// @ts-ignore: decorator
+@inline
+export function tdIsZeroAt(p: usize): bool {
+  return load<u64>(p + TSCDEADLINE) == 0;
 }
 
 export function tdClear(v: i32): void {

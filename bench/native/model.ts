@@ -77,7 +77,8 @@ export function snapshot(sim: Simulation, host: HostMetrics): Buffer {
     rec[4] = BigInt.asUintN(64, BigInt(dv.getInt32(r + 72, true))); // shift
     rec[5] = BigInt(dv.getUint32(r + 76, true)); // timer_advance_ns
     rec[6] = BigInt(dv.getUint32(r + 80, true) & 1); // scaled
-    rec[7] = BigInt(dv.getUint32(engs + v * wasm.ESTRIDE.value + 36, true)); // VM (engine_layout.ts VM)
+    // VM (engine_layout.ts VM: the address of the VM's cells): its index.
+    rec[7] = BigInt((dv.getUint32(engs + v * wasm.ESTRIDE.value + 36, true) - wasm.probeVmCells()) / (VM_CELLS * 8));
   }
   copy(wasm.probeStreams(), n * KINDS * 16);
   copy(wasm.probeDelayProgram(), program * 8);
