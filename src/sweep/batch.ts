@@ -38,7 +38,7 @@ export class TimeoutError extends Error {
  * CPU, ~20 ms each) and so does this thread's CPU. It was 50 ms; 100 ms (with tasks and
  * extensions of BATCH_TARGET_MS, twice the window, so that a wake-up by time carries the
  * next runs before the worker runs low) halves the wake-ups again (docs/performance.md,
- * "Start-up, tail and wake-ups"): with both CPUs busy with workers, each wake-up is
+ * "Fewer wake-ups still"): with both CPUs busy with workers, each wake-up is
  * taken from a worker. A finished line still waits far less than the once-a-second
  * fsync, and the ring (RING_BYTES, 512 KiB) holds a window of the bench's runs on a free CPU
  * (~10 lines of ~20 KB) two and a half times over.

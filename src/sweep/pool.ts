@@ -59,8 +59,8 @@ export function createPool(workers: number, data: WorkerData): SweepPool {
 /**
  * Resolves once every worker has loaded worker.ts and its wasm (worker.ts's `ping`);
  * rejects with why one cannot. One ping per worker, all at once: piscina hands each to a
- * different thread (one task per thread), so the threads load in parallel, each is
- * checked, and the first runs start on threads that are all up.
+ * different thread (one task per thread), so the threads load in parallel and each is
+ * checked. (A sweep starts its runs sooner, when the first is up: startPool's firstReady.)
  */
 export async function startWorkers(pool: SweepPool, workers: number): Promise<void> {
   await Promise.all(pings(pool, workers));
