@@ -104,7 +104,9 @@ function restartApicTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc:
     countRestartApicTimer(e, v);
     return;
   }
-  if (has(e, F_PENDING)) return;
+  // (With memo, the caller is writeTscDeadlineOn, which has just cleared F_PENDING: not read again.)
+  if (memo) assert(!has(e, F_PENDING), "memo with a pending timer");
+  else if (has(e, F_PENDING)) return;
   if (startHvTimerOn(e, v, plain, memo, guestTsc, p, lazy)) return;
   // (The lazy copy's fallback, rare where the preemption timer is used: calls.)
   if (lazy) {
@@ -123,7 +125,8 @@ export function startHvTimer(e: usize, v: i32): bool {
 @inline
 function startHvTimerOn(e: usize, v: i32, plain: bool, memo: bool, guestTsc: u64, p: usize, lazy: bool = false): bool {
   if (!armHvTimerOn(e, v, plain, memo, guestTsc, p)) return false;
-  if (has(e, F_PENDING)) {
+  // (With memo, F_PENDING is clear: restartApicTimerOn; the arm does not set it.)
+  if (!memo && has(e, F_PENDING)) {
     cancelHvTimer(e, v);
   } else if (hvExpired) {
     // LapicTimer.lazyClear: an armed deadline that expired at arm is forgotten.

@@ -280,6 +280,16 @@ function runProgramOn(e: usize, v: i32, copy: i32): bool {
     else if (tdl) exit = has(e, F_IN_HANDLER) ? tdlInterruptStepOn(e, v, true) : tdlStepOn(e, v, true);
     else if (storm) exit = has(e, F_IN_HANDLER) ? rearmStormInterruptStep(e, v) : rearmStormStepOn(e, v, true, copy == COPY_REARM_STORM_LAZY);
     else exit = has(e, F_IN_HANDLER) ? guestInterruptStep(e, v, wk) : guestStep(e, v, wk);
+    // (First: a rearm storm's most frequent step, with its writes.)
+    if (!noWork && exit == X_COMPUTE) {
+      const ns = load<f64>(e + COMPUTE_LEFT_NS);
+      store<f64>(e + COMPUTE_LEFT_NS, 0);
+      // The work's end (Vcpu.onThreadEvent: the guest runs on), now when the chain would take it next.
+      if (plain && computeEndsNow(e, ns)) continue;
+      if (plain) enterComputeInline(e, v, ns, true);
+      else enterCompute(e, v, ns);
+      return false;
+    }
     if (exit == X_IRET) {
       clear(e, F_IN_HANDLER);
       continue;
@@ -291,15 +301,6 @@ function runProgramOn(e: usize, v: i32, copy: i32): bool {
       return false;
     }
     if (exit == X_NONE) continue;
-    if (!noWork && exit == X_COMPUTE) {
-      const ns = load<f64>(e + COMPUTE_LEFT_NS);
-      store<f64>(e + COMPUTE_LEFT_NS, 0);
-      // The work's end (Vcpu.onThreadEvent: the guest runs on), now when the chain would take it next.
-      if (plain && computeEndsNow(e, ns)) continue;
-      if (plain) enterComputeInline(e, v, ns, true);
-      else enterCompute(e, v, ns);
-      return false;
-    }
     // Vcpu.onExit: idle=poll, or HLT in the guest (disableExits), waits in guest mode.
     if (!plain && (exit == X_IDLE_POLL || (exit == X_HALT && vmCell(e, VM_IDLE_IN_GUEST) != 0))) {
       if (has(e, F_TO_DELIVER)) continue;
