@@ -9,8 +9,10 @@
 // Pin the whole command to one CPU (`taskset -c 0`) to keep threads from moving between
 // unequal CPUs.
 //
-//   node bench/sweep-window.mjs [--windows 0,50,inf] [--seeds 4] [--reps 3] [--workers 2]
+//   node bench/sweep-window.mjs [--windows 0,50,inf|default] [--seeds 4] [--reps 3] [--workers 2]
 //                               [--dist DIR,DIR2]
+//
+// `default` runs each build with its own window (REPORT_WINDOW_MS) and task target.
 //
 // `--dist` compares builds (the default is this package's dist/); a build from before the
 // outbox (no dist/sweep/outbox.js) runs once per repetition, its window shown as "-".
@@ -26,7 +28,8 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
   return i < 0 ? dflt : process.argv[i + 1];
 };
-const windows = arg("--windows", "0,50,inf").split(",").map((w) => (w === "inf" ? Number.POSITIVE_INFINITY : Number(w)));
+// "default": the build's own window (batch.ts REPORT_WINDOW_MS), to compare builds as they are.
+const windows = arg("--windows", "0,50,inf").split(",").map((w) => (w === "default" ? undefined : w === "inf" ? Number.POSITIVE_INFINITY : Number(w)));
 const seeds = Number(arg("--seeds", "4"));
 const reps = Number(arg("--reps", "3"));
 const workers = Number(arg("--workers", "2"));
@@ -76,7 +79,7 @@ let n = 0;
 for (let r = 0; r < reps; r++) {
   for (const b of builds) {
     for (const w of b.windows) {
-      const key = `${b.d} window ${w === undefined ? "-" : w}`;
+      const key = `${b.d} window ${w === undefined ? (b.windows.length === 1 && windows[0] !== undefined ? "-" : "default") : w}`;
       const out = join(dir, `out-${n++}.jsonl`);
       const total = b.spec.seeds.length * 84;
       let cpu0 = 0;

@@ -50,6 +50,22 @@ describe("BatchSizer", () => {
     expect(s.size(10_000)).toBeLessThanOrEqual(20);
   });
 
+  test("a warm run after cold ones sizes the next task from it: the cold runs do not hold the tasks at one run", () => {
+    const s = new BatchSizer(2);
+    // The bench's first run takes ~20 times a warm one (cold JIT); the next is warm.
+    s.observe(BATCH_TARGET_MS * 2);
+    s.observe(BATCH_TARGET_MS / 10);
+    expect(s.size(10_000)).toBe(10);
+  });
+
+  test("a run longer than the mean does not shrink the next task below the mean's size", () => {
+    const s = new BatchSizer(2);
+    for (let i = 0; i < 20; i++) s.observe(BATCH_TARGET_MS / 10);
+    s.observe(BATCH_TARGET_MS * 3);
+    // The mean over the last ~20 runs is now (19 × target/10 + 3 × target) / 20 ≈ 0.245 × target.
+    expect(s.size(10_000)).toBe(4);
+  });
+
   test("a fixed size overrides the timing", () => {
     expect(new BatchSizer(2, 7).size(3)).toBe(7);
   });

@@ -35,10 +35,15 @@ export class TimeoutError extends Error {
  * How long a worker lets finished runs wait before it wakes this thread, ms. Chosen with
  * bench/sweep-window.mjs (docs/performance.md): the wake-ups per run fall as the window
  * grows (1 at 0 ms; ~0.5 at 32 ms and ~0.3 at 64 ms with the bench's runs on one shared
- * CPU, ~20 ms each) and so does this thread's CPU; 50 ms keeps a finished line's wait
- * short next to the once-a-second fsync and the progress line's refresh.
+ * CPU, ~20 ms each) and so does this thread's CPU. It was 50 ms; 100 ms (with tasks and
+ * extensions of BATCH_TARGET_MS, twice the window, so that a wake-up by time carries the
+ * next runs before the worker runs low) halves the wake-ups again (docs/performance.md,
+ * "Fewer wake-ups still"): with both CPUs busy with workers, each wake-up is
+ * taken from a worker. A finished line still waits far less than the once-a-second
+ * fsync, and the ring (RING_BYTES, 512 KiB) holds a window of the bench's runs on a free CPU
+ * (~10 lines of ~20 KB) two and a half times over.
  */
-export const REPORT_WINDOW_MS = 50;
+export const REPORT_WINDOW_MS = 100;
 
 /** The watchdog looks at the run in progress this many times per timeout (see startBatch). */
 export const TIMEOUT_CHECKS = 8;
@@ -246,18 +251,25 @@ export function startBatch(pool: SweepPool, runs: RunTask[], timeoutMs: number, 
   };
 }
 
-/** Aim for tasks of about this long: long enough that the per-task cost is noise, short enough to share the last runs out evenly. */
-export const BATCH_TARGET_MS = 100;
+/**
+ * Aim for tasks (and the runs sent ahead to extend them) of about this long: long enough
+ * that the per-task cost is noise, and twice the wake-up window (REPORT_WINDOW_MS), so
+ * that the runs sent at one wake-up last the worker past the next; the last runs are
+ * shared out evenly by the fair-share cap (BatchSizer.size).
+ */
+export const BATCH_TARGET_MS = 200;
 export const MAX_BATCH = 64;
 
 /**
- * Runs per task, from the runs' mean wall time so far: about BATCH_TARGET_MS of work,
+ * Runs per task, from the runs' wall time so far (the running mean, or the last run if
+ * it was shorter): about BATCH_TARGET_MS of work,
  * and never more than a quarter of a worker's fair share of what is left, so the sweep
  * does not end with one worker on a long batch while the others wait. One run per task
  * until a run has been timed.
  */
 export class BatchSizer {
   private meanMs = 0;
+  private lastMs = 0;
   private timed = 0;
 
   constructor(
@@ -271,12 +283,19 @@ export class BatchSizer {
     // slower than the rest, and a grid's run times can drift along its axes.
     this.timed++;
     this.meanMs += (wallMs - this.meanMs) / Math.min(this.timed, 20);
+    this.lastMs = wallMs;
   }
 
   size(remaining: number): number {
     if (this.fixed !== undefined) return this.fixed;
     if (this.timed === 0 || this.meanMs <= 0) return 1;
-    const byTime = Math.floor(BATCH_TARGET_MS / this.meanMs);
+    // The shorter of the running mean and the last run: while the workers warm up, the
+    // mean carries the first runs' cold JIT (the bench's first run takes ~20 times a warm
+    // one) for ~20 runs, and sized from it alone the tasks stayed at one run each, every
+    // one a round trip through this thread with the worker idle meanwhile. A task sized
+    // too big costs nothing the fair-share cap below does not bound: its runs go on being
+    // reported as they finish, and the last runs are shared out by count.
+    const byTime = Math.floor(BATCH_TARGET_MS / Math.max(Math.min(this.meanMs, this.lastMs), Number.MIN_VALUE));
     const fair = Math.ceil(remaining / (4 * this.workers));
     return Math.max(1, Math.min(byTime, fair, MAX_BATCH));
   }

@@ -65,14 +65,19 @@ export class SweepError extends ScenarioError {
 
 /**
  * The pool's worker threads cannot start (no wasm build, a module that fails to load, a
- * thread the system will not create): nothing was run. Not a mistake in the sweep, so
- * the CLI exits 1 rather than 2, with this one line — the cause's first line — rather
- * than a stack trace.
+ * thread the system will not create): nothing was run; or, when one worker failed to load
+ * after another had started the runs (`stoppedWith`), the sweep stopped with the lines
+ * written so far kept. Not a mistake in the sweep, so the CLI exits 1 rather than 2, with
+ * this one line (the cause's first line) rather than a stack trace.
  */
 export class WorkerStartError extends Error {
   override name = "WorkerStartError";
-  constructor(readonly reason: unknown) {
+  constructor(
+    readonly reason: unknown,
+    stoppedWith?: { done: number; total: number; out: string },
+  ) {
     const first = (reason instanceof Error ? reason.message : String(reason)).split("\n")[0]!.trim();
-    super(`the sweep's worker threads cannot start: ${first}; nothing was run`);
+    const outcome = stoppedWith === undefined ? "nothing was run" : `the sweep stopped with ${stoppedWith.done} of ${stoppedWith.total} runs in ${stoppedWith.out} (--resume goes on)`;
+    super(`the sweep's worker threads cannot start: ${first}; ${outcome}`);
   }
 }

@@ -8,7 +8,13 @@
 //         a "-once" suffix faults the first attempt only (the retry then succeeds).
 //   run:  a grid index or a run id.
 //   "load" (alone in the list) makes the worker module itself fail to load, as a
-//   missing wasm build would.
+//   missing wasm build would. "load-after-first:<dir>" (alone) lets the first worker to
+//   load (the one that creates <dir>/first) load and makes every later one fail;
+//   "hold-after-first:<dir>" (alone) holds every later one in its load until <dir>/go
+//   exists (runner.ts starts the runs when the first worker is up).
+
+import { closeSync, existsSync, openSync } from "node:fs";
+import { join } from "node:path";
 
 type FaultMode = "throw" | "exit" | "hang";
 
@@ -21,7 +27,7 @@ interface Fault {
 export const FAULT_ENV = "TSCSIM_SWEEP_FAULT";
 
 function parseFaults(text: string | undefined): Fault[] {
-  if (text === undefined || text.trim() === "" || text.trim() === "load") return [];
+  if (text === undefined || text.trim() === "" || loadFault(text) !== undefined) return [];
   return text.split(",").map((part) => {
     const m = /^\s*(throw|exit|hang)(-once)?:(\S+)\s*$/.exec(part);
     if (!m) throw new Error(`${FAULT_ENV}: cannot parse ${JSON.stringify(part)} (mode[-once]:run, mode throw|exit|hang)`);
@@ -48,7 +54,38 @@ export function injectFault(run: { index: number; id: string }, attempt: number)
   }
 }
 
-/** Throws at worker start-up when the hook says "load". */
+type LoadFault = { mode: "load" } | { mode: "load-after-first" | "hold-after-first"; dir: string };
+
+function loadFault(text: string | undefined): LoadFault | undefined {
+  const t = text?.trim();
+  if (t === "load") return { mode: "load" };
+  const m = t === undefined ? null : /^(load-after-first|hold-after-first):(.+)$/.exec(t);
+  return m === null ? undefined : { mode: m[1] as "load-after-first" | "hold-after-first", dir: m[2]! };
+}
+
+/** Whether this worker is the first to load (it creates `dir`/first; the others find it there). */
+function firstToLoad(dir: string): boolean {
+  try {
+    closeSync(openSync(join(dir, "first"), "wx"));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  }
+}
+
+/** Throws (or holds) at worker start-up when the hook says "load", "load-after-first:…" or "hold-after-first:…". */
 export function injectLoadFault(): void {
-  if (process.env[FAULT_ENV]?.trim() === "load") throw new Error(`injected fault (${FAULT_ENV}=load): the worker module does not load`);
+  const f = loadFault(process.env[FAULT_ENV]);
+  if (f === undefined) return;
+  if (f.mode === "load") throw new Error(`injected fault (${FAULT_ENV}=load): the worker module does not load`);
+  if (firstToLoad(f.dir)) return;
+  if (f.mode === "load-after-first") throw new Error(`injected fault (${FAULT_ENV}=load-after-first): a worker after the first does not load`);
+  // Held, as a thread still loading its code is: blocked, not yielding to its event loop.
+  // A give-up, so that a broken test fails rather than hangs.
+  const sleep = new Int32Array(new SharedArrayBuffer(4));
+  for (const giveUpMs = Date.now() + 120_000; !existsSync(join(f.dir, "go")); ) {
+    if (Date.now() > giveUpMs) throw new Error(`injected fault (${FAULT_ENV}=hold-after-first): never released`);
+    Atomics.wait(sleep, 0, 0, 10);
+  }
 }

@@ -59,11 +59,16 @@ export function createPool(workers: number, data: WorkerData): SweepPool {
 /**
  * Resolves once every worker has loaded worker.ts and its wasm (worker.ts's `ping`);
  * rejects with why one cannot. One ping per worker, all at once: piscina hands each to a
- * different thread (one task per thread), so the threads load in parallel, each is
- * checked, and the first runs start on threads that are all up.
+ * different thread (one task per thread), so the threads load in parallel and each is
+ * checked. (A sweep starts its runs sooner, when the first is up: startPool's firstReady.)
  */
 export async function startWorkers(pool: SweepPool, workers: number): Promise<void> {
-  await Promise.all(Array.from({ length: workers }, () => (pool as Piscina).run(null, { name: "ping" })));
+  await Promise.all(pings(pool, workers));
+}
+
+/** One ping per worker (startWorkers): piscina gives each to a different thread. */
+function pings(pool: SweepPool, workers: number): Promise<unknown>[] {
+  return Array.from({ length: workers }, () => (pool as Piscina).run(null, { name: "ping" }));
 }
 
 /**
@@ -77,6 +82,13 @@ export interface StartingPool {
   readonly workers: number;
   /** Resolves once every worker is up (startWorkers); rejects with why one cannot start. */
   readonly ready: Promise<void>;
+  /**
+   * Resolves once one worker is up; rejects when none can start (with the first worker's
+   * error). A sweep starts its runs then: each task goes to its own thread, so a worker
+   * that is up does not wait for the others to load (they share the CPUs with this
+   * thread's grid validation, and this VM's two CPUs differ in speed).
+   */
+  readonly firstReady: Promise<void>;
   /** Errors outside any task (piscina replaces the worker); set by whoever takes the pool. */
   onError: (err: Error) => void;
   /** Set by whoever takes the pool: `discard` then leaves it alone. */
@@ -87,14 +99,23 @@ export interface StartingPool {
 
 export function startPool(workers: number, data: WorkerData): StartingPool {
   const pool = createPool(workers, data);
-  const ready = startWorkers(pool, workers);
+  const each = pings(pool, workers);
+  const ready = Promise.all(each).then(() => {});
+  const firstReady = Promise.any(each).then(
+    () => {},
+    (err: unknown) => {
+      throw err instanceof AggregateError ? err.errors[0] : err;
+    },
+  );
   // Awaited by the sweep that takes the pool; a discarded pool's failure is of no interest.
   ready.catch(() => {});
+  firstReady.catch(() => {});
   let discarded: Promise<void> | undefined;
   const starting: StartingPool = {
     pool,
     workers,
     ready,
+    firstReady,
     onError: () => {},
     taken: false,
     discard() {

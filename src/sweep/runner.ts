@@ -215,10 +215,11 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
   };
   try {
     // A worker that cannot even load (no wasm build, no TypeScript loader) would fail
-    // every run twice and fill the file with "failed" lines: find out first.
-    await starting.ready;
+    // every run twice and fill the file with "failed" lines: find out first. The runs
+    // start when one worker is up; one that fails to load later stops the sweep (below).
+    await starting.firstReady;
     started = true;
-    sweepTiming("workers up");
+    sweepTiming("first worker up");
   } catch (err) {
     appender.close();
     await pool.destroy();
@@ -236,6 +237,10 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
   let stopping = options.stop?.aborted === true;
   let writeError: Error | undefined;
   let fatal: unknown;
+  /** Why a worker failed to load after the runs had started on another (starting.ready). */
+  let lateStartError: unknown;
+  /** Every run has been dealt with: a worker still loading is no longer needed. */
+  let finishing = false;
   let resolveAll = (): void => {};
 
   const onStop = (): void => {
@@ -367,6 +372,17 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
       });
   };
 
+  // A worker that fails to load after another is up: the sweep stops as if none could
+  // start (WorkerStartError), keeping the lines already written (--resume goes on).
+  starting.ready.then(
+    () => sweepTiming("workers up"),
+    (err: unknown) => {
+      if (stopping || finishing) return;
+      lateStartError = err;
+      onStop();
+    },
+  );
+
   const pump = (): void => {
     while (!stopping && inFlight.size < workers) {
       const jobs = takeBatch();
@@ -390,6 +406,10 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
     // flushes the results file (the last second's fsync): the two overlap, and the sweep
     // ends sooner by the shorter of them.
     sweepTiming("last line written");
+    finishing = true;
+    // A worker may still be loading its code when a small sweep ends (its runs all went
+    // to the first worker up): ending a thread while it loads can abort the process.
+    await starting.ready.catch(() => {});
     const destroyed = pool.destroy();
     try {
       appender.close();
@@ -401,6 +421,7 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
     sweepTimingCpu();
   }
   if (fatal !== undefined) throw fatal;
+  if (lateStartError !== undefined) throw new WorkerStartError(lateStartError, { done: progress.done, total: progress.total, out: options.out });
   if (writeError !== undefined) {
     const code = (writeError as NodeJS.ErrnoException).code;
     throw new InputUnusableError("--out", options.out, `a write failed (${code ?? writeError.message}); the sweep stopped with ${progress.done} of ${progress.total} runs in it`, "a file that can be written to: free the space and --resume");
