@@ -13,9 +13,9 @@ import { SweepError } from "../src/sweep/errors.js";
 import { ScenarioError } from "../src/scenario/errors.js";
 import { parseShard, shardIndices, shardSize } from "../src/sweep/shard.js";
 import { InputRangeError } from "../src/errors.js";
+import { TINY } from "./sweep-tiny.js";
 
 const ISSUE_EXAMPLE = { base: "cyclictest", set: { duration: "1s" }, axes: { "kvm.timerAdvance": [0, 1000, 3000], "kvm.era": ["v5.4", "mainline"] }, seeds: 2 };
-const TINY = { base: "cyclictest", set: { duration: "2ms", "vms.0.vcpus": 1 }, axes: { "kvm.timerAdvance": [0, 1000, 3000], "kvm.era": ["v5.1", "v5.4"] }, seeds: 2 };
 
 function issuesOf(fn: () => unknown): { path: string; value: unknown; allowed: string }[] {
   try {

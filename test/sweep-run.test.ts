@@ -17,8 +17,8 @@ import { renderJson } from "../src/report/json.js";
 import { InputUnusableError } from "../src/errors.js";
 import { WorkerStartError } from "../src/sweep/errors.js";
 import { virtualClock } from "./virtual-clock.js";
+import { TINY, canonical } from "./sweep-tiny.js";
 
-const TINY = { base: "cyclictest", set: { duration: "2ms", "vms.0.vcpus": 1 }, axes: { "kvm.timerAdvance": [0, 1000, 3000], "kvm.era": ["v5.1", "v5.4"] }, seeds: 2 };
 const spec: SweepSpec = parseSweep(TINY, "tiny.json");
 const grid = new Grid(spec);
 const dir = mkdtempSync(join(tmpdir(), "tscsim-sweep-run-"));
@@ -37,13 +37,6 @@ function lines(file: string): ResultLine[] {
 }
 
 /** Lines without wallMs, sorted by id: what must be identical between two runs of a sweep. */
-function canonical(file: string): string[] {
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => l.replace(/,"wallMs":[0-9.e+-]+}$/, "}"))
-    .sort();
-}
 
 let reference: string;
 

@@ -16,8 +16,8 @@ import { runSweep } from "../src/sweep/runner.js";
 import { parseLine } from "../src/sweep/line.js";
 import { FAULT_ENV } from "../src/sweep/fault-hook.js";
 import { WorkerStartError } from "../src/sweep/errors.js";
+import { TINY, canonical } from "./sweep-tiny.js";
 
-const TINY = { base: "cyclictest", set: { duration: "2ms", "vms.0.vcpus": 1 }, axes: { "kvm.timerAdvance": [0, 1000, 3000], "kvm.era": ["v5.1", "v5.4"] }, seeds: 2 };
 const spec: SweepSpec = parseSweep(TINY, "tiny.json");
 const grid = new Grid(spec);
 const dir = mkdtempSync(join(tmpdir(), "tscsim-sweep-start-"));
@@ -25,14 +25,6 @@ let n = 0;
 const fresh = (): string => join(dir, `results-${n++}.jsonl`);
 const hookDir = (): string => mkdtempSync(join(dir, "hook-"));
 
-/** Lines without wallMs, sorted: what must be identical between two runs of a sweep. */
-function canonical(file: string): string[] {
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => l.replace(/,"wallMs":[0-9.e+-]+}$/, "}"))
-    .sort();
-}
 
 const lineCount = (file: string): number => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l !== "").length : 0);
 
