@@ -65,8 +65,16 @@ describe("a sweep starts its runs when its first worker is up", () => {
   test("a worker that fails to load after the runs began stops the sweep (WorkerStartError); the lines written are kept and --resume completes them", async () => {
     process.env[FAULT_ENV] = `load-after-first:${hookDir()}`;
     const out = fresh();
+    // The hook brings the first worker up only once the second has failed to load, so the
+    // failure is on its way before any run can finish. Its arrival on this thread is still
+    // not ordered with the runs' (two threads): a sweep whose every run was done first has
+    // no use for the second worker and ends whole, which is right too, and is checked so.
     const err = await runSweep({ spec, out, workers: 2 }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkerStartError);
+    if (!(err instanceof WorkerStartError)) {
+      expect(err).toMatchObject({ total: 12, done: 12, failed: 0, interrupted: false });
+      expect(canonical(out)).toEqual(canonical(reference));
+      return;
+    }
     expect((err as Error).message).toMatch(
       /^the sweep's worker threads cannot start: injected fault \(TSCSIM_SWEEP_FAULT=load-after-first\): a worker after the first does not load; the sweep stopped with \d+ of 12 runs in .*results-\d+\.jsonl \(--resume goes on\)$/,
     );

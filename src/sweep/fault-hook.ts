@@ -9,7 +9,8 @@
 //   run:  a grid index or a run id.
 //   "load" (alone in the list) makes the worker module itself fail to load, as a
 //   missing wasm build would. "load-after-first:<dir>" (alone) lets the first worker to
-//   load (the one that creates <dir>/first) load and makes every later one fail;
+//   load (the one that creates <dir>/first) load once a later one has failed (it creates
+//   <dir>/failed as it throws), and makes every later one fail;
 //   "hold-after-first:<dir>" (alone) holds every later one in its load until <dir>/go
 //   exists (runner.ts starts the runs when the first worker is up).
 
@@ -79,13 +80,27 @@ export function injectLoadFault(): void {
   const f = loadFault(process.env[FAULT_ENV]);
   if (f === undefined) return;
   if (f.mode === "load") throw new Error(`injected fault (${FAULT_ENV}=load): the worker module does not load`);
-  if (firstToLoad(f.dir)) return;
-  if (f.mode === "load-after-first") throw new Error(`injected fault (${FAULT_ENV}=load-after-first): a worker after the first does not load`);
-  // Held, as a thread still loading its code is: blocked, not yielding to its event loop.
-  // A give-up, so that a broken test fails rather than hangs.
+  if (firstToLoad(f.dir)) {
+    // The first worker comes up only once a later one has failed, so that the failure is
+    // on its way before any run can finish (the sweep of a test is a few ms of runs).
+    if (f.mode === "load-after-first") holdUntil(f.dir, "failed");
+    return;
+  }
+  if (f.mode === "load-after-first") {
+    closeSync(openSync(join(f.dir, "failed"), "w"));
+    throw new Error(`injected fault (${FAULT_ENV}=load-after-first): a worker after the first does not load`);
+  }
+  holdUntil(f.dir, "go");
+}
+
+/**
+ * Held until `dir`/`file` exists, as a thread still loading its code is: blocked, not
+ * yielding to its event loop. A give-up, so that a broken test fails rather than hangs.
+ */
+function holdUntil(dir: string, file: string): void {
   const sleep = new Int32Array(new SharedArrayBuffer(4));
-  for (const giveUpMs = Date.now() + 120_000; !existsSync(join(f.dir, "go")); ) {
-    if (Date.now() > giveUpMs) throw new Error(`injected fault (${FAULT_ENV}=hold-after-first): never released`);
+  for (const giveUpMs = Date.now() + 120_000; !existsSync(join(dir, file)); ) {
+    if (Date.now() > giveUpMs) throw new Error(`injected fault (${FAULT_ENV}): ${file} never came`);
     Atomics.wait(sleep, 0, 0, 10);
   }
 }
