@@ -184,7 +184,8 @@ export function sampleDelayInline(kind: i32, v: i32): f64 {
 // @ts-ignore: decorator
 @inline
 export function sampleDelayTruncNsInline(kind: i32, v: i32): i64 {
-  if (!unchecked(lognormalRoot[kind]) && unchecked(fixedRootNs[kind]) >= 0) return unchecked(fixedRootTruncNs[kind]);
+  // (fixedRootNs is -1 for every kind that is not fixed, the lognormal ones included.)
+  if (unchecked(fixedRootNs[kind]) >= 0) return unchecked(fixedRootTruncNs[kind]);
   return i64(sampleDelayInline(kind, v));
 }
 
