@@ -1,20 +1,23 @@
-// Sweep throughput and memory (issue #5 §6):
-//  0. what the machine allows at the time, before each repetition: (a) a pure-CPU loop
-//     on 1 and on N worker threads (the machine is shared, so "2 cores" may be 1.2 at
-//     that moment), and (b) the sweep's own runs simulated back to back on bare threads
-//     (no pool, no results file: bench/sweep-raw-worker.mjs, each run exactly a sweep
-//     worker's per-run work, src/sweep/run-task.ts), the same runs on 1 thread and on each
-//     of N, timed together after the cold start — the simulator's own scaling on this
-//     machine (shared caches, memory, V8's GC helper threads), the ceiling for any sweep
-//     machinery;
+// Sweep throughput and memory (issue #5 §6, issue #13 target 6):
+//  0. what the machine allows at the time: (a) before each repetition, a pure-CPU loop on
+//     1 and on N worker threads (the machine is shared, so "2 cores" may be 1.2 at that
+//     moment), and (b) around each sweep, just before and just after it, the sweep's own
+//     runs simulated back to back on as many bare threads as it has workers (no pool, no
+//     results file: bench/sweep-raw-worker.mjs, each run exactly a sweep worker's per-run
+//     work, src/sweep/run-task.ts), timed together after the cold start — the simulator's
+//     own scaling on this machine (shared caches, memory, V8's GC helper threads), the
+//     ceiling for any sweep machinery. A repetition whose bare readings around a sweep
+//     differ by more than MAX_DRIFT, or whose ceiling exceeds the CPU count, is void (the
+//     machine's speed moved under it: on this VM it can move by a third within a
+//     minute) and another is run, up to EXTRA_REPS more;
 //  1. a fixed grid of 1,680 runs (cyclictest, 4 vCPUs, 1 s simulated each: see
 //     bench/README.md for why) through `tscsim sweep` (the package's bin, the bundled
 //     CLI dist/bundle/tscsim.cjs, a new process)
 //     with 1 worker and with every core: runs/s and guest interrupts/s end to end (from
 //     spawning the process to its exit) and in steady state (from the first line in the
-//     results file to the last), three times, alternating the order; the load average
+//     results file to the last), three valid times, alternating the order; the load average
 //     and the CPU other processes used during each measurement are recorded with it.
-//     The headline figures are medians over the repetitions;
+//     The headline figures are medians over the valid repetitions;
 //  2. a 10,000-run sweep of tiny runs (1 ms, 1 vCPU) on every core through runSweep in
 //     this process, sampling the process's RSS (main thread and workers) and the main
 //     thread's JS heap (after a forced GC) every 250 runs: start, end, max and the
@@ -22,7 +25,7 @@
 // Release wasm. Run with `node --expose-gc --import tsx bench/sweep.bench.ts`
 // (npm run bench does); `--quick` shrinks every part for a smoke test and writes nothing.
 
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawn, spawnSync } from "node:child_process";
 import { Worker } from "node:worker_threads";
 import os from "node:os";
@@ -33,8 +36,9 @@ import { fileURLToPath } from "node:url";
 import { wasmVariant } from "../dist/wasm.js";
 import { parseSweep } from "../dist/sweep/file.js";
 import { Grid } from "../dist/sweep/grid.js";
-import { runSweep } from "../dist/sweep/runner.js";
 import { median, refuseDebugWasm, writeJson } from "./report.js";
+import { machineParallelism, watch } from "./sweep-machine.js";
+import { memory } from "./sweep-memory.js";
 
 refuseDebugWasm(wasmVariant);
 
@@ -61,37 +65,6 @@ const MEMORY_SWEEP = {
   seeds: 10,
 };
 
-/** System-wide CPU time (all cores) from /proc/stat, in seconds; null where there is none. */
-function systemCpu(): { busyS: number } | null {
-  try {
-    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-    // user nice system idle iowait irq softirq steal ...: busy is all but idle and iowait.
-    const busy = f.slice(0, 8).reduce((a, b) => a + b, 0) - f[3]! - f[4]!;
-    return { busyS: busy / 100 }; // USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Watches a measurement: load averages, and the cores' worth of CPU that other
- * processes used meanwhile — system-wide busy time minus this process's and minus
- * `childCpuS()` (the sweep process's own CPU time, from its last timing line).
- */
-function watch(childCpuS: () => number = () => 0): () => { loadavgStart: number[]; loadavgEnd: number[]; otherCpuCores: number | null } {
-  const loadavgStart = os.loadavg();
-  const sys0 = systemCpu();
-  const own0 = process.cpuUsage();
-  const t0 = performance.now();
-  return () => {
-    const wallS = (performance.now() - t0) / 1000;
-    const sys1 = systemCpu();
-    const own = process.cpuUsage(own0);
-    const ownS = (own.user + own.system) / 1e6;
-    const otherCpuCores = sys0 === null || sys1 === null ? null : Math.max(0, (sys1.busyS - sys0.busyS - ownS - childCpuS()) / wallS);
-    return { loadavgStart, loadavgEnd: os.loadavg(), otherCpuCores };
-  };
-}
 
 interface Throughput {
   workers: number;
@@ -197,6 +170,9 @@ const RAW_INDICES: number[] = (() => {
 async function rawThreads(threads: number): Promise<{ msPerRun: number; interruptsPerRun: number }> {
   // The threads start their timed runs together (sweep-raw-worker.mjs's gate): a thread
   // that started early would otherwise time some runs alone on the machine.
+  // The throughput reading before it parsed a results file of ~34 MB in this thread:
+  // collect that garbage now rather than while the bare threads are timed.
+  gc?.();
   const gate = new SharedArrayBuffer(8);
   new Int32Array(gate)[1] = threads;
   const replies = await Promise.all(
@@ -211,138 +187,43 @@ async function rawThreads(threads: number): Promise<{ msPerRun: number; interrup
   return { msPerRun: replies.reduce((n, r) => n + r.timedMs, 0) / runs, interruptsPerRun: replies.reduce((n, r) => n + r.interrupts, 0) / runs };
 }
 
-/** The simulator's own speed-up from 1 to N threads on this machine right now: N × (per-run time on 1) / (per-run time on N). */
-async function simulatorScaling(threads: number): Promise<{ oneThreadMsPerRun: number; nThreadsMsPerRun: number; ceiling: number }> {
-  const one = await rawThreads(1);
-  const n = await rawThreads(threads);
-  return { oneThreadMsPerRun: one.msPerRun, nThreadsMsPerRun: n.msPerRun, ceiling: (threads * one.msPerRun) / n.msPerRun };
+/**
+ * A sweep on `workers` workers with the same number of bare threads timed just before and
+ * just after it (the ceiling's two halves, each next to the sweep it is compared with).
+ * On this VM the machine's own speed moves by a third within a minute (the host's other
+ * tenants): a ceiling taken minutes before the sweeps, as this bench first did, read
+ * above 2× on two CPUs in half of one round's repetitions. Bracketing each sweep says
+ * whether the machine held still under it (`drift`: the two bare readings' difference
+ * over their mean).
+ */
+interface Bracketed {
+  before: { msPerRun: number };
+  sweep: Throughput;
+  after: { msPerRun: number };
+  /** Mean of the two bare readings: per-run time on this many bare threads. */
+  rawMsPerRun: number;
+  drift: number;
 }
 
-/** Wall time of `threads` threads each running the same fixed CPU loop. */
-async function spin(threads: number): Promise<number> {
-  const code = "let x=0;for(let i=0;i<2e8;i++)x=(x+i*7)%1000003;require('node:worker_threads').parentPort.postMessage(x)";
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
-      const w = new Worker(code, { eval: true });
-      w.once("message", () => void w.terminate().then(() => resolve()));
-      w.once("error", reject);
-    })),
-  );
-  return performance.now() - t0;
+async function bracketed(workers: number): Promise<Bracketed> {
+  const before = await rawThreads(workers);
+  const sweep = await throughput(workers);
+  const after = await rawThreads(workers);
+  const rawMsPerRun = (before.msPerRun + after.msPerRun) / 2;
+  return { before: { msPerRun: before.msPerRun }, sweep, after: { msPerRun: after.msPerRun }, rawMsPerRun, drift: Math.abs(after.msPerRun - before.msPerRun) / rawMsPerRun };
 }
 
-/** Speed-up of N threads over 1 on a pure-CPU loop: the parallelism the machine gives right now. */
-async function machineParallelism(threads: number): Promise<{ oneThreadMs: number; nThreadsMs: number; speedup: number }> {
-  const oneThreadMs = await spin(1);
-  const nThreadsMs = await spin(threads);
-  return { oneThreadMs, nThreadsMs, speedup: (threads * oneThreadMs) / nThreadsMs };
-}
+/**
+ * The largest `drift` a repetition may show and count. On a steady machine the bare
+ * readings repeat within ~3 % (the three repetitions of the 2026-12-05 round: 9.71–9.99
+ * ms per run on one thread, 10.52–10.59 on two); a drift past 5 % moves the ratio to the ceiling by about
+ * as much as the target's margin.
+ */
+const MAX_DRIFT = 0.05;
+/** Repetitions tried beyond THROUGHPUT_REPS to replace void ones before the bench gives up. */
+const EXTRA_REPS = quick ? 0 : 5;
 
-interface Sample {
-  runs: number;
-  rssBytes: number;
-  heapUsedBytes: number;
-  /** Largest JS heap in use and wasm memory among the workers' latest reports. */
-  workerHeapUsedBytes: number;
-  wasmMemoryBytes: number;
-}
 
-function slope(xs: number[], ys: number[]): number {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i]! - mx) * (ys[i]! - my);
-    den += (xs[i]! - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
-}
-
-interface Growth {
-  startBytes: number;
-  endBytes: number;
-  maxBytes: number;
-  slopeBytesPerRunSecondHalf: number;
-  slopeBytesPerRunAll: number;
-}
-
-interface MemoryResult {
-  runs: number;
-  workers: number;
-  wallMs: number;
-  runsPerSecond: number;
-  resultsFileBytes: number;
-  sampleEveryRuns: number;
-  rss: Growth;
-  heapUsed: Growth;
-  workerHeapUsed: Growth;
-  workerWasmMemory: Growth;
-  samples: Sample[];
-}
-
-async function memory(): Promise<MemoryResult> {
-  const spec = parseSweep(MEMORY_SWEEP, join(dir, "memory.json"));
-  const out = join(dir, "memory.jsonl");
-  const samples: Sample[] = [];
-  let workerHeap = 0;
-  let wasmMemory = 0;
-  const sample = (runs: number): void => {
-    gc?.();
-    const m = process.memoryUsage();
-    samples.push({ runs, rssBytes: m.rss, heapUsedBytes: m.heapUsed, workerHeapUsedBytes: workerHeap, wasmMemoryBytes: wasmMemory });
-    workerHeap = 0;
-  };
-  const every = Math.max(1, Math.floor(MEMORY_RUNS / 40));
-  const t0 = performance.now();
-  const outcome = await runSweep({
-    spec,
-    out,
-    workers: cores,
-    onRunDone: (r) => {
-      workerHeap = Math.max(workerHeap, r.workerHeapUsedBytes);
-      wasmMemory = Math.max(wasmMemory, r.wasmMemoryBytes);
-    },
-    onProgress: (p) => {
-      if (p.sessionDone > 0 && p.sessionDone % every === 0) sample(p.sessionDone);
-    },
-  });
-  const wallMs = performance.now() - t0;
-  const fileBytes = statSync(out).size;
-  rmSync(out);
-  if (outcome.sessionDone !== MEMORY_RUNS || outcome.failed > 0) throw new Error(`bench: memory sweep did ${outcome.sessionDone} runs, ${outcome.failed} failed`);
-  // The first samples include the workers' start-up (wasm instances, JIT): the slope is
-  // fitted over the second half, where a leak would show as steady growth.
-  const tail = samples.slice(Math.floor(samples.length / 2));
-  const stats = (key: "rssBytes" | "heapUsedBytes" | "workerHeapUsedBytes" | "wasmMemoryBytes"): Growth => ({
-    startBytes: samples[0]![key],
-    endBytes: samples[samples.length - 1]![key],
-    maxBytes: Math.max(...samples.map((s) => s[key])),
-    slopeBytesPerRunSecondHalf: slope(
-      tail.map((s) => s.runs),
-      tail.map((s) => s[key]),
-    ),
-    slopeBytesPerRunAll: slope(
-      samples.map((s) => s.runs),
-      samples.map((s) => s[key]),
-    ),
-  });
-  return {
-    runs: outcome.sessionDone,
-    workers: cores,
-    wallMs,
-    runsPerSecond: outcome.sessionDone / (wallMs / 1000),
-    resultsFileBytes: fileBytes,
-    sampleEveryRuns: every,
-    rss: stats("rssBytes"),
-    heapUsed: stats("heapUsedBytes"),
-    workerHeapUsed: stats("workerHeapUsedBytes"),
-    workerWasmMemory: stats("wasmMemoryBytes"),
-    samples,
-  };
-}
 
 // The bin keeps a code cache per command, made by the first `tscsim sweep` that has none
 // (src/cli/code-cache.ts), and the sweep's workers one of their own, written when a
@@ -360,66 +241,91 @@ async function memory(): Promise<MemoryResult> {
 const loadStart = os.loadavg();
 const started = performance.now();
 // The machine is shared: each repetition first measures what the machine offers right
-// then, and the 1-worker and all-core sweeps alternate in order so a drift hits both.
+// then; each sweep is bracketed by bare threads of its own count (bracketed()), and the
+// 1-worker and all-core sweeps alternate in order so that a slow drift hits both.
 interface Rep {
   machine: Awaited<ReturnType<typeof machineParallelism>>;
-  simulator: Awaited<ReturnType<typeof simulatorScaling>>;
-  one: Throughput;
-  all: Throughput;
+  /** The bare-thread ceiling: cores × (per-run time on 1 bare thread) / (per-run time on `cores`), each the mean of its sweep's brackets. */
+  simulator: { oneThreadMsPerRun: number; nThreadsMsPerRun: number; ceiling: number };
+  one: Bracketed;
+  all: Bracketed;
   speedup: number;
   steadySpeedup: number;
+  /** Why the repetition does not count (undefined: it counts). */
+  voidReason?: string;
 }
 const reps: Rep[] = [];
+const voided: Rep[] = [];
 const f2 = (x: number): string => x.toFixed(2);
+const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 const load = (t: Throughput): string => `load ${f2(t.loadavgStart[0]!)}→${f2(t.loadavgEnd[0]!)}, others ${t.otherCpuCores === null ? "?" : f2(t.otherCpuCores)} cores`;
-for (let r = 0; r < THROUGHPUT_REPS; r++) {
+/** Why a repetition cannot count, if it cannot. */
+function voidReasonOf(rep: Omit<Rep, "voidReason">): string | undefined {
+  const why: string[] = [];
+  for (const b of [rep.one, rep.all]) {
+    if (b.drift > MAX_DRIFT) why.push(`the bare threads around the ${b.sweep.workers}-worker sweep read ${f2(b.before.msPerRun)} then ${f2(b.after.msPerRun)} ms/run (${pct(b.drift)} apart, more than ${pct(MAX_DRIFT)})`);
+  }
+  // N threads on N CPUs cannot do more than N times one thread's work: a higher reading
+  // means the machine was faster for the N-thread reading than for the 1-thread one.
+  if (rep.simulator.ceiling > cores) why.push(`a bare-thread ceiling of ${f2(rep.simulator.ceiling)}× on ${cores} CPUs`);
+  return why.length === 0 ? undefined : `the machine's speed moved: ${why.join("; ")}`;
+}
+for (let r = 0; reps.length < THROUGHPUT_REPS && r < THROUGHPUT_REPS + EXTRA_REPS; r++) {
   const machine = await machineParallelism(cores);
-  const simulator = await simulatorScaling(cores);
-  let one: Throughput;
-  let all: Throughput;
+  let one: Bracketed;
+  let all: Bracketed;
   if (r % 2 === 0) {
-    one = await throughput(1);
-    all = await throughput(cores);
+    one = await bracketed(1);
+    all = await bracketed(cores);
   } else {
-    all = await throughput(cores);
-    one = await throughput(1);
+    all = await bracketed(cores);
+    one = await bracketed(1);
   }
   // The two sweeps must have done the same work: every run of the grid, and (the results
   // do not depend on the number of workers) the same guest interrupts in all.
-  if (one.runs !== all.runs || one.interrupts !== all.interrupts) {
-    throw new Error(`bench: the 1-worker and ${cores}-worker sweeps differ: ${one.runs} / ${all.runs} runs, ${one.interrupts} / ${all.interrupts} interrupts`);
+  if (one.sweep.runs !== all.sweep.runs || one.sweep.interrupts !== all.sweep.interrupts) {
+    throw new Error(`bench: the 1-worker and ${cores}-worker sweeps differ: ${one.sweep.runs} / ${all.sweep.runs} runs, ${one.sweep.interrupts} / ${all.sweep.interrupts} interrupts`);
   }
-  const rep = { machine, simulator, one, all, speedup: all.runsPerSecond / one.runsPerSecond, steadySpeedup: all.steadyRunsPerSecond / one.steadyRunsPerSecond };
-  reps.push(rep);
+  const simulator = { oneThreadMsPerRun: one.rawMsPerRun, nThreadsMsPerRun: all.rawMsPerRun, ceiling: (cores * one.rawMsPerRun) / all.rawMsPerRun };
+  const base = { machine, simulator, one, all, speedup: all.sweep.runsPerSecond / one.sweep.runsPerSecond, steadySpeedup: all.sweep.steadyRunsPerSecond / one.sweep.steadyRunsPerSecond };
+  const voidReason = voidReasonOf(base);
+  const rep: Rep = voidReason === undefined ? base : { ...base, voidReason };
+  (voidReason === undefined ? reps : voided).push(rep);
+  const sweepLine = (b: Bracketed): string =>
+    `  ${b.sweep.workers} worker${b.sweep.workers === 1 ? ": " : "s:"} ${f2(b.sweep.runsPerSecond)} runs/s, ${(b.sweep.interruptsPerSecond / 1e6).toFixed(3)} M int/s (steady ${f2(b.sweep.steadyRunsPerSecond)} runs/s; first line ${b.sweep.firstLineMs.toFixed(0)} ms, exit ${b.sweep.afterLastLineMs.toFixed(0)} ms after the last) [${load(b.sweep)}]; bare ${f2(b.before.msPerRun)} / ${f2(b.after.msPerRun)} ms/run around it\n`;
   process.stdout.write(
     `rep ${r + 1}: CPU loop ${f2(machine.speedup)}×, bare simulator ${f2(simulator.ceiling)}× (${f2(simulator.oneThreadMsPerRun)} → ${f2(simulator.nThreadsMsPerRun)} ms/run)\n` +
-      `  1 worker:  ${f2(one.runsPerSecond)} runs/s, ${(one.interruptsPerSecond / 1e6).toFixed(3)} M int/s (steady ${f2(one.steadyRunsPerSecond)} runs/s; first line ${one.firstLineMs.toFixed(0)} ms, exit ${one.afterLastLineMs.toFixed(0)} ms after the last) [${load(one)}]\n` +
-      `  ${cores} workers: ${f2(all.runsPerSecond)} runs/s, ${(all.interruptsPerSecond / 1e6).toFixed(3)} M int/s (steady ${f2(all.steadyRunsPerSecond)} runs/s; first line ${all.firstLineMs.toFixed(0)} ms, exit ${all.afterLastLineMs.toFixed(0)} ms after the last) [${load(all)}]\n` +
-      `  speed-up ${f2(rep.speedup)}× end to end, ${f2(rep.steadySpeedup)}× steady\n`,
+      sweepLine(one) +
+      sweepLine(all) +
+      `  speed-up ${f2(rep.speedup)}× end to end, ${f2(rep.steadySpeedup)}× steady: ${f2(rep.speedup / simulator.ceiling)}× / ${f2(rep.steadySpeedup / simulator.ceiling)}× of the ceiling\n` +
+      (voidReason === undefined ? "" : `  VOID: ${voidReason}\n`),
   );
 }
-const med = (pick: (r: Rep) => number): number => median(reps.map(pick));
-// The headline is the median over the repetitions of each figure, and of each
-// repetition's own speed-up (its 1-worker and all-core sweeps ran minutes apart at most).
+if (reps.length < THROUGHPUT_REPS) {
+  process.stdout.write(`only ${reps.length} of ${reps.length + voided.length} repetitions held still (${THROUGHPUT_REPS} wanted): the sweep figures below are over ${reps.length === 0 ? "none — the targets on them read as misses" : "those alone"}\n`);
+}
+const med = (pick: (r: Rep) => number): number => (reps.length === 0 ? Number.NaN : median(reps.map(pick)));
+// The headline is the median over the repetitions that held still of each figure, and of
+// each repetition's own speed-up (its 1-worker and all-core sweeps ran minutes apart at most).
 const medians = {
-  oneWorker: { runsPerSecond: med((r) => r.one.runsPerSecond), interruptsPerSecond: med((r) => r.one.interruptsPerSecond), steadyRunsPerSecond: med((r) => r.one.steadyRunsPerSecond), steadyInterruptsPerSecond: med((r) => r.one.steadyInterruptsPerSecond), firstLineMs: med((r) => r.one.firstLineMs), afterLastLineMs: med((r) => r.one.afterLastLineMs) },
-  allWorkers: { runsPerSecond: med((r) => r.all.runsPerSecond), interruptsPerSecond: med((r) => r.all.interruptsPerSecond), steadyRunsPerSecond: med((r) => r.all.steadyRunsPerSecond), steadyInterruptsPerSecond: med((r) => r.all.steadyInterruptsPerSecond), firstLineMs: med((r) => r.all.firstLineMs), afterLastLineMs: med((r) => r.all.afterLastLineMs) },
+  oneWorker: { runsPerSecond: med((r) => r.one.sweep.runsPerSecond), interruptsPerSecond: med((r) => r.one.sweep.interruptsPerSecond), steadyRunsPerSecond: med((r) => r.one.sweep.steadyRunsPerSecond), steadyInterruptsPerSecond: med((r) => r.one.sweep.steadyInterruptsPerSecond), firstLineMs: med((r) => r.one.sweep.firstLineMs), afterLastLineMs: med((r) => r.one.sweep.afterLastLineMs) },
+  allWorkers: { runsPerSecond: med((r) => r.all.sweep.runsPerSecond), interruptsPerSecond: med((r) => r.all.sweep.interruptsPerSecond), steadyRunsPerSecond: med((r) => r.all.sweep.steadyRunsPerSecond), steadyInterruptsPerSecond: med((r) => r.all.sweep.steadyInterruptsPerSecond), firstLineMs: med((r) => r.all.sweep.firstLineMs), afterLastLineMs: med((r) => r.all.sweep.afterLastLineMs) },
   speedup: med((r) => r.speedup),
   steadySpeedup: med((r) => r.steadySpeedup),
   cpuLoopSpeedup: med((r) => r.machine.speedup),
   bareSimulatorSpeedup: med((r) => r.simulator.ceiling),
-  // Issue #13 target 6: each repetition's sweep speed-up over the bare-thread ceiling it
-  // measured just before (the two CPUs differ, so the absolute speed-up depends on them).
+  // Issue #13 target 6: each repetition's sweep speed-up over the bare-thread ceiling
+  // measured around its own sweeps (the two CPUs differ, so the absolute speed-up depends on them).
   speedupOfCeiling: med((r) => r.speedup / r.simulator.ceiling),
   steadySpeedupOfCeiling: med((r) => r.steadySpeedup / r.simulator.ceiling),
 };
 const speedup = medians.speedup;
 const steadySpeedup = medians.steadySpeedup;
 process.stdout.write(
-  `medians over ${reps.length} reps: 1 worker ${f2(medians.oneWorker.runsPerSecond)} runs/s, ${cores} workers ${f2(medians.allWorkers.runsPerSecond)} runs/s; ` +
+  `medians over ${reps.length} reps (${voided.length} void): 1 worker ${f2(medians.oneWorker.runsPerSecond)} runs/s, ${cores} workers ${f2(medians.allWorkers.runsPerSecond)} runs/s; ` +
     `speed-up ${f2(speedup)}× end to end, ${f2(steadySpeedup)}× steady (CPU loop ${f2(medians.cpuLoopSpeedup)}×, bare simulator ${f2(medians.bareSimulatorSpeedup)}×)\n`,
 );
-const mem = await memory();
+const mem = await memory(MEMORY_SWEEP, MEMORY_RUNS, cores, dir);
 const { rss, heapUsed: heap, workerHeapUsed: wheap, workerWasmMemory: wwasm } = mem;
 const half = Math.floor(mem.samples.length / 2);
 const rssPeakRatio = Math.max(...mem.samples.slice(half).map((x) => x.rssBytes)) / Math.max(...mem.samples.slice(0, half).map((x) => x.rssBytes));
@@ -461,10 +367,12 @@ writeJson(fileURLToPath(out), {
   gcExposed: gc !== undefined,
   throughput: {
     sweep: THROUGHPUT_SWEEP,
-    runs: reps[0]!.one.runs,
+    runs: THROUGHPUT_RUNS,
+    maxDrift: MAX_DRIFT,
     command: `node dist/bundle/tscsim.cjs sweep <sweep> --out <file> --workers 1|${cores}`,
     medians,
     reps,
+    voided,
   },
   memory: { sweep: MEMORY_SWEEP, ...mem, rssPeakRatioSecondToFirstHalf: rssPeakRatio },
   targets,
