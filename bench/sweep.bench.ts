@@ -6,10 +6,13 @@
 //     results file: bench/sweep-raw-worker.mjs, each run exactly a sweep worker's per-run
 //     work, src/sweep/run-task.ts), timed together after the cold start — the simulator's
 //     own scaling on this machine (shared caches, memory, V8's GC helper threads), the
-//     ceiling for any sweep machinery. A repetition whose bare readings around a sweep
-//     differ by more than MAX_DRIFT, or whose ceiling exceeds the CPU count, is void (the
-//     machine's speed moved under it: on this VM it can move by a third within a
-//     minute) and another is run, up to EXTRA_REPS more;
+//     ceiling for any sweep machinery. The lone thread of each side (the single bare
+//     thread, the 1-worker sweep's worker) is pinned to one CPU, the same for both, in
+//     turn from one repetition to the next: this VM's CPUs differ. A repetition whose bare readings around a sweep
+//     differ by more than MAX_DRIFT, whose ceiling exceeds the CPU count (the machine's
+//     speed moved under it: on this VM it can move by a third within a minute), or during
+//     whose sweeps other processes used more than MAX_OTHER_CORES, is void and another is
+//     run, up to EXTRA_REPS more;
 //  1. a fixed grid of 1,680 runs (cyclictest, 4 vCPUs, 1 s simulated each: see
 //     bench/README.md for why) through `tscsim sweep` (the package's bin, the bundled
 //     CLI dist/bundle/tscsim.cjs, a new process)
@@ -102,7 +105,7 @@ writeFileSync(THROUGHPUT_FILE, JSON.stringify(THROUGHPUT_SWEEP));
  * taken from the workers when two fill both CPUs (the bare threads of the ceiling ran
  * without it). Interrupts are summed from the lines themselves.
  */
-async function throughput(workers: number): Promise<Throughput> {
+async function throughput(workers: number, pinCpu?: number): Promise<Throughput> {
   const out = join(dir, `throughput-${workers}.jsonl`);
   let childCpu = 0;
   const done = watch(() => childCpu);
@@ -112,7 +115,17 @@ async function throughput(workers: number): Promise<Throughput> {
     env: { ...process.env, TSCSIM_SWEEP_TIMING: "1" },
   });
   let stderr = "";
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  let pinned = 0;
+  child.stderr.on("data", (d: Buffer) => {
+    const from = stderr.lastIndexOf("\n") + 1;
+    stderr += d.toString();
+    if (pinCpu === undefined) return;
+    // Each worker says which OS thread it is as soon as it has loaded (TSCSIM_SWEEP_TIMING=1).
+    for (const m of stderr.slice(from).matchAll(/^tscsim: sweep worker thread (\d+)$/gm)) {
+      pinThread(Number(m[1]), pinCpu);
+      pinned++;
+    }
+  });
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   const endMs = performance.now();
   /** A step's stamp, as this process's performance.now() (the epoch ms less this process's time origin). */
@@ -122,6 +135,7 @@ async function throughput(workers: number): Promise<Throughput> {
     return Number(m[1]) - performance.timeOrigin;
   };
   if (code !== 0) throw new Error(`bench: tscsim sweep --workers ${workers} exited ${code}: ${stderr}`);
+  if (pinCpu !== undefined && pinned !== workers) throw new Error(`bench: tscsim sweep --workers ${workers} named ${pinned} worker threads to pin to CPU ${pinCpu}: ${stderr.slice(-500)}`);
   const firstMs = stampMs("first line written");
   const lastGrowMs = stampMs("last line written");
   childCpu = Number(/^tscsim: sweep timing .* process CPU ([0-9.]+) ms$/m.exec(stderr)?.[1] ?? 0) / 1000;
@@ -149,6 +163,19 @@ async function throughput(workers: number): Promise<Throughput> {
 }
 
 /**
+ * Pins one thread (an OS thread id) to one CPU. This VM's two CPUs differ in speed by up to
+ * 1.45× on this work, and a lone thread runs on whichever the scheduler picks (and may
+ * move): the single bare thread and the 1-worker sweep's worker are pinned to the same
+ * CPU so that the ceiling and the speed-up compare like with like (the CPU's speed
+ * cancels in the ratio). The main threads and V8's helper threads stay free, as a user's
+ * sweep has them.
+ */
+function pinThread(tid: number, cpu: number): void {
+  const r = spawnSync("taskset", ["-p", "-c", String(cpu), String(tid)], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`bench: taskset -p -c ${cpu} ${tid} failed (${r.error?.message ?? r.stderr.trim()}): taskset is in util-linux`);
+}
+
+/**
  * The runs the bare threads simulate: RAW_RUNS of them, whole parameter combinations (all
  * their seeds, in order, as a sweep worker takes them) spread evenly over the grid, so
  * that they cost what the sweep's runs cost on average (the grid's first runs, all at
@@ -167,7 +194,7 @@ const RAW_INDICES: number[] = (() => {
 })();
 
 /** Per-run time of the sweep's runs simulated back to back on `threads` bare threads (sweep-raw-worker.mjs), after the cold start. */
-async function rawThreads(threads: number): Promise<{ msPerRun: number; interruptsPerRun: number }> {
+async function rawThreads(threads: number, pinCpu?: number): Promise<{ msPerRun: number; interruptsPerRun: number }> {
   // The threads start their timed runs together (sweep-raw-worker.mjs's gate): a thread
   // that started early would otherwise time some runs alone on the machine.
   // The throughput reading before it parsed a results file of ~34 MB in this thread:
@@ -178,7 +205,7 @@ async function rawThreads(threads: number): Promise<{ msPerRun: number; interrup
   const replies = await Promise.all(
     Array.from({ length: threads }, () => new Promise<{ timedRuns: number; timedMs: number; interrupts: number }>((resolve, reject) => {
       // Every thread does the same runs (RAW_INDICES): the per-run times compare like with like.
-      const w = new Worker(new URL("./sweep-raw-worker.mjs", import.meta.url), { workerData: { sweep: THROUGHPUT_SWEEP, indices: RAW_INDICES, skip: RAW_SKIP, gate } });
+      const w = new Worker(new URL("./sweep-raw-worker.mjs", import.meta.url), { workerData: { sweep: THROUGHPUT_SWEEP, indices: RAW_INDICES, skip: RAW_SKIP, gate, cpu: pinCpu } });
       w.once("message", (m) => void w.terminate().then(() => resolve(m)));
       w.once("error", reject);
     })),
@@ -205,10 +232,10 @@ interface Bracketed {
   drift: number;
 }
 
-async function bracketed(workers: number): Promise<Bracketed> {
-  const before = await rawThreads(workers);
-  const sweep = await throughput(workers);
-  const after = await rawThreads(workers);
+async function bracketed(workers: number, pinCpu?: number): Promise<Bracketed> {
+  const before = await rawThreads(workers, pinCpu);
+  const sweep = await throughput(workers, pinCpu);
+  const after = await rawThreads(workers, pinCpu);
   const rawMsPerRun = (before.msPerRun + after.msPerRun) / 2;
   return { before: { msPerRun: before.msPerRun }, sweep, after: { msPerRun: after.msPerRun }, rawMsPerRun, drift: Math.abs(after.msPerRun - before.msPerRun) / rawMsPerRun };
 }
@@ -220,6 +247,8 @@ async function bracketed(workers: number): Promise<Bracketed> {
  * as much as the target's margin.
  */
 const MAX_DRIFT = 0.05;
+/** The most CPU, in cores, that other processes may use during a sweep of a repetition that counts. */
+const MAX_OTHER_CORES = 0.1;
 /** Repetitions tried beyond THROUGHPUT_REPS to replace void ones before the bench gives up. */
 const EXTRA_REPS = quick ? 0 : 5;
 
@@ -245,6 +274,8 @@ const started = performance.now();
 // 1-worker and all-core sweeps alternate in order so that a slow drift hits both.
 interface Rep {
   machine: Awaited<ReturnType<typeof machineParallelism>>;
+  /** The CPU the 1-worker sweep's worker and the single bare thread were pinned to. */
+  oneCpu: number;
   /** The bare-thread ceiling: cores × (per-run time on 1 bare thread) / (per-run time on `cores`), each the mean of its sweep's brackets. */
   simulator: { oneThreadMsPerRun: number; nThreadsMsPerRun: number; ceiling: number };
   one: Bracketed;
@@ -265,21 +296,28 @@ function voidReasonOf(rep: Omit<Rep, "voidReason">): string | undefined {
   for (const b of [rep.one, rep.all]) {
     if (b.drift > MAX_DRIFT) why.push(`the bare threads around the ${b.sweep.workers}-worker sweep read ${f2(b.before.msPerRun)} then ${f2(b.after.msPerRun)} ms/run (${pct(b.drift)} apart, more than ${pct(MAX_DRIFT)})`);
   }
+  // Another process on the CPUs takes from the all-core sweep and the bare threads alike,
+  // but not in the same measure (it may come and go): such a repetition says nothing of the sweep's overhead.
+  for (const b of [rep.one, rep.all]) {
+    if (b.sweep.otherCpuCores !== null && b.sweep.otherCpuCores > MAX_OTHER_CORES) why.push(`other processes used ${f2(b.sweep.otherCpuCores)} cores during the ${b.sweep.workers}-worker sweep (more than ${MAX_OTHER_CORES})`);
+  }
   // N threads on N CPUs cannot do more than N times one thread's work: a higher reading
   // means the machine was faster for the N-thread reading than for the 1-thread one.
   if (rep.simulator.ceiling > cores) why.push(`a bare-thread ceiling of ${f2(rep.simulator.ceiling)}× on ${cores} CPUs`);
-  return why.length === 0 ? undefined : `the machine's speed moved: ${why.join("; ")}`;
+  return why.length === 0 ? undefined : `the machine did not hold still: ${why.join("; ")}`;
 }
 for (let r = 0; reps.length < THROUGHPUT_REPS && r < THROUGHPUT_REPS + EXTRA_REPS; r++) {
   const machine = await machineParallelism(cores);
   let one: Bracketed;
   let all: Bracketed;
+  // The lone thread's CPU: the last one, then the others in turn (the two CPUs differ).
+  const oneCpu = cores - 1 - (r % cores);
   if (r % 2 === 0) {
-    one = await bracketed(1);
+    one = await bracketed(1, oneCpu);
     all = await bracketed(cores);
   } else {
     all = await bracketed(cores);
-    one = await bracketed(1);
+    one = await bracketed(1, oneCpu);
   }
   // The two sweeps must have done the same work: every run of the grid, and (the results
   // do not depend on the number of workers) the same guest interrupts in all.
@@ -287,14 +325,14 @@ for (let r = 0; reps.length < THROUGHPUT_REPS && r < THROUGHPUT_REPS + EXTRA_REP
     throw new Error(`bench: the 1-worker and ${cores}-worker sweeps differ: ${one.sweep.runs} / ${all.sweep.runs} runs, ${one.sweep.interrupts} / ${all.sweep.interrupts} interrupts`);
   }
   const simulator = { oneThreadMsPerRun: one.rawMsPerRun, nThreadsMsPerRun: all.rawMsPerRun, ceiling: (cores * one.rawMsPerRun) / all.rawMsPerRun };
-  const base = { machine, simulator, one, all, speedup: all.sweep.runsPerSecond / one.sweep.runsPerSecond, steadySpeedup: all.sweep.steadyRunsPerSecond / one.sweep.steadyRunsPerSecond };
+  const base = { machine, oneCpu, simulator, one, all, speedup: all.sweep.runsPerSecond / one.sweep.runsPerSecond, steadySpeedup: all.sweep.steadyRunsPerSecond / one.sweep.steadyRunsPerSecond };
   const voidReason = voidReasonOf(base);
   const rep: Rep = voidReason === undefined ? base : { ...base, voidReason };
   (voidReason === undefined ? reps : voided).push(rep);
   const sweepLine = (b: Bracketed): string =>
     `  ${b.sweep.workers} worker${b.sweep.workers === 1 ? ": " : "s:"} ${f2(b.sweep.runsPerSecond)} runs/s, ${(b.sweep.interruptsPerSecond / 1e6).toFixed(3)} M int/s (steady ${f2(b.sweep.steadyRunsPerSecond)} runs/s; first line ${b.sweep.firstLineMs.toFixed(0)} ms, exit ${b.sweep.afterLastLineMs.toFixed(0)} ms after the last) [${load(b.sweep)}]; bare ${f2(b.before.msPerRun)} / ${f2(b.after.msPerRun)} ms/run around it\n`;
   process.stdout.write(
-    `rep ${r + 1}: CPU loop ${f2(machine.speedup)}×, bare simulator ${f2(simulator.ceiling)}× (${f2(simulator.oneThreadMsPerRun)} → ${f2(simulator.nThreadsMsPerRun)} ms/run)\n` +
+    `rep ${r + 1} (lone thread on CPU ${oneCpu}): CPU loop ${f2(machine.speedup)}×, bare simulator ${f2(simulator.ceiling)}× (${f2(simulator.oneThreadMsPerRun)} → ${f2(simulator.nThreadsMsPerRun)} ms/run)\n` +
       sweepLine(one) +
       sweepLine(all) +
       `  speed-up ${f2(rep.speedup)}× end to end, ${f2(rep.steadySpeedup)}× steady: ${f2(rep.speedup / simulator.ceiling)}× / ${f2(rep.steadySpeedup / simulator.ceiling)}× of the ceiling\n` +

@@ -1,11 +1,14 @@
 // What a results file already holds when a sweep starts (runner.ts): each run's status by
 // id, with --resume; an existing file without --resume is refused; unreadable lines are
 // refused or, with --repair, moved aside; a torn last line (a process killed mid-write)
-// is cut off. Read before the first run, under the results file's lock.
+// is cut off. Read before the first run, under the results file's lock. pendingRuns then
+// says which runs of the shard are left to do.
 
 import { existsSync, statSync } from "node:fs";
 import { InputUnusableError } from "../errors.js";
+import type { Grid } from "./grid.js";
 import { moveLinesAside, scanResults, repairTornTail, STDOUT, type BadLine, type ScanResults, type TornTail } from "./results-file.js";
+import { shardIndices, shardSize, type Shard } from "./shard.js";
 
 /** Where --repair moves the unreadable lines of `out`. */
 export function rejectedFileOf(out: string): string {
@@ -66,4 +69,38 @@ function finishTail(out: string, read: ScanResults, status: Map<string, "ok" | "
   }
   repairTornTail(out, read);
   return { status, torn: read.torn };
+}
+
+/** The runs of a shard a sweep still has to do, given what the results file holds (existingRuns). */
+export interface PendingRuns {
+  /** Grid indices of the runs to do, in grid order: pending[0..pendingCount). */
+  pending: Uint32Array;
+  pendingCount: number;
+  /** Runs of the shard already in the file and not run again (ok, or failed without --retry-failed). */
+  skipped: number;
+  /** Of those, failed. */
+  failed: number;
+  /** Lines in the file whose id is not a run of this sweep and shard. */
+  foreign: number;
+}
+
+export function pendingRuns(grid: Grid, shard: Shard, status: Map<string, "ok" | "failed">, retryFailed: boolean): PendingRuns {
+  const pending = new Uint32Array(shardSize(grid.size, shard));
+  let pendingCount = 0;
+  let matched = 0;
+  let skipped = 0;
+  let failed = 0;
+  for (const i of shardIndices(grid.size, shard)) {
+    // A run's id (a hash) is only needed to look it up in an existing file; the runs
+    // sent to the workers get theirs when they are sent.
+    const s = status.size === 0 ? undefined : status.get(grid.runAt(i).id);
+    if (s !== undefined) matched++;
+    if (s === "ok" || (s === "failed" && !retryFailed)) {
+      skipped++;
+      if (s === "failed") failed++;
+    } else {
+      pending[pendingCount++] = i;
+    }
+  }
+  return { pending, pendingCount, skipped, failed, foreign: status.size - matched };
 }

@@ -14,6 +14,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Piscina } from "piscina";
+import type { SweepSpec } from "./file.js";
+import type { LineDetail } from "./line.js";
 import type { BatchTask, WorkerData } from "./worker.js";
 
 const fromSources = import.meta.url.endsWith(".ts");
@@ -35,6 +37,11 @@ function workerEntry(): { filename: string; execArgv: string[] | undefined } {
     return { filename: existsSync(bundled) ? bundled : fileURLToPath(new URL("./worker.js", import.meta.url)), execArgv: undefined };
   }
   return { filename: fileURLToPath(new URL("./worker.ts", import.meta.url)), execArgv: ["--import", `data:text/javascript,import{register}from${JSON.stringify(tsxEsmApiUrl())};register();`] };
+}
+
+/** What every worker of a sweep's pool is given once: the base scenario, `set`, and what each line keeps. */
+export function workerDataOf(spec: SweepSpec, detail: LineDetail): WorkerData {
+  return { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]), detail };
 }
 
 /** Tasks are batches of runs (batch.ts); the reply is the number of runs done. */

@@ -13,8 +13,8 @@
 // result line — reported and ignored; `repairTornTail` truncates it away before
 // appending, so the file never holds a line glued onto a torn one.
 
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync, writevSync } from "node:fs";
-import { InputRangeError, InputUnusableError } from "../errors.js";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, statSync, writeSync, writevSync } from "node:fs";
+import { InputUnusableError } from "../errors.js";
 import { readErrorReason, writeErrorReason } from "../scenario/load.js";
 import { parseLine, type ResultLine } from "./line.js";
 
@@ -331,4 +331,17 @@ export class ResultsAppender {
     closeSync(this.fd);
     this.fd = -1;
   }
+}
+
+/** A path to a regular file, or to nothing yet: a results file that can be locked and resumed. */
+export function isRegularOrNew(out: string): boolean {
+  if (out === STDOUT) return false;
+  let st;
+  try {
+    st = statSync(out);
+  } catch {
+    return true;
+  }
+  if (st.isDirectory()) throw new InputUnusableError("--out", out, "is a directory", "a results file path (JSONL), e.g. --out results.jsonl or --out DIR/results.jsonl");
+  return st.isFile();
 }

@@ -11,20 +11,19 @@
 // to abandon (a batch's later runs have not started); and the main thread holds a few
 // batches of runs however big the grid.
 
-import { statSync } from "node:fs";
 import { InputUnusableError } from "../errors.js";
 import type { SweepSpec } from "./file.js";
 import { Grid, type RunSpec } from "./grid.js";
 import { failedLine, type LineDetail } from "./line.js";
 import { alignCap, alignedTake, BatchSizer, startBatch, type InFlightBatch, type OutboxTestOptions, type RunClock, type RunOutcome } from "./batch.js";
 import { WorkerStartError } from "./errors.js";
-import { startPool, type StartingPool, type SweepPool } from "./pool.js";
-import type { RunTask, RunTaskResult, WorkerData } from "./worker.js";
+import { startPool, workerDataOf, type StartingPool, type SweepPool } from "./pool.js";
+import type { RunTask, RunTaskResult } from "./worker.js";
 import { validateGrid } from "./preflight.js";
-import { ResultsAppender, STDOUT, type TornTail } from "./results-file.js";
-import { existingRuns } from "./existing-runs.js";
+import { isRegularOrNew, ResultsAppender, type TornTail } from "./results-file.js";
+import { existingRuns, pendingRuns } from "./existing-runs.js";
 import { lockResultsFile } from "./lock.js";
-import { formatShard, shardIndices, shardSize, WHOLE_GRID, type Shard } from "./shard.js";
+import { formatShard, shardSize, WHOLE_GRID, type Shard } from "./shard.js";
 import { sweepTiming, sweepTimingCpu } from "./timing.js";
 
 /** How many times a run is tried before it is recorded as failed. */
@@ -133,31 +132,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   }
 }
 
-function workerDataOf(options: SweepOptions): WorkerData {
-  const { spec } = options;
-  return { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]), detail: options.detail ?? "full" };
-}
-
 /** The pool for every run of the shard, started now; undefined if it cannot be (runLocked then tries again and reports why). */
 function startEarly(options: SweepOptions, grid: Grid): StartingPool | undefined {
   try {
-    return startPool(Math.max(1, Math.min(options.workers, shardSize(grid.size, options.shard ?? WHOLE_GRID))), workerDataOf(options));
+    return startPool(Math.max(1, Math.min(options.workers, shardSize(grid.size, options.shard ?? WHOLE_GRID))), workerDataOf(options.spec, options.detail ?? "full"));
   } catch {
     return undefined;
   }
-}
-
-/** A path to a regular file, or to nothing yet: a results file that can be locked and resumed. */
-function isRegularOrNew(out: string): boolean {
-  if (out === STDOUT) return false;
-  let st;
-  try {
-    st = statSync(out);
-  } catch {
-    return true;
-  }
-  if (st.isDirectory()) throw new InputUnusableError("--out", out, "is a directory", "a results file path (JSONL), e.g. --out results.jsonl or --out DIR/results.jsonl");
-  return st.isFile();
 }
 
 async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool | undefined): Promise<SweepOutcome> {
@@ -166,24 +147,7 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
   const notice = options.onNotice ?? (() => {});
   const { status, torn } = existingRuns(options.out, options.resume === true, options.repair === true, notice);
   const total = shardSize(grid.size, shard);
-  const pending = new Uint32Array(total);
-  let pendingCount = 0;
-  let matched = 0;
-  let skipped = 0;
-  let failed = 0;
-  for (const i of shardIndices(grid.size, shard)) {
-    // A run's id (a hash) is only needed to look it up in an existing file; the runs
-    // sent to the workers get theirs when they are sent.
-    const s = status.size === 0 ? undefined : status.get(grid.runAt(i).id);
-    if (s !== undefined) matched++;
-    if (s === "ok" || (s === "failed" && options.retryFailed !== true)) {
-      skipped++;
-      if (s === "failed") failed++;
-    } else {
-      pending[pendingCount++] = i;
-    }
-  }
-  const foreign = status.size - matched;
+  const { pending, pendingCount, skipped, failed, foreign } = pendingRuns(grid, shard, status, options.retryFailed === true);
   if (foreign > 0) notice(`${options.out}: ${foreign} line${foreign === 1 ? " is" : "s are"} not a run of this sweep${shard.count > 1 ? ` and shard ${formatShard(shard)}` : ""} (another sweep, or an edited one); kept, not counted`);
 
   const progress: SweepProgress = { total, done: skipped, failed, skipped, sessionDone: 0, sessionInterrupts: 0, startedMs: performance.now() };
@@ -199,7 +163,7 @@ async function runLocked(options: SweepOptions, grid: Grid, early: StartingPool 
   try {
     // The early pool has a worker for each run of the shard up to options.workers, which
     // is this count when nothing is resumed; otherwise (never, today) it is ended unused.
-    starting = early !== undefined && early.workers === workers ? early : startPool(workers, workerDataOf(options));
+    starting = early !== undefined && early.workers === workers ? early : startPool(workers, workerDataOf(options.spec, options.detail ?? "full"));
     starting.taken = true;
     if (early !== undefined && early !== starting) early.discard().catch(() => {});
   } catch (err) {

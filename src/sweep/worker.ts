@@ -29,6 +29,7 @@ import { OutboxWriter, type RunOutcome } from "./outbox.js";
 import type { LineDetail } from "./line.js";
 import { runToLine, type RunTaskResult } from "./run-task.js";
 import { RunConfigMemo } from "./scenario-of-run.js";
+import { sweepWorkerThread } from "./timing.js";
 
 export type { RunTaskResult } from "./run-task.js";
 export type { RunOutcome } from "./outbox.js";
@@ -62,6 +63,7 @@ export interface BatchTask {
 }
 
 const data = workerData as WorkerData;
+sweepWorkerThread();
 /** The last combination's validated scenario: its other seeds are not validated again. */
 const configs = new RunConfigMemo(data);
 injectLoadFault();
