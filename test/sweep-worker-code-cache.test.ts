@@ -245,7 +245,11 @@ describe.skipIf(!built)("an invalid grid while the workers start early (the bin)
     const late = bin(["sweep", bad, "--out", out, "--workers", "2", "--resume"], { XDG_CACHE_HOME: xdg });
     expect(early.code).toBe(2);
     expect(late.code).toBe(2);
-    const message = early.stderr.split("\n").filter((l) => !l.startsWith("tscsim: sweep timing ")).join("\n");
+    // What TSCSIM_SWEEP_TIMING=1 adds: the timing stamps and each worker's thread.
+    const message = early.stderr
+      .split("\n")
+      .filter((l) => !l.startsWith("tscsim: sweep timing ") && !/^tscsim: sweep worker thread \d+$/.test(l))
+      .join("\n");
     expect(message).toBe(late.stderr);
     expect(message).toMatch(/^tscsim: invalid sweep \(.*bad\.json\): 2 of 6 runs \(1 of 3 parameter combinations\) have invalid scenarios; nothing was run\n {2}kvm\.timerAdvance=-5 \(seeds 1, 2\): kvm\.timerAdvance = -5: allowed .*\n$/);
     expect(readdirSync(scratch).filter((f) => f.startsWith("invalid.jsonl"))).toEqual([]);
@@ -281,6 +285,12 @@ describe.skipIf(!built)("TSCSIM_SWEEP_TIMING=1 (the bin): the stamps bench/sweep
       // One clock: the epoch form moves with the process's own (to the printed 0.1 ms).
       expect(stamps[i]!.ms).toBeGreaterThanOrEqual(stamps[i - 1]!.ms);
       expect(Math.abs(stamps[i]!.epochMs - stamps[i - 1]!.epochMs - (stamps[i]!.ms - stamps[i - 1]!.ms))).toBeLessThan(0.25);
+    }
+    // The one worker says which OS thread it is (the bench pins it to a CPU by that id).
+    const threads = r.stderr.split("\n").flatMap((l) => /^tscsim: sweep worker thread (\d+)$/.exec(l)?.[1] ?? []);
+    if (process.platform === "linux") {
+      expect(threads).toHaveLength(1);
+      expect(Number(threads[0])).toBeGreaterThan(0);
     }
     // The epoch form is this machine's clock (the bench compares it with its own).
     expect(stamps[0]!.epochMs).toBeGreaterThanOrEqual(before - 1);
