@@ -2,11 +2,20 @@
 // runs, simulated back to back doing exactly a sweep worker's per-run work (runToLine,
 // src/sweep/run-task.ts: scenario through the same RunConfigMemo, simulation with
 // histograms, result JSON, the encoded results line), with no pool, no messages per run
-// and no results file. Plain JavaScript on the built package, so a worker thread needs no
-// TypeScript loader.
+// and no results file. The code is the sweep worker's own, as built: its bundle,
+// dist/bundle/sweep-worker-code.cjs (src/sweep/worker.ts exports runToLine and
+// RunConfigMemo for this). Until 2026-12-06 these threads ran the unbundled dist/
+// modules: a sweep's lone worker then took up to a quarter less time per run than the
+// lone bare thread on the same CPU. Per run the bare thread executes ~109 M
+// instructions either way (callgrind: 109.3 M unbundled, 109.0 M bundled) against the
+// sweep worker's 105.9 M; the bundled code's cost in time is nearer the worker's
+// (pinned to one CPU, three alternations: 2.0–2.4 s of thread CPU for 120 runs against
+// the worker's 1.9–2.6 s; unbundled 2.6–3.0 s against 2.2–2.7 s).
 //
-// workerData: { sweep, indices, skip, gate, cpu } — the grid's runs at `indices`, in that order;
-// the first `skip` are not timed (cold JIT). `gate` is a SharedArrayBuffer of two Int32
+// workerData: { runs, baseRaw, baseLabel, set, skip, gate, cpu } — the runs ({ index, id,
+// params, seed }, as a sweep task carries them) in that order, and the sweep's base and
+// `set` (a sweep worker's workerData, which the bundle reads as it loads); the first
+// `skip` are not timed (cold JIT). `gate` is a SharedArrayBuffer of two Int32
 // cells: each thread adds 1 to cell 0 when its untimed runs are done, and the timed runs
 // start only when cell 0 reaches cell 1 (the number of threads), so the threads' timed
 // runs overlap from the first to (nearly) the last: none is timed while it has a core to
@@ -15,13 +24,10 @@
 
 import { spawnSync } from "node:child_process";
 import { readlinkSync } from "node:fs";
+import { createRequire } from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
-import { parseSweep } from "../dist/sweep/file.js";
-import { Grid } from "../dist/sweep/grid.js";
-import { RunConfigMemo } from "../dist/sweep/scenario-of-run.js";
-import { runToLine } from "../dist/sweep/run-task.js";
 
-const { sweep, indices, skip, gate, cpu } = workerData;
+const { runs, baseRaw, baseLabel, set, skip, gate, cpu } = workerData;
 // Pinned to a CPU when asked (sweep.bench.ts's pinThread, for the lone thread): this
 // thread's OS id from /proc/thread-self (<pid>/task/<tid>).
 if (cpu !== undefined) {
@@ -29,21 +35,21 @@ if (cpu !== undefined) {
   const r = spawnSync("taskset", ["-p", "-c", String(cpu), String(tid)], { encoding: "utf8" });
   if (tid === undefined || r.status !== 0) throw new Error(`bench: cannot pin a bare thread to CPU ${cpu}: ${r.error?.message ?? r.stderr}`);
 }
-const spec = parseSweep(sweep, "bench-raw.json");
-const grid = new Grid(spec);
-const configs = new RunConfigMemo({ baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set });
+const { RunConfigMemo, runToLine } = createRequire(import.meta.url)("../dist/bundle/sweep-worker-code.cjs");
+if (typeof runToLine !== "function" || typeof RunConfigMemo !== "function") throw new Error("bench: dist/bundle/sweep-worker-code.cjs does not export runToLine and RunConfigMemo: npm run build");
+const configs = new RunConfigMemo({ baseRaw, baseLabel, set });
 const cells = new Int32Array(gate);
 let timedMs = 0;
 let timedRuns = 0;
 let interrupts = 0;
 let lineBytes = 0;
-for (let i = 0; i < indices.length; i++) {
+for (let i = 0; i < runs.length; i++) {
   if (i === skip) {
     Atomics.add(cells, 0, 1);
     Atomics.notify(cells, 0);
     for (let n = Atomics.load(cells, 0); n < cells[1]; n = Atomics.load(cells, 0)) Atomics.wait(cells, 0, n);
   }
-  const run = grid.runAt(indices[i]);
+  const run = runs[i];
   const t0 = performance.now();
   const r = runToLine(configs, run, "full");
   if (i >= skip) {

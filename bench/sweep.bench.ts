@@ -57,8 +57,13 @@ const THROUGHPUT_SWEEP = {
   seeds: quick ? 1 : 20,
 };
 const THROUGHPUT_REPS = quick ? 1 : 3;
-/** Runs per bare thread for the simulator's own scaling, and how many of them are the untimed cold start. */
-const RAW_RUNS = quick ? 15 : 130;
+/**
+ * Runs per bare thread for the simulator's own scaling, and how many of them are the
+ * untimed cold start. 400 timed runs take 4–8 s: this VM's speed moves by 10–30 % from
+ * one 2-second stretch to the next (2026-12-05: 130 runs then, 1.3–2.6 s), and a reading
+ * should span several such stretches, as each sweep does, for its brackets to compare.
+ */
+const RAW_RUNS = quick ? 15 : 410;
 const RAW_SKIP = 10;
 const MEMORY_RUNS = quick ? 1000 : 10_000;
 const MEMORY_SWEEP = {
@@ -181,16 +186,22 @@ function pinThread(tid: number, cpu: number): void {
  * that they cost what the sweep's runs cost on average (the grid's first runs, all at
  * the smallest advance, write ~12 KB lines against ~20 KB over the whole grid).
  */
-const RAW_INDICES: number[] = (() => {
-  const grid = new Grid(parseSweep(THROUGHPUT_SWEEP, THROUGHPUT_FILE));
+const { RAW_RUNS_OF_GRID, RAW_BASE } = (() => {
+  const spec = parseSweep(THROUGHPUT_SWEEP, THROUGHPUT_FILE);
+  const grid = new Grid(spec);
   const seeds = grid.size / grid.combinations;
   const combos = Math.max(1, Math.ceil(RAW_RUNS / seeds));
-  const out: number[] = [];
+  const out: { index: number; id: string; params: Record<string, unknown>; seed: number }[] = [];
   for (let j = 0; j < combos && out.length < RAW_RUNS; j++) {
     const combo = Math.floor((j * grid.combinations) / combos);
-    for (let s = 0; s < seeds && out.length < RAW_RUNS; s++) out.push(combo * seeds + s);
+    for (let s = 0; s < seeds && out.length < RAW_RUNS; s++) {
+      // As a sweep task carries a run (src/sweep/worker.ts RunTask, less the attempt).
+      const { index, id, params, seed } = grid.runAt(combo * seeds + s);
+      out.push({ index, id, params, seed });
+    }
   }
-  return out;
+  // A sweep worker's workerData (src/sweep/pool.ts workerDataOf), which the worker's bundle reads as it loads.
+  return { RAW_RUNS_OF_GRID: out, RAW_BASE: { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]) } };
 })();
 
 /** Per-run time of the sweep's runs simulated back to back on `threads` bare threads (sweep-raw-worker.mjs), after the cold start. */
@@ -204,8 +215,8 @@ async function rawThreads(threads: number, pinCpu?: number): Promise<{ msPerRun:
   new Int32Array(gate)[1] = threads;
   const replies = await Promise.all(
     Array.from({ length: threads }, () => new Promise<{ timedRuns: number; timedMs: number; interrupts: number }>((resolve, reject) => {
-      // Every thread does the same runs (RAW_INDICES): the per-run times compare like with like.
-      const w = new Worker(new URL("./sweep-raw-worker.mjs", import.meta.url), { workerData: { sweep: THROUGHPUT_SWEEP, indices: RAW_INDICES, skip: RAW_SKIP, gate, cpu: pinCpu } });
+      // Every thread does the same runs (RAW_RUNS_OF_GRID): the per-run times compare like with like.
+      const w = new Worker(new URL("./sweep-raw-worker.mjs", import.meta.url), { workerData: { ...RAW_BASE, runs: RAW_RUNS_OF_GRID, skip: RAW_SKIP, gate, cpu: pinCpu } });
       w.once("message", (m) => void w.terminate().then(() => resolve(m)));
       w.once("error", reject);
     })),

@@ -32,6 +32,11 @@ import { RunConfigMemo } from "./scenario-of-run.js";
 import { sweepWorkerThread } from "./timing.js";
 
 export type { RunTaskResult } from "./run-task.js";
+// The per-run work itself, from this module so that it is in the worker's bundle's exports
+// (dist/bundle/sweep-worker-code.cjs): the bare threads of bench/sweep.bench.ts's ceiling
+// run the very code a sweep worker runs.
+export { runToLine } from "./run-task.js";
+export { RunConfigMemo } from "./scenario-of-run.js";
 export type { RunOutcome } from "./outbox.js";
 
 export interface WorkerData {
