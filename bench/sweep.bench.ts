@@ -90,6 +90,8 @@ interface Throughput {
   /** The fixed part of end to end: from spawning the process to the first line in the results file (start-up, workers, the first run), and from the last line to the process's exit (pool shut down, exit), ms. */
   firstLineMs: number;
   afterLastLineMs: number;
+  /** Mean of the lines' own wallMs (the worker's time for each run) over the bare threads' timed runs: the bare reading's counterpart, taken during the sweep. */
+  workerMsPerRawRun: number;
 }
 
 // The package's bin (package.json "bin"): what `tscsim` runs for a user. Its sweep
@@ -145,11 +147,16 @@ async function throughput(workers: number, pinCpu?: number): Promise<Throughput>
   const lastGrowMs = stampMs("last line written");
   childCpu = Number(/^tscsim: sweep timing .* process CPU ([0-9.]+) ms$/m.exec(stderr)?.[1] ?? 0) / 1000;
   const machine = done();
-  const lines = readFileSync(out, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { status: string; result: { interrupts: number } });
+  const lines = readFileSync(out, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { id: string; status: string; wallMs: number; result: { interrupts: number } });
   rmSync(out);
   if (lines.some((l) => l.status !== "ok")) throw new Error("bench: runs failed");
   if (lines.length !== THROUGHPUT_RUNS) throw new Error(`bench: tscsim sweep --workers ${workers} wrote ${lines.length} lines for ${THROUGHPUT_RUNS} runs`);
   const interrupts = lines.reduce((n, l) => n + l.result.interrupts, 0);
+  // The workers' own time per run (each line's wallMs) on the runs the bare threads do:
+  // the same runs, timed the same way, during the sweep.
+  const rawIds = new Set(RAW_RUNS_OF_GRID.slice(RAW_SKIP).map((r) => r.id));
+  const onRaw = lines.filter((l) => rawIds.has(l.id));
+  const workerMsPerRawRun = onRaw.reduce((n, l) => n + l.wallMs, 0) / onRaw.length;
   const wallMs = endMs - t0;
   const steadyS = (lastGrowMs - firstMs) / 1000;
   return {
@@ -162,6 +169,7 @@ async function throughput(workers: number, pinCpu?: number): Promise<Throughput>
     interruptsPerSecond: interrupts / (wallMs / 1000),
     steadyRunsPerSecond: (lines.length - 1) / steadyS,
     steadyInterruptsPerSecond: (interrupts - lines[0]!.result.interrupts) / steadyS,
+    workerMsPerRawRun,
     firstLineMs: firstMs - t0,
     afterLastLineMs: endMs - lastGrowMs,
   };
@@ -356,7 +364,7 @@ for (let r = 0; reps.length < THROUGHPUT_REPS && r < THROUGHPUT_REPS + EXTRA_REP
   const rep: Rep = voidReason === undefined ? base : { ...base, voidReason };
   (voidReason === undefined ? reps : voided).push(rep);
   const sweepLine = (b: Bracketed): string =>
-    `  ${b.sweep.workers} worker${b.sweep.workers === 1 ? ": " : "s:"} ${f2(b.sweep.runsPerSecond)} runs/s, ${(b.sweep.interruptsPerSecond / 1e6).toFixed(3)} M int/s (steady ${f2(b.sweep.steadyRunsPerSecond)} runs/s; first line ${b.sweep.firstLineMs.toFixed(0)} ms, exit ${b.sweep.afterLastLineMs.toFixed(0)} ms after the last) [${load(b.sweep)}]; bare ${f2(b.before.msPerRun)} / ${f2(b.after.msPerRun)} ms/run around it\n`;
+    `  ${b.sweep.workers} worker${b.sweep.workers === 1 ? ": " : "s:"} ${f2(b.sweep.runsPerSecond)} runs/s, ${(b.sweep.interruptsPerSecond / 1e6).toFixed(3)} M int/s (steady ${f2(b.sweep.steadyRunsPerSecond)} runs/s; first line ${b.sweep.firstLineMs.toFixed(0)} ms, exit ${b.sweep.afterLastLineMs.toFixed(0)} ms after the last) [${load(b.sweep)}]; bare ${f2(b.before.msPerRun)} / ${f2(b.after.msPerRun)} ms/run around it, the workers' own ${f2(b.sweep.workerMsPerRawRun)} on those runs\n`;
   process.stdout.write(
     `rep ${r + 1} (lone thread on CPU ${oneCpu}): CPU loop ${f2(machine.speedup)}×, bare simulator ${f2(simulator.ceiling)}× (${f2(simulator.oneThreadMsPerRun)} → ${f2(simulator.nThreadsMsPerRun)} ms/run)\n` +
       sweepLine(one) +
