@@ -39,6 +39,7 @@ import { fileURLToPath } from "node:url";
 import { wasmVariant } from "../dist/wasm.js";
 import { parseSweep } from "../dist/sweep/file.js";
 import { Grid } from "../dist/sweep/grid.js";
+import { workerDataOf } from "../dist/sweep/pool.js";
 import { median, refuseDebugWasm, writeJson } from "./report.js";
 import { machineParallelism, watch } from "./sweep-machine.js";
 import { memory } from "./sweep-memory.js";
@@ -231,8 +232,8 @@ const { RAW_RUNS_OF_GRID, RAW_BASE } = (() => {
       out.push({ index, id, params, seed });
     }
   }
-  // A sweep worker's workerData (src/sweep/pool.ts workerDataOf), which the worker's bundle reads as it loads.
-  return { RAW_RUNS_OF_GRID: out, RAW_BASE: { baseRaw: spec.base.raw, baseLabel: spec.base.label, set: spec.set.map(([p, v]) => [p, v]) } };
+  // A sweep worker's workerData, which the worker's bundle reads as it loads.
+  return { RAW_RUNS_OF_GRID: out, RAW_BASE: workerDataOf(spec, "full") };
 })();
 
 /** Per-run time of the sweep's runs simulated back to back on `threads` bare threads (sweep-raw-worker.mjs), after the cold start. */
