@@ -22,19 +22,13 @@
 // itself. `cpu`, if set, is the CPU this thread pins itself to (taskset). Replies
 // { timedRuns, timedMs, interrupts, lineBytes }.
 
-import { spawnSync } from "node:child_process";
-import { readlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
+import { ownThreadId, pinThread } from "./pin-thread.mjs";
 
 const { runs, baseRaw, baseLabel, set, skip, gate, cpu } = workerData;
-// Pinned to a CPU when asked (sweep.bench.ts's pinThread, for the lone thread): this
-// thread's OS id from /proc/thread-self (<pid>/task/<tid>).
-if (cpu !== undefined) {
-  const tid = /task\/(\d+)$/.exec(readlinkSync("/proc/thread-self"))?.[1];
-  const r = spawnSync("taskset", ["-p", "-c", String(cpu), String(tid)], { encoding: "utf8" });
-  if (tid === undefined || r.status !== 0) throw new Error(`bench: cannot pin a bare thread to CPU ${cpu}: ${r.error?.message ?? r.stderr}`);
-}
+// Pinned to a CPU when asked (for the lone thread: pin-thread.mjs says why).
+if (cpu !== undefined) pinThread(ownThreadId(), cpu);
 const { RunConfigMemo, runToLine } = createRequire(import.meta.url)("../dist/bundle/sweep-worker-code.cjs");
 if (typeof runToLine !== "function" || typeof RunConfigMemo !== "function") throw new Error("bench: dist/bundle/sweep-worker-code.cjs does not export runToLine and RunConfigMemo: npm run build");
 const configs = new RunConfigMemo({ baseRaw, baseLabel, set });

@@ -43,6 +43,7 @@ import { workerDataOf } from "../dist/sweep/pool.js";
 import { median, refuseDebugWasm, writeJson } from "./report.js";
 import { machineParallelism, watch } from "./sweep-machine.js";
 import { memory } from "./sweep-memory.js";
+import { pinThread } from "./pin-thread.mjs";
 
 refuseDebugWasm(wasmVariant);
 
@@ -182,19 +183,6 @@ async function throughput(workers: number, pinCpu?: number): Promise<Throughput>
     firstLineMs: firstMs - t0,
     afterLastLineMs: endMs - lastGrowMs,
   };
-}
-
-/**
- * Pins one thread (an OS thread id) to one CPU. This VM's two CPUs differ in speed by up to
- * 1.45× on this work, and a lone thread runs on whichever the scheduler picks (and may
- * move): the single bare thread and the 1-worker sweep's worker are pinned to the same
- * CPU so that the ceiling and the speed-up compare like with like (the CPU's speed
- * cancels in the ratio). The main threads and V8's helper threads stay free, as a user's
- * sweep has them.
- */
-function pinThread(tid: number, cpu: number): void {
-  const r = spawnSync("taskset", ["-p", "-c", String(cpu), String(tid)], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`bench: taskset -p -c ${cpu} ${tid} failed (${r.error?.message ?? r.stderr.trim()}): taskset is in util-linux`);
 }
 
 /** The smallest stride ≥ `want` that shares no factor with `n`: stepping by it visits every residue mod n. */
