@@ -20,11 +20,13 @@
 // start only when cell 0 reaches cell 1 (the number of threads), so the threads' timed
 // runs overlap from the first to (nearly) the last: none is timed while it has a core to
 // itself. `cpu`, if set, is the CPU this thread pins itself to (taskset). Replies
-// { timedRuns, timedMs, interrupts, lineBytes }.
+// { timedRuns, timedMs, interrupts, lineBytes, timedSpanMs, timedCpuMs }: the wall time
+// from the gate's opening to the last run's end, and the thread's own CPU time over it
+// (null off Linux); the first minus the second is the time it waited for a CPU.
 
 import { createRequire } from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
-import { ownThreadId, pinThread } from "./pin-thread.mjs";
+import { ownThreadId, pinThread, threadCpuMs } from "./pin-thread.mjs";
 
 const { runs, baseRaw, baseLabel, set, skip, gate, cpu } = workerData;
 // Pinned to a CPU when asked (for the lone thread: pin-thread.mjs says why).
@@ -37,11 +39,16 @@ let timedMs = 0;
 let timedRuns = 0;
 let interrupts = 0;
 let lineBytes = 0;
+const tid = ownThreadId();
+let cpuStartMs = null;
+let spanStartMs = 0;
 for (let i = 0; i < runs.length; i++) {
   if (i === skip) {
     Atomics.add(cells, 0, 1);
     Atomics.notify(cells, 0);
     for (let n = Atomics.load(cells, 0); n < cells[1]; n = Atomics.load(cells, 0)) Atomics.wait(cells, 0, n);
+    cpuStartMs = threadCpuMs(tid);
+    spanStartMs = performance.now();
   }
   const run = runs[i];
   const t0 = performance.now();
@@ -53,4 +60,6 @@ for (let i = 0; i < runs.length; i++) {
     lineBytes += r.line.length;
   }
 }
-parentPort.postMessage({ timedRuns, timedMs, interrupts, lineBytes });
+const cpuEndMs = threadCpuMs(tid);
+const timedSpanMs = performance.now() - spanStartMs;
+parentPort.postMessage({ timedRuns, timedMs, interrupts, lineBytes, timedSpanMs, timedCpuMs: cpuStartMs === null || cpuEndMs === null ? null : cpuEndMs - cpuStartMs });

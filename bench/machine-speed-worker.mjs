@@ -1,0 +1,28 @@
+// One pinned thread of bench/machine-speed.ts: the sweep worker's bundled per-run code on
+// the given runs, in turn, for `seconds`; replies with the mean ms per run of each
+// `windowMs` window (after 20 untimed cold-start runs).
+
+import { createRequire } from "node:module";
+import { parentPort, workerData } from "node:worker_threads";
+import { ownThreadId, pinThread } from "./pin-thread.mjs";
+
+const { runs, seconds, windowMs, cpu } = workerData;
+pinThread(ownThreadId(), cpu);
+const { RunConfigMemo, runToLine } = createRequire(import.meta.url)("../dist/bundle/sweep-worker-code.cjs");
+const configs = new RunConfigMemo(workerData);
+for (let k = 0; k < 20; k++) runToLine(configs, runs[k % runs.length], "full");
+const out = [];
+const t0 = performance.now();
+let windowStart = t0;
+let inWindow = 0;
+for (let i = 0; performance.now() - t0 < seconds * 1000; i++) {
+  runToLine(configs, runs[i % runs.length], "full");
+  inWindow++;
+  const now = performance.now();
+  if (now - windowStart >= windowMs) {
+    out.push((now - windowStart) / inWindow);
+    windowStart = now;
+    inWindow = 0;
+  }
+}
+parentPort.postMessage(out);
