@@ -18,6 +18,7 @@ import { parseSweep } from "../dist/sweep/file.js";
 import { Grid } from "../dist/sweep/grid.js";
 import { workerDataOf } from "../dist/sweep/pool.js";
 import { median } from "./report.js";
+import { benchGrid } from "./sweep-throughput.js";
 
 function option(name: string, fallback: number, min: number, max: number): number {
   const at = process.argv.indexOf(name);
@@ -34,14 +35,8 @@ const windowMs = option("--window-ms", 2000, 100, 60_000);
 const outAt = process.argv.indexOf("--out");
 const outPath = outAt < 0 ? undefined : process.argv[outAt + 1];
 
-// The sweep bench's grid (bench/sweep.bench.ts THROUGHPUT_SWEEP), seeds cut to what a
-// window needs: 40 runs spread over it, taken in turn.
-const SWEEP = {
-  base: "cyclictest",
-  set: { duration: "1s", "vms.0.workload.printSummary": false },
-  axes: { "kvm.timerAdvance": { from: 0, to: 5000, step: 250 }, "kvm.era": ["v5.1", "v5.4"], "kvm.hvTimer": [true, false] },
-  seeds: 5,
-};
+// The sweep bench's grid, seeds cut to what a window needs: 40 runs spread over it, taken in turn.
+const SWEEP = { ...benchGrid(), seeds: 5 };
 const spec = parseSweep(SWEEP, "machine-speed");
 const grid = new Grid(spec);
 const runs = Array.from({ length: 40 }, (_, i) => {

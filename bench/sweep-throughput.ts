@@ -12,6 +12,20 @@ import { workerDataOf } from "../dist/sweep/pool.js";
 import { watch } from "./sweep-machine.js";
 import { pinThread, threadCpuMs } from "./pin-thread.mjs";
 
+/**
+ * The throughput grid, 1,680 runs (bench/README.md, "Why this grid"): the cyclictest
+ * preset, 1 s simulated, advance 0–5000 ns by 250 × era v5.1/v5.4 × preemption timer on/off
+ * × 20 seeds. `quick` shrinks it for a smoke test (50 ms, one seed).
+ */
+export function benchGrid(quick = false): { base: string; set: Record<string, unknown>; axes: Record<string, unknown>; seeds: number } {
+  return {
+    base: "cyclictest",
+    set: { duration: quick ? "50ms" : "1s", "vms.0.workload.printSummary": false },
+    axes: { "kvm.timerAdvance": { from: 0, to: 5000, step: 250 }, "kvm.era": ["v5.1", "v5.4"], "kvm.hvTimer": [true, false] },
+    seeds: quick ? 1 : 20,
+  };
+}
+
 // The package's bin (package.json "bin"): what `tscsim` runs for a user. Its sweep
 // workers are the bundled worker, dist/bundle/sweep-worker.cjs (src/sweep/pool.ts).
 export const CLI = new URL("../dist/bundle/tscsim.cjs", import.meta.url).pathname;

@@ -50,7 +50,7 @@ import { fileURLToPath } from "node:url";
 import { wasmVariant } from "../dist/wasm.js";
 import { median, refuseDebugWasm, writeJson } from "./report.js";
 import { machineParallelism } from "./sweep-machine.js";
-import { CLI, sweepThroughput, type Bracketed, type Throughput } from "./sweep-throughput.js";
+import { benchGrid, CLI, sweepThroughput, type Bracketed, type Throughput } from "./sweep-throughput.js";
 import { memory } from "./sweep-memory.js";
 import { medianInterval } from "./sweep-stats.js";
 
@@ -61,12 +61,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 const cores = os.availableParallelism();
 const dir = mkdtempSync(join(os.tmpdir(), "tscsim-sweep-bench-"));
 
-const THROUGHPUT_SWEEP = {
-  base: "cyclictest",
-  set: { duration: quick ? "50ms" : "1s", "vms.0.workload.printSummary": false },
-  axes: { "kvm.timerAdvance": { from: 0, to: 5000, step: 250 }, "kvm.era": ["v5.1", "v5.4"], "kvm.hvTimer": [true, false] },
-  seeds: quick ? 1 : 20,
-};
+const THROUGHPUT_SWEEP = benchGrid(quick);
 /** Repetitions that must count (`--reps N`): the median's interval narrows as they grow (15: between the 4th and 12th of them). */
 const THROUGHPUT_REPS = (() => {
   const at = process.argv.indexOf("--reps");
