@@ -2,21 +2,20 @@
 // the given runs, in turn, for `seconds`; replies with the mean ms per run of each
 // `windowMs` window (after 20 untimed cold-start runs).
 
-import { createRequire } from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
 import { ownThreadId, pinThread } from "./pin-thread.mjs";
+import { loadRunCode } from "./run-code.mjs";
 
 const { runs, seconds, windowMs, cpu } = workerData;
 pinThread(ownThreadId(), cpu);
-const { RunConfigMemo, runToLine } = createRequire(import.meta.url)("../dist/bundle/sweep-worker-code.cjs");
-const configs = new RunConfigMemo(workerData);
-for (let k = 0; k < 20; k++) runToLine(configs, runs[k % runs.length], "full");
+const { run } = loadRunCode(workerData);
+for (let k = 0; k < 20; k++) run(runs[k % runs.length]);
 const out = [];
 const t0 = performance.now();
 let windowStart = t0;
 let inWindow = 0;
 for (let i = 0; performance.now() - t0 < seconds * 1000; i++) {
-  runToLine(configs, runs[i % runs.length], "full");
+  run(runs[i % runs.length]);
   inWindow++;
   const now = performance.now();
   if (now - windowStart >= windowMs) {

@@ -24,22 +24,20 @@
 // from the gate's opening to the last run's end, and the thread's own CPU time over it
 // (null off Linux); the first minus the second is the time it waited for a CPU.
 
-import { createRequire } from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
 import { ownThreadId, pinThread, threadCpuMs } from "./pin-thread.mjs";
+import { loadRunCode } from "./run-code.mjs";
 
-const { runs, baseRaw, baseLabel, set, skip, gate, cpu } = workerData;
+const { runs, skip, gate, cpu } = workerData;
+const tid = ownThreadId();
 // Pinned to a CPU when asked (for the lone thread: pin-thread.mjs says why).
-if (cpu !== undefined) pinThread(ownThreadId(), cpu);
-const { RunConfigMemo, runToLine } = createRequire(import.meta.url)("../dist/bundle/sweep-worker-code.cjs");
-if (typeof runToLine !== "function" || typeof RunConfigMemo !== "function") throw new Error("bench: dist/bundle/sweep-worker-code.cjs does not export runToLine and RunConfigMemo: npm run build");
-const configs = new RunConfigMemo({ baseRaw, baseLabel, set });
+if (cpu !== undefined) pinThread(tid, cpu);
+const { run: runOne } = loadRunCode(workerData);
 const cells = new Int32Array(gate);
 let timedMs = 0;
 let timedRuns = 0;
 let interrupts = 0;
 let lineBytes = 0;
-const tid = ownThreadId();
 let cpuStartMs = null;
 let spanStartMs = 0;
 for (let i = 0; i < runs.length; i++) {
@@ -52,7 +50,7 @@ for (let i = 0; i < runs.length; i++) {
   }
   const run = runs[i];
   const t0 = performance.now();
-  const r = runToLine(configs, run, "full");
+  const r = runOne(run);
   if (i >= skip) {
     timedMs += performance.now() - t0;
     timedRuns++;

@@ -96,11 +96,9 @@ export interface ThroughputConfig {
   gc?: () => void;
 }
 
-/** The measurements over one grid: `runs` is its size. */
+/** The measurements over one grid: `runs` is its size, `bracketed` a sweep with its bare readings. */
 export function sweepThroughput({ sweep: THROUGHPUT_SWEEP, dir, rawRuns: RAW_RUNS, rawSkip: RAW_SKIP, gc }: ThroughputConfig): {
   runs: number;
-  throughput: (workers: number, pinCpu?: number) => Promise<Throughput>;
-  rawThreads: (threads: number, pinCpu?: number) => Promise<{ msPerRun: number; interruptsPerRun: number; cpuShare: number | null }>;
   bracketed: (workers: number, pinCpu?: number) => Promise<Bracketed>;
 } {
   const THROUGHPUT_FILE = join(dir, "throughput.json");
@@ -273,5 +271,5 @@ export function sweepThroughput({ sweep: THROUGHPUT_SWEEP, dir, rawRuns: RAW_RUN
     const rawCpuShare = before.cpuShare === null || after.cpuShare === null ? null : (before.cpuShare + after.cpuShare) / 2;
     return { before: { msPerRun: before.msPerRun }, sweep, after: { msPerRun: after.msPerRun }, rawMsPerRun, rawCpuShare, drift: Math.abs(after.msPerRun - before.msPerRun) / rawMsPerRun };
   }
-  return { runs: THROUGHPUT_RUNS, throughput, rawThreads, bracketed };
+  return { runs: THROUGHPUT_RUNS, bracketed };
 }
